@@ -1,0 +1,122 @@
+import type { Tensor } from "./tensor.js";
+
+/*
+ * Pointwise activations over n elements. Forward: y = f(x); y may alias x
+ * (in-place). Backward takes the forward OUTPUT y (not x) plus dy and writes
+ * dx; dx may alias dy. Using y means a layer only has to keep its output.
+ */
+
+/** y = max(x, 0). */
+export function reluForward(x: Tensor, y: Tensor, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const v = x[i]!;
+    y[i] = v > 0 ? v : 0;
+  }
+}
+
+/** dx = dy where y > 0, else 0. Needs y (forward output). */
+export function reluBackward(y: Tensor, dy: Tensor, dx: Tensor, n: number): void {
+  for (let i = 0; i < n; i++) dx[i] = y[i]! > 0 ? dy[i]! : 0;
+}
+
+/** y = 1 / (1 + exp(-x)), evaluated without overflow for either sign. */
+export function sigmoidForward(x: Tensor, y: Tensor, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const v = x[i]!;
+    if (v >= 0) {
+      y[i] = 1 / (1 + Math.exp(-v));
+    } else {
+      const e = Math.exp(v);
+      y[i] = e / (1 + e);
+    }
+  }
+}
+
+/** dx = dy * y * (1 - y). Needs y (forward output). */
+export function sigmoidBackward(y: Tensor, dy: Tensor, dx: Tensor, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const s = y[i]!;
+    dx[i] = dy[i]! * s * (1 - s);
+  }
+}
+
+/** y = tanh(x). */
+export function tanhForward(x: Tensor, y: Tensor, n: number): void {
+  for (let i = 0; i < n; i++) y[i] = Math.tanh(x[i]!);
+}
+
+/** dx = dy * (1 - y^2). Needs y (forward output). */
+export function tanhBackward(y: Tensor, dy: Tensor, dx: Tensor, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const t = y[i]!;
+    dx[i] = dy[i]! * (1 - t * t);
+  }
+}
+
+/** y = x if x > 0 else alpha * (exp(x) - 1). alpha must be > 0 (default 1). */
+export function eluForward(x: Tensor, y: Tensor, n: number, alpha: number = 1): void {
+  for (let i = 0; i < n; i++) {
+    const v = x[i]!;
+    y[i] = v > 0 ? v : alpha * Math.expm1(v);
+  }
+}
+
+/**
+ * dx = dy if y > 0 else dy * (y + alpha). Needs y (forward output) and the
+ * same alpha (> 0, so that y > 0 exactly when x > 0).
+ */
+export function eluBackward(y: Tensor, dy: Tensor, dx: Tensor, n: number, alpha: number = 1): void {
+  for (let i = 0; i < n; i++) {
+    const v = y[i]!;
+    dx[i] = v > 0 ? dy[i]! : dy[i]! * (v + alpha);
+  }
+}
+
+/** y = x if x > 0 else slope * x. slope must be >= 0 (default 0.01). */
+export function leakyReluForward(x: Tensor, y: Tensor, n: number, slope: number = 0.01): void {
+  for (let i = 0; i < n; i++) {
+    const v = x[i]!;
+    y[i] = v > 0 ? v : slope * v;
+  }
+}
+
+/** dx = dy if y > 0 else slope * dy. Needs y (forward output) and the same slope (>= 0). */
+export function leakyReluBackward(y: Tensor, dy: Tensor, dx: Tensor, n: number, slope: number = 0.01): void {
+  for (let i = 0; i < n; i++) dx[i] = y[i]! > 0 ? dy[i]! : slope * dy[i]!;
+}
+
+/**
+ * Row-wise softmax over the last dimension: x, y [rows][cols]; numerically
+ * stable (subtracts the row max). y may alias x.
+ */
+export function softmaxForward(x: Tensor, y: Tensor, rows: number, cols: number): void {
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols;
+    let mx = -Infinity;
+    for (let j = 0; j < cols; j++) {
+      const v = x[o + j]!;
+      if (v > mx) mx = v;
+    }
+    let s = 0;
+    for (let j = 0; j < cols; j++) {
+      const e = Math.exp(x[o + j]! - mx);
+      y[o + j] = e;
+      s += e;
+    }
+    const inv = 1 / s;
+    for (let j = 0; j < cols; j++) y[o + j] *= inv;
+  }
+}
+
+/**
+ * Softmax backward: dx_j = y_j * (dy_j - sum_k dy_k * y_k) per row.
+ * Needs y (forward output). dx may alias dy.
+ */
+export function softmaxBackward(y: Tensor, dy: Tensor, dx: Tensor, rows: number, cols: number): void {
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols;
+    let dot = 0;
+    for (let j = 0; j < cols; j++) dot += dy[o + j]! * y[o + j]!;
+    for (let j = 0; j < cols; j++) dx[o + j] = y[o + j]! * (dy[o + j]! - dot);
+  }
+}

@@ -1,0 +1,156 @@
+import type { Tensor } from "./tensor.js";
+
+/** Default batch-norm epsilon (PyTorch). */
+export const BN_EPS = 1e-5;
+/** Default running-statistics momentum (PyTorch): running = (1-m)*running + m*batch. */
+export const BN_MOMENTUM = 0.1;
+
+/*
+ * Batch normalisation per channel over x [B][C][HW] (HW = H*W spatial size,
+ * 1 for vectors [B][C]); statistics are taken over the B*HW values of each
+ * channel. gamma, beta, runningMean, runningVar, mean, invstd are all [C].
+ */
+
+/**
+ * Training forward: normalise with the batch mean and biased batch variance,
+ * y = gamma * xhat + beta. Saves mean and invstd = 1/sqrt(var + eps) for
+ * backward, optionally xhat, and updates the running statistics:
+ *   runningMean = (1-momentum)*runningMean + momentum*mean
+ *   runningVar  = (1-momentum)*runningVar  + momentum*var*n/(n-1)   (unbiased, n = B*HW)
+ * y may alias x (xhat must not alias x unless it is y).
+ */
+export function batchNormForwardTrain(
+  x: Tensor, // input [B][C][HW]
+  y: Tensor, // output [B][C][HW]
+  gamma: Tensor, // scale [C]
+  beta: Tensor, // shift [C]
+  runningMean: Tensor, // [C], updated in place
+  runningVar: Tensor, // [C], updated in place
+  mean: Tensor, // [C], receives the batch mean
+  invstd: Tensor, // [C], receives 1/sqrt(biased batch var + eps)
+  xhat: Tensor | null, // [B][C][HW], receives the normalised input, or null
+  B: number, // batch size
+  C: number, // channels
+  HW: number, // spatial size per channel (1 for vectors)
+  momentum: number = BN_MOMENTUM, // running-stat momentum
+  eps: number = BN_EPS, // variance epsilon
+): void {
+  const n = B * HW;
+  const cs = C * HW;
+  for (let c = 0; c < C; c++) {
+    let s = 0;
+    for (let b = 0; b < B; b++) {
+      const o = b * cs + c * HW;
+      for (let i = 0; i < HW; i++) s += x[o + i]!;
+    }
+    const mu = s / n;
+    let v = 0;
+    for (let b = 0; b < B; b++) {
+      const o = b * cs + c * HW;
+      for (let i = 0; i < HW; i++) {
+        const d = x[o + i]! - mu;
+        v += d * d;
+      }
+    }
+    const varB = v / n;
+    const is = 1 / Math.sqrt(varB + eps);
+    mean[c] = mu;
+    invstd[c] = is;
+    const unbiased = n > 1 ? v / (n - 1) : varB;
+    runningMean[c] = (1 - momentum) * runningMean[c]! + momentum * mu;
+    runningVar[c] = (1 - momentum) * runningVar[c]! + momentum * unbiased;
+    const g = gamma[c]!;
+    const bt = beta[c]!;
+    for (let b = 0; b < B; b++) {
+      const o = b * cs + c * HW;
+      if (xhat !== null) {
+        for (let i = 0; i < HW; i++) {
+          const h = (x[o + i]! - mu) * is;
+          xhat[o + i] = h;
+          y[o + i] = g * h + bt;
+        }
+      } else {
+        const sc = g * is;
+        const sh = bt - mu * sc;
+        for (let i = 0; i < HW; i++) y[o + i] = x[o + i]! * sc + sh;
+      }
+    }
+  }
+}
+
+/**
+ * Inference forward with running statistics:
+ * y = gamma * (x - runningMean) / sqrt(runningVar + eps) + beta. y may alias x.
+ */
+export function batchNormForwardInfer(
+  x: Tensor, // input [B][C][HW]
+  y: Tensor, // output [B][C][HW]
+  gamma: Tensor, // scale [C]
+  beta: Tensor, // shift [C]
+  runningMean: Tensor, // [C]
+  runningVar: Tensor, // [C]
+  B: number, // batch size
+  C: number, // channels
+  HW: number, // spatial size per channel
+  eps: number = BN_EPS, // variance epsilon
+): void {
+  const cs = C * HW;
+  for (let c = 0; c < C; c++) {
+    const sc = gamma[c]! / Math.sqrt(runningVar[c]! + eps);
+    const sh = beta[c]! - runningMean[c]! * sc;
+    for (let b = 0; b < B; b++) {
+      const o = b * cs + c * HW;
+      for (let i = 0; i < HW; i++) y[o + i] = x[o + i]! * sc + sh;
+    }
+  }
+}
+
+/**
+ * Training-mode backward (batch statistics). Gradients are OVERWRITTEN:
+ *   dbeta  = sum dy,   dgamma = sum dy * xhat,
+ *   dx     = gamma * invstd / n * (n*dy - dbeta - xhat*dgamma)
+ * xhat is recomputed from x, mean and invstd saved by batchNormForwardTrain.
+ * dx may alias dy; dx must not alias x.
+ */
+export function batchNormBackward(
+  x: Tensor, // forward input [B][C][HW]
+  dy: Tensor, // output gradient [B][C][HW]
+  dx: Tensor, // input gradient [B][C][HW]
+  gamma: Tensor, // scale [C]
+  mean: Tensor, // saved batch mean [C]
+  invstd: Tensor, // saved 1/sqrt(var+eps) [C]
+  dgamma: Tensor, // [C]
+  dbeta: Tensor, // [C]
+  B: number, // batch size
+  C: number, // channels
+  HW: number, // spatial size per channel
+): void {
+  const n = B * HW;
+  const cs = C * HW;
+  for (let c = 0; c < C; c++) {
+    const mu = mean[c]!;
+    const is = invstd[c]!;
+    let sdy = 0;
+    let sdyx = 0;
+    for (let b = 0; b < B; b++) {
+      const o = b * cs + c * HW;
+      for (let i = 0; i < HW; i++) {
+        const g = dy[o + i]!;
+        sdy += g;
+        sdyx += g * (x[o + i]! - mu);
+      }
+    }
+    const dg = sdyx * is;
+    dbeta[c] = sdy;
+    dgamma[c] = dg;
+    const k = (gamma[c]! * is) / n;
+    const mdy = sdy;
+    const mxh = dg * is; // multiplies (x - mu): xhat * dgamma = (x - mu) * is * dg
+    for (let b = 0; b < B; b++) {
+      const o = b * cs + c * HW;
+      for (let i = 0; i < HW; i++) {
+        dx[o + i] = k * (n * dy[o + i]! - mdy - (x[o + i]! - mu) * mxh);
+      }
+    }
+  }
+}
