@@ -1,0 +1,250 @@
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import * as fs from "node:fs";
+import * as fsp from "node:fs/promises";
+import * as os from "node:os";
+import * as path from "node:path";
+import { writeFileAtomic, writeFileAtomicSync, type AtomicAsyncFs, type AtomicFileHandle, type AtomicSyncFs } from "../../../runtime/io/index.js";
+
+let dir: string;
+let target: string;
+const OLD = Uint8Array.from([111, 108, 100]); // "old"
+const NEW = new TextEncoder().encode("new contents, longer than the old ones");
+
+beforeEach(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "nnspec-atomic-"));
+  target = path.join(dir, "weights.bin");
+  fs.writeFileSync(target, OLD);
+});
+
+afterEach(() => {
+  fs.rmSync(dir, { recursive: true, force: true });
+});
+
+function errno(code: string, message = code): NodeJS.ErrnoException {
+  const e = new Error(`${code}: simulated ${message}`) as NodeJS.ErrnoException;
+  e.code = code;
+  return e;
+}
+
+type Step = "open" | "write" | "fsync" | "close" | "rename" | "dirOpen" | "dirFsync";
+
+/** Real fs, logging each call, failing (with `code`) at `failAt`. */
+function syncFs(failAt?: Step, code = "EIO", maxChunk = Infinity) {
+  const log: string[] = [];
+  let dirFd: number | undefined;
+  const io: AtomicSyncFs = {
+    openSync(p, flags, mode) {
+      const isDir = fs.existsSync(p) && fs.statSync(p).isDirectory();
+      const step: Step = isDir ? "dirOpen" : "open";
+      log.push(`${step} ${path.basename(p)} ${flags}`);
+      if (failAt === step) throw errno(code);
+      const fd = fs.openSync(p, flags, mode);
+      if (isDir) dirFd = fd;
+      return fd;
+    },
+    writeSync(fd, buf, off, len, pos) {
+      log.push(`write ${Math.min(len, maxChunk)}`);
+      if (failAt === "write") {
+        fs.writeSync(fd, buf, off, 1, pos); // partial data hit the disk first
+        throw errno(code);
+      }
+      return fs.writeSync(fd, buf, off, Math.min(len, maxChunk), pos);
+    },
+    fsyncSync(fd) {
+      const step: Step = fd === dirFd ? "dirFsync" : "fsync";
+      log.push(step);
+      if (failAt === step) throw errno(code);
+      fs.fsyncSync(fd);
+    },
+    closeSync(fd) {
+      log.push(fd === dirFd ? "dirClose" : "close");
+      if (failAt === "close" && fd !== dirFd) {
+        fs.closeSync(fd);
+        throw errno(code);
+      }
+      fs.closeSync(fd);
+    },
+    renameSync(a, b) {
+      log.push(`rename ${path.basename(b)}`);
+      if (failAt === "rename") throw errno(code);
+      fs.renameSync(a, b);
+    },
+    unlinkSync(p) {
+      log.push("unlink");
+      fs.unlinkSync(p);
+    },
+  };
+  return { io, log };
+}
+
+function asyncFs(failAt?: Step, code = "EIO", maxChunk = Infinity) {
+  const log: string[] = [];
+  const io: AtomicAsyncFs = {
+    async open(p, flags, mode) {
+      const isDir = fs.existsSync(p) && fs.statSync(p).isDirectory();
+      const step: Step = isDir ? "dirOpen" : "open";
+      log.push(`${step} ${path.basename(p)} ${flags}`);
+      if (failAt === step) throw errno(code);
+      const real = await fsp.open(p, flags, mode);
+      const handle: AtomicFileHandle = {
+        async write(buf, off, len, pos) {
+          log.push(`write ${Math.min(len, maxChunk)}`);
+          if (failAt === "write") {
+            await real.write(buf, off, 1, pos);
+            throw errno(code);
+          }
+          return real.write(buf, off, Math.min(len, maxChunk), pos);
+        },
+        async sync() {
+          const s: Step = isDir ? "dirFsync" : "fsync";
+          log.push(s);
+          if (failAt === s) throw errno(code);
+          await real.sync();
+        },
+        async close() {
+          log.push(isDir ? "dirClose" : "close");
+          await real.close();
+          if (failAt === "close" && !isDir) throw errno(code);
+        },
+      };
+      return handle;
+    },
+    async rename(a, b) {
+      log.push(`rename ${path.basename(b)}`);
+      if (failAt === "rename") throw errno(code);
+      await fsp.rename(a, b);
+    },
+    async unlink(p) {
+      log.push("unlink");
+      await fsp.unlink(p);
+    },
+  };
+  return { io, log };
+}
+
+const listDir = () => fs.readdirSync(dir).sort();
+
+describe("writeFileAtomicSync", () => {
+  it("replaces the file following temp → write → fsync → close → rename → fsync(dir)", () => {
+    const { io, log } = syncFs();
+    writeFileAtomicSync(target, NEW, { fs: io });
+    expect(fs.readFileSync(target)).toEqual(Buffer.from(NEW));
+    expect(listDir()).toEqual(["weights.bin"]);
+    expect(log[0]).toMatch(/^open \.weights\.bin\.\d+\.[0-9a-f]+\.tmp wx$/);
+    expect(log.slice(1)).toEqual([`write ${NEW.length}`, "fsync", "close", "rename weights.bin", `dirOpen ${path.basename(dir)} r`, "dirFsync", "dirClose"]);
+  });
+
+  it("creates a new file when none exists, with the real fs", () => {
+    const fresh = path.join(dir, "fresh.bin");
+    writeFileAtomicSync(fresh, NEW);
+    expect(fs.readFileSync(fresh)).toEqual(Buffer.from(NEW));
+    expect(listDir()).toEqual(["fresh.bin", "weights.bin"]);
+  });
+
+  it("loops over short writes", () => {
+    const { io, log } = syncFs(undefined, "EIO", 5);
+    writeFileAtomicSync(target, NEW, { fs: io });
+    expect(fs.readFileSync(target)).toEqual(Buffer.from(NEW));
+    expect(log.filter((l) => l.startsWith("write")).length).toBe(Math.ceil(NEW.length / 5));
+  });
+
+  it.each(["open", "write", "fsync", "close", "rename"] as const)("failure at %s leaves the target intact and no temp file", (step) => {
+    const { io, log } = syncFs(step, "ENOSPC");
+    expect(() => writeFileAtomicSync(target, NEW, { fs: io })).toThrow(/ENOSPC: simulated/);
+    expect(fs.readFileSync(target)).toEqual(Buffer.from(OLD));
+    expect(listDir()).toEqual(["weights.bin"]);
+    expect(log.some((l) => l.startsWith("rename")) && step !== "rename").toBe(false);
+    // the temp file is only unlinked if we created it
+    expect(log.includes("unlink")).toBe(step !== "open");
+  });
+
+  it.each(["EISDIR", "EPERM", "EINVAL"])("ignores %s from directory fsync (unsupported platform)", (code) => {
+    const { io } = syncFs("dirFsync", code);
+    writeFileAtomicSync(target, NEW, { fs: io });
+    expect(fs.readFileSync(target)).toEqual(Buffer.from(NEW));
+    const { io: io2 } = syncFs("dirOpen", code);
+    writeFileAtomicSync(target, OLD, { fs: io2 });
+    expect(fs.readFileSync(target)).toEqual(Buffer.from(OLD));
+    expect(listDir()).toEqual(["weights.bin"]);
+  });
+
+  it("reports a real directory fsync error (EIO) after the rename", () => {
+    const { io } = syncFs("dirFsync", "EIO");
+    expect(() => writeFileAtomicSync(target, NEW, { fs: io })).toThrow(/EIO/);
+    // documented: the rename already happened, only its durability is in doubt
+    expect(fs.readFileSync(target)).toEqual(Buffer.from(NEW));
+    expect(listDir()).toEqual(["weights.bin"]);
+  });
+
+  it("target is a directory: rename fails, directory and its contents untouched, temp removed", () => {
+    const sub = path.join(dir, "sub");
+    fs.mkdirSync(sub);
+    fs.writeFileSync(path.join(sub, "keep"), "x");
+    expect(() => writeFileAtomicSync(sub, NEW)).toThrow();
+    expect(fs.readdirSync(sub)).toEqual(["keep"]);
+    expect(listDir()).toEqual(["sub", "weights.bin"]);
+  });
+
+  it("missing parent directory fails cleanly", () => {
+    expect(() => writeFileAtomicSync(path.join(dir, "nope", "x.bin"), NEW)).toThrow(/ENOENT/);
+    expect(listDir()).toEqual(["weights.bin"]);
+  });
+
+  it.skipIf(process.platform === "win32" || process.getuid?.() === 0)("read-only directory: fails, target unchanged", () => {
+    fs.chmodSync(dir, 0o555);
+    try {
+      expect(() => writeFileAtomicSync(target, NEW)).toThrow(/EACCES/);
+    } finally {
+      fs.chmodSync(dir, 0o755);
+    }
+    expect(fs.readFileSync(target)).toEqual(Buffer.from(OLD));
+    expect(listDir()).toEqual(["weights.bin"]);
+  });
+
+  it("rejects non-bytes", () => {
+    expect(() => writeFileAtomicSync(target, "text" as unknown as Uint8Array)).toThrow(TypeError);
+    expect(fs.readFileSync(target)).toEqual(Buffer.from(OLD));
+  });
+});
+
+describe("writeFileAtomic (async)", () => {
+  it("replaces the file following the same protocol", async () => {
+    const { io, log } = asyncFs();
+    await writeFileAtomic(target, NEW, { fs: io });
+    expect(fs.readFileSync(target)).toEqual(Buffer.from(NEW));
+    expect(listDir()).toEqual(["weights.bin"]);
+    expect(log[0]).toMatch(/^open \.weights\.bin\.\d+\.[0-9a-f]+\.tmp wx$/);
+    expect(log.slice(1)).toEqual([`write ${NEW.length}`, "fsync", "close", "rename weights.bin", `dirOpen ${path.basename(dir)} r`, "dirFsync", "dirClose"]);
+  });
+
+  it("works with the real fs and loops over short writes", async () => {
+    await writeFileAtomic(target, NEW);
+    expect(fs.readFileSync(target)).toEqual(Buffer.from(NEW));
+    const { io } = asyncFs(undefined, "EIO", 7);
+    await writeFileAtomic(target, OLD, { fs: io });
+    expect(fs.readFileSync(target)).toEqual(Buffer.from(OLD));
+  });
+
+  it.each(["open", "write", "fsync", "close", "rename"] as const)("failure at %s leaves the target intact and no temp file", async (step) => {
+    const { io, log } = asyncFs(step, "ENOSPC");
+    await expect(writeFileAtomic(target, NEW, { fs: io })).rejects.toThrow(/ENOSPC: simulated/);
+    expect(fs.readFileSync(target)).toEqual(Buffer.from(OLD));
+    expect(listDir()).toEqual(["weights.bin"]);
+    expect(log.includes("unlink")).toBe(step !== "open");
+  });
+
+  it("ignores EISDIR from directory open/fsync", async () => {
+    await writeFileAtomic(target, NEW, { fs: asyncFs("dirOpen", "EISDIR").io });
+    await writeFileAtomic(target, OLD, { fs: asyncFs("dirFsync", "EPERM").io });
+    expect(fs.readFileSync(target)).toEqual(Buffer.from(OLD));
+  });
+
+  it("concurrent writers never produce a torn file or leave temp files", async () => {
+    const payloads = Array.from({ length: 8 }, (_, i) => new Uint8Array(64 * 1024).fill(i + 1));
+    await Promise.all(payloads.map((p) => writeFileAtomic(target, p)));
+    const final = fs.readFileSync(target);
+    expect(final.length).toBe(64 * 1024);
+    expect(new Set(final).size).toBe(1);
+    expect(listDir()).toEqual(["weights.bin"]);
+  });
+});
