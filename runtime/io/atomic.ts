@@ -69,7 +69,8 @@ function isIgnorableDirSyncError(err: unknown): boolean {
 /** Temp file path next to `target`: `.<name>.<pid>.<random>.tmp`. */
 export function tempPathFor(target: string): string {
   const dir = nodePath.dirname(target);
-  const base = nodePath.basename(target);
+  // Keep the name well under NAME_MAX (255) even for long target names.
+  const base = nodePath.basename(target).slice(0, 200);
   return nodePath.join(dir, `.${base}.${process.pid}.${randomBytes(6).toString("hex")}.tmp`);
 }
 

@@ -88,6 +88,18 @@ describe("npy: exact bytes written by numpy", () => {
     expect(encodeNpy({ dtype: "<f4", shape: [3], data: Float32Array.from([1, 2, 3]) })).toEqual(bytes);
   });
 
+  it("reproduces numpy's spare 'growth' spaces (np.save of np.zeros((1,) * 15, dtype='u1'))", () => {
+    // Without numpy's 21 - len(str(shape[0])) extra spaces the header would fit in 128 bytes; numpy writes 192.
+    const bytes = hex(
+      "934e554d50590100b6007b276465736372273a20277c7531272c2027666f727472616e5f6f72646572273a2046616c73652c20277368617065273a2028" +
+        "312c20".repeat(14) + "31292c207d" + "20".repeat(83) + "0a00",
+    );
+    expect(bytes.length).toBe(193);
+    const shape = new Array<number>(15).fill(1);
+    expect(decodeNpy(bytes)).toEqual({ dtype: "|u1", shape, data: new Uint8Array(1) });
+    expect(encodeNpy({ dtype: "|u1", shape, data: new Uint8Array(1) })).toEqual(bytes);
+  });
+
   it("reads format 2.0 (u32 header length)", () => {
     const a = decodeNpy(hex(I4_V2));
     expect(a.dtype).toBe("<i4");
