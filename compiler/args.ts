@@ -1,0 +1,316 @@
+/**
+ * Reads the words of a layer statement (`conv 3x3 x64 stride 2 pad 1 nobias`)
+ * for the layer's definition: positional values first, then named options.
+ * Block parameters are substituted here. Every mistake is reported once, at
+ * the word, and marks the reader as failed so the layer's shape stays unknown.
+ */
+import type { Arg, LayerStatement, Value } from "../grammar/ast.js";
+import type { Span } from "../grammar/source.js";
+import type { Args, Related } from "./diagnostics/diagnostic.js";
+import type { Code } from "./diagnostics/messages.js";
+import type { Init } from "./layers/types.js";
+import { suggestion } from "./suggest.js";
+
+/** The largest size (filters, units, kernel, dimension) a model may name. */
+export const MAX_DIM = 2 ** 31 - 1;
+
+/** Block parameters in scope, bound to the values of an invocation. */
+export interface Env {
+  block?: string;
+  values: ReadonlyMap<string, Value>;
+}
+
+export interface ReaderHost {
+  report(code: Code, args: Args, span: Span, extra?: { label?: string; related?: Related[] }): void;
+}
+
+export type OptionType = "flag" | "int" | "pair" | "pad" | "init" | "number";
+export interface NumberRule {
+  min?: number;
+  /** Exclusive upper bound. */
+  below?: number;
+  max?: number;
+  integer?: boolean;
+  /** Text of the rule for messages: "at least 1", "in [0, 1)". */
+  rule: string;
+  /** Help shown when the rule is broken. */
+  hint?: string;
+}
+
+/** A resolved word: a block parameter replaced by its value, keeping the word's own span. */
+type Word = Arg & { param?: string };
+
+export class ArgReader {
+  failed = false;
+  private pos = 0;
+  private readonly words: Word[];
+
+  constructor(
+    readonly layer: string,
+    readonly usage: string,
+    readonly stmt: LayerStatement,
+    private readonly env: Env,
+    private readonly host: ReaderHost,
+  ) {
+    this.words = stmt.args.map((a) => this.resolve(a));
+  }
+
+  private resolve(a: Arg): Word {
+    if (a.kind !== "name") return a;
+    const bound = this.env.values.get(a.name);
+    return bound ? { ...bound, span: a.span, param: a.name } : a;
+  }
+
+  error(code: Code, args: Args, span: Span, extra?: { label?: string; related?: Related[] }): undefined {
+    this.failed = true;
+    this.host.report(code, args, span, extra);
+    return undefined;
+  }
+
+  get span(): Span {
+    return this.stmt.span;
+  }
+
+  peek(): Word | undefined {
+    return this.words[this.pos];
+  }
+
+  /** Span of the last word read (or the statement's kind word before any). */
+  lastSpan: Span = { start: 0, end: 0 };
+
+  private take(): Word | undefined {
+    const w = this.words[this.pos++];
+    if (w) this.lastSpan = w.span;
+    return w;
+  }
+
+  private label(w: Word): string | undefined {
+    return w.param !== undefined ? `${w.param} = ${"dims" in w ? w.text : "value" in w ? String(w.value) : ""}` : undefined;
+  }
+
+  /** A name that is neither an option here nor a bound block parameter. */
+  private unboundName(w: Word & { kind: "name" }, what: string): undefined {
+    if (this.env.block !== undefined)
+      return this.error("NN2011", { name: w.name, block: this.env.block, suggestion: suggestion(w.name, [...this.env.values.keys()], "parameters") }, w.span);
+    return this.error("NN2012", { layer: this.layer, what, usage: this.usage }, w.span, { label: `\`${w.name}\` is not a number here` });
+  }
+
+  /** Is the next word a number-like value (or a bound parameter)? */
+  private nextIsValue(): boolean {
+    const w = this.peek();
+    return w !== undefined && (w.kind === "number" || w.kind === "dims" || (w.kind === "name" && this.env.values.has(w.name)));
+  }
+
+  /** A kernel or window: `3x3`, `3` (square). */
+  window(what: string, required: boolean): [number, number] | undefined {
+    const w = this.peek();
+    if (!w || !(w.kind === "number" || w.kind === "dims")) {
+      if (w?.kind === "name" && !this.isOptionWord(w.name) && this.env.values.size === 0 && required) {
+        this.take();
+        return this.unboundName(w, what);
+      }
+      if (required) return this.error("NN2012", { layer: this.layer, what, usage: this.usage }, w?.span ?? this.stmt.kind.span);
+      return undefined;
+    }
+    this.take();
+    const dims = w.kind === "dims" ? w.dims : [w.value, w.value];
+    if (dims.length !== 2) return this.error("NN2013", { what, rule: "KHxKW or K", value: w.kind === "dims" ? w.text : String(w.value), hint: `write it as \`${this.usage}\`` }, w.span);
+    for (const d of dims) if (this.checkInt(d, what, { min: 1, integer: true, rule: "a whole number ≥ 1" }, w) === undefined) return undefined;
+    return [dims[0]!, dims[1]!];
+  }
+
+  /** `x64`, or `x NAME` inside a block. */
+  filters(): number | undefined {
+    const w = this.peek();
+    if (w?.kind === "filters") {
+      this.take();
+      return this.checkInt(w.value, "the filter count", { min: 1, integer: true, rule: "at least 1" }, w);
+    }
+    if (w?.kind === "name" && w.name === "x") {
+      this.take();
+      const v = this.take();
+      if (!v) return this.error("NN2012", { layer: this.layer, what: "a filter count after `x`", usage: this.usage }, w.span);
+      if (v.kind === "name") return this.unboundName(v, "a filter count");
+      if (v.kind !== "number") return this.error("NN2013", { what: "the filter count", rule: "a whole number", value: "dims" in v ? v.text : "?", hint: "write the number of filters, e.g. `x64`" }, v.span);
+      return this.checkInt(v.value, "the filter count", { min: 1, integer: true, rule: "at least 1" }, v);
+    }
+    return this.error("NN2012", { layer: this.layer, what: "a filter count like `x64`", usage: this.usage }, w?.span ?? this.stmt.kind.span);
+  }
+
+  /** A positional number (or bound parameter). */
+  number(what: string, rule: NumberRule, required: boolean, fallback?: number): number | undefined {
+    const w = this.peek();
+    if (!w || !(w.kind === "number" || (w.kind === "name" && !this.isOptionWord(w.name)))) {
+      if (required) return this.error("NN2012", { layer: this.layer, what, usage: this.usage }, w?.span ?? this.stmt.kind.span);
+      return fallback;
+    }
+    this.take();
+    if (w.kind === "name") return this.unboundName(w, what);
+    return this.checkInt(w.value, what, rule, w);
+  }
+
+  /** A positional word from a fixed list, e.g. the loss kind. */
+  choice<T extends string>(what: string, choices: readonly T[], code: Code = "NN2013"): T | undefined {
+    const w = this.peek();
+    if (!w || w.kind !== "name") return this.error("NN2012", { layer: this.layer, what, usage: this.usage }, w?.span ?? this.stmt.kind.span);
+    this.take();
+    if ((choices as readonly string[]).includes(w.name)) return w.name as T;
+    return this.error(code, { name: w.name, what, rule: choices.map((c) => `\`${c}\``).join(" or "), value: `\`${w.name}\``, suggestion: suggestion(w.name, choices, what), hint: suggestion(w.name, choices, what) }, w.span);
+  }
+
+  private optionNames: readonly string[] = [];
+  private isOptionWord(name: string): boolean {
+    return this.optionNames.includes(name);
+  }
+
+  /** Declare the options this layer takes (before reading positionals that may be left out). */
+  declareOptions(names: readonly string[]): void {
+    this.optionNames = names;
+  }
+
+  /**
+   * Named options until the end: `stride 2`, `pad same`, `nobias`, `init normal 0.01`.
+   * With `plus`, options must be joined by `+` (the loss's `+ l2 1e-4`).
+   */
+  options(spec: Readonly<Record<string, OptionType>>, plus = false): Record<string, unknown> {
+    const out: Record<string, unknown> = {};
+    const spans: Record<string, Span> = {};
+    const names = Object.keys(spec);
+    while (this.pos < this.words.length) {
+      let w = this.take()!;
+      if (plus) {
+        if (w.kind !== "plus") {
+          this.error("NN2017", { what: "word", text: wordText(w), layer: this.layer, usage: this.usage }, w.span);
+          return out;
+        }
+        const next = this.take();
+        if (!next) {
+          this.error("NN2012", { layer: this.layer, what: `an option after \`+\` (${names.join(", ")})`, usage: this.usage }, w.span);
+          return out;
+        }
+        w = next;
+      }
+      if (w.kind !== "name" || w.param !== undefined) {
+        this.error("NN2017", { what: w.kind === "arrow" ? "symbol" : "value", text: wordText(w), layer: this.layer, usage: this.usage }, w.span);
+        return out;
+      }
+      const type = spec[w.name];
+      if (type === undefined) {
+        this.error("NN2002", { name: w.name, layer: this.layer, suggestion: suggestion(w.name, names, `options of \`${this.layer}\``) }, w.span);
+        return out;
+      }
+      if (w.name in out) {
+        this.error("NN2016", { option: w.name }, w.span, spans[w.name] ? { related: [] } : undefined);
+        return out;
+      }
+      spans[w.name] = w.span;
+      const v = this.optionValue(w.name, type, w);
+      if (this.failed) return out;
+      out[w.name] = v;
+    }
+    out.__spans = spans;
+    return out;
+  }
+
+  private optionValue(name: string, type: OptionType, at: Word): unknown {
+    switch (type) {
+      case "flag":
+        return true;
+      case "int":
+        return this.valueAfter(name, at, { min: 1, integer: true, rule: "a whole number ≥ 1" });
+      case "number":
+        return this.valueAfter(name, at, { min: 0, rule: "a number ≥ 0" });
+      case "pair":
+      case "pad": {
+        const w = this.peek();
+        if (type === "pad" && w?.kind === "name" && (w.name === "same" || w.name === "valid")) {
+          this.take();
+          return w.name;
+        }
+        const min = type === "pad" ? 0 : 1;
+        const hint = type === "pad" ? "`pad 1` adds one row and column of zeros on every side" : `\`${name} 1\` moves the window one step at a time, \`${name} 2\` two`;
+        const rule: NumberRule = { min, integer: true, rule: `a whole number ≥ ${min}`, hint };
+        if (w?.kind === "dims") {
+          this.take();
+          if (w.dims.length !== 2) return this.error("NN2013", { what: name, rule: "N or NxM", value: w.text, hint: `write \`${name} 1\` or \`${name} 1x2\`` }, w.span);
+          const a = this.checkInt(w.dims[0]!, name, rule, w);
+          const b = a === undefined ? undefined : this.checkInt(w.dims[1]!, name, rule, w);
+          return b === undefined ? undefined : [a, b];
+        }
+        const v = this.valueAfter(name, at, rule);
+        return v === undefined ? undefined : [v, v];
+      }
+      case "init": {
+        const w = this.take();
+        const kinds = ["he", "xavier", "normal", "zeros", "ones"] as const;
+        if (!w || w.kind !== "name" || !(kinds as readonly string[]).includes(w.name))
+          return this.error("NN2013", { what: "init", rule: kinds.map((k) => `\`${k}\``).join(", "), value: w ? wordText(w) : "nothing", hint: "e.g. `init xavier` or `init normal 0.01`" }, w?.span ?? at.span);
+        const init: Init = { kind: w.name as Init["kind"] };
+        if (w.name === "normal") {
+          const s = this.valueAfter("the σ of init normal", w, { min: 0, rule: "a number > 0" });
+          if (s === undefined) return undefined;
+          if (s === 0) return this.error("NN2013", { what: "the σ of init normal", rule: "greater than 0", value: 0, hint: "use `init zeros` for zeros" }, this.lastSpan);
+          init.sigma = s;
+        }
+        return init;
+      }
+    }
+  }
+
+  private valueAfter(what: string, at: Word, rule: NumberRule): number | undefined {
+    const w = this.peek();
+    if (!w || !(w.kind === "number" || w.kind === "name")) return this.error("NN2012", { layer: this.layer, what: `a value after \`${what}\``, usage: this.usage }, at.span);
+    if (w.kind === "name" && this.isOptionWord(w.name)) return this.error("NN2012", { layer: this.layer, what: `a value after \`${what}\``, usage: this.usage }, at.span);
+    this.take();
+    if (w.kind === "name") return this.unboundName(w, `a value for \`${what}\``);
+    return this.checkInt(w.value, what, rule, w);
+  }
+
+  /** Check a number against a rule; NaN means it was already reported as unreadable. */
+  checkInt(v: number, what: string, rule: NumberRule, w: Word): number | undefined {
+    if (Number.isNaN(v)) {
+      this.failed = true;
+      return undefined;
+    }
+    const label = this.label(w);
+    const extra = label ? { label } : undefined;
+    if (rule.integer && !Number.isInteger(v)) return this.error("NN2013", { what, rule: "a whole number", value: v, hint: rule.hint ?? "sizes, counts and strides are whole numbers" }, w.span, extra);
+    if ((rule.min !== undefined && v < rule.min) || (rule.below !== undefined && v >= rule.below) || (rule.max !== undefined && v > rule.max))
+      return this.error("NN2013", { what, rule: rule.rule, value: v, hint: rule.hint ?? `use a value that is ${rule.rule}` }, w.span, extra);
+    if (rule.integer && v > MAX_DIM) return this.error("NN4002", { what, value: v, limit: MAX_DIM, hint: "no layer this large can be built" }, w.span, extra);
+    return v;
+  }
+
+  /** Step over the next word (already inspected with peek). */
+  skip(): void {
+    this.take();
+  }
+
+  /** Consume a `->` if it comes next. */
+  arrow(): boolean {
+    if (this.peek()?.kind !== "arrow") return false;
+    this.take();
+    return true;
+  }
+
+  /** Anything left over is a mistake. */
+  end(): void {
+    const w = this.peek();
+    if (w && !this.failed) this.error("NN2017", { what: w.kind === "name" ? "word" : "value", text: wordText(w), layer: this.layer, usage: this.usage }, w.span);
+  }
+}
+
+export function wordText(w: Arg): string {
+  switch (w.kind) {
+    case "number":
+    case "dims":
+    case "filters":
+      return w.text;
+    case "name":
+      return w.name;
+    case "plus":
+      return "+";
+    case "arrow":
+      return "->";
+  }
+}

@@ -1,0 +1,433 @@
+/**
+ * Shape checking: expands blocks and repeats, names every layer, infers every
+ * shape and counts parameters, FLOPs and memory. An unknown shape (after a
+ * reported mistake) flows on quietly, so one mistake gives one error.
+ */
+import type { CallStatement, LayerStatement, ModelDeclaration, Program, RepeatStatement, ResidualStatement, Statement, Value } from "../grammar/ast.js";
+import type { Span } from "../grammar/source.js";
+import { ArgReader, MAX_DIM, type Env } from "./args.js";
+import type { Args, DiagnosticBag, Related } from "./diagnostics/diagnostic.js";
+import type { Code } from "./diagnostics/messages.js";
+import type { LossAttrs } from "./layers/loss.js";
+import { LAYERS } from "./layers/registry.js";
+import type { InferContext } from "./layers/types.js";
+import type { CheckedModel, LayerNode, Node, ResidualNode } from "./model.js";
+import { formatShape, numel, sameShape, type Shape } from "./shape.js";
+import { checkStructure, type Structure } from "./structure.js";
+
+/** Limits that stop absurd models before anything is allocated. */
+export const LIMITS = {
+  params: 1_000_000_000,
+  activationsPerExample: 1_000_000_000,
+  layers: 100_000,
+  blockDepth: 64,
+};
+
+export interface CheckResult {
+  models: CheckedModel[];
+}
+
+export function checkProgram(program: Program, bag: DiagnosticBag): CheckResult {
+  const structure = checkStructure(program, bag);
+  const models: CheckedModel[] = [];
+  for (const m of program.models) {
+    const checked = new ModelChecker(program, structure, bag, m).run();
+    if (checked) models.push(checked);
+  }
+  if (program.models.length === 0 && bag.items.length === 0) bag.report("NN2018", program.file, { start: 0, end: 0 });
+  return { models };
+}
+
+/** Where a statement sits: the name prefix, its counters, and the block invocation it came from. */
+interface Scope {
+  prefix: string;
+  counters: Map<string, number>;
+  /** Labels written in this scope, so automatic names avoid them. */
+  labels: Set<string>;
+  env: Env;
+  trail: Related[];
+  depth: number;
+  topLevel: boolean;
+  /** Suffix for labels inside `repeat` (`_2` in the second repetition). */
+  labelSuffix: string;
+}
+
+class ModelChecker {
+  private readonly file: Program["file"];
+  private readonly names = new Map<string, Span>();
+  private ok = true;
+  private params = 0;
+  private flops = 0;
+  private activations = 0;
+  private layerCount = 0;
+  private tooLarge = false;
+  private lossStmt: LayerStatement | undefined;
+  private loss: LossAttrs | null = null;
+  private afterLossReported = false;
+
+  constructor(
+    private readonly program: Program,
+    private readonly structure: Structure,
+    private readonly bag: DiagnosticBag,
+    private readonly model: ModelDeclaration,
+  ) {
+    this.file = program.file;
+  }
+
+  private report(code: Code, args: Args, span: Span, trail: Related[], extra: { label?: string; related?: Related[] } = {}): void {
+    const severity = code === "NN3002" || code === "NN2024" ? "warning" : "error";
+    if (severity === "error") this.ok = false;
+    const related = [...(extra.related ?? []), ...[...trail].reverse()];
+    this.bag.report(code, this.file, span, args, { ...extra, related });
+  }
+
+  run(): CheckedModel | undefined {
+    const body = this.model.body;
+    const first = body[0];
+    let shape: Shape | undefined;
+    const scope: Scope = { prefix: "", counters: new Map(), labels: labelsOf(body), env: { values: new Map() }, trail: [], depth: 0, topLevel: true, labelSuffix: "" };
+    let rest = body;
+    if (first?.type === "layer" && first.kind.text === "input") {
+      const reader = new ArgReader("input", LAYERS.get("input")!.usage, first, scope.env, this.host(scope));
+      const a = LAYERS.get("input")!.read(reader) as { shape: number[] } | undefined;
+      shape = a?.shape;
+      if (!a) this.ok = false;
+      rest = body.slice(1);
+    } else {
+      this.ok = false;
+      const later = body.find((s) => s.type === "layer" && s.kind.text === "input");
+      if (later) {
+        this.report("NN2009", { model: this.model.name.text }, (later as LayerStatement).kind.span, []);
+        rest = body.filter((s) => s !== later);
+      }
+      else this.report("NN2008", { name: this.model.name.text }, this.model.name.span, []);
+    }
+    const inputShape = shape;
+    if (shape) this.activations += numel(shape);
+    const nodes: Node[] = [];
+    shape = this.sequence(rest, shape, scope, nodes);
+    if (!this.ok || !inputShape || !shape || this.tooLarge) return undefined;
+    const outputShape = shape;
+    return {
+      name: this.model.name.text,
+      file: this.file,
+      span: this.model.span,
+      inputShape,
+      outputShape,
+      nodes,
+      loss: this.loss,
+      params: this.params,
+      flops: this.flops,
+      activationBytes: this.activations * 4,
+    };
+  }
+
+  private host(scope: Scope) {
+    return { report: (code: Code, args: Args, span: Span, extra?: { label?: string; related?: Related[] }) => this.report(code, args, span, scope.trail, extra) };
+  }
+
+  private sequence(stmts: Statement[], shape: Shape | undefined, scope: Scope, out: Node[]): Shape | undefined {
+    for (const s of stmts) {
+      if (this.layerCount > LIMITS.layers) return undefined;
+      if (scope.topLevel && this.lossStmt) {
+        if (!this.afterLossReported) {
+          this.afterLossReported = true;
+          const kind = s.type === "layer" ? s.kind.text : s.type === "call" ? `${s.callee.text}(…)` : s.type;
+          this.report("NN2010", { kind }, s.span, [], { related: [{ message: "the loss is here", file: this.file, span: this.lossStmt.span }] });
+        }
+        return shape;
+      }
+      shape = this.statement(s, shape, scope, out);
+    }
+    return shape;
+  }
+
+  private statement(s: Statement, shape: Shape | undefined, scope: Scope, out: Node[]): Shape | undefined {
+    if (this.structure.bad.has(s)) {
+      this.ok = false;
+      this.claimName(s, s.type === "layer" ? s.kind.text : s.type === "call" ? s.callee.text : s.type, scope);
+      return undefined;
+    }
+    let result: Shape | undefined;
+    switch (s.type) {
+      case "layer":
+        result = this.layer(s, shape, scope, out);
+        break;
+      case "residual":
+        result = this.residual(s, shape, scope, out);
+        break;
+      case "repeat":
+        result = this.repeat(s, shape, scope, out);
+        break;
+      case "call":
+        result = this.call(s, shape, scope, out);
+        break;
+    }
+    if (result && s.assertion) {
+      const expected = s.assertion.dims;
+      if (Number.isNaN(expected[0]!) || expected.some((d) => Number.isNaN(d))) return result;
+      if (!sameShape(expected, result)) {
+        const hint = `the shape is ${formatShape(result)}; write \`-> ${formatShape(result)}\`, or change the layers before it`;
+        this.report("NN3008", { actual: formatShape(result), expected: formatShape(expected), hint }, s.assertion.span, scope.trail);
+      }
+    }
+    return result;
+  }
+
+  /** Name a statement: its label, or kind + counter in its scope; report duplicates. */
+  private claimName(s: Statement, kind: string, scope: Scope): string {
+    if (s.label) {
+      const name = scope.prefix + s.label.text + scope.labelSuffix;
+      const prev = this.names.get(name);
+      if (prev) this.report("NN2006", { name, model: this.model.name.text }, s.label.span, scope.trail, { related: [{ message: "first used here", file: this.file, span: prev }] });
+      else this.names.set(name, s.label.span);
+      return name;
+    }
+    let n = scope.counters.get(kind) ?? 0;
+    let name: string;
+    do name = `${scope.prefix}${kind}${++n}`;
+    while (this.names.has(name) || scope.labels.has(name.slice(scope.prefix.length)));
+    scope.counters.set(kind, n);
+    this.names.set(name, s.span);
+    return name;
+  }
+
+  private layer(s: LayerStatement, shape: Shape | undefined, scope: Scope, out: Node[]): Shape | undefined {
+    const kind = s.kind.text;
+    const def = LAYERS.get(kind)!;
+    if (kind === "input") {
+      this.report(scope.topLevel ? "NN2019" : "NN2015", { kind, hint: "" }, s.kind.span, scope.trail);
+      return undefined;
+    }
+    const reader = new ArgReader(kind, def.usage, s, scope.env, this.host(scope));
+    const attrs = def.read(reader);
+    if (kind === "loss") {
+      this.lossStmt = s;
+      if (attrs) this.loss = attrs as LossAttrs;
+      else this.ok = false;
+      if (!attrs || !shape) return shape;
+      return def.infer(attrs, shape, this.inferContext(s, scope)) ? shape : undefined;
+    }
+    const name = this.claimName(s, kind, scope);
+    if (attrs === undefined) this.ok = false;
+    if (attrs === undefined || shape === undefined) return undefined;
+    const output = def.infer(attrs, shape, this.inferContext(s, scope));
+    if (!output) return undefined;
+    const params = def.params?.(attrs, shape, output) ?? [];
+    const node: LayerNode = {
+      type: "layer",
+      name,
+      kind,
+      def,
+      attrs,
+      input: shape,
+      output,
+      params,
+      buffers: def.buffers?.(attrs, shape, output) ?? [],
+      flops: def.flops(attrs, shape, output),
+      file: this.file,
+      span: s.span,
+      line: this.file.position(s.span.start).line,
+      trail: scope.trail,
+    };
+    this.count(node, params.reduce((sum, p) => sum + numel(p.shape), 0), s, scope);
+    out.push(node);
+    return output;
+  }
+
+  private count(node: Node, params: number, s: Statement, scope: Scope): void {
+    this.layerCount++;
+    this.params += params;
+    this.flops += node.flops;
+    this.activations += numel(node.output);
+    if (this.tooLarge) return;
+    if (this.params > LIMITS.params || this.activations > LIMITS.activationsPerExample) {
+      this.tooLarge = true;
+      const detail = `${fmtCount(this.params)} parameters (${fmtBytes(this.params * 4)}) and ${fmtCount(this.activations)} activation values (${fmtBytes(this.activations * 4)}) per example by this layer`;
+      this.report("NN4001", { model: this.model.name.text, detail, paramLimit: fmtCount(LIMITS.params), activationLimit: fmtCount(LIMITS.activationsPerExample) }, s.span, scope.trail);
+    }
+  }
+
+  private inferContext(s: LayerStatement, scope: Scope): InferContext {
+    return {
+      span: s.span,
+      kindSpan: s.kind.span,
+      error: (code, args, span, extra) => this.report(code, args, span ?? s.span, scope.trail, extra),
+      warn: (code, args, span, extra) => this.report(code, args, span ?? s.span, scope.trail, extra),
+    };
+  }
+
+  private residual(s: ResidualStatement, shape: Shape | undefined, scope: Scope, out: Node[]): Shape | undefined {
+    const name = this.claimName(s, "residual", scope);
+    const inner = (prefix: string, stmts: Statement[]): Scope => ({ ...scope, prefix, counters: new Map(), labels: labelsOf(stmts), topLevel: false, labelSuffix: "" });
+    const body: Node[] = [];
+    const bodyOut = this.sequence(s.body, shape, inner(`${name}.`, s.body), body);
+    let shortcut: Node[] | null = null;
+    let join: Shape | undefined = shape;
+    if (s.shortcut) {
+      shortcut = [];
+      join = this.sequence(s.shortcut.body, shape, inner(`${name}.shortcut.`, s.shortcut.body), shortcut);
+    }
+    if (!bodyOut || !join || !shape) return undefined;
+    if (!sameShape(bodyOut, join)) {
+      if (s.shortcut) {
+        this.report("NN3007", { shortcut: formatShape(join), body: formatShape(bodyOut), hint: projectionHint(shape, bodyOut, "make the shortcut give") }, s.shortcut.keyword, scope.trail, {
+          related: [{ message: `the body gives ${formatShape(bodyOut)}`, file: this.file, span: s.keyword }],
+        });
+      } else {
+        this.report("NN3006", { input: formatShape(shape), output: formatShape(bodyOut), hint: projectionHint(shape, bodyOut, "add a shortcut that gives") }, s.keyword, scope.trail);
+      }
+      return undefined;
+    }
+    const node: ResidualNode = {
+      type: "residual",
+      kind: "residual",
+      name,
+      input: shape,
+      output: bodyOut,
+      flops: numel(bodyOut),
+      body,
+      shortcut,
+      file: this.file,
+      span: s.span,
+      line: this.file.position(s.span.start).line,
+      trail: scope.trail,
+    };
+    this.count(node, 0, s, scope);
+    out.push(node);
+    return bodyOut;
+  }
+
+  private repeat(s: RepeatStatement, shape: Shape | undefined, scope: Scope, out: Node[]): Shape | undefined {
+    const count = this.intValue(s.count, "the repeat count", 0, scope);
+    if (count === undefined) {
+      this.ok = false;
+      return undefined;
+    }
+    let result = shape;
+    for (let i = 1; i <= count; i++) {
+      const iteration: Scope = count > 1 ? { ...scope, labelSuffix: `${scope.labelSuffix}_${i}`, labels: new Set([...scope.labels, ...labelsOf(s.body)]) } : scope;
+      result = this.sequence(s.body, result, iteration, out);
+      if (!result || this.layerCount > LIMITS.layers) break;
+    }
+    if (this.layerCount > LIMITS.layers) this.tooManyLayers(s, scope);
+    return result;
+  }
+
+  private tooManyLayers(s: Statement, scope: Scope): void {
+    if (this.tooLarge) return;
+    this.tooLarge = true;
+    this.report("NN4003", { model: this.model.name.text, limit: LIMITS.layers }, s.span, scope.trail);
+  }
+
+  /** A whole number from a literal or a bound block parameter. */
+  private intValue(v: Value | undefined, what: string, min: number, scope: Scope): number | undefined {
+    if (!v) return undefined;
+    let value: Value | undefined = v;
+    if (v.kind === "name") {
+      value = scope.env.values.get(v.name);
+      if (!value) {
+        this.report("NN2011", { name: v.name, block: scope.env.block ?? "", suggestion: "" }, v.span, scope.trail);
+        return undefined;
+      }
+    }
+    if (value.kind !== "number") {
+      this.report("NN2013", { what, rule: "a whole number", value: describe(value), hint: "" }, v.span, scope.trail);
+      return undefined;
+    }
+    const n = value.value;
+    if (Number.isNaN(n)) return undefined;
+    if (!Number.isInteger(n) || n < min) {
+      this.report("NN2013", { what, rule: `a whole number ≥ ${min}`, value: n, hint: "" }, v.span, scope.trail);
+      return undefined;
+    }
+    if (n > LIMITS.layers) {
+      this.report("NN4002", { what, value: n, limit: LIMITS.layers, hint: "a model may have at most that many layers" }, v.span, scope.trail);
+      return undefined;
+    }
+    return n;
+  }
+
+  private call(s: CallStatement, shape: Shape | undefined, scope: Scope, out: Node[]): Shape | undefined {
+    const name = this.claimName(s, s.callee.text, scope);
+    const block = this.structure.blocks.get(s.callee.text)!;
+    if (this.structure.recursive.has(block.name.text)) {
+      this.ok = false;
+      return undefined;
+    }
+    if (scope.depth >= LIMITS.blockDepth) {
+      this.report("NN4002", { what: "block nesting", value: scope.depth + 1, limit: LIMITS.blockDepth, hint: "" }, s.span, scope.trail);
+      return undefined;
+    }
+    const values = new Map<string, Value>();
+    let bound = true;
+    block.params.forEach((p, i) => {
+      const arg = s.args[i]!;
+      if (arg.kind === "name") {
+        const v = scope.env.values.get(arg.name);
+        if (!v) {
+          bound = false;
+          if (scope.env.block !== undefined) this.report("NN2011", { name: arg.name, block: scope.env.block, suggestion: "" }, arg.span, scope.trail);
+          else this.report("NN2021", { name: arg.name, what: "a number or a shape" }, arg.span, scope.trail);
+          return;
+        }
+        values.set(p.text, v);
+      } else {
+        if (arg.kind === "number" && Number.isNaN(arg.value)) bound = false;
+        values.set(p.text, arg);
+      }
+    });
+    if (!bound) {
+      this.ok = false;
+      return undefined;
+    }
+    const shown = `${block.name.text}(${s.args.map((a) => (a.kind === "name" ? `${a.name} = ${describe(values.get(block.params[s.args.indexOf(a)]!.text)!)}` : describe(a))).join(", ")})`;
+    const inner: Scope = {
+      prefix: `${name}.`,
+      counters: new Map(),
+      labels: labelsOf(block.body),
+      env: { block: block.name.text, values },
+      trail: [...scope.trail, { message: `in \`${shown}\``, file: this.file, span: s.span }],
+      depth: scope.depth + 1,
+      topLevel: false,
+      labelSuffix: "",
+    };
+    return this.sequence(block.body, shape, inner, out);
+  }
+}
+
+function describe(v: Value): string {
+  return v.kind === "number" ? String(v.value) : v.kind === "dims" ? v.text : v.name;
+}
+
+function labelsOf(stmts: Statement[]): Set<string> {
+  const set = new Set<string>();
+  for (const s of stmts) if (s.label) set.add(s.label.text);
+  return set;
+}
+
+/** How to make a residual join: a 1x1 projection with the right filters and stride. */
+function projectionHint(input: Shape, target: Shape, lead: string): string {
+  if (input.length === 3 && target.length === 3) {
+    const sh = input[1]! / target[1]!;
+    const sw = input[2]! / target[2]!;
+    if (Number.isInteger(sh) && Number.isInteger(sw) && sh >= 1 && sw >= 1) {
+      const stride = sh === 1 && sw === 1 ? "" : sh === sw ? ` stride ${sh}` : ` stride ${sh}x${sw}`;
+      return `${lead} ${formatShape(target)}, e.g. \`shortcut { conv 1x1 x${target[0]}${stride} }\``;
+    }
+  }
+  return `${lead} ${formatShape(target)}, or keep the body's output shape equal to its input ${formatShape(input)}`;
+}
+
+function fmtCount(n: number): string {
+  return n >= 1e12 ? `${(n / 1e12).toPrecision(3)} trillion` : n >= 1e9 ? `${(n / 1e9).toPrecision(3)} billion` : n >= 1e6 ? `${(n / 1e6).toPrecision(3)} million` : String(n);
+}
+
+function fmtBytes(b: number): string {
+  const units = ["B", "KB", "MB", "GB", "TB", "PB", "EB"];
+  let i = 0;
+  while (b >= 1024 && i < units.length - 1) (b /= 1024), i++;
+  return `${b.toPrecision(3)} ${units[i]}`;
+}
+
+export { MAX_DIM };

@@ -1,0 +1,22 @@
+/** How the CLI prints diagnostics: text on stderr (colour on a TTY unless NO_COLOR), or JSON. */
+import type { Diagnostic } from "../diagnostics/diagnostic.js";
+import { renderText } from "../diagnostics/render-text.js";
+
+export function useColor(stream: NodeJS.WriteStream): boolean {
+  if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== "") return false;
+  if (process.env.FORCE_COLOR !== undefined && process.env.FORCE_COLOR !== "0") return true;
+  return stream.isTTY === true;
+}
+
+export function printDiagnosticsText(diags: readonly Diagnostic[]): void {
+  if (diags.length === 0) return;
+  const color = useColor(process.stderr);
+  process.stderr.write(diags.map((d) => renderText(d, { color })).join("\n\n") + "\n");
+}
+
+export function countLine(diags: readonly Diagnostic[]): string {
+  const errors = diags.filter((d) => d.severity === "error").length;
+  const warnings = diags.length - errors;
+  const part = (n: number, w: string) => `${n} ${w}${n === 1 ? "" : "s"}`;
+  return `${part(errors, "error")}, ${part(warnings, "warning")}`;
+}

@@ -1,0 +1,98 @@
+import type { SourceFile, Span } from "../../grammar/source.js";
+import { MESSAGES, format, type Code, type Severity } from "./messages.js";
+
+export type Args = Readonly<Record<string, string | number>>;
+
+/** A labelled secondary place, e.g. the block invocation that led to an error. */
+export interface Related {
+  message: string;
+  file: SourceFile;
+  span: Span;
+}
+
+/** A diagnostic is data; rendering it (text or JSON) is a separate step. */
+export interface Diagnostic {
+  code: Code;
+  severity: Severity;
+  message: string;
+  help?: string;
+  file: SourceFile;
+  span: Span;
+  /** Short text written under the primary span's underline. */
+  label?: string;
+  related: Related[];
+}
+
+export function makeDiagnostic(
+  code: Code,
+  file: SourceFile,
+  span: Span,
+  args: Args = {},
+  extra: { label?: string; related?: Related[] } = {},
+): Diagnostic {
+  const template = MESSAGES[code];
+  const d: Diagnostic = {
+    code,
+    severity: template.severity,
+    message: format(template.message, args),
+    file,
+    span: clampSpan(span, file.text.length),
+    related: (extra.related ?? []).map((r) => ({ ...r, span: clampSpan(r.span, r.file.text.length) })),
+  };
+  if ("help" in template) {
+    const help = format(template.help, args);
+    // A help whose placeholders were not all given is left out, never shown half-filled.
+    if (!/\{\w+\}/.test(help) && help.trim() !== "") d.help = help;
+  }
+  if (extra.label) d.label = extra.label;
+  return d;
+}
+
+function clampSpan(span: Span, length: number): Span {
+  const start = Math.max(0, Math.min(Number.isFinite(span.start) ? span.start : length, length));
+  const end = Math.max(start, Math.min(Number.isFinite(span.end) ? span.end : length, length));
+  return { start, end };
+}
+
+/**
+ * Collects diagnostics: drops exact repeats (the same mistake reached twice,
+ * e.g. through two invocations of a block with the same arguments) and stops
+ * collecting after a limit so garbage input cannot flood the output.
+ */
+export class DiagnosticBag {
+  readonly items: Diagnostic[] = [];
+  private readonly seen = new Set<string>();
+  private overflowed = false;
+
+  constructor(readonly limit = 200) {}
+
+  add(d: Diagnostic): void {
+    const key = `${d.file.path}\0${d.code}\0${d.span.start}\0${d.span.end}\0${d.message}\0${d.related.map((r) => `${r.span.start}:${r.message}`).join(",")}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    if (this.items.length >= this.limit) {
+      if (!this.overflowed) {
+        this.overflowed = true;
+        this.items.push(makeDiagnostic("NN1010", d.file, d.span, { count: this.limit }));
+      }
+      return;
+    }
+    this.items.push(d);
+  }
+
+  report(code: Code, file: SourceFile, span: Span, args: Args = {}, extra: { label?: string; related?: Related[] } = {}): void {
+    this.add(makeDiagnostic(code, file, span, args, extra));
+  }
+
+  get errorCount(): number {
+    return this.items.filter((d) => d.severity === "error" && d.code !== "NN1010").length;
+  }
+}
+
+/** Diagnostics in file order, then by position; stable for equal positions. */
+export function sortDiagnostics(list: readonly Diagnostic[]): Diagnostic[] {
+  return list
+    .map((d, i) => ({ d, i }))
+    .sort((a, b) => (a.d.file.path < b.d.file.path ? -1 : a.d.file.path > b.d.file.path ? 1 : a.d.span.start - b.d.span.start || a.i - b.i))
+    .map(({ d }) => d);
+}

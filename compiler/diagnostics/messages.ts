@@ -1,0 +1,90 @@
+/**
+ * Every diagnostic nnspec can report, with its stable code. Codes never change
+ * meaning once released; retire a code rather than reuse it.
+ *
+ *   NN1xxx  reading the file: encoding, characters, syntax
+ *   NN2xxx  names and structure: unknown layers, options, blocks, arguments
+ *   NN3xxx  shapes: windows, flatten, residual joins, assertions, losses
+ *   NN4xxx  size limits
+ *
+ * `message` states the problem next to the underlined source; `help` says how
+ * to fix it. `{name}` placeholders are filled from the diagnostic's arguments.
+ */
+export type Severity = "error" | "warning";
+
+export interface MessageTemplate {
+  severity: Severity;
+  message: string;
+  help?: string;
+}
+
+export const MESSAGES = {
+  // --- reading the file ----------------------------------------------------
+  NN1001: { severity: "error", message: "unexpected character {char}", help: "nnspec uses letters, digits, `_`, `#` comments and the symbols { } ( ) , : -> +" },
+  NN1002: { severity: "error", message: "expected {expected}, found {found}", help: "{hint}" },
+  NN1003: { severity: "error", message: "this `{` is never closed", help: "add a `}` to close {what}" },
+  NN1004: { severity: "error", message: "the file is not valid UTF-8 (bad byte at offset {offset})", help: "save the file as UTF-8" },
+  NN1005: { severity: "error", message: "the file looks binary (it contains a NUL byte)", help: "nnspec reads text files; check the file name" },
+  NN1006: { severity: "error", message: "brackets nest deeper than {limit} levels", help: "flatten the structure with blocks; nothing this deep is a real network" },
+  NN1007: { severity: "error", message: "the number {text} is too large to represent", help: "use a number below {limit}" },
+  NN1008: { severity: "error", message: "the file is too large ({size} bytes, the limit is {limit})", help: "split the file" },
+  NN1009: { severity: "error", message: "unmatched `{char}`", help: "remove it, or add the matching `{open}` before it" },
+  NN1010: { severity: "error", message: "too many errors; stopping after {count}", help: "fix the errors above first" },
+  NN1011: { severity: "error", message: "`shortcut` must follow a `residual {…}` body", help: "write it right after the residual's closing brace: `residual { … } shortcut { … }`" },
+
+  // --- names and structure ---------------------------------------------------
+  NN2001: { severity: "error", message: "unknown layer `{name}`", help: "{suggestion}" },
+  NN2002: { severity: "error", message: "unknown option `{name}` for `{layer}`", help: "{suggestion}" },
+  NN2003: { severity: "error", message: "unknown block `{name}`", help: "{suggestion}" },
+  NN2004: { severity: "error", message: "block `{name}` takes {expected} argument{s}, but {actual} {were} given", help: "call it as `{signature}`" },
+  NN2005: { severity: "error", message: "block `{name}` recurs: {cycle}", help: "a block cannot use itself, directly or through other blocks" },
+  NN2006: { severity: "error", message: "the name `{name}` is used twice in model `{model}`", help: "rename one of them; layer names must be unique in a model" },
+  NN2007: { severity: "error", message: "{what} `{name}` is defined twice", help: "rename or remove one of the definitions" },
+  NN2008: { severity: "error", message: "model `{name}` has no `input` statement", help: "start the model with its input shape, e.g. `input 1x28x28` or `input 8`" },
+  NN2009: { severity: "error", message: "`input` must be the first statement of the model", help: "move `input` to the top of model `{model}`" },
+  NN2010: { severity: "error", message: "`{kind}` comes after the loss", help: "`loss` must be the last statement of a model; move `{kind}` before it" },
+  NN2011: { severity: "error", message: "`{name}` is not a parameter of block `{block}`", help: "{suggestion}" },
+  NN2012: { severity: "error", message: "`{layer}` needs {what}", help: "write it as `{usage}`" },
+  NN2013: { severity: "error", message: "{what} must be {rule}, got {value}", help: "{hint}" },
+  NN2014: { severity: "error", message: "`{name}` is a reserved word and cannot name {what}", help: "choose another name, e.g. `{name}_1`" },
+  NN2015: { severity: "error", message: "`{kind}` is only allowed at the top level of a model", help: "{hint}" },
+  NN2016: { severity: "error", message: "`{option}` is given twice", help: "keep one of them" },
+  NN2017: { severity: "error", message: "unexpected {what} `{text}` for `{layer}`", help: "write it as `{usage}`" },
+  NN2018: { severity: "warning", message: "the file defines no model", help: "add `model NAME { input … }`" },
+  NN2019: { severity: "error", message: "`input` may appear only once", help: "remove this `input`" },
+  NN2020: { severity: "error", message: "unknown loss `{name}`", help: "{suggestion}" },
+  NN2021: { severity: "error", message: "`{name}` is a block parameter, but this value must be {what}", help: "pass {what} to the block for `{name}`" },
+  NN2022: { severity: "error", message: "parameter `{name}` appears twice in block `{block}`", help: "rename one of them" },
+  NN2023: { severity: "error", message: "`{layer}` must be {rule}", help: "{hint}" },
+  NN2024: { severity: "warning", message: "{what}", help: "{hint}" },
+
+  // --- shapes ------------------------------------------------------------------
+  NN3001: { severity: "error", message: "the {window} window does not fit the {input} input: {arithmetic}", help: "{hint}" },
+  NN3002: { severity: "warning", message: "the last {what} of the {input} input {are} never read: {arithmetic}", help: "{hint}" },
+  NN3003: { severity: "error", message: "`{layer}` needs a vector, but its input is {shape}", help: "add `flatten` before it (that gives {size})" },
+  NN3004: { severity: "error", message: "`fc {declared}->{out}` expects {declared} inputs, but its input has {actual}", help: "write `fc {actual}->{out}`, or `fc {out}`" },
+  NN3005: { severity: "error", message: "`flatten` of {shape}, which is already a vector", help: "remove this `flatten`" },
+  NN3006: { severity: "error", message: "the residual body changes the shape from {input} to {output}, so it cannot be added to its input", help: "{hint}" },
+  NN3007: { severity: "error", message: "the shortcut gives {shortcut}, but the residual body gives {body}", help: "{hint}" },
+  NN3008: { severity: "error", message: "the output is {actual}, not {expected}", help: "{hint}" },
+  NN3009: { severity: "error", message: "`loss {loss}` needs a vector of class scores, but the output is {shape}", help: "add `flatten` and `fc N` (N classes) before the loss; `flatten` alone gives {size}" },
+  NN3010: { severity: "error", message: "`{layer}` needs an image (CxHxW), but its input is {shape}", help: "{hint}" },
+  NN3011: { severity: "error", message: "`pad same` needs stride 1 and an odd kernel, got {detail}", help: "give the padding explicitly: `pad {pad}`" },
+  NN3012: { severity: "error", message: "`input` must be a vector (`input 8`) or an image (`input 3x32x32`), got {shape}", help: "{hint}" },
+  NN3013: { severity: "error", message: "the shape assertion has {actualRank} dimension{s}, but the output is {shape}", help: "write `-> {shape}`" },
+
+  // --- size limits -----------------------------------------------------------
+  NN4001: { severity: "error", message: "model `{model}` is too large to build: {detail}", help: "the limits are {paramLimit} parameters and {activationLimit} activation values per example" },
+  NN4002: { severity: "error", message: "{what} {value} is too large (the limit is {limit})", help: "{hint}" },
+  NN4003: { severity: "error", message: "model `{model}` expands to more than {limit} layers", help: "reduce the `repeat` counts" },
+} as const satisfies Record<string, MessageTemplate>;
+
+export type Code = keyof typeof MESSAGES;
+
+/** Fill `{name}` placeholders. A missing argument is left visible as `{name}`. */
+export function format(template: string, args: Readonly<Record<string, string | number>>): string {
+  return template.replace(/\{(\w+)\}/g, (whole, key: string) => {
+    const v = args[key];
+    return v === undefined ? whole : String(v);
+  });
+}

@@ -1,0 +1,68 @@
+/** `conv KHxKW xF [stride S] [pad P|same|valid] [nobias] [init I]`: 2-D convolution, weight OIHW. */
+import type { Span } from "../../grammar/source.js";
+import { requireImage, slideWindow, type WindowAttrs } from "./window-layer.js";
+import { defineLayer, type Init } from "./types.js";
+
+export interface ConvAttrs extends WindowAttrs {
+  filters: number;
+  padMode: "same" | "valid" | "explicit";
+  bias: boolean;
+  init: Init;
+  padSpan?: Span;
+}
+
+export const conv = defineLayer<ConvAttrs>({
+  kind: "conv",
+  usage: "conv KHxKW xF [stride S] [pad P|same|valid] [nobias] [init he|xavier|normal σ|zeros]",
+  doc: "2-D convolution over a CxHxW input with F filters of size C·KH·KW (weight layout OIHW).",
+  read(r) {
+    r.declareOptions(["stride", "pad", "nobias", "init"]);
+    const kernel = r.window("a kernel size like `3x3`", true);
+    if (!kernel) return undefined;
+    const filters = r.filters();
+    if (filters === undefined) return undefined;
+    const o = r.options({ stride: "pair", pad: "pad", nobias: "flag", init: "init" });
+    r.end();
+    if (r.failed) return undefined;
+    const spans = (o.__spans ?? {}) as Record<string, Span>;
+    const pad = o.pad ?? [0, 0];
+    const a: ConvAttrs = {
+      kernel,
+      filters,
+      stride: (o.stride as [number, number]) ?? [1, 1],
+      pad: typeof pad === "string" ? [0, 0] : (pad as [number, number]),
+      padMode: pad === "same" ? "same" : pad === "valid" ? "valid" : "explicit",
+      ceil: false,
+      bias: !o.nobias,
+      init: (o.init as Init) ?? { kind: "he" },
+    };
+    if (spans.pad) a.padSpan = spans.pad;
+    return a;
+  },
+  infer(a, input, ctx) {
+    if (!requireImage("conv", input, ctx)) return undefined;
+    if (a.padMode === "same") {
+      const odd = a.kernel[0] % 2 === 1 && a.kernel[1] % 2 === 1;
+      if (!odd || a.stride[0] !== 1 || a.stride[1] !== 1) {
+        const detail = `stride ${a.stride.join("x")} and kernel ${a.kernel.join("x")}`;
+        ctx.error("NN3011", { detail, pad: Math.floor((a.kernel[0] - 1) / 2) }, a.padSpan);
+        return undefined;
+      }
+      a.pad = [(a.kernel[0] - 1) / 2, (a.kernel[1] - 1) / 2];
+    }
+    const out = slideWindow("conv", a, input, ctx);
+    return out ? [a.filters, out[0], out[1]] : undefined;
+  },
+  params(a, input) {
+    const c = input[0]!;
+    const fanIn = c * a.kernel[0] * a.kernel[1];
+    const fanOut = a.filters * a.kernel[0] * a.kernel[1];
+    const w = { name: "weight" as const, shape: [a.filters, c, a.kernel[0], a.kernel[1]], init: a.init, decay: true, fanIn, fanOut };
+    return a.bias ? [w, { name: "bias" as const, shape: [a.filters], init: { kind: "zeros" as const }, decay: false, fanIn, fanOut }] : [w];
+  },
+  flops(a, input, output) {
+    const outs = output[0]! * output[1]! * output[2]!;
+    return 2 * outs * input[0]! * a.kernel[0] * a.kernel[1] + (a.bias ? outs : 0);
+  },
+});
+

@@ -1,0 +1,58 @@
+/** `fc N [nobias] [init I]` or `fc IN->N …`: fully connected scores W·x + b, weight [N][M]. */
+import type { Span } from "../../grammar/source.js";
+import { formatShape, numel } from "../shape.js";
+import { defineLayer, type Init } from "./types.js";
+
+export interface FcAttrs {
+  units: number;
+  /** The IN of `fc IN->N`, checked against the inferred input size. */
+  declaredIn?: number;
+  declaredSpan?: Span;
+  bias: boolean;
+  init: Init;
+}
+
+const sizeRule = { min: 1, integer: true, rule: "at least 1" };
+
+export const fc = defineLayer<FcAttrs>({
+  kind: "fc",
+  usage: "fc N [nobias] [init he|xavier|normal σ|zeros]",
+  doc: "Fully connected layer: scores W·x + b for a vector x of M values, W of N×M (layout [out][in]).",
+  read(r) {
+    r.declareOptions(["nobias", "init"]);
+    const first = r.number("the number of outputs", sizeRule, true);
+    if (first === undefined) return undefined;
+    const firstSpan = r.lastSpan;
+    let units = first;
+    let declaredIn: number | undefined;
+    if (r.arrow()) {
+      const n = r.number("the number of outputs after `->`", sizeRule, true);
+      if (n === undefined) return undefined;
+      declaredIn = first;
+      units = n;
+    }
+    const o = r.options({ nobias: "flag", init: "init" });
+    r.end();
+    if (r.failed) return undefined;
+    const a: FcAttrs = { units, bias: !o.nobias, init: (o.init as Init) ?? { kind: "he" } };
+    if (declaredIn !== undefined) (a.declaredIn = declaredIn), (a.declaredSpan = firstSpan);
+    return a;
+  },
+  infer(a, input, ctx) {
+    if (input.length !== 1) {
+      ctx.error("NN3003", { layer: "fc", shape: formatShape(input), size: numel(input) }, ctx.kindSpan);
+      return [a.units];
+    }
+    if (a.declaredIn !== undefined && a.declaredIn !== input[0]) {
+      ctx.error("NN3004", { declared: a.declaredIn, out: a.units, actual: input[0]! }, a.declaredSpan);
+      return [a.units];
+    }
+    return [a.units];
+  },
+  params(a, input) {
+    const m = input[0]!;
+    const w = { name: "weight" as const, shape: [a.units, m], init: a.init, decay: true, fanIn: m, fanOut: a.units };
+    return a.bias ? [w, { name: "bias" as const, shape: [a.units], init: { kind: "zeros" as const }, decay: false, fanIn: m, fanOut: a.units }] : [w];
+  },
+  flops: (a, input) => 2 * a.units * input[0]! + (a.bias ? a.units : 0),
+});

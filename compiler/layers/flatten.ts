@@ -1,0 +1,21 @@
+/** `flatten`: CxHxW → C·H·W, in the order C, then H, then W. */
+import { formatShape, numel } from "../shape.js";
+import { defineLayer } from "./types.js";
+
+export const flatten = defineLayer<object>({
+  kind: "flatten",
+  usage: "flatten",
+  doc: "Flattens a CxHxW feature map to a vector of C·H·W values (C, then H, then W).",
+  read(r) {
+    r.end();
+    return r.failed ? undefined : {};
+  },
+  infer(_a, input, ctx) {
+    if (input.length === 1) {
+      ctx.error("NN3005", { shape: formatShape(input) });
+      return undefined;
+    }
+    return [numel(input)];
+  },
+  flops: () => 0,
+});

@@ -1,0 +1,40 @@
+/** Shared reading and shape rule of `maxpool` and `avgpool`. */
+import type { Span } from "../../grammar/source.js";
+import type { ArgReader } from "../args.js";
+import type { Shape } from "../shape.js";
+import { requireImage, slideWindow, type WindowAttrs } from "./window-layer.js";
+import type { InferContext } from "./types.js";
+
+export interface PoolAttrs extends WindowAttrs {
+  padSpan?: Span;
+}
+
+export const poolUsage = (kind: string) => `${kind} K[xK] [stride S] [pad P] [ceil]`;
+
+export function readPool(r: ArgReader): PoolAttrs | undefined {
+  r.declareOptions(["stride", "pad", "ceil"]);
+  const kernel = r.window("a window size like `2` or `3x3`", true);
+  if (!kernel) return undefined;
+  const o = r.options({ stride: "pair", pad: "pair", ceil: "flag" });
+  r.end();
+  if (r.failed) return undefined;
+  const pad = (o.pad as [number, number] | undefined) ?? [0, 0];
+  const spans = (o.__spans ?? {}) as Record<string, Span>;
+  if (pad[0] > kernel[0] / 2 || pad[1] > kernel[1] / 2) {
+    r.error("NN2013", { what: "pool padding", rule: "at most half the window", value: pad.join("x"), hint: "padding wider than half a window only adds windows that see no input" }, spans.pad ?? r.span);
+    return undefined;
+  }
+  const a: PoolAttrs = { kernel, stride: (o.stride as [number, number]) ?? kernel, pad, ceil: o.ceil === true };
+  if (spans.pad) a.padSpan = spans.pad;
+  return a;
+}
+
+export function inferPool(kind: string, a: PoolAttrs, input: Shape, ctx: InferContext): Shape | undefined {
+  if (!requireImage(kind, input, ctx)) return undefined;
+  const out = slideWindow(kind, a, input, ctx);
+  return out ? [input[0]!, out[0], out[1]] : undefined;
+}
+
+export function poolFlops(a: PoolAttrs, output: Shape): number {
+  return output[0]! * output[1]! * output[2]! * a.kernel[0] * a.kernel[1];
+}

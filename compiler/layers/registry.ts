@@ -1,0 +1,29 @@
+/**
+ * Every layer kind, in one place. The checker, the docs and the tests read
+ * this list; a kind missing here does not exist. (`residual`, `repeat` and
+ * block invocations are structure, handled by the checker itself.)
+ */
+import { avgpool } from "./avgpool.js";
+import { batchnorm } from "./batchnorm.js";
+import { conv } from "./conv.js";
+import { dropout } from "./dropout.js";
+import { elu } from "./elu.js";
+import { fc } from "./fc.js";
+import { flatten } from "./flatten.js";
+import { globalavgpool } from "./globalavgpool.js";
+import { input } from "./input.js";
+import { leakyrelu } from "./leakyrelu.js";
+import { loss } from "./loss.js";
+import { maxpool } from "./maxpool.js";
+import { relu } from "./relu.js";
+import { sigmoid } from "./sigmoid.js";
+import { softmax } from "./softmax.js";
+import { tanh } from "./tanh.js";
+import type { LayerDef } from "./types.js";
+
+export const LAYERS: ReadonlyMap<string, LayerDef<any>> = new Map<string, LayerDef<any>>(
+  [input, conv, maxpool, avgpool, globalavgpool, flatten, fc, relu, sigmoid, tanh, elu, leakyrelu, softmax, dropout, batchnorm, loss].map((d) => [d.kind, d]),
+);
+
+/** Words that are layer kinds or structure; they cannot name things. */
+export const RESERVED: ReadonlySet<string> = new Set([...LAYERS.keys(), "model", "block", "repeat", "residual", "shortcut"]);

@@ -1,0 +1,4 @@
+/** `sigmoid`: 1 / (1 + e^−x). */
+import { elementwise } from "./elementwise.js";
+
+export const sigmoid = elementwise("sigmoid", "Logistic function 1 / (1 + e^−x).");

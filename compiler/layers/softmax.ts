@@ -1,0 +1,15 @@
+/** `softmax`: e^x / Σe^x over a vector. */
+import { formatShape } from "../shape.js";
+import { elementwise } from "./elementwise.js";
+import { defineLayer } from "./types.js";
+
+const base = elementwise("softmax", "Softmax over the features of a vector: e^xᵢ / Σⱼ e^xⱼ.", { flopsPerElement: 3 });
+
+export const softmax = defineLayer({
+  ...base,
+  infer(a, input, ctx) {
+    if (input.length === 1) return input;
+    ctx.error("NN3003", { layer: "softmax", shape: formatShape(input), size: input.reduce((x, y) => x * y, 1) }, ctx.kindSpan);
+    return undefined;
+  },
+});

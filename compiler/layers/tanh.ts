@@ -1,0 +1,4 @@
+/** `tanh`: hyperbolic tangent. */
+import { elementwise } from "./elementwise.js";
+
+export const tanh = elementwise("tanh", "Hyperbolic tangent.");

@@ -1,0 +1,52 @@
+/** Shape rule shared by conv and the pools: a window sliding over H and W. */
+import { formatShape, type Shape } from "../shape.js";
+import { windowOutput } from "../window.js";
+import type { InferContext } from "./types.js";
+
+export interface WindowAttrs {
+  kernel: [number, number];
+  stride: [number, number];
+  pad: [number, number];
+  ceil: boolean;
+}
+
+/** [OH, OW], or undefined after reporting a window that does not fit. */
+export function slideWindow(kind: string, a: WindowAttrs, input: Shape, ctx: InferContext): [number, number] | undefined {
+  const [, h, w] = input as [number, number, number];
+  const rows = windowOutput({ size: h, kernel: a.kernel[0], stride: a.stride[0], pad: a.pad[0], ceil: a.ceil });
+  const cols = windowOutput({ size: w, kernel: a.kernel[1], stride: a.stride[1], pad: a.pad[1], ceil: a.ceil });
+  const window = `${a.kernel[0]}x${a.kernel[1]}`;
+  const where = `${h}x${w}`;
+  if (rows.out <= 0 || cols.out <= 0) {
+    const arithmetic = [rows.out <= 0 ? `height ${rows.arithmetic}` : "", cols.out <= 0 && (cols.arithmetic !== rows.arithmetic || rows.out > 0) ? `width ${cols.arithmetic}` : ""]
+      .filter(Boolean)
+      .join("; ");
+    const hint =
+      kind === "conv"
+        ? `pad the input (\`pad ${Math.ceil((Math.max(a.kernel[0], a.kernel[1]) - 1) / 2)}\`) or use a smaller kernel; ${formatShape(input)} may have been pooled too often`
+        : `use a smaller window; ${formatShape(input)} may have been pooled too often`;
+    ctx.error("NN3001", { window, input: `${formatShape(input)}`, arithmetic, hint });
+    return undefined;
+  }
+  // Input rows no window reads, only where windows otherwise cover everything (stride ≤ kernel).
+  const skipsRows = rows.unread > 0 && a.stride[0] <= a.kernel[0];
+  const skipsCols = cols.unread > 0 && a.stride[1] <= a.kernel[1];
+  if (skipsRows || skipsCols) {
+    const n = skipsRows ? rows.unread : cols.unread;
+    const what = skipsRows && skipsCols ? (n === 1 ? "row and column" : `${n} rows and columns`) : skipsRows ? (n === 1 ? "row" : `${n} rows`) : n === 1 ? "column" : `${n} columns`;
+    const arithmetic = skipsRows ? rows.arithmetic : cols.arithmetic;
+    const hint =
+      kind === "conv"
+        ? "change the padding, kernel or stride so that (H + 2·P − K) is a multiple of S, or crop the input"
+        : "add `ceil` to keep a last, partial window, or pad the input";
+    ctx.warn("NN3002", { what, input: where, are: n === 1 && !(skipsRows && skipsCols) ? "is" : "are", arithmetic, hint });
+  }
+  return [rows.out, cols.out];
+}
+
+export function requireImage(kind: string, input: Shape, ctx: InferContext): boolean {
+  if (input.length === 3) return true;
+  const hint = input.length === 1 ? `\`${kind}\` works on feature maps; it cannot follow \`flatten\` or \`fc\`` : "";
+  ctx.error("NN3010", { layer: kind, shape: formatShape(input), hint }, ctx.kindSpan);
+  return false;
+}

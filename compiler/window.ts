@@ -1,0 +1,39 @@
+/**
+ * Output size of a sliding window (conv, pooling) along one axis, with the
+ * arithmetic spelled out for messages: H' = floor((H + 2·P − K) / S) + 1,
+ * or ceil(…) in `ceil` mode (where, as in PyTorch and ONNX, a last window that
+ * would start inside the right padding is dropped).
+ */
+export interface WindowAxis {
+  size: number;
+  kernel: number;
+  stride: number;
+  pad: number;
+  ceil: boolean;
+}
+
+export interface WindowResult {
+  /** Output size; ≤ 0 when the window does not fit. */
+  out: number;
+  /** `(28 + 2·0 − 5) / 2 + 1 = 12.5, rounded down to 12` */
+  arithmetic: string;
+  /** Input rows (or columns) at the end that no window reads. */
+  unread: number;
+}
+
+export function windowOutput(a: WindowAxis): WindowResult {
+  const span = a.size + 2 * a.pad - a.kernel;
+  const exact = span / a.stride + 1;
+  let out = a.ceil ? Math.ceil(span / a.stride) + 1 : Math.floor(span / a.stride) + 1;
+  if (a.ceil && out > 1 && (out - 1) * a.stride >= a.size + a.pad) out--;
+  if (span < 0) out = Math.min(out, 0);
+  const expr = `(${a.size} + 2·${a.pad} − ${a.kernel}) / ${a.stride} + 1 = ${fmt(exact)}`;
+  const arithmetic = Number.isInteger(exact) || span < 0 ? expr : `${expr}, rounded ${a.ceil ? "up" : "down"} to ${out}`;
+  const covered = out > 0 ? (out - 1) * a.stride + a.kernel : 0;
+  const unread = out > 0 && !a.ceil ? Math.max(0, a.pad + a.size - covered) : 0;
+  return { out, arithmetic, unread };
+}
+
+function fmt(x: number): string {
+  return Number.isInteger(x) ? String(x) : String(Math.round(x * 1000) / 1000);
+}

@@ -1,0 +1,174 @@
+/**
+ * The nnspec grammar as a Chevrotain CST parser, with error recovery on so a
+ * syntax error does not hide the rest of the file.
+ *
+ *   file       := (model | block | NL | ",")*
+ *   model      := "model" Name "{" stmts "}"
+ *   block      := "block" Name "(" [Name ("," Name)*] ")" "{" stmts "}"
+ *   stmts      := (statement | NL | ",")*
+ *   statement  := [Name ":"] (residual | shortcut | repeat | call | layer)
+ *   residual   := "residual" "{" stmts "}" ["shortcut" "{" stmts "}"] [assert]
+ *   shortcut   := "shortcut" "{" stmts "}" [assert]        (attached to the residual before it)
+ *   repeat     := "repeat" value "{" stmts "}" [assert]
+ *   call       := Name "(" [value ("," value)*] ")" [assert]
+ *   layer      := Name arg*                                 (a trailing "-> dims" is the assertion)
+ *   arg        := Number | Dims | Filters | Name | "+" | "->"
+ *   assert     := "->" (Dims | Number)
+ *   value      := Number | Dims | Name
+ */
+import { CstParser, EOF, type CstNode, type IParserErrorMessageProvider, type IRecognitionException, type IToken, type TokenType } from "chevrotain";
+import * as T from "./tokens.js";
+
+function show(tok: IToken | undefined): string {
+  if (!tok || tok.tokenType === EOF) return "the end of the file";
+  if (tok.tokenType === T.Newline) return "the end of the line";
+  return `\`${tok.image}\``;
+}
+
+function expectedList(types: TokenType[]): string {
+  const names = [...new Set(types.map((t) => T.tokenDisplay[t.name] ?? t.name))];
+  if (names.length <= 1) return names[0] ?? "something else";
+  return `${names.slice(0, -1).join(", ")} or ${names[names.length - 1]}`;
+}
+
+/** Chevrotain's messages carry the two parts of NN1002 as JSON; cst-to-ast decodes them. */
+export interface SyntaxMessage {
+  expected: string;
+  found: string;
+}
+const encode = (expected: string, found: IToken | undefined): string => JSON.stringify({ expected, found: show(found) } satisfies SyntaxMessage);
+
+const messages: IParserErrorMessageProvider = {
+  buildMismatchTokenMessage: ({ expected, actual }) => encode(T.tokenDisplay[expected.name] ?? expected.name, actual),
+  buildNotAllInputParsedMessage: ({ firstRedundant }) => encode("`model` or `block`", firstRedundant),
+  buildNoViableAltMessage: ({ expectedPathsPerAlt, actual }) =>
+    encode(expectedList(expectedPathsPerAlt.flatMap((alt) => alt.map((path) => path[0]!).filter(Boolean))), actual[0]),
+  buildEarlyExitMessage: ({ expectedIterationPaths, actual }) => encode(expectedList(expectedIterationPaths.map((p) => p[0]!).filter(Boolean)), actual[0]),
+};
+
+class NnspecParser extends CstParser {
+  constructor() {
+    super(T.allTokens, { recoveryEnabled: true, errorMessageProvider: messages, maxLookahead: 2, skipValidations: true, nodeLocationTracking: "onlyOffset" });
+    this.performSelfAnalysis();
+  }
+
+  file = this.RULE("file", () => {
+    this.MANY(() => {
+      this.OR([
+        { ALT: () => this.SUBRULE(this.model) },
+        { ALT: () => this.SUBRULE(this.block) },
+        { ALT: () => this.CONSUME(T.Newline) },
+        { ALT: () => this.CONSUME(T.Comma) },
+      ]);
+    });
+  });
+
+  model = this.RULE("model", () => {
+    this.CONSUME(T.Model);
+    this.CONSUME(T.Identifier);
+    this.SUBRULE(this.body);
+  });
+
+  block = this.RULE("block", () => {
+    this.CONSUME(T.Block);
+    this.CONSUME(T.Identifier);
+    this.CONSUME(T.LParen);
+    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.CONSUME2(T.Identifier, { LABEL: "param" }) });
+    this.CONSUME(T.RParen);
+    this.SUBRULE(this.body);
+  });
+
+  body = this.RULE("body", () => {
+    this.CONSUME(T.LBrace);
+    this.MANY(() => {
+      this.OR([
+        { ALT: () => this.SUBRULE(this.statement) },
+        { ALT: () => this.CONSUME(T.Newline) },
+        { ALT: () => this.CONSUME(T.Comma) },
+      ]);
+    });
+    this.CONSUME(T.RBrace);
+  });
+
+  statement = this.RULE("statement", () => {
+    this.OPTION(() => {
+      this.CONSUME(T.Identifier, { LABEL: "label" });
+      this.CONSUME(T.Colon);
+    });
+    this.OR([
+      { ALT: () => this.SUBRULE(this.residual) },
+      { ALT: () => this.SUBRULE(this.shortcut) },
+      { ALT: () => this.SUBRULE(this.repeat) },
+      { GATE: () => this.LA(2).tokenType === T.LParen, ALT: () => this.SUBRULE(this.call) },
+      { ALT: () => this.SUBRULE(this.layer) },
+    ]);
+  });
+
+  residual = this.RULE("residual", () => {
+    this.CONSUME(T.Residual);
+    this.SUBRULE(this.body);
+    this.OPTION(() => {
+      this.CONSUME(T.Shortcut);
+      this.SUBRULE2(this.body, { LABEL: "shortcutBody" });
+    });
+    this.OPTION2(() => this.SUBRULE(this.assertion));
+  });
+
+  shortcut = this.RULE("shortcut", () => {
+    this.CONSUME(T.Shortcut);
+    this.SUBRULE(this.body);
+    this.OPTION(() => this.SUBRULE(this.assertion));
+  });
+
+  repeat = this.RULE("repeat", () => {
+    this.CONSUME(T.Repeat);
+    this.SUBRULE(this.value);
+    this.SUBRULE(this.body);
+    this.OPTION(() => this.SUBRULE(this.assertion));
+  });
+
+  call = this.RULE("call", () => {
+    this.CONSUME(T.Identifier);
+    this.CONSUME(T.LParen);
+    this.MANY_SEP({ SEP: T.Comma, DEF: () => this.SUBRULE(this.value) });
+    this.CONSUME(T.RParen);
+    this.OPTION(() => this.SUBRULE(this.assertion));
+  });
+
+  layer = this.RULE("layer", () => {
+    this.CONSUME(T.Identifier, { LABEL: "kind" });
+    this.MANY(() => {
+      this.OR([
+        { ALT: () => this.CONSUME(T.NumberLit, { LABEL: "arg" }) },
+        { ALT: () => this.CONSUME(T.Dims, { LABEL: "arg" }) },
+        { ALT: () => this.CONSUME(T.Filters, { LABEL: "arg" }) },
+        { ALT: () => this.CONSUME2(T.Identifier, { LABEL: "arg" }) },
+        { ALT: () => this.CONSUME(T.Plus, { LABEL: "arg" }) },
+        { ALT: () => this.CONSUME(T.Arrow, { LABEL: "arg" }) },
+      ]);
+    });
+  });
+
+  assertion = this.RULE("assertion", () => {
+    this.CONSUME(T.Arrow);
+    this.OR([{ ALT: () => this.CONSUME(T.Dims) }, { ALT: () => this.CONSUME(T.NumberLit) }]);
+  });
+
+  value = this.RULE("value", () => {
+    this.OR([{ ALT: () => this.CONSUME(T.NumberLit) }, { ALT: () => this.CONSUME(T.Dims) }, { ALT: () => this.CONSUME(T.Identifier) }]);
+  });
+}
+
+let parser: NnspecParser | undefined;
+
+export interface ParseResult {
+  cst: CstNode;
+  errors: IRecognitionException[];
+}
+
+export function parseTokens(tokens: IToken[]): ParseResult {
+  parser ??= new NnspecParser();
+  parser.input = tokens;
+  const cst = parser.file();
+  return { cst, errors: [...parser.errors] };
+}
