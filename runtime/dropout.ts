@@ -15,6 +15,7 @@ export function dropoutForward(
   p: number, // drop probability in [0, 1]
   rng: Rng, // random source
 ): void {
+  if (n <= 0) return;
   if (p <= 0) {
     for (let i = 0; i < n; i++) {
       mask[i] = 1;
@@ -29,7 +30,9 @@ export function dropoutForward(
     }
     return;
   }
-  const scale = 1 / (1 - p);
+  // Round the scale to the mask's precision so that y = x * mask exactly as backward sees it.
+  mask[0] = 1 / (1 - p);
+  const scale = mask[0]!;
   for (let i = 0; i < n; i++) {
     const m = rng.next() < p ? 0 : scale;
     mask[i] = m;

@@ -2,7 +2,7 @@ import type { LabelArray, Tensor } from "./tensor.js";
 
 /**
  * Softmax cross-entropy over logits [B][K] with integer class labels [B]
- * (values 0..K-1; float arrays are truncated). Returns the mean loss over the
+ * (values 0..K-1; float arrays must hold exact integers). Returns the mean loss over the
  * batch, computed stably as logsumexp(z) - z[label]. Writes probs [B][K]
  * (softmax of the logits) and, if dlogits is given, the gradient of the mean
  * loss: (probs - onehot) / B. dlogits may alias probs. Throws on an
@@ -46,7 +46,7 @@ export function softmaxCrossEntropy(
 function labelAt(labels: LabelArray, r: number, K: number): number {
   const v = labels[r]!;
   const label = v | 0;
-  if (!(label >= 0 && label < K) || label !== Math.trunc(v)) {
+  if (!(label >= 0 && label < K) || label !== v) {
     throw new RangeError(`softmaxCrossEntropy: label ${v} at row ${r} is not a class index in [0, ${K})`);
   }
   return label;

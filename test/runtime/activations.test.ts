@@ -1,0 +1,118 @@
+import { describe, expect, it } from "vitest";
+import {
+  Rng, eluBackward, eluForward, leakyReluBackward, leakyReluForward, reluBackward, reluForward, sigmoidBackward,
+  sigmoidForward, softmaxBackward, softmaxForward, tanhBackward, tanhForward, type Tensor,
+} from "../../runtime/index.js";
+import { PRECISIONS, distinctArray, dot, expectClose, expectGradMatches, nanArray, randArray } from "./helpers.js";
+
+interface Act {
+  name: string;
+  fwd: (x: Tensor, y: Tensor, n: number) => void;
+  bwd: (y: Tensor, dy: Tensor, dx: Tensor, n: number) => void;
+  ref: (v: number) => number;
+}
+
+const acts: Act[] = [
+  { name: "relu", fwd: reluForward, bwd: reluBackward, ref: (v) => (v > 0 ? v : 0) },
+  { name: "sigmoid", fwd: sigmoidForward, bwd: sigmoidBackward, ref: (v) => 1 / (1 + Math.exp(-v)) },
+  { name: "tanh", fwd: tanhForward, bwd: tanhBackward, ref: (v) => Math.tanh(v) },
+  { name: "elu(1)", fwd: (x, y, n) => eluForward(x, y, n), bwd: (y, dy, dx, n) => eluBackward(y, dy, dx, n), ref: (v) => (v > 0 ? v : Math.exp(v) - 1) },
+  { name: "elu(0.3)", fwd: (x, y, n) => eluForward(x, y, n, 0.3), bwd: (y, dy, dx, n) => eluBackward(y, dy, dx, n, 0.3), ref: (v) => (v > 0 ? v : 0.3 * (Math.exp(v) - 1)) },
+  { name: "leakyrelu(0.01)", fwd: (x, y, n) => leakyReluForward(x, y, n), bwd: (y, dy, dx, n) => leakyReluBackward(y, dy, dx, n), ref: (v) => (v > 0 ? v : 0.01 * v) },
+  { name: "leakyrelu(0.2)", fwd: (x, y, n) => leakyReluForward(x, y, n, 0.2), bwd: (y, dy, dx, n) => leakyReluBackward(y, dy, dx, n, 0.2), ref: (v) => (v > 0 ? v : 0.2 * v) },
+];
+
+describe("pointwise activations", () => {
+  for (const act of acts) {
+    for (const { name, T, tol } of PRECISIONS) {
+      it(`${act.name} ${name}: forward matches definition; in-place forward; backward with dx aliasing dy`, () => {
+        const rng = new Rng(41);
+        const n = 257;
+        const x = randArray(T, n, rng, -6, 6);
+        const y = nanArray(T, n);
+        act.fwd(x, y, n);
+        expectClose(y, Float64Array.from(x, act.ref), tol, `${act.name} forward`);
+        const inPlace = T.from(x);
+        act.fwd(inPlace, inPlace, n);
+        expectClose(inPlace, y, 0, `${act.name} in-place`);
+        const dy = randArray(T, n, rng);
+        const dx = nanArray(T, n);
+        act.bwd(y, dy, dx, n);
+        const alias = T.from(dy);
+        act.bwd(y, alias, alias, n);
+        expectClose(alias, dx, 0, `${act.name} dx aliasing dy`);
+      });
+    }
+    it(`${act.name}: f64 gradient check`, () => {
+      const rng = new Rng(42);
+      const n = 64;
+      const x = distinctArray(Float64Array, n, rng, 0.1); // values in about [-3.2, 3.2], away from 0 by >= 1e-3
+      for (let i = 0; i < n; i++) if (Math.abs(x[i]!) < 1e-3) x[i] = 0.05;
+      const y = new Float64Array(n);
+      const r = randArray(Float64Array, n, rng);
+      act.fwd(x, y, n);
+      const dx = new Float64Array(n);
+      act.bwd(y, r, dx, n);
+      expectGradMatches(() => (act.fwd(x, y, n), dot(r, y)), x, dx, act.name);
+    });
+  }
+
+  it("sigmoid does not overflow for large |x|", () => {
+    const x = Float64Array.from([-1000, -50, 0, 50, 1000]);
+    const y = new Float64Array(5);
+    sigmoidForward(x, y, 5);
+    expect(Array.from(y).every(Number.isFinite)).toBe(true);
+    expect(y[0]).toBe(0);
+    expect(y[2]).toBe(0.5);
+    expect(y[4]).toBe(1);
+  });
+});
+
+describe("softmax", () => {
+  function refSoftmax(x: ArrayLike<number>, rows: number, cols: number): Float64Array {
+    const y = new Float64Array(rows * cols);
+    for (let r = 0; r < rows; r++) {
+      let s = 0;
+      for (let j = 0; j < cols; j++) s += Math.exp(x[r * cols + j]!);
+      for (let j = 0; j < cols; j++) y[r * cols + j] = Math.exp(x[r * cols + j]!) / s;
+    }
+    return y;
+  }
+  for (const { name, T, tol } of PRECISIONS) {
+    it(`${name}: forward matches definition, rows sum to 1, aliasing`, () => {
+      const rng = new Rng(43);
+      for (const [rows, cols] of [[1, 1], [3, 10], [7, 5], [2, 33]] as const) {
+        const x = randArray(T, rows * cols, rng, -5, 5);
+        const y = nanArray(T, rows * cols);
+        softmaxForward(x, y, rows, cols);
+        expectClose(y, refSoftmax(x, rows, cols), tol, "softmax");
+        const inPlace = T.from(x);
+        softmaxForward(inPlace, inPlace, rows, cols);
+        expectClose(inPlace, y, 0, "softmax in place");
+        const dy = randArray(T, rows * cols, rng);
+        const dx = nanArray(T, rows * cols);
+        softmaxBackward(y, dy, dx, rows, cols);
+        const alias = T.from(dy);
+        softmaxBackward(y, alias, alias, rows, cols);
+        expectClose(alias, dx, 0, "softmax backward dx aliasing dy");
+      }
+    });
+  }
+  it("is numerically stable for huge logits", () => {
+    const x = Float64Array.from([1000, 1001, 1002, -1000, -1001, -1002]);
+    const y = new Float64Array(6);
+    softmaxForward(x, y, 2, 3);
+    expectClose(y, refSoftmax([0, 1, 2, 2, 1, 0], 2, 3), 1e-12, "stable softmax");
+  });
+  it("f64 gradient check", () => {
+    const rng = new Rng(44);
+    const rows = 4, cols = 6;
+    const x = randArray(Float64Array, rows * cols, rng, -3, 3);
+    const y = new Float64Array(rows * cols);
+    const r = randArray(Float64Array, rows * cols, rng);
+    softmaxForward(x, y, rows, cols);
+    const dx = new Float64Array(rows * cols);
+    softmaxBackward(y, r, dx, rows, cols);
+    expectGradMatches(() => (softmaxForward(x, y, rows, cols), dot(r, y)), x, dx, "softmax");
+  });
+});

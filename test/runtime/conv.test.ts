@@ -1,0 +1,162 @@
+import { describe, expect, it } from "vitest";
+import {
+  Rng, conv2dBackward, conv2dForward, conv2dParams, conv2dScratchSize, convOutSize, type Conv2dParams,
+} from "../../runtime/index.js";
+import { PRECISIONS, dot, expectClose, expectGradMatches, nanArray, randArray, randInt, toF64, type Ctor } from "./helpers.js";
+
+/** Reference convolution straight from the definition (float64). */
+function refConvForward(x: ArrayLike<number>, w: ArrayLike<number>, b: ArrayLike<number> | null, p: Conv2dParams): Float64Array {
+  const { B, C, H, W, F, KH, KW, SH, SW, PH, PW, OH, OW } = p;
+  const y = new Float64Array(B * F * OH * OW);
+  for (let n = 0; n < B; n++)
+    for (let f = 0; f < F; f++)
+      for (let oh = 0; oh < OH; oh++)
+        for (let ow = 0; ow < OW; ow++) {
+          let s = b ? b[f]! : 0;
+          for (let c = 0; c < C; c++)
+            for (let kh = 0; kh < KH; kh++)
+              for (let kw = 0; kw < KW; kw++) {
+                const ih = oh * SH - PH + kh;
+                const iw = ow * SW - PW + kw;
+                if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+                s += x[((n * C + c) * H + ih) * W + iw]! * w[((f * C + c) * KH + kh) * KW + kw]!;
+              }
+          y[((n * F + f) * OH + oh) * OW + ow] = s;
+        }
+  return y;
+}
+
+/** Reference backward by direct summation: returns dx, dw, db. */
+function refConvBackward(x: ArrayLike<number>, w: ArrayLike<number>, dy: ArrayLike<number>, p: Conv2dParams) {
+  const { B, C, H, W, F, KH, KW, SH, SW, PH, PW, OH, OW } = p;
+  const dx = new Float64Array(B * C * H * W);
+  const dw = new Float64Array(F * C * KH * KW);
+  const db = new Float64Array(F);
+  for (let n = 0; n < B; n++)
+    for (let f = 0; f < F; f++)
+      for (let oh = 0; oh < OH; oh++)
+        for (let ow = 0; ow < OW; ow++) {
+          const g = dy[((n * F + f) * OH + oh) * OW + ow]!;
+          db[f] += g;
+          for (let c = 0; c < C; c++)
+            for (let kh = 0; kh < KH; kh++)
+              for (let kw = 0; kw < KW; kw++) {
+                const ih = oh * SH - PH + kh;
+                const iw = ow * SW - PW + kw;
+                if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+                const xi = ((n * C + c) * H + ih) * W + iw;
+                const wi = ((f * C + c) * KH + kh) * KW + kw;
+                dw[wi] += g * x[xi]!;
+                dx[xi] += g * w[wi]!;
+              }
+        }
+  return { dx, dw, db };
+}
+
+function randomParams(rng: Rng): Conv2dParams {
+  for (;;) {
+    const H = randInt(rng, 1, 9), W = randInt(rng, 1, 9);
+    const KH = randInt(rng, 1, 4), KW = randInt(rng, 1, 4);
+    const S = randInt(rng, 1, 3), SWd = rng.next() < 0.3 ? randInt(rng, 1, 3) : S;
+    const P = randInt(rng, 0, 2), PWd = rng.next() < 0.3 ? randInt(rng, 0, 2) : P;
+    if (convOutSize(H, KH, S, P) < 1 || convOutSize(W, KW, SWd, PWd) < 1) continue;
+    return conv2dParams(randInt(rng, 1, 3), randInt(rng, 1, 4), H, W, randInt(rng, 1, 5), KH, KW, S, P, SWd, PWd);
+  }
+}
+
+const fixedCases: Conv2dParams[] = [
+  conv2dParams(2, 3, 7, 6, 4, 3, 2, 2, 1), // non-square kernel, stride 2, pad 1, odd sizes
+  conv2dParams(3, 2, 5, 5, 3, 1, 1), // pointwise fast path
+  conv2dParams(2, 3, 6, 5, 2, 1, 1, 2, 0), // 1x1 but strided (im2col path)
+  conv2dParams(1, 1, 4, 4, 1, 4, 4), // kernel = input
+  conv2dParams(2, 2, 3, 3, 2, 3, 3, 1, 2), // padding wider than needed
+  conv2dParams(1, 2, 9, 8, 3, 5, 3, 3, 2, 2, 1), // separate strides/pads
+  conv2dParams(1, 1, 1, 1, 1, 1, 1), // scalar
+];
+
+describe("conv2d", () => {
+  it("convOutSize/conv2dParams/conv2dScratchSize", () => {
+    expect(convOutSize(32, 5, 1, 0)).toBe(28);
+    expect(convOutSize(7, 3, 2, 1)).toBe(4);
+    expect(convOutSize(6, 3, 2, 1)).toBe(3);
+    const p = conv2dParams(2, 3, 7, 6, 4, 3, 2, 2, 1);
+    expect([p.OH, p.OW]).toEqual([4, 4]);
+    expect(conv2dScratchSize(p)).toBe(3 * 3 * 2 * 4 * 4);
+    expect(conv2dScratchSize(conv2dParams(2, 3, 7, 6, 4, 1, 1))).toBe(0);
+    expect(() => conv2dParams(1, 1, 2, 2, 1, 5, 5)).toThrow(RangeError);
+  });
+
+  for (const { name, T, tol } of PRECISIONS) {
+    it(`${name}: forward and backward match the direct definition (fixed + random shapes)`, () => {
+      const rng = new Rng(7);
+      const cases = [...fixedCases];
+      for (let i = 0; i < 40; i++) cases.push(randomParams(rng));
+      for (const p of cases) checkAgainstReference(T, tol, p, rng);
+    });
+  }
+
+  it("f64 gradient check (finite differences) with and without bias", () => {
+    const rng = new Rng(11);
+    const cases = [conv2dParams(2, 2, 5, 4, 3, 3, 2, 2, 1), conv2dParams(2, 3, 3, 3, 2, 1, 1), conv2dParams(1, 2, 6, 5, 2, 2, 3, 1, 1, 2, 0)];
+    for (const p of cases) {
+      for (const withBias of [true, false]) {
+        const x = randArray(Float64Array, p.B * p.C * p.H * p.W, rng);
+        const w = randArray(Float64Array, p.F * p.C * p.KH * p.KW, rng);
+        const b = withBias ? randArray(Float64Array, p.F, rng) : null;
+        const ySize = p.B * p.F * p.OH * p.OW;
+        const r = randArray(Float64Array, ySize, rng);
+        const y = new Float64Array(ySize);
+        const scratch = new Float64Array(conv2dScratchSize(p));
+        const loss = (): number => {
+          conv2dForward(x, w, b, y, scratch, p);
+          return dot(r, y);
+        };
+        const dx = new Float64Array(x.length), dw = new Float64Array(w.length), db = b ? new Float64Array(p.F) : null;
+        conv2dBackward(x, w, r, dx, dw, db, scratch, p);
+        expectGradMatches(loss, x, dx, "conv dx");
+        expectGradMatches(loss, w, dw, "conv dw");
+        if (b && db) expectGradMatches(loss, b, db, "conv db");
+      }
+    }
+  });
+
+  it("backward with dx = null and db = null only writes dw", () => {
+    const rng = new Rng(3);
+    const p = conv2dParams(2, 2, 5, 5, 3, 3, 3, 1, 1);
+    const x = randArray(Float64Array, p.B * p.C * p.H * p.W, rng);
+    const w = randArray(Float64Array, p.F * p.C * 9, rng);
+    const dy = randArray(Float64Array, p.B * p.F * p.OH * p.OW, rng);
+    const dw = nanArray(Float64Array, w.length);
+    conv2dBackward(x, w, dy, null, dw, null, new Float64Array(conv2dScratchSize(p)), p);
+    expectClose(dw, refConvBackward(x, w, dy, p).dw, 1e-10, "dw");
+  });
+});
+
+function checkAgainstReference(T: Ctor, tol: number, p: Conv2dParams, rng: Rng): void {
+  const x = randArray(T, p.B * p.C * p.H * p.W, rng);
+  const w = randArray(T, p.F * p.C * p.KH * p.KW, rng);
+  const b = randArray(T, p.F, rng);
+  const ySize = p.B * p.F * p.OH * p.OW;
+  // Scratch and outputs start as NaN: everything read must have been written first.
+  const scratch = nanArray(T, conv2dScratchSize(p));
+  const y = nanArray(T, ySize);
+  const what = `${T.name} ${JSON.stringify(p)}`;
+  conv2dForward(x, w, b, y, scratch, p);
+  expectClose(y, refConvForward(x, w, b, p), tol, `forward ${what}`);
+  conv2dForward(x, w, null, y, scratch, p);
+  expectClose(y, refConvForward(x, w, null, p), tol, `forward no bias ${what}`);
+
+  const dy = randArray(T, ySize, rng);
+  const ref = refConvBackward(x, w, dy, p);
+  // Gradients are overwritten, not accumulated: start from garbage.
+  const dx = nanArray(T, x.length), dw = nanArray(T, w.length), db = nanArray(T, p.F);
+  scratch.fill(NaN);
+  conv2dBackward(x, w, dy, dx, dw, db, scratch, p);
+  expectClose(dx, ref.dx, tol, `dx ${what}`);
+  expectClose(dw, ref.dw, tol, `dw ${what}`);
+  expectClose(db, ref.db, tol, `db ${what}`);
+  // Running backward twice gives the same result (no accumulation across calls).
+  conv2dBackward(x, w, dy, dx, dw, db, scratch, p);
+  expectClose(dw, ref.dw, tol, `dw again ${what}`);
+  expectClose(toF64(dx), ref.dx, tol, `dx again ${what}`);
+}
