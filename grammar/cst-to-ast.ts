@@ -3,7 +3,7 @@
  * diagnostics (NN1xxx), and builds the AST from whatever the parser recovered.
  * It never throws: every path that meets a half-built node just skips it.
  */
-import type { CstNode, IToken } from "chevrotain";
+import type { CstNode, IToken } from "./chevrotain.js";
 import type { DiagnosticBag } from "../compiler/diagnostics/diagnostic.js";
 import type { Arg, Assertion, Name, Program, Statement, Value } from "./ast.js";
 import { tokenize } from "./lexer.js";

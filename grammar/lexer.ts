@@ -1,7 +1,7 @@
-import { Lexer, type IToken } from "chevrotain";
+import { Lexer, type IToken } from "./chevrotain.js";
 import { allTokens } from "./tokens.js";
 
-let lexer: Lexer | undefined;
+let lexer: InstanceType<typeof Lexer> | undefined;
 
 export interface LexError {
   offset: number;
@@ -17,5 +17,5 @@ export interface LexResult {
 export function tokenize(text: string): LexResult {
   lexer ??= new Lexer(allTokens, { positionTracking: "full", ensureOptimizations: false, skipValidations: true });
   const result = lexer.tokenize(text);
-  return { tokens: result.tokens, errors: result.errors.map((e) => ({ offset: e.offset, length: e.length })) };
+  return { tokens: result.tokens, errors: result.errors.map((e: { offset: number; length: number }) => ({ offset: e.offset, length: e.length })) };
 }

@@ -16,7 +16,7 @@
  *   assert     := "->" (Dims | Number)
  *   value      := Number | Dims | Name
  */
-import { CstParser, EOF, type CstNode, type IParserErrorMessageProvider, type IRecognitionException, type IToken, type TokenType } from "chevrotain";
+import { CstParser, EOF, type CstNode, type IParserErrorMessageProvider, type IRecognitionException, type IToken, type TokenType } from "./chevrotain.js";
 import * as T from "./tokens.js";
 
 function show(tok: IToken | undefined): string {

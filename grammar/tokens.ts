@@ -4,7 +4,7 @@
  * gets a "did you mean" instead of a syntax error. Only the words that shape
  * the structure of a file are keywords.
  */
-import { createToken, Lexer, type TokenType } from "chevrotain";
+import { createToken, Lexer, type TokenType } from "./chevrotain.js";
 
 export const Identifier = createToken({ name: "Identifier", pattern: /[A-Za-z_][A-Za-z0-9_]*/ });
 
