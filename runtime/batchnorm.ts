@@ -17,7 +17,7 @@ export const BN_MOMENTUM = 0.1;
  * backward, optionally xhat, and updates the running statistics:
  *   runningMean = (1-momentum)*runningMean + momentum*mean
  *   runningVar  = (1-momentum)*runningVar  + momentum*var*n/(n-1)   (unbiased, n = B*HW)
- * y may alias x (xhat must not alias x unless it is y).
+ * y may alias x (but batchNormBackward needs the original x, so keep it).
  */
 export function batchNormForwardTrain(
   x: Tensor, // input [B][C][HW]

@@ -5,7 +5,8 @@ import type { LabelArray, Tensor } from "./tensor.js";
  * (values 0..K-1; float arrays must hold exact integers). Returns the mean loss over the
  * batch, computed stably as logsumexp(z) - z[label]. Writes probs [B][K]
  * (softmax of the logits) and, if dlogits is given, the gradient of the mean
- * loss: (probs - onehot) / B. dlogits may alias probs. Throws on an
+ * loss: (probs - onehot) / B. probs may alias logits and dlogits may alias
+ * probs (e.g. all three the same buffer). Throws on an
  * out-of-range label.
  */
 export function softmaxCrossEntropy(
@@ -26,13 +27,14 @@ export function softmaxCrossEntropy(
       const v = logits[o + j]!;
       if (v > mx) mx = v;
     }
+    const zl = logits[o + label]!; // read before probs (which may alias logits) is written
     let s = 0;
     for (let j = 0; j < K; j++) {
       const e = Math.exp(logits[o + j]! - mx);
       probs[o + j] = e;
       s += e;
     }
-    total += mx + Math.log(s) - logits[o + label]!;
+    total += mx + Math.log(s) - zl;
     const inv = 1 / s;
     for (let j = 0; j < K; j++) probs[o + j] *= inv;
     if (dlogits !== null) {

@@ -38,6 +38,10 @@ describe("softmax cross-entropy", () => {
           const probs2 = nanArray(T, B * K);
           expect(softmaxCrossEntropy(logits, labels, B, K, probs2, null)).toBe(loss);
           expectClose(probs2, probs, 0, "probs without gradient");
+          // All three arguments may share one buffer.
+          const shared = T.from(logits);
+          expect(softmaxCrossEntropy(shared, labels, B, K, shared, shared)).toBe(loss);
+          expectClose(shared, d, 0, "dlogits with logits/probs/dlogits aliased");
         }
       }
     });
