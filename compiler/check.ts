@@ -243,7 +243,10 @@ class ModelChecker {
     if (this.tooLarge) return;
     if (this.params > LIMITS.params || this.activations > LIMITS.activationsPerExample) {
       this.tooLarge = true;
-      const detail = `${fmtCount(this.params)} parameters (${fmtBytes(this.params * 4)}) and ${fmtCount(this.activations)} activation values (${fmtBytes(this.activations * 4)}) per example by this layer`;
+      const detail =
+        this.params > LIMITS.params
+          ? `with this layer it has ${fmtCount(this.params)} parameters (${fmtBytes(this.params * 4)} as float32, before gradients and optimizer state)`
+          : `with this layer it needs ${fmtCount(this.activations)} activation values per example (${fmtBytes(this.activations * 4)} as float32)`;
       this.report("NN4001", { model: this.model.name.text, detail, paramLimit: fmtCount(LIMITS.params), activationLimit: fmtCount(LIMITS.activationsPerExample) }, s.span, scope.trail);
     }
   }
@@ -424,7 +427,7 @@ function fmtCount(n: number): string {
 }
 
 function fmtBytes(b: number): string {
-  const units = ["B", "KB", "MB", "GB", "TB", "PB", "EB"];
+  const units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
   let i = 0;
   while (b >= 1024 && i < units.length - 1) (b /= 1024), i++;
   return `${b.toPrecision(3)} ${units[i]}`;
