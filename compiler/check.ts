@@ -103,7 +103,14 @@ class ModelChecker {
       else this.report("NN2008", { name: this.model.name.text }, this.model.name.span, []);
     }
     const inputShape = shape;
-    if (shape) this.activations += numel(shape);
+    if (shape) {
+      this.activations += numel(shape);
+      if (this.activations > LIMITS.activationsPerExample) {
+        this.tooLarge = true;
+        const detail = `its input has ${fmtCount(this.activations)} values per example (${fmtBytes(this.activations * 4)} as float32)`;
+        this.report("NN4001", { model: this.model.name.text, detail, paramLimit: fmtCount(LIMITS.params), activationLimit: fmtCount(LIMITS.activationsPerExample) }, first!.span, []);
+      }
+    }
     const nodes: Node[] = [];
     shape = this.sequence(rest, shape, scope, nodes);
     if (!this.ok || !inputShape || !shape || this.tooLarge) return undefined;

@@ -55,8 +55,8 @@ function clampSpan(span: Span, length: number): Span {
 }
 
 /**
- * Collects diagnostics: drops exact repeats (the same mistake reached twice,
- * e.g. through two invocations of a block with the same arguments) and stops
+ * Collects diagnostics: drops repeats (the same mistake reached twice, e.g.
+ * through two invocations of a block) and stops
  * collecting after a limit so garbage input cannot flood the output.
  */
 export class DiagnosticBag {
@@ -67,7 +67,9 @@ export class DiagnosticBag {
   constructor(readonly limit = 200) {}
 
   add(d: Diagnostic): void {
-    const key = `${d.file.path}\0${d.code}\0${d.span.start}\0${d.span.end}\0${d.message}\0${d.related.map((r) => `${r.span.start}:${r.message}`).join(",")}`;
+    // The same message at the same place is one mistake, however it was reached
+    // (e.g. a bad option inside a block used three times): keep the first.
+    const key = `${d.file.path}\0${d.code}\0${d.span.start}\0${d.span.end}\0${d.message}`;
     if (this.seen.has(key)) return;
     this.seen.add(key);
     if (this.items.length >= this.limit) {

@@ -1,0 +1,114 @@
+import { describe, expect, it } from "vitest";
+import { codes, diagnose, summary } from "../helpers/check.js";
+
+describe("shape inference", () => {
+  it("follows the conv and pool arithmetic, including ceil mode and pad same", () => {
+    const s = summary("model m {\n input 3x13x13\n conv 3x3 x8 pad same\n maxpool 2 ceil\n conv 3x3 x4 stride 2 pad 1\n avgpool 3 stride 1 pad 1\n globalavgpool\n}");
+    expect(s.layers.map((l) => l.outputShape.join("x"))).toEqual(["8x13x13", "8x7x7", "4x4x4", "4x4x4", "4"]);
+  });
+
+  it("drops a last ceil-mode window that would start in the right padding", () => {
+    // PyTorch: MaxPool2d(2, stride=2, padding=1, ceil_mode=True) on 4 → 3
+    expect(summary("model m { input 1x4x4, maxpool 2 pad 1 ceil }").outputShape).toEqual([1, 3, 3]);
+  });
+
+  it("counts parameters, FLOPs and activation memory", () => {
+    const s = summary("model m {\n input 1x4x4\n conv 3x3 x2 pad 1\n batchnorm\n flatten\n fc 3 nobias\n}");
+    // conv 2·1·9 + 2, batchnorm 2 + 2, fc 3·32
+    expect(s.params).toBe(20 + 4 + 96);
+    expect(s.layers.map((l) => l.flops)).toEqual([2 * 32 * 9 + 32, 64, 0, 2 * 3 * 32]);
+    expect(s.activationBytes).toBe(4 * (16 + 32 + 32 + 32 + 3));
+  });
+
+  it("names layers by kind and scope", () => {
+    const s = summary(
+      "block b(w) { conv 1x1 x w, relu }\nmodel m {\n input 2x4x4\n b(2)\n first: b(2)\n residual { conv 1x1 x2 } shortcut { conv 1x1 x2 }\n repeat 2 { r: relu }\n conv 1x1 x2\n}",
+    );
+    expect(s.layers.map((l) => l.name)).toEqual([
+      "b1.conv1",
+      "b1.relu1",
+      "first.conv1",
+      "first.relu1",
+      "residual1.conv1",
+      "residual1.shortcut.conv1",
+      "residual1",
+      "r_1",
+      "r_2",
+      "conv1",
+    ]);
+  });
+
+  it("keeps automatic names clear of labels written later", () => {
+    const s = summary("model m { input 4, fc 3, fc1: fc 2 }");
+    expect(s.layers.map((l) => l.name)).toEqual(["fc2", "fc1"]);
+  });
+});
+
+describe("errors", () => {
+  it("shows the arithmetic of a window that does not fit", () => {
+    expect(diagnose("model m { input 1x4x4, conv 5x5 x1 stride 2 }")[0]).toContain("(4 + 2·0 − 5) / 2 + 1 = 0.5");
+  });
+
+  it("warns about rows no window reads, only where stride ≤ kernel", () => {
+    expect(codes("model m { input 1x28x28, conv 5x5 x1 stride 2 }")).toEqual(["NN3002"]);
+    expect(codes("model m { input 1x8x8, conv 1x1 x1 stride 2 }")).toEqual([]);
+    expect(codes("model m { input 1x9x9, maxpool 2 ceil }")).toEqual([]);
+  });
+
+  it("checks `fc IN->N` and flatten of a vector", () => {
+    expect(diagnose("model m { input 8, fc 7->2 }")[0]).toMatch(/NN3004 .*expects 7 inputs, but its input has 8/);
+    expect(codes("model m { input 8, flatten }")).toEqual(["NN3005"]);
+  });
+
+  it("rejects pad same where it cannot keep the size", () => {
+    expect(codes("model m { input 1x8x8, conv 2x2 x1 pad same }")).toEqual(["NN3011"]);
+    expect(codes("model m { input 1x8x8, conv 3x3 x1 stride 2 pad same }")).toEqual(["NN3011"]);
+  });
+
+  it("reports a bad value inside a block at the block's line, naming the invocation", () => {
+    const d = diagnose("block b(p) {\n dropout p\n}\nmodel m {\n input 4\n b(1.5)\n}");
+    expect(d).toEqual([expect.stringMatching(/^NN2013 2:10 dropout probability must be in \[0, 1\), got 1.5/)]);
+  });
+
+  it("suggests block parameters for a misspelt name", () => {
+    const r = diagnose("block b(width) {\n conv 3x3 x widht\n}\nmodel m {\n input 1x4x4\n b(2)\n}");
+    expect(r[0]).toMatch(/NN2011 2:13 `widht` is not a parameter of block `b`/);
+  });
+
+  it("reports one block error once, however often the block is used", () => {
+    expect(codes("block b() { conv 3x3 x2 strid 1 }\nmodel m { input 2x8x8, b(), b(), b() }")).toEqual(["NN2002"]);
+  });
+
+  it("reports each independent error and no cascade", () => {
+    expect(codes("model m {\n input 3x8x8\n conv 9x9 x4\n relu\n flatten -> 10\n fc 10\n dropout 7\n loss mse\n}")).toEqual(["NN3001", "NN2013"]);
+  });
+
+  it("says which layer and block words are unknown, with suggestions", () => {
+    expect(diagnose("model m { input 4, fullyconnected 2 }")[0]).toContain("unknown layer `fullyconnected`");
+    expect(diagnose("block stage() { relu }\nmodel m { input 4, stage }")[0]).toMatch(/NN2001/);
+    expect(diagnose("model m { input 4, loss crossentropy }")[0]).toMatch(/NN2020/);
+    expect(diagnose("model m { input 4, conv(3) }")[0]).toMatch(/NN2003/);
+  });
+
+  it("refuses reserved names and misplaced input or loss", () => {
+    expect(codes("model conv { input 4 }")).toEqual(["NN2014"]);
+    expect(codes("model m { input 4, relu: relu }")).toEqual(["NN2014"]);
+    expect(codes("model m { input 4, residual { loss mse } }")).toEqual(["NN2015"]);
+    expect(codes("block b() { input 4 }\nmodel m { input 4 }")).toEqual(["NN2015"]);
+    expect(codes("model m { input 4, input 4 }")).toEqual(["NN2019"]);
+  });
+
+  it("stops absurd expansion with a size error", () => {
+    expect(codes("model m { input 4, repeat 100000 { repeat 100000 { fc 4 } } }")).toEqual(["NN4003"]);
+    expect(codes("model m { input 100000x100000x100000 }")).toEqual(["NN4001"]);
+  });
+
+  it("defines models and blocks once", () => {
+    expect(codes("model m { input 4 }\nmodel m { input 4 }")).toEqual(["NN2007"]);
+  });
+
+  it("checks shape assertions on every kind of statement", () => {
+    const spec = "block b() { relu }\nmodel m {\n input 2x4x4\n residual { relu } -> 2x4x5\n b() -> 3\n repeat 2 { relu } -> 2x4x4\n}";
+    expect(diagnose(spec)).toEqual([expect.stringMatching(/^NN3008 4:20 the output is 2x4x4, not 2x4x5/), expect.stringMatching(/^NN3008 5:6 the output is 2x4x4, not 3/)]);
+  });
+});
