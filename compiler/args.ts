@@ -27,6 +27,8 @@ export interface ReaderHost {
 export type OptionType = "flag" | "int" | "pair" | "pad" | "init" | "number";
 export interface NumberRule {
   min?: number;
+  /** Exclusive lower bound. */
+  above?: number;
   /** Exclusive upper bound. */
   below?: number;
   max?: number;
@@ -275,7 +277,7 @@ export class ArgReader {
     const label = this.label(w);
     const extra = label ? { label } : undefined;
     if (rule.integer && !Number.isInteger(v)) return this.error("NN2013", { what, rule: "a whole number", value: v, hint: rule.hint ?? "sizes, counts and strides are whole numbers" }, w.span, extra);
-    if ((rule.min !== undefined && v < rule.min) || (rule.below !== undefined && v >= rule.below) || (rule.max !== undefined && v > rule.max))
+    if ((rule.min !== undefined && v < rule.min) || (rule.above !== undefined && v <= rule.above) || (rule.below !== undefined && v >= rule.below) || (rule.max !== undefined && v > rule.max))
       return this.error("NN2013", { what, rule: rule.rule, value: v, hint: rule.hint ?? `use a value that is ${rule.rule}` }, w.span, extra);
     if (rule.integer && v > MAX_DIM) return this.error("NN4002", { what, value: v, limit: MAX_DIM, hint: "no layer this large can be built" }, w.span, extra);
     return v;

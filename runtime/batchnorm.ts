@@ -154,3 +154,42 @@ export function batchNormBackward(
     }
   }
 }
+
+/**
+ * Backward of the inference forward (running statistics are constants):
+ * dx = dy·γ/√(runningVar+ε), dγ = Σ dy·x̂, dβ = Σ dy. dx may be null; dx may alias dy.
+ */
+export function batchNormBackwardInfer(
+  x: Tensor, // input of the forward [B][C][HW]
+  dy: Tensor, // gradient of the output [B][C][HW]
+  dx: Tensor | null, // receives the gradient of the input, or null
+  gamma: Tensor, // scale [C]
+  runningMean: Tensor, // [C]
+  runningVar: Tensor, // [C]
+  dgamma: Tensor, // receives [C]
+  dbeta: Tensor, // receives [C]
+  B: number, // batch size
+  C: number, // channels
+  HW: number, // spatial size per channel (1 for vectors)
+  eps: number = BN_EPS, // variance epsilon
+): void {
+  const cs = C * HW;
+  for (let c = 0; c < C; c++) {
+    const mu = runningMean[c]!;
+    const is = 1 / Math.sqrt(runningVar[c]! + eps);
+    const scale = gamma[c]! * is;
+    let sg = 0;
+    let sb = 0;
+    for (let b = 0; b < B; b++) {
+      const o = b * cs + c * HW;
+      for (let i = 0; i < HW; i++) {
+        const g = dy[o + i]!;
+        sb += g;
+        sg += g * (x[o + i]! - mu) * is;
+        if (dx !== null) dx[o + i] = g * scale;
+      }
+    }
+    dgamma[c] = sg;
+    dbeta[c] = sb;
+  }
+}

@@ -11,3 +11,5 @@ export * from "./batchnorm.js";
 export * from "./loss.js";
 export * from "./add.js";
 export * from "./optim.js";
+export * from "./model.js";
+export * from "./io/index.js";

@@ -1,7 +1,7 @@
 /** `conv KHxKW xF [stride S] [pad P|same|valid] [nobias] [init I]`: 2-D convolution, weight OIHW. */
 import type { Span } from "../../grammar/source.js";
 import { requireImage, slideWindow, type WindowAttrs } from "./window-layer.js";
-import { defineLayer, type Init } from "./types.js";
+import { defineLayer, lit, type Init } from "./types.js";
 
 export interface ConvAttrs extends WindowAttrs {
   filters: number;
@@ -63,6 +63,21 @@ export const conv = defineLayer<ConvAttrs>({
   flops(a, input, output) {
     const outs = output[0]! * output[1]! * output[2]!;
     return 2 * outs * input[0]! * a.kernel[0] * a.kernel[1] + (a.bias ? outs : 0);
+  },
+  emit: {
+    nullableDx: true,
+    forward(a, e) {
+      const [c, h, w] = e.input as [number, number, number];
+      const [, oh, ow] = e.output as [number, number, number];
+      const geom = e.constant("geom", `rt.conv2dParams(${e.batchSize}, ${[c, h, w, a.filters, a.kernel[0], a.kernel[1], a.stride[0], a.pad[0], a.stride[1], a.pad[1]].map(lit).join(", ")})`);
+      const scratch = e.scratch(c * a.kernel[0] * a.kernel[1] * oh * ow);
+      return [`${geom}.B = ${e.n};`, `rt.conv2dForward(${e.x}, ${e.param("weight")}, ${a.bias ? e.param("bias") : "null"}, ${e.y}, ${scratch}, ${geom});`];
+    },
+    backward(a, e) {
+      const geom = e.constant("geom", "");
+      const scratch = e.scratch(0);
+      return [`${geom}.B = ${e.n};`, `rt.conv2dBackward(${e.x}, ${e.param("weight")}, ${e.dy}, ${e.dx ?? "null"}, ${e.grad("weight")}, ${a.bias ? e.grad("bias") : "null"}, ${scratch}, ${geom});`];
+    },
   },
 });
 

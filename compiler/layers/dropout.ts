@@ -1,7 +1,21 @@
 /** `dropout P`: inverted dropout, zeroes each value with probability P in training, identity at inference. */
 import { elementwise } from "./elementwise.js";
+import { lit } from "./types.js";
 
 export const dropout = elementwise("dropout", "Inverted dropout: in training each value is zeroed with probability P and the rest scaled by 1/(1−P); identity at inference.", {
   arg: { what: "dropout probability", rule: { min: 0, below: 1, rule: "in [0, 1)", hint: "P is the probability of dropping each value: `dropout 0.5` drops half of them, `dropout 0` none" }, required: true, fallback: 0 },
   flopsPerElement: 0,
+  emit: {
+    forward(a, e) {
+      const count = `${e.n} * ${lit(e.outSize)}`;
+      return [
+        `if (${e.training}) rt.dropoutForward(${e.x}, ${e.y}, ${e.batchBuffer("mask", e.outSize)}, ${count}, ${lit(a.value)}, ${e.rng});`,
+        `else rt.copyInto(${e.x}, ${e.y}, ${count});`,
+      ];
+    },
+    backward(_a, e) {
+      const count = `${e.n} * ${lit(e.outSize)}`;
+      return [`if (${e.training}) rt.dropoutBackward(${e.batchBuffer("mask", e.outSize)}, ${e.dy}, ${e.dx}, ${count});`, `else rt.copyInto(${e.dy}, ${e.dx}, ${count});`];
+    },
+  },
 });

@@ -1,7 +1,7 @@
 /** Shared definition of layers that keep the shape: activations and dropout. */
 import type { ArgReader, NumberRule } from "../args.js";
 import { numel } from "../shape.js";
-import { defineLayer, type LayerDef } from "./types.js";
+import { defineLayer, lit, type LayerDef, type LayerEmitter } from "./types.js";
 
 export interface ScalarAttrs {
   /** The optional or required number after the kind (elu's α, leakyrelu's slope, dropout's p); NaN when none applies. */
@@ -11,7 +11,7 @@ export interface ScalarAttrs {
 export function elementwise(
   kind: string,
   doc: string,
-  opts: { arg?: { what: string; rule: NumberRule; required: boolean; fallback: number }; flopsPerElement?: number } = {},
+  opts: { arg?: { what: string; rule: NumberRule; required: boolean; fallback: number }; flopsPerElement?: number; emit?: LayerEmitter<ScalarAttrs> } = {},
 ): LayerDef<ScalarAttrs> {
   const arg = opts.arg;
   return defineLayer<ScalarAttrs>({
@@ -30,5 +30,18 @@ export function elementwise(
     },
     infer: (_a, input) => input,
     flops: (_a, input) => numel(input) * (opts.flopsPerElement ?? 1),
+    ...(opts.emit ? { emit: opts.emit } : {}),
   });
+}
+
+/**
+ * Code for an activation with kernels `rt.<name>Forward(x, y, count[, arg])`
+ * and `rt.<name>Backward(y, dy, dx, count[, arg])` (backward from the output).
+ */
+export function activationEmitter(kernel: string, withArg = false): LayerEmitter<ScalarAttrs> {
+  const extra = (a: ScalarAttrs) => (withArg ? `, ${lit(a.value)}` : "");
+  return {
+    forward: (a, e) => [`rt.${kernel}Forward(${e.x}, ${e.y}, ${e.n} * ${lit(e.outSize)}${extra(a)});`],
+    backward: (a, e) => [`rt.${kernel}Backward(${e.y}, ${e.dy}, ${e.dx}, ${e.n} * ${lit(e.outSize)}${extra(a)});`],
+  };
 }

@@ -1,7 +1,7 @@
 /** `fc N [nobias] [init I]` or `fc IN->N …`: fully connected scores W·x + b, weight [N][M]. */
 import type { Span } from "../../grammar/source.js";
 import { formatShape, numel } from "../shape.js";
-import { defineLayer, type Init } from "./types.js";
+import { defineLayer, lit, type Init } from "./types.js";
 
 export interface FcAttrs {
   units: number;
@@ -55,4 +55,11 @@ export const fc = defineLayer<FcAttrs>({
     return a.bias ? [w, { name: "bias" as const, shape: [a.units], init: { kind: "zeros" as const }, decay: false, fanIn: m, fanOut: a.units }] : [w];
   },
   flops: (a, input) => 2 * a.units * input[0]! + (a.bias ? a.units : 0),
+  emit: {
+    nullableDx: true,
+    forward: (a, e) => [`rt.fcForward(${e.x}, ${e.param("weight")}, ${a.bias ? e.param("bias") : "null"}, ${e.y}, ${e.n}, ${lit(e.inSize)}, ${lit(a.units)});`],
+    backward: (a, e) => [
+      `rt.fcBackward(${e.x}, ${e.param("weight")}, ${e.dy}, ${e.dx ?? "null"}, ${e.grad("weight")}, ${a.bias ? e.grad("bias") : "null"}, ${e.n}, ${lit(e.inSize)}, ${lit(a.units)});`,
+    ],
+  },
 });

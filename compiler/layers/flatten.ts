@@ -1,6 +1,6 @@
 /** `flatten`: CxHxW → C·H·W, in the order C, then H, then W. */
 import { formatShape, numel } from "../shape.js";
-import { defineLayer } from "./types.js";
+import { defineLayer, lit } from "./types.js";
 
 export const flatten = defineLayer<object>({
   kind: "flatten",
@@ -18,4 +18,9 @@ export const flatten = defineLayer<object>({
     return [numel(input)];
   },
   flops: () => 0,
+  emit: {
+    // The memory order is already C, H, W: flatten is a copy.
+    forward: (_a, e) => [`rt.copyInto(${e.x}, ${e.y}, ${e.n} * ${lit(e.outSize)});`],
+    backward: (_a, e) => [`rt.copyInto(${e.dy}, ${e.dx}, ${e.n} * ${lit(e.outSize)});`],
+  },
 });

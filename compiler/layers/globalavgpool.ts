@@ -1,7 +1,7 @@
 /** `globalavgpool`: the mean of each channel, CxHxW → C. */
 import { numel } from "../shape.js";
 import { requireImage } from "./window-layer.js";
-import { defineLayer } from "./types.js";
+import { defineLayer, lit } from "./types.js";
 
 export const globalavgpool = defineLayer<object>({
   kind: "globalavgpool",
@@ -13,4 +13,8 @@ export const globalavgpool = defineLayer<object>({
   },
   infer: (_a, input, ctx) => (requireImage("globalavgpool", input, ctx) ? [input[0]!] : undefined),
   flops: (_a, input) => numel(input),
+  emit: {
+    forward: (_a, e) => [`rt.globalAvgPoolForward(${e.x}, ${e.y}, ${e.n}, ${lit(e.input[0]!)}, ${lit(e.input[1]! * e.input[2]!)});`],
+    backward: (_a, e) => [`rt.globalAvgPoolBackward(${e.dy}, ${e.dx}, ${e.n}, ${lit(e.input[0]!)}, ${lit(e.input[1]! * e.input[2]!)});`],
+  },
 });

@@ -3,7 +3,7 @@ import type { Span } from "../../grammar/source.js";
 import type { ArgReader } from "../args.js";
 import type { Shape } from "../shape.js";
 import { requireImage, slideWindow, type WindowAttrs } from "./window-layer.js";
-import type { InferContext } from "./types.js";
+import { lit, type EmitLayer, type InferContext } from "./types.js";
 
 export interface PoolAttrs extends WindowAttrs {
   padSpan?: Span;
@@ -37,4 +37,11 @@ export function inferPool(kind: string, a: PoolAttrs, input: Shape, ctx: InferCo
 
 export function poolFlops(a: PoolAttrs, output: Shape): number {
   return output[0]! * output[1]! * output[2]! * a.kernel[0] * a.kernel[1];
+}
+
+/** The pooling geometry, built once per model (`B` is set to the batch at each call). */
+export function poolGeometry(a: PoolAttrs, e: EmitLayer): string {
+  const [c, h, w] = e.input as [number, number, number];
+  const args = [c, h, w, a.kernel[0], a.kernel[1], a.stride[0], a.pad[0]].map(lit).join(", ");
+  return e.constant("geom", `rt.pool2dParams(${e.batchSize}, ${args}, ${a.ceil}, ${lit(a.stride[1])}, ${lit(a.pad[1])})`);
 }

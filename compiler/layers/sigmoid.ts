@@ -1,4 +1,4 @@
 /** `sigmoid`: 1 / (1 + e^−x). */
-import { elementwise } from "./elementwise.js";
+import { activationEmitter, elementwise } from "./elementwise.js";
 
-export const sigmoid = elementwise("sigmoid", "Logistic function 1 / (1 + e^−x).");
+export const sigmoid = elementwise("sigmoid", "Logistic function 1 / (1 + e^−x).", { emit: activationEmitter("sigmoid") });

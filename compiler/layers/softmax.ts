@@ -1,9 +1,15 @@
 /** `softmax`: e^x / Σe^x over a vector. */
 import { formatShape } from "../shape.js";
 import { elementwise } from "./elementwise.js";
-import { defineLayer } from "./types.js";
+import { defineLayer, lit } from "./types.js";
 
-const base = elementwise("softmax", "Softmax over the features of a vector: e^xᵢ / Σⱼ e^xⱼ.", { flopsPerElement: 3 });
+const base = elementwise("softmax", "Softmax over the features of a vector: e^xᵢ / Σⱼ e^xⱼ.", {
+  flopsPerElement: 3,
+  emit: {
+    forward: (_a, e) => [`rt.softmaxForward(${e.x}, ${e.y}, ${e.n}, ${lit(e.outSize)});`],
+    backward: (_a, e) => [`rt.softmaxBackward(${e.y}, ${e.dy}, ${e.dx}, ${e.n}, ${lit(e.outSize)});`],
+  },
+});
 
 export const softmax = defineLayer({
   ...base,

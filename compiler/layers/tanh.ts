@@ -1,4 +1,4 @@
 /** `tanh`: hyperbolic tangent. */
-import { elementwise } from "./elementwise.js";
+import { activationEmitter, elementwise } from "./elementwise.js";
 
-export const tanh = elementwise("tanh", "Hyperbolic tangent.");
+export const tanh = elementwise("tanh", "Hyperbolic tangent.", { emit: activationEmitter("tanh") });

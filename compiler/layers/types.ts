@@ -40,6 +40,58 @@ export interface InferContext {
   kindSpan: Span;
 }
 
+/**
+ * What a layer's code generator gets: the identifiers of its buffers in the
+ * generated module, and ways to declare more. Every string it returns is code,
+ * so it must only interpolate identifiers from here and numbers (via `lit`).
+ */
+export interface EmitLayer {
+  /** Input and output batch buffers, [n][…input] and [n][…output]. */
+  x: string;
+  y: string;
+  /** Gradient of the output (read) and of the input (written; null when nothing needs it). */
+  dy: string;
+  dx: string | null;
+  /** Number of examples in the current batch. */
+  n: string;
+  /** Largest batch (for geometry built once). */
+  batchSize: string;
+  input: Shape;
+  output: Shape;
+  inSize: number;
+  outSize: number;
+  /** The layer's parameter tensor and its gradient, by parameter name (`weight`, `bias`, `gamma`, `beta`). */
+  param(name: string): string;
+  grad(name: string): string;
+  /** A non-trainable tensor (`mean`, `var`). */
+  buffer(name: string): string;
+  /** An extra per-batch buffer of `perExample` values (int32 for indices). */
+  batchBuffer(suffix: string, perExample: number, kind?: "float" | "int"): string;
+  /** An extra fixed-size float buffer. */
+  fixedBuffer(suffix: string, size: number): string;
+  /** Scratch space shared by all layers (at least `size` values). */
+  scratch(size: number): string;
+  /** A value computed once when the model is created. */
+  constant(suffix: string, expression: string): string;
+  /** Was the last forward in training mode. */
+  training: string;
+  /** The model's seeded random generator. */
+  rng: string;
+}
+
+export interface LayerEmitter<A> {
+  forward(a: A, e: EmitLayer): string[];
+  backward(a: A, e: EmitLayer): string[];
+  /** The backward kernel can skip the input gradient (dx = null) when it is the first layer. */
+  nullableDx?: boolean;
+}
+
+/** A number as a code literal (finite by construction). */
+export function lit(v: number): string {
+  if (!Number.isFinite(v)) throw new Error(`internal: non-finite literal ${v}`);
+  return Object.is(v, -0) ? "0" : String(v);
+}
+
 export interface LayerDef<A = unknown> {
   kind: string;
   /** `conv KHxKW xF [stride S] [pad P|same|valid] [nobias] [init I]` */
@@ -54,6 +106,8 @@ export interface LayerDef<A = unknown> {
   buffers?(a: A, input: Shape, output: Shape): BufferSpec[];
   /** Forward FLOPs per example at inference (a multiply-add counts 2). */
   flops(a: A, input: Shape, output: Shape): number;
+  /** Generated forward and backward code (all kinds but `input` and `loss`). */
+  emit?: LayerEmitter<A>;
 }
 
 /** Helper so each layer file keeps its attribute type. */

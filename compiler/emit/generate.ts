@@ -1,0 +1,246 @@
+/**
+ * A checked model → the pieces of its generated module: the memory plan, the
+ * set-up code, and the forward and backward statements, layer by layer, each
+ * from the layer's own emitter. module.ts assembles them with ts-morph.
+ */
+import type { LossAttrs } from "../layers/loss.js";
+import type { EmitLayer, ParamSpec } from "../layers/types.js";
+import { lit } from "../layers/types.js";
+import type { CheckedModel, LayerNode, Node, ResidualNode } from "../model.js";
+import { formatShape, numel, type Shape } from "../shape.js";
+import { commentText, Names } from "./names.js";
+import type { MemoryPlan, PlannedBuffer } from "./plan.js";
+
+export interface ParamEntry {
+  name: string;
+  id: string;
+  spec: ParamSpec;
+}
+
+export interface Generated {
+  model: CheckedModel;
+  plan: MemoryPlan;
+  params: ParamEntry[];
+  buffers: { name: string; id: string; shape: number[]; fill: number }[];
+  /** `const x = …;` lines run once in createModel, after the buffers. */
+  constants: string[];
+  forward: string[];
+  backward: string[];
+  /** Identifier of the model's output buffer and of its gradient. */
+  output: string;
+  doutput: string;
+  inputSize: number;
+  outputSize: number;
+  loss: LossAttrs | null;
+  /** Parameters L2 applies to. */
+  decayed: ParamEntry[];
+}
+
+const BACKWARD_OF = (n: Node) => `// backward of ${n.name}`;
+
+export function generate(model: CheckedModel, specPath = model.file.path): Generated {
+  return new ModuleGenerator(model, specPath).run();
+}
+
+class ModuleGenerator {
+  private readonly names = new Names();
+  private readonly buffers: PlannedBuffer[] = [];
+  private readonly params: ParamEntry[] = [];
+  private readonly stateBuffers: Generated["buffers"] = [];
+  private readonly constants: string[] = [];
+  private scratch = 0;
+  private readonly layerIds = new Map<Node, string>();
+
+  constructor(
+    private readonly model: CheckedModel,
+    private readonly specPath: string,
+  ) {}
+
+  run(): Generated {
+    const m = this.model;
+    const inputSize = numel(m.inputShape);
+    this.batch("input", inputSize, m.inputShape, "activations", false);
+    this.batch("dinput", inputSize, m.inputShape, "activations", false);
+    // Ids for every layer output and its gradient, in order.
+    const assign = (nodes: readonly Node[]) => {
+      for (const n of nodes) {
+        this.layerIds.set(n, this.names.pair(n.name));
+        if (n.type === "residual") {
+          assign(n.body);
+          if (n.shortcut) assign(n.shortcut);
+        }
+      }
+    };
+    assign(m.nodes);
+    // Parameters first (one block of the arena), then gradients, then state.
+    for (const layer of layerNodes(m.nodes)) {
+      const id = this.layerIds.get(layer)!;
+      for (const p of layer.params) this.params.push({ name: `${layer.name}.${p.name}`, id: `${id}_${p.name}`, spec: p });
+      for (const b of layer.buffers) this.stateBuffers.push({ name: `${layer.name}.${b.name}`, id: `${id}_${b.name}`, shape: b.shape, fill: b.fill });
+    }
+    for (const p of this.params) this.buffers.push({ id: p.id, fixed: numel(p.spec.shape), perExample: 0, kind: "float", comment: `[${p.spec.shape.join("][")}]`, section: "params" });
+    for (const p of this.params) this.buffers.push({ id: `d${p.id}`, fixed: numel(p.spec.shape), perExample: 0, kind: "float", comment: "", section: "grads" });
+    for (const b of this.stateBuffers) this.buffers.push({ id: b.id, fixed: numel(b.shape), perExample: 0, kind: "float", comment: `[${b.shape.join("][")}]`, section: "state" });
+
+    const last = m.nodes[m.nodes.length - 1];
+    const output = last ? this.layerIds.get(last)! : "input";
+    const doutput = `d${output}`;
+    const code = this.sequence(m.nodes, "input", "dinput", doutput, true);
+    return {
+      model: m,
+      plan: { buffers: this.buffers, scratch: this.scratch },
+      params: this.params,
+      buffers: this.stateBuffers,
+      constants: this.constants,
+      forward: code.forward,
+      backward: code.backward,
+      output,
+      doutput,
+      inputSize,
+      outputSize: numel(m.outputShape),
+      loss: m.loss,
+      decayed: m.loss && m.loss.l2 > 0 ? this.params.filter((p) => p.spec.decay) : [],
+    };
+  }
+
+  private batch(id: string, perExample: number, shape: Shape, section: PlannedBuffer["section"], pairName: boolean, kind: "float" | "int" = "float"): string {
+    const name = pairName ? this.names.one(id) : id;
+    this.buffers.push({ id: name, fixed: 0, perExample, kind, comment: `(B, ${shape.join(", ")})`, section });
+    return name;
+  }
+
+  /**
+   * Code for a sequence of nodes reading `x` (whose gradient goes to `dx`, or
+   * nowhere when null). The last node's output gradient is `dyLast`.
+   */
+  private sequence(nodes: readonly Node[], x: string, dx: string | null, dyLast: string, modelStart: boolean): Code & { output: string } {
+    const ids = nodes.map((n) => this.layerIds.get(n)!);
+    // Output gradient of each node: the last gets dyLast, the others their own `d` buffer.
+    const dys = ids.map((id, i) => (i === nodes.length - 1 ? dyLast : `d${id}`));
+    const forward: string[] = [];
+    const backward: string[][] = [];
+    nodes.forEach((n, i) => {
+      const id = ids[i]!;
+      const input = i === 0 ? x : ids[i - 1]!;
+      const inputGrad = i === 0 ? dx : dys[i - 1]!;
+      this.buffers.push({ id, fixed: 0, perExample: numel(n.output), kind: "float", comment: `(B, ${n.output.join(", ")})`, section: "activations" });
+      if (dys[i] === `d${id}`) this.buffers.push({ id: `d${id}`, fixed: 0, perExample: numel(n.output), kind: "float", comment: "", section: "activations" });
+      const code = n.type === "layer" ? this.layer(n, input, id, dys[i]!, inputGrad, modelStart && i === 0) : this.residual(n, input, id, dys[i]!, inputGrad);
+      forward.push(...code.forward);
+      backward.push(code.backward);
+    });
+    return { forward, backward: backward.reverse().flat(), output: ids[ids.length - 1] ?? x };
+  }
+
+  private header(n: Node): string {
+    const pos = n.file.position(n.span.start);
+    const where = `${this.specPath}:${pos.line}:${pos.column}`;
+    let what: string;
+    if (n.type === "residual") what = n.shortcut ? "residual { … } shortcut { … }" : "residual { … }";
+    else {
+      const stmt = n.file.text.slice(n.span.start, n.span.end).split(/\r\n|\r|\n/)[0]!;
+      what = stmt.replace(/^\s*[A-Za-z_][A-Za-z0-9_]*\s*:\s*/, "").replace(/\s*->\s*[0-9x]+\s*$/, "");
+    }
+    return `// ${commentText(n.name)}: ${commentText(what)} (${commentText(where)}) → ${formatShape(n.output)}`;
+  }
+
+  private layer(n: LayerNode, x: string, y: string, dy: string, dx: string | null, first: boolean): Code {
+    const emit = n.def.emit;
+    if (!emit) throw new Error(`internal: layer kind ${n.kind} has no code generator`);
+    const ownDx = first && emit.nullableDx ? null : dx;
+    const local = new Map<string, string>();
+    const ctx: EmitLayer = {
+      x,
+      y,
+      dy,
+      dx: ownDx,
+      n: "n",
+      batchSize: "batchSize",
+      input: n.input,
+      output: n.output,
+      inSize: numel(n.input),
+      outSize: numel(n.output),
+      param: (name) => `${y}_${name}`,
+      grad: (name) => `d${y}_${name}`,
+      buffer: (name) => `${y}_${name}`,
+      batchBuffer: (suffix, perExample, kind = "float") => {
+        const key = `batch:${suffix}`;
+        let id = local.get(key);
+        if (!id) {
+          id = this.names.one(`${y}_${suffix}`);
+          local.set(key, id);
+          this.buffers.push({ id, fixed: 0, perExample, kind, comment: `(B, ${perExample})`, section: "layer" });
+        }
+        return id;
+      },
+      fixedBuffer: (suffix, size) => {
+        const key = `fixed:${suffix}`;
+        let id = local.get(key);
+        if (!id) {
+          id = this.names.one(`${y}_${suffix}`);
+          local.set(key, id);
+          this.buffers.push({ id, fixed: size, perExample: 0, kind: "float", comment: `[${size}]`, section: "layer" });
+        }
+        return id;
+      },
+      scratch: (size) => {
+        this.scratch = Math.max(this.scratch, size);
+        return "scratch";
+      },
+      constant: (suffix, expression) => {
+        const key = `const:${suffix}`;
+        let id = local.get(key);
+        if (!id) {
+          id = this.names.one(`${y}_${suffix}`);
+          local.set(key, id);
+          this.constants.push(`const ${id} = ${expression};`);
+        }
+        return id;
+      },
+      training: "training",
+      rng: "rng",
+    };
+    const forward = [this.header(n), ...emit.forward(n.attrs, ctx)];
+    const backward = [BACKWARD_OF(n), ...emit.backward(n.attrs, ctx)];
+    return { forward, backward };
+  }
+
+  private residual(r: ResidualNode, x: string, y: string, dy: string, dx: string | null): Code {
+    const count = `n * ${lit(numel(r.output))}`;
+    const inCount = `n * ${lit(numel(r.input))}`;
+    // Body: x → … ; its input gradient goes straight to dx. Both branches read dy as their output gradient.
+    const body = this.sequence(r.body, x, dx, dy, false);
+    const forward = [`// ${commentText(r.name)}: body`, ...body.forward];
+    const backward = [`${BACKWARD_OF(r)}: the sum passes its gradient to both branches`, ...body.backward];
+    let skip = x;
+    if (r.shortcut && r.shortcut.length) {
+      const skipGrad = this.names.one(`d${y}_skip`);
+      this.buffers.push({ id: skipGrad, fixed: 0, perExample: numel(r.input), kind: "float", comment: `(B, ${r.input.join(", ")})`, section: "layer" });
+      const sc = this.sequence(r.shortcut, x, skipGrad, dy, false);
+      forward.push(`// ${commentText(r.name)}: shortcut`, ...sc.forward);
+      backward.push(...sc.backward);
+      skip = sc.output;
+      if (dx !== null) backward.push(r.body.length ? `rt.addInto(${dx}, ${skipGrad}, ${inCount});` : `rt.add(${dy}, ${skipGrad}, ${dx}, ${inCount});`);
+    } else if (dx !== null) {
+      backward.push(r.body.length ? `rt.addInto(${dx}, ${dy}, ${inCount});` : `rt.add(${dy}, ${dy}, ${dx}, ${inCount});`);
+    }
+    forward.push(this.header(r), `rt.add(${body.output}, ${skip}, ${y}, ${count});`);
+    return { forward, backward };
+  }
+}
+
+interface Code {
+  forward: string[];
+  backward: string[];
+  output?: string;
+}
+
+function* layerNodes(nodes: readonly Node[]): Generator<LayerNode> {
+  for (const n of nodes) {
+    if (n.type === "layer") yield n;
+    else {
+      yield* layerNodes(n.body);
+      if (n.shortcut) yield* layerNodes(n.shortcut);
+    }
+  }
+}

@@ -1,0 +1,72 @@
+/** Code generation: a checked model → a formatted TypeScript module (and optionally JS + .d.ts). */
+import { readFileSync } from "node:fs";
+import * as prettier from "prettier";
+import { ts } from "ts-morph";
+import type { CheckedModel } from "../model.js";
+import { generate } from "./generate.js";
+import { buildModule } from "./module.js";
+import { planBytes } from "./plan.js";
+
+export interface CompileOptions {
+  dtype?: "f32" | "f64";
+  runtime?: string;
+  /** The spec path written in the banner (keep it relative for deterministic output). */
+  specPath?: string;
+}
+
+export interface CompiledModule {
+  model: string;
+  fileName: string;
+  typescript: string;
+}
+
+export function nnspecVersion(): string {
+  try {
+    return (JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+  } catch {
+    return "unknown";
+  }
+}
+
+export async function compileModel(model: CheckedModel, options: CompileOptions = {}): Promise<CompiledModule> {
+  const g = generate(model, options.specPath ?? model.file.path);
+  const raw = buildModule(g, {
+    dtype: options.dtype ?? "f32",
+    runtime: options.runtime ?? "nnspec/runtime",
+    specPath: options.specPath ?? model.file.path,
+    version: nnspecVersion(),
+  });
+  const typescript = await prettier.format(raw, { parser: "typescript", printWidth: 120 });
+  return { model: model.name, fileName: `${model.name}.ts`, typescript };
+}
+
+/** Plain JavaScript and declarations for a generated module (so Node can import it without a TypeScript step). */
+export function toJavaScript(fileName: string, source: string): { js: string; dts: string } {
+  const js = ts.transpileModule(source, {
+    fileName,
+    compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ES2022, removeComments: false },
+  }).outputText;
+  const host = ts.createCompilerHost({});
+  let dts = "";
+  const options: ts.CompilerOptions = { declaration: true, emitDeclarationOnly: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ES2022, noResolve: true, skipLibCheck: true, noLib: true, isolatedDeclarations: false };
+  const program = ts.createProgram({
+    rootNames: [fileName],
+    options,
+    host: {
+      ...host,
+      getSourceFile: (name, lang) => (name === fileName ? ts.createSourceFile(name, source, lang, true) : undefined),
+      fileExists: (name) => name === fileName,
+      readFile: (name) => (name === fileName ? source : undefined),
+      writeFile: (name, text) => {
+        if (name.endsWith(".d.ts")) dts = text;
+      },
+    },
+  });
+  program.emit();
+  return { js, dts };
+}
+
+/** Bytes of a model's memory plan at a batch size. */
+export function memoryPlanBytes(model: CheckedModel, batchSize: number, dtype: "f32" | "f64" = "f32"): number {
+  return planBytes(generate(model).plan, batchSize, dtype === "f64" ? 8 : 4);
+}

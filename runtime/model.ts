@@ -1,0 +1,136 @@
+/**
+ * What generated model modules share: the memory arena that holds every
+ * buffer of the static plan, argument checks with clear messages, and cached
+ * batch views so steady-state calls allocate nothing.
+ */
+import type { Tensor } from "./tensor.js";
+
+type ArenaArray = Tensor | Int32Array;
+type TensorCtor<T extends ArenaArray> = { new (length: number): T; new (buffer: ArrayBufferLike, byteOffset: number, length: number): T; readonly BYTES_PER_ELEMENT: number };
+
+/** One allocation for all of a model's buffers; `take` hands out consecutive views. */
+export class Arena<T extends ArenaArray> {
+  readonly data: T;
+  private offset = 0;
+
+  constructor(ctor: TensorCtor<T>, length: number) {
+    this.data = new ctor(length);
+  }
+
+  take(length: number): T {
+    const end = this.offset + length;
+    if (end > this.data.length) throw new Error(`internal: memory plan overflow (${end} > ${this.data.length})`);
+    const view = this.data.subarray(this.offset, end) as T;
+    this.offset = end;
+    return view;
+  }
+
+  get used(): number {
+    return this.offset;
+  }
+}
+
+/** Largest batch a model accepts (the arena grows linearly with it). */
+export const MAX_BATCH_SIZE = 1 << 16;
+
+export function checkBatchSize(batchSize: unknown, model: string, bytesPerExample: number): number {
+  if (typeof batchSize !== "number" || !Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_BATCH_SIZE)
+    throw new RangeError(`${model}: batchSize must be a whole number from 1 to ${MAX_BATCH_SIZE}, got ${String(batchSize)}`);
+  const bytes = batchSize * bytesPerExample;
+  if (bytes > 16 * 2 ** 30) throw new RangeError(`${model}: batchSize ${batchSize} needs ${(bytes / 2 ** 30).toFixed(1)} GiB of activations; use a smaller batch`);
+  return batchSize;
+}
+
+export function checkSeed(seed: unknown, model: string): number {
+  if (typeof seed !== "number" || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
+    throw new RangeError(`${model}: seed must be a whole number from 0 to 2^32−1, got ${String(seed)}`);
+  return seed;
+}
+
+function isNumeric(x: unknown): x is ArrayLike<number> {
+  return ArrayBuffer.isView(x) ? !(x instanceof DataView) : Array.isArray(x);
+}
+
+/** Number of examples in a batch of inputs, after checking its type and size. */
+export function countExamples(x: unknown, perExample: number, batchSize: number, what: string): number {
+  if (!isNumeric(x)) throw new TypeError(`${what}: expected a Float32Array, Float64Array or number[] of inputs, got ${describe(x)}`);
+  const len = x.length;
+  if (len === 0 || len % perExample !== 0)
+    throw new RangeError(`${what}: expected a multiple of ${perExample} values (one example is ${perExample}), got ${len}`);
+  const n = len / perExample;
+  if (n > batchSize) throw new RangeError(`${what}: got ${n} examples, but the model was created for batches of at most ${batchSize}`);
+  return n;
+}
+
+/** The optimizer argument of trainStep. */
+export function checkOptimizer(optimizer: unknown, what: string): void {
+  if (typeof (optimizer as { step?: unknown } | null)?.step !== "function")
+    throw new TypeError(`${what}: expected an optimizer with a step(params, grads) method, e.g. new rt.SGD({ lr: 0.01 })`);
+}
+
+/** Regression targets' count, checked before a training step changes anything. */
+export function checkTargetCount(targets: unknown, n: number, size: number, what: string): void {
+  if (!isNumeric(targets)) throw new TypeError(`${what}: expected targets as a Float32Array, Float64Array or number[], got ${describe(targets)}`);
+  if (targets.length !== n * size) throw new RangeError(`${what}: expected ${n * size} targets (${n} examples × ${size}), got ${targets.length}`);
+}
+
+/**
+ * Checks a batch of inputs and copies it into the model's input buffer.
+ * Returns the number of examples. Nothing is changed when it throws.
+ */
+export function loadInput(x: unknown, into: Tensor, perExample: number, batchSize: number, what: string): number {
+  const n = countExamples(x, perExample, batchSize, what);
+  const len = (x as ArrayLike<number>).length;
+  const values = x as ArrayLike<number>;
+  for (let i = 0; i < len; i++) {
+    const v = values[i]!;
+    if (!Number.isFinite(v)) throw new RangeError(`${what}: input value ${i} is ${v}; inputs must be finite`);
+  }
+  into.set(values);
+  return n;
+}
+
+/** Class labels for softmax models: n integers in [0, classes). */
+export function checkLabels(labels: unknown, n: number, classes: number, what: string): ArrayLike<number> {
+  if (!isNumeric(labels)) throw new TypeError(`${what}: expected class labels as an Int32Array or number[], got ${describe(labels)}`);
+  if (labels.length !== n) throw new RangeError(`${what}: expected ${n} labels (one per example of the last forward), got ${labels.length}`);
+  for (let i = 0; i < n; i++) {
+    const c = labels[i]!;
+    if (!Number.isInteger(c) || c < 0 || c >= classes) throw new RangeError(`${what}: label ${i} is ${c}; labels must be whole numbers from 0 to ${classes - 1}`);
+  }
+  return labels;
+}
+
+/** Regression targets for MSE models: n·size finite numbers. */
+export function checkTargets(targets: unknown, into: Tensor, n: number, size: number, what: string): void {
+  if (!isNumeric(targets)) throw new TypeError(`${what}: expected targets as a Float32Array, Float64Array or number[], got ${describe(targets)}`);
+  if (targets.length !== n * size) throw new RangeError(`${what}: expected ${n * size} targets (${n} examples × ${size}), got ${targets.length}`);
+  for (let i = 0; i < targets.length; i++) {
+    if (!Number.isFinite(targets[i]!)) throw new RangeError(`${what}: target ${i} is ${targets[i]}; targets must be finite`);
+  }
+  into.set(targets);
+}
+
+export function requireForward(n: number, what: string): void {
+  if (n === 0) throw new Error(`${what}: call forward(x) first`);
+}
+
+/** Views of the first n rows of a batch buffer, made once per n. */
+export class BatchViews<T extends Tensor> {
+  private readonly cache: (T | undefined)[] = [];
+  constructor(
+    private readonly buffer: T,
+    private readonly perExample: number,
+  ) {}
+
+  get(n: number): T {
+    return (this.cache[n] ??= this.buffer.subarray(0, n * this.perExample) as T);
+  }
+}
+
+function describe(x: unknown): string {
+  if (x === null) return "null";
+  if (Array.isArray(x)) return "an array";
+  if (typeof x === "object") return (x as object).constructor?.name ?? "an object";
+  return typeof x;
+}
