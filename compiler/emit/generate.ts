@@ -86,6 +86,11 @@ class ModuleGenerator {
     const output = last ? this.layerIds.get(last)! : "input";
     const doutput = `d${output}`;
     const code = this.sequence(m.nodes, "input", "dinput", doutput, true);
+    const outSize = numel(m.outputShape);
+    if (m.loss?.kind === "softmax") this.buffers.push({ id: "probs", fixed: 0, perExample: outSize, kind: "float", comment: "softmax of the output", section: "layer" });
+    if (m.loss?.kind === "mse") this.buffers.push({ id: "targets", fixed: 0, perExample: outSize, kind: "float", comment: "regression targets", section: "layer" });
+    const stateSize = this.stateBuffers.reduce((a, b) => a + numel(b.shape), 0);
+    if (stateSize) this.buffers.push({ id: "stateBackup", fixed: stateSize, perExample: 0, kind: "float", comment: "running statistics before a training step", section: "state" });
     return {
       model: m,
       plan: { buffers: this.buffers, scratch: this.scratch },

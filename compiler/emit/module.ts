@@ -145,12 +145,12 @@ function createModelBody(g: Generated, opts: ModuleOptions, Arr: string): string
     if (b.section !== section) {
       section = b.section;
       s.push(`// ${SECTION_TITLES[b.section]}`);
-      if (b.section === "state") s.push(`const state = mem.take(${stateSize});`, `const stateBackup = mem.take(${stateSize});`);
+      if (b.section === "state") s.push(`const state = mem.take(${stateSize});`);
     }
     const size = b.perExample ? (b.fixed ? `${b.fixed} + batchSize * ${b.perExample}` : `batchSize * ${b.perExample}`) : String(b.fixed);
     const arena = b.kind === "int" ? "imem" : "mem";
     const comment = b.comment ? ` // ${b.comment}` : "";
-    if (b.section === "state") {
+    if (b.section === "state" && b.id !== "stateBackup") {
       const offset = stateOffset(g, b.id);
       s.push(`const ${b.id} = state.subarray(${offset}, ${offset + b.fixed});${comment}`);
     } else s.push(`const ${b.id} = ${arena}.take(${size});${comment}`);
@@ -185,8 +185,7 @@ function createModelBody(g: Generated, opts: ModuleOptions, Arr: string): string
   if (g.decayed.length) s.push(`const decayed: ${Arr}[] = [${g.decayed.map((p) => p.id).join(", ")}]; // weights under L2`);
   s.push(`const outputViews = new rt.BatchViews(${g.output}, ${g.outputSize});`);
   const softmax = g.loss?.kind === "softmax";
-  if (softmax) s.push(`const probs = mem.take(batchSize * ${g.outputSize}); // softmax of the output`, `const probsViews = new rt.BatchViews(probs, ${g.outputSize});`);
-  if (g.loss?.kind === "mse") s.push(`const targets = mem.take(batchSize * ${g.outputSize});`);
+  if (softmax) s.push(`const probsViews = new rt.BatchViews(probs, ${g.outputSize});`);
   s.push("let n = 0; // examples in the last forward", "let training = false; // mode of the last forward", "let lossReady = false; // loss computed since the last forward");
   s.push(`const TRAIN = { training: true };`);
 

@@ -1,0 +1,48 @@
+/** Compile a spec in a test and import the generated module (vitest runs the TypeScript directly). */
+import { createHash } from "node:crypto";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { checkSource } from "../../compiler/index.js";
+import { compileModel } from "../../compiler/emit/index.js";
+import { ROOT } from "./cli.js";
+
+export interface GeneratedModel {
+  forward(x: ArrayLike<number>, options?: { training?: boolean }): Float32Array | Float64Array;
+  predict(x: ArrayLike<number>): Float32Array | Float64Array;
+  loss(target: ArrayLike<number>): number;
+  backward(): void;
+  trainStep(x: ArrayLike<number>, target: ArrayLike<number>, optimizer: { step(p: object, g: object): void }): number;
+  reseed(seed: number): void;
+  params: Record<string, Float32Array | Float64Array>;
+  grads: Record<string, Float32Array | Float64Array>;
+  buffers: Record<string, Float32Array | Float64Array>;
+  batchSize: number;
+  memoryBytes: number;
+}
+
+export interface GeneratedModule {
+  info: { name: string; inputShape: readonly number[]; outputShape: readonly number[]; loss: "softmax" | "mse" | null; paramCount: number; params: readonly { name: string; shape: readonly number[] }[] };
+  createModel(options?: { batchSize?: number; seed?: number }): GeneratedModel;
+}
+
+export const TMP = join(ROOT, "test", ".tmp");
+
+export async function compileToSource(spec: string, opts: { dtype?: "f32" | "f64"; model?: string; path?: string } = {}): Promise<{ name: string; code: string }> {
+  const r = checkSource(opts.path ?? "test.nnspec", spec);
+  const errors = r.diagnostics.filter((d) => d.severity === "error");
+  if (errors.length) throw new Error(`spec does not check: ${errors.map((d) => `${d.code} ${d.message}`).join("; ")}`);
+  const m = opts.model ? r.models.find((x) => x.name === opts.model) : r.models[0];
+  if (!m) throw new Error("no model");
+  const c = await compileModel(m, { dtype: opts.dtype ?? "f32", specPath: opts.path ?? "test.nnspec" });
+  return { name: m.name, code: c.typescript };
+}
+
+/** Compile and import; modules are cached on disk by content hash. */
+export async function loadSpec(spec: string, opts: { dtype?: "f32" | "f64"; model?: string } = {}): Promise<GeneratedModule> {
+  const { code } = await compileToSource(spec, opts);
+  const dir = join(TMP, createHash("sha256").update(code).digest("hex").slice(0, 16));
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, "model.ts");
+  writeFileSync(file, code);
+  return (await import(file)) as GeneratedModule;
+}
