@@ -18,6 +18,9 @@ export interface ModelSummary {
   flops: number;
   activationBytes: number;
   layers: LayerRow[];
+  /** With `--batch`: the compiled model's memory plan for that batch size. */
+  batch?: number;
+  planBytes?: number;
 }
 
 export function summarize(m: CheckedModel): ModelSummary {
@@ -73,5 +76,7 @@ export function renderSummaryText(s: ModelSummary, loss: string | null): string 
   out.push(`Parameters:           ${group(s.params)} (${formatBytes(s.params * 4)} as float32)`);
   out.push(`Forward FLOPs:        ${group(s.flops)} per example (${formatFlops(s.flops)})`);
   out.push(`Activation memory:    ${formatBytes(s.activationBytes)} per example`);
+  if (s.batch !== undefined && s.planBytes !== undefined)
+    out.push(`Memory plan:          ${formatBytes(s.planBytes)} for batches of ${s.batch} (parameters, gradients, activations and their gradients, scratch)`);
   return out.join("\n");
 }

@@ -7,43 +7,10 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { checkSource, InternalError, type CheckOutput } from "../index.js";
 import { toJson } from "../diagnostics/render-json.js";
 import { renderSummaryText, summarize } from "../summary.js";
+import { memoryPlanBytes } from "../emit/memory.js";
 import { countLine, printDiagnosticsText } from "./output.js";
 import { readSpec, UsageError } from "./io.js";
-
-const HELP = `nnspec — define, check and train neural networks
-
-Usage:
-  nnspec check [--format text|json] FILE...      check specs; report every mistake
-  nnspec summary [--format text|json] [--model NAME] FILE
-                                                  layers, shapes, parameters, FLOPs, memory
-  nnspec --help | --version
-
-Exit status: 0 no errors (warnings allowed), 1 errors in a spec, 2 usage or file problems.
-Run \`nnspec COMMAND --help\` for a command's options.`;
-
-const COMMAND_HELP: Record<string, string> = {
-  check: `Usage: nnspec check [--format text|json] FILE...
-
-Parses and shape-checks each file and reports every error and warning with
-its place, the arithmetic where it helps, and a fix.
-
-Options:
-  --format text|json   text (default) on stderr, or one JSON document on stdout:
-                       {"diagnostics":[{"severity","code","message","help","span","related"}]}
-  -h, --help           this help`,
-  summary: `Usage: nnspec summary [--format text|json] [--model NAME] FILE
-
-Prints a table per model: each layer's name, kind, output shape, parameters and
-FLOPs, then the totals: parameters (and bytes), forward FLOPs, activation
-memory per example.
-
-Options:
-  --format text|json   text table (default) or JSON:
-                       {"models":[{"name","inputShape","outputShape","params","flops",
-                       "activationBytes","layers":[…]}],"diagnostics":[…]}
-  --model NAME         only this model
-  -h, --help           this help`,
-};
+import { COMMAND_HELP, HELP } from "./help.js";
 
 function version(): string {
   try {
@@ -56,13 +23,19 @@ function version(): string {
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 
-function parse(argv: string[], options: Options): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
+export function parse(argv: string[], options: Options): { values: Record<string, string | boolean | undefined>; positionals: string[] } {
   try {
     const r = parseArgs({ args: argv, options: { ...options, help: { type: "boolean", short: "h" } }, allowPositionals: true, strict: true });
     return { values: r.values as Record<string, string | boolean | undefined>, positionals: r.positionals };
   } catch (e) {
     throw new UsageError(e instanceof Error ? e.message.replace(/^TypeError \[[A-Z_]+\]: /, "") : String(e));
   }
+}
+
+export function positiveInt(value: unknown, flag: string): number {
+  const n = Number(value);
+  if (typeof value !== "string" || !/^[0-9]+$/.test(value) || !Number.isSafeInteger(n) || n < 1) throw new UsageError(`${flag} must be a whole number ≥ 1, not ${String(value)}`);
+  return n;
 }
 
 function format(value: unknown): "text" | "json" {
@@ -102,12 +75,14 @@ async function run(argv: string[]): Promise<number> {
       return check(rest);
     case "summary":
       return summary(rest);
+    case "compile":
+      return (await import("./compile.js")).compile(rest);
     default:
       throw new UsageError(`unknown command '${command}' (try: nnspec --help)`);
   }
 }
 
-function checkFiles(files: string[]): CheckOutput[] {
+export function checkFiles(files: string[]): CheckOutput[] {
   // Read every file first so an unreadable one stops the run before any output.
   const contents = files.map((f) => readSpec(f));
   return files.map((f, i) => checkSource(f, contents[i]!));
@@ -134,11 +109,12 @@ function check(argv: string[]): number {
 }
 
 function summary(argv: string[]): number {
-  const { values, positionals } = parse(argv, { format: { type: "string" }, model: { type: "string" } });
+  const { values, positionals } = parse(argv, { format: { type: "string" }, model: { type: "string" }, batch: { type: "string" } });
   if (values.help) {
     process.stdout.write(COMMAND_HELP.summary + "\n");
     return 0;
   }
+  const batch = values.batch === undefined ? undefined : positiveInt(values.batch, "--batch");
   const fmt = format(values.format);
   if (positionals.length !== 1) throw new UsageError("summary takes exactly one FILE (try: nnspec summary --help)");
   const [result] = checkFiles(positionals);
@@ -150,11 +126,15 @@ function summary(argv: string[]): number {
     if (!declared.includes(wanted)) throw new UsageError(`no model '${wanted}' in ${positionals[0]} (models: ${declared.join(", ") || "none"})`);
   }
   const diags = result!.diagnostics;
+  const summaries = models.map((m) => {
+    const s = summarize(m);
+    return batch === undefined ? s : { ...s, batch, planBytes: memoryPlanBytes(m, batch) };
+  });
   if (fmt === "json") {
-    process.stdout.write(JSON.stringify({ models: models.map(summarize), diagnostics: diags.map(toJson) }) + "\n");
+    process.stdout.write(JSON.stringify({ models: summaries, diagnostics: diags.map(toJson) }) + "\n");
   } else {
     printDiagnosticsText(diags);
-    const text = models.map((m) => renderSummaryText(summarize(m), m.loss ? `${m.loss.kind}${m.loss.l2 ? ` + l2 ${m.loss.l2}` : ""}` : null));
+    const text = models.map((m, i) => renderSummaryText(summaries[i]!, m.loss ? `${m.loss.kind}${m.loss.l2 ? ` + l2 ${m.loss.l2}` : ""}` : null));
     if (text.length) process.stdout.write(text.join("\n\n") + "\n");
   }
   return diags.some((d) => d.severity === "error") ? 1 : 0;

@@ -5,7 +5,6 @@ import { ts } from "ts-morph";
 import type { CheckedModel } from "../model.js";
 import { generate } from "./generate.js";
 import { buildModule } from "./module.js";
-import { planBytes } from "./plan.js";
 
 export interface CompileOptions {
   dtype?: "f32" | "f64";
@@ -64,9 +63,4 @@ export function toJavaScript(fileName: string, source: string): { js: string; dt
   });
   program.emit();
   return { js, dts };
-}
-
-/** Bytes of a model's memory plan at a batch size. */
-export function memoryPlanBytes(model: CheckedModel, batchSize: number, dtype: "f32" | "f64" = "f32"): number {
-  return planBytes(generate(model).plan, batchSize, dtype === "f64" ? 8 : 4);
 }
