@@ -193,3 +193,30 @@ export function batchNormBackwardInfer(
     dbeta[c] = sb;
   }
 }
+
+/** A batchnorm layer's tensors and geometry, bundled once so generated code stays short. */
+export interface BatchNormLayer {
+  gamma: Tensor;
+  beta: Tensor;
+  runningMean: Tensor;
+  runningVar: Tensor;
+  /** Batch statistics of the last training forward: mean and 1/√(var+ε). */
+  mean: Tensor;
+  invstd: Tensor;
+  dgamma: Tensor;
+  dbeta: Tensor;
+  C: number;
+  HW: number;
+}
+
+/** Training (batch statistics, running statistics updated) or inference (running statistics) forward. */
+export function batchNormForward(x: Tensor, y: Tensor, l: BatchNormLayer, B: number, training: boolean): void {
+  if (training) batchNormForwardTrain(x, y, l.gamma, l.beta, l.runningMean, l.runningVar, l.mean, l.invstd, null, B, l.C, l.HW);
+  else batchNormForwardInfer(x, y, l.gamma, l.beta, l.runningMean, l.runningVar, B, l.C, l.HW);
+}
+
+/** Backward of whichever forward ran last (`training` as it was then). */
+export function batchNormBackwardLayer(x: Tensor, dy: Tensor, dx: Tensor, l: BatchNormLayer, B: number, training: boolean): void {
+  if (training) batchNormBackward(x, dy, dx, l.gamma, l.mean, l.invstd, l.dgamma, l.dbeta, B, l.C, l.HW);
+  else batchNormBackwardInfer(x, dy, dx, l.gamma, l.runningMean, l.runningVar, l.dgamma, l.dbeta, B, l.C, l.HW);
+}

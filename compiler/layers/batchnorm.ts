@@ -1,6 +1,6 @@
 /** `batchnorm`: per-channel (images) or per-feature (vectors) batch normalisation with learned γ, β. */
 import { numel } from "../shape.js";
-import { defineLayer, lit } from "./types.js";
+import { defineLayer, lit, type EmitLayer } from "./types.js";
 
 export const batchnorm = defineLayer<object>({
   kind: "batchnorm",
@@ -27,23 +27,25 @@ export const batchnorm = defineLayer<object>({
   },
   flops: (_a, input) => 2 * numel(input),
   emit: {
-    forward(_a, e) {
-      const c = e.input[0]!;
-      const hw = lit(e.inSize / c);
-      const stats = `${e.param("gamma")}, ${e.param("beta")}, ${e.buffer("mean")}, ${e.buffer("var")}`;
-      return [
-        `if (${e.training}) rt.batchNormForwardTrain(${e.x}, ${e.y}, ${stats}, ${e.fixedBuffer("batchMean", c)}, ${e.fixedBuffer("invstd", c)}, null, ${e.n}, ${lit(c)}, ${hw});`,
-        `else rt.batchNormForwardInfer(${e.x}, ${e.y}, ${stats}, ${e.n}, ${lit(c)}, ${hw});`,
-      ];
-    },
-    backward(_a, e) {
-      const c = e.input[0]!;
-      const hw = lit(e.inSize / c);
-      const grads = `${e.grad("gamma")}, ${e.grad("beta")}`;
-      return [
-        `if (${e.training}) rt.batchNormBackward(${e.x}, ${e.dy}, ${e.dx}, ${e.param("gamma")}, ${e.fixedBuffer("batchMean", c)}, ${e.fixedBuffer("invstd", c)}, ${grads}, ${e.n}, ${lit(c)}, ${hw});`,
-        `else rt.batchNormBackwardInfer(${e.x}, ${e.dy}, ${e.dx}, ${e.param("gamma")}, ${e.buffer("mean")}, ${e.buffer("var")}, ${grads}, ${e.n}, ${lit(c)}, ${hw});`,
-      ];
-    },
+    forward: (_a, e) => [`rt.batchNormForward(${e.x}, ${e.y}, ${layer(e)}, ${e.n}, ${e.training});`],
+    backward: (_a, e) => [`rt.batchNormBackwardLayer(${e.x}, ${e.dy}, ${e.dx}, ${layer(e)}, ${e.n}, ${e.training});`],
   },
 });
+
+/** The layer's tensors bundled once in createModel. */
+function layer(e: EmitLayer): string {
+  const c = e.input[0]!;
+  const fields = [
+    `gamma: ${e.param("gamma")}`,
+    `beta: ${e.param("beta")}`,
+    `runningMean: ${e.buffer("mean")}`,
+    `runningVar: ${e.buffer("var")}`,
+    `mean: ${e.fixedBuffer("batchMean", c)}`,
+    `invstd: ${e.fixedBuffer("invstd", c)}`,
+    `dgamma: ${e.grad("gamma")}`,
+    `dbeta: ${e.grad("beta")}`,
+    `C: ${lit(c)}`,
+    `HW: ${lit(e.inSize / c)}`,
+  ];
+  return e.constant("layer", `{ ${fields.join(", ")} }`);
+}
