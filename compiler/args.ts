@@ -5,7 +5,7 @@
  * the word, and marks the reader as failed so the layer's shape stays unknown.
  */
 import type { Arg, LayerStatement, Value } from "../grammar/ast.js";
-import type { Span } from "../grammar/source.js";
+import type { SourceFile, Span } from "../grammar/source.js";
 import type { Args, Related } from "./diagnostics/diagnostic.js";
 import type { Code } from "./diagnostics/messages.js";
 import type { Init } from "./layers/types.js";
@@ -21,6 +21,7 @@ export interface Env {
 }
 
 export interface ReaderHost {
+  file: SourceFile;
   report(code: Code, args: Args, span: Span, extra?: { label?: string; related?: Related[] }): void;
 }
 
@@ -94,7 +95,7 @@ export class ArgReader {
   private unboundName(w: Word & { kind: "name" }, what: string): undefined {
     if (this.env.block !== undefined)
       return this.error("NN2011", { name: w.name, block: this.env.block, suggestion: suggestion(w.name, [...this.env.values.keys()], "parameters") }, w.span);
-    return this.error("NN2012", { layer: this.layer, what, usage: this.usage }, w.span, { label: `\`${w.name}\` is not a number here` });
+    return this.error("NN2021", { name: w.name }, w.span);
   }
 
   /** Is the next word a number-like value (or a bound parameter)? */
@@ -128,7 +129,7 @@ export class ArgReader {
       this.take();
       return this.checkInt(w.value, "the filter count", { min: 1, integer: true, rule: "at least 1" }, w);
     }
-    if (w?.kind === "name" && w.name === "x") {
+    if ((w?.kind === "name" && w.name === "x") || w?.param === "x") {
       this.take();
       const v = this.take();
       if (!v) return this.error("NN2012", { layer: this.layer, what: "a filter count after `x`", usage: this.usage }, w.span);
@@ -152,12 +153,12 @@ export class ArgReader {
   }
 
   /** A positional word from a fixed list, e.g. the loss kind. */
-  choice<T extends string>(what: string, choices: readonly T[], code: Code = "NN2013"): T | undefined {
+  choice<T extends string>(what: string, choices: readonly T[], code: Code = "NN2013", plural = "choices"): T | undefined {
     const w = this.peek();
     if (!w || w.kind !== "name") return this.error("NN2012", { layer: this.layer, what, usage: this.usage }, w?.span ?? this.stmt.kind.span);
     this.take();
     if ((choices as readonly string[]).includes(w.name)) return w.name as T;
-    return this.error(code, { name: w.name, what, rule: choices.map((c) => `\`${c}\``).join(" or "), value: `\`${w.name}\``, suggestion: suggestion(w.name, choices, what), hint: suggestion(w.name, choices, what) }, w.span);
+    return this.error(code, { name: w.name, what, rule: choices.map((c) => `\`${c}\``).join(" or "), value: `\`${w.name}\``, suggestion: suggestion(w.name, choices, plural), hint: suggestion(w.name, choices, plural) }, w.span);
   }
 
   private optionNames: readonly string[] = [];
@@ -192,6 +193,8 @@ export class ArgReader {
         }
         w = next;
       }
+      // A block parameter named like an option (`pad`) is the option here, not its value.
+      if (w.param !== undefined && spec[w.param] !== undefined) w = { kind: "name", name: w.param, span: w.span };
       if (w.kind !== "name" || w.param !== undefined) {
         this.error("NN2017", { what: w.kind === "arrow" ? "symbol" : "value", text: wordText(w), layer: this.layer, usage: this.usage }, w.span);
         return out;
@@ -202,7 +205,7 @@ export class ArgReader {
         return out;
       }
       if (w.name in out) {
-        this.error("NN2016", { option: w.name }, w.span, spans[w.name] ? { related: [] } : undefined);
+        this.error("NN2016", { option: w.name }, w.span, { related: [{ message: "first given here", file: this.host.file, span: spans[w.name]! }] });
         return out;
       }
       spans[w.name] = w.span;
@@ -249,9 +252,9 @@ export class ArgReader {
           return this.error("NN2013", { what: "init", rule: kinds.map((k) => `\`${k}\``).join(", "), value: w ? wordText(w) : "nothing", hint: "e.g. `init xavier` or `init normal 0.01`" }, w?.span ?? at.span);
         const init: Init = { kind: w.name as Init["kind"] };
         if (w.name === "normal") {
-          const s = this.valueAfter("the σ of init normal", w, { min: 0, rule: "a number > 0" });
+          const s = this.valueAfter("init normal", w, { min: 0, rule: "a number > 0" });
           if (s === undefined) return undefined;
-          if (s === 0) return this.error("NN2013", { what: "the σ of init normal", rule: "greater than 0", value: 0, hint: "use `init zeros` for zeros" }, this.lastSpan);
+          if (s === 0) return this.error("NN2013", { what: "the σ of `init normal`", rule: "greater than 0", value: 0, hint: "use `init zeros` for zeros" }, this.lastSpan);
           init.sigma = s;
         }
         return init;

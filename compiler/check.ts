@@ -3,7 +3,7 @@
  * shape and counts parameters, FLOPs and memory. An unknown shape (after a
  * reported mistake) flows on quietly, so one mistake gives one error.
  */
-import type { CallStatement, LayerStatement, ModelDeclaration, Program, RepeatStatement, ResidualStatement, Statement, Value } from "../grammar/ast.js";
+import type { BlockDeclaration, CallStatement, LayerStatement, ModelDeclaration, Program, RepeatStatement, ResidualStatement, Statement, Value } from "../grammar/ast.js";
 import type { Span } from "../grammar/source.js";
 import { ArgReader, MAX_DIM, type Env } from "./args.js";
 import type { Args, DiagnosticBag, Related } from "./diagnostics/diagnostic.js";
@@ -14,6 +14,7 @@ import type { InferContext } from "./layers/types.js";
 import type { CheckedModel, LayerNode, Node, ResidualNode } from "./model.js";
 import { formatShape, numel, sameShape, type Shape } from "./shape.js";
 import { checkStructure, type Structure } from "./structure.js";
+import { suggestion } from "./suggest.js";
 
 /** Limits that stop absurd models before anything is allocated. */
 export const LIMITS = {
@@ -22,6 +23,27 @@ export const LIMITS = {
   layers: 100_000,
   blockDepth: 64,
 };
+
+/** Blocks that no model reaches through invocations. */
+function unusedBlocks(program: Program, structure: Structure): BlockDeclaration[] {
+  const used = new Set<string>();
+  const visit = (stmts: Statement[]): void => {
+    for (const s of stmts) {
+      if (s.type === "call") {
+        const b = structure.blocks.get(s.callee.text);
+        if (b && !used.has(b.name.text)) {
+          used.add(b.name.text);
+          visit(b.body);
+        }
+      } else if (s.type === "residual") {
+        visit(s.body);
+        if (s.shortcut) visit(s.shortcut.body);
+      } else if (s.type === "repeat") visit(s.body);
+    }
+  };
+  for (const m of program.models) visit(m.body);
+  return program.blocks.filter((b) => !used.has(b.name.text) && structure.blocks.get(b.name.text) === b && !structure.recursive.has(b.name.text));
+}
 
 export interface CheckResult {
   models: CheckedModel[];
@@ -32,8 +54,12 @@ export function checkProgram(program: Program, bag: DiagnosticBag): CheckResult 
   const models: CheckedModel[] = [];
   for (const m of program.models) {
     const checked = new ModelChecker(program, structure, bag, m).run();
-    if (checked) models.push(checked);
+    // Any error inside the model's text (syntax, names) means there is no model to show.
+    const inside = bag.items.some((d) => d.severity === "error" && d.span.start >= m.span.start && d.span.start < m.span.end);
+    if (checked && !inside) models.push(checked);
   }
+  // Blocks no model uses still get their words checked (no shapes: nothing flows into them).
+  for (const b of unusedBlocks(program, structure)) new ModelChecker(program, structure, bag, { type: "model", name: b.name, body: [], span: b.span }).dryRunBlock(b);
   if (program.models.length === 0 && bag.items.length === 0) bag.report("NN2018", program.file, { start: 0, end: 0 });
   return { models };
 }
@@ -64,6 +90,9 @@ class ModelChecker {
   private lossStmt: LayerStatement | undefined;
   private loss: LossAttrs | null = null;
   private afterLossReported = false;
+  /** Kind and place of the last layer expanded (for the softmax-before-loss warning). */
+  private lastKind: string | undefined;
+  private lastSpan: Span | undefined;
 
   constructor(
     private readonly program: Program,
@@ -92,6 +121,8 @@ class ModelChecker {
       const a = LAYERS.get("input")!.read(reader) as { shape: number[] } | undefined;
       shape = a?.shape;
       if (!a) this.ok = false;
+      if (first.label) this.report("NN2023", { kind: "input", label: first.label.text }, first.label.span, []);
+      if (shape && first.assertion) this.checkAssertion(first, shape, scope);
       rest = body.slice(1);
     } else {
       this.ok = false;
@@ -129,8 +160,15 @@ class ModelChecker {
     };
   }
 
+  /** Check a block's words with unknown parameter values and no input shape. */
+  dryRunBlock(b: BlockDeclaration): void {
+    const unknown = new Map<string, Value>(b.params.map((p) => [p.text, { kind: "number", value: Number.NaN, text: p.text, span: p.span }]));
+    const scope: Scope = { prefix: "", counters: new Map(), labels: labelsOf(b.body), env: { block: b.name.text, values: unknown }, trail: [], depth: 1, topLevel: false, labelSuffix: "" };
+    this.sequence(b.body, undefined, scope, []);
+  }
+
   private host(scope: Scope) {
-    return { report: (code: Code, args: Args, span: Span, extra?: { label?: string; related?: Related[] }) => this.report(code, args, span, scope.trail, extra) };
+    return { file: this.file, report: (code: Code, args: Args, span: Span, extra?: { label?: string; related?: Related[] }) => this.report(code, args, span, scope.trail, extra) };
   }
 
   private sequence(stmts: Statement[], shape: Shape | undefined, scope: Scope, out: Node[]): Shape | undefined {
@@ -170,15 +208,20 @@ class ModelChecker {
         result = this.call(s, shape, scope, out);
         break;
     }
-    if (result && s.assertion) {
-      const expected = s.assertion.dims;
-      if (Number.isNaN(expected[0]!) || expected.some((d) => Number.isNaN(d))) return result;
-      if (!sameShape(expected, result)) {
-        const hint = `the shape is ${formatShape(result)}; write \`-> ${formatShape(result)}\`, or change the layers before it`;
-        this.report("NN3008", { actual: formatShape(result), expected: formatShape(expected), hint }, s.assertion.span, scope.trail);
-      }
-    }
+    if (result && s.assertion) this.checkAssertion(s, result, scope);
     return result;
+  }
+
+  private checkAssertion(s: Statement, result: Shape, scope: Scope): void {
+    const expected = s.assertion!.dims;
+    if (expected.some((d) => Number.isNaN(d)) || sameShape(expected, result)) return;
+    const rank = (sh: readonly number[]) => (sh.length === 1 ? "a vector" : sh.length === 3 ? "an image" : `${sh.length} dimensions`);
+    if (expected.length !== result.length) {
+      this.report("NN3013", { actual: formatShape(result), rank: rank(result), expected: formatShape(expected) }, s.assertion!.span, scope.trail);
+      return;
+    }
+    const hint = `the shape is ${formatShape(result)}; write \`-> ${formatShape(result)}\`, or change the layers before it`;
+    this.report("NN3008", { actual: formatShape(result), expected: formatShape(expected), hint }, s.assertion!.span, scope.trail);
   }
 
   /** Name a statement: its label, or kind + counter in its scope; report duplicates. */
@@ -210,6 +253,9 @@ class ModelChecker {
     const attrs = def.read(reader);
     if (kind === "loss") {
       this.lossStmt = s;
+      if (s.label) this.report("NN2023", { kind: "loss", label: s.label.text }, s.label.span, scope.trail);
+      if (attrs && (attrs as LossAttrs).kind === "softmax" && this.lastKind === "softmax")
+        this.report("NN2024", {}, s.span, scope.trail, { related: [{ message: "the softmax layer", file: this.file, span: this.lastSpan! }] });
       if (attrs) this.loss = attrs as LossAttrs;
       else this.ok = false;
       if (!attrs || !shape) return shape;
@@ -239,6 +285,8 @@ class ModelChecker {
     };
     this.count(node, params.reduce((sum, p) => sum + numel(p.shape), 0), s, scope);
     out.push(node);
+    this.lastKind = kind;
+    this.lastSpan = s.span;
     return output;
   }
 
@@ -309,6 +357,7 @@ class ModelChecker {
   }
 
   private repeat(s: RepeatStatement, shape: Shape | undefined, scope: Scope, out: Node[]): Shape | undefined {
+    if (s.label) this.report("NN2023", { kind: "repeat", label: s.label.text }, s.label.span, scope.trail);
     const count = this.intValue(s.count, "the repeat count", 0, scope);
     if (count === undefined) {
       this.ok = false;
@@ -316,7 +365,8 @@ class ModelChecker {
     }
     let result = shape;
     for (let i = 1; i <= count; i++) {
-      const iteration: Scope = count > 1 ? { ...scope, labelSuffix: `${scope.labelSuffix}_${i}`, labels: new Set([...scope.labels, ...labelsOf(s.body)]) } : scope;
+      const labels = new Set([...scope.labels, ...labelsOf(s.body)]);
+      const iteration: Scope = count > 1 ? { ...scope, labelSuffix: `${scope.labelSuffix}_${i}`, labels } : { ...scope, labels };
       result = this.sequence(s.body, result, iteration, out);
       if (!result || this.layerCount > LIMITS.layers) break;
     }
@@ -337,7 +387,8 @@ class ModelChecker {
     if (v.kind === "name") {
       value = scope.env.values.get(v.name);
       if (!value) {
-        this.report("NN2011", { name: v.name, block: scope.env.block ?? "", suggestion: "" }, v.span, scope.trail);
+        if (scope.env.block !== undefined) this.report("NN2011", { name: v.name, block: scope.env.block, suggestion: suggestion(v.name, [...scope.env.values.keys()], "parameters") }, v.span, scope.trail);
+        else this.report("NN2021", { name: v.name }, v.span, scope.trail);
         return undefined;
       }
     }
@@ -377,8 +428,8 @@ class ModelChecker {
         const v = scope.env.values.get(arg.name);
         if (!v) {
           bound = false;
-          if (scope.env.block !== undefined) this.report("NN2011", { name: arg.name, block: scope.env.block, suggestion: "" }, arg.span, scope.trail);
-          else this.report("NN2021", { name: arg.name, what: "a number or a shape" }, arg.span, scope.trail);
+          if (scope.env.block !== undefined) this.report("NN2011", { name: arg.name, block: scope.env.block, suggestion: suggestion(arg.name, [...scope.env.values.keys()], "parameters") }, arg.span, scope.trail);
+          else this.report("NN2021", { name: arg.name }, arg.span, scope.trail);
           return;
         }
         values.set(p.text, v);
@@ -410,9 +461,12 @@ function describe(v: Value): string {
   return v.kind === "number" ? String(v.value) : v.kind === "dims" ? v.text : v.name;
 }
 
-function labelsOf(stmts: Statement[]): Set<string> {
-  const set = new Set<string>();
-  for (const s of stmts) if (s.label) set.add(s.label.text);
+/** Labels written in a scope, including inside its `repeat`s (which share the scope). */
+function labelsOf(stmts: Statement[], set = new Set<string>()): Set<string> {
+  for (const s of stmts) {
+    if (s.label) set.add(s.label.text);
+    if (s.type === "repeat") labelsOf(s.body, set);
+  }
   return set;
 }
 

@@ -15,9 +15,9 @@ export interface CheckOutput {
 }
 
 /** Check a file's bytes (or text). */
-export function checkSource(path: string, content: Uint8Array | string): CheckOutput {
+export function checkSource(path: string, content: Uint8Array | string, size?: number): CheckOutput {
   const bag = new DiagnosticBag();
-  const file = typeof content === "string" ? new SourceFile(path, content.charCodeAt(0) === 0xfeff ? content.slice(1) : content) : decodeSource(path, content, bag);
+  const file = typeof content === "string" ? new SourceFile(path, content.charCodeAt(0) === 0xfeff ? content.slice(1) : content) : decodeSource(path, content, bag, size);
   if (!file) return { file: undefined, program: undefined, models: [], diagnostics: bag.items };
   try {
     const program = parseSource(file, bag);

@@ -10,6 +10,7 @@ import { tokenize } from "./lexer.js";
 import { parseTokens, type SyntaxMessage } from "./parser.js";
 import type { SourceFile, Span } from "./source.js";
 import * as T from "./tokens.js";
+import { suggestion } from "../compiler/suggest.js";
 
 /** Deeper nesting than this is refused before parsing (the parser recurses). */
 export const MAX_NESTING = 64;
@@ -29,6 +30,8 @@ export function parseSource(file: SourceFile, bag: DiagnosticBag): Program {
   const flagged = checkBrackets(file, tokens, bag);
   if (flagged.tooDeep) return program;
   const parsed = parseTokens(tokens.filter((t) => !flagged.skip.has(t.startOffset)));
+  // Recovery can trip over the same mistake several times: keep the first syntax error of each line.
+  const linesWithError = new Set<number>();
   for (const e of parsed.errors) {
     const tok = e.token;
     const atEnd = tok.tokenType.name === "EOF" || !Number.isFinite(tok.startOffset);
@@ -40,6 +43,9 @@ export function parseSource(file: SourceFile, bag: DiagnosticBag): Program {
       detail = { expected: "something else", found: tok.image };
     }
     const span = atEnd ? { start: file.text.length, end: file.text.length } : tokenSpan(tok);
+    const line = file.lineIndex(span.start);
+    if (linesWithError.has(line)) continue;
+    linesWithError.add(line);
     bag.report("NN1002", file, span, { expected: detail.expected, found: detail.found });
   }
   new AstBuilder(file, bag, program).file(parsed.cst);
@@ -114,6 +120,20 @@ class AstBuilder {
 
   file(cst: CstNode): void {
     const ch = cst.children as Children;
+    // Top-level junk: one error per run of consecutive junk lines.
+    let lastJunkLine = -2;
+    for (const node of ((ch.junk ?? []) as CstNode[]).sort((a, b) => this.span(a).start - this.span(b).start)) {
+      const toks = Object.values(node.children as Children).flat().filter(isToken).sort((a, b) => a.startOffset - b.startOffset);
+      const first = toks[0];
+      if (!first) continue;
+      const line = this.src.lineIndex(first.startOffset);
+      const lastLine = this.src.lineIndex(toks[toks.length - 1]!.startOffset);
+      if (line > lastJunkLine + 1) {
+        const help = first.tokenType === T.Identifier ? suggestion(first.image, ["model", "block"], "keywords") : "";
+        this.bag.report("NN1012", this.src, tokenSpan(first), { found: first.image, hint: help.startsWith("did you mean") ? help : "a file holds `model NAME { … }` and `block NAME(PARAMS) { … }` definitions, and `#` comments" });
+      }
+      lastJunkLine = lastLine;
+    }
     for (const node of (ch.model ?? []) as CstNode[]) {
       const c = node.children as Children;
       const name = this.name(c.Identifier?.[0]);

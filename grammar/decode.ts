@@ -5,10 +5,10 @@ import { SourceFile } from "./source.js";
 /** Larger files are refused unread (real specs are a few kilobytes). */
 export const MAX_FILE_BYTES = 16 * 1024 * 1024;
 
-export function decodeSource(path: string, bytes: Uint8Array, bag: DiagnosticBag): SourceFile | undefined {
-  if (bytes.length > MAX_FILE_BYTES) {
+export function decodeSource(path: string, bytes: Uint8Array, bag: DiagnosticBag, size = bytes.length): SourceFile | undefined {
+  if (size > MAX_FILE_BYTES) {
     const file = new SourceFile(path, "");
-    bag.report("NN1008", file, { start: 0, end: 0 }, { size: bytes.length, limit: MAX_FILE_BYTES });
+    bag.report("NN1008", file, { start: 0, end: 0 }, { size, limit: MAX_FILE_BYTES });
     return undefined;
   }
   let text = new TextDecoder("utf-8", { fatal: false, ignoreBOM: false }).decode(bytes);

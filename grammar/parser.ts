@@ -59,6 +59,29 @@ class NnspecParser extends CstParser {
         { ALT: () => this.SUBRULE(this.block) },
         { ALT: () => this.CONSUME(T.Newline) },
         { ALT: () => this.CONSUME(T.Comma) },
+        { ALT: () => this.SUBRULE(this.junk) },
+      ]);
+    });
+  });
+
+  /** Anything else at the top level, up to the end of its line (reported once per run of such lines). */
+  junk = this.RULE("junk", () => {
+    this.AT_LEAST_ONE(() => {
+      this.OR([
+        { ALT: () => this.CONSUME(T.Identifier) },
+        { ALT: () => this.CONSUME(T.NumberLit) },
+        { ALT: () => this.CONSUME(T.Dims) },
+        { ALT: () => this.CONSUME(T.Filters) },
+        { ALT: () => this.CONSUME(T.Repeat) },
+        { ALT: () => this.CONSUME(T.Residual) },
+        { ALT: () => this.CONSUME(T.Shortcut) },
+        { ALT: () => this.CONSUME(T.Arrow) },
+        { ALT: () => this.CONSUME(T.Plus) },
+        { ALT: () => this.CONSUME(T.LBrace) },
+        { ALT: () => this.CONSUME(T.RBrace) },
+        { ALT: () => this.CONSUME(T.LParen) },
+        { ALT: () => this.CONSUME(T.RParen) },
+        { ALT: () => this.CONSUME(T.Colon) },
       ]);
     });
   });
@@ -79,6 +102,7 @@ class NnspecParser extends CstParser {
   });
 
   body = this.RULE("body", () => {
+    this.MANY1(() => this.CONSUME1(T.Newline));
     this.CONSUME(T.LBrace);
     this.MANY(() => {
       this.OR([
@@ -92,7 +116,15 @@ class NnspecParser extends CstParser {
 
   statement = this.RULE("statement", () => {
     this.OPTION(() => {
-      this.CONSUME(T.Identifier, { LABEL: "label" });
+      // Keywords are accepted here so that `block: relu` is one clear error (a reserved name), not a syntax cascade.
+      this.OR1([
+        { ALT: () => this.CONSUME(T.Identifier, { LABEL: "label" }) },
+        { ALT: () => this.CONSUME(T.Model, { LABEL: "label" }) },
+        { ALT: () => this.CONSUME(T.Block, { LABEL: "label" }) },
+        { ALT: () => this.CONSUME(T.Repeat, { LABEL: "label" }) },
+        { ALT: () => this.CONSUME(T.Residual, { LABEL: "label" }) },
+        { ALT: () => this.CONSUME(T.Shortcut, { LABEL: "label" }) },
+      ]);
       this.CONSUME(T.Colon);
     });
     this.OR([

@@ -4,7 +4,8 @@ import { MAX_FILE_BYTES } from "../../grammar/decode.js";
 
 export class UsageError extends Error {}
 
-export function readSpec(path: string): Uint8Array {
+/** A spec's bytes; a file over the size limit is not read (its size is reported as NN1008). */
+export function readSpec(path: string): { bytes: Uint8Array; size: number } {
   let size: number;
   try {
     const st = statSync(path);
@@ -14,9 +15,10 @@ export function readSpec(path: string): Uint8Array {
     if (e instanceof UsageError) throw e;
     throw new UsageError(`${path}: ${describeIoError(e)}`);
   }
-  if (size > MAX_FILE_BYTES) return new Uint8Array(MAX_FILE_BYTES + 1); // decodeSource reports the size
+  if (size > MAX_FILE_BYTES) return { bytes: new Uint8Array(0), size };
   try {
-    return readFileSync(path);
+    const bytes = readFileSync(path);
+    return { bytes, size: bytes.length };
   } catch (e) {
     throw new UsageError(`${path}: ${describeIoError(e)}`);
   }

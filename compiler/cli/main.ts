@@ -85,7 +85,7 @@ async function run(argv: string[]): Promise<number> {
 export function checkFiles(files: string[]): CheckOutput[] {
   // Read every file first so an unreadable one stops the run before any output.
   const contents = files.map((f) => readSpec(f));
-  return files.map((f, i) => checkSource(f, contents[i]!));
+  return files.map((f, i) => checkSource(f, contents[i]!.bytes, contents[i]!.size));
 }
 
 function check(argv: string[]): number {

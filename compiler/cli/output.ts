@@ -15,8 +15,9 @@ export function printDiagnosticsText(diags: readonly Diagnostic[]): void {
 }
 
 export function countLine(diags: readonly Diagnostic[]): string {
-  const errors = diags.filter((d) => d.severity === "error").length;
-  const warnings = diags.length - errors;
+  const counted = diags.filter((d) => d.code !== "NN1010");
+  const errors = counted.filter((d) => d.severity === "error").length;
+  const warnings = counted.length - errors;
   const part = (n: number, w: string) => `${n} ${w}${n === 1 ? "" : "s"}`;
   return `${part(errors, "error")}, ${part(warnings, "warning")}`;
 }

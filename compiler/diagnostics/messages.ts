@@ -21,7 +21,7 @@ export interface MessageTemplate {
 export const MESSAGES = {
   // --- reading the file ----------------------------------------------------
   NN1001: { severity: "error", message: "unexpected character {char}", help: "nnspec uses letters, digits, `_`, `#` comments and the symbols { } ( ) , : -> +" },
-  NN1002: { severity: "error", message: "expected {expected}, found {found}", help: "{hint}" },
+  NN1002: { severity: "error", message: "expected {expected}, found {found}", help: "a statement is `layer words…`, `name(args)`, `residual { … }` or `repeat N { … }`, optionally `label:` before and `-> shape` after; statements are separated by line breaks or commas" },
   NN1003: { severity: "error", message: "this `{` is never closed", help: "add a `}` to close {what}" },
   NN1004: { severity: "error", message: "the file is not valid UTF-8 (bad byte at offset {offset})", help: "save the file as UTF-8" },
   NN1005: { severity: "error", message: "the file looks binary (it contains a NUL byte)", help: "nnspec reads text files; check the file name" },
@@ -30,6 +30,7 @@ export const MESSAGES = {
   NN1008: { severity: "error", message: "the file is too large ({size} bytes, the limit is {limit})", help: "split the file" },
   NN1009: { severity: "error", message: "unmatched `{char}`", help: "remove it, or add the matching `{open}` before it" },
   NN1010: { severity: "error", message: "too many errors; stopping after {count}", help: "fix the errors above first" },
+  NN1012: { severity: "error", message: "expected `model` or `block` at the top level, found `{found}`", help: "{hint}" },
   NN1011: { severity: "error", message: "`shortcut` must follow a `residual {…}` body", help: "write it right after the residual's closing brace: `residual { … } shortcut { … }`" },
 
   // --- names and structure ---------------------------------------------------
@@ -53,10 +54,10 @@ export const MESSAGES = {
   NN2018: { severity: "warning", message: "the file defines no model", help: "add `model NAME { input … }`" },
   NN2019: { severity: "error", message: "`input` may appear only once", help: "remove this `input`" },
   NN2020: { severity: "error", message: "unknown loss `{name}`", help: "{suggestion}" },
-  NN2021: { severity: "error", message: "`{name}` is a block parameter, but this value must be {what}", help: "pass {what} to the block for `{name}`" },
+  NN2021: { severity: "error", message: "`{name}` is not defined here: names stand for values only inside a block, as its parameters", help: "write the value itself, e.g. a number or a shape like `3x3`" },
   NN2022: { severity: "error", message: "parameter `{name}` appears twice in block `{block}`", help: "rename one of them" },
-  NN2023: { severity: "error", message: "`{layer}` must be {rule}", help: "{hint}" },
-  NN2024: { severity: "warning", message: "{what}", help: "{hint}" },
+  NN2023: { severity: "error", message: "a label on `{kind}` names nothing", help: "remove `{label}:`; only layers, residuals and block invocations have names" },
+  NN2024: { severity: "warning", message: "the output already goes through `softmax`, and `loss softmax` applies softmax again", help: "remove the `softmax` layer: `loss softmax` works on the raw scores, and `predict` returns probabilities" },
 
   // --- shapes ------------------------------------------------------------------
   NN3001: { severity: "error", message: "the {window} window does not fit the {input} input: {arithmetic}", help: "{hint}" },
@@ -71,7 +72,7 @@ export const MESSAGES = {
   NN3010: { severity: "error", message: "`{layer}` needs an image (CxHxW), but its input is {shape}", help: "{hint}" },
   NN3011: { severity: "error", message: "`pad same` needs stride 1 and an odd kernel, got {detail}", help: "give the padding explicitly: `pad {pad}`" },
   NN3012: { severity: "error", message: "`input` must be a vector (`input 8`) or an image (`input 3x32x32`), got {shape}", help: "{hint}" },
-  NN3013: { severity: "error", message: "the shape assertion has {actualRank} dimension{s}, but the output is {shape}", help: "write `-> {shape}`" },
+  NN3013: { severity: "error", message: "the output is {actual} ({rank}), not {expected}", help: "write `-> {actual}`; images are CxHxW and vectors a single size" },
 
   // --- size limits -----------------------------------------------------------
   NN4001: { severity: "error", message: "model `{model}` is too large to build: {detail}", help: "the limits are {paramLimit} parameters and {activationLimit} activation values per example" },

@@ -3,7 +3,7 @@ import { elementwise } from "./elementwise.js";
 import { lit } from "./types.js";
 
 export const dropout = elementwise("dropout", "Inverted dropout: in training each value is zeroed with probability P and the rest scaled by 1/(1−P); identity at inference.", {
-  arg: { what: "dropout probability", rule: { min: 0, below: 1, rule: "in [0, 1)", hint: "P is the probability of dropping each value: `dropout 0.5` drops half of them, `dropout 0` none" }, required: true, fallback: 0 },
+  arg: { what: "dropout probability", word: "P", rule: { min: 0, below: 1, rule: "in [0, 1)", hint: "P is the probability of dropping each value: `dropout 0.5` drops half of them, `dropout 0` none" }, required: true, fallback: 0 },
   flopsPerElement: 0,
   emit: {
     forward(a, e) {

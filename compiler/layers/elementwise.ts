@@ -11,12 +11,12 @@ export interface ScalarAttrs {
 export function elementwise(
   kind: string,
   doc: string,
-  opts: { arg?: { what: string; rule: NumberRule; required: boolean; fallback: number }; flopsPerElement?: number; emit?: LayerEmitter<ScalarAttrs> } = {},
+  opts: { arg?: { what: string; word?: string; rule: NumberRule; required: boolean; fallback: number }; flopsPerElement?: number; emit?: LayerEmitter<ScalarAttrs> } = {},
 ): LayerDef<ScalarAttrs> {
   const arg = opts.arg;
   return defineLayer<ScalarAttrs>({
     kind,
-    usage: arg ? `${kind} ${arg.required ? arg.what.toUpperCase() : `[${arg.what.toUpperCase()}]`}` : kind,
+    usage: arg ? `${kind} ${arg.required ? (arg.word ?? arg.what.toUpperCase()) : `[${arg.word ?? arg.what.toUpperCase()}]`}` : kind,
     doc,
     read(r: ArgReader) {
       let value = Number.NaN;

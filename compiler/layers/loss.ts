@@ -13,7 +13,7 @@ export const loss = defineLayer<LossAttrs>({
   usage: "loss softmax|mse [+ l2 λ]",
   doc: "Softmax cross-entropy against class labels, or mean squared error against targets; optional L2 weight decay.",
   read(r) {
-    const kind = r.choice("a loss (`softmax` or `mse`)", ["softmax", "mse"] as const, "NN2020");
+    const kind = r.choice("a loss (`softmax` or `mse`)", ["softmax", "mse"] as const, "NN2020", "losses");
     if (!kind) return undefined;
     const o = r.options({ l2: "number" }, true);
     r.end();

@@ -32,9 +32,11 @@ export function slideWindow(kind: string, a: WindowAttrs, input: Shape, ctx: Inf
   const skipsRows = rows.unread > 0 && a.stride[0] <= a.kernel[0];
   const skipsCols = cols.unread > 0 && a.stride[1] <= a.kernel[1];
   if (skipsRows || skipsCols) {
-    const n = skipsRows ? rows.unread : cols.unread;
-    const what = skipsRows && skipsCols ? (n === 1 ? "row and column" : `${n} rows and columns`) : skipsRows ? (n === 1 ? "row" : `${n} rows`) : n === 1 ? "column" : `${n} columns`;
-    const arithmetic = skipsRows ? rows.arithmetic : cols.arithmetic;
+    const count = (k: number, one: string, many: string) => (k === 1 ? one : `${k} ${many}`);
+    const parts = [skipsRows ? count(rows.unread, "row", "rows") : "", skipsCols ? count(cols.unread, "column", "columns") : ""].filter(Boolean);
+    const what = parts.join(" and ");
+    const n = parts.length === 1 && (skipsRows ? rows.unread : cols.unread) === 1 ? 1 : 2;
+    const arithmetic = skipsRows && skipsCols && rows.arithmetic !== cols.arithmetic ? `height ${rows.arithmetic}; width ${cols.arithmetic}` : skipsRows ? rows.arithmetic : cols.arithmetic;
     const hint =
       kind === "conv"
         ? "change the padding, kernel or stride so that (H + 2·P − K) is a multiple of S, or crop the input"

@@ -109,6 +109,55 @@ describe("errors", () => {
 
   it("checks shape assertions on every kind of statement", () => {
     const spec = "block b() { relu }\nmodel m {\n input 2x4x4\n residual { relu } -> 2x4x5\n b() -> 3\n repeat 2 { relu } -> 2x4x4\n}";
-    expect(diagnose(spec)).toEqual([expect.stringMatching(/^NN3008 4:20 the output is 2x4x4, not 2x4x5/), expect.stringMatching(/^NN3008 5:6 the output is 2x4x4, not 3/)]);
+    expect(diagnose(spec)).toEqual([expect.stringMatching(/^NN3008 4:20 the output is 2x4x4, not 2x4x5/), expect.stringMatching(/^NN3013 5:6 the output is 2x4x4 \(an image\), not 3/)]);
+  });
+
+  it("checks the words of blocks no model uses", () => {
+    expect(codes("block u(w) { conv 3x3 x4 strid 2, fc 0, dropout w }\nmodel m { input 4 }")).toEqual(["NN2002", "NN2013"]);
+  });
+
+  it("reads a block parameter named like an option, or `x`, in its place", () => {
+    expect(summary("block b(pad, x) { conv 3x3 x x pad pad }\nmodel m { input 1x8x8, b(1, 4) }").outputShape).toEqual([4, 8, 8]);
+  });
+
+  it("refuses labels that name nothing, and checks an assertion on input", () => {
+    expect(codes("model m {\n i: input 4\n r: repeat 2 { relu }\n l: loss mse\n}")).toEqual(["NN2023", "NN2023", "NN2023"]);
+    expect(codes("model m { input 4 -> 5 }")).toEqual(["NN3008"]);
+  });
+
+  it("warns about softmax before `loss softmax`", () => {
+    expect(codes("model m { input 4, fc 3, softmax, loss softmax }")).toEqual(["NN2024"]);
+  });
+
+  it("keeps automatic names clear of labels inside repeat", () => {
+    expect(summary("model m { input 4, relu, repeat 1 { relu1: relu } }").layers.map((l) => l.name)).toEqual(["relu2", "relu1"]);
+  });
+
+  it("counts unread rows and columns separately", () => {
+    expect(diagnose("model m { input 1x7x8, maxpool 3 }")[0]).toContain("the last row and 2 columns of the 7x8 input are never read");
+  });
+
+  it("explains a name used outside a block", () => {
+    expect(diagnose("model m { input 4, repeat n { relu } }")[0]).toMatch(/NN2021 .*`n` is not defined here/);
   });
 });
+
+describe("recovery at the top level", () => {
+  it("reports stray text once per run of lines and still checks the models after it", () => {
+    const d = diagnose("Model m { input 4 }\nfoo\nbar\nmodel n {\n input 4\n dropout 2\n}\nbaz\n");
+    expect(d.map((x) => x.split(" ").slice(0, 2).join(" "))).toEqual(["NN1012 1:1", "NN2013 6:10", "NN1012 8:1"]);
+  });
+
+  it("accepts the opening brace on the next line", () => {
+    expect(codes("model m\n{\n input 4\n}\nblock b()\n{\n relu\n}\n")).toEqual([]);
+  });
+
+  it("gives one error for a keyword used as a label", () => {
+    expect(codes("model m {\n input 4\n block: relu\n}")).toEqual(["NN2014"]);
+  });
+
+  it("shows no model when the model's text has an error", () => {
+    expect(() => summary("model m {\n input 4\n fc: relu\n}")).toThrow(/no model checked/);
+  });
+});
+
