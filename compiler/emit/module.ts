@@ -88,6 +88,7 @@ export function buildModule(g: Generated, opts: ModuleOptions): string {
         docs: [`The last layer's output for a batch (x holds n × ${g.inputSize} values, n ≤ batchSize)${m.loss?.kind === "softmax" ? "; class scores before softmax" : ""}. The returned view is reused by the next call.`],
       },
       { name: "predict", parameters: [{ name: "x", type: "ArrayLike<number>" }], returnType: Arr, docs: [m.loss?.kind === "softmax" ? "Class probabilities in inference mode." : "The output in inference mode."] },
+      { name: "output", returnType: Arr, docs: ["The output of the last forward (also the one inside trainStep), without running anything."] },
       {
         name: "loss",
         parameters: [{ name: "target", type: "ArrayLike<number>" }],
@@ -252,7 +253,9 @@ function createModelBody(g: Generated, opts: ModuleOptions, Arr: string): string
     return value;
   }`);
   s.push(`const memoryBytes = mem.data.byteLength${t.intPerExample || t.intFixed ? " + imem.data.byteLength" : ""};`);
-  s.push(`return { batchSize, params, grads, buffers, memoryBytes, forward, predict, loss, backward, trainStep, reseed: (seed: number) => rng.seed(rt.checkSeed(seed, ${JSON.stringify(m.name)})) };`);
+  s.push(`const output = (): ${Arr} => outputViews.get(n);`);
+  s.push(`const reseed = (seed: number): void => rng.seed(rt.checkSeed(seed, ${JSON.stringify(m.name)}));`);
+  s.push(`return { batchSize, params, grads, buffers, memoryBytes, forward, predict, output, loss, backward, trainStep, reseed };`);
   return s;
 }
 
