@@ -1,0 +1,430 @@
+/**
+ * Cross-check of generated models against an independent implementation:
+ * TensorFlow.js's CPU backend (float32, like the models compiled here).
+ *
+ * For each spec, the generated module is compiled in float32 and a model is
+ * created with a seed; its biases, batchnorm γ/β, running statistics and any
+ * all-zero weights get random values so that every path carries signal. The
+ * same network is then built in TF.js, with the model's own parameters, by a
+ * small interpreter over the checked layer list (`checkSource(…).models[0].nodes`),
+ * and on a random batch of 4 we compare:
+ *  - inference: the output, the loss (with its L2 term) and the gradient of
+ *    every parameter (TF.js: `tf.variableGrads` of the same loss);
+ *  - training, for models with batchnorm: the output with batch statistics,
+ *    the loss, every gradient, and the running statistics after the step.
+ *
+ * Dropout: TF.js cannot reproduce our dropout masks, so models with dropout
+ * (cifar_cnn, all_layers) compare gradients in inference mode, where our
+ * backward treats dropout as the identity and batchnorm as an affine map with
+ * the running statistics. Their training-mode check (batch statistics through
+ * batchnorm) runs on a copy of the checked model with every dropout rate set
+ * to 0, which makes dropout the identity in training too.
+ *
+ * Inference-only specs (no `loss`: all_ops, all_layers) get `loss mse + l2 0.01`
+ * appended for the gradient checks; their outputs are also compared as they are.
+ *
+ * Tolerance: |ours − tf| ≤ 1e-4 · max(1, |tf|) for every output value, loss,
+ * gradient entry and running statistic, i.e. absolute below magnitude 1 and
+ * relative above.
+ */
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { join } from "node:path";
+import * as tf from "@tensorflow/tfjs-core";
+import "@tensorflow/tfjs-backend-cpu";
+// tfjs-core's Node bundle registers no gradient functions (the `@tensorflow/tfjs` union package does): register them here
+import "@tensorflow/tfjs-core/dist/register_all_gradients.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { allLayers, checkSource, type CheckedModel, type LayerNode, type Node } from "../../compiler/index.js";
+import { compileModel } from "../../compiler/emit/index.js";
+import { Rng } from "../../runtime/rng.js";
+import { ROOT } from "../helpers/cli.js";
+import { TMP, type GeneratedModel, type GeneratedModule } from "../helpers/compile.js";
+
+const TOL = 1e-4;
+const BATCH = 4;
+const BN_EPS = 1e-5;
+const BN_MOMENTUM = 0.1;
+
+const SHARED = join(ROOT, "..", "shared", "acceptance", "valid");
+const SPECS: { label: string; path: string }[] = [
+  ...["lenet5", "cifar_cnn", "regressor", "all_layers"].map((n) => ({ label: `specs/${n}`, path: join(ROOT, "specs", `${n}.nnspec`) })),
+  ...(existsSync(SHARED) ? ["lenet5", "cifar_cnn", "regressor", "all_ops"].map((n) => ({ label: `acceptance/${n}`, path: join(SHARED, `${n}.nnspec`) })) : []),
+];
+
+// ---------------------------------------------------------------------------
+// Compiling
+// ---------------------------------------------------------------------------
+
+function check(text: string, path: string): CheckedModel {
+  const r = checkSource(path, text);
+  const errors = r.diagnostics.filter((d) => d.severity === "error");
+  if (errors.length) throw new Error(`${path} does not check: ${errors.map((d) => `${d.code} ${d.message}`).join("; ")}`);
+  return r.models[0]!;
+}
+
+/** Compile a checked model in float32 and import it (cached on disk by content, like loadSpec). */
+async function load(model: CheckedModel): Promise<GeneratedModule> {
+  const { typescript } = await compileModel(model, { dtype: "f32", specPath: "crosscheck.nnspec" });
+  const dir = join(TMP, createHash("sha256").update(typescript).digest("hex").slice(0, 16));
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, "model.ts");
+  writeFileSync(file, typescript);
+  return (await import(file)) as GeneratedModule;
+}
+
+/** The spec with a loss added before the model's closing brace (for inference-only specs). */
+function withLoss(text: string): string {
+  const end = text.lastIndexOf("}");
+  return `${text.slice(0, end)}  loss mse + l2 0.01\n${text.slice(end)}`;
+}
+
+const layers = (m: CheckedModel): LayerNode[] => [...allLayers(m.nodes)];
+const hasKind = (m: CheckedModel, kind: string) => layers(m).some((l) => l.kind === kind);
+const hasDropout = (m: CheckedModel) => layers(m).some((l) => l.kind === "dropout" && l.attrs.value > 0);
+function zeroDropout(m: CheckedModel): CheckedModel {
+  for (const l of layers(m)) if (l.kind === "dropout") l.attrs.value = 0;
+  return m;
+}
+
+// ---------------------------------------------------------------------------
+// The TF.js interpreter. Image tensors are NHWC inside TF.js; nnspec's NCHW
+// input is transposed on entry, and back to NCHW before `flatten` (C,H,W order).
+// ---------------------------------------------------------------------------
+
+interface Env {
+  params: Record<string, tf.Tensor>;
+  /** Running statistics (inference-mode batchnorm). */
+  buffers: Record<string, Float32Array>;
+  training: boolean;
+  /** Running statistics after a training step, per batchnorm layer, filled in training mode. */
+  updated: Record<string, Float32Array>;
+  /** Parameter names the graph read. */
+  used: Set<string>;
+}
+
+function param(env: Env, name: string): tf.Tensor {
+  const p = env.params[name];
+  if (!p) throw new Error(`no parameter ${name}`);
+  env.used.add(name);
+  return p;
+}
+
+function runNodes(nodes: readonly Node[], x: tf.Tensor, env: Env): tf.Tensor {
+  for (const n of nodes) {
+    if (n.type === "residual") x = tf.add(runNodes(n.body, x, env), n.shortcut ? runNodes(n.shortcut, x, env) : x);
+    else x = runLayer(n, x, env);
+    const want = n.output.length === 3 ? [x.shape[0], n.output[1], n.output[2], n.output[0]] : [x.shape[0], ...n.output];
+    if (x.shape.join() !== want.join()) throw new Error(`${n.name}: TF.js shape ${x.shape} where ${want} was expected`);
+  }
+  return x;
+}
+
+/** Pads for a window layer: symmetric P, plus extra bottom/right rows so that ceil-mode windows fit. */
+function windowPads(n: LayerNode): [number, number][] {
+  const a = n.attrs as { kernel: [number, number]; stride: [number, number]; pad: [number, number] };
+  const extra = (i: 0 | 1) => Math.max(0, (n.output[i + 1]! - 1) * a.stride[i] + a.kernel[i] - (n.input[i + 1]! + 2 * a.pad[i]));
+  return [
+    [0, 0],
+    [a.pad[0], a.pad[0] + extra(0)],
+    [a.pad[1], a.pad[1] + extra(1)],
+    [0, 0],
+  ];
+}
+
+/**
+ * tf.conv2d, with the filter gradient computed by matrix products instead of
+ * the CPU backend's Conv2DBackpropFilter kernel (correct, but it takes ~10 s
+ * per 3x3 64→64 convolution on 4 16x16 images): for each tap (kh, kw),
+ * dW[kh][kw] = Σ over b, oh, ow of x[b][oh·s+kh][ow·s+kw][:]ᵀ · dy[b][oh][ow][:].
+ * The value and the input gradient (Conv2DBackpropInput) are TF.js's own kernels.
+ */
+function conv2d(x: tf.Tensor4D, w: tf.Tensor4D, strides: [number, number]): tf.Tensor4D {
+  const op = tf.customGrad<tf.Tensor4D>((...args) => {
+    const [xs, ws, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.GradSaveFunc];
+    save([xs, ws]);
+    const gradFunc = (dy: tf.Tensor4D): tf.Tensor[] => {
+      const [B, , , C] = xs.shape;
+      const [KH, KW, , F] = ws.shape;
+      const [, OH, OW] = dy.shape;
+      const dy2 = tf.reshape(dy, [B * OH * OW, F]) as tf.Tensor2D;
+      const taps: tf.Tensor[] = [];
+      for (let kh = 0; kh < KH; kh++)
+        for (let kw = 0; kw < KW; kw++) {
+          const end = [B, kh + (OH - 1) * strides[0] + 1, kw + (OW - 1) * strides[1] + 1, C];
+          const patch = tf.stridedSlice(xs, [0, kh, kw, 0], end, [1, strides[0], strides[1], 1]);
+          taps.push(tf.matMul(tf.reshape(patch, [B * OH * OW, C]) as tf.Tensor2D, dy2, true, false)); // [C][F]
+        }
+      return [tf.conv2dTranspose(dy, ws, xs.shape, strides, "valid"), tf.reshape(tf.stack(taps), ws.shape)];
+    };
+    return { value: tf.conv2d(xs, ws, strides, "valid"), gradFunc };
+  });
+  return op(x, w);
+}
+
+function runLayer(n: LayerNode, x: tf.Tensor, env: Env): tf.Tensor {
+  const a = n.attrs;
+  switch (n.kind) {
+    case "conv": {
+      // weight OIHW → HWIO
+      const w = tf.transpose(param(env, `${n.name}.weight`), [2, 3, 1, 0]) as tf.Tensor4D;
+      const y = conv2d(tf.pad(x, windowPads(n)) as tf.Tensor4D, w, a.stride);
+      return a.bias ? tf.add(y, param(env, `${n.name}.bias`)) : y;
+    }
+    case "maxpool":
+      // padding and the ceil overhang are −∞: they never win
+      return tf.maxPool(tf.pad(x, windowPads(n), -Infinity) as tf.Tensor4D, a.kernel, a.stride, "valid");
+    case "avgpool": {
+      // the mean over the input values in each window: a sum over a count, both with zero padding
+      const pads = windowPads(n);
+      const sum = tf.avgPool(tf.pad(x, pads) as tf.Tensor4D, a.kernel, a.stride, "valid");
+      const count = tf.avgPool(tf.pad(tf.onesLike(x), pads) as tf.Tensor4D, a.kernel, a.stride, "valid");
+      return tf.div(sum, count);
+    }
+    case "globalavgpool":
+      return tf.mean(x, [1, 2]);
+    case "flatten":
+      return x.rank === 4 ? tf.reshape(tf.transpose(x, [0, 3, 1, 2]), [x.shape[0]!, -1]) : x;
+    case "fc": {
+      const y = tf.matMul(x as tf.Tensor2D, param(env, `${n.name}.weight`) as tf.Tensor2D, false, true); // weight [out][in]
+      return a.bias ? tf.add(y, param(env, `${n.name}.bias`)) : y;
+    }
+    case "relu":
+      return tf.relu(x);
+    case "sigmoid":
+      return tf.sigmoid(x);
+    case "tanh":
+      return tf.tanh(x);
+    case "elu":
+      // x for x > 0, α·(e^x − 1) otherwise (tf.elu has α = 1 only)
+      return tf.add(tf.relu(x), tf.mul(a.value, tf.expm1(tf.minimum(x, 0))));
+    case "leakyrelu":
+      return tf.leakyRelu(x, a.value);
+    case "softmax":
+      return tf.softmax(x);
+    case "dropout":
+      if (env.training && a.value > 0) throw new Error("dropout in training mode cannot be reproduced");
+      return x;
+    case "batchnorm": {
+      const gamma = param(env, `${n.name}.gamma`);
+      const beta = param(env, `${n.name}.beta`);
+      let mean: tf.Tensor;
+      let variance: tf.Tensor;
+      if (env.training) {
+        ({ mean, variance } = tf.moments(x, x.rank === 4 ? [0, 1, 2] : [0])); // biased batch variance
+        const count = x.size / x.shape[x.rank - 1]!;
+        const m0 = env.buffers[`${n.name}.mean`]!;
+        const v0 = env.buffers[`${n.name}.var`]!;
+        const mb = mean.dataSync();
+        const vb = variance.dataSync();
+        // running = (1 − m)·running + m·batch, with the unbiased batch variance
+        env.updated[`${n.name}.mean`] = m0.map((r, c) => (1 - BN_MOMENTUM) * r + BN_MOMENTUM * mb[c]!);
+        env.updated[`${n.name}.var`] = v0.map((r, c) => (1 - BN_MOMENTUM) * r + (BN_MOMENTUM * vb[c]! * count) / (count - 1));
+      } else {
+        mean = tf.tensor1d(env.buffers[`${n.name}.mean`]!);
+        variance = tf.tensor1d(env.buffers[`${n.name}.var`]!);
+      }
+      return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, BN_EPS))), gamma), beta);
+    }
+    default:
+      throw new Error(`the TF.js interpreter has no rule for layer kind ${n.kind}`);
+  }
+}
+
+interface Reference {
+  output: Float32Array;
+  loss: number | null;
+  grads: Record<string, Float32Array>;
+  updated: Record<string, Float32Array>;
+}
+
+/** Output, loss and parameter gradients of the model in TF.js, from the given parameter values. */
+function reference(
+  model: CheckedModel,
+  params: Record<string, Float32Array>,
+  shapes: Record<string, readonly number[]>,
+  buffers: Record<string, Float32Array>,
+  x: Float32Array,
+  target: ArrayLike<number>,
+  training: boolean,
+): Reference {
+  const vars = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, tf.variable(tf.tensor(v, [...shapes[k]!]), true)]));
+  const env: Env = { params: vars, buffers, training, updated: {}, used: new Set() };
+  const B = x.length / model.inputShape.reduce((p, q) => p * q, 1);
+  const xt = () => {
+    const t = tf.tensor(x, [B, ...model.inputShape]);
+    return t.rank === 4 ? tf.transpose(t, [0, 2, 3, 1]) : t; // NCHW → NHWC
+  };
+  let output: Float32Array = new Float32Array();
+  try {
+    if (!model.loss) {
+      tf.tidy(() => void (output = Float32Array.from(runNodes(model.nodes, xt(), env).dataSync())));
+      return { output, loss: null, grads: {}, updated: env.updated };
+    }
+    const loss = model.loss;
+    const f = () => {
+      const y = runNodes(model.nodes, xt(), env);
+      output = Float32Array.from(y.dataSync());
+      let value: tf.Scalar;
+      if (loss.kind === "softmax") {
+        const onehot = tf.oneHot(tf.tensor1d(Array.from(target), "int32"), y.shape[1]!);
+        value = tf.neg(tf.mean(tf.sum(tf.mul(onehot, tf.logSoftmax(y as tf.Tensor2D)), 1)));
+      } else value = tf.mean(tf.squaredDifference(y, tf.tensor(Float32Array.from(target), y.shape)));
+      // L2: λ/2·Σw² over conv and fc weights
+      const decayed = layers(model)
+        .filter((l) => l.kind === "conv" || l.kind === "fc")
+        .map((l) => tf.sum(tf.square(vars[`${l.name}.weight`]!)));
+      if (loss.l2 > 0) value = tf.add(value, tf.mul(loss.l2 / 2, tf.addN(decayed)));
+      return value;
+    };
+    const r = tf.variableGrads(f, Object.values(vars));
+    const grads: Record<string, Float32Array> = {};
+    for (const [k, v] of Object.entries(vars)) grads[k] = r.grads[v.name]!.dataSync() as Float32Array;
+    const value = r.value.dataSync()[0]!;
+    tf.dispose([r.value, ...Object.values(r.grads)]);
+    const unused = Object.keys(params).filter((k) => !env.used.has(k));
+    if (unused.length) throw new Error(`parameters the TF.js graph did not read: ${unused.join(", ")}`);
+    return { output, loss: value, grads, updated: env.updated };
+  } finally {
+    tf.dispose(Object.values(vars));
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Comparing
+// ---------------------------------------------------------------------------
+
+interface Diff {
+  /** Largest |ours − tf|. */
+  abs: number;
+  /** Largest |ours − tf| / max(1, |tf|): the quantity held to TOL. */
+  scaled: number;
+  /** Largest |tf|, for scale. */
+  size: number;
+  where: string;
+}
+
+class Comparison {
+  readonly parts: Record<string, Diff> = {};
+  add(part: string, name: string, ours: ArrayLike<number>, theirs: ArrayLike<number>): void {
+    const d = (this.parts[part] ??= { abs: 0, scaled: 0, size: 0, where: "" });
+    if (ours.length !== theirs.length) {
+      d.scaled = Infinity;
+      d.where = `${name}: ${ours.length} values against ${theirs.length}`;
+      return;
+    }
+    for (let i = 0; i < ours.length; i++) {
+      const diff = Math.abs(ours[i]! - theirs[i]!);
+      const scaled = Number.isNaN(diff) ? Infinity : diff / Math.max(1, Math.abs(theirs[i]!));
+      d.abs = Math.max(d.abs, diff);
+      d.size = Math.max(d.size, Math.abs(theirs[i]!));
+      if (scaled > d.scaled || (scaled === Infinity && !d.where)) (d.scaled = scaled), (d.where = `${name}[${i}]: ours ${ours[i]}, TF.js ${theirs[i]}`);
+    }
+  }
+  get worst(): Diff {
+    return Object.values(this.parts).reduce((w, d) => (d.scaled > w.scaled ? d : w), { abs: 0, scaled: 0, size: 0, where: "" });
+  }
+}
+
+function fill(a: Float32Array | Float64Array, rng: Rng, lo: number, hi: number): void {
+  for (let i = 0; i < a.length; i++) a[i] = lo + (hi - lo) * rng.next();
+}
+
+/** A model with its seeded weights, and random values where initialisation leaves constants. */
+function prepare(mod: GeneratedModule, seed: number): GeneratedModel {
+  const m = mod.createModel({ batchSize: BATCH, seed });
+  const rng = new Rng(seed + 1000);
+  for (const [k, p] of Object.entries(m.params)) {
+    if (k.endsWith(".gamma")) fill(p, rng, 0.5, 1.5);
+    else if (k.endsWith(".bias") || k.endsWith(".beta")) fill(p, rng, -0.3, 0.3);
+    else if (p.every((v) => v === 0)) fill(p, rng, -0.2, 0.2); // `init zeros` weights
+  }
+  for (const [k, b] of Object.entries(m.buffers)) {
+    if (k.endsWith(".var")) fill(b, rng, 0.5, 1.5);
+    else fill(b, rng, -0.3, 0.3);
+  }
+  return m;
+}
+
+/** Run our model and TF.js on the same batch and compare everything; `perturb` alters the TF.js copy of the weights (for the negative control). */
+function crossCheck(mod: GeneratedModule, model: CheckedModel, training: boolean, seed: number, perturb?: (params: Record<string, Float32Array>) => void): Comparison {
+  const m = prepare(mod, seed);
+  const rng = new Rng(seed + 2000);
+  const inSize = mod.info.inputShape.reduce((p, q) => p * q, 1);
+  const outSize = mod.info.outputShape.reduce((p, q) => p * q, 1);
+  const x = new Float32Array(BATCH * inSize);
+  fill(x, rng, -1, 1);
+  const target = model.loss?.kind === "softmax" ? Array.from({ length: BATCH }, () => rng.int(outSize)) : Float32Array.from({ length: BATCH * outSize }, () => rng.next() * 2 - 1);
+
+  const params = Object.fromEntries(Object.entries(m.params).map(([k, v]) => [k, Float32Array.from(v)]));
+  const buffers = Object.fromEntries(Object.entries(m.buffers).map(([k, v]) => [k, Float32Array.from(v)]));
+  const shapes = Object.fromEntries(mod.info.params.map((p) => [p.name, p.shape]));
+  perturb?.(params);
+  const ref = reference(model, params, shapes, buffers, x, target, training);
+
+  const c = new Comparison();
+  c.add("output", "output", m.forward(x, { training }), ref.output);
+  if (training) for (const [k, v] of Object.entries(ref.updated)) c.add("running stats", k, m.buffers[k]!, v);
+  if (ref.loss !== null) {
+    c.add("loss", "loss", [m.loss(target)], [ref.loss]);
+    m.backward();
+    for (const k of Object.keys(m.params)) c.add("gradients", k, m.grads[k]!, ref.grads[k]!);
+  }
+  return c;
+}
+
+// ---------------------------------------------------------------------------
+
+const REPORT: string[] = [];
+
+function report(label: string, what: string, c: Comparison): void {
+  const parts = Object.entries(c.parts).map(([k, d]) => `${k} ${d.abs.toExponential(1)} (max |tf| ${d.size.toPrecision(2)})`);
+  REPORT.push(`${label.padEnd(21)} ${what.padEnd(32)} ${parts.join(", ")}`);
+  const w = c.worst;
+  expect(w.scaled, `${label} ${what}: worst at ${w.where}`).toBeLessThanOrEqual(TOL);
+}
+
+beforeAll(async () => {
+  await tf.setBackend("cpu");
+  await tf.ready();
+});
+
+afterAll(() => {
+  if (REPORT.length) console.log(`TF.js cross-check, max |ours − tf| per part:\n${REPORT.join("\n")}`);
+});
+
+describe("generated models agree with TF.js (CPU backend, float32)", () => {
+  for (const { label, path } of SPECS) {
+    describe(label, () => {
+      /** The spec as written, and the model that has a loss (the spec itself, or the spec + `loss mse + l2 0.01`). */
+      const models = () => {
+        const text = readFileSync(path, "utf8");
+        const written = check(text, path);
+        return { written, trainable: written.loss ? written : check(withLoss(text), path) };
+      };
+
+      it("inference: output, loss and every gradient", async () => {
+        const { written, trainable } = models();
+        if (!written.loss) report(label, "inference, output", crossCheck(await load(written), written, false, 7));
+        expect(trainable.loss).not.toBeNull();
+        report(label, written.loss ? "inference" : "inference, + loss mse", crossCheck(await load(trainable), trainable, false, 7));
+      });
+
+      it("training (batch statistics): output, loss, every gradient, running statistics", async ({ skip }) => {
+        const { written, trainable } = models();
+        if (!hasKind(trainable, "batchnorm")) return skip("no batchnorm: training computes what inference does");
+        // dropout masks cannot be reproduced in TF.js: the same network with every dropout rate 0
+        const dropout = hasDropout(trainable);
+        const model = dropout ? zeroDropout(trainable) : trainable;
+        report(label, `training${written.loss ? "" : ", + loss mse"}${dropout ? ", dropout 0" : ""}`, crossCheck(await load(model), model, true, 7));
+      });
+    });
+  }
+
+  it("the comparison sees a wrong weight (negative control)", async () => {
+    const model = check(readFileSync(join(ROOT, "specs", "lenet5.nnspec"), "utf8"), "lenet5.nnspec");
+    // one weight of fc2 off by 1e-3 in the TF.js copy only
+    const c = crossCheck(await load(model), model, false, 7, (p) => void (p["fc2.weight"]![5] += 1e-3));
+    expect(c.worst.scaled).toBeGreaterThan(TOL);
+  });
+});
