@@ -13,3 +13,5 @@ export * from "./add.js";
 export * from "./optim.js";
 export * from "./model.js";
 export * from "./io/index.js";
+export * from "./data.js";
+export * from "./weights.js";

@@ -1,0 +1,296 @@
+/**
+ * Saving and loading a compiled model's weights as safetensors.
+ *
+ * File contents: every parameter and buffer (batchnorm running statistics)
+ * under its exact name (`LAYER.weight`, `LAYER.mean`, ...), dtype F32 or F64
+ * per the model's dtype, and `__metadata__` with
+ *   format               "pt" (so PyTorch's `safetensors.torch.load_file` accepts it)
+ *   nnspec.model         the model's name
+ *   nnspec.spec_sha256   `specHash` of the spec source it was trained from
+ * plus any extra string entries passed in `meta` (stored under their own keys).
+ * Files are written atomically (temporary file + rename), so an interrupted
+ * save never leaves a half-written file in place.
+ *
+ * `loadWeights` validates everything before it writes a single value into
+ * the model, so a failed load leaves the previous weights untouched:
+ *   - the file must exist and be a valid safetensors file;
+ *   - it must contain exactly the model's tensors (no missing, no extra
+ *     names), each with the model's shape and dtype — F32 for an f32 model,
+ *     F64 for an f64 model; no conversion in either direction (F16/BF16 are
+ *     rejected too) — and only finite values;
+ *   - if the file says which model / spec it was trained for and that differs
+ *     from `info.name` / `opts.specHash`, it is an error unless `opts.force`,
+ *     which turns it into a warning. A file without nnspec metadata (e.g.
+ *     written by PyTorch from a state_dict with the right names) loads, with a
+ *     warning when a spec hash was given.
+ * Every failure is a `WeightsError` naming the file and, where there is one,
+ * the tensor.
+ */
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import {
+  WeightsFormatError,
+  decodeSafetensors,
+  encodeSafetensors,
+  writeFileAtomic,
+  writeFileAtomicSync,
+  type DecodedSafetensors,
+  type SafetensorsTensorInput,
+} from "./io/index.js";
+import { formatIndex } from "./io/binary.js";
+
+/** Thrown when weights cannot be saved or loaded; names the file and tensor when known. */
+export class WeightsError extends Error {
+  /** Tensor the problem is about, when there is one. */
+  readonly tensor: string | undefined;
+  /** File the problem is about, when there is one. */
+  readonly file: string | undefined;
+  constructor(message: string, details: { tensor?: string | undefined; file?: string | undefined; cause?: unknown } = {}) {
+    super(message, details.cause !== undefined ? { cause: details.cause } : undefined);
+    this.name = "WeightsError";
+    this.tensor = details.tensor;
+    this.file = details.file;
+  }
+}
+
+type FloatArray = Float32Array | Float64Array;
+
+/** The parts of a generated model that hold weights. */
+export interface WeightsModel {
+  readonly params: Readonly<Record<string, FloatArray>>;
+  readonly buffers: Readonly<Record<string, FloatArray>>;
+}
+
+/** The parts of a generated module's `info` that describe its weights. */
+export interface WeightsInfo {
+  readonly name?: string;
+  readonly dtype: "f32" | "f64";
+  readonly params: readonly { readonly name: string; readonly shape: readonly number[] }[];
+  readonly buffers: readonly { readonly name: string; readonly shape: readonly number[] }[];
+}
+
+/** Metadata stored with the weights: model name, spec hash, and extra string entries. */
+export interface WeightsMeta {
+  model: string;
+  specHash: string;
+  [key: string]: string;
+}
+
+/** Metadata keys written by saveWeights itself. */
+const RESERVED_KEYS = new Set(["format", "nnspec.model", "nnspec.spec_sha256"]);
+
+/** sha256 (hex) of a spec's source text, with CRLF line endings normalised to LF. */
+export function specHash(specText: string): string {
+  return createHash("sha256").update(specText.replace(/\r\n/g, "\n"), "utf8").digest("hex");
+}
+
+function shapeText(shape: readonly number[]): string {
+  return `[${shape.join(", ")}]`;
+}
+
+function elementCount(shape: readonly number[]): number {
+  let p = 1;
+  for (const d of shape) p *= d;
+  return p;
+}
+
+interface Slot {
+  name: string;
+  shape: readonly number[];
+  target: FloatArray;
+}
+
+/** Every param and buffer of the model, checked against info (programming errors, not file errors). */
+function slots(model: WeightsModel, info: WeightsInfo, where: string): Slot[] {
+  if (info.dtype !== "f32" && info.dtype !== "f64") {
+    throw new WeightsError(`${where}: info.dtype must be "f32" or "f64", got ${JSON.stringify(info.dtype)}`);
+  }
+  const want = info.dtype === "f32" ? Float32Array : Float64Array;
+  const out: Slot[] = [];
+  const seen = new Set<string>();
+  const add = (group: "params" | "buffers", entries: WeightsInfo["params"]) => {
+    const record = model[group];
+    for (const { name, shape } of entries) {
+      if (seen.has(name)) throw new WeightsError(`${where}: tensor name ${JSON.stringify(name)} appears twice in the model info`, { tensor: name });
+      seen.add(name);
+      const target = Object.prototype.hasOwnProperty.call(record, name) ? record[name] : undefined;
+      if (!(target instanceof want)) {
+        throw new WeightsError(
+          `${where}: model.${group}[${JSON.stringify(name)}] is ${target === undefined ? "missing" : `a ${(target as object).constructor?.name}`}, expected a ${want.name} (model dtype ${info.dtype})`,
+          { tensor: name },
+        );
+      }
+      const count = elementCount(shape);
+      if (target.length !== count) {
+        throw new WeightsError(
+          `${where}: model.${group}[${JSON.stringify(name)}] has ${target.length} values but its shape ${shapeText(shape)} needs ${count}`,
+          { tensor: name },
+        );
+      }
+      out.push({ name, shape, target });
+    }
+  };
+  add("params", info.params);
+  add("buffers", info.buffers);
+  return out;
+}
+
+/**
+ * The model's params and buffers as safetensors input: name → {dtype, shape,
+ * data}, with `data` a copy (the snapshot stays consistent if training goes on).
+ */
+export function exportTensors(model: WeightsModel, info: WeightsInfo): Record<string, SafetensorsTensorInput> {
+  const dtype = info.dtype === "f64" ? "F64" : "F32";
+  const out: Record<string, SafetensorsTensorInput> = Object.create(null) as Record<string, SafetensorsTensorInput>;
+  for (const { name, shape, target } of slots(model, info, "exportTensors")) {
+    out[name] = { dtype, shape: [...shape], data: target.slice() };
+  }
+  return out;
+}
+
+/** First non-finite value of a tensor, as an error message fragment. */
+function nonFinite(data: FloatArray, shape: readonly number[]): string | undefined {
+  for (let i = 0; i < data.length; i++) {
+    const v = data[i]!;
+    if (!Number.isFinite(v)) return `non-finite value ${v} at index ${formatIndex(i, shape)}`;
+  }
+  return undefined;
+}
+
+function encodeWeights(path: string, model: WeightsModel, info: WeightsInfo, meta: WeightsMeta): Uint8Array {
+  const where = `cannot save weights to ${path}`;
+  if (typeof meta !== "object" || meta === null) throw new WeightsError(`${where}: meta must be an object`, { file: path });
+  const { model: modelName, specHash: hash, ...extra } = meta;
+  if (typeof modelName !== "string" || typeof hash !== "string") {
+    throw new WeightsError(`${where}: meta.model and meta.specHash must be strings`, { file: path });
+  }
+  const metadata: Record<string, string> = { format: "pt", "nnspec.model": modelName, "nnspec.spec_sha256": hash };
+  for (const [key, value] of Object.entries(extra)) {
+    if (RESERVED_KEYS.has(key)) throw new WeightsError(`${where}: metadata key ${JSON.stringify(key)} is reserved`, { file: path });
+    if (typeof value !== "string") {
+      throw new WeightsError(`${where}: metadata value for ${JSON.stringify(key)} must be a string, got ${typeof value}`, { file: path });
+    }
+    metadata[key] = value;
+  }
+  const tensors = exportTensors(model, info);
+  for (const [name, t] of Object.entries(tensors)) {
+    const problem = nonFinite(t.data, t.shape);
+    if (problem) throw new WeightsError(`${where}: tensor ${JSON.stringify(name)} has a ${problem}`, { tensor: name, file: path });
+  }
+  try {
+    return encodeSafetensors(tensors, metadata);
+  } catch (err) {
+    if (err instanceof WeightsFormatError) throw new WeightsError(`${where}: ${err.message}`, { tensor: err.tensor, file: path, cause: err });
+    throw err;
+  }
+}
+
+/** Save the model's params and buffers (see the module comment), atomically. */
+export async function saveWeights(path: string, model: WeightsModel, info: WeightsInfo, meta: WeightsMeta): Promise<void> {
+  await writeFileAtomic(path, encodeWeights(path, model, info, meta));
+}
+
+/** Synchronous `saveWeights` (for a SIGINT handler). */
+export function saveWeightsSync(path: string, model: WeightsModel, info: WeightsInfo, meta: WeightsMeta): void {
+  writeFileAtomicSync(path, encodeWeights(path, model, info, meta));
+}
+
+function short(hash: string | undefined): string {
+  if (hash === undefined) return "unknown";
+  return hash.length > 12 ? `${hash.slice(0, 12)}…` : hash;
+}
+
+/**
+ * Load weights saved by `saveWeights` (or any safetensors file with the
+ * model's tensor names, shapes and dtype) into `model`. Everything is checked
+ * first; on any error nothing in the model changes. Returns the file's
+ * metadata and any warnings (e.g. a spec mismatch accepted with `force`).
+ */
+export function loadWeights(
+  path: string,
+  model: WeightsModel,
+  info: WeightsInfo,
+  opts: { specHash?: string; force?: boolean } = {},
+): { metadata: Record<string, string>; warnings: string[] } {
+  const targets = slots(model, info, "loadWeights");
+
+  let bytes: Uint8Array;
+  try {
+    bytes = fs.readFileSync(path);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : (err as Error).message;
+    throw new WeightsError(`cannot read weights file ${path}: ${why}`, { file: path, cause: err });
+  }
+  let decoded: DecodedSafetensors;
+  try {
+    decoded = decodeSafetensors(bytes, { source: path });
+  } catch (err) {
+    if (err instanceof WeightsFormatError) throw new WeightsError(err.message, { tensor: err.tensor, file: path, cause: err });
+    throw err;
+  }
+  const { tensors, metadata } = decoded;
+
+  // Which model and spec the file was trained for.
+  const fileModel = metadata["nnspec.model"];
+  const fileHash = metadata["nnspec.spec_sha256"];
+  const warnings: string[] = [];
+  let mismatch: string | undefined;
+  const nameDiffers = fileModel !== undefined && info.name !== undefined && fileModel !== info.name;
+  const hashDiffers = fileHash !== undefined && opts.specHash !== undefined && fileHash !== opts.specHash;
+  if (nameDiffers || hashDiffers) {
+    mismatch =
+      `weights were trained for a different spec (model ${fileModel ?? "unknown"}, spec sha256 ${short(fileHash)}; ` +
+      `this is model ${info.name ?? "unknown"}, spec sha256 ${short(opts.specHash)})`;
+  } else if (opts.specHash !== undefined && fileHash === undefined) {
+    warnings.push(`${path} does not record which spec it was trained for (no nnspec.spec_sha256 metadata); loaded by tensor names and shapes only`);
+  }
+
+  const fail = (problem: string, tensor?: string): never => {
+    const note = mismatch !== undefined ? ` (note: ${mismatch})` : "";
+    throw new WeightsError(`${path}: ${problem}${note}`, { tensor, file: path });
+  };
+
+  // Names: exactly the model's tensors.
+  const expected = new Set(targets.map((s) => s.name));
+  const missing = targets.filter((s) => !Object.prototype.hasOwnProperty.call(tensors, s.name)).map((s) => s.name);
+  const extra = Object.keys(tensors).filter((n) => !expected.has(n));
+  const list = (names: string[]) =>
+    names.slice(0, 5).map((n) => JSON.stringify(n)).join(", ") + (names.length > 5 ? ` and ${names.length - 5} more` : "");
+  if (missing.length > 0) {
+    fail(
+      `missing tensor${missing.length === 1 ? "" : "s"} ${list(missing)} (the file has ${Object.keys(tensors).length} tensors, the model needs ${targets.length})`,
+      missing[0],
+    );
+  }
+  if (extra.length > 0) {
+    fail(`unexpected tensor${extra.length === 1 ? "" : "s"} ${list(extra)} not in model ${info.name ?? ""}`.trimEnd(), extra[0]);
+  }
+
+  // Shapes, dtypes, values.
+  const wantDtype = info.dtype === "f64" ? "F64" : "F32";
+  for (const { name, shape } of targets) {
+    const t = tensors[name]!;
+    if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
+      fail(`tensor ${JSON.stringify(name)} has shape ${shapeText(t.shape)} but the model expects ${shapeText(shape)}`, name);
+    }
+    if (t.dtype !== wantDtype) {
+      fail(
+        `tensor ${JSON.stringify(name)} is ${t.dtype} but the model is ${info.dtype} and needs ${wantDtype} ` +
+          `(weights are not converted between precisions; save them as ${wantDtype} or compile the model with the matching dtype)`,
+        name,
+      );
+    }
+    const problem = nonFinite(t.data, t.shape);
+    if (problem) fail(`tensor ${JSON.stringify(name)} has a ${problem}`, name);
+  }
+
+  if (mismatch !== undefined) {
+    if (!opts.force) throw new WeightsError(`${path}: ${mismatch} — pass --force to load anyway`, { file: path });
+    warnings.push(`${path}: ${mismatch}; loading anyway (--force)`);
+  }
+
+  // Everything checked: copy.
+  for (const { name, target } of targets) target.set(tensors[name]!.data);
+  return { metadata: { ...metadata }, warnings };
+}
