@@ -3,7 +3,6 @@ import { mkdirSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { writeFileAtomic } from "../../runtime/io/atomic.js";
 import { toJson } from "../diagnostics/render-json.js";
-import { compileModel, toJavaScript } from "../emit/index.js";
 import { describeIoError, UsageError } from "./io.js";
 import { checkFiles, parse } from "./main.js";
 import { printDiagnosticsText } from "./output.js";
@@ -53,6 +52,7 @@ export async function compile(argv: string[]): Promise<number> {
   // The banner names the spec relative to the output, so the file is the same wherever it is generated from.
   const specPath = relative(outDir, resolve(positionals[0]!)).split("\\").join("/");
   // Generate everything first, then write: a failure leaves no partial set behind.
+  const { compileModel, toJavaScript } = await import("../emit/index.js");
   const files: [string, string][] = [];
   for (const m of models) {
     const c = await compileModel(m, { dtype, runtime, specPath });

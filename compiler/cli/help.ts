@@ -7,6 +7,13 @@ Usage:
                                                   layers, shapes, parameters, FLOPs, memory
   nnspec compile FILE [--model NAME] [-o DIR] [--dtype f32|f64] [--js] [--runtime SPECIFIER]
                                                   write a TypeScript module per model
+  nnspec train FILE --data mnist|DIR [--epochs N] [--batch N] [--optimizer sgd|momentum|adam]
+               [--lr X] [--seed N] [--out W.safetensors] [--metrics M.json] [--resume W.safetensors]
+                                                  train, evaluate every epoch, save weights
+  nnspec eval FILE --weights W.safetensors --data mnist|DIR
+                                                  loss, accuracy and confusion matrix, or MSE
+  nnspec predict FILE --weights W.safetensors --input X.npy [--output Y.npy]
+                                                  predictions for new inputs
   nnspec --help | --version
 
 Exit status: 0 no errors (warnings allowed), 1 errors in a spec, 2 usage or file problems.
@@ -34,6 +41,59 @@ Options:
   --dtype f32|f64      float32 (default) or float64 arithmetic
   --js                 also write <model>.js and <model>.d.ts, for plain Node
   --runtime SPECIFIER  how the module imports the runtime (default: nnspec/runtime)
+  -h, --help           this help`,
+  train: `Usage: nnspec train FILE --data mnist|DIR [options]
+
+Compiles the model in memory, trains it, evaluates it on the held-out split
+after every epoch, and saves its weights (safetensors, written atomically
+after every epoch). Ctrl-C saves the last finished step and stops; continue
+with --resume. The same seed gives the same run, bit for bit.
+
+Data:
+  --data mnist         the 10,000 real MNIST digits of the mnist package, split
+                       into 8,000 for training and 2,000 held out
+  --data DIR           DIR/train_x.npy, train_y.npy, test_x.npy, test_y.npy: inputs
+                       [N, …input shape] as float32 (or uint8, scaled by 1/255);
+                       class labels [N] (softmax models) or float targets [N, outputs]
+
+Options:
+  --model NAME         the model to train, when the file has several
+  --epochs N           epochs to train (default 10; with --resume, the total)
+  --batch N            batch size (default 32)
+  --optimizer NAME     sgd, momentum (default; 0.9) or adam
+  --lr X               learning rate (default: sgd 0.01, momentum 0.01, adam 0.001)
+  --seed N             seed of initialisation, shuffling and dropout (default 0)
+  -o, --out FILE       weights file (default MODEL.safetensors); the optimizer state
+                       goes beside it in FILE.optim.safetensors, for --resume
+  --metrics FILE       write per-epoch loss and accuracy as JSON
+  --resume FILE        continue from a checkpoint written by train
+  --force              load weights even if they were trained for another spec
+  --limit N            use only the first N training examples (and N/4 held out)
+  -q, --quiet          one line per epoch, no progress bar (also when not a TTY)
+  -h, --help           this help`,
+  eval: `Usage: nnspec eval FILE --weights W.safetensors --data mnist|DIR [options]
+
+Loss, accuracy and the confusion matrix (classification) or the MSE
+(regression) of trained weights on the held-out split.
+
+Options:
+  --model NAME         the model, when the file has several
+  --split test|train   which split to evaluate (default test)
+  --batch N            batch size (default 256)
+  --format text|json   text (default) or JSON
+  --force              load weights even if they were trained for another spec
+  --limit N            use only the first N examples (N/4 held out)
+  -h, --help           this help`,
+  predict: `Usage: nnspec predict FILE --weights W.safetensors --input X.npy [--output Y.npy]
+
+Runs the model in inference mode on the inputs in X.npy ([N, …input shape],
+float32 or uint8 scaled by 1/255) and prints the predicted class and its
+probability (softmax models) or the outputs, or writes them to Y.npy.
+
+Options:
+  --model NAME         the model, when the file has several
+  --format text|json   text (default) or JSON
+  --force              load weights even if they were trained for another spec
   -h, --help           this help`,
   summary: `Usage: nnspec summary [--format text|json] [--model NAME] [--batch N] FILE
 

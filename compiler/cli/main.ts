@@ -52,6 +52,7 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`nnspec: ${e.message}\n`);
       return 2;
     }
+    if (e instanceof Error && e.constructor.name === "SpecError") return 1; // diagnostics already printed
     if (e instanceof InternalError) {
       process.stderr.write(`nnspec: internal error: ${e.message}\n`);
       return 3;
@@ -77,6 +78,12 @@ async function run(argv: string[]): Promise<number> {
       return summary(rest);
     case "compile":
       return (await import("./compile.js")).compile(rest);
+    case "train":
+      return (await import("./train.js")).train(rest);
+    case "eval":
+      return (await import("./evaluate.js")).evalCommand(rest);
+    case "predict":
+      return (await import("./evaluate.js")).predictCommand(rest);
     default:
       throw new UsageError(`unknown command '${command}' (try: nnspec --help)`);
   }

@@ -50,6 +50,8 @@ class ModuleGenerator {
   private readonly constants: string[] = [];
   private scratch = 0;
   private readonly layerIds = new Map<Node, string>();
+  /** Identifiers of each layer's parameters and running statistics, by their short name. */
+  private readonly tensorIds = new Map<LayerNode, Map<string, string>>();
 
   constructor(
     private readonly model: CheckedModel,
@@ -75,8 +77,18 @@ class ModuleGenerator {
     // Parameters first (one block of the arena), then gradients, then state.
     for (const layer of layerNodes(m.nodes)) {
       const id = this.layerIds.get(layer)!;
-      for (const p of layer.params) this.params.push({ name: `${layer.name}.${p.name}`, id: `${id}_${p.name}`, spec: p });
-      for (const b of layer.buffers) this.stateBuffers.push({ name: `${layer.name}.${b.name}`, id: `${id}_${b.name}`, shape: b.shape, fill: b.fill });
+      const own = new Map<string, string>();
+      this.tensorIds.set(layer, own);
+      for (const p of layer.params) {
+        const pid = this.names.pair(`${id}_${p.name}`);
+        own.set(p.name, pid);
+        this.params.push({ name: `${layer.name}.${p.name}`, id: pid, spec: p });
+      }
+      for (const b of layer.buffers) {
+        const bid = this.names.one(`${id}_${b.name}`);
+        own.set(b.name, bid);
+        this.stateBuffers.push({ name: `${layer.name}.${b.name}`, id: bid, shape: b.shape, fill: b.fill });
+      }
     }
     for (const p of this.params) this.buffers.push({ id: p.id, fixed: numel(p.spec.shape), perExample: 0, kind: "float", comment: `[${p.spec.shape.join("][")}]`, section: "params" });
     for (const p of this.params) this.buffers.push({ id: `d${p.id}`, fixed: numel(p.spec.shape), perExample: 0, kind: "float", comment: "", section: "grads" });
@@ -165,9 +177,9 @@ class ModuleGenerator {
       output: n.output,
       inSize: numel(n.input),
       outSize: numel(n.output),
-      param: (name) => `${y}_${name}`,
-      grad: (name) => `d${y}_${name}`,
-      buffer: (name) => `${y}_${name}`,
+      param: (name) => this.tensorId(n, name),
+      grad: (name) => `d${this.tensorId(n, name)}`,
+      buffer: (name) => this.tensorId(n, name),
       batchBuffer: (suffix, perExample, kind = "float") => {
         const key = `batch:${suffix}`;
         let id = local.get(key);
@@ -208,6 +220,12 @@ class ModuleGenerator {
     const forward = [this.header(n), ...emit.forward(n.attrs, ctx)];
     const backward = [BACKWARD_OF(n), ...emit.backward(n.attrs, ctx)];
     return { forward, backward };
+  }
+
+  private tensorId(n: LayerNode, name: string): string {
+    const id = this.tensorIds.get(n)?.get(name);
+    if (!id) throw new Error(`internal: layer ${n.name} has no tensor ${name}`);
+    return id;
   }
 
   private residual(r: ResidualNode, x: string, y: string, dy: string, dx: string | null): Code {

@@ -232,11 +232,12 @@ function createModelBody(g: Generated, opts: ModuleOptions, Arr: string): string
     ${l2grads.length ? `// L2: λ·w into the weight gradients\n${l2grads.join("\n")}` : ""}
   }`);
   // trainStep
+  // Everything is checked before the training forward, which moves batchnorm's running statistics.
   const checkTarget = softmax
     ? `rt.checkLabels(target, count, ${g.outputSize}, ${what("trainStep")});`
     : g.loss?.kind === "mse"
-      ? `rt.checkTargetCount(target, count, ${g.outputSize}, ${what("trainStep")});`
-      : "";
+      ? `rt.checkTargets(target, targets, count, ${g.outputSize}, ${what("trainStep")});`
+      : `throw new Error(${JSON.stringify(`${m.name}.trainStep: ${m.name} has no loss statement: it can run forward and predict, not train`)});`;
   s.push(`function trainStep(x: ArrayLike<number>, target: ArrayLike<number>, optimizer: rt.Optimizer): number {
     rt.checkOptimizer(optimizer, ${what("trainStep")});
     const count = rt.countExamples(x, ${g.inputSize}, batchSize, ${what("trainStep")});
