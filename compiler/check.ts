@@ -173,7 +173,10 @@ class ModelChecker {
 
   private sequence(stmts: Statement[], shape: Shape | undefined, scope: Scope, out: Node[]): Shape | undefined {
     for (const s of stmts) {
-      if (this.layerCount > LIMITS.layers) return undefined;
+      if (this.layerCount >= LIMITS.layers) {
+        this.tooManyLayers(s, scope);
+        return undefined;
+      }
       if (scope.topLevel && this.lossStmt) {
         if (!this.afterLossReported) {
           this.afterLossReported = true;
@@ -368,13 +371,17 @@ class ModelChecker {
       const labels = new Set([...scope.labels, ...labelsOf(s.body)]);
       const iteration: Scope = count > 1 ? { ...scope, labelSuffix: `${scope.labelSuffix}_${i}`, labels } : { ...scope, labels };
       result = this.sequence(s.body, result, iteration, out);
-      if (!result || this.layerCount > LIMITS.layers) break;
+      if (!result) break;
+      if (this.layerCount >= LIMITS.layers && i < count) {
+        this.tooManyLayers(s, scope);
+        return undefined;
+      }
     }
-    if (this.layerCount > LIMITS.layers) this.tooManyLayers(s, scope);
     return result;
   }
 
   private tooManyLayers(s: Statement, scope: Scope): void {
+    this.ok = false;
     if (this.tooLarge) return;
     this.tooLarge = true;
     this.report("NN4003", { model: this.model.name.text, limit: LIMITS.layers }, s.span, scope.trail);
@@ -417,7 +424,7 @@ class ModelChecker {
       return undefined;
     }
     if (scope.depth >= LIMITS.blockDepth) {
-      this.report("NN4002", { what: "block nesting", value: scope.depth + 1, limit: LIMITS.blockDepth, hint: "" }, s.span, scope.trail);
+      this.report("NN4002", { what: "block nesting", value: scope.depth + 1, limit: LIMITS.blockDepth, hint: "blocks may call blocks, but not this deep; flatten the chain" }, s.span, scope.trail);
       return undefined;
     }
     const values = new Map<string, Value>();

@@ -8,7 +8,7 @@ export const MAX_FILE_BYTES = 16 * 1024 * 1024;
 export function decodeSource(path: string, bytes: Uint8Array, bag: DiagnosticBag, size = bytes.length): SourceFile | undefined {
   if (size > MAX_FILE_BYTES) {
     const file = new SourceFile(path, "");
-    bag.report("NN1008", file, { start: 0, end: 0 }, { size, limit: MAX_FILE_BYTES });
+    bag.report("NN1008", file, { start: 0, end: 0 }, { size: size === MAX_FILE_BYTES + 1 ? `more than ${MAX_FILE_BYTES} bytes` : `${size} bytes`, limit: MAX_FILE_BYTES });
     return undefined;
   }
   let text = new TextDecoder("utf-8", { fatal: false, ignoreBOM: false }).decode(bytes);

@@ -27,7 +27,7 @@ export const MESSAGES = {
   NN1005: { severity: "error", message: "the file looks binary (it contains a NUL byte)", help: "nnspec reads text files; check the file name" },
   NN1006: { severity: "error", message: "brackets nest deeper than {limit} levels", help: "flatten the structure with blocks; nothing this deep is a real network" },
   NN1007: { severity: "error", message: "the number {text} is too large to represent", help: "use a number below {limit}" },
-  NN1008: { severity: "error", message: "the file is too large ({size} bytes, the limit is {limit})", help: "split the file" },
+  NN1008: { severity: "error", message: "the file is too large ({size}; the limit is {limit} bytes)", help: "a spec is a few kilobytes of text; check that this is the right file, or split it" },
   NN1009: { severity: "error", message: "unmatched `{char}`", help: "remove it, or add the matching `{open}` before it" },
   NN1010: { severity: "error", message: "too many errors; stopping after {count}", help: "fix the errors above first" },
   NN1012: { severity: "error", message: "expected `model` or `block` at the top level, found `{found}`", help: "{hint}" },
