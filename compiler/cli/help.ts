@@ -62,6 +62,8 @@ Options:
   --batch N            batch size (default 32)
   --optimizer NAME     sgd, momentum (default; 0.9) or adam
   --lr X               learning rate (default: sgd 0.01, momentum 0.01, adam 0.001)
+  --schedule NAME      cosine (default: the rate falls from X to 0 over the run, step by
+                       step) or constant
   --seed N             seed of initialisation, shuffling and dropout (default 0)
   -o, --out FILE       weights file (default MODEL.safetensors); the optimizer state
                        goes beside it in FILE.optim.safetensors, for --resume

@@ -7,6 +7,8 @@
  * the step's dropout masks are seeded from them, and the optimizer state is
  * saved beside the weights, so a resumed run continues bit for bit.
  */
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
 import { setImmediate as tick } from "node:timers/promises";
 import { plot } from "asciichart";
 import { SingleBar } from "cli-progress";
@@ -78,6 +80,7 @@ export async function train(argv: string[]): Promise<number> {
     force: { type: "boolean" },
     quiet: { type: "boolean", short: "q" },
     limit: { type: "string" },
+    schedule: { type: "string" },
   });
   if (values.help) {
     const { COMMAND_HELP } = await import("./help.js");
@@ -93,11 +96,18 @@ export async function train(argv: string[]): Promise<number> {
   if (!OPTIMIZERS.includes(optimizerName)) throw new UsageError(`--optimizer must be one of ${OPTIMIZERS.join(", ")}, not ${String(values.optimizer)}`);
   const lr = values.lr === undefined ? DEFAULT_LR[optimizerName] : positiveNumber(values.lr, "--lr");
   const limit = values.limit === undefined ? undefined : positiveInt(values.limit, "--limit");
+  const schedule = (values.schedule as string | undefined) ?? "cosine";
+  if (schedule !== "cosine" && schedule !== "constant") throw new UsageError(`--schedule must be cosine or constant, not ${schedule}`);
   const quiet = values.quiet === true || !process.stdout.isTTY;
 
   const loaded = await loadModelFromSpec(positionals[0]!, values.model as string | undefined);
   const info = loaded.info;
   const out = (values.out as string | undefined) ?? `${info.name}.safetensors`;
+  try {
+    mkdirSync(dirname(resolve(out)), { recursive: true });
+  } catch (e) {
+    throw new UsageError(`${out}: ${describeIoError(e)}`);
+  }
   const data = loadData(values.data as string, info, limit);
   const model = loaded.createModel({ batchSize, seed });
   const optimizer = createOptimizer(optimizerName, lr);
@@ -124,7 +134,7 @@ export async function train(argv: string[]): Promise<number> {
   let images = 0;
   let trainSeconds = 0;
   try {
-    say(quiet, `training ${info.name} (${info.paramCount.toLocaleString("en-US")} parameters) on ${data.train.n.toLocaleString("en-US")} examples, testing on ${data.test.n.toLocaleString("en-US")}; ${optimizerName} lr ${lr}, batch ${batchSize}, seed ${seed}`);
+    say(quiet, `training ${info.name} (${info.paramCount.toLocaleString("en-US")} parameters) on ${data.train.n.toLocaleString("en-US")} examples, testing on ${data.test.n.toLocaleString("en-US")}; ${optimizerName} lr ${lr} (${schedule}), batch ${batchSize}, seed ${seed}`);
     for (let epoch = progress.epoch; epoch <= epochs; epoch++) {
       const steps = batches.epoch(epoch);
       const first = epoch === progress.epoch ? progress.step : 0;
@@ -136,6 +146,7 @@ export async function train(argv: string[]): Promise<number> {
       for (let step = first; step < steps; step++) {
         const b = batches.batch(step);
         model.reseed(stepSeed(seed, epoch, step));
+        (optimizer as unknown as { lr: number }).lr = scheduledRate(schedule, lr, (epoch - 1) * steps + step, epochs * steps);
         const loss = model.trainStep(b.x, b.y, optimizer);
         sumLoss += loss * b.n;
         seen += b.n;
@@ -191,6 +202,11 @@ export async function train(argv: string[]): Promise<number> {
       `; weights in ${out}`,
   );
   return 0;
+}
+
+/** The learning rate at a step: constant, or cosine annealing from lr to 0 over the run. */
+export function scheduledRate(schedule: "cosine" | "constant", lr: number, step: number, total: number): number {
+  return schedule === "constant" ? lr : 0.5 * lr * (1 + Math.cos((Math.PI * step) / total));
 }
 
 /** Mean loss and accuracy over a data set, in inference mode. */
