@@ -15,3 +15,4 @@ export * from "./model.js";
 export * from "./io/index.js";
 export * from "./data.js";
 export * from "./weights.js";
+export * from "./augment.js";

@@ -65,6 +65,7 @@ Options:
   --schedule NAME      cosine (default: the rate falls from X to 0 over the run, step by
                        step) or constant
   --seed N             seed of initialisation, shuffling and dropout (default 0)
+  --augment N          shift each training image by up to N pixels (random, seeded)
   -o, --out FILE       weights file (default MODEL.safetensors); the optimizer state
                        goes beside it in FILE.optim.safetensors, for --resume
   --metrics FILE       write per-epoch loss and accuracy as JSON

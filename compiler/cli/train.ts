@@ -21,6 +21,8 @@ import {
   loadSafetensorsSync,
   loadWeights,
   Momentum,
+  randomShift,
+  Rng,
   saveSafetensorsSync,
   saveWeightsSync,
   specHash,
@@ -81,6 +83,7 @@ export async function train(argv: string[]): Promise<number> {
     quiet: { type: "boolean", short: "q" },
     limit: { type: "string" },
     schedule: { type: "string" },
+    augment: { type: "string" },
   });
   if (values.help) {
     const { COMMAND_HELP } = await import("./help.js");
@@ -99,6 +102,7 @@ export async function train(argv: string[]): Promise<number> {
   const schedule = (values.schedule as string | undefined) ?? "cosine";
   if (schedule !== "cosine" && schedule !== "constant") throw new UsageError(`--schedule must be cosine or constant, not ${schedule}`);
   const quiet = values.quiet === true || !process.stdout.isTTY;
+  const augment = values.augment === undefined ? 0 : nonNegativeInt(values.augment, "--augment");
 
   const loaded = await loadModelFromSpec(positionals[0]!, values.model as string | undefined);
   const info = loaded.info;
@@ -123,6 +127,10 @@ export async function train(argv: string[]): Promise<number> {
 
   const classes = info.loss === "softmax" ? info.outputShape[0]! : 0;
   const batches = new Batches(data.train, batchSize, seed);
+  if (augment > 0 && info.inputShape.length !== 3) throw new UsageError(`--augment shifts images, but model ${info.name} takes a vector (${info.inputShape.join("x")})`);
+  const [augC, augH, augW] = info.inputShape as [number, number, number];
+  const shifted = augment > 0 ? new Float32Array(batchSize * augC * augH * augW) : undefined;
+  const augmentRng = new Rng(0);
   const evalBatches = new Batches(data.test, batchSize, seed, { shuffle: false });
   const save = (p: Progress) => checkpoint(out, model, info, optimizer, optimizerName, lr, seed, hash, p, history);
   let interrupted = false;
@@ -134,7 +142,7 @@ export async function train(argv: string[]): Promise<number> {
   let images = 0;
   let trainSeconds = 0;
   try {
-    say(quiet, `training ${info.name} (${info.paramCount.toLocaleString("en-US")} parameters) on ${data.train.n.toLocaleString("en-US")} examples, testing on ${data.test.n.toLocaleString("en-US")}; ${optimizerName} lr ${lr} (${schedule}), batch ${batchSize}, seed ${seed}`);
+    say(quiet, `training ${info.name} (${info.paramCount.toLocaleString("en-US")} parameters) on ${data.train.n.toLocaleString("en-US")} examples, testing on ${data.test.n.toLocaleString("en-US")}; ${optimizerName} lr ${lr} (${schedule}), batch ${batchSize}, seed ${seed}${augment ? `, shifts up to ${augment} px` : ""}`);
     for (let epoch = progress.epoch; epoch <= epochs; epoch++) {
       const steps = batches.epoch(epoch);
       const first = epoch === progress.epoch ? progress.step : 0;
@@ -147,7 +155,13 @@ export async function train(argv: string[]): Promise<number> {
         const b = batches.batch(step);
         model.reseed(stepSeed(seed, epoch, step));
         (optimizer as unknown as { lr: number }).lr = scheduledRate(schedule, lr, (epoch - 1) * steps + step, epochs * steps);
-        const loss = model.trainStep(b.x, b.y, optimizer);
+        let input: Float32Array = b.x;
+        if (shifted) {
+          augmentRng.seed(stepSeed(seed ^ 0x5bd1e995, epoch, step));
+          randomShift(b.x, shifted, b.n, augC, augH, augW, augment, augmentRng);
+          input = shifted.subarray(0, b.x.length);
+        }
+        const loss = model.trainStep(input, b.y, optimizer);
         sumLoss += loss * b.n;
         seen += b.n;
         epochImages += b.n;
