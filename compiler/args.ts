@@ -22,6 +22,8 @@ export interface Env {
 
 export interface ReaderHost {
   file: SourceFile;
+  /** Unknown values (NaN, from parameters of a block no model uses) pass, so the words after them are still read. */
+  lenient?: boolean;
   report(code: Code, args: Args, span: Span, extra?: { label?: string; related?: Related[] }): void;
 }
 
@@ -274,6 +276,7 @@ export class ArgReader {
   /** Check a number against a rule; NaN means it was already reported as unreadable. */
   checkInt(v: number, what: string, rule: NumberRule, w: Word): number | undefined {
     if (Number.isNaN(v)) {
+      if (this.host.lenient && w.param !== undefined) return v;
       this.failed = true;
       return undefined;
     }

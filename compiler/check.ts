@@ -24,24 +24,27 @@ export const LIMITS = {
   blockDepth: 64,
 };
 
+/** The blocks that statements reach through invocations, transitively. */
+function usedBlocks(stmts: Statement[], structure: Structure, used = new Map<string, BlockDeclaration>()): BlockDeclaration[] {
+  for (const s of stmts) {
+    if (s.type === "call") {
+      const b = structure.blocks.get(s.callee.text);
+      if (b && !used.has(b.name.text)) {
+        used.set(b.name.text, b);
+        usedBlocks(b.body, structure, used);
+      }
+    } else if (s.type === "residual") {
+      usedBlocks(s.body, structure, used);
+      if (s.shortcut) usedBlocks(s.shortcut.body, structure, used);
+    } else if (s.type === "repeat") usedBlocks(s.body, structure, used);
+  }
+  return [...used.values()];
+}
+
 /** Blocks that no model reaches through invocations. */
 function unusedBlocks(program: Program, structure: Structure): BlockDeclaration[] {
-  const used = new Set<string>();
-  const visit = (stmts: Statement[]): void => {
-    for (const s of stmts) {
-      if (s.type === "call") {
-        const b = structure.blocks.get(s.callee.text);
-        if (b && !used.has(b.name.text)) {
-          used.add(b.name.text);
-          visit(b.body);
-        }
-      } else if (s.type === "residual") {
-        visit(s.body);
-        if (s.shortcut) visit(s.shortcut.body);
-      } else if (s.type === "repeat") visit(s.body);
-    }
-  };
-  for (const m of program.models) visit(m.body);
+  const used = new Map<string, BlockDeclaration>();
+  for (const m of program.models) usedBlocks(m.body, structure, used);
   return program.blocks.filter((b) => !used.has(b.name.text) && structure.blocks.get(b.name.text) === b && !structure.recursive.has(b.name.text));
 }
 
@@ -54,8 +57,9 @@ export function checkProgram(program: Program, bag: DiagnosticBag): CheckResult 
   const models: CheckedModel[] = [];
   for (const m of program.models) {
     const checked = new ModelChecker(program, structure, bag, m).run();
-    // Any error inside the model's text (syntax, names) means there is no model to show.
-    const inside = bag.items.some((d) => d.severity === "error" && d.span.start >= m.span.start && d.span.start < m.span.end);
+    // Any error inside the model's text or a block it uses (syntax, names) means there is no model to show.
+    const spans = [m.span, ...usedBlocks(m.body, structure).map((b) => b.span)];
+    const inside = bag.items.some((d) => d.severity === "error" && spans.some((sp) => d.span.start >= sp.start && d.span.start < sp.end));
     if (checked && !inside) models.push(checked);
   }
   // Blocks no model uses still get their words checked (no shapes: nothing flows into them).
@@ -93,6 +97,8 @@ class ModelChecker {
   /** Kind and place of the last layer expanded (for the softmax-before-loss warning). */
   private lastKind: string | undefined;
   private lastSpan: Span | undefined;
+  /** Checking a block no model uses: parameter values are unknown (NaN), so only the words are checked. */
+  private dryRun = false;
 
   constructor(
     private readonly program: Program,
@@ -162,13 +168,14 @@ class ModelChecker {
 
   /** Check a block's words with unknown parameter values and no input shape. */
   dryRunBlock(b: BlockDeclaration): void {
+    this.dryRun = true;
     const unknown = new Map<string, Value>(b.params.map((p) => [p.text, { kind: "number", value: Number.NaN, text: p.text, span: p.span }]));
     const scope: Scope = { prefix: "", counters: new Map(), labels: labelsOf(b.body), env: { block: b.name.text, values: unknown }, trail: [], depth: 1, topLevel: false, labelSuffix: "" };
     this.sequence(b.body, undefined, scope, []);
   }
 
   private host(scope: Scope) {
-    return { file: this.file, report: (code: Code, args: Args, span: Span, extra?: { label?: string; related?: Related[] }) => this.report(code, args, span, scope.trail, extra) };
+    return { file: this.file, lenient: this.dryRun, report: (code: Code, args: Args, span: Span, extra?: { label?: string; related?: Related[] }) => this.report(code, args, span, scope.trail, extra) };
   }
 
   private sequence(stmts: Statement[], shape: Shape | undefined, scope: Scope, out: Node[]): Shape | undefined {
@@ -356,12 +363,14 @@ class ModelChecker {
     };
     this.count(node, 0, s, scope);
     out.push(node);
+    this.lastKind = "residual";
     return bodyOut;
   }
 
   private repeat(s: RepeatStatement, shape: Shape | undefined, scope: Scope, out: Node[]): Shape | undefined {
     if (s.label) this.report("NN2023", { kind: "repeat", label: s.label.text }, s.label.span, scope.trail);
-    const count = this.intValue(s.count, "the repeat count", 0, scope);
+    let count = this.intValue(s.count, "the repeat count", 0, scope);
+    if (count === undefined && this.dryRun && s.count?.kind === "name" && scope.env.values.has(s.count.name)) count = 1;
     if (count === undefined) {
       this.ok = false;
       return undefined;
@@ -465,7 +474,7 @@ class ModelChecker {
 }
 
 function describe(v: Value): string {
-  return v.kind === "number" ? String(v.value) : v.kind === "dims" ? v.text : v.name;
+  return v.kind === "number" ? (Number.isNaN(v.value) ? "?" : String(v.value)) : v.kind === "dims" ? v.text : v.name;
 }
 
 /** Labels written in a scope, including inside its `repeat`s (which share the scope). */

@@ -9,6 +9,9 @@ import type { DiagnosticBag } from "./diagnostics/diagnostic.js";
 import { LAYERS, RESERVED } from "./layers/registry.js";
 import { suggestion } from "./suggest.js";
 
+/** Words with a meaning inside layer statements; a block parameter named like one would be ambiguous. */
+const OPTION_WORDS = new Set(["x", "stride", "pad", "same", "valid", "nobias", "init", "he", "xavier", "normal", "zeros", "ones", "ceil", "l2", "softmax", "mse"]);
+
 export interface Structure {
   blocks: Map<string, BlockDeclaration>;
   /** Statements already reported; shape checking treats their output as unknown. */
@@ -29,7 +32,7 @@ export function checkStructure(program: Program, bag: DiagnosticBag): Structure 
     for (const p of b.params) {
       if (seen.has(p.text)) bag.report("NN2022", file, p.span, { name: p.text, block: b.name.text });
       seen.add(p.text);
-      if (RESERVED.has(p.text)) bag.report("NN2014", file, p.span, { name: p.text, what: "a block parameter" });
+      if (RESERVED.has(p.text) || OPTION_WORDS.has(p.text)) bag.report("NN2014", file, p.span, { name: p.text, what: "a block parameter" });
     }
   }
   const models = new Set<string>();

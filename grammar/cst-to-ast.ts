@@ -136,13 +136,13 @@ class AstBuilder {
     }
     for (const node of (ch.model ?? []) as CstNode[]) {
       const c = node.children as Children;
-      const name = this.name(c.Identifier?.[0]);
+      const name = this.name(((c.declName?.[0] as CstNode | undefined)?.children as Children | undefined)?.name?.[0]);
       if (!name) continue;
       this.program.models.push({ type: "model", name, body: this.body(c.body?.[0] as CstNode | undefined), span: this.span(node) });
     }
     for (const node of (ch.block ?? []) as CstNode[]) {
       const c = node.children as Children;
-      const name = this.name(c.Identifier?.[0]);
+      const name = this.name(((c.declName?.[0] as CstNode | undefined)?.children as Children | undefined)?.name?.[0]);
       if (!name) continue;
       const params = ((c.param ?? []) as IToken[]).map((t) => this.name(t)).filter((n): n is Name => n !== undefined);
       this.program.blocks.push({ type: "block", name, params, body: this.body(c.body?.[0] as CstNode | undefined), span: this.span(node) });
@@ -154,6 +154,18 @@ class AstBuilder {
 
   private body(node: CstNode | undefined): Statement[] {
     if (!node) return [];
+    for (const stray of ((node.children as Children).stray ?? []) as CstNode[]) {
+      const toks = Object.values(stray.children as Children).flat().filter(isToken).sort((a, b) => a.startOffset - b.startOffset);
+      const first = toks[0];
+      if (!first || first.isInsertedInRecovery) continue;
+      const hint =
+        first.tokenType === T.Arrow
+          ? "a shape assertion goes at the end of its statement, on the same line: `conv 3x3 x16 -> 16x30x30`"
+          : first.tokenType === T.Model || first.tokenType === T.Block
+            ? "models and blocks are defined at the top level, not inside another body"
+            : "a statement starts with a layer (`conv 3x3 x16`), a block call (`stage(2, 64)`), `residual`, `repeat` or a `label:`";
+      this.bag.report("NN1013", this.src, { start: first.startOffset, end: tokenSpan(toks[toks.length - 1]!).end }, { found: first.image, hint });
+    }
     const out: Statement[] = [];
     for (const s of ((node.children as Children).statement ?? []) as CstNode[]) {
       const c = s.children as Children;

@@ -88,13 +88,25 @@ class NnspecParser extends CstParser {
 
   model = this.RULE("model", () => {
     this.CONSUME(T.Model);
-    this.CONSUME(T.Identifier);
+    this.SUBRULE(this.declName);
     this.SUBRULE(this.body);
+  });
+
+  /** A model's or block's name; keywords are read too so that `model repeat` is one clear error (a reserved name). */
+  declName = this.RULE("declName", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.Identifier, { LABEL: "name" }) },
+      { ALT: () => this.CONSUME(T.Model, { LABEL: "name" }) },
+      { ALT: () => this.CONSUME(T.Block, { LABEL: "name" }) },
+      { ALT: () => this.CONSUME(T.Repeat, { LABEL: "name" }) },
+      { ALT: () => this.CONSUME(T.Residual, { LABEL: "name" }) },
+      { ALT: () => this.CONSUME(T.Shortcut, { LABEL: "name" }) },
+    ]);
   });
 
   block = this.RULE("block", () => {
     this.CONSUME(T.Block);
-    this.CONSUME(T.Identifier);
+    this.SUBRULE(this.declName);
     this.CONSUME(T.LParen);
     this.MANY_SEP({ SEP: T.Comma, DEF: () => this.CONSUME2(T.Identifier, { LABEL: "param" }) });
     this.CONSUME(T.RParen);
@@ -109,9 +121,38 @@ class NnspecParser extends CstParser {
         { ALT: () => this.SUBRULE(this.statement) },
         { ALT: () => this.CONSUME(T.Newline) },
         { ALT: () => this.CONSUME(T.Comma) },
+        { ALT: () => this.SUBRULE(this.stray) },
       ]);
     });
     this.CONSUME(T.RBrace);
+  });
+
+  /** Words that cannot start a statement (`-> 8` on its own line, a lone number): one error, and the body goes on. */
+  stray = this.RULE("stray", () => {
+    this.OR([
+      { ALT: () => this.CONSUME(T.NumberLit) },
+      { ALT: () => this.CONSUME(T.Dims) },
+      { ALT: () => this.CONSUME(T.Filters) },
+      { ALT: () => this.CONSUME(T.Arrow) },
+      { ALT: () => this.CONSUME(T.Plus) },
+      { ALT: () => this.CONSUME(T.Colon) },
+      { ALT: () => this.CONSUME(T.RParen) },
+      { ALT: () => this.CONSUME(T.Model) },
+      { ALT: () => this.CONSUME(T.Block) },
+    ]);
+    this.MANY(() => {
+      this.OR2([
+        { ALT: () => this.CONSUME2(T.NumberLit) },
+        { ALT: () => this.CONSUME2(T.Dims) },
+        { ALT: () => this.CONSUME2(T.Filters) },
+        { ALT: () => this.CONSUME2(T.Arrow) },
+        { ALT: () => this.CONSUME2(T.Plus) },
+        { ALT: () => this.CONSUME2(T.Colon) },
+        { ALT: () => this.CONSUME2(T.RParen) },
+        { ALT: () => this.CONSUME(T.Identifier) },
+        { ALT: () => this.CONSUME(T.LParen) },
+      ]);
+    });
   });
 
   statement = this.RULE("statement", () => {

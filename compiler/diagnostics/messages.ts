@@ -31,6 +31,7 @@ export const MESSAGES = {
   NN1009: { severity: "error", message: "unmatched `{char}`", help: "remove it, or add the matching `{open}` before it" },
   NN1010: { severity: "error", message: "too many errors; stopping after {count}", help: "fix the errors above first" },
   NN1012: { severity: "error", message: "expected `model` or `block` at the top level, found `{found}`", help: "{hint}" },
+  NN1013: { severity: "error", message: "a statement cannot start with `{found}`", help: "{hint}" },
   NN1011: { severity: "error", message: "`shortcut` must follow a `residual {…}` body", help: "write it right after the residual's closing brace: `residual { … } shortcut { … }`" },
 
   // --- names and structure ---------------------------------------------------

@@ -116,8 +116,25 @@ describe("errors", () => {
     expect(codes("block u(w) { conv 3x3 x4 strid 2, fc 0, dropout w }\nmodel m { input 4 }")).toEqual(["NN2002", "NN2013"]);
   });
 
-  it("reads a block parameter named like an option, or `x`, in its place", () => {
-    expect(summary("block b(pad, x) { conv 3x3 x x pad pad }\nmodel m { input 1x8x8, b(1, 4) }").outputShape).toEqual([4, 8, 8]);
+  it("refuses block parameters named like option words, which would be ambiguous", () => {
+    expect(codes("block b(pad, x, same) { conv 3x3 x4 pad 1 }\nmodel m { input 1x8x8, b(1, 4, 0) }")).toEqual(["NN2014", "NN2014", "NN2014"]);
+  });
+
+  it("checks every word of a block no model uses, whatever its parameters", () => {
+    expect(codes("block outer(w) { repeat w { inner(w) }, conv w x8 strid 2 }\nblock inner(n) { dropout 2 }")).toEqual(["NN2002", "NN2013"]);
+  });
+
+  it("shows no model when a block it uses has an error", () => {
+    expect(() => summary("block b(relu) { conv 3x3 x2 }\nmodel k { input 1x4x4, b(2) }")).toThrow(/no model checked/);
+  });
+
+  it("does not take a residual's output for softmax probabilities", () => {
+    expect(codes("model q { input 10, residual { softmax }, loss softmax }")).toEqual([]);
+  });
+
+  it("reports a line that cannot start a statement once, and reads the rest of the body", () => {
+    expect(diagnose("model m {\n input 4\n fc 8\n -> 8\n dropout 3\n}").map((d) => d.split(" ").slice(0, 2).join(" "))).toEqual(["NN1013 4:2", "NN2013 5:10"]);
+    expect(codes("model repeat { input 4 }")).toEqual(["NN2014"]);
   });
 
   it("refuses labels that name nothing, and checks an assertion on input", () => {
