@@ -14,6 +14,8 @@ Usage:
                                                   loss, accuracy and confusion matrix, or MSE
   nnspec predict FILE --weights W.safetensors --input X.npy [--output Y.npy]
                                                   predictions for new inputs
+  nnspec export FILE --onnx OUT.onnx [--weights W.safetensors] [--opset N] [--seed N]
+                                                  the model and its weights as ONNX
   nnspec --help | --version
 
 Exit status: 0 no errors (warnings allowed), 1 errors in a spec, 2 usage or file problems.
@@ -62,14 +64,16 @@ Options:
   --batch N            batch size (default 32)
   --optimizer NAME     sgd, momentum (default; 0.9) or adam
   --lr X               learning rate (default: sgd 0.01, momentum 0.01, adam 0.001)
-  --schedule NAME      cosine (default: the rate falls from X to 0 over the run, step by
-                       step) or constant
+  --schedule NAME      constant (default) or cosine (the rate falls from X to 0 over
+                       --epochs, step by step)
   --seed N             seed of initialisation, shuffling and dropout (default 0)
   --augment N          shift each training image by up to N pixels (random, seeded)
   -o, --out FILE       weights file (default MODEL.safetensors); the optimizer state
                        goes beside it in FILE.optim.safetensors, for --resume
-  --metrics FILE       write per-epoch loss and accuracy as JSON
-  --resume FILE        continue from a checkpoint written by train
+  --metrics FILE       write per-epoch loss and accuracy as JSON (trainLoss is the
+                       objective with the L2 term; testLoss the data loss alone)
+  --resume FILE        continue from a checkpoint written by train, with its settings
+                       (optimizer, lr, seed, batch, schedule, augment) unless given
   --force              load weights even if they were trained for another spec
   --limit N            use only the first N training examples (and N/4 held out)
   -q, --quiet          one line per epoch, no progress bar (also when not a TTY)
@@ -96,6 +100,24 @@ probability (softmax models) or the outputs, or writes them to Y.npy.
 Options:
   --model NAME         the model, when the file has several
   --format text|json   text (default) or JSON
+  --force              load weights even if they were trained for another spec
+  -h, --help           this help`,
+  export: `Usage: nnspec export FILE --onnx OUT.onnx [--weights W.safetensors] [options]
+
+Writes the model as an ONNX file (written atomically) that ONNX Runtime and
+other engines can run: input \`input\` [batch, …input shape] with a symbolic
+batch dimension, outputs \`logits\` and \`probabilities\` (softmax loss) or
+\`output\`; node names are the spec's layer names, the weights float32
+initializers under their nnspec names (conv1.weight, …). Inference only:
+dropout is an Identity, batchnorm uses its running statistics. The same spec
+and weights give the same bytes. See docs/interop.md.
+
+Options:
+  --onnx FILE          the ONNX file to write (required)
+  --weights FILE       weights saved by nnspec train (default: fresh initialisation)
+  --model NAME         the model, when the file has several
+  --opset N            ONNX opset, 13 (default) to 21
+  --seed N             seed of the fresh initialisation without --weights (default 0)
   --force              load weights even if they were trained for another spec
   -h, --help           this help`,
   summary: `Usage: nnspec summary [--format text|json] [--model NAME] [--batch N] FILE

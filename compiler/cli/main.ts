@@ -84,6 +84,8 @@ async function run(argv: string[]): Promise<number> {
       return (await import("./evaluate.js")).evalCommand(rest);
     case "predict":
       return (await import("./evaluate.js")).predictCommand(rest);
+    case "export":
+      return (await import("./export.js")).exportCommand(rest);
     default:
       throw new UsageError(`unknown command '${command}' (try: nnspec --help)`);
   }

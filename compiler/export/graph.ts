@@ -1,0 +1,62 @@
+/**
+ * A small builder for an ONNX graph: nodes, float32 initializers and unique
+ * names, on top of onnx-proto's message types. Nothing here knows about
+ * nnspec layers; ops.ts maps each layer kind onto it.
+ */
+import onnxProto from "onnx-proto";
+
+export const { onnx } = onnxProto;
+type INodeProto = onnxProto.onnx.INodeProto;
+type ITensorProto = onnxProto.onnx.ITensorProto;
+type IAttributeProto = onnxProto.onnx.IAttributeProto;
+export type Attribute = IAttributeProto;
+
+const A = onnx.AttributeProto.AttributeType;
+
+export const int = (name: string, value: number): Attribute => ({ name, type: A.INT, i: value });
+export const ints = (name: string, values: readonly number[]): Attribute => ({ name, type: A.INTS, ints: [...values] });
+export const float = (name: string, value: number): Attribute => ({ name, type: A.FLOAT, f: value });
+
+/** Hands out names that are unique within one namespace: `preferred`, else `preferred_1`, `preferred_2`, … */
+export class Names {
+  private readonly used = new Set<string>();
+  reserve(name: string): void {
+    this.used.add(name);
+  }
+  unique(preferred: string): string {
+    let name = preferred;
+    for (let i = 1; this.used.has(name); i++) name = `${preferred}_${i}`;
+    this.used.add(name);
+    return name;
+  }
+}
+
+/** float32 values as ONNX raw_data: little-endian, whatever the host's byte order. */
+export function float32Bytes(values: ArrayLike<number>): Uint8Array {
+  const bytes = new Uint8Array(values.length * 4);
+  const view = new DataView(bytes.buffer);
+  for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i]!, true);
+  return bytes;
+}
+
+export class OnnxGraph {
+  readonly nodes: INodeProto[] = [];
+  readonly initializers: ITensorProto[] = [];
+  /** Value names (graph inputs and outputs, node outputs, initializers) share one namespace. */
+  readonly values = new Names();
+  readonly nodeNames = new Names();
+
+  /** Append a node; its name and output must already be unique (see `values` and `nodeNames`). */
+  node(opType: string, name: string, inputs: readonly string[], output: string, attributes: readonly Attribute[] = []): string {
+    const node: INodeProto = { name, opType, domain: "", input: [...inputs], output: [output] };
+    if (attributes.length) node.attribute = [...attributes];
+    this.nodes.push(node);
+    return output;
+  }
+
+  /** A float32 initializer (the name must be reserved in `values` already). */
+  initializer(name: string, dims: readonly number[], values: ArrayLike<number>): string {
+    this.initializers.push({ name, dims: [...dims], dataType: onnx.TensorProto.DataType.FLOAT, rawData: float32Bytes(values) });
+    return name;
+  }
+}

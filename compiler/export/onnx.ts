@@ -1,0 +1,175 @@
+/**
+ * A checked model and its weights → an ONNX model (protobuf bytes).
+ *
+ * The graph has one input `input` [batch, …input shape] with a symbolic batch
+ * dimension "batch", and its outputs by loss: `logits` and `probabilities`
+ * (Softmax over axis 1) for `loss softmax`, `output` for `loss mse` or no
+ * loss. Nodes carry the spec's layer names (helper nodes `LAYER.PART`, the
+ * probabilities `probabilities`); every parameter and buffer is a float32
+ * initializer under its nnspec name (`conv1.weight`, `bn1.mean`), raw_data
+ * little-endian. The same model and weights always give the same bytes.
+ */
+import { allLayers, type CheckedModel, type LayerNode, type Node } from "../model.js";
+import { numel } from "../shape.js";
+import { onnx, Names, OnnxGraph, int, type Attribute } from "./graph.js";
+import { ONNX_OPS, type OpContext } from "./ops.js";
+
+export const MIN_OPSET = 13;
+export const MAX_OPSET = 21;
+export const DEFAULT_OPSET = 13;
+
+/** The IR version released with each opset (onnx 1.8: opset 13, IR 7 … onnx 1.16: opset 21, IR 10). */
+export function irVersionFor(opset: number): number {
+  if (opset <= 14) return 7;
+  if (opset <= 18) return 8;
+  if (opset <= 20) return 9;
+  return 10;
+}
+
+/** The model cannot be exported; names the layer (and tensor) when there is one. */
+export class ExportError extends Error {
+  readonly layer: string | undefined;
+  constructor(message: string, layer?: string) {
+    super(message);
+    this.name = "ExportError";
+    this.layer = layer;
+  }
+}
+
+export interface ExportOptions {
+  /** ONNX opset, 13 to 21 (default 13). */
+  opset?: number;
+  /** Recorded as producer_version. */
+  producerVersion?: string;
+  /** sha256 of the spec text (runtime `specHash`), recorded in metadata_props as nnspec.spec_sha256. */
+  specHash?: string;
+}
+
+/** The graph's output names for a model. */
+export function onnxOutputNames(model: Pick<CheckedModel, "loss">): string[] {
+  return model.loss?.kind === "softmax" ? ["logits", "probabilities"] : ["output"];
+}
+
+/**
+ * Export `model` with `tensors` (every parameter and buffer by its full name,
+ * as in a compiled model's `params` and `buffers` or a weights file), converted
+ * to float32. Throws ExportError for a layer that cannot be exported or a
+ * missing, mis-sized or non-finite tensor.
+ */
+export function exportOnnx(model: CheckedModel, tensors: Readonly<Record<string, ArrayLike<number>>>, options: ExportOptions = {}): Uint8Array {
+  const opset = options.opset ?? DEFAULT_OPSET;
+  if (!Number.isInteger(opset) || opset < MIN_OPSET || opset > MAX_OPSET) throw new RangeError(`opset must be a whole number from ${MIN_OPSET} to ${MAX_OPSET}, not ${opset}`);
+  const g = new OnnxGraph();
+  const outputs = onnxOutputNames(model);
+  g.values.reserve("input");
+  for (const o of outputs) g.values.reserve(o);
+  reserveNames(model.nodes, g.nodeNames);
+  for (const layer of allLayers(model.nodes)) for (const t of [...layer.params, ...layer.buffers]) g.values.reserve(`${layer.name}.${t.name}`);
+
+  const main = outputs[0]!;
+  const last = chain(g, model.nodes, "input", tensors, main);
+  if (last !== main) g.node("Identity", g.nodeNames.unique(main), [last], main); // a model without layers
+  if (model.loss?.kind === "softmax") g.node("Softmax", g.nodeNames.unique("probabilities"), [main], "probabilities", [int("axis", 1)]);
+
+  const metadataProps = [{ key: "nnspec.model", value: model.name }];
+  if (options.specHash !== undefined) metadataProps.push({ key: "nnspec.spec_sha256", value: options.specHash });
+  const proto = onnx.ModelProto.create({
+    irVersion: irVersionFor(opset),
+    opsetImport: [{ domain: "", version: opset }],
+    producerName: "nnspec",
+    producerVersion: options.producerVersion ?? "",
+    graph: {
+      name: model.name,
+      node: g.nodes,
+      initializer: g.initializers,
+      input: [valueInfo("input", model.inputShape)],
+      output: outputs.map((o) => valueInfo(o, model.outputShape)),
+    },
+    metadataProps,
+  });
+  return onnx.ModelProto.encode(proto).finish();
+}
+
+function valueInfo(name: string, shape: readonly number[]) {
+  return {
+    name,
+    type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: [{ dimParam: "batch" }, ...shape.map((d) => ({ dimValue: d }))] } } },
+  };
+}
+
+function reserveNames(nodes: readonly Node[], names: Names): void {
+  for (const n of nodes) {
+    names.reserve(n.name);
+    if (n.type === "residual") {
+      reserveNames(n.body, names);
+      if (n.shortcut) reserveNames(n.shortcut, names);
+    }
+  }
+}
+
+/** Add `nodes` reading `x`; the last one writes `y` when given. Returns the final value. */
+function chain(g: OnnxGraph, nodes: readonly Node[], x: string, tensors: Readonly<Record<string, ArrayLike<number>>>, y?: string): string {
+  let value = x;
+  nodes.forEach((n, i) => {
+    const out = y !== undefined && i === nodes.length - 1 ? y : g.values.unique(n.name);
+    if (n.type === "layer") layer(g, n, value, out, tensors);
+    else {
+      const body = chain(g, n.body, value, tensors);
+      const shortcut = n.shortcut ? chain(g, n.shortcut, value, tensors) : value;
+      g.node("Add", n.name, [body, shortcut], out);
+    }
+    value = out;
+  });
+  return value;
+}
+
+function layer(g: OnnxGraph, n: LayerNode, x: string, y: string, tensors: Readonly<Record<string, ArrayLike<number>>>): void {
+  const where = `layer ${n.name} (${n.kind}, line ${n.line})`;
+  const mapping = Object.prototype.hasOwnProperty.call(ONNX_OPS, n.kind) ? ONNX_OPS[n.kind] : undefined;
+  if (!mapping) throw new ExportError(`${where} cannot be exported to ONNX: no ONNX operator is defined for \`${n.kind}\``, n.name);
+  const added = new Set<string>();
+  const tensor = (name: string): string | undefined => {
+    const spec = n.params.find((p) => p.name === name) ?? n.buffers.find((b) => b.name === name);
+    if (!spec) return undefined;
+    const key = `${n.name}.${name}`;
+    if (added.has(key)) return key;
+    const data = Object.prototype.hasOwnProperty.call(tensors, key) ? tensors[key] : undefined;
+    if (!data) throw new ExportError(`${where} cannot be exported: no values for tensor ${key}`, n.name);
+    const count = numel(spec.shape);
+    if (data.length !== count) throw new ExportError(`${where} cannot be exported: tensor ${key} has ${data.length} values, its shape [${spec.shape.join(", ")}] needs ${count}`, n.name);
+    for (let i = 0; i < data.length; i++) {
+      const v = data[i]!;
+      if (!Number.isFinite(Math.fround(v))) throw new ExportError(`${where} cannot be exported: tensor ${key} has the value ${v} at index ${i}, not a finite float32`, n.name);
+    }
+    added.add(key);
+    return g.initializer(key, spec.shape, data);
+  };
+  // Nodes are held back by one, so that the mapping's last node writes `y`
+  // and the others fresh values (`LAYER.out`, `LAYER.PART.out`).
+  let pending: { opType: string; name: string; inputs: string[]; attributes: readonly Attribute[]; output: string } | undefined;
+  const flush = (output: string) => {
+    if (pending) g.node(pending.opType, pending.name, pending.inputs, output, pending.attributes);
+    pending = undefined;
+  };
+  const c: OpContext = {
+    layer: n,
+    x,
+    tensor: (name) => tensor(name),
+    required(name) {
+      const t = tensor(name);
+      if (t === undefined) throw new ExportError(`${where} cannot be exported: it has no ${name} tensor`, n.name);
+      return t;
+    },
+    op(opType, inputs, attributes = [], part) {
+      flush(pending?.output ?? "");
+      const name = part === undefined ? n.name : g.nodeNames.unique(`${n.name}.${part}`);
+      const list = inputs.map((v) => v ?? ""); // "" marks an omitted optional input
+      while (list.length && list[list.length - 1] === "") list.pop();
+      pending = { opType, name, inputs: list, attributes, output: g.values.unique(`${name}.out`) };
+      return pending.output;
+    },
+  };
+  mapping(n.attrs, c);
+  if (!pending) throw new ExportError(`${where} cannot be exported: its ONNX mapping added no operator`, n.name);
+  flush(y);
+}
