@@ -213,7 +213,8 @@ interface EpochMetrics {
   trainAccuracy: number | null;
   testLoss: number;
   testAccuracy: number | null;
-  seconds: number;
+  /** Wall-clock time; null for epochs restored from a checkpoint (checkpoints hold no timings, so identical runs write identical files). */
+  seconds: number | null;
 }
 interface Metrics {
   model: string;
@@ -224,15 +225,18 @@ interface Metrics {
 
 const EPOCH_KEYS = ["epoch", "seconds", "testAccuracy", "testLoss", "trainAccuracy", "trainLoss"];
 
-function readMetrics(path: string): Metrics {
+/** A metrics file; with `restored`, the first that many epochs came from a checkpoint and may have no timing. */
+function readMetrics(path: string, restored = 0): Metrics {
   const m = JSON.parse(readFileSync(path, "utf8")) as Metrics;
   expect(Object.keys(m)).toEqual(expect.arrayContaining(["model", "epochs", "testAccuracy", "imagesPerSecond"]));
   expect(Array.isArray(m.epochs)).toBe(true);
-  for (const e of m.epochs) {
+  m.epochs.forEach((e, i) => {
     expect(Object.keys(e).sort()).toEqual(EPOCH_KEYS);
-    for (const k of ["trainLoss", "testLoss", "seconds"] as const) expect(Number.isFinite(e[k]), `${k} = ${e[k]}`).toBe(true);
+    for (const k of ["trainLoss", "testLoss"] as const) expect(Number.isFinite(e[k]), `${k} = ${e[k]}`).toBe(true);
+    if (i < restored && e.seconds === null) return;
+    expect(Number.isFinite(e.seconds), `seconds = ${e.seconds}`).toBe(true);
     expect(e.seconds).toBeGreaterThanOrEqual(0);
-  }
+  });
   expect(m.epochs.map((e) => e.epoch)).toEqual(m.epochs.map((_, i) => i + 1));
   expect(typeof m.imagesPerSecond).toBe("number");
   expect(m.imagesPerSecond).toBeGreaterThan(0);
@@ -415,7 +419,7 @@ describe("nnspec train / eval / predict", () => {
     expect(b.metadata["nnspec.epoch"], what).toBe("3");
     expect.soft(tensorBytes(b), `${what}: resumed tensors vs uninterrupted`).toEqual(tensorBytes(a));
     expect.soft(readFileSync(join(cwd, `${done}.optim.safetensors`)).equals(readFileSync(join(cwd, `${ref}.optim.safetensors`))), `${what}: optimizer state differs`).toBe(true);
-    expect.soft(readMetrics(join(cwd, `${done}.json`)).epochs.map(numbers), `${what}: epoch metrics`).toEqual(readMetrics(join(cwd, `${ref}.json`)).epochs.map(numbers));
+    expect.soft(readMetrics(join(cwd, `${done}.json`), 1).epochs.map(numbers), `${what}: epoch metrics`).toEqual(readMetrics(join(cwd, `${ref}.json`)).epochs.map(numbers));
     expect.soft(b.bytes.equals(a.bytes), `${what}: resumed weights file differs from the uninterrupted one; metadata differences:\n${metadataDiff(a, b).join("\n")}`).toBe(true);
   }
 
@@ -504,7 +508,7 @@ describe("nnspec train / eval / predict", () => {
     const a = readSafetensors(join(refDir, "u.safetensors"));
     const b = readSafetensors(join(cwd, "i.safetensors"));
     expect(tensorBytes(b), "weights after Ctrl-C + --resume vs uninterrupted").toEqual(tensorBytes(a));
-    expect(readMetrics(join(cwd, "i.json")).epochs.map(numbers)).toEqual(readMetrics(join(refDir, "u.json")).epochs.map(numbers));
+    expect(readMetrics(join(cwd, "i.json"), 3).epochs.map(numbers)).toEqual(readMetrics(join(refDir, "u.json")).epochs.map(numbers));
   });
 
   it("learns a synthetic linear regression (.npy data, adam): held-out MSE < 0.05 and below the first epoch's", { timeout: SLOW }, async () => {

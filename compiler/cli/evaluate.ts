@@ -7,8 +7,12 @@ import { parse, positiveInt } from "./main.js";
 import { argmax, evaluate } from "./train.js";
 import { specHash } from "../../runtime/index.js";
 
-async function withWeights(file: string, modelName: string | undefined, weights: string | undefined, batchSize: number, force: boolean): Promise<{ loaded: LoadedModel; model: RunnableModel }> {
-  if (weights === undefined) throw new UsageError("needs --weights W.safetensors");
+function checkFormat(value: unknown): void {
+  if (value !== undefined && value !== "text" && value !== "json") throw new UsageError(`--format must be text or json, not ${String(value)}`);
+}
+
+async function withWeights(command: string, file: string, modelName: string | undefined, weights: string | undefined, batchSize: number, force: boolean): Promise<{ loaded: LoadedModel; model: RunnableModel }> {
+  if (weights === undefined) throw new UsageError(`${command} needs --weights W.safetensors`);
   const loaded = await loadModelFromSpec(file, modelName);
   const model = loaded.createModel({ batchSize });
   try {
@@ -39,16 +43,17 @@ export async function evalCommand(argv: string[]): Promise<number> {
   }
   if (positionals.length !== 1) throw new UsageError("eval takes exactly one FILE (try: nnspec eval --help)");
   if (values.data === undefined) throw new UsageError("eval needs --data mnist or --data DIR");
+  checkFormat(values.format);
   const split = (values.split as string | undefined) ?? "test";
   if (split !== "test" && split !== "train") throw new UsageError(`--split must be test or train, not ${split}`);
   const batchSize = values.batch === undefined ? 256 : positiveInt(values.batch, "--batch");
-  const { loaded, model } = await withWeights(positionals[0]!, values.model as string | undefined, values.weights as string | undefined, batchSize, values.force === true);
+  const { loaded, model } = await withWeights("eval", positionals[0]!, values.model as string | undefined, values.weights as string | undefined, batchSize, values.force === true);
   const info = loaded.info;
   const limit = values.limit === undefined ? undefined : positiveInt(values.limit, "--limit");
   const data = loadData(values.data as string, info, limit)[split];
   const classes = info.loss === "softmax" ? info.outputShape[0]! : 0;
   const confusion = classes ? new Int32Array(classes * classes) : undefined;
-  const r = evaluate(model, data, new Batches(data, batchSize, 0, { shuffle: false }), classes, confusion);
+  const r = evaluate(model, data, new Batches(data, batchSize, 0, { shuffle: false }), classes, info.l2, confusion);
   if (values.format === "json") {
     const rows = confusion ? Array.from({ length: classes }, (_, i) => Array.from(confusion.subarray(i * classes, (i + 1) * classes))) : undefined;
     process.stdout.write(JSON.stringify({ model: info.name, split, examples: data.n, loss: r.loss, accuracy: r.accuracy, ...(rows ? { confusion: rows } : { mse: r.loss }) }) + "\n");
@@ -56,12 +61,12 @@ export async function evalCommand(argv: string[]): Promise<number> {
   }
   console.log(`${info.name} on ${data.n.toLocaleString("en-US")} ${split === "test" ? "held-out" : "training"} examples`);
   if (classes && confusion) {
-    console.log(`loss ${r.loss.toFixed(4)} (includes the L2 term)   accuracy ${(100 * r.accuracy!).toFixed(2)}%`);
+    console.log(`cross-entropy ${r.loss.toFixed(4)}   accuracy ${(100 * r.accuracy!).toFixed(2)}%`);
     console.log("\nconfusion matrix (rows: true class, columns: predicted)");
     const w = Math.max(4, String(Math.max(...confusion)).length + 1);
     console.log("     " + Array.from({ length: classes }, (_, j) => String(j).padStart(w)).join(""));
     for (let i = 0; i < classes; i++) console.log(String(i).padStart(4) + " " + Array.from(confusion.subarray(i * classes, (i + 1) * classes), (v) => String(v).padStart(w)).join(""));
-  } else console.log(`MSE ${r.loss.toPrecision(6)} (includes the L2 term)`);
+  } else console.log(`MSE ${r.loss.toPrecision(6)}`);
   return 0;
 }
 
@@ -80,11 +85,12 @@ export async function predictCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError("predict takes exactly one FILE (try: nnspec predict --help)");
+  checkFormat(values.format);
   if (values.input === undefined) throw new UsageError("predict needs --input x.npy");
   let x: Float32Array;
   let n: number;
   const batchSize = 64;
-  const { loaded, model } = await withWeights(positionals[0]!, values.model as string | undefined, values.weights as string | undefined, batchSize, values.force === true);
+  const { loaded, model } = await withWeights("predict", positionals[0]!, values.model as string | undefined, values.weights as string | undefined, batchSize, values.force === true);
   const info = loaded.info;
   const inSize = info.inputShape.reduce((a, b) => a * b, 1);
   try {

@@ -64,14 +64,16 @@ Options:
   --batch N            batch size (default 32)
   --optimizer NAME     sgd, momentum (default; 0.9) or adam
   --lr X               learning rate (default: sgd 0.01, momentum 0.01, adam 0.001)
-  --schedule NAME      cosine (default: the rate falls from X to 0 over the run, step by
-                       step) or constant
+  --schedule NAME      constant (default) or cosine (the rate falls from X to 0 over
+                       --epochs, step by step)
   --seed N             seed of initialisation, shuffling and dropout (default 0)
   --augment N          shift each training image by up to N pixels (random, seeded)
   -o, --out FILE       weights file (default MODEL.safetensors); the optimizer state
                        goes beside it in FILE.optim.safetensors, for --resume
-  --metrics FILE       write per-epoch loss and accuracy as JSON
-  --resume FILE        continue from a checkpoint written by train
+  --metrics FILE       write per-epoch loss and accuracy as JSON (trainLoss is the
+                       objective with the L2 term; testLoss the data loss alone)
+  --resume FILE        continue from a checkpoint written by train, with its settings
+                       (optimizer, lr, seed, batch, schedule, augment) unless given
   --force              load weights even if they were trained for another spec
   --limit N            use only the first N training examples (and N/4 held out)
   -q, --quiet          one line per epoch, no progress bar (also when not a TTY)

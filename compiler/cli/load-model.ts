@@ -4,13 +4,13 @@
  * file URL), so the CLI and the model share one copy of it.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { compileModel, toJavaScript } from "../emit/index.js";
+import { writeFileAtomicSync } from "../../runtime/io/atomic.js";
 import type { CheckedModel } from "../model.js";
-import { UsageError } from "./io.js";
+import { describeIoError, UsageError } from "./io.js";
 import { checkFiles } from "./main.js";
 import { printDiagnosticsText } from "./output.js";
 import type { Optimizer, Tensor } from "../../runtime/index.js";
@@ -66,15 +66,35 @@ export async function loadModelFromSpec(file: string, modelName: string | undefi
     checked = models[0]!;
   }
   const runtime = new URL("../../runtime/index.js", import.meta.url).href;
-  const compiled = await compileModel(checked, { dtype: "f32", runtime, specPath: file });
-  const { js } = toJavaScript(compiled.fileName, compiled.typescript);
+  // Compiled modules are cached by what determines them, so repeated runs skip ts-morph and prettier;
+  // the cache file is written atomically, so concurrent runs never import a half-written one.
+  const key = createHash("sha256").update(JSON.stringify([generatorFingerprint(), runtime, checked.name, file, checked.file.text])).digest("hex").slice(0, 24);
   const dir = join(tmpdir(), `nnspec-${process.getuid?.() ?? "user"}`);
-  mkdirSync(dir, { recursive: true });
-  const path = join(dir, `${createHash("sha256").update(js).digest("hex").slice(0, 20)}.mjs`);
-  writeFileSync(path, js);
+  const path = join(dir, `${key}.mjs`);
+  if (!existsSync(path)) {
+    const { compileModel, toJavaScript } = await import("../emit/index.js");
+    const compiled = await compileModel(checked, { dtype: "f32", runtime, specPath: file });
+    const { js } = toJavaScript(compiled.fileName, compiled.typescript);
+    try {
+      mkdirSync(dir, { recursive: true });
+      writeFileAtomicSync(path, new TextEncoder().encode(js));
+    } catch (e) {
+      throw new UsageError(`${path}: cannot write the compiled model: ${describeIoError(e)}`);
+    }
+  }
   const mod = (await import(pathToFileURL(path).href)) as { info: ModelInfo; createModel: LoadedModel["createModel"] };
   return { checked, info: mod.info, createModel: mod.createModel, specText: checked.file.text };
 }
 
 /** The spec had errors (already printed): exit 1. */
 export class SpecError extends Error {}
+
+/** A digest of the code generator itself (its compiled files), so a changed generator never reuses a cached module. */
+function generatorFingerprint(): string {
+  const h = createHash("sha256");
+  for (const folder of ["../emit/", "../layers/"]) {
+    const dir = new URL(folder, import.meta.url);
+    for (const name of readdirSync(dir).filter((f) => f.endsWith(".js")).sort()) h.update(name).update(readFileSync(new URL(name, dir)));
+  }
+  return h.digest("hex");
+}

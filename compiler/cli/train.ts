@@ -20,6 +20,7 @@ import {
   DEFAULT_LR,
   loadSafetensorsSync,
   loadWeights,
+  l2Penalty,
   Momentum,
   randomShift,
   Rng,
@@ -45,7 +46,8 @@ export interface EpochMetrics {
   trainAccuracy: number | null;
   testLoss: number;
   testAccuracy: number | null;
-  seconds: number;
+  /** Wall-clock seconds of the epoch's training; null for epochs restored from a checkpoint (a checkpoint holds no timings, so identical runs write identical files). */
+  seconds: number | null;
 }
 
 interface Progress {
@@ -85,6 +87,7 @@ export async function train(argv: string[]): Promise<number> {
     schedule: { type: "string" },
     augment: { type: "string" },
   });
+  const given_ = (flag: string) => (values as Record<string, unknown>)[flag] as string | undefined;
   if (values.help) {
     const { COMMAND_HELP } = await import("./help.js");
     process.stdout.write(COMMAND_HELP.train + "\n");
@@ -92,17 +95,38 @@ export async function train(argv: string[]): Promise<number> {
   }
   if (positionals.length !== 1) throw new UsageError("train takes exactly one FILE (try: nnspec train --help)");
   if (values.data === undefined) throw new UsageError("train needs --data mnist or --data DIR (try: nnspec train --help)");
+  // With --resume, settings not given on the command line come from the checkpoint, so the run continues as it began.
+  const stored = values.resume === undefined ? {} : checkpointSettings(values.resume as string);
+  const pick = (flag: string, key: string): string | undefined => {
+    const given = given_(flag);
+    const saved = stored[key];
+    if (given !== undefined && saved !== undefined && given !== saved && !(flag === "lr" && Number(given) === Number(saved)))
+      process.stderr.write(`warning: --${flag} ${given} differs from the checkpoint's ${saved}; the run will not match one that was never interrupted\n`);
+    return given ?? saved;
+  };
+  const [storedSchedule, storedEpochs] = stored["nnspec.schedule"] ? stored["nnspec.schedule"].split(":") : [undefined, undefined];
   const epochs = values.epochs === undefined ? 10 : positiveInt(values.epochs, "--epochs");
-  const batchSize = values.batch === undefined ? 32 : positiveInt(values.batch, "--batch");
-  const seed = values.seed === undefined ? 0 : nonNegativeInt(values.seed, "--seed");
-  const optimizerName = (values.optimizer ?? "momentum") as OptimizerName;
+  const batchSize = positiveInt(pick("batch", "nnspec.batch") ?? "32", "--batch");
+  const seed = nonNegativeInt(pick("seed", "nnspec.seed") ?? "0", "--seed");
+  const optimizerName = (pick("optimizer", "nnspec.optimizer") ?? "momentum") as OptimizerName;
   if (!OPTIMIZERS.includes(optimizerName)) throw new UsageError(`--optimizer must be one of ${OPTIMIZERS.join(", ")}, not ${String(values.optimizer)}`);
-  const lr = values.lr === undefined ? DEFAULT_LR[optimizerName] : positiveNumber(values.lr, "--lr");
+  const lrText = pick("lr", "nnspec.lr");
+  const lr = lrText === undefined ? DEFAULT_LR[optimizerName] : positiveNumber(lrText, "--lr");
   const limit = values.limit === undefined ? undefined : positiveInt(values.limit, "--limit");
-  const schedule = (values.schedule as string | undefined) ?? "cosine";
+  const schedule = (values.schedule as string | undefined) ?? storedSchedule ?? "constant";
   if (schedule !== "cosine" && schedule !== "constant") throw new UsageError(`--schedule must be cosine or constant, not ${schedule}`);
+  if (schedule === "cosine" && storedSchedule === "cosine" && storedEpochs !== String(epochs))
+    process.stderr.write(`warning: the cosine schedule was planned over ${storedEpochs} epochs and now spans ${epochs}; the learning rates change from here on\n`);
   const quiet = values.quiet === true || !process.stdout.isTTY;
-  const augment = values.augment === undefined ? 0 : nonNegativeInt(values.augment, "--augment");
+  const augment = nonNegativeInt(pick("augment", "nnspec.augment") ?? "0", "--augment");
+  const settings = { schedule, epochs, batch: batchSize, augment };
+  if (values.metrics !== undefined) {
+    try {
+      mkdirSync(dirname(resolve(values.metrics as string)), { recursive: true });
+    } catch (e) {
+      throw new UsageError(`${String(values.metrics)}: ${describeIoError(e)}`);
+    }
+  }
 
   const loaded = await loadModelFromSpec(positionals[0]!, values.model as string | undefined);
   const info = loaded.info;
@@ -132,7 +156,7 @@ export async function train(argv: string[]): Promise<number> {
   const shifted = augment > 0 ? new Float32Array(batchSize * augC * augH * augW) : undefined;
   const augmentRng = new Rng(0);
   const evalBatches = new Batches(data.test, batchSize, seed, { shuffle: false });
-  const save = (p: Progress) => checkpoint(out, model, info, optimizer, optimizerName, lr, seed, hash, p, history);
+  const save = (p: Progress) => checkpoint(out, model, info, optimizer, optimizerName, lr, seed, hash, p, history, settings);
   let interrupted = false;
   const onSigint = () => {
     interrupted = true;
@@ -182,7 +206,7 @@ export async function train(argv: string[]): Promise<number> {
       const seconds = (performance.now() - t0) / 1000;
       images += epochImages;
       trainSeconds += seconds;
-      const test = evaluate(model, data.test, evalBatches, classes);
+      const test = evaluate(model, data.test, evalBatches, classes, info.l2);
       const m: EpochMetrics = {
         epoch,
         trainLoss: sumLoss / Math.max(1, seen),
@@ -208,7 +232,7 @@ export async function train(argv: string[]): Promise<number> {
       throw new UsageError(`${String(values.metrics)}: ${describeIoError(e)}`);
     }
   }
-  if (history.length > 1) console.log(chart(history, classes > 0));
+  if (history.length > 1 && !quiet) console.log(chart(history, classes > 0));
   const total = (Date.now() - started) / 1000;
   console.log(
     `done: ${history.length} epoch${history.length === 1 ? "" : "s"} in ${total.toFixed(1)} s (${imagesPerSecond.toLocaleString("en-US")} img/s training); ` +
@@ -224,14 +248,16 @@ export function scheduledRate(schedule: "cosine" | "constant", lr: number, step:
 }
 
 /** Mean loss and accuracy over a data set, in inference mode. */
-export function evaluate(model: RunnableModel, data: Dataset, batches: Batches, classes: number, confusion?: Int32Array): { loss: number; accuracy: number | null } {
+export function evaluate(model: RunnableModel, data: Dataset, batches: Batches, classes: number, l2: number, confusion?: Int32Array): { loss: number; accuracy: number | null } {
   const steps = batches.epoch(0);
+  // The data loss alone: `loss` adds λ/2·Σw² over the weights, which is the same for every batch.
+  const penalty = l2 > 0 ? l2Penalty(Object.entries(model.params).filter(([k]) => k.endsWith(".weight")).map(([, w]) => w), l2) : 0;
   let sum = 0;
   let correct = 0;
   for (let s = 0; s < steps; s++) {
     const b = batches.batch(s);
     const out = model.forward(b.x);
-    sum += model.loss(b.y) * b.n;
+    sum += (model.loss(b.y) - penalty) * b.n;
     if (classes) {
       correct += countCorrect(out, b.y, b.n, classes);
       if (confusion) for (let i = 0; i < b.n; i++) confusion[b.y[i]! * classes + argmax(out, i * classes, classes)]! += 1;
@@ -248,7 +274,7 @@ export function argmax(a: Tensor, offset: number, n: number): number {
 
 function epochLine(m: EpochMetrics, epochs: number, ips: number): string {
   const acc = (a: number | null) => (a === null ? "" : ` acc ${pct(a)}`);
-  return `epoch ${m.epoch}/${epochs}: train loss ${m.trainLoss.toFixed(4)}${acc(m.trainAccuracy)} | test loss ${m.testLoss.toFixed(4)}${acc(m.testAccuracy)} | ${m.seconds.toFixed(1)} s, ${Math.round(ips).toLocaleString("en-US")} img/s`;
+  return `epoch ${m.epoch}/${epochs}: train loss ${m.trainLoss.toFixed(4)}${acc(m.trainAccuracy)} | test loss ${m.testLoss.toFixed(4)}${acc(m.testAccuracy)} | ${(m.seconds ?? 0).toFixed(1)} s, ${Math.round(ips).toLocaleString("en-US")} img/s`;
 }
 
 function chart(history: EpochMetrics[], classes: boolean): string {
@@ -277,6 +303,16 @@ function positiveNumber(value: unknown, flag: string): number {
   return n;
 }
 
+/** The settings a checkpoint was trained with (its metadata), read before anything is built. */
+function checkpointSettings(path: string): Record<string, string> {
+  try {
+    return loadSafetensorsSync(path).metadata;
+  } catch (e) {
+    if (e instanceof WeightsFormatError) throw new UsageError(e.message);
+    throw new UsageError(`${path}: ${describeIoError(e)}`);
+  }
+}
+
 /** The optimizer's state file beside the weights: `w.safetensors` → `w.optim.safetensors`. */
 export function optimizerStatePath(weights: string): string {
   return weights.endsWith(".safetensors") ? `${weights.slice(0, -".safetensors".length)}.optim.safetensors` : `${weights}.optim.safetensors`;
@@ -293,7 +329,19 @@ function optimizerTensors(optimizer: Optimizer): Record<string, Tensor> {
 }
 
 /** Save the optimizer state, then the weights (whose metadata says where training stands). Both atomic. */
-function checkpoint(out: string, model: RunnableModel, info: ModelInfo, optimizer: Optimizer, name: OptimizerName, lr: number, seed: number, hash: string, p: Progress, history: EpochMetrics[]): void {
+function checkpoint(
+  out: string,
+  model: RunnableModel,
+  info: ModelInfo,
+  optimizer: Optimizer,
+  name: OptimizerName,
+  lr: number,
+  seed: number,
+  hash: string,
+  p: Progress,
+  history: EpochMetrics[],
+  settings: { schedule: string; epochs: number; batch: number; augment: number },
+): void {
   const marker = `${p.epoch}:${p.step}`;
   const meta: Record<string, string> = {
     model: info.name,
@@ -301,10 +349,13 @@ function checkpoint(out: string, model: RunnableModel, info: ModelInfo, optimize
     "nnspec.epoch": String(p.epoch),
     "nnspec.step": String(p.step),
     "nnspec.progress": JSON.stringify({ sumLoss: p.sumLoss, correct: p.correct, seen: p.seen }),
-    "nnspec.history": JSON.stringify(history),
+    "nnspec.history": JSON.stringify(history.map((h) => ({ ...h, seconds: null }))),
     "nnspec.optimizer": name,
     "nnspec.lr": String(lr),
     "nnspec.seed": String(seed),
+    "nnspec.schedule": `${settings.schedule}:${settings.epochs}`,
+    "nnspec.batch": String(settings.batch),
+    "nnspec.augment": String(settings.augment),
   };
   try {
     const tensors = Object.fromEntries(Object.entries(optimizerTensors(optimizer)).map(([k, v]) => [k, { dtype: (v instanceof Float64Array ? "F64" : "F32") as "F64" | "F32", shape: [v.length], data: v }]));
