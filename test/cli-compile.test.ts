@@ -9,12 +9,12 @@
  * loading, plain node) are real processes, run a few at a time, and the
  * other argument checks call the CLI's main() in this process.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { main } from "../dist/compiler/cli/main.js";
-import { BIN, ROOT, type CliResult } from "./helpers/cli.js";
+import { nnspecAsync, ROOT, type CliResult } from "./helpers/cli.js";
 import { TMP, type GeneratedModule } from "./helpers/compile.js";
 
 const DIR = join(TMP, `cli-compile-${process.pid}`);
@@ -62,24 +62,8 @@ async function importTs(file: string): Promise<GeneratedModule> {
   return (await import(file)) as GeneratedModule;
 }
 
-/** Like helpers/cli.ts's nnspec, but asynchronous, so independent runs overlap. */
-function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; node?: string[] } = {}): Promise<CliResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...(opts.node ?? []), BIN, ...args], {
-      cwd: opts.cwd ?? ROOT,
-      env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: undefined, ...opts.env },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
-}
+const runCli = nnspecAsync;
 
-/** The CLI's main() in this process (what bin/nnspec.js runs), with its output captured. Absolute paths only. */
 async function runMain(args: string[]): Promise<CliResult> {
   let stdout = "";
   let stderr = "";

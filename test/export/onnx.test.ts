@@ -19,7 +19,6 @@
  * than 20,000,000 parameters or an input larger than 3x64x64 values; the
  * list of exclusions is asserted by a test.
  */
-import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import onnxProto from "onnx-proto";
@@ -31,7 +30,7 @@ import { ONNX_OPS } from "../../compiler/export/ops.js";
 import { numel } from "../../compiler/shape.js";
 import { saveWeights, specHash, type WeightsInfo } from "../../runtime/index.js";
 import { loadSpec, type GeneratedModel } from "../helpers/compile.js";
-import { BIN, ROOT } from "../helpers/cli.js";
+import { nnspecAsync, ROOT } from "../helpers/cli.js";
 
 const { onnx } = onnxProto;
 ort.env.wasm.numThreads = 1;
@@ -361,17 +360,7 @@ interface Run {
 }
 
 /** The built CLI in a child process (async, so independent runs overlap). */
-function cli(args: string[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd: DIR, env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: undefined } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    child.on("error", reject);
-    child.on("close", (status) => resolve({ status, stdout, stderr }));
-  });
-}
+const cli = (args: string[]): Promise<Run> => nnspecAsync(args, { cwd: DIR });
 
 /** A spec file of its own (the CLI caches compiled modules by content, which includes the spec's path). */
 function specFile(name: string, text: string): string {
