@@ -94,16 +94,10 @@ export class ArgReader {
   }
 
   /** A name that is neither an option here nor a bound block parameter. */
-  private unboundName(w: Word & { kind: "name" }, what: string): undefined {
+  private unboundName(w: Word & { kind: "name" }): undefined {
     if (this.env.block !== undefined)
       return this.error("NN2011", { name: w.name, block: this.env.block, suggestion: suggestion(w.name, [...this.env.values.keys()], "parameters") }, w.span);
     return this.error("NN2021", { name: w.name }, w.span);
-  }
-
-  /** Is the next word a number-like value (or a bound parameter)? */
-  private nextIsValue(): boolean {
-    const w = this.peek();
-    return w !== undefined && (w.kind === "number" || w.kind === "dims" || (w.kind === "name" && this.env.values.has(w.name)));
   }
 
   /** A kernel or window: `3x3`, `3` (square). */
@@ -112,7 +106,7 @@ export class ArgReader {
     if (!w || !(w.kind === "number" || w.kind === "dims")) {
       if (w?.kind === "name" && !this.isOptionWord(w.name) && this.env.values.size === 0 && required) {
         this.take();
-        return this.unboundName(w, what);
+        return this.unboundName(w);
       }
       if (required) return this.error("NN2012", { layer: this.layer, what, usage: this.usage }, w?.span ?? this.stmt.kind.span);
       return undefined;
@@ -135,7 +129,7 @@ export class ArgReader {
       this.take();
       const v = this.take();
       if (!v) return this.error("NN2012", { layer: this.layer, what: "a filter count after `x`", usage: this.usage }, w.span);
-      if (v.kind === "name") return this.unboundName(v, "a filter count");
+      if (v.kind === "name") return this.unboundName(v);
       if (v.kind !== "number") return this.error("NN2013", { what: "the filter count", rule: "a whole number", value: "dims" in v ? v.text : "?", hint: "write the number of filters, e.g. `x64`" }, v.span);
       return this.checkInt(v.value, "the filter count", { min: 1, integer: true, rule: "at least 1" }, v);
     }
@@ -150,7 +144,7 @@ export class ArgReader {
       return fallback;
     }
     this.take();
-    if (w.kind === "name") return this.unboundName(w, what);
+    if (w.kind === "name") return this.unboundName(w);
     return this.checkInt(w.value, what, rule, w);
   }
 
@@ -269,7 +263,7 @@ export class ArgReader {
     if (!w || !(w.kind === "number" || w.kind === "name")) return this.error("NN2012", { layer: this.layer, what: `a value after \`${what}\``, usage: this.usage }, at.span);
     if (w.kind === "name" && this.isOptionWord(w.name)) return this.error("NN2012", { layer: this.layer, what: `a value after \`${what}\``, usage: this.usage }, at.span);
     this.take();
-    if (w.kind === "name") return this.unboundName(w, `a value for \`${what}\``);
+    if (w.kind === "name") return this.unboundName(w);
     return this.checkInt(w.value, what, rule, w);
   }
 

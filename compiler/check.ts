@@ -5,7 +5,7 @@
  */
 import type { BlockDeclaration, CallStatement, LayerStatement, ModelDeclaration, Program, RepeatStatement, ResidualStatement, Statement, Value } from "../grammar/ast.js";
 import type { Span } from "../grammar/source.js";
-import { ArgReader, MAX_DIM, type Env } from "./args.js";
+import { ArgReader, type Env } from "./args.js";
 import type { Args, DiagnosticBag, Related } from "./diagnostics/diagnostic.js";
 import type { Code } from "./diagnostics/messages.js";
 import type { LossAttrs } from "./layers/loss.js";
@@ -101,7 +101,7 @@ class ModelChecker {
   private dryRun = false;
 
   constructor(
-    private readonly program: Program,
+    program: Program,
     private readonly structure: Structure,
     private readonly bag: DiagnosticBag,
     private readonly model: ModelDeclaration,
@@ -510,4 +510,3 @@ function fmtBytes(b: number): string {
   return `${b.toPrecision(3)} ${units[i]}`;
 }
 
-export { MAX_DIM };

@@ -86,6 +86,3 @@ export const tokenDisplay: Record<string, string> = {
   Newline: "a line break",
   EOF: "the end of the file",
 };
-
-/** Words that cannot name a model, block, layer or block parameter. */
-export const KEYWORDS = ["model", "block", "repeat", "residual", "shortcut"] as const;

@@ -207,15 +207,9 @@ const specSha256 = (path: string) => createHash("sha256").update(readFileSync(pa
 
 // ------------------------------------------------------------------ metrics
 
-interface EpochMetrics {
-  epoch: number;
-  trainLoss: number;
-  trainAccuracy: number | null;
-  testLoss: number;
-  testAccuracy: number | null;
-  /** Wall-clock time; null for epochs restored from a checkpoint (checkpoints hold no timings, so identical runs write identical files). */
-  seconds: number | null;
-}
+/** The metrics file's epoch entries, as train.ts writes them. */
+type EpochMetrics = import("../compiler/cli/train.js").EpochMetrics;
+
 interface Metrics {
   model: string;
   epochs: EpochMetrics[];

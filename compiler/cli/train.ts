@@ -37,7 +37,7 @@ import {
 } from "../../runtime/index.js";
 import { loadData } from "./data.js";
 import { describeIoError, UsageError } from "./io.js";
-import { loadModelFromSpec, type LoadedModel, type ModelInfo, type RunnableModel } from "./load-model.js";
+import { loadModelFromSpec, type ModelInfo, type RunnableModel } from "./load-model.js";
 import { parse, positiveInt } from "./main.js";
 
 export interface EpochMetrics {
@@ -421,4 +421,3 @@ function restoreOptimizer(optimizer: Optimizer, tensors: Record<string, { data: 
   }
 }
 
-export type { LoadedModel };

@@ -3,7 +3,7 @@ import type { Span } from "../../grammar/source.js";
 import type { ArgReader } from "../args.js";
 import type { Shape } from "../shape.js";
 import { requireImage, slideWindow, type WindowAttrs } from "./window-layer.js";
-import { lit, type EmitLayer, type InferContext } from "./types.js";
+import { defineLayer, lit, type EmitLayer, type InferContext, type LayerDef } from "./types.js";
 
 export interface PoolAttrs extends WindowAttrs {
   padSpan?: Span;
@@ -44,4 +44,20 @@ export function poolGeometry(a: PoolAttrs, e: EmitLayer): string {
   const [c, h, w] = e.input as [number, number, number];
   const args = [c, h, w, a.kernel[0], a.kernel[1], a.stride[0], a.pad[0]].map(lit).join(", ");
   return e.constant("geom", `rt.pool2dParams(${e.batchSize}, ${args}, ${a.ceil}, ${lit(a.stride[1])}, ${lit(a.pad[1])})`);
+}
+
+/** A pooling layer kind: the shared reading, shape rule and FLOPs, plus its own kernel calls (after the geometry's batch is set). */
+export function poolLayer(kind: string, doc: string, code: { forward(e: EmitLayer): string; backward(e: EmitLayer): string }): LayerDef<PoolAttrs> {
+  return defineLayer<PoolAttrs>({
+    kind,
+    usage: poolUsage(kind),
+    doc,
+    read: readPool,
+    infer: (a, input, ctx) => inferPool(kind, a, input, ctx),
+    flops: (a, _input, output) => poolFlops(a, output),
+    emit: {
+      forward: (a, e) => [`${poolGeometry(a, e)}.B = ${e.n};`, code.forward(e)],
+      backward: (a, e) => [`${poolGeometry(a, e)}.B = ${e.n};`, code.backward(e)],
+    },
+  });
 }

@@ -13,7 +13,7 @@ const base = elementwise("softmax", "Softmax over the features of a vector: e^xá
 
 export const softmax = defineLayer({
   ...base,
-  infer(a, input, ctx) {
+  infer(_a, input, ctx) {
     if (input.length === 1) return input;
     ctx.error("NN3003", { layer: "softmax", shape: formatShape(input), size: input.reduce((x, y) => x * y, 1) }, ctx.kindSpan);
     return undefined;
