@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * GEMM throughput: the JS kernel (runtime/gemm.ts, from dist/) against the
- * WebAssembly SIMD kernel (runtime/wasm, dist/runtime/wasm/gemm.wasm), float32,
+ * WebAssembly SIMD kernel (runtime/wasm, dist/runtime/wasm/kernels.wasm), float32,
  * single thread, on the GEMM shapes of LeNet-5 and workload C (bench/cifar_c.nnspec).
  *
  *   npm run build && node scripts/build-wasm.mjs && node bench/gemm.mjs
@@ -34,7 +34,7 @@ let gemm, wasm;
 try {
   ({ gemm } = await import(new URL("../dist/runtime/index.js", import.meta.url).href));
   wasm = await import(new URL("../dist/runtime/wasm/index.js", import.meta.url).href);
-  wasm.wasmGemmKernels();
+  wasm.wasmKernels();
 } catch (e) {
   process.stderr.write(
     "bench/gemm.mjs: cannot load dist/runtime (run `npm run build` and `node scripts/build-wasm.mjs` first): " +
@@ -95,7 +95,7 @@ function benchShape([label, tA, tB, M, N, K]) {
   const aPtr = wasm.wasmAlloc(aLen), bPtr = wasm.wasmAlloc(bLen), cPtr = wasm.wasmAlloc(cLen);
   wasm.wasmF32(aPtr, aLen).set(A);
   wasm.wasmF32(bPtr, bLen).set(B);
-  const k = wasm.wasmGemmKernels();
+  const k = wasm.wasmKernels();
   const runJs = () => gemm(tA, tB, M, N, K, 1, A, 0, lda, B, 0, ldb, 0, C, 0, ldc);
   // The raw export, as generated code will call it (wasmGemm adds argument checks).
   const runWasm = () => k.sgemm(tA ? 1 : 0, tB ? 1 : 0, M, N, K, 1, aPtr, lda, bPtr, ldb, 0, cPtr, ldc);

@@ -6,6 +6,16 @@ import type { Tensor } from "./tensor.js";
  * dx; dx may alias dy. Using y means a layer only has to keep its output.
  */
 
+/** Activations a conv or fc kernel can apply to its output (the compiler fuses `conv …, relu`). */
+export const ACT_NONE = 0;
+export const ACT_RELU = 1;
+export type Activation = typeof ACT_NONE | typeof ACT_RELU;
+
+/** x[off … off+n) = max(x, 0). */
+export function reluInPlace(x: Tensor, off: number, n: number): void {
+  for (let i = off; i < off + n; i++) if (!(x[i]! > 0)) x[i] = 0;
+}
+
 /** y = max(x, 0). */
 export function reluForward(x: Tensor, y: Tensor, n: number): void {
   for (let i = 0; i < n; i++) {

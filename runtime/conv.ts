@@ -1,3 +1,4 @@
+import { ACT_NONE, ACT_RELU, reluInPlace, type Activation } from "./activations.js";
 import { gemm } from "./gemm.js";
 import type { Tensor } from "./tensor.js";
 
@@ -153,7 +154,7 @@ export function col2im(col: Tensor, p: Conv2dParams, dx: Tensor, xOff: number): 
 }
 
 /**
- * Convolution forward: y = conv(x, w) + bias.
+ * Convolution forward: y = conv(x, w) + bias, then relu when act is ACT_RELU.
  * x [B][C][H][W], w [F][C][KH][KW], bias [F] or null, y [B][F][OH][OW] (overwritten),
  * scratch: at least conv2dScratchSize(p) elements.
  */
@@ -164,6 +165,7 @@ export function conv2dForward(
   y: Tensor, // output [B][F][OH][OW], overwritten
   scratch: Tensor, // im2col buffer, >= conv2dScratchSize(p)
   p: Conv2dParams, // geometry
+  act: Activation = ACT_NONE, // fused activation
 ): void {
   const { B, C, H, W, F, KH, KW, OH, OW } = p;
   const CKK = C * KH * KW;
@@ -187,6 +189,7 @@ export function conv2dForward(
         for (let i = 0; i < OHW; i++) y[o + i] += bf;
       }
     }
+    if (act === ACT_RELU) reluInPlace(y, yb, outSize);
   }
 }
 

@@ -1,8 +1,9 @@
+import { ACT_NONE, ACT_RELU, reluInPlace, type Activation } from "./activations.js";
 import { gemm } from "./gemm.js";
 import type { Tensor } from "./tensor.js";
 
 /**
- * Fully connected forward: y = x * W^T + b.
+ * Fully connected forward: y = x * W^T + b, then relu when act is ACT_RELU.
  * x [B][M], w [N][M] (out, in), b [N] or null, y [B][N] (overwritten, must not alias x).
  */
 export function fcForward(
@@ -13,6 +14,7 @@ export function fcForward(
   B: number, // batch size
   M: number, // input features
   N: number, // output features
+  act: Activation = ACT_NONE, // fused activation
 ): void {
   if (b !== null) {
     for (let r = 0; r < B; r++) {
@@ -23,6 +25,7 @@ export function fcForward(
   } else {
     gemm(false, true, B, N, M, 1, x, 0, M, w, 0, M, 0, y, 0, N);
   }
+  if (act === ACT_RELU) reluInPlace(y, 0, B * N);
 }
 
 /**

@@ -16,3 +16,4 @@ export * from "./io/index.js";
 export * from "./data.js";
 export * from "./weights.js";
 export * from "./augment.js";
+export * from "./kernels.js";

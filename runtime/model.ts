@@ -6,15 +6,20 @@
 import type { Tensor } from "./tensor.js";
 
 type ArenaArray = Tensor | Int32Array;
-type TensorCtor<T extends ArenaArray> = { new (length: number): T; new (buffer: ArrayBufferLike, byteOffset: number, length: number): T; readonly BYTES_PER_ELEMENT: number };
+export type TensorCtor<T extends ArenaArray> = { new (length: number): T; new (buffer: ArrayBufferLike, byteOffset: number, length: number): T; readonly BYTES_PER_ELEMENT: number };
 
-/** One allocation for all of a model's buffers; `take` hands out consecutive views. */
+/**
+ * One allocation for all of a model's buffers; `take` hands out consecutive
+ * views. `data`, when given, is the memory to use (e.g. a view of a
+ * WebAssembly memory) and must hold `length` elements.
+ */
 export class Arena<T extends ArenaArray> {
   readonly data: T;
   private offset = 0;
 
-  constructor(ctor: TensorCtor<T>, length: number) {
-    this.data = new ctor(length);
+  constructor(ctor: TensorCtor<T>, length: number, data?: T) {
+    if (data !== undefined && data.length !== length) throw new Error(`internal: arena memory holds ${data.length} elements, the plan needs ${length}`);
+    this.data = data ?? new ctor(length);
   }
 
   take(length: number): T {

@@ -3,13 +3,16 @@
  * Builds the WebAssembly kernels with the AssemblyScript compiler installed
  * from the npm registry (devDependency `assemblyscript`): nothing is downloaded.
  *
- *   node scripts/build-wasm.mjs            runtime/wasm/src/gemm.as.ts -> dist/runtime/wasm/gemm.wasm
- *   node scripts/build-wasm.mjs --wat      also writes dist/runtime/wasm/gemm.wat (to read the code)
+ *   node scripts/build-wasm.mjs            runtime/wasm/src/kernels.as.ts -> dist/runtime/wasm/kernels.wasm
+ *   node scripts/build-wasm.mjs --wat      also writes dist/runtime/wasm/kernels.wat (to read the code)
  *
  * Flags: -O3 (optimizeLevel 3, shrinkLevel 0), --runtime stub (no GC; the
- * kernels never allocate), --enable simd (128-bit WASM SIMD), --noAssert.
+ * kernels never allocate), --enable simd (128-bit WASM SIMD), --noAssert;
+ * --importMemory --sharedMemory --enable threads --zeroFilledMemory: the
+ * memory is created by the runtime (runtime/wasm/module.ts), zeroed, and shared
+ * by the threads of one model.
  * The loader is runtime/wasm/index.ts (compiled by tsc to dist/runtime/wasm/index.js),
- * which reads gemm.wasm next to itself.
+ * which reads kernels.wasm next to itself.
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, statSync } from "node:fs";
@@ -19,7 +22,7 @@ import { fileURLToPath } from "node:url";
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const ASC = join(ROOT, "node_modules", "assemblyscript", "bin", "asc.js");
 
-const KERNELS = [{ src: "runtime/wasm/src/gemm.as.ts", out: "dist/runtime/wasm/gemm.wasm" }];
+const KERNELS = [{ src: "runtime/wasm/src/kernels.as.ts", out: "dist/runtime/wasm/kernels.wasm" }];
 
 const args = process.argv.slice(2);
 for (const a of args) {
@@ -46,6 +49,12 @@ for (const { src, out } of KERNELS) {
     "--runtime", "stub",
     "--enable", "simd",
     "--noAssert",
+    // The memory is the model's: imported, shared between threads, zeroed when created.
+    "--importMemory",
+    "--sharedMemory",
+    "--enable", "threads",
+    "--zeroFilledMemory",
+    "--maximumMemory", "65536",
   ];
   if (wantWat) ascArgs.push("--textFile", outPath.replace(/\.wasm$/, ".wat"));
   const r = spawnSync(process.execPath, ascArgs, { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"] });

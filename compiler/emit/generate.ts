@@ -136,13 +136,19 @@ class ModuleGenerator {
     const dys = ids.map((id, i) => (i === nodes.length - 1 ? dyLast : `d${id}`));
     const forward: string[] = [];
     const backward: string[][] = [];
+    // `conv …, relu` and `fc …, relu`: the kernel applies the relu and writes the relu's output directly.
+    const fused = nodes.map((n, i) => n.type === "layer" && n.def.emit?.fusesRelu === true && isRelu(nodes[i + 1]));
     nodes.forEach((n, i) => {
       const id = ids[i]!;
       const input = i === 0 ? x : ids[i - 1]!;
       const inputGrad = i === 0 ? dx : dys[i - 1]!;
-      this.buffers.push({ id, fixed: 0, perExample: numel(n.output), kind: "float", comment: `(B, ${n.output.join(", ")})`, section: "activations" });
-      if (dys[i] === `d${id}`) this.buffers.push({ id: `d${id}`, fixed: 0, perExample: numel(n.output), kind: "float", comment: "", section: "activations" });
-      const code = n.type === "layer" ? this.layer(n, input, id, dys[i]!, inputGrad, modelStart && i === 0) : this.residual(n, input, id, dys[i]!, inputGrad);
+      if (!fused[i]) this.buffers.push({ id, fixed: 0, perExample: numel(n.output), kind: "float", comment: `(B, ${n.output.join(", ")})`, section: "activations" });
+      if (dys[i] === `d${id}`) this.buffers.push({ id: `d${id}`, fixed: 0, perExample: numel(n.output), kind: "float", comment: fused[i] ? `(B, ${n.output.join(", ")})` : "", section: "activations" });
+      let code: Code;
+      if (n.type === "residual") code = this.residual(n, input, id, dys[i]!, inputGrad);
+      else if (fused[i]) code = this.layer(n, input, ids[i + 1]!, dys[i]!, inputGrad, modelStart && i === 0, true);
+      else code = this.layer(n, input, id, dys[i]!, inputGrad, modelStart && i === 0);
+      if (i > 0 && fused[i - 1]) code.forward = [`${this.header(n)} (applied by ${commentText(nodes[i - 1]!.name)}'s kernel)`];
       forward.push(...code.forward);
       backward.push(code.backward);
     });
@@ -161,7 +167,7 @@ class ModuleGenerator {
     return `// ${commentText(n.name)}: ${commentText(what)} (${commentText(where)}) → ${formatShape(n.output)}`;
   }
 
-  private layer(n: LayerNode, x: string, y: string, dy: string, dx: string | null, first: boolean): Code {
+  private layer(n: LayerNode, x: string, y: string, dy: string, dx: string | null, first: boolean, fusedRelu = false): Code {
     const emit = n.def.emit;
     if (!emit) throw new Error(`internal: layer kind ${n.kind} has no code generator`);
     const ownDx = first && emit.nullableDx ? null : dx;
@@ -216,6 +222,7 @@ class ModuleGenerator {
       },
       training: "training",
       rng: "rng",
+      fusedRelu,
     };
     const forward = [this.header(n), ...emit.forward(n.attrs, ctx)];
     const backward = [BACKWARD_OF(n), ...emit.backward(n.attrs, ctx)];
@@ -243,11 +250,11 @@ class ModuleGenerator {
       forward.push(`// ${commentText(r.name)}: shortcut`, ...sc.forward);
       backward.push(...sc.backward);
       skip = sc.output;
-      if (dx !== null) backward.push(r.body.length ? `rt.addInto(${dx}, ${skipGrad}, ${inCount});` : `rt.add(${dy}, ${skipGrad}, ${dx}, ${inCount});`);
+      if (dx !== null) backward.push(r.body.length ? `rt.addInto(${dx}, ${skipGrad}, ${inCount});` : `k.add(${dy}, ${skipGrad}, ${dx}, ${inCount});`);
     } else if (dx !== null) {
-      backward.push(r.body.length ? `rt.addInto(${dx}, ${dy}, ${inCount});` : `rt.add(${dy}, ${dy}, ${dx}, ${inCount});`);
+      backward.push(r.body.length ? `rt.addInto(${dx}, ${dy}, ${inCount});` : `k.add(${dy}, ${dy}, ${dx}, ${inCount});`);
     }
-    forward.push(this.header(r), `rt.add(${body.output}, ${skip}, ${y}, ${count});`);
+    forward.push(this.header(r), `k.add(${body.output}, ${skip}, ${y}, ${count});`);
     return { forward, backward };
   }
 }
@@ -256,6 +263,10 @@ interface Code {
   forward: string[];
   backward: string[];
   output?: string;
+}
+
+function isRelu(n: Node | undefined): boolean {
+  return n?.type === "layer" && n.kind === "relu";
 }
 
 function* layerNodes(nodes: readonly Node[]): Generator<LayerNode> {

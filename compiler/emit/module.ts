@@ -79,6 +79,8 @@ export function buildModule(g: Generated, opts: ModuleOptions): string {
       { name: "grads", type: `Readonly<Record<ParamName, ${Arr}>>`, isReadonly: true, docs: ["Gradients of the last `loss` for each parameter, written by `backward`."] },
       { name: "buffers", type: `Readonly<Record<BufferName, ${Arr}>>`, isReadonly: true, docs: ["Batchnorm running statistics `LAYER.mean`, `LAYER.var`."] },
       { name: "memoryBytes", type: "number", isReadonly: true, docs: ["Bytes of the preallocated memory plan."] },
+      { name: "kernels", type: "rt.KernelKind", isReadonly: true, docs: ['The kernels in use: "wasm" (WebAssembly SIMD on the model\'s own memory) or "js" (TypeScript).'] },
+      { name: "threads", type: "number", isReadonly: true, docs: ["Threads the kernels split each layer across."] },
     ],
     methods: [
       {
@@ -109,14 +111,20 @@ export function buildModule(g: Generated, opts: ModuleOptions): string {
         docs: ["forward (training) + loss + backward + optimizer update; returns the loss. On bad input or a non-finite loss it throws and leaves parameters and running statistics as they were."],
       },
       { name: "reseed", parameters: [{ name: "seed", type: "number" }], returnType: "void", docs: ["Re-seed the random generator used by dropout."] },
+      { name: "dispose", returnType: "void", docs: ["Stops the model's worker threads now (they also stop when the model is garbage-collected); the model must not be used afterwards."] },
     ],
   });
 
   file.addFunction({
     isExported: true,
     name: "createModel",
-    docs: ["Allocates the memory plan and initialises the parameters (seeded: the same seed gives the same model)."],
-    parameters: [{ name: "options", type: "{ batchSize?: number; seed?: number }", initializer: "{}" }],
+    docs: [
+      "Allocates the memory plan and initialises the parameters (seeded: the same seed gives the same model).\n" +
+        (opts.dtype === "f32"
+          ? '`kernels`: "wasm" (default: WebAssembly SIMD) or "js" (TypeScript); `threads`: threads for the wasm kernels (default: the available cores).'
+          : '`kernels`: only "js" (the WebAssembly kernels are float32); `threads` is ignored.'),
+    ],
+    parameters: [{ name: "options", type: "{ batchSize?: number; seed?: number; kernels?: rt.KernelKind; threads?: number }", initializer: "{}" }],
     returnType: "Model",
     statements: createModelBody(g, opts, Arr),
   });
@@ -136,8 +144,14 @@ function createModelBody(g: Generated, opts: ModuleOptions, Arr: string): string
       (t.intPerExample ? `, and ${t.intPerExample.toLocaleString("en-US")} int32 indices per example` : "") +
       ", allocated once.",
   );
-  s.push(`const mem = new rt.Arena(${Arr}, ${t.fixed} + batchSize * ${t.perExample});`);
-  if (t.intPerExample || t.intFixed) s.push(`const imem = new rt.Arena(Int32Array, ${t.intFixed} + batchSize * ${t.intPerExample});`);
+  const ints = t.intPerExample || t.intFixed ? `${t.intFixed} + batchSize * ${t.intPerExample}` : "0";
+  const convParams = Math.max(0, ...g.params.filter((p) => p.spec.shape.length === 4).map((p) => p.spec.shape.reduce((a, b) => a * b, 1)));
+  s.push(
+    `const engine = rt.createEngine(${Arr}, { floats: ${t.fixed} + batchSize * ${t.perExample}, ints: ${ints}, scratch: ${g.plan.scratch}, convParams: ${convParams} }, options, ${JSON.stringify(m.name)});`,
+  );
+  s.push("const mem = engine.floats;");
+  if (t.intPerExample || t.intFixed) s.push("const imem = engine.ints;");
+  s.push("const k = engine.kernels; // the layer kernels: WebAssembly or TypeScript");
   let section: string | undefined;
   const order = Object.keys(SECTION_TITLES);
   const planned = [...g.plan.buffers].sort((a, b) => order.indexOf(a.section) - order.indexOf(b.section));
@@ -256,7 +270,8 @@ function createModelBody(g: Generated, opts: ModuleOptions, Arr: string): string
   s.push(`const memoryBytes = mem.data.byteLength${t.intPerExample || t.intFixed ? " + imem.data.byteLength" : ""};`);
   s.push(`const output = (): ${Arr} => outputViews.get(n);`);
   s.push(`const reseed = (seed: number): void => rng.seed(rt.checkSeed(seed, ${JSON.stringify(m.name)}));`);
-  s.push(`return { batchSize, params, grads, buffers, memoryBytes, forward, predict, output, loss, backward, trainStep, reseed };`);
+  s.push("const dispose = (): void => k.dispose();");
+  s.push(`return { batchSize, params, grads, buffers, memoryBytes, kernels: k.kind, threads: k.threads, forward, predict, output, loss, backward, trainStep, reseed, dispose };`);
   return s;
 }
 

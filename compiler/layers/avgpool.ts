@@ -2,6 +2,6 @@
 import { poolLayer } from "./pool.js";
 
 export const avgpool = poolLayer("avgpool", "Average pooling per channel; padding is not counted in the mean; stride defaults to the window size.", {
-  forward: (e) => `rt.avgPoolForward(${e.x}, ${e.y}, ${e.constant("geom", "")});`,
-  backward: (e) => `rt.avgPoolBackward(${e.dy}, ${e.dx}, ${e.constant("geom", "")});`,
+  forward: (e) => `k.avgPoolForward(${e.x}, ${e.y}, ${e.constant("geom", "")});`,
+  backward: (e) => `k.avgPoolBackward(${e.dy}, ${e.dx}, ${e.constant("geom", "")});`,
 });

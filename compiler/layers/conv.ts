@@ -67,17 +67,18 @@ export const conv = defineLayer<ConvAttrs>({
   },
   emit: {
     nullableDx: true,
+    fusesRelu: true,
     forward(a, e) {
       const [c, h, w] = e.input as [number, number, number];
       const [, oh, ow] = e.output as [number, number, number];
       const geom = e.constant("geom", `rt.conv2dParams(${e.batchSize}, ${[c, h, w, a.filters, a.kernel[0], a.kernel[1], a.stride[0], a.pad[0], a.stride[1], a.pad[1]].map(lit).join(", ")})`);
       const scratch = e.scratch(c * a.kernel[0] * a.kernel[1] * oh * ow);
-      return [`${geom}.B = ${e.n};`, `rt.conv2dForward(${e.x}, ${e.param("weight")}, ${a.bias ? e.param("bias") : "null"}, ${e.y}, ${scratch}, ${geom});`];
+      return [`${geom}.B = ${e.n};`, `k.conv2dForward(${e.x}, ${e.param("weight")}, ${a.bias ? e.param("bias") : "null"}, ${e.y}, ${scratch}, ${geom}${e.fusedRelu ? ", rt.ACT_RELU" : ""});`];
     },
     backward(a, e) {
       const geom = e.constant("geom", "");
       const scratch = e.scratch(0);
-      return [`${geom}.B = ${e.n};`, `rt.conv2dBackward(${e.x}, ${e.param("weight")}, ${e.dy}, ${e.dx ?? "null"}, ${e.grad("weight")}, ${a.bias ? e.grad("bias") : "null"}, ${scratch}, ${geom});`];
+      return [`${geom}.B = ${e.n};`, `k.conv2dBackward(${e.x}, ${e.param("weight")}, ${e.dy}, ${e.dx ?? "null"}, ${e.grad("weight")}, ${a.bias ? e.grad("bias") : "null"}, ${scratch}, ${geom});`];
     },
   },
 });

@@ -35,13 +35,14 @@ export function elementwise(
 }
 
 /**
- * Code for an activation with kernels `rt.<name>Forward(x, y, count[, arg])`
- * and `rt.<name>Backward(y, dy, dx, count[, arg])` (backward from the output).
+ * Code for an activation with kernels `<on>.<name>Forward(x, y, count[, arg])`
+ * and `<on>.<name>Backward(y, dy, dx, count[, arg])` (backward from the
+ * output); `on` is `rt` (TypeScript runtime) or `k` (the model's kernel set).
  */
-export function activationEmitter(kernel: string, withArg = false): LayerEmitter<ScalarAttrs> {
+export function activationEmitter(kernel: string, withArg = false, on: "rt" | "k" = "rt"): LayerEmitter<ScalarAttrs> {
   const extra = (a: ScalarAttrs) => (withArg ? `, ${lit(a.value)}` : "");
   return {
-    forward: (a, e) => [`rt.${kernel}Forward(${e.x}, ${e.y}, ${e.n} * ${lit(e.outSize)}${extra(a)});`],
-    backward: (a, e) => [`rt.${kernel}Backward(${e.y}, ${e.dy}, ${e.dx}, ${e.n} * ${lit(e.outSize)}${extra(a)});`],
+    forward: (a, e) => [`${on}.${kernel}Forward(${e.x}, ${e.y}, ${e.n} * ${lit(e.outSize)}${extra(a)});`],
+    backward: (a, e) => [`${on}.${kernel}Backward(${e.y}, ${e.dy}, ${e.dx}, ${e.n} * ${lit(e.outSize)}${extra(a)});`],
   };
 }

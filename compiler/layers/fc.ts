@@ -57,9 +57,10 @@ export const fc = defineLayer<FcAttrs>({
   flops: (a, input) => 2 * a.units * input[0]! + (a.bias ? a.units : 0),
   emit: {
     nullableDx: true,
-    forward: (a, e) => [`rt.fcForward(${e.x}, ${e.param("weight")}, ${a.bias ? e.param("bias") : "null"}, ${e.y}, ${e.n}, ${lit(e.inSize)}, ${lit(a.units)});`],
+    fusesRelu: true,
+    forward: (a, e) => [`k.fcForward(${e.x}, ${e.param("weight")}, ${a.bias ? e.param("bias") : "null"}, ${e.y}, ${e.n}, ${lit(e.inSize)}, ${lit(a.units)}${e.fusedRelu ? ", rt.ACT_RELU" : ""});`],
     backward: (a, e) => [
-      `rt.fcBackward(${e.x}, ${e.param("weight")}, ${e.dy}, ${e.dx ?? "null"}, ${e.grad("weight")}, ${a.bias ? e.grad("bias") : "null"}, ${e.n}, ${lit(e.inSize)}, ${lit(a.units)});`,
+      `k.fcBackward(${e.x}, ${e.param("weight")}, ${e.dy}, ${e.dx ?? "null"}, ${e.grad("weight")}, ${a.bias ? e.grad("bias") : "null"}, ${e.n}, ${lit(e.inSize)}, ${lit(a.units)});`,
     ],
   },
 });

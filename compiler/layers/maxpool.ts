@@ -2,6 +2,6 @@
 import { poolLayer } from "./pool.js";
 
 export const maxpool = poolLayer("maxpool", "Max pooling per channel; stride defaults to the window size.", {
-  forward: (e) => `rt.maxPoolForward(${e.x}, ${e.y}, ${e.batchBuffer("argmax", e.outSize, "int")}, ${e.constant("geom", "")});`,
-  backward: (e) => `rt.maxPoolBackward(${e.dy}, ${e.batchBuffer("argmax", e.outSize, "int")}, ${e.dx}, ${e.constant("geom", "")});`,
+  forward: (e) => `k.maxPoolForward(${e.x}, ${e.y}, ${e.batchBuffer("argmax", e.outSize, "int")}, ${e.constant("geom", "")});`,
+  backward: (e) => `k.maxPoolBackward(${e.dy}, ${e.batchBuffer("argmax", e.outSize, "int")}, ${e.dx}, ${e.constant("geom", "")});`,
 });

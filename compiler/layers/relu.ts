@@ -1,4 +1,4 @@
 /** `relu`: max(0, x). */
 import { activationEmitter, elementwise } from "./elementwise.js";
 
-export const relu = elementwise("relu", "Rectified linear unit, max(0, x).", { emit: activationEmitter("relu") });
+export const relu = elementwise("relu", "Rectified linear unit, max(0, x).", { emit: activationEmitter("relu", false, "k") });

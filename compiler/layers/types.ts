@@ -77,6 +77,8 @@ export interface EmitLayer {
   training: string;
   /** The model's seeded random generator. */
   rng: string;
+  /** A relu follows and is fused into this layer's forward: `y` is the relu's output (only for emitters with fusesRelu). */
+  fusedRelu: boolean;
 }
 
 export interface LayerEmitter<A> {
@@ -84,6 +86,8 @@ export interface LayerEmitter<A> {
   backward(a: A, e: EmitLayer): string[];
   /** The backward kernel can skip the input gradient (dx = null) when it is the first layer. */
   nullableDx?: boolean;
+  /** The forward kernel can apply a following relu itself (conv, fc): the relu layer's forward is then skipped. */
+  fusesRelu?: boolean;
 }
 
 /** A number as a code literal (finite by construction). */

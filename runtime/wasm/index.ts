@@ -1,93 +1,40 @@
 /**
- * Loader and helpers for the WebAssembly SIMD kernels (runtime/wasm/src/*.as.ts,
- * built by scripts/build-wasm.mjs into dist/runtime/wasm/*.wasm).
+ * Helpers around the WebAssembly SIMD kernels for tests and benchmarks: one
+ * process-wide instance on a growable memory, a bump allocator over it, and
+ * checked wrappers of its sgemm. Models do not use this instance: each model
+ * has its own memory and instances (runtime/wasm/backend.ts).
  *
- * The module is read from disk next to this file (dist/runtime/wasm/gemm.wasm)
- * and instantiated synchronously on first use; nothing is embedded or
- * downloaded. When this file runs from source (vitest), the copy in dist/ is
- * used.
- *
- * Memory model: the kernels work on the module's own linear memory and take
- * byte offsets into it. `wasmAlloc` is a bump allocator over that memory
- * (growing it as needed) for the runtime's arena and for tests/benchmarks;
- * `wasmF32` views a region as a Float32Array. Views are invalidated when the
- * memory grows (take them after allocating).
+ * `wasmAlloc` reserves regions (growing the memory as needed); `wasmF32`
+ * views one as a Float32Array. The memory is shared, so views taken before a
+ * growth stay valid.
  */
-import { existsSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { instantiateKernels, newSharedMemory, PAGE_BYTES, type KernelExports, type WasmMemory } from "./module.js";
 
-/** The part of the WebAssembly JS API used here (tsconfig's lib is ES2022 without DOM types). */
-export interface WasmMemory {
-  readonly buffer: ArrayBuffer;
-  grow(deltaPages: number): number;
-}
-interface WasmJsApi {
-  Module: new (bytes: Uint8Array) => object;
-  Instance: new (module: object, imports: object) => { readonly exports: object };
-}
-const WA = (globalThis as unknown as { WebAssembly: WasmJsApi }).WebAssembly;
+export { kernelsWasmPath, type KernelExports, type WasmMemory } from "./module.js";
 
-/** The exports of gemm.wasm (see runtime/wasm/src/gemm.as.ts). */
-export interface WasmGemmExports {
-  readonly memory: WasmMemory;
-  /** C = alpha op(A) op(B) + beta C, float32; byte offsets, leading dims in elements; transA/transB 0 or 1. */
-  sgemm(
-    transA: number, transB: number, M: number, N: number, K: number, alpha: number,
-    a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number,
-  ): void;
-  /** First free byte after the module's static data (its packing scratch). */
-  heapBase(): number;
-  /** Bytes of packing scratch a gemm call uses. */
-  scratchBytes(): number;
-  /** Moves the packing scratch to [ptr, ptr + scratchBytes()). */
-  setScratch(ptr: number): void;
-}
-
-const PAGE = 65536;
 /** Alignment of wasmAlloc regions in bytes (a cache line). */
 const ALIGN = 64;
+/** The helpers' memory may grow to 1 GiB. */
+const HELPER_MAX_BYTES = 2 ** 30;
 
-/** Where gemm.wasm may be: next to this module (dist/), else dist/ seen from the source tree. */
-const CANDIDATES = [
-  new URL("./gemm.wasm", import.meta.url),
-  new URL("../../dist/runtime/wasm/gemm.wasm", import.meta.url),
-];
-
-let kernels: WasmGemmExports | null = null;
+let kernels: KernelExports | null = null;
+let memory: WasmMemory | null = null;
 let heapTop = 0;
 
-/** Path of the gemm.wasm file that is (or would be) loaded; throws if none exists. */
-export function wasmGemmPath(): string {
-  for (const u of CANDIDATES) {
-    const p = fileURLToPath(u);
-    if (existsSync(p)) return p;
-  }
-  throw new Error(
-    `gemm.wasm not found (looked for ${CANDIDATES.map((u) => fileURLToPath(u)).join(", ")}); ` +
-      "build it with `node scripts/build-wasm.mjs`",
-  );
-}
-
-/** Compiles and instantiates gemm.wasm (synchronously). Each call makes a new, independent instance. */
-export function instantiateWasmGemm(bytes?: Uint8Array): WasmGemmExports {
-  const code = bytes ?? readFileSync(wasmGemmPath());
-  const mod = new WA.Module(code);
-  const inst = new WA.Instance(mod, {});
-  return inst.exports as unknown as WasmGemmExports;
-}
-
-/** The shared instance used by the helpers below (loaded on first use). */
-export function wasmGemmKernels(): WasmGemmExports {
+/** The helpers' instance (made on first use). */
+export function wasmKernels(): KernelExports {
   if (kernels === null) {
-    kernels = instantiateWasmGemm();
+    memory = newSharedMemory(1 << 20, HELPER_MAX_BYTES);
+    kernels = instantiateKernels(memory);
     heapTop = alignUp(kernels.heapBase());
   }
   return kernels;
 }
 
-/** The shared instance's memory. */
+/** The helpers' memory. */
 export function wasmMemory(): WasmMemory {
-  return wasmGemmKernels().memory;
+  wasmKernels();
+  return memory!;
 }
 
 function alignUp(n: number): number {
@@ -95,8 +42,8 @@ function alignUp(n: number): number {
 }
 
 /**
- * Reserves `count` float32 elements in the shared instance's memory (64-byte
- * aligned, growing the memory if needed) and returns the byte offset.
+ * Reserves `count` float32 elements in the helpers' memory (64-byte aligned,
+ * growing the memory if needed) and returns the byte offset.
  * Contents are unspecified (not zeroed when reused after wasmRelease).
  */
 export function wasmAlloc(count: number): number {
@@ -104,27 +51,27 @@ export function wasmAlloc(count: number): number {
   const mem = wasmMemory();
   const ptr = heapTop;
   const end = ptr + count * 4;
-  if (end > 4 * 1024 * 1024 * 1024) throw new RangeError(`wasmAlloc: ${count} floats do not fit in 4 GiB of wasm memory`);
+  if (end > HELPER_MAX_BYTES) throw new RangeError(`wasmAlloc: ${count} floats do not fit in the helpers' ${HELPER_MAX_BYTES / 2 ** 20} MiB of wasm memory`);
   const have = mem.buffer.byteLength;
-  if (end > have) mem.grow(Math.ceil((end - have) / PAGE));
+  if (end > have) mem.grow(Math.ceil((end - have) / PAGE_BYTES));
   heapTop = alignUp(end);
   return ptr;
 }
 
 /** The current allocation mark: pass it to wasmRelease to free everything allocated after it. */
 export function wasmMark(): number {
-  wasmGemmKernels();
+  wasmKernels();
   return heapTop;
 }
 
 /** Frees every region allocated after `mark` (stack discipline). */
 export function wasmRelease(mark: number): void {
-  const base = alignUp(wasmGemmKernels().heapBase());
+  const base = alignUp(wasmKernels().heapBase());
   if (!Number.isInteger(mark) || mark < base || mark > heapTop) throw new RangeError(`wasmRelease: bad mark ${mark}`);
   heapTop = mark;
 }
 
-/** A Float32Array view of `count` floats at byte offset `ptr` (invalid after the memory grows). */
+/** A Float32Array view of `count` floats at byte offset `ptr`. */
 export function wasmF32(ptr: number, count: number): Float32Array {
   return new Float32Array(wasmMemory().buffer, ptr, count);
 }
@@ -152,12 +99,12 @@ export function wasmGemm(
   transA: boolean, transB: boolean, M: number, N: number, K: number, alpha: number,
   aPtr: number, lda: number, bPtr: number, ldb: number, beta: number, cPtr: number, ldc: number,
 ): void {
-  const k = wasmGemmKernels();
+  const k = wasmKernels();
   for (const [n, v] of [["M", M], ["N", N], ["K", K]] as const) {
     if (!Number.isInteger(v) || v < 0 || v > 0x7fffffff) throw new RangeError(`wasmGemm: ${n} must be a non-negative integer, got ${v}`);
   }
   if (M === 0 || N === 0) return;
-  const bytes = k.memory.buffer.byteLength;
+  const bytes = wasmMemory().buffer.byteLength;
   checkOperand("C", cPtr, M, N, ldc, bytes);
   if (K > 0 && alpha !== 0) {
     checkOperand("A", aPtr, transA ? K : M, transA ? M : K, lda, bytes);

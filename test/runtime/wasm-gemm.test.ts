@@ -9,16 +9,16 @@ import {
   wasmAlloc,
   wasmF32,
   wasmGemm,
-  wasmGemmKernels,
-  wasmGemmPath,
+  wasmKernels,
+  kernelsWasmPath,
   wasmMark,
   wasmMemory,
   wasmRelease,
 } from "../../runtime/wasm/index.js";
 
 const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const WASM = `${ROOT}dist/runtime/wasm/gemm.wasm`;
-const SRC = `${ROOT}runtime/wasm/src/gemm.as.ts`;
+const WASM = `${ROOT}dist/runtime/wasm/kernels.wasm`;
+const SRC = `${ROOT}runtime/wasm/src/gemm.as.ts`; // kernels.as.ts re-exports it
 
 // `npm test` builds first; when vitest runs alone, (re)build a missing or stale module.
 beforeAll(() => {
@@ -115,11 +115,12 @@ const TRANS = [[false, false], [false, true], [true, false], [true, true]] as co
 const SIZES = [1, 3, 5, 17, 33, 100, 257];
 
 describe("wasm gemm (float32, WebAssembly SIMD)", () => {
-  it("loads gemm.wasm and exports the kernel and its memory", () => {
-    expect(wasmGemmPath()).toMatch(/gemm\.wasm$/);
-    const k = wasmGemmKernels();
+  it("loads kernels.wasm on a shared memory", () => {
+    expect(kernelsWasmPath()).toMatch(/kernels\.wasm$/);
+    const k = wasmKernels();
     expect(typeof k.sgemm).toBe("function");
-    expect(k.memory.buffer.byteLength).toBeGreaterThanOrEqual(k.heapBase());
+    expect(wasmMemory().buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(wasmMemory().buffer.byteLength).toBeGreaterThanOrEqual(k.heapBase());
     expect(k.scratchBytes()).toBeGreaterThan(0);
   });
 

@@ -1,0 +1,117 @@
+/**
+ * The kernel sets a generated model runs on, and the engine that places its
+ * memory plan. Generated code calls the heavy layers through a `Kernels`
+ * object (`k.conv2dForward(…)`), so one module runs unchanged on
+ *   - "wasm": WebAssembly SIMD kernels on the model's own shared memory, split
+ *     across `threads` threads (float32 only; the default for float32), or
+ *   - "js": the plain TypeScript kernels of this runtime (float32 and float64).
+ * Both take the same arguments (views of the arena) and give the same results
+ * up to float32 rounding.
+ */
+import { reluBackward, reluForward, type Activation } from "./activations.js";
+import { add } from "./add.js";
+import { conv2dBackward, conv2dForward, type Conv2dParams } from "./conv.js";
+import { fcBackward, fcForward } from "./fc.js";
+import { Arena, type TensorCtor } from "./model.js";
+import { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward, type Pool2dParams } from "./pool.js";
+import type { Tensor } from "./tensor.js";
+import { createWasmKernels } from "./wasm/backend.js";
+import { defaultThreads, MAX_THREADS } from "./wasm/threads.js";
+
+export type KernelKind = "wasm" | "js";
+
+/** The layer kernels with a WebAssembly version; signatures are those of the TypeScript functions. */
+export interface Kernels {
+  /** Which implementation this is. */
+  readonly kind: KernelKind;
+  /** Threads the kernels split their work across (1 for "js"). */
+  readonly threads: number;
+  conv2dForward(x: Tensor, w: Tensor, bias: Tensor | null, y: Tensor, scratch: Tensor, p: Conv2dParams, act?: Activation): void;
+  conv2dBackward(x: Tensor, w: Tensor, dy: Tensor, dx: Tensor | null, dw: Tensor, db: Tensor | null, scratch: Tensor, p: Conv2dParams): void;
+  fcForward(x: Tensor, w: Tensor, b: Tensor | null, y: Tensor, B: number, M: number, N: number, act?: Activation): void;
+  fcBackward(x: Tensor, w: Tensor, dy: Tensor, dx: Tensor | null, dw: Tensor, db: Tensor | null, B: number, M: number, N: number): void;
+  maxPoolForward(x: Tensor, y: Tensor, argmax: Int32Array, p: Pool2dParams): void;
+  maxPoolBackward(dy: Tensor, argmax: Int32Array, dx: Tensor, p: Pool2dParams): void;
+  avgPoolForward(x: Tensor, y: Tensor, p: Pool2dParams): void;
+  avgPoolBackward(dy: Tensor, dx: Tensor, p: Pool2dParams): void;
+  reluForward(x: Tensor, y: Tensor, n: number): void;
+  reluBackward(y: Tensor, dy: Tensor, dx: Tensor, n: number): void;
+  add(a: Tensor, b: Tensor, out: Tensor, n: number): void;
+  /** Stops worker threads (the kernels must not be used afterwards). */
+  dispose(): void;
+}
+
+/** The TypeScript kernels. */
+export const jsKernels: Kernels = Object.freeze({
+  kind: "js" as const,
+  threads: 1,
+  conv2dForward,
+  conv2dBackward,
+  fcForward,
+  fcBackward,
+  maxPoolForward,
+  maxPoolBackward,
+  avgPoolForward,
+  avgPoolBackward,
+  reluForward,
+  reluBackward,
+  add,
+  dispose: () => {},
+});
+
+/** Sizes from the compiler's memory plan. */
+export interface PlanSizes {
+  /** Float elements of the arena (parameters, gradients, activations, scratch). */
+  floats: number;
+  /** Int32 elements (max-pooling argmax). */
+  ints: number;
+  /** Floats of the per-image im2col scratch (each extra thread gets its own). */
+  scratch: number;
+  /** Largest conv weight + bias, in floats (each extra thread keeps partial weight gradients). */
+  convParams: number;
+}
+
+/** The options of createModel that choose the kernels. */
+export interface EngineOptions {
+  threads?: number;
+  kernels?: KernelKind;
+}
+
+/** A model's memory (two arenas) and the kernels that work on it. */
+export interface Engine<T extends Tensor> {
+  floats: Arena<T>;
+  ints: Arena<Int32Array>;
+  kernels: Kernels;
+  /** Bytes beyond the plan: the kernels' per-thread buffers (0 for "js"). */
+  extraBytes: number;
+}
+
+/**
+ * Allocates a model's memory plan and picks its kernels: float32 models run on
+ * "wasm" unless options.kernels is "js"; float64 models only on "js".
+ */
+export function createEngine<T extends Tensor>(ctor: TensorCtor<T>, sizes: PlanSizes, options: EngineOptions, model: string): Engine<T> {
+  const f64 = ctor.BYTES_PER_ELEMENT === 8;
+  const kind = checkKind(options.kernels, f64, model);
+  const threads = checkThreads(options.threads, model);
+  if (kind === "js") {
+    return { floats: new Arena(ctor, sizes.floats), ints: new Arena(Int32Array, sizes.ints), kernels: jsKernels, extraBytes: 0 };
+  }
+  const w = createWasmKernels(sizes, threads);
+  return { floats: new Arena(ctor, sizes.floats, w.floats as unknown as T), ints: new Arena(Int32Array, sizes.ints, w.ints), kernels: w.kernels, extraBytes: w.extraBytes };
+}
+
+function checkKind(kind: unknown, f64: boolean, model: string): KernelKind {
+  if (kind === undefined) return f64 ? "js" : "wasm";
+  if (kind !== "wasm" && kind !== "js") throw new RangeError(`${model}: kernels must be "wasm" or "js", got ${JSON.stringify(kind)}`);
+  if (kind === "wasm" && f64) throw new RangeError(`${model}: the WebAssembly kernels are float32; this module was compiled with --dtype f64, so use kernels: "js"`);
+  return kind;
+}
+
+function checkThreads(threads: unknown, model: string): number {
+  if (threads === undefined) return defaultThreads();
+  if (typeof threads !== "number" || !Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS)
+    throw new RangeError(`${model}: threads must be a whole number from 1 to ${MAX_THREADS}, got ${String(threads)}`);
+  return threads;
+}
+

@@ -1,0 +1,231 @@
+/**
+ * The "wasm" kernel set: a model's arena lives in a WebAssembly memory of its
+ * own, and the layer kernels run as WebAssembly SIMD code on it, split across
+ * threads (worker threads on the same shared memory, see threads.ts).
+ *
+ * Memory layout (bytes, 64-byte aligned regions):
+ *   [0, heapBase)      the module's static data: thread 0's sgemm packing scratch
+ *   per extra thread   sgemm packing scratch, im2col scratch, partial conv weight
+ *                      and bias gradients
+ *   geometry           12 int32: the current conv or pooling layer's shape
+ *   float arena        the compiler's memory plan (parameters, gradients, activations)
+ *   int arena          max-pooling argmax
+ * How work is split: convolutions and pooling by images (each thread runs
+ * whole images; weight gradients are summed at the end), fully connected
+ * layers by output features, elementwise layers by ranges. Small layers stay
+ * on the calling thread, where a split would cost more than it saves.
+ */
+import type { Activation } from "../activations.js";
+import type { Conv2dParams } from "../conv.js";
+import type { Kernels, PlanSizes } from "../kernels.js";
+import type { Pool2dParams } from "../pool.js";
+import type { Tensor } from "../tensor.js";
+import { instantiateKernels, kernelModule, newSharedMemory, type KernelExports } from "./module.js";
+import { WorkerPool } from "./threads.js";
+
+const ALIGN = 64;
+/** Multiply-adds below which a fully connected layer is not split. */
+const FC_SPLIT_MACS = 1 << 16;
+/** Elements below which pooling and elementwise kernels are not split. */
+const ELEMENTWISE_SPLIT = 1 << 16;
+
+const align = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
+const ptr = (t: Tensor | Int32Array | null): number => (t === null ? 0 : t.byteOffset);
+
+export interface WasmEngine {
+  floats: Float32Array;
+  ints: Int32Array;
+  kernels: Kernels;
+  extraBytes: number;
+}
+
+/** Creates the memory, the calling thread's instance and (lazily started) workers for a plan. */
+export function createWasmKernels(sizes: PlanSizes, threads: number): WasmEngine {
+  const module = kernelModule();
+  // Lay out the memory before creating it: the module's static data comes first.
+  const { heapBase, scratchBytes } = staticLayout();
+  let top = align(heapBase);
+  const take = (bytes: number): number => {
+    const at = top;
+    top = align(top + bytes);
+    return at;
+  };
+  const extra: { gemm: number; col: number; dw: number; db: number }[] = [];
+  for (let t = 1; t < threads; t++) {
+    extra.push({ gemm: take(scratchBytes), col: take(sizes.scratch * 4), dw: take(sizes.convParams * 4), db: take(sizes.convParams * 4) });
+  }
+  const geom = take(12 * 4);
+  const extraBytes = top;
+  const floats = take(sizes.floats * 4);
+  const ints = take(sizes.ints * 4);
+  const memory = newSharedMemory(top);
+  const k = instantiateKernels(memory, module);
+  const pool = threads > 1 ? new WorkerPool(module, memory, extra.map((e) => e.gemm)) : null;
+  const kernels = new WasmKernels(k, pool, threads, new Int32Array(memory.buffer, geom, 12), extra);
+  if (pool !== null) stopWhenCollected.register(kernels, pool);
+  return {
+    floats: new Float32Array(memory.buffer, floats, sizes.floats),
+    ints: new Int32Array(memory.buffer, ints, sizes.ints),
+    kernels,
+    extraBytes,
+  };
+}
+
+let layout: { heapBase: number; scratchBytes: number } | null = null;
+
+/** The module's static data size and per-thread packing scratch (asked once, from a throwaway instance). */
+function staticLayout(): { heapBase: number; scratchBytes: number } {
+  if (layout === null) {
+    const probe = instantiateKernels(newSharedMemory(4 << 20));
+    layout = { heapBase: probe.heapBase(), scratchBytes: probe.scratchBytes() };
+  }
+  return layout;
+}
+
+/** Stops a model's workers when its kernels are garbage-collected without dispose(). */
+const stopWhenCollected = new FinalizationRegistry<WorkerPool>((pool) => pool.dispose());
+
+/** First index of part t of n split into `parts` (aligned to `step` except at the end). */
+function cut(n: number, parts: number, t: number, step: number): number {
+  if (t >= parts) return n;
+  return Math.min(n, Math.round((n * t) / parts / step) * step);
+}
+
+class WasmKernels implements Kernels {
+  readonly kind = "wasm" as const;
+  private readonly geomPtr: number;
+
+  constructor(
+    private readonly k: KernelExports,
+    private readonly pool: WorkerPool | null,
+    readonly threads: number,
+    private readonly geom: Int32Array,
+    private readonly extra: readonly { col: number; dw: number; db: number }[],
+  ) {
+    this.geomPtr = geom.byteOffset;
+  }
+
+  dispose(): void {
+    this.pool?.dispose();
+  }
+
+  /** Threads to use for `units` independent pieces of work (at most one piece each). */
+  private split(units: number): number {
+    return this.pool === null ? 1 : Math.max(1, Math.min(this.threads, units));
+  }
+
+  private convGeom(p: Conv2dParams): void {
+    const g = this.geom;
+    g[0] = p.C; g[1] = p.H; g[2] = p.W; g[3] = p.F; g[4] = p.KH; g[5] = p.KW;
+    g[6] = p.SH; g[7] = p.SW; g[8] = p.PH; g[9] = p.PW; g[10] = p.OH; g[11] = p.OW;
+  }
+
+  private poolGeom(p: Pool2dParams): void {
+    const g = this.geom;
+    g[0] = p.H; g[1] = p.W; g[2] = p.KH; g[3] = p.KW; g[4] = p.SH; g[5] = p.SW;
+    g[6] = p.PH; g[7] = p.PW; g[8] = p.OH; g[9] = p.OW;
+  }
+
+  conv2dForward(x: Tensor, w: Tensor, bias: Tensor | null, y: Tensor, scratch: Tensor, p: Conv2dParams, act: Activation = 0): void {
+    this.convGeom(p);
+    const T = this.split(p.B);
+    for (let t = 1; t < T; t++) {
+      this.pool!.post(t - 1, "convForward", x.byteOffset, w.byteOffset, ptr(bias), y.byteOffset, this.extra[t - 1]!.col, this.geomPtr, cut(p.B, T, t, 1), cut(p.B, T, t + 1, 1), act);
+    }
+    this.k.convForward(x.byteOffset, w.byteOffset, ptr(bias), y.byteOffset, scratch.byteOffset, this.geomPtr, 0, cut(p.B, T, 1, 1), act);
+    if (T > 1) this.pool!.wait(T - 1);
+  }
+
+  conv2dBackward(x: Tensor, w: Tensor, dy: Tensor, dx: Tensor | null, dw: Tensor, db: Tensor | null, scratch: Tensor, p: Conv2dParams): void {
+    this.convGeom(p);
+    const T = this.split(p.B);
+    for (let t = 1; t < T; t++) {
+      const e = this.extra[t - 1]!;
+      this.pool!.post(t - 1, "convBackward", x.byteOffset, w.byteOffset, dy.byteOffset, ptr(dx), e.dw, db === null ? 0 : e.db, e.col, this.geomPtr, cut(p.B, T, t, 1), cut(p.B, T, t + 1, 1));
+    }
+    this.k.convBackward(x.byteOffset, w.byteOffset, dy.byteOffset, ptr(dx), dw.byteOffset, ptr(db), scratch.byteOffset, this.geomPtr, 0, cut(p.B, T, 1, 1));
+    if (T === 1) return;
+    this.pool!.wait(T - 1);
+    const nw = p.F * p.C * p.KH * p.KW;
+    for (let t = 1; t < T; t++) {
+      const e = this.extra[t - 1]!;
+      this.k.add(dw.byteOffset, e.dw, dw.byteOffset, 0, nw);
+      if (db !== null) this.k.add(db.byteOffset, e.db, db.byteOffset, 0, p.F);
+    }
+  }
+
+  fcForward(x: Tensor, w: Tensor, b: Tensor | null, y: Tensor, B: number, M: number, N: number, act: Activation = 0): void {
+    const T = B * M * N < FC_SPLIT_MACS ? 1 : this.split(Math.floor(N / 8));
+    for (let t = 1; t < T; t++) {
+      this.pool!.post(t - 1, "fcForward", x.byteOffset, w.byteOffset, ptr(b), y.byteOffset, B, M, N, cut(N, T, t, 8), cut(N, T, t + 1, 8), act);
+    }
+    this.k.fcForward(x.byteOffset, w.byteOffset, ptr(b), y.byteOffset, B, M, N, 0, cut(N, T, 1, 8), act);
+    if (T > 1) this.pool!.wait(T - 1);
+  }
+
+  fcBackward(x: Tensor, w: Tensor, dy: Tensor, dx: Tensor | null, dw: Tensor, db: Tensor | null, B: number, M: number, N: number): void {
+    const T = B * M * N < FC_SPLIT_MACS ? 1 : this.split(Math.floor(Math.min(N, M) / 8));
+    for (let t = 1; t < T; t++) {
+      this.pool!.post(t - 1, "fcBackward", x.byteOffset, w.byteOffset, dy.byteOffset, ptr(dx), dw.byteOffset, ptr(db), B, M, N, cut(N, T, t, 8), cut(N, T, t + 1, 8), cut(M, T, t, 8), cut(M, T, t + 1, 8));
+    }
+    this.k.fcBackward(x.byteOffset, w.byteOffset, dy.byteOffset, ptr(dx), dw.byteOffset, ptr(db), B, M, N, 0, cut(N, T, 1, 8), 0, cut(M, T, 1, 8));
+    if (T > 1) this.pool!.wait(T - 1);
+  }
+
+  maxPoolForward(x: Tensor, y: Tensor, argmax: Int32Array, p: Pool2dParams): void {
+    this.poolGeom(p);
+    const planes = p.B * p.C;
+    const T = planes * p.H * p.W < ELEMENTWISE_SPLIT ? 1 : this.split(planes);
+    for (let t = 1; t < T; t++) this.pool!.post(t - 1, "maxPoolForward", x.byteOffset, y.byteOffset, argmax.byteOffset, this.geomPtr, cut(planes, T, t, 1), cut(planes, T, t + 1, 1));
+    this.k.maxPoolForward(x.byteOffset, y.byteOffset, argmax.byteOffset, this.geomPtr, 0, cut(planes, T, 1, 1));
+    if (T > 1) this.pool!.wait(T - 1);
+  }
+
+  maxPoolBackward(dy: Tensor, argmax: Int32Array, dx: Tensor, p: Pool2dParams): void {
+    this.poolGeom(p);
+    const planes = p.B * p.C;
+    const T = planes * p.H * p.W < ELEMENTWISE_SPLIT ? 1 : this.split(planes);
+    for (let t = 1; t < T; t++) this.pool!.post(t - 1, "maxPoolBackward", dy.byteOffset, argmax.byteOffset, dx.byteOffset, this.geomPtr, cut(planes, T, t, 1), cut(planes, T, t + 1, 1));
+    this.k.maxPoolBackward(dy.byteOffset, argmax.byteOffset, dx.byteOffset, this.geomPtr, 0, cut(planes, T, 1, 1));
+    if (T > 1) this.pool!.wait(T - 1);
+  }
+
+  avgPoolForward(x: Tensor, y: Tensor, p: Pool2dParams): void {
+    this.poolGeom(p);
+    const planes = p.B * p.C;
+    const T = planes * p.H * p.W < ELEMENTWISE_SPLIT ? 1 : this.split(planes);
+    for (let t = 1; t < T; t++) this.pool!.post(t - 1, "avgPoolForward", x.byteOffset, y.byteOffset, this.geomPtr, cut(planes, T, t, 1), cut(planes, T, t + 1, 1));
+    this.k.avgPoolForward(x.byteOffset, y.byteOffset, this.geomPtr, 0, cut(planes, T, 1, 1));
+    if (T > 1) this.pool!.wait(T - 1);
+  }
+
+  avgPoolBackward(dy: Tensor, dx: Tensor, p: Pool2dParams): void {
+    this.poolGeom(p);
+    const planes = p.B * p.C;
+    const T = planes * p.H * p.W < ELEMENTWISE_SPLIT ? 1 : this.split(planes);
+    for (let t = 1; t < T; t++) this.pool!.post(t - 1, "avgPoolBackward", dy.byteOffset, dx.byteOffset, this.geomPtr, cut(planes, T, t, 1), cut(planes, T, t + 1, 1));
+    this.k.avgPoolBackward(dy.byteOffset, dx.byteOffset, this.geomPtr, 0, cut(planes, T, 1, 1));
+    if (T > 1) this.pool!.wait(T - 1);
+  }
+
+  reluForward(x: Tensor, y: Tensor, n: number): void {
+    const T = n < ELEMENTWISE_SPLIT ? 1 : this.split(n >> 12);
+    for (let t = 1; t < T; t++) this.pool!.post(t - 1, "reluForward", x.byteOffset, y.byteOffset, cut(n, T, t, 16), cut(n, T, t + 1, 16));
+    this.k.reluForward(x.byteOffset, y.byteOffset, 0, cut(n, T, 1, 16));
+    if (T > 1) this.pool!.wait(T - 1);
+  }
+
+  reluBackward(y: Tensor, dy: Tensor, dx: Tensor, n: number): void {
+    const T = n < ELEMENTWISE_SPLIT ? 1 : this.split(n >> 12);
+    for (let t = 1; t < T; t++) this.pool!.post(t - 1, "reluBackward", y.byteOffset, dy.byteOffset, dx.byteOffset, cut(n, T, t, 16), cut(n, T, t + 1, 16));
+    this.k.reluBackward(y.byteOffset, dy.byteOffset, dx.byteOffset, 0, cut(n, T, 1, 16));
+    if (T > 1) this.pool!.wait(T - 1);
+  }
+
+  add(a: Tensor, b: Tensor, out: Tensor, n: number): void {
+    const T = n < ELEMENTWISE_SPLIT ? 1 : this.split(n >> 12);
+    for (let t = 1; t < T; t++) this.pool!.post(t - 1, "add", a.byteOffset, b.byteOffset, out.byteOffset, cut(n, T, t, 16), cut(n, T, t + 1, 16));
+    this.k.add(a.byteOffset, b.byteOffset, out.byteOffset, 0, cut(n, T, 1, 16));
+    if (T > 1) this.pool!.wait(T - 1);
+  }
+}

@@ -1,0 +1,249 @@
+/**
+ * Convolution and fully connected layers for WebAssembly (AssemblyScript),
+ * on top of sgemm (gemm.as.ts). Semantics are those of runtime/conv.ts and
+ * runtime/fc.ts; pointers are byte offsets into the shared linear memory and
+ * 0 stands for "none" (no bias, no input gradient). Each call covers a range
+ * of images [b0, b1) so that threads can split a batch; per-thread buffers
+ * (the im2col matrix `col`) are passed in.
+ */
+import { sgemm } from "./gemm.as";
+
+/** Epilogue activations (act argument). */
+const ACT_NONE: i32 = 0;
+const ACT_RELU: i32 = 1;
+
+/** Conv geometry, written once per layer by the JS side (12 x i32): C H W F KH KW SH SW PH PW OH OW. */
+@inline function gi(g: usize, i: i32): i32 {
+  return load<i32>(g + (<usize>i << 2));
+}
+
+@inline function isPointwise(g: usize): bool {
+  return gi(g, 4) == 1 && gi(g, 5) == 1 && gi(g, 6) == 1 && gi(g, 7) == 1 && gi(g, 8) == 0 && gi(g, 9) == 0;
+}
+
+/** im2col of one image (see runtime/conv.ts): col[(c*KH+kh)*KW+kw][oh*OW+ow]. */
+function im2col(x: usize, g: usize, col: usize): void {
+  const C = gi(g, 0), H = gi(g, 1), W = gi(g, 2), KH = gi(g, 4), KW = gi(g, 5);
+  const SH = gi(g, 6), SW = gi(g, 7), PH = gi(g, 8), PW = gi(g, 9), OH = gi(g, 10), OW = gi(g, 11);
+  let d = col;
+  for (let c = 0; c < C; c++) {
+    const xc = x + (<usize>(c * H * W) << 2);
+    for (let kh = 0; kh < KH; kh++) {
+      for (let kw = 0; kw < KW; kw++) {
+        // Output columns whose input column iw = ow*SW - PW + kw lies inside [0, W).
+        let owLo = kw >= PW ? 0 : (PW - kw + SW - 1) / SW;
+        if (owLo > OW) owLo = OW;
+        let owHi = W - 1 + PW - kw >= 0 ? (W - 1 + PW - kw) / SW + 1 : 0;
+        if (owHi > OW) owHi = OW;
+        if (owHi < owLo) owHi = owLo;
+        for (let oh = 0; oh < OH; oh++) {
+          const ih = oh * SH - PH + kh;
+          if (ih < 0 || ih >= H) {
+            memory.fill(d, 0, <usize>OW << 2);
+          } else {
+            if (owLo > 0) memory.fill(d, 0, <usize>owLo << 2);
+            const src = xc + (<usize>(ih * W + owLo * SW - PW + kw) << 2);
+            if (owHi <= owLo) {
+              // the whole row is padding
+            } else if (SW == 1) {
+              memory.copy(d + (<usize>owLo << 2), src, <usize>(owHi - owLo) << 2);
+            } else {
+              let s = src;
+              const step = <usize>SW << 2;
+              for (let ow = owLo; ow < owHi; ow++) {
+                store<f32>(d + (<usize>ow << 2), load<f32>(s));
+                s += step;
+              }
+            }
+            if (owHi < OW) memory.fill(d + (<usize>owHi << 2), 0, <usize>(OW - owHi) << 2);
+          }
+          d += <usize>OW << 2;
+        }
+      }
+    }
+  }
+}
+
+/** col2im of one image, accumulating into dx (the adjoint of im2col). */
+function col2im(col: usize, g: usize, dx: usize): void {
+  const C = gi(g, 0), H = gi(g, 1), W = gi(g, 2), KH = gi(g, 4), KW = gi(g, 5);
+  const SH = gi(g, 6), SW = gi(g, 7), PH = gi(g, 8), PW = gi(g, 9), OH = gi(g, 10), OW = gi(g, 11);
+  let d = col;
+  for (let c = 0; c < C; c++) {
+    const xc = dx + (<usize>(c * H * W) << 2);
+    for (let kh = 0; kh < KH; kh++) {
+      for (let kw = 0; kw < KW; kw++) {
+        let owLo = kw >= PW ? 0 : (PW - kw + SW - 1) / SW;
+        if (owLo > OW) owLo = OW;
+        let owHi = W - 1 + PW - kw >= 0 ? (W - 1 + PW - kw) / SW + 1 : 0;
+        if (owHi > OW) owHi = OW;
+        if (owHi < owLo) owHi = owLo;
+        for (let oh = 0; oh < OH; oh++) {
+          const ih = oh * SH - PH + kh;
+          if (ih >= 0 && ih < H) {
+            let s = xc + (<usize>(ih * W + owLo * SW - PW + kw) << 2);
+            const step = <usize>SW << 2;
+            let ow = owLo;
+            if (SW == 1) {
+              for (; ow + 4 <= owHi; ow += 4) {
+                v128.store(s, f32x4.add(v128.load(s), v128.load(d + (<usize>ow << 2))));
+                s += 16;
+              }
+            }
+            for (; ow < owHi; ow++) {
+              store<f32>(s, load<f32>(s) + load<f32>(d + (<usize>ow << 2)));
+              s += step;
+            }
+          }
+          d += <usize>OW << 2;
+        }
+      }
+    }
+  }
+}
+
+/**
+ * y[r][j] = act(y[r][j] + bias[r]) for rows r < R of length L (bias 0: none).
+ * The conv epilogue (rows = filters) runs while the image's output is in cache.
+ */
+function biasActRows(y: usize, bias: usize, R: i32, L: i32, act: i32): void {
+  if (bias == 0 && act == ACT_NONE) return;
+  const zero = f32x4.splat(0);
+  for (let r = 0; r < R; r++) {
+    const b = bias != 0 ? load<f32>(bias + (<usize>r << 2)) : <f32>0;
+    const bv = f32x4.splat(b);
+    let p = y + (<usize>(r * L) << 2);
+    let j = 0;
+    if (act == ACT_RELU) {
+      for (; j + 4 <= L; j += 4, p += 16) v128.store(p, f32x4.max(f32x4.add(v128.load(p), bv), zero));
+      for (; j < L; j++, p += 4) store<f32>(p, max(load<f32>(p) + b, <f32>0));
+    } else {
+      for (; j + 4 <= L; j += 4, p += 16) v128.store(p, f32x4.add(v128.load(p), bv));
+      for (; j < L; j++, p += 4) store<f32>(p, load<f32>(p) + b);
+    }
+  }
+}
+
+/**
+ * Convolution forward for images [b0, b1): y_b = act(W * im2col(x_b) + bias).
+ * g: geometry (12 x i32), col: this thread's im2col buffer (C*KH*KW*OH*OW floats).
+ */
+export function convForward(x: usize, w: usize, bias: usize, y: usize, col: usize, g: usize, b0: i32, b1: i32, act: i32): void {
+  const C = gi(g, 0), H = gi(g, 1), W = gi(g, 2), F = gi(g, 3);
+  const CKK = C * gi(g, 4) * gi(g, 5);
+  const OHW = gi(g, 10) * gi(g, 11);
+  const pointwise = isPointwise(g);
+  for (let b = b0; b < b1; b++) {
+    const xb = x + (<usize>b * <usize>(C * H * W) << 2);
+    const yb = y + (<usize>b * <usize>(F * OHW) << 2);
+    if (pointwise) {
+      sgemm(0, 0, F, OHW, C, 1, w, C, xb, OHW, 0, yb, OHW);
+    } else {
+      im2col(xb, g, col);
+      sgemm(0, 0, F, OHW, CKK, 1, w, CKK, col, OHW, 0, yb, OHW);
+    }
+    biasActRows(yb, bias, F, OHW, act);
+  }
+}
+
+/**
+ * Convolution backward for images [b0, b1): dw (and db unless 0) are
+ * OVERWRITTEN with the sums over these images; dx_b (unless dx is 0) is
+ * overwritten. A second thread passes its own dw/db and the caller adds them.
+ */
+export function convBackward(x: usize, w: usize, dy: usize, dx: usize, dw: usize, db: usize, col: usize, g: usize, b0: i32, b1: i32): void {
+  const C = gi(g, 0), H = gi(g, 1), W = gi(g, 2), F = gi(g, 3);
+  const CKK = C * gi(g, 4) * gi(g, 5);
+  const OHW = gi(g, 10) * gi(g, 11);
+  const inBytes = <usize>(C * H * W) << 2;
+  const pointwise = isPointwise(g);
+  if (b1 <= b0) {
+    memory.fill(dw, 0, <usize>(F * CKK) << 2);
+    if (db != 0) memory.fill(db, 0, <usize>F << 2);
+    return;
+  }
+  for (let b = b0; b < b1; b++) {
+    const xb = x + <usize>b * inBytes;
+    const dyb = dy + (<usize>b * <usize>(F * OHW) << 2);
+    const beta: f32 = b == b0 ? 0 : 1;
+    if (pointwise) {
+      sgemm(0, 1, F, C, OHW, 1, dyb, OHW, xb, OHW, beta, dw, C);
+      if (dx != 0) sgemm(1, 0, C, OHW, F, 1, w, C, dyb, OHW, 0, dx + <usize>b * inBytes, OHW);
+    } else {
+      im2col(xb, g, col);
+      sgemm(0, 1, F, CKK, OHW, 1, dyb, OHW, col, OHW, beta, dw, CKK);
+      if (dx != 0) {
+        sgemm(1, 0, CKK, OHW, F, 1, w, CKK, dyb, OHW, 0, col, OHW);
+        const dxb = dx + <usize>b * inBytes;
+        memory.fill(dxb, 0, inBytes);
+        col2im(col, g, dxb);
+      }
+    }
+  }
+  if (db != 0) {
+    for (let f = 0; f < F; f++) {
+      let s = f32x4.splat(0);
+      let t: f32 = 0;
+      for (let b = b0; b < b1; b++) {
+        let p = dy + (<usize>(b * F * OHW + f * OHW) << 2);
+        let i = 0;
+        for (; i + 4 <= OHW; i += 4, p += 16) s = f32x4.add(s, v128.load(p));
+        for (; i < OHW; i++, p += 4) t += load<f32>(p);
+      }
+      store<f32>(db + (<usize>f << 2), t + f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3));
+    }
+  }
+}
+
+/**
+ * Fully connected forward for output columns [n0, n1):
+ * y[:, n0:n1] = act(x * W[n0:n1]^T + b[n0:n1]). x [B][M], w [N][M], y [B][N].
+ */
+export function fcForward(x: usize, w: usize, bias: usize, y: usize, B: i32, M: i32, N: i32, n0: i32, n1: i32, act: i32): void {
+  const cols = n1 - n0;
+  if (cols <= 0 || B <= 0) return;
+  const yc = y + (<usize>n0 << 2);
+  sgemm(0, 1, B, cols, M, 1, x, M, w + (<usize>(n0 * M) << 2), M, 0, yc, N);
+  if (bias == 0 && act == ACT_NONE) return;
+  const zero = f32x4.splat(0);
+  const bc = bias + (<usize>n0 << 2);
+  for (let r = 0; r < B; r++) {
+    let p = yc + (<usize>(r * N) << 2);
+    let q = bc;
+    let j = 0;
+    if (bias != 0) {
+      for (; j + 4 <= cols; j += 4, p += 16, q += 16) {
+        const v = f32x4.add(v128.load(p), v128.load(q));
+        v128.store(p, act == ACT_RELU ? f32x4.max(v, zero) : v);
+      }
+      for (; j < cols; j++, p += 4, q += 4) {
+        const v = load<f32>(p) + load<f32>(q);
+        store<f32>(p, act == ACT_RELU ? max(v, <f32>0) : v);
+      }
+    } else {
+      for (; j < cols; j++, p += 4) store<f32>(p, max(load<f32>(p), <f32>0));
+    }
+  }
+}
+
+/**
+ * Fully connected backward, split for threads: rows [n0, n1) of dw = dy^T x
+ * (and db[n0:n1] unless db is 0), and columns [m0, m1) of dx = dy W (unless dx is 0).
+ */
+export function fcBackward(x: usize, w: usize, dy: usize, dx: usize, dw: usize, db: usize, B: i32, M: i32, N: i32, n0: i32, n1: i32, m0: i32, m1: i32): void {
+  const rows = n1 - n0;
+  if (rows > 0) {
+    sgemm(1, 0, rows, M, B, 1, dy + (<usize>n0 << 2), N, x, M, 0, dw + (<usize>(n0 * M) << 2), M);
+    if (db != 0) {
+      for (let j = n0; j < n1; j++) {
+        let s: f32 = 0;
+        for (let r = 0; r < B; r++) s += load<f32>(dy + (<usize>(r * N + j) << 2));
+        store<f32>(db + (<usize>j << 2), s);
+      }
+    }
+  }
+  const cols = m1 - m0;
+  if (dx != 0 && cols > 0) {
+    sgemm(0, 0, B, cols, N, 1, dy, N, w + (<usize>m0 << 2), M, 0, dx + (<usize>m0 << 2), M);
+  }
+}

@@ -1,0 +1,46 @@
+/**
+ * Elementwise kernels for WebAssembly (AssemblyScript), 128-bit SIMD, over
+ * the elements [i0, i1) so that threads can split them. Pointers are byte
+ * offsets (16-byte aligned arena buffers run fastest but any 4-aligned works).
+ */
+
+/** y = max(x, 0) (y may alias x). */
+export function reluForward(x: usize, y: usize, i0: i32, i1: i32): void {
+  const zero = f32x4.splat(0);
+  let i = i0;
+  for (; i + 4 <= i1; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(y + o, f32x4.max(v128.load(x + o), zero));
+  }
+  for (; i < i1; i++) {
+    const o = <usize>i << 2;
+    store<f32>(y + o, max(load<f32>(x + o), <f32>0));
+  }
+}
+
+/** dx = dy where y > 0, else 0 (dx may alias dy). */
+export function reluBackward(y: usize, dy: usize, dx: usize, i0: i32, i1: i32): void {
+  const zero = f32x4.splat(0);
+  let i = i0;
+  for (; i + 4 <= i1; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(dx + o, v128.and(v128.load(dy + o), f32x4.gt(v128.load(y + o), zero)));
+  }
+  for (; i < i1; i++) {
+    const o = <usize>i << 2;
+    store<f32>(dx + o, load<f32>(y + o) > 0 ? load<f32>(dy + o) : 0);
+  }
+}
+
+/** out = a + b (out may alias a or b). */
+export function add(a: usize, b: usize, out: usize, i0: i32, i1: i32): void {
+  let i = i0;
+  for (; i + 4 <= i1; i += 4) {
+    const o = <usize>i << 2;
+    v128.store(out + o, f32x4.add(v128.load(a + o), v128.load(b + o)));
+  }
+  for (; i < i1; i++) {
+    const o = <usize>i << 2;
+    store<f32>(out + o, load<f32>(a + o) + load<f32>(b + o));
+  }
+}

@@ -1,0 +1,10 @@
+/**
+ * The WebAssembly kernel module (AssemblyScript entry): everything the
+ * runtime's wasm backend calls. Built by scripts/build-wasm.mjs into
+ * dist/runtime/wasm/kernels.wasm with an imported, shared memory (the model's
+ * arena lives in it; several threads instantiate the module on one memory).
+ */
+export { sgemm, scratchBytes, setScratch, heapBase } from "./gemm.as";
+export { convForward, convBackward, fcForward, fcBackward } from "./conv.as";
+export { maxPoolForward, maxPoolBackward, avgPoolForward, avgPoolBackward } from "./pool.as";
+export { reluForward, reluBackward, add } from "./eltwise.as";

@@ -1,0 +1,152 @@
+/**
+ * Max and average pooling for WebAssembly (AssemblyScript): the semantics of
+ * runtime/pool.ts (padding never wins a max and is not counted in an average;
+ * argmax holds flat indices into x, -1 for an empty window). Each call covers
+ * the planes (image, channel pairs) [p0, p1), so threads can split a batch.
+ * Geometry g (10 x i32, written once per layer by the JS side): H W KH KW SH SW PH PW OH OW.
+ */
+
+@inline function gi(g: usize, i: i32): i32 {
+  return load<i32>(g + (<usize>i << 2));
+}
+
+/** Max pooling forward over planes [p0, p1). */
+export function maxPoolForward(x: usize, y: usize, argmax: usize, g: usize, p0: i32, p1: i32): void {
+  const H = gi(g, 0), W = gi(g, 1), KH = gi(g, 2), KW = gi(g, 3), SH = gi(g, 4), SW = gi(g, 5);
+  const PH = gi(g, 6), PW = gi(g, 7), OH = gi(g, 8), OW = gi(g, 9);
+  const HW = H * W;
+  let o = p0 * OH * OW;
+  // 2x2 windows with stride 2 inside the image (the common case): no bounds checks.
+  const simple = KH == 2 && KW == 2 && SH == 2 && SW == 2 && PH == 0 && PW == 0 && OH * 2 <= H && OW * 2 <= W;
+  for (let pl = p0; pl < p1; pl++) {
+    const xp = pl * HW;
+    for (let oh = 0; oh < OH; oh++) {
+      if (simple) {
+        let i = xp + 2 * oh * W;
+        for (let ow = 0; ow < OW; ow++, o++, i += 2) {
+          let bi = i;
+          let best = load<f32>(x + (<usize>i << 2));
+          let v = load<f32>(x + (<usize>(i + 1) << 2));
+          if (v > best) { best = v; bi = i + 1; }
+          v = load<f32>(x + (<usize>(i + W) << 2));
+          if (v > best) { best = v; bi = i + W; }
+          v = load<f32>(x + (<usize>(i + W + 1) << 2));
+          if (v > best) { best = v; bi = i + W + 1; }
+          store<f32>(y + (<usize>o << 2), best);
+          store<i32>(argmax + (<usize>o << 2), bi);
+        }
+        continue;
+      }
+      let h0 = oh * SH - PH;
+      let h1 = h0 + KH;
+      if (h0 < 0) h0 = 0;
+      if (h1 > H) h1 = H;
+      for (let ow = 0; ow < OW; ow++, o++) {
+        let w0 = ow * SW - PW;
+        let w1 = w0 + KW;
+        if (w0 < 0) w0 = 0;
+        if (w1 > W) w1 = W;
+        if (h0 >= h1 || w0 >= w1) {
+          store<f32>(y + (<usize>o << 2), 0);
+          store<i32>(argmax + (<usize>o << 2), -1);
+          continue;
+        }
+        let bi = xp + h0 * W + w0;
+        let best = load<f32>(x + (<usize>bi << 2));
+        for (let h = h0; h < h1; h++) {
+          const row = xp + h * W;
+          for (let w = w0; w < w1; w++) {
+            const v = load<f32>(x + (<usize>(row + w) << 2));
+            if (v > best) {
+              best = v;
+              bi = row + w;
+            }
+          }
+        }
+        store<f32>(y + (<usize>o << 2), best);
+        store<i32>(argmax + (<usize>o << 2), bi);
+      }
+    }
+  }
+}
+
+/** Max pooling backward over planes [p0, p1): those planes of dx are overwritten. */
+export function maxPoolBackward(dy: usize, argmax: usize, dx: usize, g: usize, p0: i32, p1: i32): void {
+  const HW = gi(g, 0) * gi(g, 1);
+  const OHW = gi(g, 8) * gi(g, 9);
+  memory.fill(dx + (<usize>(p0 * HW) << 2), 0, <usize>((p1 - p0) * HW) << 2);
+  const end = p1 * OHW;
+  for (let o = p0 * OHW; o < end; o++) {
+    const i = load<i32>(argmax + (<usize>o << 2));
+    if (i >= 0) {
+      const q = dx + (<usize>i << 2);
+      store<f32>(q, load<f32>(q) + load<f32>(dy + (<usize>o << 2)));
+    }
+  }
+}
+
+/** Average pooling forward over planes [p0, p1). */
+export function avgPoolForward(x: usize, y: usize, g: usize, p0: i32, p1: i32): void {
+  const H = gi(g, 0), W = gi(g, 1), KH = gi(g, 2), KW = gi(g, 3), SH = gi(g, 4), SW = gi(g, 5);
+  const PH = gi(g, 6), PW = gi(g, 7), OH = gi(g, 8), OW = gi(g, 9);
+  const HW = H * W;
+  let o = p0 * OH * OW;
+  for (let pl = p0; pl < p1; pl++) {
+    const xp = pl * HW;
+    for (let oh = 0; oh < OH; oh++) {
+      let h0 = oh * SH - PH;
+      let h1 = h0 + KH;
+      if (h0 < 0) h0 = 0;
+      if (h1 > H) h1 = H;
+      for (let ow = 0; ow < OW; ow++, o++) {
+        let w0 = ow * SW - PW;
+        let w1 = w0 + KW;
+        if (w0 < 0) w0 = 0;
+        if (w1 > W) w1 = W;
+        if (h0 >= h1 || w0 >= w1) {
+          store<f32>(y + (<usize>o << 2), 0);
+          continue;
+        }
+        let s: f32 = 0;
+        for (let h = h0; h < h1; h++) {
+          const row = xp + h * W;
+          for (let w = w0; w < w1; w++) s += load<f32>(x + (<usize>(row + w) << 2));
+        }
+        store<f32>(y + (<usize>o << 2), s / <f32>((h1 - h0) * (w1 - w0)));
+      }
+    }
+  }
+}
+
+/** Average pooling backward over planes [p0, p1): those planes of dx are overwritten. */
+export function avgPoolBackward(dy: usize, dx: usize, g: usize, p0: i32, p1: i32): void {
+  const H = gi(g, 0), W = gi(g, 1), KH = gi(g, 2), KW = gi(g, 3), SH = gi(g, 4), SW = gi(g, 5);
+  const PH = gi(g, 6), PW = gi(g, 7), OH = gi(g, 8), OW = gi(g, 9);
+  const HW = H * W;
+  memory.fill(dx + (<usize>(p0 * HW) << 2), 0, <usize>((p1 - p0) * HW) << 2);
+  let o = p0 * OH * OW;
+  for (let pl = p0; pl < p1; pl++) {
+    const xp = pl * HW;
+    for (let oh = 0; oh < OH; oh++) {
+      let h0 = oh * SH - PH;
+      let h1 = h0 + KH;
+      if (h0 < 0) h0 = 0;
+      if (h1 > H) h1 = H;
+      for (let ow = 0; ow < OW; ow++, o++) {
+        let w0 = ow * SW - PW;
+        let w1 = w0 + KW;
+        if (w0 < 0) w0 = 0;
+        if (w1 > W) w1 = W;
+        if (h0 >= h1 || w0 >= w1) continue;
+        const gv = load<f32>(dy + (<usize>o << 2)) / <f32>((h1 - h0) * (w1 - w0));
+        for (let h = h0; h < h1; h++) {
+          const row = xp + h * W;
+          for (let w = w0; w < w1; w++) {
+            const q = dx + (<usize>(row + w) << 2);
+            store<f32>(q, load<f32>(q) + gv);
+          }
+        }
+      }
+    }
+  }
+}
