@@ -1,0 +1,208 @@
+#!/usr/bin/env node
+// The comparative speed benchmark (`npm run bench [-- --quick] [-- --json]`):
+// nnspec against TF.js (cpu, wasm) and ONNX Runtime on workloads L and C.
+// Every runner is its own child process (peer.mjs). Per workload and mode all
+// of them start and warm up one after another, then rounds A B C … A B C …
+// time each in turn while the others wait, so every ratio is measured side by
+// side within one round. See README.md for the columns.
+import { fork } from "node:child_process";
+import { availableParallelism, cpus } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { pathToFileURL } from "node:url";
+import { BENCH, SEED, forwardFlops, makeBatch, prepare, workload } from "./runners/common.mjs";
+import { openSession } from "./runners/ort.mjs";
+import { printGroup, printScaling } from "./runners/report.mjs";
+
+const { values: a } = parseArgs({
+  options: {
+    json: { type: "boolean", default: false },
+    quick: { type: "boolean", default: false },
+    rounds: { type: "string" },
+    seconds: { type: "string" },
+    workloads: { type: "string", default: "L,C" },
+    "no-scaling": { type: "boolean", default: false },
+  },
+});
+const quick = a.quick;
+const rounds = Number(a.rounds ?? (quick ? 2 : 5));
+const seconds = Number(a.seconds ?? (quick ? 0.5 : 2));
+const warmup = quick ? 0.3 : 1;
+const BATCH = 32;
+const SCALING = [1, 8, 32, 128];
+const log = (s) => process.stderr.write(s + "\n");
+const out = a.json ? () => {} : (s = "") => console.log(s);
+
+const NNSPEC = [
+  { label: "nnspec wasm 1t", runner: "nnspec", kernels: "wasm", threads: 1 },
+  { label: "nnspec wasm 2t", runner: "nnspec", kernels: "wasm", threads: 2 },
+  { label: "nnspec js 1t", runner: "nnspec", kernels: "js", threads: 1 },
+];
+const PEERS = {
+  train: [{ label: "tfjs-cpu", runner: "tfjs-cpu" }, { label: "tfjs-wasm", runner: "tfjs-wasm" }],
+  infer: [
+    { label: "tfjs-cpu", runner: "tfjs-cpu" },
+    { label: "tfjs-wasm", runner: "tfjs-wasm" },
+    { label: "ort 1t", runner: "ort", threads: 1 },
+    { label: "ort 2t", runner: "ort", threads: 2 },
+  ],
+};
+
+/** A runner child: starts, warms up, then answers "measure" requests over IPC. */
+function start(cfg, w, mode, batch) {
+  const args = ["--runner", cfg.runner, "--workload", w, "--mode", mode, "--batch", String(batch), "--warmup", String(warmup)];
+  if (cfg.threads !== undefined) args.push("--threads", String(cfg.threads));
+  if (cfg.kernels !== undefined) args.push("--kernels", cfg.kernels);
+  const child = fork(join(BENCH, "peer.mjs"), args, { stdio: ["ignore", "ignore", "pipe", "ipc"] });
+  let stderr = "";
+  child.stderr.on("data", (d) => (stderr += d));
+  const waiting = [];
+  child.on("message", (m) => waiting.shift()?.resolve(m));
+  child.on("exit", (code) => {
+    for (const p of waiting.splice(0)) p.resolve({ type: "error", error: `failed: runner exited with ${code}: ${stderr.trim().split("\n").slice(-3).join(" | ")}` });
+  });
+  const next = () => new Promise((resolve) => waiting.push({ resolve }));
+  return {
+    ready: next(),
+    ask(msg) {
+      const p = next();
+      child.send(msg);
+      return p;
+    },
+  };
+}
+
+/** Starts and warms up each config in turn, then alternates them for `rounds` timed windows. */
+async function runGroup(configs, w, mode, batchOf, roundCount, secs) {
+  const rows = [];
+  for (const cfg of configs) {
+    const batch = batchOf(cfg);
+    log(`  starting ${cfg.label} (${w} ${mode}, batch ${batch})`);
+    const child = start(cfg, w, mode, batch);
+    const first = await child.ready;
+    rows.push({ ...cfg, batch, child, info: first, error: first.type === "error" ? first.error : undefined, rounds: [] });
+  }
+  const live = rows.filter((r) => !r.error);
+  for (let i = 0; i < roundCount; i++) {
+    log(`  round ${i + 1}/${roundCount}: ${live.map((r) => r.label).join(" → ")}`);
+    for (const r of live) {
+      const m = await r.child.ask({ type: "measure", seconds: secs });
+      if (m.type === "result") r.rounds.push(m);
+      else r.error ??= m.error;
+    }
+  }
+  for (const r of live) {
+    const done = await r.child.ask({ type: "quit" });
+    if (done.type === "done") r.info = done;
+    else r.error ??= done.error;
+  }
+  for (const r of rows) delete r.child;
+  return rows;
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((p, q) => p - q);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+/** img/s medians, GFLOP/s and per-round ratios nnspec ÷ peer. */
+function summarise(rows, flops) {
+  for (const r of rows) {
+    if (r.error || r.rounds.length === 0) continue;
+    const ips = r.rounds.map((m) => m.imagesPerSecond);
+    r.imagesPerSecond = { median: median(ips), min: Math.min(...ips), max: Math.max(...ips), perRound: ips };
+    r.stepMs = median(r.rounds.map((m) => m.stepMs));
+    r.gflops = (r.imagesPerSecond.median * flops) / 1e9;
+    r.maxRssMiB = r.info.maxRssMiB;
+    r.threadsUsed = r.info.threads;
+  }
+  const ok = (r) => r.imagesPerSecond && !r.error;
+  const ratios = [];
+  for (const peer of rows.filter((r) => r.runner !== "nnspec" && ok(r)))
+    for (const nn of rows.filter((r) => r.runner === "nnspec" && ok(r))) {
+      const n = Math.min(peer.rounds.length, nn.rounds.length);
+      const per = Array.from({ length: n }, (_, i) => nn.rounds[i].imagesPerSecond / peer.rounds[i].imagesPerSecond);
+      ratios.push({ nnspec: nn.label, peer: peer.label, sameThreads: nn.threads === peer.threadsUsed, min: Math.min(...per), median: median(per), max: Math.max(...per), perRound: per });
+    }
+  return ratios;
+}
+
+/** ORT's logits from the exported file must match nnspec's forward on the same weights and input. */
+async function checkAgreement(key) {
+  const w = workload(key);
+  const p = await prepare(w);
+  const { x } = makeBatch(w, BATCH);
+  const { ort, session } = await openSession(p.onnx, 1);
+  const res = await session.run({ input: new ort.Tensor("float32", x, [BATCH, ...w.inputShape]) }, ["logits"]);
+  const ref = res.logits.data;
+  await session.release();
+  const mod = await import(pathToFileURL(p.module).href);
+  const checks = [];
+  for (const kernels of ["wasm", "js"]) {
+    const model = await mod.createModel({ batchSize: BATCH, seed: SEED, threads: 1, kernels });
+    const got = model.forward(x);
+    model.dispose?.();
+    let diff = 0;
+    let scale = 0;
+    for (let i = 0; i < ref.length; i++) {
+      diff = Math.max(diff, Math.abs(ref[i] - got[i]));
+      scale = Math.max(scale, Math.abs(ref[i]));
+    }
+    const tolerance = 1e-3 * Math.max(1, scale);
+    const c = { workload: key, kernels, batch: BATCH, maxAbsDiff: diff, scale, tolerance, ok: got.length === ref.length && diff <= tolerance };
+    checks.push(c);
+    log(`check ${key}: ONNX Runtime vs nnspec forward (${kernels} kernels), batch ${BATCH}: max |diff| ${diff.toExponential(2)}, logit scale ${scale.toFixed(3)} → ${c.ok ? "ok" : "MISMATCH"}`);
+    if (!c.ok) throw new Error(`ONNX Runtime and nnspec disagree on workload ${key} (${kernels} kernels): max |diff| ${diff} > ${tolerance} (or ${got.length} vs ${ref.length} values); not timing anything`);
+  }
+  return checks;
+}
+
+const keys = a.workloads.split(",");
+const result = {
+  node: process.version,
+  cpu: cpus()[0]?.model,
+  cores: availableParallelism(),
+  quick,
+  rounds,
+  secondsPerRound: seconds,
+  batch: BATCH,
+  flopConvention: "forward FLOPs per image from `nnspec summary` (multiply-add = 2 FLOPs, plus bias adds, ReLU and pooling); a training step counts 3 × forward",
+  checks: [],
+  groups: [],
+  scaling: [],
+};
+out(`nnspec comparative benchmark — ${result.cpu ?? "cpu"}, ${result.cores} cores, Node ${process.version}${quick ? " (--quick)" : ""}`);
+out(`batch ${BATCH}; ${rounds} rounds of ≥${seconds} s per runner after warm-up, alternating runners each round; FLOPs: ${result.flopConvention}`);
+
+for (const key of keys) result.checks.push(...(await checkAgreement(key)));
+let failed = false;
+for (const key of keys) {
+  const w = workload(key);
+  const flops = forwardFlops(w);
+  for (const mode of ["train", "infer"]) {
+    log(`${key} ${mode}:`);
+    const perImage = mode === "train" ? 3 * flops : flops;
+    const rows = await runGroup([...NNSPEC, ...PEERS[mode]], key, mode, () => BATCH, rounds, seconds);
+    const ratios = summarise(rows, perImage);
+    failed ||= rows.some((r) => r.runner === "nnspec" && r.error);
+    const group = { workload: key, model: w.name, title: w.title, mode, batch: BATCH, flopsPerImage: perImage, runners: rows, ratios };
+    result.groups.push(group);
+    if (!a.json) printGroup(group, rounds);
+  }
+}
+if (!a["no-scaling"]) {
+  const sRounds = quick ? 1 : 3;
+  for (const key of keys)
+    for (const mode of ["train", "infer"]) {
+      log(`scaling ${key} ${mode}:`);
+      const configs = SCALING.map((b) => ({ label: `batch ${b}`, runner: "nnspec", kernels: "wasm", batchSize: b }));
+      const rows = await runGroup(configs, key, mode, (c) => c.batchSize, sRounds, quick ? 0.3 : 1);
+      summarise(rows, 0);
+      failed ||= rows.some((r) => r.error);
+      result.scaling.push({ workload: key, mode, runners: rows.map(({ label, batchSize, stepMs, imagesPerSecond, error }) => ({ label, batch: batchSize, stepMs, imagesPerSecond, error })) });
+    }
+  if (!a.json) printScaling(result.scaling, sRounds);
+}
+if (a.json) console.log(JSON.stringify(result, null, 2));
+process.exit(failed ? 1 : 0);

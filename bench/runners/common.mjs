@@ -1,0 +1,115 @@
+// Shared by run.mjs, peer.mjs and the runners: the workloads, where the
+// compiled modules / weights / ONNX files go, and a deterministic input batch.
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+
+export const BENCH = join(dirname(fileURLToPath(import.meta.url)), "..");
+export const ROOT = join(BENCH, "..");
+export const TMP = join(BENCH, ".tmp");
+const CLI = join(ROOT, "bin", "nnspec.js");
+
+/** The benchmark's workloads; `layers` is what the TF.js runners build (channels last). */
+export const WORKLOADS = {
+  L: {
+    name: "lenet5",
+    title: "LeNet-5",
+    spec: join(BENCH, "lenet5.nnspec"),
+    inputShape: [1, 28, 28],
+    classes: 10,
+    layers: [
+      ["conv", { filters: 6, kernelSize: 5, padding: "same" }],
+      ["pool"],
+      ["conv", { filters: 16, kernelSize: 5, padding: "valid" }],
+      ["pool"],
+      ["flatten"],
+      ["dense", { units: 120, activation: "relu" }],
+      ["dense", { units: 84, activation: "relu" }],
+      ["dense", { units: 10 }],
+    ],
+  },
+  C: {
+    name: "cifar_c",
+    title: "CIFAR CNN",
+    spec: join(BENCH, "cifar_c.nnspec"),
+    inputShape: [3, 32, 32],
+    classes: 10,
+    layers: [
+      ["conv", { filters: 32, kernelSize: 3, padding: "same" }],
+      ["pool"],
+      ["conv", { filters: 64, kernelSize: 3, padding: "same" }],
+      ["pool"],
+      ["flatten"],
+      ["dense", { units: 256, activation: "relu" }],
+      ["dense", { units: 10 }],
+    ],
+  },
+};
+
+/** Seed of every nnspec model in the benchmark (the ONNX file holds these weights). */
+export const SEED = 1;
+
+export function workload(key) {
+  const w = WORKLOADS[key];
+  if (!w) throw new Error(`unknown workload ${JSON.stringify(key)} (L or C)`);
+  return w;
+}
+
+export const paths = (w) => ({
+  module: join(TMP, "nnspec", `${w.name}.js`),
+  weights: join(TMP, `${w.name}.safetensors`),
+  onnx: join(TMP, `${w.name}.onnx`),
+});
+
+const nnspec = (...args) => execFileSync(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" });
+
+/**
+ * Compiles the workload's spec into bench/.tmp/nnspec, saves the weights of
+ * createModel({ seed: SEED }) and exports them as ONNX. With `onlyIfMissing`
+ * nothing is redone when the files are there (standalone peer.mjs runs).
+ */
+export async function prepare(w, { onlyIfMissing = false } = {}) {
+  const p = paths(w);
+  if (onlyIfMissing && existsSync(p.module) && existsSync(p.onnx)) return p;
+  mkdirSync(join(TMP, "nnspec"), { recursive: true });
+  nnspec("compile", w.spec, "--js", "-o", join(TMP, "nnspec"), "--model", w.name);
+  const rt = await import("nnspec/runtime");
+  const mod = await import(`${pathToFileURL(p.module).href}?t=${Date.now()}`);
+  const model = await mod.createModel({ batchSize: 1, seed: SEED, threads: 1 });
+  rt.saveWeightsSync(p.weights, model, mod.info, { model: w.name, specHash: rt.specHash(readFileSync(w.spec, "utf8")) });
+  model.dispose?.();
+  nnspec("export", w.spec, "--onnx", p.onnx, "--weights", p.weights, "--model", w.name);
+  return p;
+}
+
+/** Forward FLOPs per image from `nnspec summary` (multiply-add = 2 FLOPs, plus bias, ReLU and pooling). */
+export function forwardFlops(w) {
+  const s = JSON.parse(nnspec("summary", w.spec, "--format", "json", "--model", w.name));
+  return s.models[0].flops;
+}
+
+/** Deterministic batch: n images (values in [0, 1), NCHW) and labels. */
+export function makeBatch(w, n, seed = 7) {
+  let s = seed >>> 0;
+  const next = () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(s ^ (s >>> 15), 1 | s);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  const size = w.inputShape.reduce((a, b) => a * b, 1);
+  const x = new Float32Array(n * size);
+  for (let i = 0; i < x.length; i++) x[i] = next();
+  const labels = Int32Array.from({ length: n }, () => Math.floor(next() * w.classes));
+  return { x, labels };
+}
+
+/** NCHW → NHWC copy, for the channels-last TF.js models. */
+export function toNHWC(x, n, [c, h, wd]) {
+  const out = new Float32Array(x.length);
+  for (let b = 0; b < n; b++)
+    for (let ch = 0; ch < c; ch++)
+      for (let i = 0; i < h * wd; i++) out[(b * h * wd + i) * c + ch] = x[(b * c + ch) * h * wd + i];
+  return out;
+}
