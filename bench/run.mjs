@@ -65,6 +65,7 @@ function start(cfg, w, mode, batch) {
   return {
     ready: next(),
     ask(msg) {
+      if (!child.connected) return Promise.resolve({ type: "error", error: `failed: runner exited: ${stderr.trim().split("\n").slice(-3).join(" | ")}` });
       const p = next();
       child.send(msg);
       return p;
@@ -176,6 +177,7 @@ out(`nnspec comparative benchmark — ${result.cpu ?? "cpu"}, ${result.cores} co
 out(`batch ${BATCH}; ${rounds} rounds of ≥${seconds} s per runner after warm-up, alternating runners each round; FLOPs: ${result.flopConvention}`);
 
 for (const key of keys) result.checks.push(...(await checkAgreement(key)));
+out(`ONNX Runtime (1 thread) vs nnspec forward on the same weights, batch ${BATCH}: ${result.checks.map((c) => `${c.workload} ${c.kernels} max |diff| ${c.maxAbsDiff.toExponential(1)}`).join(", ")} — all within 1e-3 × max(1, |logits|)`);
 let failed = false;
 for (const key of keys) {
   const w = workload(key);
