@@ -6,6 +6,7 @@
 // {imagesPerSecond, stepMs, maxRssMiB, ...}. Started by run.mjs (with an IPC
 // channel) it warms up, says "ready", then times a window each time it is asked,
 // so run.mjs can alternate the runners A B A B ... with all of them warm.
+import { readdirSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { workload } from "./runners/common.mjs";
 
@@ -38,6 +39,7 @@ async function load(runner) {
 /** Runs steps for at least `seconds` (and at least one step). */
 async function time(step, seconds) {
   let steps = 0;
+  const cpu0 = process.cpuUsage(); // all threads of the process, workers included
   const t0 = performance.now();
   let elapsed = 0;
   do {
@@ -46,10 +48,20 @@ async function time(step, seconds) {
     steps++;
     elapsed = (performance.now() - t0) / 1000;
   } while (elapsed < seconds);
-  return { steps, seconds: elapsed, stepMs: (elapsed * 1000) / steps, imagesPerSecond: (steps * batch) / elapsed };
+  const cpu = process.cpuUsage(cpu0);
+  const coresBusy = (cpu.user + cpu.system) / 1e6 / elapsed;
+  return { steps, seconds: elapsed, stepMs: (elapsed * 1000) / steps, imagesPerSecond: (steps * batch) / elapsed, coresBusy };
 }
 
 const maxRssMiB = () => process.resourceUsage().maxRSS / 1024;
+/** OS threads of this process (Linux), for the JSON: Node's own plus the runner's pools. */
+const osThreads = () => {
+  try {
+    return readdirSync("/proc/self/task").length;
+  } catch {
+    return undefined;
+  }
+};
 const base = { runner: a.runner, workload: a.workload, mode: a.mode, batch };
 const send = (msg) => new Promise((resolve) => process.send(msg, resolve));
 
@@ -68,14 +80,14 @@ try {
 if (!process.send) {
   const m = await time(r.step, Number(a.seconds));
   await r.close?.();
-  console.log(JSON.stringify({ ...base, ...m, maxRssMiB: maxRssMiB(), ...r.info }));
+  console.log(JSON.stringify({ ...base, ...m, maxRssMiB: maxRssMiB(), osThreads: osThreads(), ...r.info }));
   process.exit(0);
 }
 process.on("message", async (msg) => {
   if (msg.type === "measure") await send({ type: "result", ...base, ...(await time(r.step, msg.seconds)) });
   else if (msg.type === "quit") {
     await r.close?.();
-    await send({ type: "done", ...base, maxRssMiB: maxRssMiB(), ...r.info });
+    await send({ type: "done", ...base, maxRssMiB: maxRssMiB(), osThreads: osThreads(), ...r.info });
     process.exit(0);
   }
 });

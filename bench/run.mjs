@@ -6,7 +6,7 @@
 // time each in turn while the others wait, so every ratio is measured side by
 // side within one round. See README.md for the columns.
 import { fork } from "node:child_process";
-import { availableParallelism, cpus } from "node:os";
+import { availableParallelism, cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
@@ -114,6 +114,7 @@ function summarise(rows, flops) {
     const ips = r.rounds.map((m) => m.imagesPerSecond);
     r.imagesPerSecond = { median: median(ips), min: Math.min(...ips), max: Math.max(...ips), perRound: ips };
     r.stepMs = median(r.rounds.map((m) => m.stepMs));
+    r.coresBusy = median(r.rounds.map((m) => m.coresBusy));
     r.gflops = (r.imagesPerSecond.median * flops) / 1e9;
     r.maxRssMiB = r.info.maxRssMiB;
     r.threadsUsed = r.info.threads;
@@ -164,6 +165,7 @@ const result = {
   node: process.version,
   cpu: cpus()[0]?.model,
   cores: availableParallelism(),
+  loadAverageAtStart: loadavg()[0],
   quick,
   rounds,
   secondsPerRound: seconds,
@@ -173,7 +175,7 @@ const result = {
   groups: [],
   scaling: [],
 };
-out(`nnspec comparative benchmark — ${result.cpu ?? "cpu"}, ${result.cores} cores, Node ${process.version}${quick ? " (--quick)" : ""}`);
+out(`nnspec comparative benchmark — ${result.cpu ?? "cpu"}, ${result.cores} cores (load average ${loadavg()[0].toFixed(2)} at start), Node ${process.version}${quick ? " (--quick)" : ""}`);
 out(`batch ${BATCH}; ${rounds} rounds of ≥${seconds} s per runner after warm-up, alternating runners each round; FLOPs: ${result.flopConvention}`);
 
 for (const key of keys) result.checks.push(...(await checkAgreement(key)));
@@ -206,5 +208,7 @@ if (!a["no-scaling"]) {
     }
   if (!a.json) printScaling(result.scaling, sRounds);
 }
+result.loadAverageAtEnd = loadavg()[0];
+out(`\nload average at the end: ${result.loadAverageAtEnd.toFixed(2)} (other processes on the machine share its ${result.cores} cores)`);
 if (a.json) console.log(JSON.stringify(result, null, 2));
 process.exit(failed ? 1 : 0);

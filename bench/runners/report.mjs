@@ -20,9 +20,10 @@ export function printGroup(g, rounds) {
   console.log(`Workload ${g.workload} (${g.title}, bench/${g.model}.nnspec), ${g.mode === "train" ? "training step" : "inference"}, batch ${g.batch}, ${num(mflop, 2)} MFLOP/image${g.mode === "train" ? " (3 × forward)" : ""}`);
   const rows = g.runners.filter((r) => !r.error).map((r) => {
     const ips = r.imagesPerSecond;
-    return [r.label, r.threadsUsed, sig(ips.median), `${sig(ips.min)}–${sig(ips.max)}`, sig(r.stepMs), sig(r.gflops), num(r.maxRssMiB)];
+    return [r.label, r.threadsUsed, num(r.coresBusy, 2), sig(ips.median), `${sig(ips.min)}–${sig(ips.max)}`, sig(r.stepMs), sig(r.gflops), num(r.maxRssMiB)];
   });
-  console.log(table(["runner", "threads", "img/s (median)", "min–max", "step ms", "GFLOP/s", "peak RSS MiB"], rows, [false, true, true, true, true, true, true]));
+  const header = ["runner", "threads", "CPU", "img/s (median)", "min–max", "step ms", "GFLOP/s", "peak RSS MiB"];
+  console.log(table(header, rows, header.map((_, i) => i > 0)));
   for (const r of g.runners.filter((x) => x.error)) console.log(`${r.label}: ${r.error}`);
   const nn = [...new Set(g.ratios.map((r) => r.nnspec))];
   const peers = [...new Set(g.ratios.map((r) => r.peer))];
