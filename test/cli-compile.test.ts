@@ -243,11 +243,13 @@ console.log(JSON.stringify({ name: info.name, rows: y.length, type: y.constructo
   it("--dtype f64 gives Float64Array arithmetic; another dtype exits 2", async () => {
     expect(R.f64!.status).toBe(0);
     const code = readFileSync(join(D.f64, "alpha.ts"), "utf8");
-    expect(code).toContain("new rt.Arena(Float64Array");
+    expect(code).toContain("rt.createEngine(\n    Float64Array");
     expect(code).not.toContain("Float32Array");
     const mod = await importTs(join(D.f64, "alpha.ts"));
     const m = mod.createModel({ batchSize: 2, seed: 1 });
     expect(mod.info).toMatchObject({ dtype: "f64" });
+    expect(m.kernels).toBe("js"); // the WebAssembly kernels are float32
+    expect(() => mod.createModel({ kernels: "wasm" })).toThrow(/float32.*kernels: "js"/);
     for (const p of Object.values(m.params)) expect(p).toBeInstanceOf(Float64Array);
     for (const b of Object.values(m.buffers)) expect(b).toBeInstanceOf(Float64Array);
     expect(m.forward(new Float64Array(72).fill(0.25))).toBeInstanceOf(Float64Array);

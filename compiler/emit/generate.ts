@@ -172,6 +172,7 @@ class ModuleGenerator {
     if (!emit) throw new Error(`internal: layer kind ${n.kind} has no code generator`);
     const ownDx = first && emit.nullableDx ? null : dx;
     const local = new Map<string, string>();
+    const base = this.layerIds.get(n)!; // names of the layer's own buffers (y is the relu's when one is fused)
     const ctx: EmitLayer = {
       x,
       y,
@@ -190,7 +191,7 @@ class ModuleGenerator {
         const key = `batch:${suffix}`;
         let id = local.get(key);
         if (!id) {
-          id = this.names.one(`${y}_${suffix}`);
+          id = this.names.one(`${base}_${suffix}`);
           local.set(key, id);
           this.buffers.push({ id, fixed: 0, perExample, kind, comment: `(B, ${perExample})`, section: "layer" });
         }
@@ -200,7 +201,7 @@ class ModuleGenerator {
         const key = `fixed:${suffix}`;
         let id = local.get(key);
         if (!id) {
-          id = this.names.one(`${y}_${suffix}`);
+          id = this.names.one(`${base}_${suffix}`);
           local.set(key, id);
           this.buffers.push({ id, fixed: size, perExample: 0, kind: "float", comment: `[${size}]`, section: "layer" });
         }
@@ -214,7 +215,7 @@ class ModuleGenerator {
         const key = `const:${suffix}`;
         let id = local.get(key);
         if (!id) {
-          id = this.names.one(`${y}_${suffix}`);
+          id = this.names.one(`${base}_${suffix}`);
           local.set(key, id);
           this.constants.push(`const ${id} = ${expression};`);
         }

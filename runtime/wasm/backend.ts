@@ -30,7 +30,21 @@ const FC_SPLIT_MACS = 1 << 16;
 const ELEMENTWISE_SPLIT = 1 << 16;
 
 const align = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
-const ptr = (t: Tensor | Int32Array | null): number => (t === null ? 0 : t.byteOffset);
+
+/**
+ * Byte offsets of the arena's views, looked up once: V8's byteOffset getter is
+ * slow on views of shared memory and allocates, and a training step must not.
+ */
+const offsets = new WeakMap<object, number>();
+function ptr(t: Tensor | Int32Array | null): number {
+  if (t === null) return 0;
+  let p = offsets.get(t);
+  if (p === undefined) {
+    p = t.byteOffset;
+    offsets.set(t, p);
+  }
+  return p;
+}
 
 export interface WasmEngine {
   floats: Float32Array;
@@ -88,7 +102,8 @@ const stopWhenCollected = new FinalizationRegistry<WorkerPool>((pool) => pool.di
 /** First index of part t of n split into `parts` (aligned to `step` except at the end). */
 function cut(n: number, parts: number, t: number, step: number): number {
   if (t >= parts) return n;
-  return Math.min(n, Math.round((n * t) / parts / step) * step);
+  // | 0 keeps it a small integer: a double passed to a call would be boxed (allocated).
+  return Math.min(n, Math.round((n * t) / parts / step) * step) | 0;
 }
 
 class WasmKernels implements Kernels {
@@ -130,9 +145,9 @@ class WasmKernels implements Kernels {
     this.convGeom(p);
     const T = this.split(p.B);
     for (let t = 1; t < T; t++) {
-      this.pool!.post(t - 1, "convForward", x.byteOffset, w.byteOffset, ptr(bias), y.byteOffset, this.extra[t - 1]!.col, this.geomPtr, cut(p.B, T, t, 1), cut(p.B, T, t + 1, 1), act);
+      this.pool!.post(t - 1, "convForward", ptr(x), ptr(w), ptr(bias), ptr(y), this.extra[t - 1]!.col, this.geomPtr, cut(p.B, T, t, 1), cut(p.B, T, t + 1, 1), act);
     }
-    this.k.convForward(x.byteOffset, w.byteOffset, ptr(bias), y.byteOffset, scratch.byteOffset, this.geomPtr, 0, cut(p.B, T, 1, 1), act);
+    this.k.convForward(ptr(x), ptr(w), ptr(bias), ptr(y), ptr(scratch), this.geomPtr, 0, cut(p.B, T, 1, 1), act);
     if (T > 1) this.pool!.wait(T - 1);
   }
 
@@ -141,34 +156,34 @@ class WasmKernels implements Kernels {
     const T = this.split(p.B);
     for (let t = 1; t < T; t++) {
       const e = this.extra[t - 1]!;
-      this.pool!.post(t - 1, "convBackward", x.byteOffset, w.byteOffset, dy.byteOffset, ptr(dx), e.dw, db === null ? 0 : e.db, e.col, this.geomPtr, cut(p.B, T, t, 1), cut(p.B, T, t + 1, 1));
+      this.pool!.post(t - 1, "convBackward", ptr(x), ptr(w), ptr(dy), ptr(dx), e.dw, db === null ? 0 : e.db, e.col, this.geomPtr, cut(p.B, T, t, 1), cut(p.B, T, t + 1, 1));
     }
-    this.k.convBackward(x.byteOffset, w.byteOffset, dy.byteOffset, ptr(dx), dw.byteOffset, ptr(db), scratch.byteOffset, this.geomPtr, 0, cut(p.B, T, 1, 1));
+    this.k.convBackward(ptr(x), ptr(w), ptr(dy), ptr(dx), ptr(dw), ptr(db), ptr(scratch), this.geomPtr, 0, cut(p.B, T, 1, 1));
     if (T === 1) return;
     this.pool!.wait(T - 1);
     const nw = p.F * p.C * p.KH * p.KW;
     for (let t = 1; t < T; t++) {
       const e = this.extra[t - 1]!;
-      this.k.add(dw.byteOffset, e.dw, dw.byteOffset, 0, nw);
-      if (db !== null) this.k.add(db.byteOffset, e.db, db.byteOffset, 0, p.F);
+      this.k.add(ptr(dw), e.dw, ptr(dw), 0, nw);
+      if (db !== null) this.k.add(ptr(db), e.db, ptr(db), 0, p.F);
     }
   }
 
   fcForward(x: Tensor, w: Tensor, b: Tensor | null, y: Tensor, B: number, M: number, N: number, act: Activation = 0): void {
     const T = B * M * N < FC_SPLIT_MACS ? 1 : this.split(Math.floor(N / 8));
     for (let t = 1; t < T; t++) {
-      this.pool!.post(t - 1, "fcForward", x.byteOffset, w.byteOffset, ptr(b), y.byteOffset, B, M, N, cut(N, T, t, 8), cut(N, T, t + 1, 8), act);
+      this.pool!.post(t - 1, "fcForward", ptr(x), ptr(w), ptr(b), ptr(y), B, M, N, cut(N, T, t, 8), cut(N, T, t + 1, 8), act);
     }
-    this.k.fcForward(x.byteOffset, w.byteOffset, ptr(b), y.byteOffset, B, M, N, 0, cut(N, T, 1, 8), act);
+    this.k.fcForward(ptr(x), ptr(w), ptr(b), ptr(y), B, M, N, 0, cut(N, T, 1, 8), act);
     if (T > 1) this.pool!.wait(T - 1);
   }
 
   fcBackward(x: Tensor, w: Tensor, dy: Tensor, dx: Tensor | null, dw: Tensor, db: Tensor | null, B: number, M: number, N: number): void {
     const T = B * M * N < FC_SPLIT_MACS ? 1 : this.split(Math.floor(Math.min(N, M) / 8));
     for (let t = 1; t < T; t++) {
-      this.pool!.post(t - 1, "fcBackward", x.byteOffset, w.byteOffset, dy.byteOffset, ptr(dx), dw.byteOffset, ptr(db), B, M, N, cut(N, T, t, 8), cut(N, T, t + 1, 8), cut(M, T, t, 8), cut(M, T, t + 1, 8));
+      this.pool!.post(t - 1, "fcBackward", ptr(x), ptr(w), ptr(dy), ptr(dx), ptr(dw), ptr(db), B, M, N, cut(N, T, t, 8), cut(N, T, t + 1, 8), cut(M, T, t, 8), cut(M, T, t + 1, 8));
     }
-    this.k.fcBackward(x.byteOffset, w.byteOffset, dy.byteOffset, ptr(dx), dw.byteOffset, ptr(db), B, M, N, 0, cut(N, T, 1, 8), 0, cut(M, T, 1, 8));
+    this.k.fcBackward(ptr(x), ptr(w), ptr(dy), ptr(dx), ptr(dw), ptr(db), B, M, N, 0, cut(N, T, 1, 8), 0, cut(M, T, 1, 8));
     if (T > 1) this.pool!.wait(T - 1);
   }
 
@@ -176,8 +191,8 @@ class WasmKernels implements Kernels {
     this.poolGeom(p);
     const planes = p.B * p.C;
     const T = planes * p.H * p.W < ELEMENTWISE_SPLIT ? 1 : this.split(planes);
-    for (let t = 1; t < T; t++) this.pool!.post(t - 1, "maxPoolForward", x.byteOffset, y.byteOffset, argmax.byteOffset, this.geomPtr, cut(planes, T, t, 1), cut(planes, T, t + 1, 1));
-    this.k.maxPoolForward(x.byteOffset, y.byteOffset, argmax.byteOffset, this.geomPtr, 0, cut(planes, T, 1, 1));
+    for (let t = 1; t < T; t++) this.pool!.post(t - 1, "maxPoolForward", ptr(x), ptr(y), ptr(argmax), this.geomPtr, cut(planes, T, t, 1), cut(planes, T, t + 1, 1));
+    this.k.maxPoolForward(ptr(x), ptr(y), ptr(argmax), this.geomPtr, 0, cut(planes, T, 1, 1));
     if (T > 1) this.pool!.wait(T - 1);
   }
 
@@ -185,8 +200,8 @@ class WasmKernels implements Kernels {
     this.poolGeom(p);
     const planes = p.B * p.C;
     const T = planes * p.H * p.W < ELEMENTWISE_SPLIT ? 1 : this.split(planes);
-    for (let t = 1; t < T; t++) this.pool!.post(t - 1, "maxPoolBackward", dy.byteOffset, argmax.byteOffset, dx.byteOffset, this.geomPtr, cut(planes, T, t, 1), cut(planes, T, t + 1, 1));
-    this.k.maxPoolBackward(dy.byteOffset, argmax.byteOffset, dx.byteOffset, this.geomPtr, 0, cut(planes, T, 1, 1));
+    for (let t = 1; t < T; t++) this.pool!.post(t - 1, "maxPoolBackward", ptr(dy), ptr(argmax), ptr(dx), this.geomPtr, cut(planes, T, t, 1), cut(planes, T, t + 1, 1));
+    this.k.maxPoolBackward(ptr(dy), ptr(argmax), ptr(dx), this.geomPtr, 0, cut(planes, T, 1, 1));
     if (T > 1) this.pool!.wait(T - 1);
   }
 
@@ -194,8 +209,8 @@ class WasmKernels implements Kernels {
     this.poolGeom(p);
     const planes = p.B * p.C;
     const T = planes * p.H * p.W < ELEMENTWISE_SPLIT ? 1 : this.split(planes);
-    for (let t = 1; t < T; t++) this.pool!.post(t - 1, "avgPoolForward", x.byteOffset, y.byteOffset, this.geomPtr, cut(planes, T, t, 1), cut(planes, T, t + 1, 1));
-    this.k.avgPoolForward(x.byteOffset, y.byteOffset, this.geomPtr, 0, cut(planes, T, 1, 1));
+    for (let t = 1; t < T; t++) this.pool!.post(t - 1, "avgPoolForward", ptr(x), ptr(y), this.geomPtr, cut(planes, T, t, 1), cut(planes, T, t + 1, 1));
+    this.k.avgPoolForward(ptr(x), ptr(y), this.geomPtr, 0, cut(planes, T, 1, 1));
     if (T > 1) this.pool!.wait(T - 1);
   }
 
@@ -203,29 +218,29 @@ class WasmKernels implements Kernels {
     this.poolGeom(p);
     const planes = p.B * p.C;
     const T = planes * p.H * p.W < ELEMENTWISE_SPLIT ? 1 : this.split(planes);
-    for (let t = 1; t < T; t++) this.pool!.post(t - 1, "avgPoolBackward", dy.byteOffset, dx.byteOffset, this.geomPtr, cut(planes, T, t, 1), cut(planes, T, t + 1, 1));
-    this.k.avgPoolBackward(dy.byteOffset, dx.byteOffset, this.geomPtr, 0, cut(planes, T, 1, 1));
+    for (let t = 1; t < T; t++) this.pool!.post(t - 1, "avgPoolBackward", ptr(dy), ptr(dx), this.geomPtr, cut(planes, T, t, 1), cut(planes, T, t + 1, 1));
+    this.k.avgPoolBackward(ptr(dy), ptr(dx), this.geomPtr, 0, cut(planes, T, 1, 1));
     if (T > 1) this.pool!.wait(T - 1);
   }
 
   reluForward(x: Tensor, y: Tensor, n: number): void {
     const T = n < ELEMENTWISE_SPLIT ? 1 : this.split(n >> 12);
-    for (let t = 1; t < T; t++) this.pool!.post(t - 1, "reluForward", x.byteOffset, y.byteOffset, cut(n, T, t, 16), cut(n, T, t + 1, 16));
-    this.k.reluForward(x.byteOffset, y.byteOffset, 0, cut(n, T, 1, 16));
+    for (let t = 1; t < T; t++) this.pool!.post(t - 1, "reluForward", ptr(x), ptr(y), cut(n, T, t, 16), cut(n, T, t + 1, 16));
+    this.k.reluForward(ptr(x), ptr(y), 0, cut(n, T, 1, 16));
     if (T > 1) this.pool!.wait(T - 1);
   }
 
   reluBackward(y: Tensor, dy: Tensor, dx: Tensor, n: number): void {
     const T = n < ELEMENTWISE_SPLIT ? 1 : this.split(n >> 12);
-    for (let t = 1; t < T; t++) this.pool!.post(t - 1, "reluBackward", y.byteOffset, dy.byteOffset, dx.byteOffset, cut(n, T, t, 16), cut(n, T, t + 1, 16));
-    this.k.reluBackward(y.byteOffset, dy.byteOffset, dx.byteOffset, 0, cut(n, T, 1, 16));
+    for (let t = 1; t < T; t++) this.pool!.post(t - 1, "reluBackward", ptr(y), ptr(dy), ptr(dx), cut(n, T, t, 16), cut(n, T, t + 1, 16));
+    this.k.reluBackward(ptr(y), ptr(dy), ptr(dx), 0, cut(n, T, 1, 16));
     if (T > 1) this.pool!.wait(T - 1);
   }
 
   add(a: Tensor, b: Tensor, out: Tensor, n: number): void {
     const T = n < ELEMENTWISE_SPLIT ? 1 : this.split(n >> 12);
-    for (let t = 1; t < T; t++) this.pool!.post(t - 1, "add", a.byteOffset, b.byteOffset, out.byteOffset, cut(n, T, t, 16), cut(n, T, t + 1, 16));
-    this.k.add(a.byteOffset, b.byteOffset, out.byteOffset, 0, cut(n, T, 1, 16));
+    for (let t = 1; t < T; t++) this.pool!.post(t - 1, "add", ptr(a), ptr(b), ptr(out), cut(n, T, t, 16), cut(n, T, t + 1, 16));
+    this.k.add(ptr(a), ptr(b), ptr(out), 0, cut(n, T, 1, 16));
     if (T > 1) this.pool!.wait(T - 1);
   }
 }

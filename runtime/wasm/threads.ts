@@ -23,6 +23,8 @@ export const MAX_ARGS = 13;
 export const SPIN = 1 << 12;
 /** A worker that has not started after this long is reported as an error. */
 const START_TIMEOUT_MS = 30_000;
+/** Longest single sleep of a waiting caller (it then checks that the worker has started). */
+const NAP_MS = 100;
 /** The job number that stops a worker. */
 export const STOP = -1;
 
@@ -105,14 +107,14 @@ export class WorkerPool {
       const lane = this.lanes[i]!;
       const ctl = lane.ctl;
       let spins = 0;
-      let started = Date.now();
+      let naps = 0; // 100 ms sleeps while the worker has not started
       while (Atomics.load(ctl, CTL.DONE) !== lane.seq) {
         if (++spins < SPIN) continue;
         spins = 0;
-        Atomics.wait(ctl, CTL.DONE, (lane.seq - 1) | 0, 100);
-        if (Atomics.load(ctl, CTL.READY) === 0) {
-          if (Date.now() - started > START_TIMEOUT_MS) throw new Error(`a kernel worker thread did not start within ${START_TIMEOUT_MS / 1000} s`);
-        } else started = Date.now();
+        Atomics.wait(ctl, CTL.DONE, (lane.seq - 1) | 0, NAP_MS);
+        if (Atomics.load(ctl, CTL.READY) === 0 && ++naps * NAP_MS > START_TIMEOUT_MS) {
+          throw new Error(`a kernel worker thread did not start within ${START_TIMEOUT_MS / 1000} s`);
+        }
       }
       if (ctl[CTL.ERROR] !== 0) {
         ctl[CTL.ERROR] = 0;

@@ -330,9 +330,20 @@ function fill(a: Float32Array | Float64Array, rng: Rng, lo: number, hi: number):
   for (let i = 0; i < a.length; i++) a[i] = lo + (hi - lo) * rng.next();
 }
 
+/**
+ * Every kernel path a float32 model can run on: WebAssembly on one and two
+ * threads (a batch of 4 is split across both), and the TypeScript kernels.
+ */
+const PATHS = [
+  { label: "wasm, 1 thread", kernels: "wasm", threads: 1 },
+  { label: "wasm, 2 threads", kernels: "wasm", threads: 2 },
+  { label: "js", kernels: "js", threads: 1 },
+] as const;
+type KernelPath = (typeof PATHS)[number];
+
 /** A model with its seeded weights, and random values where initialisation leaves constants. */
-function prepare(mod: GeneratedModule, seed: number): GeneratedModel {
-  const m = mod.createModel({ batchSize: BATCH, seed });
+function prepare(mod: GeneratedModule, seed: number, path: KernelPath): GeneratedModel {
+  const m = mod.createModel({ batchSize: BATCH, seed, kernels: path.kernels, threads: path.threads });
   const rng = new Rng(seed + 1000);
   for (const [k, p] of Object.entries(m.params)) {
     if (k.endsWith(".gamma")) fill(p, rng, 0.5, 1.5);
@@ -346,9 +357,42 @@ function prepare(mod: GeneratedModule, seed: number): GeneratedModel {
   return m;
 }
 
-/** Run our model and TF.js on the same batch and compare everything; `perturb` alters the TF.js copy of the weights (for the negative control). */
-function crossCheck(mod: GeneratedModule, model: CheckedModel, training: boolean, seed: number, perturb?: (params: Record<string, Float32Array>) => void): Comparison {
-  const m = prepare(mod, seed);
+/**
+ * Run our model (on each kernel path) and TF.js on the same batch and compare
+ * everything; `perturb` alters the TF.js copy of the weights (for the negative control).
+ */
+function crossCheck(mod: GeneratedModule, model: CheckedModel, training: boolean, seed: number, perturb?: (params: Record<string, Float32Array>) => void): Map<KernelPath, Comparison> {
+  const out = new Map<KernelPath, Comparison>();
+  let ref: ReturnType<typeof reference> | null = null;
+  const referenceOnce: ReferenceOf = (params, shapes, buffers, x, target) => {
+    if (ref === null) {
+      perturb?.(params);
+      ref = reference(model, params, shapes, buffers, x, target, training);
+    }
+    return ref;
+  };
+  for (const path of PATHS) {
+    const m = prepare(mod, seed, path);
+    try {
+      out.set(path, compareOne(m, mod, model, training, seed, referenceOnce));
+    } finally {
+      m.dispose?.();
+    }
+  }
+  return out;
+}
+
+type ReferenceOf = (params: Record<string, Float32Array>, shapes: Record<string, readonly number[]>, buffers: Record<string, Float32Array>, x: Float32Array, target: number[] | Float32Array) => ReturnType<typeof reference>;
+
+/** One model against the TF.js reference (computed on the first call, from the first model's weights: every path starts from the same seeded weights). */
+function compareOne(
+  m: GeneratedModel,
+  mod: GeneratedModule,
+  model: CheckedModel,
+  training: boolean,
+  seed: number,
+  referenceOf: ReferenceOf,
+): Comparison {
   const rng = new Rng(seed + 2000);
   const inSize = mod.info.inputShape.reduce((p, q) => p * q, 1);
   const outSize = mod.info.outputShape.reduce((p, q) => p * q, 1);
@@ -359,8 +403,7 @@ function crossCheck(mod: GeneratedModule, model: CheckedModel, training: boolean
   const params = Object.fromEntries(Object.entries(m.params).map(([k, v]) => [k, Float32Array.from(v)]));
   const buffers = Object.fromEntries(Object.entries(m.buffers).map(([k, v]) => [k, Float32Array.from(v)]));
   const shapes = Object.fromEntries(mod.info.params.map((p) => [p.name, p.shape]));
-  perturb?.(params);
-  const ref = reference(model, params, shapes, buffers, x, target, training);
+  const ref = referenceOf(params, shapes, buffers, x, target);
 
   const c = new Comparison();
   c.add("output", "output", m.forward(x, { training }), ref.output);
@@ -377,11 +420,14 @@ function crossCheck(mod: GeneratedModule, model: CheckedModel, training: boolean
 
 const REPORT: string[] = [];
 
-function report(label: string, what: string, c: Comparison): void {
-  const parts = Object.entries(c.parts).map(([k, d]) => `${k} ${d.abs.toExponential(1)} (max |tf| ${d.size.toPrecision(2)})`);
-  REPORT.push(`${label.padEnd(21)} ${what.padEnd(32)} ${parts.join(", ")}`);
-  const w = c.worst;
-  expect(w.scaled, `${label} ${what}: worst at ${w.where}`).toBeLessThanOrEqual(TOL);
+function report(label: string, what: string, results: Map<KernelPath, Comparison>): void {
+  expect(results.size).toBe(PATHS.length);
+  for (const [path, c] of results) {
+    const parts = Object.entries(c.parts).map(([k, d]) => `${k} ${d.abs.toExponential(1)} (max |tf| ${d.size.toPrecision(2)})`);
+    REPORT.push(`${label.padEnd(21)} ${`${what} [${path.label}]`.padEnd(50)} ${parts.join(", ")}`);
+    const w = c.worst;
+    expect(w.scaled, `${label} ${what} on ${path.label}: worst at ${w.where}`).toBeLessThanOrEqual(TOL);
+  }
 }
 
 beforeAll(async () => {
@@ -425,7 +471,7 @@ describe("generated models agree with TF.js (CPU backend, float32)", () => {
   it("the comparison sees a wrong weight (negative control)", async () => {
     const model = check(readFileSync(join(ROOT, "specs", "lenet5.nnspec"), "utf8"), "lenet5.nnspec");
     // one weight of fc2 off by 1e-3 in the TF.js copy only
-    const c = crossCheck(await load(model), model, false, 7, (p) => void (p["fc2.weight"]![5] += 1e-3));
-    expect(c.worst.scaled).toBeGreaterThan(TOL);
+    const results = crossCheck(await load(model), model, false, 7, (p) => void (p["fc2.weight"]![5] += 1e-3));
+    for (const c of results.values()) expect(c.worst.scaled).toBeGreaterThan(TOL);
   });
 });

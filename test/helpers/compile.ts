@@ -18,11 +18,14 @@ export interface GeneratedModel {
   buffers: Record<string, Float32Array | Float64Array>;
   batchSize: number;
   memoryBytes: number;
+  kernels: "wasm" | "js";
+  threads: number;
+  dispose(): void;
 }
 
 export interface GeneratedModule {
   info: { name: string; inputShape: readonly number[]; outputShape: readonly number[]; loss: "softmax" | "mse" | null; paramCount: number; params: readonly { name: string; shape: readonly number[] }[] };
-  createModel(options?: { batchSize?: number; seed?: number }): GeneratedModel;
+  createModel(options?: { batchSize?: number; seed?: number; kernels?: "wasm" | "js"; threads?: number }): GeneratedModel;
 }
 
 export const TMP = join(ROOT, "test", ".tmp");

@@ -1,0 +1,213 @@
+// The WebAssembly kernel set (1, 2 and 3 threads) against the TypeScript kernels, layer by layer,
+// on arena views of a wasm engine: random geometries with strides, padding, odd sizes, ceil-mode
+// pooling, 1x1 convolutions, fused relu, null bias / input gradient, and batches of 1.
+import { afterAll, describe, expect, it } from "vitest";
+import {
+  ACT_NONE,
+  ACT_RELU,
+  conv2dParams,
+  conv2dScratchSize,
+  createEngine,
+  jsKernels,
+  pool2dParams,
+  Rng,
+  type Engine,
+  type Kernels,
+} from "../../runtime/index.js";
+
+const engines: Engine<Float32Array>[] = [];
+afterAll(() => engines.forEach((e) => e.kernels.dispose()));
+
+function engine(threads: number): Engine<Float32Array> {
+  const e = createEngine(Float32Array, { floats: 4_000_000, ints: 400_000, scratch: 200_000, convParams: 100_000 }, { kernels: "wasm", threads }, "test");
+  engines.push(e);
+  return e;
+}
+
+/** A view of the engine's arena filled with values in [-1, 1) (arenas are reused: take, then reset by a fresh engine per case). */
+function filled(e: Engine<Float32Array>, n: number, rng: Rng): Float32Array {
+  const v = e.floats.take(n);
+  for (let i = 0; i < n; i++) v[i] = rng.next() * 2 - 1;
+  return v;
+}
+
+function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, what: string, tol = 2e-5): void {
+  expect(got.length, what).toBe(want.length);
+  let worst = 0;
+  let at = -1;
+  for (let i = 0; i < want.length; i++) {
+    const d = Math.abs(got[i]! - want[i]!) / Math.max(1, Math.abs(want[i]!));
+    if (!(d <= worst)) (worst = d), (at = i);
+  }
+  expect(worst, `${what}: worst relative difference at ${at} (${got[at]} vs ${want[at]})`).toBeLessThanOrEqual(tol);
+}
+
+const THREADS = [1, 2, 3];
+
+describe("wasm kernels match the TypeScript kernels", () => {
+  it("reports its kind and thread count; the TypeScript set is single-threaded", () => {
+    const e = engine(2);
+    expect(e.kernels.kind).toBe("wasm");
+    expect(e.kernels.threads).toBe(2);
+    expect(e.floats.data.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(jsKernels.kind).toBe("js");
+    expect(jsKernels.threads).toBe(1);
+  });
+
+  const convCases = [
+    { B: 3, C: 2, H: 9, W: 7, F: 5, KH: 3, KW: 2, s: 2, p: 1, sw: 1, pw: 0 },
+    { B: 4, C: 3, H: 12, W: 12, F: 8, KH: 3, KW: 3, s: 1, p: 1, sw: 1, pw: 1 },
+    { B: 1, C: 6, H: 5, W: 5, F: 7, KH: 1, KW: 1, s: 1, p: 0, sw: 1, pw: 0 }, // pointwise
+    { B: 5, C: 4, H: 8, W: 6, F: 9, KH: 1, KW: 1, s: 1, p: 0, sw: 1, pw: 0 }, // pointwise, several images
+    { B: 2, C: 1, H: 28, W: 28, F: 6, KH: 5, KW: 5, s: 1, p: 2, sw: 1, pw: 2 }, // lenet conv1
+    { B: 3, C: 2, H: 6, W: 11, F: 3, KH: 4, KW: 3, s: 3, p: 2, sw: 2, pw: 3 }, // padding wider than some windows
+    { B: 2, C: 3, H: 4, W: 4, F: 2, KH: 4, KW: 4, s: 1, p: 0, sw: 1, pw: 0 }, // one output position
+  ];
+  for (const threads of THREADS) {
+    for (const [ci, c] of convCases.entries()) {
+      for (const act of [ACT_NONE, ACT_RELU]) {
+        it(`conv case ${ci} (${JSON.stringify(c)}), act ${act}, ${threads} thread(s): forward and backward`, () => {
+          const e = engine(threads);
+          const rng = new Rng(100 + ci * 7 + threads + act * 31);
+          const p = conv2dParams(c.B, c.C, c.H, c.W, c.F, c.KH, c.KW, c.s, c.p, c.sw, c.pw);
+          const inN = c.B * c.C * c.H * c.W;
+          const outN = c.B * c.F * p.OH * p.OW;
+          const wN = c.F * c.C * c.KH * c.KW;
+          const x = filled(e, inN, rng), w = filled(e, wN, rng), b = filled(e, c.F, rng), dy = filled(e, outN, rng);
+          const scratch = e.floats.take(Math.max(1, conv2dScratchSize(p), c.C * c.KH * c.KW * p.OH * p.OW));
+          const y = e.floats.take(outN), dx = e.floats.take(inN), dw = e.floats.take(wN), db = e.floats.take(c.F);
+          const bias = ci % 2 === 0 ? b : null;
+          const ref = { y: new Float32Array(outN), dx: new Float32Array(inN), dw: new Float32Array(wN), db: new Float32Array(c.F), s: new Float32Array(scratch.length) };
+          y.fill(Number.NaN); // beta = 0 semantics: old contents never leak through
+          e.kernels.conv2dForward(x, w, bias, y, scratch, p, act);
+          jsKernels.conv2dForward(x, w, bias, ref.y, ref.s, p, act);
+          expectClose(y, ref.y, "y");
+          e.kernels.conv2dBackward(x, w, dy, dx, dw, db, scratch, p);
+          jsKernels.conv2dBackward(x, w, dy, ref.dx, ref.dw, ref.db, ref.s, p);
+          expectClose(dx, ref.dx, "dx");
+          expectClose(dw, ref.dw, "dw", 1e-4);
+          expectClose(db, ref.db, "db", 1e-4);
+          // No input gradient and no bias gradient (first layer, nobias).
+          dw.fill(7);
+          e.kernels.conv2dBackward(x, w, dy, null, dw, null, scratch, p);
+          expectClose(dw, ref.dw, "dw without dx", 1e-4);
+        });
+      }
+    }
+
+    const fcCases = [
+      { B: 3, M: 5, N: 7 },
+      { B: 32, M: 400, N: 120 }, // large enough to split
+      { B: 9, M: 300, N: 100 }, // splits, N not a multiple of 8
+      { B: 1, M: 4096, N: 256 },
+      { B: 40, M: 17, N: 1000 },
+    ];
+    for (const [fi, c] of fcCases.entries()) {
+      it(`fc ${c.B}x${c.M}→${c.N}, ${threads} thread(s): forward (+relu) and backward`, () => {
+        const e = engine(threads);
+        const rng = new Rng(500 + fi * 11 + threads);
+        const x = filled(e, c.B * c.M, rng), w = filled(e, c.N * c.M, rng), b = filled(e, c.N, rng), dy = filled(e, c.B * c.N, rng);
+        const y = e.floats.take(c.B * c.N), dx = e.floats.take(c.B * c.M), dw = e.floats.take(c.N * c.M), db = e.floats.take(c.N);
+        for (const act of [ACT_NONE, ACT_RELU]) {
+          const ref = new Float32Array(c.B * c.N);
+          e.kernels.fcForward(x, w, fi % 2 ? null : b, y, c.B, c.M, c.N, act);
+          jsKernels.fcForward(x, w, fi % 2 ? null : b, ref, c.B, c.M, c.N, act);
+          expectClose(y, ref, `y act ${act}`, 1e-4);
+        }
+        const ref = { dx: new Float32Array(c.B * c.M), dw: new Float32Array(c.N * c.M), db: new Float32Array(c.N) };
+        e.kernels.fcBackward(x, w, dy, dx, dw, db, c.B, c.M, c.N);
+        jsKernels.fcBackward(x, w, dy, ref.dx, ref.dw, ref.db, c.B, c.M, c.N);
+        expectClose(dx, ref.dx, "dx", 1e-4);
+        expectClose(dw, ref.dw, "dw", 1e-4);
+        expectClose(db, ref.db, "db", 1e-4);
+      });
+    }
+
+    const poolCases = [
+      { B: 2, C: 3, H: 8, W: 8, K: 2, s: 2, p: 0, ceil: false },
+      { B: 16, C: 32, H: 32, W: 32, K: 2, s: 2, p: 0, ceil: false }, // large enough to split
+      { B: 3, C: 2, H: 7, W: 9, K: 3, s: 2, p: 1, ceil: true },
+      { B: 2, C: 4, H: 5, W: 5, K: 2, s: 2, p: 0, ceil: true }, // windows hanging past the edge
+      { B: 1, C: 1, H: 6, W: 4, K: 3, s: 1, p: 1, ceil: false },
+    ];
+    for (const [pi, c] of poolCases.entries()) {
+      it(`pooling case ${pi} (${JSON.stringify(c)}), ${threads} thread(s): max and average, forward and backward`, () => {
+        const e = engine(threads);
+        const rng = new Rng(900 + pi * 13 + threads);
+        const p = pool2dParams(c.B, c.C, c.H, c.W, c.K, c.K, c.s, c.p, c.ceil);
+        const inN = c.B * c.C * c.H * c.W;
+        const outN = c.B * c.C * p.OH * p.OW;
+        const x = filled(e, inN, rng), dy = filled(e, outN, rng);
+        const y = e.floats.take(outN), dx = e.floats.take(inN), arg = e.ints.take(outN);
+        const ry = new Float32Array(outN), rdx = new Float32Array(inN), rarg = new Int32Array(outN);
+        e.kernels.maxPoolForward(x, y, arg, p);
+        jsKernels.maxPoolForward(x, ry, rarg, p);
+        expectClose(y, ry, "max y", 0);
+        expect(Array.from(arg)).toEqual(Array.from(rarg));
+        dx.fill(Number.NaN);
+        e.kernels.maxPoolBackward(dy, arg, dx, p);
+        jsKernels.maxPoolBackward(dy, rarg, rdx, p);
+        expectClose(dx, rdx, "max dx", 0);
+        e.kernels.avgPoolForward(x, y, p);
+        jsKernels.avgPoolForward(x, ry, p);
+        expectClose(y, ry, "avg y");
+        dx.fill(Number.NaN);
+        e.kernels.avgPoolBackward(dy, dx, p);
+        jsKernels.avgPoolBackward(dy, rdx, p);
+        expectClose(dx, rdx, "avg dx");
+      });
+    }
+
+    for (const n of [1, 7, 4099, 300_001]) {
+      it(`relu and add over ${n} elements, ${threads} thread(s)`, () => {
+        const e = engine(threads);
+        const rng = new Rng(n + threads);
+        const a = filled(e, n, rng), b = filled(e, n, rng), out = e.floats.take(n);
+        const ref = new Float32Array(n);
+        e.kernels.reluForward(a, out, n);
+        jsKernels.reluForward(a, ref, n);
+        expectClose(out, ref, "relu", 0);
+        e.kernels.reluBackward(a, b, out, n);
+        jsKernels.reluBackward(a, b, ref, n);
+        expectClose(out, ref, "relu backward", 0);
+        e.kernels.add(a, b, out, n);
+        jsKernels.add(a, b, ref, n);
+        expectClose(out, ref, "add", 0);
+      });
+    }
+  }
+});
+
+describe("engine options", () => {
+  const sizes = { floats: 100, ints: 0, scratch: 0, convParams: 0 };
+  it("float32 defaults to wasm on the available cores; float64 and kernels: js use the TypeScript kernels", () => {
+    const e = createEngine(Float32Array, sizes, {}, "m");
+    engines.push(e);
+    expect(e.kernels.kind).toBe("wasm");
+    expect(e.kernels.threads).toBeGreaterThanOrEqual(1);
+    expect(createEngine(Float64Array, sizes, {}, "m").kernels).toBe(jsKernels);
+    expect(createEngine(Float32Array, sizes, { kernels: "js", threads: 4 }, "m").kernels).toBe(jsKernels);
+    expect(createEngine(Float32Array, sizes, { kernels: "js" }, "m").floats.data.buffer).toBeInstanceOf(ArrayBuffer);
+  });
+  it("rejects bad options with the model's name", () => {
+    expect(() => createEngine(Float64Array, sizes, { kernels: "wasm" }, "m")).toThrow(/m: the WebAssembly kernels are float32.*kernels: "js"/);
+    expect(() => createEngine(Float32Array, sizes, { kernels: "gpu" as never }, "m")).toThrow(/m: kernels must be "wasm" or "js", got "gpu"/);
+    for (const t of [0, 1.5, -1, 65, "2", Number.NaN]) {
+      expect(() => createEngine(Float32Array, sizes, { threads: t as number }, "m")).toThrow(/m: threads must be a whole number from 1 to 64/);
+    }
+  });
+  it("keeps working after another model's workers were disposed, and refuses work once disposed", () => {
+    const a = engine(2);
+    const b = engine(2);
+    const rng = new Rng(1);
+    const n = 200_000;
+    const x = filled(a, n, rng), y = a.floats.take(n);
+    a.kernels.reluForward(x, y, n); // starts a's worker
+    a.kernels.dispose();
+    expect(() => a.kernels.reluForward(x, y, n)).toThrow(/disposed/);
+    const bx = filled(b, n, rng), by = b.floats.take(n), ref = new Float32Array(n);
+    b.kernels.reluForward(bx, by, n);
+    jsKernels.reluForward(bx, ref, n);
+    expectClose(by, ref, "relu on b", 0);
+  });
+});
