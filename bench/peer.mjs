@@ -71,7 +71,9 @@ try {
   await time(r.step, Number(a.warmup));
 } catch (e) {
   const message = String(e?.message ?? e).split("\n")[0];
-  const error = message.startsWith("unsupported:") || a.runner === "tfjs-wasm" ? `unsupported: ${message.replace(/^unsupported: /, "")}` : `failed: ${message}`;
+  // Known gaps (ORT training, TF.js WASM training) are "unsupported"; anything else is a failure.
+  const unsupported = message.startsWith("unsupported:") || (a.runner === "tfjs-wasm" && a.mode === "train" && /not registered/.test(message));
+  const error = unsupported ? `unsupported: ${message.replace(/^unsupported: /, "")}` : `failed: ${message}`;
   if (process.send) await send({ type: "error", ...base, error });
   else console.log(JSON.stringify({ ...base, error }));
   process.exit(process.send ? 0 : 1);

@@ -189,7 +189,7 @@ for (const key of keys) {
     const perImage = mode === "train" ? 3 * flops : flops;
     const rows = await runGroup([...NNSPEC, ...PEERS[mode]], key, mode, () => BATCH, rounds, seconds);
     const ratios = summarise(rows, perImage);
-    failed ||= rows.some((r) => r.runner === "nnspec" && r.error);
+    failed ||= rows.some((r) => r.error?.startsWith("failed:"));
     const group = { workload: key, model: w.name, title: w.title, mode, batch: BATCH, flopsPerImage: perImage, runners: rows, ratios };
     result.groups.push(group);
     if (!a.json) printGroup(group, rounds);
@@ -211,4 +211,5 @@ if (!a["no-scaling"]) {
 result.loadAverageAtEnd = loadavg()[0];
 out(`\nload average at the end: ${result.loadAverageAtEnd.toFixed(2)} (other processes on the machine share its ${result.cores} cores)`);
 if (a.json) console.log(JSON.stringify(result, null, 2));
+if (failed) log("bench: some runners failed (see the tables); exit status 1");
 process.exit(failed ? 1 : 0);
