@@ -3,6 +3,9 @@ import type { Span } from "../../grammar/source.js";
 import { requireImage, slideWindow, type WindowAttrs } from "./window-layer.js";
 import { defineLayer, lit, type Init } from "./types.js";
 
+/** Scratch floats a model keeps for convolutions (2 MiB): room for several small images' im2col columns. */
+const CONV_SCRATCH_FLOATS = 1 << 19;
+
 export interface ConvAttrs extends WindowAttrs {
   filters: number;
   padMode: "same" | "valid" | "explicit";
@@ -72,7 +75,9 @@ export const conv = defineLayer<ConvAttrs>({
       const [c, h, w] = e.input as [number, number, number];
       const [, oh, ow] = e.output as [number, number, number];
       const geom = e.constant("geom", `rt.conv2dParams(${e.batchSize}, ${[c, h, w, a.filters, a.kernel[0], a.kernel[1], a.stride[0], a.pad[0], a.stride[1], a.pad[1]].map(lit).join(", ")})`);
-      const scratch = e.scratch(c * a.kernel[0] * a.kernel[1] * oh * ow);
+      // One image's im2col matrix at least; the WebAssembly kernels put several small images in one GEMM when the scratch holds them.
+      const perImage = (c * a.kernel[0] * a.kernel[1] + a.filters) * oh * ow;
+      const scratch = e.scratch(Math.max(perImage, CONV_SCRATCH_FLOATS));
       return [`${geom}.B = ${e.n};`, `k.conv2dForward(${e.x}, ${e.param("weight")}, ${a.bias ? e.param("bias") : "null"}, ${e.y}, ${scratch}, ${geom}${e.fusedRelu ? ", rt.ACT_RELU" : ""});`];
     },
     backward(a, e) {

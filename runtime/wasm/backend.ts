@@ -7,7 +7,7 @@
  *   [0, heapBase)      the module's static data: thread 0's sgemm packing scratch
  *   per extra thread   sgemm packing scratch, im2col scratch, partial conv weight
  *                      and bias gradients
- *   geometry           12 int32: the current conv or pooling layer's shape
+ *   geometry           13 int32: the current conv or pooling layer's shape
  *   float arena        the compiler's memory plan (parameters, gradients, activations)
  *   int arena          max-pooling argmax
  * How work is split: convolutions and pooling by images (each thread runs
@@ -68,14 +68,14 @@ export function createWasmKernels(sizes: PlanSizes, threads: number): WasmEngine
   for (let t = 1; t < threads; t++) {
     extra.push({ gemm: take(scratchBytes), col: take(sizes.scratch * 4), dw: take(sizes.convParams * 4), db: take(sizes.convParams * 4) });
   }
-  const geom = take(12 * 4);
+  const geom = take(13 * 4);
   const extraBytes = top;
   const floats = take(sizes.floats * 4);
   const ints = take(sizes.ints * 4);
   const memory = newSharedMemory(top);
   const k = instantiateKernels(memory, module);
   const pool = threads > 1 ? new WorkerPool(module, memory, extra.map((e) => e.gemm)) : null;
-  const kernels = new WasmKernels(k, pool, threads, new Int32Array(memory.buffer, geom, 12), extra);
+  const kernels = new WasmKernels(k, pool, threads, new Int32Array(memory.buffer, geom, 13), extra, threads > 1 ? sizes.scratch : Number.MAX_SAFE_INTEGER);
   if (pool !== null) stopWhenCollected.register(kernels, pool);
   return {
     floats: new Float32Array(memory.buffer, floats, sizes.floats),
@@ -116,6 +116,8 @@ class WasmKernels implements Kernels {
     readonly threads: number,
     private readonly geom: Int32Array,
     private readonly extra: readonly { col: number; dw: number; db: number }[],
+    /** Floats of each extra thread's im2col scratch. */
+    private readonly scratchFloats: number,
   ) {
     this.geomPtr = geom.byteOffset;
   }
@@ -129,10 +131,12 @@ class WasmKernels implements Kernels {
     return this.pool === null ? 1 : Math.max(1, Math.min(this.threads, units));
   }
 
-  private convGeom(p: Conv2dParams): void {
+  /** The conv geometry for the kernels; `scratch` (the same size as each extra thread's) bounds the images per GEMM. */
+  private convGeom(p: Conv2dParams, scratch: Tensor): void {
     const g = this.geom;
     g[0] = p.C; g[1] = p.H; g[2] = p.W; g[3] = p.F; g[4] = p.KH; g[5] = p.KW;
     g[6] = p.SH; g[7] = p.SW; g[8] = p.PH; g[9] = p.PW; g[10] = p.OH; g[11] = p.OW;
+    g[12] = Math.min(scratch.length, this.scratchFloats);
   }
 
   private poolGeom(p: Pool2dParams): void {
@@ -142,7 +146,7 @@ class WasmKernels implements Kernels {
   }
 
   conv2dForward(x: Tensor, w: Tensor, bias: Tensor | null, y: Tensor, scratch: Tensor, p: Conv2dParams, act: Activation = 0): void {
-    this.convGeom(p);
+    this.convGeom(p, scratch);
     const T = this.split(p.B);
     for (let t = 1; t < T; t++) {
       this.pool!.post(t - 1, "convForward", ptr(x), ptr(w), ptr(bias), ptr(y), this.extra[t - 1]!.col, this.geomPtr, cut(p.B, T, t, 1), cut(p.B, T, t + 1, 1), act);
@@ -152,7 +156,7 @@ class WasmKernels implements Kernels {
   }
 
   conv2dBackward(x: Tensor, w: Tensor, dy: Tensor, dx: Tensor | null, dw: Tensor, db: Tensor | null, scratch: Tensor, p: Conv2dParams): void {
-    this.convGeom(p);
+    this.convGeom(p, scratch);
     const T = this.split(p.B);
     for (let t = 1; t < T; t++) {
       const e = this.extra[t - 1]!;

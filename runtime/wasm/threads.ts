@@ -27,6 +27,8 @@ const START_TIMEOUT_MS = 30_000;
 const NAP_MS = 100;
 /** The job number that stops a worker. */
 export const STOP = -1;
+/** READY slot value of a worker whose loop has ended. */
+export const STOPPED = 2;
 
 /** What a worker receives as workerData. */
 export interface WorkerSetup {
@@ -112,7 +114,9 @@ export class WorkerPool {
         if (++spins < SPIN) continue;
         spins = 0;
         Atomics.wait(ctl, CTL.DONE, (lane.seq - 1) | 0, NAP_MS);
-        if (Atomics.load(ctl, CTL.READY) === 0 && ++naps * NAP_MS > START_TIMEOUT_MS) {
+        const state = Atomics.load(ctl, CTL.READY);
+        if (state === STOPPED) throw new Error("internal: a kernel worker thread stopped unexpectedly");
+        if (state === 0 && ++naps * NAP_MS > START_TIMEOUT_MS) {
           throw new Error(`a kernel worker thread did not start within ${START_TIMEOUT_MS / 1000} s`);
         }
       }

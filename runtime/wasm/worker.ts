@@ -5,7 +5,7 @@
  */
 import { workerData } from "node:worker_threads";
 import { instantiateKernels, JOBS } from "./module.js";
-import { CTL, SPIN, STOP, type WorkerSetup } from "./threads.js";
+import { CTL, SPIN, STOP, STOPPED, type WorkerSetup } from "./threads.js";
 
 const setup = workerData as WorkerSetup;
 const kernels = instantiateKernels(setup.memory, setup.module);
@@ -15,22 +15,28 @@ const a = new Float64Array(setup.args);
 const fns = JOBS.map((name) => kernels[name] as (...args: number[]) => void);
 
 Atomics.store(ctl, CTL.READY, 1);
-let seen = 0;
-for (;;) {
-  let spins = 0;
-  while (Atomics.load(ctl, CTL.POSTED) === seen) {
-    if (++spins < SPIN) continue;
-    spins = 0;
-    Atomics.wait(ctl, CTL.POSTED, seen);
+try {
+  let seen = 0;
+  for (;;) {
+    let spins = 0;
+    while (Atomics.load(ctl, CTL.POSTED) === seen) {
+      if (++spins < SPIN) continue;
+      spins = 0;
+      Atomics.wait(ctl, CTL.POSTED, seen);
+    }
+    seen = Atomics.load(ctl, CTL.POSTED);
+    const job = ctl[CTL.JOB]!;
+    if (job === STOP) break;
+    try {
+      fns[job]!(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, a[12]!);
+    } catch {
+      ctl[CTL.ERROR] = 1;
+    }
+    Atomics.store(ctl, CTL.DONE, seen);
+    Atomics.notify(ctl, CTL.DONE);
   }
-  seen = Atomics.load(ctl, CTL.POSTED);
-  const job = ctl[CTL.JOB]!;
-  if (job === STOP) break;
-  try {
-    fns[job]!(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, a[12]!);
-  } catch {
-    ctl[CTL.ERROR] = 1;
-  }
-  Atomics.store(ctl, CTL.DONE, seen);
+} finally {
+  // However the loop ends, a caller waiting for this worker must not wait forever.
+  Atomics.store(ctl, CTL.READY, STOPPED);
   Atomics.notify(ctl, CTL.DONE);
 }

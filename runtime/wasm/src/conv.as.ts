@@ -12,7 +12,7 @@ import { sgemm } from "./gemm.as";
 const ACT_NONE: i32 = 0;
 const ACT_RELU: i32 = 1;
 
-/** Conv geometry, written once per layer by the JS side (12 x i32): C H W F KH KW SH SW PH PW OH OW. */
+/** Conv geometry, written by the JS side before each call (13 x i32): C H W F KH KW SH SW PH PW OH OW, scratch capacity in floats. */
 @inline function gi(g: usize, i: i32): i32 {
   return load<i32>(g + (<usize>i << 2));
 }
@@ -21,15 +21,16 @@ const ACT_RELU: i32 = 1;
   return gi(g, 4) == 1 && gi(g, 5) == 1 && gi(g, 6) == 1 && gi(g, 7) == 1 && gi(g, 8) == 0 && gi(g, 9) == 0;
 }
 
-/** im2col of one image (see runtime/conv.ts): col[(c*KH+kh)*KW+kw][oh*OW+ow]. */
-function im2col(x: usize, g: usize, col: usize): void {
+/** im2col of one image (see runtime/conv.ts): col[(c*KH+kh)*KW+kw][oh*OW+ow], rows `ld` floats apart. */
+function im2col(x: usize, g: usize, col: usize, ld: i32): void {
   const C = gi(g, 0), H = gi(g, 1), W = gi(g, 2), KH = gi(g, 4), KW = gi(g, 5);
   const SH = gi(g, 6), SW = gi(g, 7), PH = gi(g, 8), PW = gi(g, 9), OH = gi(g, 10), OW = gi(g, 11);
-  let d = col;
+  let row = col;
   for (let c = 0; c < C; c++) {
     const xc = x + (<usize>(c * H * W) << 2);
     for (let kh = 0; kh < KH; kh++) {
-      for (let kw = 0; kw < KW; kw++) {
+      for (let kw = 0; kw < KW; kw++, row += <usize>ld << 2) {
+        let d = row;
         // Output columns whose input column iw = ow*SW - PW + kw lies inside [0, W).
         let owLo = kw >= PW ? 0 : (PW - kw + SW - 1) / SW;
         if (owLo > OW) owLo = OW;
@@ -64,15 +65,16 @@ function im2col(x: usize, g: usize, col: usize): void {
   }
 }
 
-/** col2im of one image, accumulating into dx (the adjoint of im2col). */
-function col2im(col: usize, g: usize, dx: usize): void {
+/** col2im of one image (rows `ld` floats apart), accumulating into dx (the adjoint of im2col). */
+function col2im(col: usize, g: usize, dx: usize, ld: i32): void {
   const C = gi(g, 0), H = gi(g, 1), W = gi(g, 2), KH = gi(g, 4), KW = gi(g, 5);
   const SH = gi(g, 6), SW = gi(g, 7), PH = gi(g, 8), PW = gi(g, 9), OH = gi(g, 10), OW = gi(g, 11);
-  let d = col;
+  let row = col;
   for (let c = 0; c < C; c++) {
     const xc = dx + (<usize>(c * H * W) << 2);
     for (let kh = 0; kh < KH; kh++) {
-      for (let kw = 0; kw < KW; kw++) {
+      for (let kw = 0; kw < KW; kw++, row += <usize>ld << 2) {
+        let d = row;
         let owLo = kw >= PW ? 0 : (PW - kw + SW - 1) / SW;
         if (owLo > OW) owLo = OW;
         let owHi = W - 1 + PW - kw >= 0 ? (W - 1 + PW - kw) / SW + 1 : 0;
@@ -125,24 +127,57 @@ function biasActRows(y: usize, bias: usize, R: i32, L: i32, act: i32): void {
 }
 
 /**
+ * Images per GEMM: as many whole images as fit in the scratch (capacity g[12]
+ * floats) with their im2col columns side by side (CKK rows of nb*OHW) plus an
+ * F x nb*OHW staging block for the output or its gradient. One GEMM over
+ * several small images packs the weights once and gets wider tiles.
+ */
+@inline function imagesPerChunk(g: usize, CKK: i32, F: i32, OHW: i32, images: i32): i32 {
+  const per = (CKK + F) * OHW;
+  let nb = gi(g, 12) / per;
+  if (nb < 1) nb = 1;
+  return nb < images ? nb : images;
+}
+
+/**
  * Convolution forward for images [b0, b1): y_b = act(W * im2col(x_b) + bias).
- * g: geometry (12 x i32), col: this thread's im2col buffer (C*KH*KW*OH*OW floats).
+ * g: geometry (13 x i32, the last the scratch capacity), col: this thread's scratch.
  */
 export function convForward(x: usize, w: usize, bias: usize, y: usize, col: usize, g: usize, b0: i32, b1: i32, act: i32): void {
   const C = gi(g, 0), H = gi(g, 1), W = gi(g, 2), F = gi(g, 3);
   const CKK = C * gi(g, 4) * gi(g, 5);
   const OHW = gi(g, 10) * gi(g, 11);
-  const pointwise = isPointwise(g);
-  for (let b = b0; b < b1; b++) {
-    const xb = x + (<usize>b * <usize>(C * H * W) << 2);
-    const yb = y + (<usize>b * <usize>(F * OHW) << 2);
-    if (pointwise) {
-      sgemm(0, 0, F, OHW, C, 1, w, C, xb, OHW, 0, yb, OHW);
-    } else {
-      im2col(xb, g, col);
-      sgemm(0, 0, F, OHW, CKK, 1, w, CKK, col, OHW, 0, yb, OHW);
+  const inBytes = <usize>(C * H * W) << 2;
+  const outBytes = <usize>(F * OHW) << 2;
+  if (isPointwise(g)) {
+    for (let b = b0; b < b1; b++) {
+      const yb = y + <usize>b * outBytes;
+      sgemm(0, 0, F, OHW, C, 1, w, C, x + <usize>b * inBytes, OHW, 0, yb, OHW);
+      biasActRows(yb, bias, F, OHW, act);
     }
-    biasActRows(yb, bias, F, OHW, act);
+    return;
+  }
+  const nbMax = imagesPerChunk(g, CKK, F, OHW, b1 - b0);
+  for (let b = b0; b < b1; b += nbMax) {
+    const nb = min(nbMax, b1 - b);
+    const ld = nb * OHW;
+    if (nb == 1) {
+      // One image: the GEMM writes straight into y.
+      const yb = y + <usize>b * outBytes;
+      im2col(x + <usize>b * inBytes, g, col, OHW);
+      sgemm(0, 0, F, OHW, CKK, 1, w, CKK, col, OHW, 0, yb, OHW);
+      biasActRows(yb, bias, F, OHW, act);
+      continue;
+    }
+    const stage = col + (<usize>(CKK * ld) << 2);
+    for (let j = 0; j < nb; j++) im2col(x + <usize>(b + j) * inBytes, g, col + (<usize>(j * OHW) << 2), ld);
+    sgemm(0, 0, F, ld, CKK, 1, w, CKK, col, ld, 0, stage, ld);
+    // stage is [F][nb][OHW]; y is [nb][F][OHW].
+    for (let j = 0; j < nb; j++) {
+      const yb = y + <usize>(b + j) * outBytes;
+      for (let f = 0; f < F; f++) memory.copy(yb + (<usize>(f * OHW) << 2), stage + (<usize>(f * ld + j * OHW) << 2), <usize>OHW << 2);
+      biasActRows(yb, bias, F, OHW, act);
+    }
   }
 }
 
@@ -156,27 +191,43 @@ export function convBackward(x: usize, w: usize, dy: usize, dx: usize, dw: usize
   const CKK = C * gi(g, 4) * gi(g, 5);
   const OHW = gi(g, 10) * gi(g, 11);
   const inBytes = <usize>(C * H * W) << 2;
-  const pointwise = isPointwise(g);
+  const outBytes = <usize>(F * OHW) << 2;
   if (b1 <= b0) {
     memory.fill(dw, 0, <usize>(F * CKK) << 2);
     if (db != 0) memory.fill(db, 0, <usize>F << 2);
     return;
   }
-  for (let b = b0; b < b1; b++) {
-    const xb = x + <usize>b * inBytes;
-    const dyb = dy + (<usize>b * <usize>(F * OHW) << 2);
-    const beta: f32 = b == b0 ? 0 : 1;
-    if (pointwise) {
-      sgemm(0, 1, F, C, OHW, 1, dyb, OHW, xb, OHW, beta, dw, C);
+  if (isPointwise(g)) {
+    for (let b = b0; b < b1; b++) {
+      const xb = x + <usize>b * inBytes;
+      const dyb = dy + <usize>b * outBytes;
+      sgemm(0, 1, F, C, OHW, 1, dyb, OHW, xb, OHW, b == b0 ? 0 : 1, dw, C);
       if (dx != 0) sgemm(1, 0, C, OHW, F, 1, w, C, dyb, OHW, 0, dx + <usize>b * inBytes, OHW);
-    } else {
-      im2col(xb, g, col);
-      sgemm(0, 1, F, CKK, OHW, 1, dyb, OHW, col, OHW, beta, dw, CKK);
+    }
+  } else {
+    const nbMax = imagesPerChunk(g, CKK, F, OHW, b1 - b0);
+    for (let b = b0; b < b1; b += nbMax) {
+      const nb = min(nbMax, b1 - b);
+      const ld = nb * OHW;
+      const beta: f32 = b == b0 ? 0 : 1;
+      // The output gradient of the chunk as [F][nb*OHW] (one image: dy itself).
+      let g0 = dy + <usize>b * outBytes;
+      if (nb > 1) {
+        g0 = col + (<usize>(CKK * ld) << 2);
+        for (let j = 0; j < nb; j++) {
+          const dyb = dy + <usize>(b + j) * outBytes;
+          for (let f = 0; f < F; f++) memory.copy(g0 + (<usize>(f * ld + j * OHW) << 2), dyb + (<usize>(f * OHW) << 2), <usize>OHW << 2);
+        }
+      }
+      for (let j = 0; j < nb; j++) im2col(x + <usize>(b + j) * inBytes, g, col + (<usize>(j * OHW) << 2), ld);
+      sgemm(0, 1, F, CKK, ld, 1, g0, ld, col, ld, beta, dw, CKK);
       if (dx != 0) {
-        sgemm(1, 0, CKK, OHW, F, 1, w, CKK, dyb, OHW, 0, col, OHW);
-        const dxb = dx + <usize>b * inBytes;
-        memory.fill(dxb, 0, inBytes);
-        col2im(col, g, dxb);
+        sgemm(1, 0, CKK, ld, F, 1, w, CKK, g0, ld, 0, col, ld);
+        for (let j = 0; j < nb; j++) {
+          const dxb = dx + <usize>(b + j) * inBytes;
+          memory.fill(dxb, 0, inBytes);
+          col2im(col + (<usize>(j * OHW) << 2), g, dxb, ld);
+        }
       }
     }
   }

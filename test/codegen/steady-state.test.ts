@@ -1,0 +1,79 @@
+/**
+ * A compiled model in steady state, in a fresh Node process (so that nothing
+ * else allocates): trainStep and forward allocate no JavaScript heap memory on
+ * any kernel path (beyond the number trainStep returns), and the process exits by itself while a model's worker
+ * threads are still running (they are unref'd).
+ *
+ * Method: V8's used heap size only grows between garbage collections, so the
+ * growth over N steps, minus the growth over 0 steps (the measurement's own
+ * cost), is what the steps allocated; a collection in between shows up as a
+ * drop and that sample is taken again.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { beforeAll, describe, expect, it } from "vitest";
+import { nnspec, ROOT } from "../helpers/cli.js";
+
+const DIR = join(ROOT, "test", ".tmp", `steady-state-${process.pid}`);
+const STEPS = 400;
+
+const PROBE = `
+import v8 from "node:v8";
+const rt = await import(${JSON.stringify(pathToFileURL(join(ROOT, "dist", "runtime", "index.js")).href)});
+const mod = await import(process.argv[2]);
+const [kernels, threads, what] = [process.argv[3], Number(process.argv[4]), process.argv[5]];
+const B = 8;
+const x = new Float32Array(B * 784).map((_, i) => (i % 13) / 13);
+const y = Int32Array.from({ length: B }, (_, i) => i % 10);
+const m = mod.createModel({ batchSize: B, seed: 1, kernels, threads });
+const opt = what === "adam" ? new rt.Adam({ lr: 1e-4 }) : new rt.Momentum({ lr: 1e-3 });
+const step = what === "forward" ? () => m.forward(x) : () => m.trainStep(x, y, opt);
+for (let i = 0; i < 1500; i++) step(); // warm-up: every function optimized
+function grown(n) {
+  for (;;) {
+    const before = v8.getHeapStatistics().used_heap_size;
+    for (let i = 0; i < n; i++) step();
+    const d = v8.getHeapStatistics().used_heap_size - before;
+    if (d >= 0) return d; // else a collection ran in between: measure again
+  }
+}
+const base = Math.min(grown(0), grown(0), grown(0));
+const perStep = Math.min(grown(${STEPS}), grown(${STEPS}), grown(${STEPS})) - base;
+console.log(JSON.stringify({ kernels: m.kernels, threads: m.threads, bytes: perStep / ${STEPS} }));
+// no dispose(): the process must still exit on its own
+`;
+
+let moduleUrl = "";
+beforeAll(() => {
+  mkdirSync(DIR, { recursive: true });
+  const r = nnspec(["compile", join(ROOT, "specs", "lenet5.nnspec"), "--js", "-o", DIR, "--runtime", pathToFileURL(join(ROOT, "dist", "runtime", "index.js")).href]);
+  expect(r.status, r.stderr).toBe(0);
+  writeFileSync(join(DIR, "probe.mjs"), PROBE);
+  moduleUrl = pathToFileURL(join(DIR, "lenet5.js")).href;
+});
+
+function probe(kernels: string, threads: number, what: string): { kernels: string; threads: number; bytes: number } {
+  const r = spawnSync(process.execPath, [join(DIR, "probe.mjs"), moduleUrl, kernels, String(threads), what], { encoding: "utf8", timeout: 120_000 });
+  expect(r.status, `probe exited with ${r.status} (signal ${r.signal}): ${r.stderr}`).toBe(0);
+  return JSON.parse(r.stdout.trim()) as { kernels: string; threads: number; bytes: number };
+}
+
+describe("steady state (lenet5, batch 8, fresh process)", () => {
+  const cases = [
+    ["wasm", 2, "momentum"],
+    ["wasm", 2, "forward"],
+    ["wasm", 1, "adam"],
+    ["js", 1, "momentum"],
+  ] as const;
+  for (const [kernels, threads, what] of cases) {
+    it(`${what} on ${kernels} kernels, ${threads} thread(s): no heap allocation per call but the returned loss, and the process exits by itself`, () => {
+      const r = probe(kernels, threads, what);
+      expect(r).toMatchObject({ kernels, threads });
+      // forward returns a cached view: nothing at all. trainStep returns its loss, a double, which
+      // V8 boxes as one 16-byte heap number when the call is not inlined: that and nothing more.
+      expect(r.bytes).toBeLessThan(what === "forward" ? 4 : 20);
+    });
+  }
+});
