@@ -22,8 +22,9 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
+import { availableParallelism } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadMnist, loadNpySync, saveNpySync } from "../runtime/index.js";
 import { BIN, ROOT } from "./helpers/cli.js";
@@ -427,6 +428,30 @@ describe("nnspec train / eval / predict", () => {
     const resumed = await cli(["train", LENET, ...MNIST_ARGS, "--epochs", "2", "--resume", "half.safetensors", "--out", "half.safetensors", "--metrics", "half.json"], cwd);
     renameSync(join(cwd, "m.json"), join(cwd, "w.json"));
     await expectResumeMatches("lenet5, momentum, default schedule", cwd, resumed, "half", "w");
+  });
+
+  it("--kernels js --threads 1 trains on the TypeScript kernels, the checkpoint records the kernels, --resume keeps them; bad values exit 2", { timeout: SLOW }, async () => {
+    const full = await lenetRun();
+    const defaults = readSafetensors(full.weights).metadata;
+    expect(defaults["nnspec.kernels"]).toBe("wasm");
+    expect(defaults["nnspec.threads"]).toBe(String(availableParallelism()));
+    const cwd = folder("kernels");
+    expectExit(await cli(["train", LENET, ...MNIST_ARGS, "--epochs", "1", "--kernels", "js", "--threads", "1", "--out", "k.safetensors"], cwd), 0);
+    expect(readSafetensors(join(cwd, "k.safetensors")).metadata).toMatchObject({ "nnspec.kernels": "js", "nnspec.threads": "1" });
+    const resumed = await cli(["train", LENET, ...MNIST_ARGS, "--epochs", "2", "--resume", "k.safetensors", "--out", "k.safetensors"], cwd);
+    expectExit(resumed, 0);
+    expect(resumed.stderr, "no warnings: the checkpoint's kernels are used").toBe("");
+    expect(readSafetensors(join(cwd, "k.safetensors")).metadata).toMatchObject({ "nnspec.kernels": "js", "nnspec.threads": "1", "nnspec.epoch": "3" });
+    for (const [flag, value, message] of [
+      ["--threads", "0", "--threads must be a whole number from 1 to 64, not 0"],
+      ["--threads", "two", "--threads must be a whole number from 1 to 64, not two"],
+      ["--kernels", "gpu", "--kernels must be wasm or js, not gpu"],
+    ] as const) {
+      const bad = await cli(["train", LENET, ...MNIST_ARGS, flag, value, "--out", "bad.safetensors"], cwd);
+      expectExit(bad, 2);
+      expect(bad.stderr).toContain(message);
+    }
+    expect(existsSync(join(cwd, "bad.safetensors"))).toBe(false);
   });
 
   it("resumes with --optimizer adam --schedule constant, on a model with batchnorm buffers and dropout", { timeout: SLOW }, async () => {

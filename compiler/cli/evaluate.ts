@@ -1,6 +1,7 @@
 /** `nnspec eval` and `nnspec predict`: trained weights applied to data. */
 import { Batches, loadNpySync, loadWeights, NpyFormatError, saveNpySync, WeightsError, WeightsFormatError } from "../../runtime/index.js";
 import { loadData } from "./data.js";
+import { KERNEL_FLAGS, kernelChoice, type KernelChoice } from "./kernels.js";
 import { describeIoError, UsageError } from "./io.js";
 import { loadModelFromSpec, type LoadedModel, type RunnableModel } from "./load-model.js";
 import { parse, positiveInt } from "./main.js";
@@ -11,10 +12,10 @@ function checkFormat(value: unknown): void {
   if (value !== undefined && value !== "text" && value !== "json") throw new UsageError(`--format must be text or json, not ${String(value)}`);
 }
 
-async function withWeights(command: string, file: string, modelName: string | undefined, weights: string | undefined, batchSize: number, force: boolean): Promise<{ loaded: LoadedModel; model: RunnableModel }> {
+async function withWeights(command: string, file: string, modelName: string | undefined, weights: string | undefined, batchSize: number, force: boolean, kernels: KernelChoice): Promise<{ loaded: LoadedModel; model: RunnableModel }> {
   if (weights === undefined) throw new UsageError(`${command} needs --weights W.safetensors`);
   const loaded = await loadModelFromSpec(file, modelName);
-  const model = loaded.createModel({ batchSize });
+  const model = loaded.createModel({ batchSize, ...kernels });
   try {
     const r = loadWeights(weights, model, loaded.info, { specHash: specHash(loaded.specText), force });
     for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
@@ -35,6 +36,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
     format: { type: "string" },
     force: { type: "boolean" },
     limit: { type: "string" },
+    ...KERNEL_FLAGS,
   });
   if (values.help) {
     const { COMMAND_HELP } = await import("./help.js");
@@ -47,7 +49,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const split = (values.split as string | undefined) ?? "test";
   if (split !== "test" && split !== "train") throw new UsageError(`--split must be test or train, not ${split}`);
   const batchSize = values.batch === undefined ? 256 : positiveInt(values.batch, "--batch");
-  const { loaded, model } = await withWeights("eval", positionals[0]!, values.model as string | undefined, values.weights as string | undefined, batchSize, values.force === true);
+  const { loaded, model } = await withWeights("eval", positionals[0]!, values.model as string | undefined, values.weights as string | undefined, batchSize, values.force === true, kernelChoice(values.threads as string | undefined, values.kernels as string | undefined));
   const info = loaded.info;
   const limit = values.limit === undefined ? undefined : positiveInt(values.limit, "--limit");
   const data = loadData(values.data as string, info, limit)[split];
@@ -76,6 +78,7 @@ export async function predictCommand(argv: string[]): Promise<number> {
     weights: { type: "string" },
     input: { type: "string" },
     output: { type: "string" },
+    ...KERNEL_FLAGS,
     format: { type: "string" },
     force: { type: "boolean" },
   });
@@ -90,7 +93,7 @@ export async function predictCommand(argv: string[]): Promise<number> {
   let x: Float32Array;
   let n: number;
   const batchSize = 64;
-  const { loaded, model } = await withWeights("predict", positionals[0]!, values.model as string | undefined, values.weights as string | undefined, batchSize, values.force === true);
+  const { loaded, model } = await withWeights("predict", positionals[0]!, values.model as string | undefined, values.weights as string | undefined, batchSize, values.force === true, kernelChoice(values.threads as string | undefined, values.kernels as string | undefined));
   const info = loaded.info;
   const inSize = info.inputShape.reduce((a, b) => a * b, 1);
   try {

@@ -1,4 +1,5 @@
 /** Help texts of the CLI. */
+import { KERNEL_HELP } from "./kernels.js";
 export const HELP = `nnspec — define, check and train neural networks
 
 Usage:
@@ -9,6 +10,7 @@ Usage:
                                                   write a TypeScript module per model
   nnspec train FILE --data mnist|DIR [--epochs N] [--batch N] [--optimizer sgd|momentum|adam]
                [--lr X] [--seed N] [--out W.safetensors] [--metrics M.json] [--resume W.safetensors]
+               [--threads N] [--kernels wasm|js]
                                                   train, evaluate every epoch, save weights
   nnspec eval FILE --weights W.safetensors --data mnist|DIR
                                                   loss, accuracy and confusion matrix, or MSE
@@ -73,10 +75,12 @@ Options:
   --metrics FILE       write per-epoch loss and accuracy as JSON (trainLoss is the
                        objective with the L2 term; testLoss the data loss alone)
   --resume FILE        continue from a checkpoint written by train, with its settings
-                       (optimizer, lr, seed, batch, schedule, augment) unless given
+                       (optimizer, lr, seed, batch, schedule, augment, threads,
+                       kernels) unless given
   --force              load weights even if they were trained for another spec
   --limit N            use only the first N training examples (and N/4 held out)
   -q, --quiet          one line per epoch, no progress bar (also when not a TTY)
+${KERNEL_HELP}
   -h, --help           this help`,
   eval: `Usage: nnspec eval FILE --weights W.safetensors --data mnist|DIR [options]
 
@@ -90,6 +94,7 @@ Options:
   --format text|json   text (default) or JSON
   --force              load weights even if they were trained for another spec
   --limit N            use only the first N examples (N/4 held out)
+${KERNEL_HELP}
   -h, --help           this help`,
   predict: `Usage: nnspec predict FILE --weights W.safetensors --input X.npy [--output Y.npy]
 
@@ -101,6 +106,7 @@ Options:
   --model NAME         the model, when the file has several
   --format text|json   text (default) or JSON
   --force              load weights even if they were trained for another spec
+${KERNEL_HELP}
   -h, --help           this help`,
   export: `Usage: nnspec export FILE --onnx OUT.onnx [--weights W.safetensors] [options]
 

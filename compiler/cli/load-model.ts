@@ -40,12 +40,14 @@ export interface RunnableModel {
   backward(): void;
   trainStep(x: ArrayLike<number>, target: ArrayLike<number>, optimizer: Optimizer): number;
   reseed(seed: number): void;
+  readonly kernels: "wasm" | "js";
+  readonly threads: number;
 }
 
 export interface LoadedModel {
   checked: CheckedModel;
   info: ModelInfo;
-  createModel(options?: { batchSize?: number; seed?: number }): RunnableModel;
+  createModel(options?: { batchSize?: number; seed?: number; threads?: number; kernels?: "wasm" | "js" }): RunnableModel;
   specText: string;
 }
 

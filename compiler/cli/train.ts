@@ -8,6 +8,7 @@
  * saved beside the weights, so a resumed run continues bit for bit.
  */
 import { mkdirSync } from "node:fs";
+import { KERNEL_FLAGS, kernelChoice } from "./kernels.js";
 import { dirname, resolve } from "node:path";
 import { setImmediate as tick } from "node:timers/promises";
 import { plot } from "asciichart";
@@ -86,6 +87,7 @@ export async function train(argv: string[]): Promise<number> {
     limit: { type: "string" },
     schedule: { type: "string" },
     augment: { type: "string" },
+    ...KERNEL_FLAGS,
   });
   const given_ = (flag: string) => (values as Record<string, unknown>)[flag] as string | undefined;
   if (values.help) {
@@ -119,6 +121,8 @@ export async function train(argv: string[]): Promise<number> {
     process.stderr.write(`warning: the cosine schedule was planned over ${storedEpochs} epochs and now spans ${epochs}; the learning rates change from here on\n`);
   const quiet = values.quiet === true || !process.stdout.isTTY;
   const augment = nonNegativeInt(pick("augment", "nnspec.augment") ?? "0", "--augment");
+  // A resumed run keeps the kernels and thread count it began with: only then is it bit-identical to one never interrupted.
+  const kernels = kernelChoice(pick("threads", "nnspec.threads"), pick("kernels", "nnspec.kernels"));
   const settings = { schedule, epochs, batch: batchSize, augment };
   if (values.metrics !== undefined) {
     try {
@@ -137,7 +141,7 @@ export async function train(argv: string[]): Promise<number> {
     throw new UsageError(`${out}: ${describeIoError(e)}`);
   }
   const data = loadData(values.data as string, info, limit);
-  const model = loaded.createModel({ batchSize, seed });
+  const model = loaded.createModel({ batchSize, seed, ...kernels });
   const optimizer = createOptimizer(optimizerName, lr);
   const hash = specHash(loaded.specText);
   let progress: Progress = { epoch: 1, step: 0, sumLoss: 0, correct: 0, seen: 0 };
@@ -342,6 +346,7 @@ function checkpoint(
   history: EpochMetrics[],
   settings: { schedule: string; epochs: number; batch: number; augment: number },
 ): void {
+  const runsOn = { "nnspec.kernels": model.kernels, "nnspec.threads": String(model.threads) };
   const marker = `${p.epoch}:${p.step}`;
   const meta: Record<string, string> = {
     model: info.name,
@@ -356,6 +361,7 @@ function checkpoint(
     "nnspec.schedule": `${settings.schedule}:${settings.epochs}`,
     "nnspec.batch": String(settings.batch),
     "nnspec.augment": String(settings.augment),
+    ...runsOn,
   };
   try {
     const tensors = Object.fromEntries(Object.entries(optimizerTensors(optimizer)).map(([k, v]) => [k, { dtype: (v instanceof Float64Array ? "F64" : "F32") as "F64" | "F32", shape: [v.length], data: v }]));

@@ -1,0 +1,31 @@
+/** `--threads N` and `--kernels wasm|js` of train, eval and predict: how the model runs. */
+import { UsageError } from "./io.js";
+
+/** parseArgs declarations of the two flags. */
+export const KERNEL_FLAGS = {
+  threads: { type: "string" },
+  kernels: { type: "string" },
+} as const;
+
+export const KERNEL_HELP = `  --threads N          threads for the WebAssembly kernels (default: the cores Node reports)
+  --kernels wasm|js    WebAssembly SIMD kernels (default) or the TypeScript ones`;
+
+export interface KernelChoice {
+  threads?: number;
+  kernels?: "wasm" | "js";
+}
+
+/** The createModel options from the flags' texts (undefined: the model's defaults). */
+export function kernelChoice(threads: string | undefined, kernels: string | undefined): KernelChoice {
+  const choice: KernelChoice = {};
+  if (threads !== undefined) {
+    const n = Number(threads);
+    if (!/^[0-9]+$/.test(threads) || n < 1 || n > 64) throw new UsageError(`--threads must be a whole number from 1 to 64, not ${threads}`);
+    choice.threads = n;
+  }
+  if (kernels !== undefined) {
+    if (kernels !== "wasm" && kernels !== "js") throw new UsageError(`--kernels must be wasm or js, not ${kernels}`);
+    choice.kernels = kernels;
+  }
+  return choice;
+}
