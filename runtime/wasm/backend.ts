@@ -20,7 +20,7 @@ import type { Conv2dParams } from "../conv.js";
 import type { Kernels, PlanSizes } from "../kernels.js";
 import type { Pool2dParams } from "../pool.js";
 import type { Tensor } from "../tensor.js";
-import { instantiateKernels, kernelModule, newSharedMemory, type KernelExports } from "./module.js";
+import { instantiateKernels, kernelModule, newSharedMemory, type JobName, type KernelExports } from "./module.js";
 import { WorkerPool } from "./threads.js";
 
 const ALIGN = 64;
@@ -191,60 +191,67 @@ class WasmKernels implements Kernels {
     if (T > 1) this.pool!.wait(T - 1);
   }
 
+  /** Threads for a pooling layer: split by planes once it is big enough. */
+  private poolThreads(p: Pool2dParams): number {
+    return p.B * p.C * p.H * p.W < ELEMENTWISE_SPLIT ? 1 : this.split(p.B * p.C);
+  }
+
+  /** Threads for an elementwise kernel over n values. */
+  private elementwiseThreads(n: number): number {
+    return n < ELEMENTWISE_SPLIT ? 1 : this.split(n >> 12);
+  }
+
+  /**
+   * Runs `job(a, b[, c[, d]], lo, hi)` over [0, n) cut into T parts (at multiples
+   * of `step`): parts 1 … T-1 on the workers, part 0 here. `fixed` is how many
+   * leading arguments the kernel takes before its range.
+   */
+  private ranged(job: JobName, T: number, n: number, step: number, fixed: 2 | 3 | 4, a: number, b: number, c = 0, d = 0): void {
+    const fn = this.k[job] as (...args: number[]) => void;
+    for (let t = 0; t < T; t++) {
+      const lo = cut(n, T, t, step);
+      const hi = cut(n, T, t + 1, step);
+      if (t === 0) continue;
+      if (fixed === 2) this.pool!.post(t - 1, job, a, b, lo, hi);
+      else if (fixed === 3) this.pool!.post(t - 1, job, a, b, c, lo, hi);
+      else this.pool!.post(t - 1, job, a, b, c, d, lo, hi);
+    }
+    const hi0 = cut(n, T, 1, step);
+    if (fixed === 2) fn(a, b, 0, hi0);
+    else if (fixed === 3) fn(a, b, c, 0, hi0);
+    else fn(a, b, c, d, 0, hi0);
+    if (T > 1) this.pool!.wait(T - 1);
+  }
+
   maxPoolForward(x: Tensor, y: Tensor, argmax: Int32Array, p: Pool2dParams): void {
     this.poolGeom(p);
-    const planes = p.B * p.C;
-    const T = planes * p.H * p.W < ELEMENTWISE_SPLIT ? 1 : this.split(planes);
-    for (let t = 1; t < T; t++) this.pool!.post(t - 1, "maxPoolForward", ptr(x), ptr(y), ptr(argmax), this.geomPtr, cut(planes, T, t, 1), cut(planes, T, t + 1, 1));
-    this.k.maxPoolForward(ptr(x), ptr(y), ptr(argmax), this.geomPtr, 0, cut(planes, T, 1, 1));
-    if (T > 1) this.pool!.wait(T - 1);
+    this.ranged("maxPoolForward", this.poolThreads(p), p.B * p.C, 1, 4, ptr(x), ptr(y), ptr(argmax), this.geomPtr);
   }
 
   maxPoolBackward(dy: Tensor, argmax: Int32Array, dx: Tensor, p: Pool2dParams): void {
     this.poolGeom(p);
-    const planes = p.B * p.C;
-    const T = planes * p.H * p.W < ELEMENTWISE_SPLIT ? 1 : this.split(planes);
-    for (let t = 1; t < T; t++) this.pool!.post(t - 1, "maxPoolBackward", ptr(dy), ptr(argmax), ptr(dx), this.geomPtr, cut(planes, T, t, 1), cut(planes, T, t + 1, 1));
-    this.k.maxPoolBackward(ptr(dy), ptr(argmax), ptr(dx), this.geomPtr, 0, cut(planes, T, 1, 1));
-    if (T > 1) this.pool!.wait(T - 1);
+    this.ranged("maxPoolBackward", this.poolThreads(p), p.B * p.C, 1, 4, ptr(dy), ptr(argmax), ptr(dx), this.geomPtr);
   }
 
   avgPoolForward(x: Tensor, y: Tensor, p: Pool2dParams): void {
     this.poolGeom(p);
-    const planes = p.B * p.C;
-    const T = planes * p.H * p.W < ELEMENTWISE_SPLIT ? 1 : this.split(planes);
-    for (let t = 1; t < T; t++) this.pool!.post(t - 1, "avgPoolForward", ptr(x), ptr(y), this.geomPtr, cut(planes, T, t, 1), cut(planes, T, t + 1, 1));
-    this.k.avgPoolForward(ptr(x), ptr(y), this.geomPtr, 0, cut(planes, T, 1, 1));
-    if (T > 1) this.pool!.wait(T - 1);
+    this.ranged("avgPoolForward", this.poolThreads(p), p.B * p.C, 1, 3, ptr(x), ptr(y), this.geomPtr);
   }
 
   avgPoolBackward(dy: Tensor, dx: Tensor, p: Pool2dParams): void {
     this.poolGeom(p);
-    const planes = p.B * p.C;
-    const T = planes * p.H * p.W < ELEMENTWISE_SPLIT ? 1 : this.split(planes);
-    for (let t = 1; t < T; t++) this.pool!.post(t - 1, "avgPoolBackward", ptr(dy), ptr(dx), this.geomPtr, cut(planes, T, t, 1), cut(planes, T, t + 1, 1));
-    this.k.avgPoolBackward(ptr(dy), ptr(dx), this.geomPtr, 0, cut(planes, T, 1, 1));
-    if (T > 1) this.pool!.wait(T - 1);
+    this.ranged("avgPoolBackward", this.poolThreads(p), p.B * p.C, 1, 3, ptr(dy), ptr(dx), this.geomPtr);
   }
 
   reluForward(x: Tensor, y: Tensor, n: number): void {
-    const T = n < ELEMENTWISE_SPLIT ? 1 : this.split(n >> 12);
-    for (let t = 1; t < T; t++) this.pool!.post(t - 1, "reluForward", ptr(x), ptr(y), cut(n, T, t, 16), cut(n, T, t + 1, 16));
-    this.k.reluForward(ptr(x), ptr(y), 0, cut(n, T, 1, 16));
-    if (T > 1) this.pool!.wait(T - 1);
+    this.ranged("reluForward", this.elementwiseThreads(n), n, 16, 2, ptr(x), ptr(y));
   }
 
   reluBackward(y: Tensor, dy: Tensor, dx: Tensor, n: number): void {
-    const T = n < ELEMENTWISE_SPLIT ? 1 : this.split(n >> 12);
-    for (let t = 1; t < T; t++) this.pool!.post(t - 1, "reluBackward", ptr(y), ptr(dy), ptr(dx), cut(n, T, t, 16), cut(n, T, t + 1, 16));
-    this.k.reluBackward(ptr(y), ptr(dy), ptr(dx), 0, cut(n, T, 1, 16));
-    if (T > 1) this.pool!.wait(T - 1);
+    this.ranged("reluBackward", this.elementwiseThreads(n), n, 16, 3, ptr(y), ptr(dy), ptr(dx));
   }
 
   add(a: Tensor, b: Tensor, out: Tensor, n: number): void {
-    const T = n < ELEMENTWISE_SPLIT ? 1 : this.split(n >> 12);
-    for (let t = 1; t < T; t++) this.pool!.post(t - 1, "add", ptr(a), ptr(b), ptr(out), cut(n, T, t, 16), cut(n, T, t + 1, 16));
-    this.k.add(ptr(a), ptr(b), ptr(out), 0, cut(n, T, 1, 16));
-    if (T > 1) this.pool!.wait(T - 1);
+    this.ranged("add", this.elementwiseThreads(n), n, 16, 3, ptr(a), ptr(b), ptr(out));
   }
 }

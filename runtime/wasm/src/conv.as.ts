@@ -21,6 +21,47 @@ const ACT_RELU: i32 = 1;
   return gi(g, 4) == 1 && gi(g, 5) == 1 && gi(g, 6) == 1 && gi(g, 7) == 1 && gi(g, 8) == 0 && gi(g, 9) == 0;
 }
 
+/** Runs shorter than this many floats are copied or zeroed inline rather than by memory.copy/fill. */
+const SHORT_RUN: i32 = 64;
+
+/** dst[0 … n) = src[0 … n) (floats; the ranges do not overlap). */
+@inline function copyF32(dst: usize, src: usize, n: i32): void {
+  if (n >= SHORT_RUN) {
+    memory.copy(dst, src, <usize>n << 2);
+    return;
+  }
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(dst + (<usize>i << 2), v128.load(src + (<usize>i << 2)));
+  for (; i < n; i++) store<f32>(dst + (<usize>i << 2), load<f32>(src + (<usize>i << 2)));
+}
+
+/** dst[0 … n) = 0. */
+@inline function zeroF32(dst: usize, n: i32): void {
+  if (n >= SHORT_RUN) {
+    memory.fill(dst, 0, <usize>n << 2);
+    return;
+  }
+  const z = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) v128.store(dst + (<usize>i << 2), z);
+  for (; i < n; i++) store<f32>(dst + (<usize>i << 2), 0);
+}
+
+/**
+ * Output columns [firstInside, endInside) are those whose input column
+ * iw = ow*SW - PW + kw lies inside [0, W); the others read padding.
+ */
+@inline function firstInside(kw: i32, PW: i32, SW: i32, OW: i32): i32 {
+  const lo = kw >= PW ? 0 : (PW - kw + SW - 1) / SW;
+  return lo < OW ? lo : OW;
+}
+
+@inline function endInside(kw: i32, W: i32, PW: i32, SW: i32, OW: i32, lo: i32): i32 {
+  let hi = W - 1 + PW - kw >= 0 ? (W - 1 + PW - kw) / SW + 1 : 0;
+  if (hi > OW) hi = OW;
+  return hi < lo ? lo : hi;
+}
+
 /** im2col of one image (see runtime/conv.ts): col[(c*KH+kh)*KW+kw][oh*OW+ow], rows `ld` floats apart. */
 function im2col(x: usize, g: usize, col: usize, ld: i32): void {
   const C = gi(g, 0), H = gi(g, 1), W = gi(g, 2), KH = gi(g, 4), KW = gi(g, 5);
@@ -31,23 +72,19 @@ function im2col(x: usize, g: usize, col: usize, ld: i32): void {
     for (let kh = 0; kh < KH; kh++) {
       for (let kw = 0; kw < KW; kw++, row += <usize>ld << 2) {
         let d = row;
-        // Output columns whose input column iw = ow*SW - PW + kw lies inside [0, W).
-        let owLo = kw >= PW ? 0 : (PW - kw + SW - 1) / SW;
-        if (owLo > OW) owLo = OW;
-        let owHi = W - 1 + PW - kw >= 0 ? (W - 1 + PW - kw) / SW + 1 : 0;
-        if (owHi > OW) owHi = OW;
-        if (owHi < owLo) owHi = owLo;
+        const owLo = firstInside(kw, PW, SW, OW);
+        const owHi = endInside(kw, W, PW, SW, OW, owLo);
         for (let oh = 0; oh < OH; oh++) {
           const ih = oh * SH - PH + kh;
           if (ih < 0 || ih >= H) {
-            memory.fill(d, 0, <usize>OW << 2);
+            zeroF32(d, OW);
           } else {
-            if (owLo > 0) memory.fill(d, 0, <usize>owLo << 2);
+            if (owLo > 0) zeroF32(d, owLo);
             const src = xc + (<usize>(ih * W + owLo * SW - PW + kw) << 2);
             if (owHi <= owLo) {
               // the whole row is padding
             } else if (SW == 1) {
-              memory.copy(d + (<usize>owLo << 2), src, <usize>(owHi - owLo) << 2);
+              copyF32(d + (<usize>owLo << 2), src, owHi - owLo);
             } else {
               let s = src;
               const step = <usize>SW << 2;
@@ -56,7 +93,7 @@ function im2col(x: usize, g: usize, col: usize, ld: i32): void {
                 s += step;
               }
             }
-            if (owHi < OW) memory.fill(d + (<usize>owHi << 2), 0, <usize>(OW - owHi) << 2);
+            if (owHi < OW) zeroF32(d + (<usize>owHi << 2), OW - owHi);
           }
           d += <usize>OW << 2;
         }
@@ -75,11 +112,8 @@ function col2im(col: usize, g: usize, dx: usize, ld: i32): void {
     for (let kh = 0; kh < KH; kh++) {
       for (let kw = 0; kw < KW; kw++, row += <usize>ld << 2) {
         let d = row;
-        let owLo = kw >= PW ? 0 : (PW - kw + SW - 1) / SW;
-        if (owLo > OW) owLo = OW;
-        let owHi = W - 1 + PW - kw >= 0 ? (W - 1 + PW - kw) / SW + 1 : 0;
-        if (owHi > OW) owHi = OW;
-        if (owHi < owLo) owHi = owLo;
+        const owLo = firstInside(kw, PW, SW, OW);
+        const owHi = endInside(kw, W, PW, SW, OW, owLo);
         for (let oh = 0; oh < OH; oh++) {
           const ih = oh * SH - PH + kh;
           if (ih >= 0 && ih < H) {
@@ -175,7 +209,7 @@ export function convForward(x: usize, w: usize, bias: usize, y: usize, col: usiz
     // stage is [F][nb][OHW]; y is [nb][F][OHW].
     for (let j = 0; j < nb; j++) {
       const yb = y + <usize>(b + j) * outBytes;
-      for (let f = 0; f < F; f++) memory.copy(yb + (<usize>(f * OHW) << 2), stage + (<usize>(f * ld + j * OHW) << 2), <usize>OHW << 2);
+      for (let f = 0; f < F; f++) copyF32(yb + (<usize>(f * OHW) << 2), stage + (<usize>(f * ld + j * OHW) << 2), OHW);
       biasActRows(yb, bias, F, OHW, act);
     }
   }
@@ -216,7 +250,7 @@ export function convBackward(x: usize, w: usize, dy: usize, dx: usize, dw: usize
         g0 = col + (<usize>(CKK * ld) << 2);
         for (let j = 0; j < nb; j++) {
           const dyb = dy + <usize>(b + j) * outBytes;
-          for (let f = 0; f < F; f++) memory.copy(g0 + (<usize>(f * ld + j * OHW) << 2), dyb + (<usize>(f * OHW) << 2), <usize>OHW << 2);
+          for (let f = 0; f < F; f++) copyF32(g0 + (<usize>(f * ld + j * OHW) << 2), dyb + (<usize>(f * OHW) << 2), OHW);
         }
       }
       for (let j = 0; j < nb; j++) im2col(x + <usize>(b + j) * inBytes, g, col + (<usize>(j * OHW) << 2), ld);

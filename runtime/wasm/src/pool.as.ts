@@ -10,6 +10,18 @@
   return load<i32>(g + (<usize>i << 2));
 }
 
+/** First input row (or column) of window o, clamped to the image. */
+@inline function winStart(o: i32, S: i32, P: i32): i32 {
+  const i = o * S - P;
+  return i > 0 ? i : 0;
+}
+
+/** End (exclusive) of window o's input rows (or columns), clamped to the image of extent N. */
+@inline function winEnd(o: i32, S: i32, P: i32, K: i32, N: i32): i32 {
+  const i = o * S - P + K;
+  return i < N ? i : N;
+}
+
 /** Max pooling forward over planes [p0, p1). */
 export function maxPoolForward(x: usize, y: usize, argmax: usize, g: usize, p0: i32, p1: i32): void {
   const H = gi(g, 0), W = gi(g, 1), KH = gi(g, 2), KW = gi(g, 3), SH = gi(g, 4), SW = gi(g, 5);
@@ -37,15 +49,11 @@ export function maxPoolForward(x: usize, y: usize, argmax: usize, g: usize, p0: 
         }
         continue;
       }
-      let h0 = oh * SH - PH;
-      let h1 = h0 + KH;
-      if (h0 < 0) h0 = 0;
-      if (h1 > H) h1 = H;
+      const h0 = winStart(oh, SH, PH);
+      const h1 = winEnd(oh, SH, PH, KH, H);
       for (let ow = 0; ow < OW; ow++, o++) {
-        let w0 = ow * SW - PW;
-        let w1 = w0 + KW;
-        if (w0 < 0) w0 = 0;
-        if (w1 > W) w1 = W;
+        const w0 = winStart(ow, SW, PW);
+        const w1 = winEnd(ow, SW, PW, KW, W);
         if (h0 >= h1 || w0 >= w1) {
           store<f32>(y + (<usize>o << 2), 0);
           store<i32>(argmax + (<usize>o << 2), -1);
@@ -94,15 +102,11 @@ export function avgPoolForward(x: usize, y: usize, g: usize, p0: i32, p1: i32): 
   for (let pl = p0; pl < p1; pl++) {
     const xp = pl * HW;
     for (let oh = 0; oh < OH; oh++) {
-      let h0 = oh * SH - PH;
-      let h1 = h0 + KH;
-      if (h0 < 0) h0 = 0;
-      if (h1 > H) h1 = H;
+      const h0 = winStart(oh, SH, PH);
+      const h1 = winEnd(oh, SH, PH, KH, H);
       for (let ow = 0; ow < OW; ow++, o++) {
-        let w0 = ow * SW - PW;
-        let w1 = w0 + KW;
-        if (w0 < 0) w0 = 0;
-        if (w1 > W) w1 = W;
+        const w0 = winStart(ow, SW, PW);
+        const w1 = winEnd(ow, SW, PW, KW, W);
         if (h0 >= h1 || w0 >= w1) {
           store<f32>(y + (<usize>o << 2), 0);
           continue;
@@ -128,15 +132,11 @@ export function avgPoolBackward(dy: usize, dx: usize, g: usize, p0: i32, p1: i32
   for (let pl = p0; pl < p1; pl++) {
     const xp = pl * HW;
     for (let oh = 0; oh < OH; oh++) {
-      let h0 = oh * SH - PH;
-      let h1 = h0 + KH;
-      if (h0 < 0) h0 = 0;
-      if (h1 > H) h1 = H;
+      const h0 = winStart(oh, SH, PH);
+      const h1 = winEnd(oh, SH, PH, KH, H);
       for (let ow = 0; ow < OW; ow++, o++) {
-        let w0 = ow * SW - PW;
-        let w1 = w0 + KW;
-        if (w0 < 0) w0 = 0;
-        if (w1 > W) w1 = W;
+        const w0 = winStart(ow, SW, PW);
+        const w1 = winEnd(ow, SW, PW, KW, W);
         if (h0 >= h1 || w0 >= w1) continue;
         const gv = load<f32>(dy + (<usize>o << 2)) / <f32>((h1 - h0) * (w1 - w0));
         for (let h = h0; h < h1; h++) {
