@@ -1,0 +1,72 @@
+#!/usr/bin/env node
+/**
+ * The WebAssembly layer kernels on 1 and 2 threads, on workload C's shapes at
+ * batch 32: `npm run bench:layers [-- --json]`. Each kernel call is timed on
+ * arena views of a wasm engine (as generated models call them); 1-thread and
+ * 2-thread engines alternate, best of 5 windows each; GFLOP/s counts a
+ * multiply-add as 2 FLOPs (backward: input and weight gradients, 4 per MAC).
+ */
+import { cpus } from "node:os";
+
+const rt = await import(new URL("../dist/runtime/index.js", import.meta.url).href);
+const json = process.argv.includes("--json");
+const B = 32;
+
+/** The layers of workload C (bench/cifar_c.nnspec) and their kernel calls on engine e. */
+function layers(e) {
+  const f = e.floats;
+  const fill = (n, v) => f.take(n).fill(v);
+  const s = f.take(1 << 19);
+  const c1 = rt.conv2dParams(B, 3, 32, 32, 32, 3, 3, 1, 1);
+  const x1 = fill(B * 3 * 1024, 0.5), w1 = fill(32 * 27, 0.01), b1 = fill(32, 0), y1 = f.take(B * 32 * 1024), dw1 = f.take(32 * 27), db1 = f.take(32);
+  const c2 = rt.conv2dParams(B, 32, 16, 16, 64, 3, 3, 1, 1);
+  const x2 = fill(B * 32 * 256, 0.3), w2 = fill(64 * 288, 0.01), b2 = fill(64, 0), y2 = f.take(B * 64 * 256), dx2 = f.take(B * 32 * 256), dw2 = f.take(64 * 288), db2 = f.take(64);
+  const xf = fill(B * 4096, 0.1), wf = fill(256 * 4096, 0.01), bf = fill(256, 0), yf = f.take(B * 256), dxf = f.take(B * 4096), dwf = f.take(256 * 4096), dbf = f.take(256);
+  const p1 = rt.pool2dParams(B, 32, 32, 32, 2, 2);
+  const am = e.ints.take(B * 32 * 256);
+  const k = e.kernels;
+  const mac1 = B * 32 * 1024 * 27, mac2 = B * 64 * 256 * 288, macf = B * 4096 * 256;
+  return [
+    ["conv1 forward (+relu)", 2 * mac1, () => k.conv2dForward(x1, w1, b1, y1, s, c1, rt.ACT_RELU)],
+    ["conv1 backward (no dx)", 2 * mac1, () => k.conv2dBackward(x1, w1, y1, null, dw1, db1, s, c1)],
+    ["conv2 forward (+relu)", 2 * mac2, () => k.conv2dForward(x2, w2, b2, y2, s, c2, rt.ACT_RELU)],
+    ["conv2 backward", 4 * mac2, () => k.conv2dBackward(x2, w2, y2, dx2, dw2, db2, s, c2)],
+    ["fc 4096→256 forward", 2 * macf, () => k.fcForward(xf, wf, bf, yf, B, 4096, 256, rt.ACT_RELU)],
+    ["fc 4096→256 backward", 4 * macf, () => k.fcBackward(xf, wf, yf, dxf, dwf, dbf, B, 4096, 256)],
+    ["maxpool 2 forward", 0, () => k.maxPoolForward(y1, x2, am, p1)],
+    ["maxpool 2 backward", 0, () => k.maxPoolBackward(x2, am, y1, p1)],
+  ];
+}
+
+const sizes = { floats: 8_000_000, ints: 300_000, scratch: 1 << 19, convParams: 64 * 288 };
+const engines = [1, 2].map((threads) => rt.createEngine(Float32Array, sizes, { kernels: "wasm", threads }, "bench"));
+const sets = engines.map(layers);
+const best = sets.map((set) => set.map(() => Infinity));
+for (let round = 0; round < 5; round++) {
+  for (let i = 0; i < sets[0].length; i++) {
+    for (let t = 0; t < sets.length; t++) {
+      const fn = sets[t][i][2];
+      fn();
+      const reps = 10;
+      const t0 = performance.now();
+      for (let r = 0; r < reps; r++) fn();
+      best[t][i] = Math.min(best[t][i], (performance.now() - t0) / reps);
+    }
+  }
+}
+engines.forEach((e) => e.kernels.dispose());
+const rows = sets[0].map(([name, flops], i) => ({
+  layer: name,
+  ms1: best[0][i],
+  ms2: best[1][i],
+  gflops1: flops ? flops / best[0][i] / 1e6 : null,
+  gflops2: flops ? flops / best[1][i] / 1e6 : null,
+  speedup: best[0][i] / best[1][i],
+}));
+if (json) console.log(JSON.stringify({ node: process.version, cpu: cpus()[0]?.model, batch: B, rows }, null, 2));
+else {
+  console.log(`WebAssembly layer kernels, workload C shapes, batch ${B}, best of 5 — ${cpus()[0]?.model ?? "cpu"}, Node ${process.version}`);
+  console.log(`${"layer".padEnd(24)} ${"1 thread".padStart(20)} ${"2 threads".padStart(20)} ${"speed-up".padStart(9)}`);
+  const cell = (ms, g) => `${ms.toFixed(3)} ms${g === null ? "" : ` ${g.toFixed(1)} GF/s`}`.padStart(20);
+  for (const r of rows) console.log(`${r.layer.padEnd(24)} ${cell(r.ms1, r.gflops1)} ${cell(r.ms2, r.gflops2)} ${`${r.speedup.toFixed(2)}×`.padStart(9)}`);
+}
