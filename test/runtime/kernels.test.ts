@@ -189,6 +189,9 @@ describe("engine options", () => {
     expect(createEngine(Float32Array, sizes, { kernels: "js", threads: 4 }, "m").kernels).toBe(jsKernels);
     expect(createEngine(Float32Array, sizes, { kernels: "js" }, "m").floats.data.buffer).toBeInstanceOf(ArrayBuffer);
   });
+  it("a plan beyond 4 GiB cannot live in a WebAssembly memory: a clear error that points to the TypeScript kernels", () => {
+    expect(() => createEngine(Float32Array, { ...sizes, floats: 1_100_000_000 }, {}, "m")).toThrow(/does not fit in a 4 GiB WebAssembly memory; use a smaller batch or kernels: "js"/);
+  });
   it("rejects bad options with the model's name", () => {
     expect(() => createEngine(Float64Array, sizes, { kernels: "wasm" }, "m")).toThrow(/m: the WebAssembly kernels are float32.*kernels: "js"/);
     expect(() => createEngine(Float32Array, sizes, { kernels: "gpu" as never }, "m")).toThrow(/m: kernels must be "wasm" or "js", got "gpu"/);
