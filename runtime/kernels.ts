@@ -65,9 +65,9 @@ export interface PlanSizes {
   floats: number;
   /** Int32 elements (max-pooling argmax). */
   ints: number;
-  /** Floats of the per-image im2col scratch (each extra thread gets its own). */
+  /** Floats of the convolution scratch, at least one image's im2col matrix (each extra thread gets its own). */
   scratch: number;
-  /** Largest conv weight + bias, in floats (each extra thread keeps partial weight gradients). */
+  /** Floats of the largest conv weight (each extra thread keeps partial weight and bias gradients of this size). */
   convParams: number;
 }
 
@@ -82,8 +82,6 @@ export interface Engine<T extends Tensor> {
   floats: Arena<T>;
   ints: Arena<Int32Array>;
   kernels: Kernels;
-  /** Bytes beyond the plan: the kernels' per-thread buffers (0 for "js"). */
-  extraBytes: number;
 }
 
 /**
@@ -95,10 +93,10 @@ export function createEngine<T extends Tensor>(ctor: TensorCtor<T>, sizes: PlanS
   const kind = checkKind(options.kernels, f64, model);
   const threads = checkThreads(options.threads, model);
   if (kind === "js") {
-    return { floats: new Arena(ctor, sizes.floats), ints: new Arena(Int32Array, sizes.ints), kernels: jsKernels, extraBytes: 0 };
+    return { floats: new Arena(ctor, sizes.floats), ints: new Arena(Int32Array, sizes.ints), kernels: jsKernels };
   }
   const w = createWasmKernels(sizes, threads);
-  return { floats: new Arena(ctor, sizes.floats, w.floats as unknown as T), ints: new Arena(Int32Array, sizes.ints, w.ints), kernels: w.kernels, extraBytes: w.extraBytes };
+  return { floats: new Arena(ctor, sizes.floats, w.floats as unknown as T), ints: new Arena(Int32Array, sizes.ints, w.ints), kernels: w.kernels };
 }
 
 function checkKind(kind: unknown, f64: boolean, model: string): KernelKind {

@@ -142,12 +142,14 @@ class ModuleGenerator {
       const id = ids[i]!;
       const input = i === 0 ? x : ids[i - 1]!;
       const inputGrad = i === 0 ? dx : dys[i - 1]!;
-      if (!fused[i]) this.buffers.push({ id, fixed: 0, perExample: numel(n.output), kind: "float", comment: `(B, ${n.output.join(", ")})`, section: "activations" });
-      if (dys[i] === `d${id}`) this.buffers.push({ id: `d${id}`, fixed: 0, perExample: numel(n.output), kind: "float", comment: fused[i] ? `(B, ${n.output.join(", ")})` : "", section: "activations" });
-      let code: Code;
-      if (n.type === "residual") code = this.residual(n, input, id, dys[i]!, inputGrad);
-      else if (fused[i]) code = this.layer(n, input, ids[i + 1]!, dys[i]!, inputGrad, modelStart && i === 0, true);
-      else code = this.layer(n, input, id, dys[i]!, inputGrad, modelStart && i === 0);
+      // A fused layer writes straight into the relu's output: its own output buffer is never needed.
+      const shape = `(B, ${n.output.join(", ")})`;
+      if (!fused[i]) this.buffers.push({ id, fixed: 0, perExample: numel(n.output), kind: "float", comment: shape, section: "activations" });
+      if (dys[i] === `d${id}`) this.buffers.push({ id: `d${id}`, fixed: 0, perExample: numel(n.output), kind: "float", comment: fused[i] ? shape : "", section: "activations" });
+      const code =
+        n.type === "residual"
+          ? this.residual(n, input, id, dys[i]!, inputGrad)
+          : this.layer(n, input, fused[i] ? ids[i + 1]! : id, dys[i]!, inputGrad, modelStart && i === 0, fused[i]);
       if (i > 0 && fused[i - 1]) code.forward = [`${this.header(n)} (applied by ${commentText(nodes[i - 1]!.name)}'s kernel)`];
       forward.push(...code.forward);
       backward.push(code.backward);
@@ -167,7 +169,7 @@ class ModuleGenerator {
     return `// ${commentText(n.name)}: ${commentText(what)} (${commentText(where)}) → ${formatShape(n.output)}`;
   }
 
-  private layer(n: LayerNode, x: string, y: string, dy: string, dx: string | null, first: boolean, fusedRelu = false): Code {
+  private layer(n: LayerNode, x: string, y: string, dy: string, dx: string | null, first: boolean, fusedRelu: boolean): Code {
     const emit = n.def.emit;
     if (!emit) throw new Error(`internal: layer kind ${n.kind} has no code generator`);
     const ownDx = first && emit.nullableDx ? null : dx;

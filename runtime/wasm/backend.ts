@@ -50,7 +50,6 @@ export interface WasmEngine {
   floats: Float32Array;
   ints: Int32Array;
   kernels: Kernels;
-  extraBytes: number;
 }
 
 /** Creates the memory, the calling thread's instance and (lazily started) workers for a plan. */
@@ -69,19 +68,17 @@ export function createWasmKernels(sizes: PlanSizes, threads: number): WasmEngine
     extra.push({ gemm: take(scratchBytes), col: take(sizes.scratch * 4), dw: take(sizes.convParams * 4), db: take(sizes.convParams * 4) });
   }
   const geom = take(13 * 4);
-  const extraBytes = top;
   const floats = take(sizes.floats * 4);
   const ints = take(sizes.ints * 4);
   const memory = newSharedMemory(top);
   const k = instantiateKernels(memory, module);
   const pool = threads > 1 ? new WorkerPool(module, memory, extra.map((e) => e.gemm)) : null;
-  const kernels = new WasmKernels(k, pool, threads, new Int32Array(memory.buffer, geom, 13), extra, threads > 1 ? sizes.scratch : Number.MAX_SAFE_INTEGER);
+  const kernels = new WasmKernels(k, pool, threads, new Int32Array(memory.buffer, geom, 13), extra, sizes.scratch);
   if (pool !== null) stopWhenCollected.register(kernels, pool);
   return {
     floats: new Float32Array(memory.buffer, floats, sizes.floats),
     ints: new Int32Array(memory.buffer, ints, sizes.ints),
     kernels,
-    extraBytes,
   };
 }
 
@@ -116,7 +113,7 @@ class WasmKernels implements Kernels {
     readonly threads: number,
     private readonly geom: Int32Array,
     private readonly extra: readonly { col: number; dw: number; db: number }[],
-    /** Floats of each extra thread's im2col scratch. */
+    /** Floats of each thread's conv scratch (the plan's; extra threads have buffers of this size). */
     private readonly scratchFloats: number,
   ) {
     this.geomPtr = geom.byteOffset;
@@ -208,10 +205,9 @@ class WasmKernels implements Kernels {
    */
   private ranged(job: JobName, T: number, n: number, step: number, fixed: 2 | 3 | 4, a: number, b: number, c = 0, d = 0): void {
     const fn = this.k[job] as (...args: number[]) => void;
-    for (let t = 0; t < T; t++) {
+    for (let t = 1; t < T; t++) {
       const lo = cut(n, T, t, step);
       const hi = cut(n, T, t + 1, step);
-      if (t === 0) continue;
       if (fixed === 2) this.pool!.post(t - 1, job, a, b, lo, hi);
       else if (fixed === 3) this.pool!.post(t - 1, job, a, b, c, lo, hi);
       else this.pool!.post(t - 1, job, a, b, c, d, lo, hi);

@@ -50,7 +50,7 @@ export interface KernelExports {
 
 /** Kernels a worker thread can run, by job number (the worker looks them up in this order). */
 export const JOBS = [
-  "sgemm", "convForward", "convBackward", "fcForward", "fcBackward", "maxPoolForward", "maxPoolBackward",
+  "convForward", "convBackward", "fcForward", "fcBackward", "maxPoolForward", "maxPoolBackward",
   "avgPoolForward", "avgPoolBackward", "reluForward", "reluBackward", "add",
 ] as const satisfies readonly (keyof KernelExports)[];
 export type JobName = (typeof JOBS)[number];

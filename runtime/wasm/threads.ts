@@ -82,10 +82,6 @@ export class WorkerPool {
     this.lanes = scratch.map((s) => new Lane(s));
   }
 
-  get size(): number {
-    return this.lanes.length;
-  }
-
   /**
    * Posts kernel `job` with arguments a0 … a12 to worker `i` (0-based); it runs
    * while the caller goes on. (Fixed arity: nothing is allocated per call.)

@@ -1,7 +1,7 @@
 // The WebAssembly kernel set (1, 2 and 3 threads) against the TypeScript kernels, layer by layer,
 // on arena views of a wasm engine: random geometries with strides, padding, odd sizes, ceil-mode
 // pooling, 1x1 convolutions, fused relu, null bias / input gradient, and batches of 1.
-import { afterAll, describe, expect, it } from "vitest";
+import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import {
   ACT_NONE,
   ACT_RELU,
@@ -14,9 +14,16 @@ import {
   type Engine,
   type Kernels,
 } from "../../runtime/index.js";
+import { ensureWasmBuilt } from "../helpers/wasm.js";
 
+beforeAll(ensureWasmBuilt);
+
+// Each case's engines stop their workers when it ends, so their memories can be collected.
 const engines: Engine<Float32Array>[] = [];
-afterAll(() => engines.forEach((e) => e.kernels.dispose()));
+afterEach(() => {
+  engines.forEach((e) => e.kernels.dispose());
+  engines.length = 0;
+});
 
 function engine(threads: number): Engine<Float32Array> {
   const e = createEngine(Float32Array, { floats: 4_000_000, ints: 400_000, scratch: 200_000, convParams: 100_000 }, { kernels: "wasm", threads }, "test");
@@ -24,7 +31,7 @@ function engine(threads: number): Engine<Float32Array> {
   return e;
 }
 
-/** A view of the engine's arena filled with values in [-1, 1) (arenas are reused: take, then reset by a fresh engine per case). */
+/** A new view of the engine's arena filled with values in [-1, 1). */
 function filled(e: Engine<Float32Array>, n: number, rng: Rng): Float32Array {
   const v = e.floats.take(n);
   for (let i = 0; i < n; i++) v[i] = rng.next() * 2 - 1;

@@ -1,7 +1,4 @@
 // The WebAssembly SIMD SGEMM (runtime/wasm) against a float64 reference.
-import { spawnSync } from "node:child_process";
-import { existsSync, statSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { Rng } from "../../runtime/index.js";
 import {
@@ -15,18 +12,9 @@ import {
   wasmMemory,
   wasmRelease,
 } from "../../runtime/wasm/index.js";
+import { ensureWasmBuilt } from "../helpers/wasm.js";
 
-const ROOT = fileURLToPath(new URL("../..", import.meta.url));
-const WASM = `${ROOT}dist/runtime/wasm/kernels.wasm`;
-const SRC = `${ROOT}runtime/wasm/src/gemm.as.ts`; // kernels.as.ts re-exports it
-
-// `npm test` builds first; when vitest runs alone, (re)build a missing or stale module.
-beforeAll(() => {
-  if (!existsSync(WASM) || statSync(WASM).mtimeMs < statSync(SRC).mtimeMs) {
-    const r = spawnSync(process.execPath, [`${ROOT}scripts/build-wasm.mjs`], { cwd: ROOT, encoding: "utf8" });
-    if (r.status !== 0) throw new Error(`scripts/build-wasm.mjs failed:\n${r.stdout}\n${r.stderr}`);
-  }
-});
+beforeAll(ensureWasmBuilt);
 
 /** Relative tolerance, scaled by each element's dot-product magnitude. */
 const TOL = 1e-5;
