@@ -21,6 +21,7 @@ const { values: a } = parseArgs({
     rounds: { type: "string" },
     seconds: { type: "string" },
     workloads: { type: "string", default: "L,C" },
+    modes: { type: "string", default: "train,infer" },
     "no-scaling": { type: "boolean", default: false },
   },
 });
@@ -184,7 +185,7 @@ let failed = false;
 for (const key of keys) {
   const w = workload(key);
   const flops = forwardFlops(w);
-  for (const mode of ["train", "infer"]) {
+  for (const mode of a.modes.split(",")) {
     log(`${key} ${mode}:`);
     const perImage = mode === "train" ? 3 * flops : flops;
     const rows = await runGroup([...NNSPEC, ...PEERS[mode]], key, mode, () => BATCH, rounds, seconds);
@@ -198,7 +199,7 @@ for (const key of keys) {
 if (!a["no-scaling"]) {
   const sRounds = quick ? 1 : 3;
   for (const key of keys)
-    for (const mode of ["train", "infer"]) {
+    for (const mode of a.modes.split(",")) {
       log(`scaling ${key} ${mode}:`);
       const configs = SCALING.map((b) => ({ label: `batch ${b}`, runner: "nnspec", kernels: "wasm", batchSize: b }));
       const rows = await runGroup(configs, key, mode, (c) => c.batchSize, sRounds, quick ? 0.3 : 1);

@@ -165,6 +165,24 @@ describe("wasm kernels match the TypeScript kernels", () => {
       });
     }
 
+    it(`2x2 max pooling on relu-like data with ties (first maximum wins), odd widths, ${threads} thread(s)`, () => {
+      const e = engine(threads);
+      const rng = new Rng(77 + threads);
+      // W = 22 (OW 11: two SIMD groups of 4 and a tail of 3), H odd (a row left over).
+      const p = pool2dParams(4, 8, 9, 22, 2, 2, 2, 0, false);
+      const inN = 4 * 8 * 9 * 22;
+      const outN = 4 * 8 * p.OH * p.OW;
+      const x = e.floats.take(inN);
+      // Half zeros, the rest from three values: every window has ties.
+      for (let i = 0; i < inN; i++) x[i] = rng.next() < 0.5 ? 0 : Math.floor(rng.next() * 3) / 2;
+      const y = e.floats.take(outN), arg = e.ints.take(outN);
+      const ry = new Float32Array(outN), rarg = new Int32Array(outN);
+      e.kernels.maxPoolForward(x, y, arg, p);
+      jsKernels.maxPoolForward(x, ry, rarg, p);
+      expectClose(y, ry, "max y", 0);
+      expect(Array.from(arg)).toEqual(Array.from(rarg));
+    });
+
     for (const n of [1, 7, 4099, 300_001]) {
       it(`relu and add over ${n} elements, ${threads} thread(s)`, () => {
         const e = engine(threads);
