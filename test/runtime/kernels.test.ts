@@ -69,6 +69,10 @@ describe("wasm kernels match the TypeScript kernels", () => {
     { B: 2, C: 1, H: 28, W: 28, F: 6, KH: 5, KW: 5, s: 1, p: 2, sw: 1, pw: 2 }, // lenet conv1
     { B: 3, C: 2, H: 6, W: 11, F: 3, KH: 4, KW: 3, s: 3, p: 2, sw: 2, pw: 3 }, // padding wider than some windows
     { B: 2, C: 3, H: 4, W: 4, F: 2, KH: 4, KW: 4, s: 1, p: 0, sw: 1, pw: 0 }, // one output position
+    // Implicit GEMM (row stride 1) past every sgemm block: F > 128 rows, CKK 288 > 256 deep, OHW 576 > 512 wide.
+    { B: 2, C: 32, H: 24, W: 24, F: 136, KH: 3, KW: 3, s: 1, p: 1, sw: 1, pw: 1 },
+    { B: 3, C: 2, H: 11, W: 10, F: 5, KH: 3, KW: 3, s: 2, p: 1, sw: 1, pw: 0 }, // vertical stride 2, rows of 8 (panels wrap)
+    { B: 2, C: 3, H: 7, W: 5, F: 4, KH: 2, KW: 2, s: 1, p: 0, sw: 1, pw: 0 }, // rows of 4: panels span three rows
   ];
   for (const threads of THREADS) {
     for (const [ci, c] of convCases.entries()) {

@@ -7,16 +7,14 @@
  * (the im2col matrix `col`) are passed in.
  */
 import { sgemm } from "./gemm.as";
+import { gi } from "./geometry.as";
+import { implicitApplies, implicitConv, implicitSetup } from "./implicit.as";
 
 /** Epilogue activations (act argument). */
 const ACT_NONE: i32 = 0;
 const ACT_RELU: i32 = 1;
 
-/** Conv geometry, written by the JS side before each call (13 x i32): C H W F KH KW SH SW PH PW OH OW, scratch capacity in floats. */
-@inline function gi(g: usize, i: i32): i32 {
-  return load<i32>(g + (<usize>i << 2));
-}
-
+/** Conv geometry (geometry.as.ts), 13 x i32: C H W F KH KW SH SW PH PW OH OW, scratch capacity in floats. */
 @inline function isPointwise(g: usize): bool {
   return gi(g, 4) == 1 && gi(g, 5) == 1 && gi(g, 6) == 1 && gi(g, 7) == 1 && gi(g, 8) == 0 && gi(g, 9) == 0;
 }
@@ -187,6 +185,16 @@ export function convForward(x: usize, w: usize, bias: usize, y: usize, col: usiz
     for (let b = b0; b < b1; b++) {
       const yb = y + <usize>b * outBytes;
       sgemm(0, 0, F, OHW, C, 1, w, C, x + <usize>b * inBytes, OHW, 0, yb, OHW);
+      biasActRows(yb, bias, F, OHW, act);
+    }
+    return;
+  }
+  if (implicitApplies(g)) {
+    // Stride 1 along rows: GEMM panels packed straight from the (padded) image.
+    implicitSetup(col, g);
+    for (let b = b0; b < b1; b++) {
+      const yb = y + <usize>b * outBytes;
+      implicitConv(x + <usize>b * inBytes, w, yb, col, g);
       biasActRows(yb, bias, F, OHW, act);
     }
     return;

@@ -42,15 +42,15 @@
  */
 
 /** Micro-tile rows (of C / op(A)). */
-const MR: i32 = 4;
+export const MR: i32 = 4;
 /** Micro-tile columns (of C / op(B)): two f32x4. */
-const NR: i32 = 8;
+export const NR: i32 = 8;
 /** Depth of a K block: an MR x KC panel of A (4 KB) and a KC x NR panel of B (8 KB) live in L1. */
-const KC: i32 = 256;
+export const KC: i32 = 256;
 /** Rows of op(A) packed at once (MC x KC floats = 128 KB, in L2). Multiple of MR. */
-const MC: i32 = 128;
+export const MC: i32 = 128;
 /** Columns of op(B) packed at once (KC x NC floats = 512 KB, in L2). Multiple of NR. */
-const NC: i32 = 512;
+export const NC: i32 = 512;
 
 const PACK_A_BYTES: i32 = MC * KC * 4;
 const PACK_B_BYTES: i32 = KC * NC * 4;
@@ -60,6 +60,17 @@ const SCRATCH_BYTES: i32 = PACK_A_BYTES + PACK_B_BYTES + EDGE_BYTES;
 let packA: usize = memory.data(SCRATCH_BYTES, 64);
 let packB: usize = packA + <usize>PACK_A_BYTES;
 let edge: usize = packB + <usize>PACK_B_BYTES;
+
+/** This instance's packing buffers: op(A) panels (MC x KC floats), op(B) panels (KC x NC floats) and the edge tile (MR x NR) right after them. */
+export function packedA(): usize {
+  return packA;
+}
+export function packedB(): usize {
+  return packB;
+}
+export function edgeTile(): usize {
+  return edge;
+}
 
 /** Bytes of scratch one gemm call needs (for setScratch). */
 export function scratchBytes(): i32 {
@@ -196,7 +207,7 @@ function macroKernel(
  */
 // @ts-ignore: decorator
 @inline
-function kernel4x8(kc: i32, pa: usize, pb: usize, pbStride: usize, c: usize, ldcB: usize, beta: f32): void {
+export function kernel4x8(kc: i32, pa: usize, pb: usize, pbStride: usize, c: usize, ldcB: usize, beta: f32): void {
   let c00 = f32x4.splat(0), c01 = c00;
   let c10 = c00, c11 = c00;
   let c20 = c00, c21 = c00;
@@ -246,7 +257,7 @@ function kernel4x8(kc: i32, pa: usize, pb: usize, pbStride: usize, c: usize, ldc
 }
 
 /** Merges the top-left mr x nr of the edge tile (row stride NR) into C: C = tile + beta * C. */
-function mergeEdge(mr: i32, nr: i32, c: usize, ldcB: usize, beta: f32): void {
+export function mergeEdge(mr: i32, nr: i32, c: usize, ldcB: usize, beta: f32): void {
   const vb = f32x4.splat(beta);
   for (let i = 0; i < mr; i++) {
     const src = edge + (<usize>(i * NR) << 2);
@@ -297,7 +308,7 @@ function transpose4x4(src: usize, srcStride: usize, dst: usize, dstStride: usize
  * panel p holds k-major MR-tuples, element (p*MR + r, k) at packA[(p*kc + k)*MR + r].
  * Rows past mc in the last panel are zero.
  */
-function packOpA(transA: i32, mc: i32, kc: i32, a: usize, lda: i32, ic: i32, pc: i32, alpha: f32): void {
+export function packOpA(transA: i32, mc: i32, kc: i32, a: usize, lda: i32, ic: i32, pc: i32, alpha: f32): void {
   const ldaB = <usize>lda << 2;
   const va = f32x4.splat(alpha);
   let dst = packA;

@@ -6,9 +6,7 @@
  * Geometry g (10 x i32, written once per layer by the JS side): H W KH KW SH SW PH PW OH OW.
  */
 
-@inline function gi(g: usize, i: i32): i32 {
-  return load<i32>(g + (<usize>i << 2));
-}
+import { gi } from "./geometry.as";
 
 /** First input row (or column) of window o, clamped to the image. */
 @inline function winStart(o: i32, S: i32, P: i32): i32 {
