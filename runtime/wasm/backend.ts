@@ -25,7 +25,7 @@ import { WorkerPool } from "./threads.js";
 
 const ALIGN = 64;
 /** Multiply-adds below which a fully connected layer is not split. */
-const FC_SPLIT_MACS = 1 << 16;
+const FC_SPLIT_MACS = 1 << 21;
 /** Elements below which pooling and elementwise kernels are not split. */
 const ELEMENTWISE_SPLIT = 1 << 16;
 

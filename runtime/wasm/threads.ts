@@ -20,7 +20,7 @@ export const CTL = { POSTED: 0, DONE: 1, JOB: 2, ERROR: 3, READY: 4, LENGTH: 8 }
 /** Arguments per job (Float64 slots: exact for every i32 and f32 argument). */
 export const MAX_ARGS = 13;
 /** Polls of a shared flag before falling back to Atomics.wait (roughly 10–50 µs). */
-export const SPIN = 1 << 12;
+export const SPIN = 1 << 15;
 /** A worker that has not started after this long is reported as an error. */
 const START_TIMEOUT_MS = 30_000;
 /** Longest single sleep of a waiting caller (it then checks that the worker has started). */
