@@ -73,6 +73,12 @@ describe("wasm kernels match the TypeScript kernels", () => {
     { B: 2, C: 32, H: 24, W: 24, F: 136, KH: 3, KW: 3, s: 1, p: 1, sw: 1, pw: 1 },
     { B: 3, C: 2, H: 11, W: 10, F: 5, KH: 3, KW: 3, s: 2, p: 1, sw: 1, pw: 0 }, // vertical stride 2, rows of 8 (panels wrap)
     { B: 2, C: 3, H: 7, W: 5, F: 4, KH: 2, KW: 2, s: 1, p: 0, sw: 1, pw: 0 }, // rows of 4: panels span three rows
+    // Winograd F(2x2, 3x3) (with a model-sized scratch): odd output sizes (partial tiles, partial
+    // groups of four tiles), no padding, padding 2, several images per run and several runs.
+    { B: 3, C: 8, H: 9, W: 13, F: 5, KH: 3, KW: 3, s: 1, p: 1, sw: 1, pw: 1, scratch: 200_000 },
+    { B: 2, C: 16, H: 12, W: 21, F: 12, KH: 3, KW: 3, s: 1, p: 0, sw: 1, pw: 0, scratch: 200_000 },
+    { B: 2, C: 9, H: 6, W: 6, F: 3, KH: 3, KW: 3, s: 1, p: 2, sw: 1, pw: 2, scratch: 200_000 },
+    { B: 7, C: 32, H: 16, W: 16, F: 64, KH: 3, KW: 3, s: 1, p: 1, sw: 1, pw: 1, scratch: 200_000 },
   ];
   for (const threads of THREADS) {
     for (const [ci, c] of convCases.entries()) {
@@ -85,7 +91,7 @@ describe("wasm kernels match the TypeScript kernels", () => {
           const outN = c.B * c.F * p.OH * p.OW;
           const wN = c.F * c.C * c.KH * c.KW;
           const x = filled(e, inN, rng), w = filled(e, wN, rng), b = filled(e, c.F, rng), dy = filled(e, outN, rng);
-          const scratch = e.floats.take(Math.max(1, conv2dScratchSize(p), c.C * c.KH * c.KW * p.OH * p.OW));
+          const scratch = e.floats.take(c.scratch ?? Math.max(1, conv2dScratchSize(p), c.C * c.KH * c.KW * p.OH * p.OW));
           const y = e.floats.take(outN), dx = e.floats.take(inN), dw = e.floats.take(wN), db = e.floats.take(c.F);
           const bias = ci % 2 === 0 ? b : null;
           const ref = { y: new Float32Array(outN), dx: new Float32Array(inN), dw: new Float32Array(wN), db: new Float32Array(c.F), s: new Float32Array(scratch.length) };

@@ -9,6 +9,7 @@
 import { sgemm } from "./gemm.as";
 import { gi } from "./geometry.as";
 import { implicitApplies, implicitConv, implicitSetup } from "./implicit.as";
+import { winogradApplies, winogradForward } from "./winograd.as";
 
 /** Epilogue activations (act argument). */
 const ACT_NONE: i32 = 0;
@@ -187,6 +188,11 @@ export function convForward(x: usize, w: usize, bias: usize, y: usize, col: usiz
       sgemm(0, 0, F, OHW, C, 1, w, C, x + <usize>b * inBytes, OHW, 0, yb, OHW);
       biasActRows(yb, bias, F, OHW, act);
     }
+    return;
+  }
+  if (winogradApplies(g)) {
+    // 3x3, stride 1: Winograd F(2x2, 3x3), 2.25x fewer multiplications.
+    winogradForward(x, w, bias, y, col, g, b0, b1, act);
     return;
   }
   if (implicitApplies(g)) {
