@@ -1,22 +1,24 @@
 /**
- * Convolution forward by Winograd's minimal filtering F(2x2, 3x3), for 3x3
+ * Convolution forward by Winograd's minimal filtering F(4x4, 3x3), for 3x3
  * convolutions with stride 1 (Lavin & Gray, "Fast Algorithms for Convolutional
- * Neural Networks", 2016). Each 2x2 tile of the output comes from a 4x4 tile of
+ * Neural Networks", 2016). Each 4x4 tile of the output comes from a 6x6 tile of
  * the (zero-padded) input:
  *
  *   Y = A^T [ (G g G^T) (.) (B^T d B) ] A
  *
- * so the 9 multiplications per output and input channel become 16 per 4
- * outputs: 2.25x fewer. Per run of images:
- *   1. U[xi] = (G g G^T)[xi] for every filter and channel (16 matrices F x C);
- *   2. V[xi] = (B^T d B)[xi] for every channel and tile (16 matrices C x N,
+ * so the 9 x 16 multiplications per 4x4 outputs and input channel become 36:
+ * 4x fewer. Per run of images:
+ *   1. U[xi] = (G g G^T)[xi] for every filter and channel (36 matrices F x C);
+ *   2. V[xi] = (B^T d B)[xi] for every channel and tile (36 matrices C x N,
  *      N = tiles of the images in the run), four tiles at a time in SIMD;
- *   3. M[xi] = U[xi] V[xi]: 16 sgemm calls (F x C times C x N);
+ *   3. M[xi] = U[xi] V[xi]: 36 sgemm calls (F x C times C x N);
  *   4. Y = A^T M A per filter and tile, plus bias and activation, into y.
- * The transforms use only additions and halvings; the GEMMs do the work.
+ * The interpolation points are 0, +-1, +-2 and infinity, the usual choice for
+ * float32: results differ from direct convolution by a few ulps more than
+ * F(2x2, 3x3) would (the kernel tests bound it).
  *
  * Scratch (the caller's conv scratch, capacity g[12] floats): U, the padded
- * image, V, M and a 16-float staging tile for partial tiles at the edges.
+ * image, V, M and a staging area (36 f32x4) for the transforms.
  */
 import { gi } from "./geometry.as";
 import { sgemm } from "./gemm.as";
@@ -25,23 +27,28 @@ const ACT_RELU: i32 = 1;
 /** Floats of V and M together for one run of images: about 768 KB, within L2. */
 const RUN_FLOATS: i32 = 196608;
 
+/** Tiles along the output's height and width (the last ones may be partial). */
 @inline function tilesH(g: usize): i32 {
-  return (gi(g, 10) + 1) >> 1;
+  return (gi(g, 10) + 3) >> 2;
 }
 @inline function tilesW(g: usize): i32 {
-  return (gi(g, 11) + 1) >> 1;
+  return (gi(g, 11) + 3) >> 2;
 }
 /** Tile columns rounded up to whole groups of four. */
 @inline function tilesW4(g: usize): i32 {
   return (tilesW(g) + 3) & ~3;
 }
-/** Padded image: rows 2*TH + 2, columns 2*TW4 + 2 (every vector load of a group stays inside its row). */
+/** Padded image: rows 4*TH + 2, columns 4*TW4 + 4 (every vector load of a group stays inside its row). */
 @inline function paddedRows(g: usize): i32 {
-  return 2 * tilesH(g) + 2;
+  return 4 * tilesH(g) + 2;
 }
 @inline function paddedCols(g: usize): i32 {
-  return 2 * tilesW4(g) + 2;
+  return 4 * tilesW4(g) + 4;
 }
+/** Transformed tile elements. */
+const XI: i32 = 36;
+/** Bytes of the staging area. */
+const STAGE_BYTES: i32 = XI * 16;
 @inline function round4(n: i32): i32 {
   return (n + 3) & ~3;
 }
@@ -50,8 +57,8 @@ const RUN_FLOATS: i32 = 196608;
 function imagesPerRun(g: usize, images: i32): i32 {
   const C = gi(g, 0), F = gi(g, 3);
   const T = tilesH(g) * tilesW(g);
-  const fixed = <i64>round4(16 * F * C) + <i64>round4(C * paddedRows(g) * paddedCols(g)) + 32;
-  const per = <i64>16 * <i64>(C + F) * <i64>T + 8;
+  const fixed = <i64>(XI * ((F + 3) & ~3) * C) + <i64>round4(C * paddedRows(g) * paddedCols(g)) + (STAGE_BYTES >> 2) + 8;
+  const per = <i64>XI * <i64>(C + F) * <i64>T + 8;
   const room = <i64>gi(g, 12) - fixed;
   if (room < per) return 0;
   let nb = <i32>(room / per);
@@ -72,12 +79,13 @@ export function winogradForward(x: usize, w: usize, bias: usize, y: usize, col: 
   const TH = tilesH(g), TW = tilesW(g), T = TH * TW;
   const Hq = paddedRows(g), Wq = paddedCols(g);
   const nbMax = imagesPerRun(g, b1 - b0);
+  const F4 = (F + 3) & ~3;
   const u = col;
-  const pad = u + (<usize>round4(16 * F * C) << 2);
+  const pad = u + (<usize>(XI * F4 * C) << 2);
   const v = pad + (<usize>round4(C * Hq * Wq) << 2);
-  const stage = v + (<usize>round4(16 * C * T * nbMax) << 2);
-  const m = stage + 64;
-  transformWeights(w, u, F, C);
+  const stage = v + (<usize>round4(XI * C * T * nbMax) << 2);
+  const m = stage + STAGE_BYTES;
+  transformWeights(w, u, F, C, stage);
   // Rows and columns outside the image stay zero; each image overwrites the interior.
   memory.fill(pad, 0, <usize>(C * Hq * Wq) << 2);
   const inBytes = <usize>(C * H * W) << 2;
@@ -94,8 +102,8 @@ export function winogradForward(x: usize, w: usize, bias: usize, y: usize, col: 
       }
       transformInput(pad, v, C, Hq, Wq, TH, TW, N, j * T, stage);
     }
-    for (let xi = 0; xi < 16; xi++) {
-      sgemm(0, 0, F, N, C, 1, u + (<usize>(xi * F * C) << 2), C, v + (<usize>(xi * C * N) << 2), N, 0, m + (<usize>(xi * F * N) << 2), N);
+    for (let xi = 0; xi < XI; xi++) {
+      sgemm(1, 0, F, N, C, 1, u + (<usize>(xi * C * F4) << 2), F4, v + (<usize>(xi * C * N) << 2), N, 0, m + (<usize>(xi * F * N) << 2), N);
     }
     for (let j = 0; j < nb; j++) {
       transformOutput(m, y + <usize>(b + j) * outBytes, bias, F, OH, OW, TH, TW, N, j * T, act, stage);
@@ -109,42 +117,91 @@ function copyRow(d: usize, s: usize, n: i32): void {
   for (; i < n; i++) store<f32>(d + (<usize>i << 2), load<f32>(s + (<usize>i << 2)));
 }
 
-/** U[xi][f][c] = (G g G^T)[xi] with G = [1 0 0; 1/2 1/2 1/2; 1/2 -1/2 1/2; 0 0 1], g = w[f][c] (3x3). */
-function transformWeights(w: usize, u: usize, F: i32, C: i32): void {
-  const plane = <usize>(F * C) << 2;
-  for (let f = 0; f < F; f++) {
-    for (let c = 0; c < C; c++) {
-      const p = w + (<usize>((f * C + c) * 9) << 2);
-      const o = u + (<usize>(f * C + c) << 2);
-      // Columns of G g (4 rows x 3 columns), then G applied along the other side.
-      for (let r = 0; r < 4; r++) {
-        let a0: f32, a1: f32, a2: f32;
-        const g0 = load<f32>(p, 0), g1 = load<f32>(p, 12), g2 = load<f32>(p, 24); // column 0 of g
-        const h0 = load<f32>(p, 4), h1 = load<f32>(p, 16), h2 = load<f32>(p, 28); // column 1
-        const k0 = load<f32>(p, 8), k1 = load<f32>(p, 20), k2 = load<f32>(p, 32); // column 2
-        if (r == 0) {
-          a0 = g0; a1 = h0; a2 = k0;
-        } else if (r == 1) {
-          a0 = (g0 + g1 + g2) * 0.5; a1 = (h0 + h1 + h2) * 0.5; a2 = (k0 + k1 + k2) * 0.5;
-        } else if (r == 2) {
-          a0 = (g0 - g1 + g2) * 0.5; a1 = (h0 - h1 + h2) * 0.5; a2 = (k0 - k1 + k2) * 0.5;
-        } else {
-          a0 = g2; a1 = h2; a2 = k2;
-        }
-        const q = o + <usize>(r * 4) * plane;
-        store<f32>(q, a0);
-        store<f32>(q + plane, (a0 + a1 + a2) * 0.5);
-        store<f32>(q + 2 * plane, (a0 - a1 + a2) * 0.5);
-        store<f32>(q + 3 * plane, a2);
+/**
+ * U[xi][f][c] = (G g G^T)[xi], g = w[f][c] (3x3), with
+ * G = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6; 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1],
+ * for four filters at a time (lane l = filter f + l, F padded to a multiple of
+ * 4 with zero lanes): U is laid out [xi][c][f4] here, F4 = F rounded up to 4,
+ * and the GEMMs read it transposed (op(A) = U[xi]^T). stage: 18 f32x4.
+ */
+function transformWeights(w: usize, u: usize, F: i32, C: i32, stage: usize): void {
+  const F4 = (F + 3) & ~3;
+  const plane = <usize>(C * F4) << 2;
+  const filterB = <usize>(C * 9) << 2;
+  for (let c = 0; c < C; c++) {
+    for (let f = 0; f < F4; f += 4) {
+      // g[r][s] of filters f … f+3, channel c: lanes from four filters (zero past F).
+      const p = w + (<usize>(f * C + c) * 36);
+      for (let s = 0; s < 3; s++) {
+        const g0 = gather(p + (<usize>s << 2), filterB, F - f);
+        const g1 = gather(p + (<usize>(3 + s) << 2), filterB, F - f);
+        const g2 = gather(p + (<usize>(6 + s) << 2), filterB, F - f);
+        g6(g0, g1, g2, stage + (<usize>s << 4), 48);
+      }
+      const o = u + (<usize>(c * F4 + f) << 2);
+      for (let r = 0; r < 6; r++) {
+        const q = stage + <usize>(r * 48);
+        g6(v128.load(q), v128.load(q, 16), v128.load(q, 32), o + <usize>(r * 6) * plane, plane);
       }
     }
   }
 }
 
+/** Lanes l < min(n, 4) = the float at p + l * stride; the others 0. */
+// @ts-ignore: decorator
+@inline
+function gather(p: usize, stride: usize, n: i32): v128 {
+  let v = f32x4.splat(0);
+  if (n > 0) v = f32x4.replace_lane(v, 0, load<f32>(p));
+  if (n > 1) v = f32x4.replace_lane(v, 1, load<f32>(p + stride));
+  if (n > 2) v = f32x4.replace_lane(v, 2, load<f32>(p + 2 * stride));
+  if (n > 3) v = f32x4.replace_lane(v, 3, load<f32>(p + 3 * stride));
+  return v;
+}
+
+const INV4: f32 = 0.25;
+const INV6: f32 = <f32>(1.0 / 6.0);
+
+/** G (g0, g1, g2) as 6 f32x4 at d, d + step, … (g0/24 ± g1/12 + g2/6 = (g0/4 ± g1/2 + g2)/6). */
+// @ts-ignore: decorator
+@inline
+function g6(g0: v128, g1: v128, g2: v128, d: usize, step: usize): void {
+  const q = f32x4.splat(INV4), sixth = f32x4.splat(INV6), half = f32x4.splat(0.5);
+  const a = f32x4.add(g0, g2), b = f32x4.add(f32x4.mul(g0, q), g2), h = f32x4.mul(g1, half);
+  v128.store(d, f32x4.mul(g0, q));
+  v128.store(d + step, f32x4.neg(f32x4.mul(f32x4.add(a, g1), sixth)));
+  v128.store(d + 2 * step, f32x4.neg(f32x4.mul(f32x4.sub(a, g1), sixth)));
+  v128.store(d + 3 * step, f32x4.mul(f32x4.add(b, h), sixth));
+  v128.store(d + 4 * step, f32x4.mul(f32x4.sub(b, h), sixth));
+  v128.store(d + 5 * step, g2);
+}
+
+/**
+ * B^T z for six f32x4 at src, src + step, … written to dst, dst + dstep, …, with
+ * B^T = [4 0 -5 0 1 0; 0 -4 -4 1 1 0; 0 4 -4 -1 1 0; 0 -2 -1 2 1 0; 0 2 -1 -2 1 0; 0 4 0 -5 0 1].
+ */
+// @ts-ignore: decorator
+@inline
+function bt6(z0: v128, z1: v128, z2: v128, z3: v128, z4: v128, z5: v128, dst: usize, dstep: usize): void {
+  const four = f32x4.splat(4), five = f32x4.splat(5), two = f32x4.splat(2);
+  const a = f32x4.sub(z4, z2); // z4 - z2
+  const b = f32x4.sub(z3, z1); // z3 - z1
+  const c = f32x4.add(z3, z4); // z3 + z4
+  const d = f32x4.add(z1, z2); // z1 + z2
+  const e = f32x4.sub(z4, z3); // z4 - z3
+  const h = f32x4.sub(z1, z2); // z1 - z2
+  v128.store(dst, f32x4.add(f32x4.sub(f32x4.mul(four, z0), f32x4.mul(five, z2)), z4));
+  v128.store(dst + dstep, f32x4.sub(c, f32x4.mul(four, d)));
+  v128.store(dst + 2 * dstep, f32x4.add(e, f32x4.mul(four, h)));
+  v128.store(dst + 3 * dstep, f32x4.add(a, f32x4.mul(two, b)));
+  v128.store(dst + 4 * dstep, f32x4.sub(a, f32x4.mul(two, b)));
+  v128.store(dst + 5 * dstep, f32x4.add(f32x4.sub(f32x4.mul(four, z1), f32x4.mul(five, z3)), z5));
+}
+
 /**
  * V[xi][c][n0 + t] = (B^T d B)[xi] for every channel and tile t of one image,
- * B^T = [1 0 -1 0; 0 1 1 0; 0 -1 1 0; 0 1 0 -1], four tiles of a tile row per
- * step; a last partial group stores only its valid lanes.
+ * four tiles of a tile row per step (lane l = tile tw + l); a last partial
+ * group stores only its valid lanes. stage: 36 f32x4 for B^T applied to rows.
  */
 function transformInput(pad: usize, v: usize, C: i32, Hq: i32, Wq: i32, TH: i32, TW: i32, N: i32, n0: i32, stage: usize): void {
   const plane = <usize>(C * N) << 2; // bytes between V[xi] and V[xi + 1]
@@ -154,73 +211,67 @@ function transformInput(pad: usize, v: usize, C: i32, Hq: i32, Wq: i32, TH: i32,
     const vc = v + (<usize>(c * N + n0) << 2);
     for (let th = 0; th < TH; th++) {
       for (let tw = 0; tw < TW; tw += 4) {
-        // Input rows 2th … 2th+3, columns 2tw … 2tw+9: column j of tile tw+l is 2(tw+l) + j.
-        let p = pc + <usize>(2 * th) * rowB + (<usize>(2 * tw) << 2);
-        let d00: v128, d01: v128, d02: v128, d03: v128;
-        let d10: v128, d11: v128, d12: v128, d13: v128;
-        let d20: v128, d21: v128, d22: v128, d23: v128;
-        let d30: v128, d31: v128, d32: v128, d33: v128;
-        let a = v128.load(p), bq = v128.load(p, 16), e = v128.load(p, 8), h = v128.load(p, 24);
-        d00 = v128.shuffle<f32>(a, bq, 0, 2, 4, 6); d01 = v128.shuffle<f32>(a, bq, 1, 3, 5, 7);
-        d02 = v128.shuffle<f32>(e, h, 0, 2, 4, 6); d03 = v128.shuffle<f32>(e, h, 1, 3, 5, 7);
-        p += rowB;
-        a = v128.load(p); bq = v128.load(p, 16); e = v128.load(p, 8); h = v128.load(p, 24);
-        d10 = v128.shuffle<f32>(a, bq, 0, 2, 4, 6); d11 = v128.shuffle<f32>(a, bq, 1, 3, 5, 7);
-        d12 = v128.shuffle<f32>(e, h, 0, 2, 4, 6); d13 = v128.shuffle<f32>(e, h, 1, 3, 5, 7);
-        p += rowB;
-        a = v128.load(p); bq = v128.load(p, 16); e = v128.load(p, 8); h = v128.load(p, 24);
-        d20 = v128.shuffle<f32>(a, bq, 0, 2, 4, 6); d21 = v128.shuffle<f32>(a, bq, 1, 3, 5, 7);
-        d22 = v128.shuffle<f32>(e, h, 0, 2, 4, 6); d23 = v128.shuffle<f32>(e, h, 1, 3, 5, 7);
-        p += rowB;
-        a = v128.load(p); bq = v128.load(p, 16); e = v128.load(p, 8); h = v128.load(p, 24);
-        d30 = v128.shuffle<f32>(a, bq, 0, 2, 4, 6); d31 = v128.shuffle<f32>(a, bq, 1, 3, 5, 7);
-        d32 = v128.shuffle<f32>(e, h, 0, 2, 4, 6); d33 = v128.shuffle<f32>(e, h, 1, 3, 5, 7);
-        // B^T d: rows.
-        const t00 = f32x4.sub(d00, d20), t01 = f32x4.sub(d01, d21), t02 = f32x4.sub(d02, d22), t03 = f32x4.sub(d03, d23);
-        const t10 = f32x4.add(d10, d20), t11 = f32x4.add(d11, d21), t12 = f32x4.add(d12, d22), t13 = f32x4.add(d13, d23);
-        const t20 = f32x4.sub(d20, d10), t21 = f32x4.sub(d21, d11), t22 = f32x4.sub(d22, d12), t23 = f32x4.sub(d23, d13);
-        const t30 = f32x4.sub(d10, d30), t31 = f32x4.sub(d11, d31), t32 = f32x4.sub(d12, d32), t33 = f32x4.sub(d13, d33);
-        // (B^T d) B: columns, stored as V[4i + j].
+        // Input rows 4th … 4th+5; column j of tile tw+l is 4(tw+l) + j.
+        let p = pc + <usize>(4 * th) * rowB + (<usize>(4 * tw) << 2);
+        for (let i = 0; i < 6; i++, p += rowB) {
+          const q0 = v128.load(p), q1 = v128.load(p, 16), q2 = v128.load(p, 32), q3 = v128.load(p, 48), q4 = v128.load(p, 64);
+          // Columns 0-3 of the four tiles: a 4x4 transpose of q0..q3; columns 4-5: of q1..q4.
+          const s0 = v128.shuffle<f32>(q0, q1, 0, 4, 1, 5), s1 = v128.shuffle<f32>(q0, q1, 2, 6, 3, 7);
+          const s2 = v128.shuffle<f32>(q2, q3, 0, 4, 1, 5), s3 = v128.shuffle<f32>(q2, q3, 2, 6, 3, 7);
+          const u0 = v128.shuffle<f32>(q1, q2, 0, 4, 1, 5), u2 = v128.shuffle<f32>(q3, q4, 0, 4, 1, 5);
+          // d B for this row (B^T along the row's six columns), into stage row i.
+          bt6(
+            v128.shuffle<f32>(s0, s2, 0, 1, 4, 5), v128.shuffle<f32>(s0, s2, 2, 3, 6, 7),
+            v128.shuffle<f32>(s1, s3, 0, 1, 4, 5), v128.shuffle<f32>(s1, s3, 2, 3, 6, 7),
+            v128.shuffle<f32>(u0, u2, 0, 1, 4, 5), v128.shuffle<f32>(u0, u2, 2, 3, 6, 7),
+            stage + <usize>(i * 96), 16,
+          );
+        }
+        // B^T (d B): down each of the six columns, into V[6k + j].
         const o = vc + (<usize>(th * TW + tw) << 2);
         const rem = TW - tw;
-        storeV(o, plane, 0, f32x4.sub(t00, t02), rem, stage);
-        storeV(o, plane, 1, f32x4.add(t01, t02), rem, stage);
-        storeV(o, plane, 2, f32x4.sub(t02, t01), rem, stage);
-        storeV(o, plane, 3, f32x4.sub(t01, t03), rem, stage);
-        storeV(o, plane, 4, f32x4.sub(t10, t12), rem, stage);
-        storeV(o, plane, 5, f32x4.add(t11, t12), rem, stage);
-        storeV(o, plane, 6, f32x4.sub(t12, t11), rem, stage);
-        storeV(o, plane, 7, f32x4.sub(t11, t13), rem, stage);
-        storeV(o, plane, 8, f32x4.sub(t20, t22), rem, stage);
-        storeV(o, plane, 9, f32x4.add(t21, t22), rem, stage);
-        storeV(o, plane, 10, f32x4.sub(t22, t21), rem, stage);
-        storeV(o, plane, 11, f32x4.sub(t21, t23), rem, stage);
-        storeV(o, plane, 12, f32x4.sub(t30, t32), rem, stage);
-        storeV(o, plane, 13, f32x4.add(t31, t32), rem, stage);
-        storeV(o, plane, 14, f32x4.sub(t32, t31), rem, stage);
-        storeV(o, plane, 15, f32x4.sub(t31, t33), rem, stage);
+        if (rem >= 4) {
+          for (let j = 0; j < 6; j++) {
+            const s = stage + <usize>(j * 16);
+            bt6(v128.load(s), v128.load(s, 96), v128.load(s, 192), v128.load(s, 288), v128.load(s, 384), v128.load(s, 480), o + <usize>j * plane, 6 * plane);
+          }
+        } else {
+          // Through the stage (rows are no longer needed once read): then the valid lanes only.
+          for (let j = 0; j < 6; j++) {
+            const s = stage + <usize>(j * 16);
+            const z0 = v128.load(s), z1 = v128.load(s, 96), z2 = v128.load(s, 192), z3 = v128.load(s, 288), z4 = v128.load(s, 384), z5 = v128.load(s, 480);
+            bt6(z0, z1, z2, z3, z4, z5, s, 96);
+          }
+          for (let xi = 0; xi < XI; xi++) {
+            const s = stage + <usize>((xi / 6) * 96 + (xi % 6) * 16);
+            const q = o + <usize>xi * plane;
+            for (let l = 0; l < rem; l++) store<f32>(q + (<usize>l << 2), load<f32>(s + (<usize>l << 2)));
+          }
+        }
       }
     }
   }
 }
 
-/** Stores lanes 0 … min(rem, 4)-1 of val at o + xi * plane. */
+/**
+ * A^T m for six f32x4 (the 4 outputs as 4 f32x4 at dst, dst + dstep, …), with
+ * A^T = [1 1 1 1 1 0; 0 1 -1 2 -2 0; 0 1 1 4 4 0; 0 1 -1 8 -8 1].
+ */
 // @ts-ignore: decorator
 @inline
-function storeV(o: usize, plane: usize, xi: i32, val: v128, rem: i32, stage: usize): void {
-  const q = o + <usize>xi * plane;
-  if (rem >= 4) {
-    v128.store(q, val);
-  } else {
-    v128.store(stage, val);
-    for (let l = 0; l < rem; l++) store<f32>(q + (<usize>l << 2), load<f32>(stage + (<usize>l << 2)));
-  }
+function at6(m0: v128, m1: v128, m2: v128, m3: v128, m4: v128, m5: v128, dst: usize, dstep: usize): void {
+  const a = f32x4.add(m1, m2), b = f32x4.sub(m1, m2);
+  const c = f32x4.add(m3, m4), d = f32x4.sub(m3, m4);
+  v128.store(dst, f32x4.add(f32x4.add(m0, a), c));
+  v128.store(dst + dstep, f32x4.add(b, f32x4.mul(f32x4.splat(2), d)));
+  v128.store(dst + 2 * dstep, f32x4.add(a, f32x4.mul(f32x4.splat(4), c)));
+  v128.store(dst + 3 * dstep, f32x4.add(f32x4.add(b, f32x4.mul(f32x4.splat(8), d)), m5));
 }
 
 /**
  * y[f] = act(A^T M A + bias[f]) for one image's tiles (columns n0 … n0+T-1 of
- * M), A^T = [1 1 1 0; 0 1 -1 -1]: four tiles per step, each 2x2 output tile
- * written to rows 2th, 2th+1 and columns 2tw … 2tw+7, clipped at the edges.
+ * M): four tiles per step, each 4x4 output tile written to rows 4th … 4th+3
+ * and columns 4tw … 4tw+15, clipped at the edges. stage: 36 f32x4.
  */
 function transformOutput(m: usize, yb: usize, bias: usize, F: i32, OH: i32, OW: i32, TH: i32, TW: i32, N: i32, n0: i32, act: i32, stage: usize): void {
   const plane = <usize>(F * N) << 2;
@@ -231,45 +282,38 @@ function transformOutput(m: usize, yb: usize, bias: usize, F: i32, OH: i32, OW: 
     const yf = yb + (<usize>(f * OH * OW) << 2);
     for (let th = 0; th < TH; th++) {
       for (let tw = 0; tw < TW; tw += 4) {
-        const o = mf + (<usize>(th * TW + tw) << 2);
         // Lanes past the tile row read other tiles (or M's slack) and are dropped.
-        const m0 = v128.load(o), m1 = v128.load(o + plane), m2 = v128.load(o + 2 * plane), m3 = v128.load(o + 3 * plane);
-        const m4 = v128.load(o + 4 * plane), m5 = v128.load(o + 5 * plane), m6 = v128.load(o + 6 * plane), m7 = v128.load(o + 7 * plane);
-        const m8 = v128.load(o + 8 * plane), m9 = v128.load(o + 9 * plane), m10 = v128.load(o + 10 * plane), m11 = v128.load(o + 11 * plane);
-        const m12 = v128.load(o + 12 * plane), m13 = v128.load(o + 13 * plane), m14 = v128.load(o + 14 * plane), m15 = v128.load(o + 15 * plane);
-        // A^T M: rows.
-        const s00 = f32x4.add(f32x4.add(m0, m4), m8), s01 = f32x4.add(f32x4.add(m1, m5), m9);
-        const s02 = f32x4.add(f32x4.add(m2, m6), m10), s03 = f32x4.add(f32x4.add(m3, m7), m11);
-        const s10 = f32x4.sub(f32x4.sub(m4, m8), m12), s11 = f32x4.sub(f32x4.sub(m5, m9), m13);
-        const s12 = f32x4.sub(f32x4.sub(m6, m10), m14), s13 = f32x4.sub(f32x4.sub(m7, m11), m15);
-        // (A^T M) A: columns.
-        let y00 = f32x4.add(f32x4.add(f32x4.add(s00, s01), s02), bv);
-        let y01 = f32x4.add(f32x4.sub(f32x4.sub(s01, s02), s03), bv);
-        let y10 = f32x4.add(f32x4.add(f32x4.add(s10, s11), s12), bv);
-        let y11 = f32x4.add(f32x4.sub(f32x4.sub(s11, s12), s13), bv);
-        if (act == ACT_RELU) {
-          y00 = f32x4.max(y00, zero); y01 = f32x4.max(y01, zero);
-          y10 = f32x4.max(y10, zero); y11 = f32x4.max(y11, zero);
+        const o = mf + (<usize>(th * TW + tw) << 2);
+        // A^T M: down each of the six columns (M[6k + j]), 4 rows x 6 into stage.
+        for (let j = 0; j < 6; j++) {
+          const q = o + <usize>j * plane;
+          const s6 = plane * 6;
+          at6(v128.load(q), v128.load(q + s6), v128.load(q + 2 * s6), v128.load(q + 3 * s6), v128.load(q + 4 * s6), v128.load(q + 5 * s6), stage + <usize>(j * 16), 96);
         }
-        // Output rows as 8 consecutive columns: y00 y01 of tile 0, of tile 1, …
-        const oh = 2 * th, ow = 2 * tw;
-        const r0 = yf + (<usize>(oh * OW + ow) << 2);
-        const lo0 = v128.shuffle<f32>(y00, y01, 0, 4, 1, 5), hi0 = v128.shuffle<f32>(y00, y01, 2, 6, 3, 7);
-        const lo1 = v128.shuffle<f32>(y10, y11, 0, 4, 1, 5), hi1 = v128.shuffle<f32>(y10, y11, 2, 6, 3, 7);
-        const cols = min(8, OW - ow);
-        if (cols == 8) {
-          v128.store(r0, lo0); v128.store(r0, hi0, 16);
-          if (oh + 1 < OH) {
-            const r1 = r0 + (<usize>OW << 2);
-            v128.store(r1, lo1); v128.store(r1, hi1, 16);
+        const rows = min(4, OH - 4 * th);
+        const cols = min(16, OW - 4 * tw);
+        for (let i = 0; i < rows; i++) {
+          // (A^T M) A along output row i: 4 values per tile, lanes = tiles.
+          const s = stage + <usize>(i * 96);
+          at6(v128.load(s), v128.load(s, 16), v128.load(s, 32), v128.load(s, 48), v128.load(s, 64), v128.load(s, 80), s, 16);
+          let y0 = f32x4.add(v128.load(s), bv), y1 = f32x4.add(v128.load(s, 16), bv);
+          let y2 = f32x4.add(v128.load(s, 32), bv), y3 = f32x4.add(v128.load(s, 48), bv);
+          if (act == ACT_RELU) {
+            y0 = f32x4.max(y0, zero); y1 = f32x4.max(y1, zero);
+            y2 = f32x4.max(y2, zero); y3 = f32x4.max(y3, zero);
           }
-        } else {
-          v128.store(stage, lo0); v128.store(stage, hi0, 16);
-          v128.store(stage, lo1, 32); v128.store(stage, hi1, 48);
-          for (let l = 0; l < cols; l++) store<f32>(r0 + (<usize>l << 2), load<f32>(stage + (<usize>l << 2)));
-          if (oh + 1 < OH) {
-            const r1 = r0 + (<usize>OW << 2);
-            for (let l = 0; l < cols; l++) store<f32>(r1 + (<usize>l << 2), load<f32>(stage + (<usize>(8 + l) << 2)));
+          // Transpose: tile l's four outputs become columns 4l … 4l+3 of the row.
+          const t0 = v128.shuffle<f32>(y0, y1, 0, 4, 1, 5), t1 = v128.shuffle<f32>(y0, y1, 2, 6, 3, 7);
+          const t2 = v128.shuffle<f32>(y2, y3, 0, 4, 1, 5), t3 = v128.shuffle<f32>(y2, y3, 2, 6, 3, 7);
+          const r = yf + (<usize>((4 * th + i) * OW + 4 * tw) << 2);
+          const c0 = v128.shuffle<f32>(t0, t2, 0, 1, 4, 5), c1 = v128.shuffle<f32>(t0, t2, 2, 3, 6, 7);
+          const c2 = v128.shuffle<f32>(t1, t3, 0, 1, 4, 5), c3 = v128.shuffle<f32>(t1, t3, 2, 3, 6, 7);
+          if (cols == 16) {
+            v128.store(r, c0); v128.store(r, c1, 16); v128.store(r, c2, 32); v128.store(r, c3, 48);
+          } else {
+            // The row of the stage is used up: stage the 16 outputs there, then copy the valid ones.
+            v128.store(s, c0); v128.store(s, c1, 16); v128.store(s, c2, 32); v128.store(s, c3, 48);
+            for (let l = 0; l < cols; l++) store<f32>(r + (<usize>l << 2), load<f32>(s + (<usize>l << 2)));
           }
         }
       }
