@@ -47,6 +47,12 @@ const RUN_FLOATS: i32 = 196608;
 }
 /** Transformed tile elements. */
 const XI: i32 = 36;
+/**
+ * Floats between consecutive transformed planes beyond their size: a transform
+ * touches all 36 planes at the same offset, and power-of-two plane sizes would
+ * put those 36 lines in one L1 set.
+ */
+const SKEW: i32 = 16;
 /** Bytes of the staging area. */
 const STAGE_BYTES: i32 = XI * 16;
 @inline function round4(n: i32): i32 {
@@ -57,7 +63,7 @@ const STAGE_BYTES: i32 = XI * 16;
 function imagesPerRun(g: usize, images: i32): i32 {
   const C = gi(g, 0), F = gi(g, 3);
   const T = tilesH(g) * tilesW(g);
-  const fixed = <i64>(XI * ((F + 3) & ~3) * C) + <i64>round4(C * paddedRows(g) * paddedCols(g)) + (STAGE_BYTES >> 2) + 8;
+  const fixed = <i64>(XI * (((F + 3) & ~3) * C + SKEW)) + <i64>round4(C * paddedRows(g) * paddedCols(g)) + (STAGE_BYTES >> 2) + 2 * XI * SKEW + 8;
   const per = <i64>XI * <i64>(C + F) * <i64>T + 8;
   const room = <i64>gi(g, 12) - fixed;
   if (room < per) return 0;
@@ -81,9 +87,9 @@ export function winogradForward(x: usize, w: usize, bias: usize, y: usize, col: 
   const nbMax = imagesPerRun(g, b1 - b0);
   const F4 = (F + 3) & ~3;
   const u = col;
-  const pad = u + (<usize>(XI * F4 * C) << 2);
+  const pad = u + (<usize>(XI * (F4 * C + SKEW)) << 2);
   const v = pad + (<usize>round4(C * Hq * Wq) << 2);
-  const stage = v + (<usize>round4(XI * C * T * nbMax) << 2);
+  const stage = v + (<usize>(XI * (C * T * nbMax + SKEW)) << 2);
   const m = stage + STAGE_BYTES;
   transformWeights(w, u, F, C, stage);
   // Rows and columns outside the image stay zero; each image overwrites the interior.
@@ -103,7 +109,7 @@ export function winogradForward(x: usize, w: usize, bias: usize, y: usize, col: 
       transformInput(pad, v, C, Hq, Wq, TH, TW, N, j * T, stage);
     }
     for (let xi = 0; xi < XI; xi++) {
-      sgemm(1, 0, F, N, C, 1, u + (<usize>(xi * C * F4) << 2), F4, v + (<usize>(xi * C * N) << 2), N, 0, m + (<usize>(xi * F * N) << 2), N);
+      sgemm(1, 0, F, N, C, 1, u + (<usize>(xi * (C * F4 + SKEW)) << 2), F4, v + (<usize>(xi * (C * N + SKEW)) << 2), N, 0, m + (<usize>(xi * (F * N + SKEW)) << 2), N);
     }
     for (let j = 0; j < nb; j++) {
       transformOutput(m, y + <usize>(b + j) * outBytes, bias, F, OH, OW, TH, TW, N, j * T, act, stage);
@@ -126,7 +132,7 @@ function copyRow(d: usize, s: usize, n: i32): void {
  */
 function transformWeights(w: usize, u: usize, F: i32, C: i32, stage: usize): void {
   const F4 = (F + 3) & ~3;
-  const plane = <usize>(C * F4) << 2;
+  const plane = <usize>(C * F4 + SKEW) << 2;
   const filterB = <usize>(C * 9) << 2;
   for (let c = 0; c < C; c++) {
     for (let f = 0; f < F4; f += 4) {
@@ -204,7 +210,7 @@ function bt6(z0: v128, z1: v128, z2: v128, z3: v128, z4: v128, z5: v128, dst: us
  * group stores only its valid lanes. stage: 36 f32x4 for B^T applied to rows.
  */
 function transformInput(pad: usize, v: usize, C: i32, Hq: i32, Wq: i32, TH: i32, TW: i32, N: i32, n0: i32, stage: usize): void {
-  const plane = <usize>(C * N) << 2; // bytes between V[xi] and V[xi + 1]
+  const plane = <usize>(C * N + SKEW) << 2; // bytes between V[xi] and V[xi + 1]
   const rowB = <usize>Wq << 2;
   for (let c = 0; c < C; c++) {
     const pc = pad + (<usize>(c * Hq * Wq) << 2);
@@ -274,7 +280,7 @@ function at6(m0: v128, m1: v128, m2: v128, m3: v128, m4: v128, m5: v128, dst: us
  * and columns 4tw … 4tw+15, clipped at the edges. stage: 36 f32x4.
  */
 function transformOutput(m: usize, yb: usize, bias: usize, F: i32, OH: i32, OW: i32, TH: i32, TW: i32, N: i32, n0: i32, act: i32, stage: usize): void {
-  const plane = <usize>(F * N) << 2;
+  const plane = <usize>(F * N + SKEW) << 2;
   const zero = f32x4.splat(0);
   for (let f = 0; f < F; f++) {
     const bv = f32x4.splat(bias != 0 ? load<f32>(bias + (<usize>f << 2)) : <f32>0);
