@@ -10,6 +10,7 @@ import { sgemm } from "./gemm.as";
 import { gi } from "./geometry.as";
 import { implicitApplies, implicitConv, implicitSetup } from "./implicit.as";
 import { winogradApplies, winogradForward } from "./winograd.as";
+import { directApplies, directConv, directSetup } from "./direct.as";
 
 /** Epilogue activations (act argument). */
 const ACT_NONE: i32 = 0;
@@ -193,6 +194,12 @@ export function convForward(x: usize, w: usize, bias: usize, y: usize, col: usiz
   if (winogradApplies(g)) {
     // 3x3, stride 1: Winograd F(2x2, 3x3), 2.25x fewer multiplications.
     winogradForward(x, w, bias, y, col, g, b0, b1, act);
+    return;
+  }
+  if (directApplies(g)) {
+    // Stride 1 and few filters: six filters by four columns per step, no GEMM.
+    directSetup(w, col, g);
+    for (let b = b0; b < b1; b++) directConv(x + <usize>b * inBytes, bias, y + <usize>b * outBytes, col, g, act);
     return;
   }
   if (implicitApplies(g)) {
