@@ -9,7 +9,7 @@
  * up to float32 rounding.
  */
 import { reluBackward, reluForward, type Activation } from "./activations.js";
-import { add } from "./add.js";
+import { add, copyInto } from "./add.js";
 import { conv2dBackward, conv2dForward, type Conv2dParams } from "./conv.js";
 import { fcBackward, fcForward } from "./fc.js";
 import { Arena, type TensorCtor } from "./model.js";
@@ -37,6 +37,8 @@ export interface Kernels {
   reluForward(x: Tensor, y: Tensor, n: number): void;
   reluBackward(y: Tensor, dy: Tensor, dx: Tensor, n: number): void;
   add(a: Tensor, b: Tensor, out: Tensor, n: number): void;
+  /** dst = src over n elements (flatten, dropout in inference). */
+  copy(src: Tensor, dst: Tensor, n: number): void;
   /** Stops worker threads (the kernels must not be used afterwards). */
   dispose(): void;
 }
@@ -56,6 +58,7 @@ export const jsKernels: Kernels = Object.freeze({
   reluForward,
   reluBackward,
   add,
+  copy: copyInto,
   dispose: () => {},
 });
 

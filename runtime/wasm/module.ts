@@ -46,6 +46,7 @@ export interface KernelExports {
   reluForward(x: number, y: number, i0: number, i1: number): void;
   reluBackward(y: number, dy: number, dx: number, i0: number, i1: number): void;
   add(a: number, b: number, out: number, i0: number, i1: number): void;
+  copy(src: number, dst: number, n: number): void;
 }
 
 /** Kernels a worker thread can run, by job number (the worker looks them up in this order). */

@@ -198,7 +198,7 @@ describe("wasm kernels match the TypeScript kernels", () => {
     });
 
     for (const n of [1, 7, 4099, 300_001]) {
-      it(`relu and add over ${n} elements, ${threads} thread(s)`, () => {
+      it(`relu, add and copy over ${n} elements, ${threads} thread(s)`, () => {
         const e = engine(threads);
         const rng = new Rng(n + threads);
         const a = filled(e, n, rng), b = filled(e, n, rng), out = e.floats.take(n);
@@ -212,6 +212,10 @@ describe("wasm kernels match the TypeScript kernels", () => {
         e.kernels.add(a, b, out, n);
         jsKernels.add(a, b, ref, n);
         expectClose(out, ref, "add", 0);
+        out.fill(Number.NaN);
+        e.kernels.copy(a, out, n - 1); // the last element stays as it was
+        expect(Array.from(out.subarray(0, n - 1))).toEqual(Array.from(a.subarray(0, n - 1)));
+        expect(out[n - 1]).toBeNaN();
       });
     }
   }

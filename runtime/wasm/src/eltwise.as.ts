@@ -44,3 +44,8 @@ export function add(a: usize, b: usize, out: usize, i0: i32, i1: i32): void {
     store<f32>(out + o, load<f32>(a + o) + load<f32>(b + o));
   }
 }
+
+/** dst = src over n floats (one call: memory.copy runs at memory speed on one thread). */
+export function copy(src: usize, dst: usize, n: i32): void {
+  memory.copy(dst, src, <usize>n << 2);
+}

@@ -7,4 +7,4 @@
 export { sgemm, scratchBytes, setScratch, heapBase } from "./gemm.as";
 export { convForward, convBackward, fcForward, fcBackward } from "./conv.as";
 export { maxPoolForward, maxPoolBackward, avgPoolForward, avgPoolBackward } from "./pool.as";
-export { reluForward, reluBackward, add } from "./eltwise.as";
+export { reluForward, reluBackward, add, copy } from "./eltwise.as";
