@@ -15,7 +15,7 @@
  * image with rows of Wp = W + 2*PW + 4 floats (so a last group of columns can
  * read past the row's end).
  */
-import { gi } from "./geometry.as";
+import { gi, padInto } from "./geometry.as";
 
 const ACT_RELU: i32 = 1;
 /** Filters per group (accumulators). */
@@ -61,15 +61,7 @@ export function directConv(xb: usize, bias: usize, yb: usize, col: usize, g: usi
   const PH = gi(g, 8), PW = gi(g, 9), OH = gi(g, 10), OW = gi(g, 11);
   const Hp = H + 2 * PH, Wp = paddedRowFloats(g);
   const pad = col + (<usize>packedFloats(g) << 2);
-  for (let c = 0; c < C; c++) {
-    for (let h = 0; h < H; h++) {
-      const d = pad + (<usize>((c * Hp + h + PH) * Wp + PW) << 2);
-      const s = xb + (<usize>((c * H + h) * W) << 2);
-      let i = 0;
-      for (; i + 4 <= W; i += 4) v128.store(d + (<usize>i << 2), v128.load(s + (<usize>i << 2)));
-      for (; i < W; i++) store<f32>(d + (<usize>i << 2), load<f32>(s + (<usize>i << 2)));
-    }
-  }
+  padInto(xb, pad, C, H, W, Hp, Wp, PH, PW);
   const OHW = OH * OW;
   const planeB = <usize>(Hp * Wp) << 2;
   const rowB = <usize>Wp << 2;

@@ -61,6 +61,12 @@ let packA: usize = memory.data(SCRATCH_BYTES, 64);
 let packB: usize = packA + <usize>PACK_A_BYTES;
 let edge: usize = packB + <usize>PACK_B_BYTES;
 
+/** Depth of the K blocks for a depth K: equal-sized blocks of at most KC (K = 288 -> 144 + 144, not 256 + 32). */
+export function kBlock(K: i32): i32 {
+  const nk = (K + KC - 1) / KC;
+  return (K + nk - 1) / nk;
+}
+
 /** This instance's packing buffers: op(A) panels (MC x KC floats), op(B) panels (KC x NC floats) and the edge tile (MR x NR) right after them. */
 export function packedA(): usize {
   return packA;
@@ -108,9 +114,7 @@ export function sgemm(
     dotNT(M, N, K, alpha, a, lda, b, ldb, beta, c, ldc);
     return;
   }
-  // Equal-sized K blocks of at most KC (K = 288 -> 144 + 144, not 256 + 32).
-  const nk = (K + KC - 1) / KC;
-  const kb = (K + nk - 1) / nk;
+  const kb = kBlock(K);
   for (let jc = 0; jc < N; jc += NC) {
     const nc = min(NC, N - jc);
     for (let pc = 0; pc < K; pc += kb) {

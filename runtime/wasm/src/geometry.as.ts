@@ -2,10 +2,29 @@
  * Layer geometry for the WebAssembly kernels: the JS side writes a layer's
  * shape as int32 values at a fixed address before each call (conv: C H W F KH
  * KW SH SW PH PW OH OW and the scratch capacity in floats; pooling: H W KH KW
- * SH SW PH PW OH OW), and the kernels read slot i with gi(g, i).
+ * SH SW PH PW OH OW), and the kernels read slot i with gi(g, i). Also the
+ * copy of an image into a zero-padded buffer that the direct, implicit-GEMM
+ * and Winograd convolutions read from.
  */
 // @ts-ignore: decorator
 @inline
 export function gi(g: usize, i: i32): i32 {
   return load<i32>(g + (<usize>i << 2));
+}
+
+/**
+ * Copies image xb (C x H x W) into the interior of a padded buffer pad (C
+ * planes of Hp rows of Wp floats) at row PH, column PW; the border is left
+ * as it is (zeroed once by the caller).
+ */
+export function padInto(xb: usize, pad: usize, C: i32, H: i32, W: i32, Hp: i32, Wp: i32, PH: i32, PW: i32): void {
+  for (let c = 0; c < C; c++) {
+    for (let h = 0; h < H; h++) {
+      const d = pad + (<usize>((c * Hp + h + PH) * Wp + PW) << 2);
+      const s = xb + (<usize>((c * H + h) * W) << 2);
+      let i = 0;
+      for (; i + 4 <= W; i += 4) v128.store(d + (<usize>i << 2), v128.load(s + (<usize>i << 2)));
+      for (; i < W; i++) store<f32>(d + (<usize>i << 2), load<f32>(s + (<usize>i << 2)));
+    }
+  }
 }

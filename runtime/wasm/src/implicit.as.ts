@@ -17,8 +17,8 @@
  * SLACK floats after it (panel loads may run up to 7 floats past the last
  * position they use), then off[] as CKK int32.
  */
-import { gi } from "./geometry.as";
-import { KC, MC, MR, NC, NR, edgeTile, kernel4x8, mergeEdge, packOpA, packedA, packedB } from "./gemm.as";
+import { gi, padInto } from "./geometry.as";
+import { MC, MR, NC, NR, edgeTile, kBlock, kernel4x8, mergeEdge, packOpA, packedA, packedB } from "./gemm.as";
 
 const SLACK: i32 = 16;
 
@@ -55,21 +55,10 @@ export function implicitConv(xb: usize, w: usize, yb: usize, col: usize, g: usiz
   const K = C * gi(g, 4) * gi(g, 5);
   const N = gi(g, 10) * OW;
   const offs = col + (<usize>(paddedFloats(g) + SLACK) << 2);
-  // The image into the padded buffer's interior.
-  for (let c = 0; c < C; c++) {
-    for (let h = 0; h < H; h++) {
-      const d = col + (<usize>((c * Hp + h + PH) * Wp + PW) << 2);
-      const s = xb + (<usize>((c * H + h) * W) << 2);
-      let i = 0;
-      for (; i + 4 <= W; i += 4) v128.store(d + (<usize>i << 2), v128.load(s + (<usize>i << 2)));
-      for (; i < W; i++) store<f32>(d + (<usize>i << 2), load<f32>(s + (<usize>i << 2)));
-    }
-  }
+  padInto(xb, col, C, H, W, Hp, Wp, PH, PW);
   const ldcB = <usize>N << 2;
   const rowStep = SH * Wp;
-  // Equal-sized K blocks of at most KC, as in sgemm.
-  const nk = (K + KC - 1) / KC;
-  const kb = (K + nk - 1) / nk;
+  const kb = kBlock(K);
   for (let jc = 0; jc < N; jc += NC) {
     const nc = min(NC, N - jc);
     for (let pc = 0; pc < K; pc += kb) {

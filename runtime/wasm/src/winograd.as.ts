@@ -20,7 +20,7 @@
  * Scratch (the caller's conv scratch, capacity g[12] floats): U, the padded
  * image, V, M and a staging area (36 f32x4) for the transforms.
  */
-import { gi } from "./geometry.as";
+import { gi, padInto } from "./geometry.as";
 import { sgemm } from "./gemm.as";
 
 const ACT_RELU: i32 = 1;
@@ -101,11 +101,7 @@ export function winogradForward(x: usize, w: usize, bias: usize, y: usize, col: 
     const N = nb * T;
     for (let j = 0; j < nb; j++) {
       const xb = x + <usize>(b + j) * inBytes;
-      for (let c = 0; c < C; c++) {
-        for (let h = 0; h < H; h++) {
-          copyRow(pad + (<usize>((c * Hq + h + PH) * Wq + PW) << 2), xb + (<usize>((c * H + h) * W) << 2), W);
-        }
-      }
+      padInto(xb, pad, C, H, W, Hq, Wq, PH, PW);
       transformInput(pad, v, C, Hq, Wq, TH, TW, N, j * T, stage);
     }
     for (let xi = 0; xi < XI; xi++) {
@@ -115,12 +111,6 @@ export function winogradForward(x: usize, w: usize, bias: usize, y: usize, col: 
       transformOutput(m, y + <usize>(b + j) * outBytes, bias, F, OH, OW, TH, TW, N, j * T, act, stage);
     }
   }
-}
-
-function copyRow(d: usize, s: usize, n: i32): void {
-  let i = 0;
-  for (; i + 4 <= n; i += 4) v128.store(d + (<usize>i << 2), v128.load(s + (<usize>i << 2)));
-  for (; i < n; i++) store<f32>(d + (<usize>i << 2), load<f32>(s + (<usize>i << 2)));
 }
 
 /**
