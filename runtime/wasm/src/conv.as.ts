@@ -9,7 +9,7 @@
 import { sgemm } from "./gemm.as";
 import { gi } from "./geometry.as";
 import { implicitApplies, implicitConv, implicitSetup } from "./implicit.as";
-import { winogradApplies, winogradForward } from "./winograd.as";
+import { winogradApplies, winogradForward, winogradInputGradient } from "./winograd.as";
 import { directApplies, directConv, directSetup } from "./direct.as";
 
 /** Epilogue activations (act argument). */
@@ -252,6 +252,8 @@ export function convBackward(x: usize, w: usize, dy: usize, dx: usize, dw: usize
     if (db != 0) memory.fill(db, 0, <usize>F << 2);
     return;
   }
+  // 3x3 stride 1: the input gradient is a forward convolution of dy, by Winograd.
+  if (dx != 0 && winogradInputGradient(w, dy, dx, col, g, b0, b1)) dx = 0;
   if (isPointwise(g)) {
     for (let b = b0; b < b1; b++) {
       const xb = x + <usize>b * inBytes;

@@ -114,6 +114,46 @@ export function winogradForward(x: usize, w: usize, bias: usize, y: usize, col: 
 }
 
 /**
+ * The input gradient of a 3x3, stride-1 convolution by Winograd, when it
+ * applies: dx = conv(dy, w'), a 3x3 stride-1 convolution of dy (F channels)
+ * with w'[c][f][kh][kw] = w[f][c][2-kh][2-kw] and padding 2 - P, which gives
+ * dx its H x W. Overwrites dx for images [b0, b1) and returns true; returns
+ * false (nothing written) when the shape does not qualify or the scratch is
+ * too small. Scratch: the transposed geometry (16 int32), w', then the
+ * Winograd scratch.
+ */
+export function winogradInputGradient(w: usize, dy: usize, dx: usize, col: usize, g: usize, b0: i32, b1: i32): bool {
+  const C = gi(g, 0), F = gi(g, 3), PH = gi(g, 8), PW = gi(g, 9);
+  if (gi(g, 4) != 3 || gi(g, 5) != 3 || gi(g, 6) != 1 || gi(g, 7) != 1 || PH > 2 || PW > 2) return false;
+  const wFloats = round4(F * C * 9);
+  const g2 = col;
+  store<i32>(g2, F);
+  store<i32>(g2, gi(g, 10), 4);
+  store<i32>(g2, gi(g, 11), 8);
+  store<i32>(g2, C, 12);
+  store<i32>(g2, 3, 16);
+  store<i32>(g2, 3, 20);
+  store<i32>(g2, 1, 24);
+  store<i32>(g2, 1, 28);
+  store<i32>(g2, 2 - PH, 32);
+  store<i32>(g2, 2 - PW, 36);
+  store<i32>(g2, gi(g, 1), 40);
+  store<i32>(g2, gi(g, 2), 44);
+  store<i32>(g2, gi(g, 12) - 16 - wFloats, 48);
+  if (!winogradApplies(g2)) return false;
+  const wt = col + 64;
+  for (let f = 0; f < F; f++) {
+    for (let c = 0; c < C; c++) {
+      const src = w + (<usize>((f * C + c) * 9) << 2);
+      const dst = wt + (<usize>((c * F + f) * 9) << 2);
+      for (let t = 0; t < 9; t++) store<f32>(dst + (<usize>t << 2), load<f32>(src + (<usize>(8 - t) << 2)));
+    }
+  }
+  winogradForward(dy, wt, 0, dx, wt + (<usize>wFloats << 2), g2, b0, b1, 0);
+  return true;
+}
+
+/**
  * U[xi][f][c] = (G g G^T)[xi], g = w[f][c] (3x3), with
  * G = [1/4 0 0; -1/6 -1/6 -1/6; -1/6 1/6 -1/6; 1/24 1/12 1/6; 1/24 -1/12 1/6; 0 0 1],
  * for four filters at a time (lane l = filter f + l, F padded to a multiple of
