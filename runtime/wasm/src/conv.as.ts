@@ -8,7 +8,7 @@
  */
 import { sgemm } from "./gemm.as";
 import { gi } from "./geometry.as";
-import { implicitApplies, implicitConv, implicitSetup } from "./implicit.as";
+import { implicitApplies, implicitConv, implicitPackOnce, implicitSetup } from "./implicit.as";
 import { winogradApplies, winogradForward, winogradInputGradient } from "./winograd.as";
 import { directApplies, directConv, directSetup } from "./direct.as";
 
@@ -205,9 +205,10 @@ export function convForward(x: usize, w: usize, bias: usize, y: usize, col: usiz
   if (implicitApplies(g)) {
     // Stride 1 along rows: GEMM panels packed straight from the (padded) image.
     implicitSetup(col, g);
+    const packed = implicitPackOnce(w, g);
     for (let b = b0; b < b1; b++) {
       const yb = y + <usize>b * outBytes;
-      implicitConv(x + <usize>b * inBytes, w, yb, col, g);
+      implicitConv(x + <usize>b * inBytes, w, yb, col, g, packed);
       biasActRows(yb, bias, F, OHW, act);
     }
     return;

@@ -18,7 +18,7 @@
  * position they use), then off[] as CKK int32.
  */
 import { gi, padInto } from "./geometry.as";
-import { MC, MR, NC, NR, edgeTile, kBlock, kernel4x8, mergeEdge, packOpA, packedA, packedB } from "./gemm.as";
+import { KC, MC, MR, NC, NR, edgeTile, kBlock, kernel4x8, mergeEdge, packOpA, packedA, packedB } from "./gemm.as";
 
 const SLACK: i32 = 16;
 
@@ -47,8 +47,20 @@ export function implicitSetup(col: usize, g: usize): void {
   }
 }
 
+/**
+ * When the whole GEMM is one block (F <= MC filters, K <= KC deep, OHW <= NC
+ * positions), packs the weights once for every image (sgemm's A panels) and
+ * returns true: implicitConv(…, packed = true) then skips packing them.
+ */
+export function implicitPackOnce(w: usize, g: usize): bool {
+  const F = gi(g, 3), K = gi(g, 0) * gi(g, 4) * gi(g, 5);
+  if (F > MC || K > KC || gi(g, 10) * gi(g, 11) > NC) return false;
+  packOpA(0, F, K, w, K, 0, 0, 1);
+  return true;
+}
+
 /** yb = W * im2col(xb) (F x OHW, overwritten) for one image; implicitSetup must have run on col. */
-export function implicitConv(xb: usize, w: usize, yb: usize, col: usize, g: usize): void {
+export function implicitConv(xb: usize, w: usize, yb: usize, col: usize, g: usize, packed: bool): void {
   const C = gi(g, 0), H = gi(g, 1), W = gi(g, 2), F = gi(g, 3);
   const SH = gi(g, 6), PH = gi(g, 8), PW = gi(g, 9), OW = gi(g, 11);
   const Hp = H + 2 * PH, Wp = W + 2 * PW;
@@ -67,7 +79,7 @@ export function implicitConv(xb: usize, w: usize, yb: usize, col: usize, g: usiz
       const offk = offs + (<usize>pc << 2);
       for (let ic = 0; ic < F; ic += MC) {
         const mc = min(MC, F - ic);
-        packOpA(0, mc, kc, w, K, ic, pc, 1);
+        if (!packed) packOpA(0, mc, kc, w, K, ic, pc, 1);
         let pb = packedB();
         for (let jr = 0; jr < nc; jr += NR) {
           const nr = min(NR, nc - jr);
@@ -96,15 +108,17 @@ export function implicitConv(xb: usize, w: usize, yb: usize, col: usize, g: usiz
 /**
  * Packs the panel of output positions n0 … n0+nr-1 (flat, rows of OW), rows
  * k < kc of im2col (offsets offk[k]), from the padded image at pad: element
- * (k, j) at dst[k*NR + j], columns j >= nr zero. A full panel may write up to
- * 7 floats past its end (the next panel, packed later, or sgemm's edge tile).
+ * (k, j) at dst[k*NR + j]. Columns j >= nr of a partial panel hold whatever
+ * follows in the image (zero only on the gather path): they only reach the
+ * columns of an edge tile that are dropped. A panel that wraps may write up
+ * to 7 floats past its end (the next panel, packed later, or sgemm's edge tile).
  */
 function packPanel(pad: usize, offk: usize, kc: i32, n0: i32, nr: i32, OW: i32, rowStep: i32, dst: usize): void {
   const oh = n0 / OW;
   const ow = n0 - oh * OW;
   const p1 = pad + (<usize>(oh * rowStep + ow) << 2);
   const left = OW - ow; // positions left on this output row
-  if (nr == NR && left >= NR) {
+  if (left >= nr) {
     for (let k = 0; k < kc; k++, dst += 32) {
       const o = <usize>load<i32>(offk + (<usize>k << 2));
       v128.store(dst, v128.load(p1 + o));
@@ -112,7 +126,7 @@ function packPanel(pad: usize, offk: usize, kc: i32, n0: i32, nr: i32, OW: i32, 
     }
     return;
   }
-  if (nr == NR && NR - left <= OW) {
+  if (nr - left <= OW) {
     // Wraps once: `left` columns from this row, the rest from the start of the next.
     const p2 = pad + (<usize>((oh + 1) * rowStep) << 2);
     const split = <usize>left << 2;
@@ -125,7 +139,7 @@ function packPanel(pad: usize, offk: usize, kc: i32, n0: i32, nr: i32, OW: i32, 
     }
     return;
   }
-  // Partial panels and rows shorter than a panel: one column at a time.
+  // Panels over three or more output rows (rows shorter than a panel): one column at a time.
   memory.fill(dst, 0, <usize>kc << 5);
   for (let j = 0; j < nr; j++) {
     const n = n0 + j;
