@@ -5,7 +5,8 @@
  *
  * Memory layout (bytes, 64-byte aligned regions):
  *   [0, heapBase)      the module's static data: thread 0's sgemm packing scratch
- *   per extra thread   sgemm packing scratch, im2col scratch, partial conv weight
+ *   per extra thread   sgemm packing scratch, conv scratch (im2col, padded image,
+ *                      Winograd tiles), partial conv weight
  *                      and bias gradients
  *   geometry           13 int32: the current conv or pooling layer's shape
  *   float arena        the compiler's memory plan (parameters, gradients, activations)
@@ -128,7 +129,7 @@ class WasmKernels implements Kernels {
     return this.pool === null ? 1 : Math.max(1, Math.min(this.threads, units));
   }
 
-  /** The conv geometry for the kernels; `scratch` (the same size as each extra thread's) bounds the images per GEMM. */
+  /** The conv geometry for the kernels; `scratch` (the same size as each extra thread's) bounds what the conv kernels may use (and so which algorithm applies). */
   private convGeom(p: Conv2dParams, scratch: Tensor): void {
     const g = this.geom;
     g[0] = p.C; g[1] = p.H; g[2] = p.W; g[3] = p.F; g[4] = p.KH; g[5] = p.KW;

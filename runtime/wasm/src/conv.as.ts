@@ -4,7 +4,13 @@
  * runtime/fc.ts; pointers are byte offsets into the shared linear memory and
  * 0 stands for "none" (no bias, no input gradient). Each call covers a range
  * of images [b0, b1) so that threads can split a batch; per-thread buffers
- * (the im2col matrix `col`) are passed in.
+ * (the conv scratch `col`) are passed in.
+ *
+ * The forward pass takes the first algorithm that applies: 1x1 (a plain
+ * GEMM), Winograd F(4x4, 3x3) (winograd.as.ts), direct (direct.as.ts, few
+ * filters), implicit GEMM (implicit.as.ts, row stride 1), im2col + GEMM.
+ * The backward pass computes the input gradient of 3x3 stride-1 layers by
+ * Winograd and everything else with im2col, col2im and GEMMs.
  */
 import { sgemm } from "./gemm.as";
 import { gi } from "./geometry.as";
