@@ -13,14 +13,11 @@
  * Winograd and everything else with im2col, col2im and GEMMs.
  */
 import { sgemm } from "./gemm.as";
-import { gi } from "./geometry.as";
+import { ACT_NONE, ACT_RELU, gi } from "./geometry.as";
 import { implicitApplies, implicitConv, implicitPackOnce, implicitSetup } from "./implicit.as";
 import { winogradApplies, winogradForward, winogradInputGradient } from "./winograd.as";
 import { directApplies, directConv, directSetup } from "./direct.as";
 
-/** Epilogue activations (act argument). */
-const ACT_NONE: i32 = 0;
-const ACT_RELU: i32 = 1;
 
 /** Conv geometry (geometry.as.ts), 13 x i32: C H W F KH KW SH SW PH PW OH OW, scratch capacity in floats. */
 @inline function isPointwise(g: usize): bool {

@@ -15,9 +15,8 @@
  * image with rows of Wp = W + 2*PW + 4 floats (so a last group of columns can
  * read past the row's end).
  */
-import { gi, padInto } from "./geometry.as";
+import { ACT_RELU, gi, padInto } from "./geometry.as";
 
-const ACT_RELU: i32 = 1;
 /** Filters per group (accumulators). */
 const FG: i32 = 6;
 

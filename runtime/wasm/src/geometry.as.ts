@@ -6,6 +6,10 @@
  * copy of an image into a zero-padded buffer that the direct, implicit-GEMM
  * and Winograd convolutions read from.
  */
+/** Epilogue activations (the act argument of the conv and fc kernels; runtime/activations.ts numbers them the same). */
+export const ACT_NONE: i32 = 0;
+export const ACT_RELU: i32 = 1;
+
 // @ts-ignore: decorator
 @inline
 export function gi(g: usize, i: i32): i32 {

@@ -20,10 +20,9 @@
  * Scratch (the caller's conv scratch, capacity g[12] floats): U, the padded
  * image, V, M and a staging area (36 f32x4) for the transforms.
  */
-import { gi, padInto } from "./geometry.as";
+import { ACT_RELU, gi, padInto } from "./geometry.as";
 import { sgemm } from "./gemm.as";
 
-const ACT_RELU: i32 = 1;
 /** Floats of V and M together for one run of images: about 768 KB, within L2. */
 const RUN_FLOATS: i32 = 196608;
 
