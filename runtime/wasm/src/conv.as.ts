@@ -18,7 +18,6 @@ import { implicitApplies, implicitConv, implicitPackOnce, implicitSetup } from "
 import { winogradApplies, winogradForward, winogradInputGradient } from "./winograd.as";
 import { directApplies, directConv, directSetup } from "./direct.as";
 
-
 /** Conv geometry (geometry.as.ts), 13 x i32: C H W F KH KW SH SW PH PW OH OW, scratch capacity in floats. */
 @inline function isPointwise(g: usize): bool {
   return gi(g, 4) == 1 && gi(g, 5) == 1 && gi(g, 6) == 1 && gi(g, 7) == 1 && gi(g, 8) == 0 && gi(g, 9) == 0;
@@ -195,7 +194,7 @@ export function convForward(x: usize, w: usize, bias: usize, y: usize, col: usiz
     return;
   }
   if (winogradApplies(g)) {
-    // 3x3, stride 1: Winograd F(2x2, 3x3), 2.25x fewer multiplications.
+    // 3x3, stride 1: Winograd F(4x4, 3x3), 4x fewer multiplications.
     winogradForward(x, w, bias, y, col, g, b0, b1, act);
     return;
   }

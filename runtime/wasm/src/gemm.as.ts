@@ -1,10 +1,11 @@
 /**
  * SGEMM for WebAssembly with 128-bit SIMD (AssemblyScript source).
  *
- * Built by scripts/build-wasm.mjs into dist/runtime/wasm/gemm.wasm:
- *   asc runtime/wasm/src/gemm.as.ts -O3 --runtime stub --enable simd ...
- * This file is AssemblyScript, not TypeScript: tsconfig.json excludes
- * runtime/wasm/src, and the loader lives in runtime/wasm/index.ts.
+ * Part of the kernel module that scripts/build-wasm.mjs builds from
+ * kernels.as.ts into dist/runtime/wasm/kernels.wasm. This file is
+ * AssemblyScript, not TypeScript: tsconfig.json excludes runtime/wasm/src, and
+ * the loader lives in runtime/wasm/module.ts. The convolutions (conv.as.ts,
+ * implicit.as.ts) reuse its packing and micro-kernel through the exports below.
  *
  *   C = alpha * op(A) * op(B) + beta * C          (float32, row-major)
  *
