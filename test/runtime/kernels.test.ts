@@ -102,12 +102,14 @@ describe("wasm kernels match the TypeScript kernels", () => {
           y.fill(Number.NaN); // beta = 0 semantics: old contents never leak through
           e.kernels.conv2dForward(x, w, bias, y, scratch, p, act);
           jsKernels.conv2dForward(x, w, bias, ref.y, ref.s, p, act);
-          const yRange = c.scratch !== undefined ? ref.y.reduce((m, v) => Math.max(m, Math.abs(v)), 1) : 1;
-          expectClose(y, ref.y, "y", 2e-5, yRange);
+          // Winograd (a model-sized scratch, 3x3, stride 1): forward from 8 input channels, input gradient from 8 filters.
+          const wino3x3 = c.scratch !== undefined && c.KH === 3 && c.KW === 3 && c.s === 1 && c.sw === 1;
+          const range = (v: Float32Array): number => v.reduce((m, u) => Math.max(m, Math.abs(u)), 1);
+          expectClose(y, ref.y, "y", 2e-5, wino3x3 && c.C >= 8 ? range(ref.y) : 1);
           e.kernels.conv2dBackward(x, w, dy, dx, dw, db, scratch, p);
           jsKernels.conv2dBackward(x, w, dy, ref.dx, ref.dw, ref.db, ref.s, p);
           // (3x3 stride 1: the input gradient is a Winograd convolution of dy as well.)
-          expectClose(dx, ref.dx, "dx", 2e-5, c.scratch !== undefined ? ref.dx.reduce((m, v) => Math.max(m, Math.abs(v)), 1) : 1);
+          expectClose(dx, ref.dx, "dx", 2e-5, wino3x3 && c.F >= 8 ? range(ref.dx) : 1);
           expectClose(dw, ref.dw, "dw", 1e-4);
           expectClose(db, ref.db, "db", 1e-4);
           // No input gradient and no bias gradient (first layer, nobias).
