@@ -66,78 +66,70 @@ const SHORT_RUN: i32 = 64;
 
 /** im2col of one image (see runtime/conv.ts): col[(c*KH+kh)*KW+kw][oh*OW+ow], rows `ld` floats apart. */
 function im2col(x: usize, g: usize, col: usize, ld: i32): void {
+  walkCols(x, g, col, ld, false);
+}
+
+/** col2im of one image (rows `ld` floats apart), accumulating into dx (the adjoint of im2col). */
+function col2im(col: usize, g: usize, dx: usize, ld: i32): void {
+  walkCols(dx, g, col, ld, true);
+}
+
+/**
+ * The run of im2col row (c, kh, kw), output row oh, that reads the image: for
+ * each, `adjoint` false copies image → col (zeroing what reads padding),
+ * true adds col → image. One walk for both keeps them each other's adjoint.
+ */
+// @ts-ignore: decorator
+@inline
+function walkCols(img: usize, g: usize, col: usize, ld: i32, adjoint: bool): void {
   const C = gi(g, 0), H = gi(g, 1), W = gi(g, 2), KH = gi(g, 4), KW = gi(g, 5);
   const SH = gi(g, 6), SW = gi(g, 7), PH = gi(g, 8), PW = gi(g, 9), OH = gi(g, 10), OW = gi(g, 11);
+  const step = <usize>SW << 2;
   let row = col;
   for (let c = 0; c < C; c++) {
-    const xc = x + (<usize>(c * H * W) << 2);
+    const ic = img + (<usize>(c * H * W) << 2);
     for (let kh = 0; kh < KH; kh++) {
       for (let kw = 0; kw < KW; kw++, row += <usize>ld << 2) {
         let d = row;
         const owLo = firstInside(kw, PW, SW, OW);
         const owHi = endInside(kw, W, PW, SW, OW, owLo);
-        for (let oh = 0; oh < OH; oh++) {
+        for (let oh = 0; oh < OH; oh++, d += <usize>OW << 2) {
           const ih = oh * SH - PH + kh;
-          if (ih < 0 || ih >= H) {
-            zeroF32(d, OW);
-          } else {
-            if (owLo > 0) zeroF32(d, owLo);
-            const src = xc + (<usize>(ih * W + owLo * SW - PW + kw) << 2);
-            if (owHi <= owLo) {
-              // the whole row is padding
-            } else if (SW == 1) {
-              copyF32(d + (<usize>owLo << 2), src, owHi - owLo);
-            } else {
-              let s = src;
-              const step = <usize>SW << 2;
-              for (let ow = owLo; ow < owHi; ow++) {
-                store<f32>(d + (<usize>ow << 2), load<f32>(s));
-                s += step;
-              }
-            }
-            if (owHi < OW) zeroF32(d + (<usize>owHi << 2), OW - owHi);
+          const inside = ih >= 0 && ih < H;
+          if (adjoint) {
+            if (inside) addRun(ic + (<usize>(ih * W + owLo * SW - PW + kw) << 2), step, d, owLo, owHi);
+            continue;
           }
-          d += <usize>OW << 2;
+          if (!inside) {
+            zeroF32(d, OW);
+            continue;
+          }
+          if (owLo > 0) zeroF32(d, owLo);
+          const src = ic + (<usize>(ih * W + owLo * SW - PW + kw) << 2);
+          if (owHi <= owLo) {
+            // the whole row is padding
+          } else if (SW == 1) {
+            copyF32(d + (<usize>owLo << 2), src, owHi - owLo);
+          } else {
+            let s = src;
+            for (let ow = owLo; ow < owHi; ow++, s += step) store<f32>(d + (<usize>ow << 2), load<f32>(s));
+          }
+          if (owHi < OW) zeroF32(d + (<usize>owHi << 2), OW - owHi);
         }
       }
     }
   }
 }
 
-/** col2im of one image (rows `ld` floats apart), accumulating into dx (the adjoint of im2col). */
-function col2im(col: usize, g: usize, dx: usize, ld: i32): void {
-  const C = gi(g, 0), H = gi(g, 1), W = gi(g, 2), KH = gi(g, 4), KW = gi(g, 5);
-  const SH = gi(g, 6), SW = gi(g, 7), PH = gi(g, 8), PW = gi(g, 9), OH = gi(g, 10), OW = gi(g, 11);
-  let row = col;
-  for (let c = 0; c < C; c++) {
-    const xc = dx + (<usize>(c * H * W) << 2);
-    for (let kh = 0; kh < KH; kh++) {
-      for (let kw = 0; kw < KW; kw++, row += <usize>ld << 2) {
-        let d = row;
-        const owLo = firstInside(kw, PW, SW, OW);
-        const owHi = endInside(kw, W, PW, SW, OW, owLo);
-        for (let oh = 0; oh < OH; oh++) {
-          const ih = oh * SH - PH + kh;
-          if (ih >= 0 && ih < H) {
-            let s = xc + (<usize>(ih * W + owLo * SW - PW + kw) << 2);
-            const step = <usize>SW << 2;
-            let ow = owLo;
-            if (SW == 1) {
-              for (; ow + 4 <= owHi; ow += 4) {
-                v128.store(s, f32x4.add(v128.load(s), v128.load(d + (<usize>ow << 2))));
-                s += 16;
-              }
-            }
-            for (; ow < owHi; ow++) {
-              store<f32>(s, load<f32>(s) + load<f32>(d + (<usize>ow << 2)));
-              s += step;
-            }
-          }
-          d += <usize>OW << 2;
-        }
-      }
-    }
+/** img[s + (ow - owLo) * step] += d[ow] for ow in [owLo, owHi) (step 4: SIMD). */
+// @ts-ignore: decorator
+@inline
+function addRun(s: usize, step: usize, d: usize, owLo: i32, owHi: i32): void {
+  let ow = owLo;
+  if (step == 4) {
+    for (; ow + 4 <= owHi; ow += 4, s += 16) v128.store(s, f32x4.add(v128.load(s), v128.load(d + (<usize>ow << 2))));
   }
+  for (; ow < owHi; ow++, s += step) store<f32>(s, load<f32>(s) + load<f32>(d + (<usize>ow << 2)));
 }
 
 /**

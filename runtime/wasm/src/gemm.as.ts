@@ -68,15 +68,9 @@ export function kBlock(K: i32): i32 {
   return (K + nk - 1) / nk;
 }
 
-/** This instance's packing buffers: op(A) panels (MC x KC floats), op(B) panels (KC x NC floats) and the edge tile (MR x NR) right after them. */
-export function packedA(): usize {
-  return packA;
-}
+/** This instance's packing buffer for op(B) panels (KC x NC floats; the edge tile follows it). */
 export function packedB(): usize {
   return packB;
-}
-export function edgeTile(): usize {
-  return edge;
 }
 
 /** Bytes of scratch one gemm call needs (for setScratch). */
@@ -169,7 +163,6 @@ function macroKernel(
 ): void {
   const ldcB = <usize>ldc << 2;
   const ldbB = <usize>ldb << 2;
-  const aPanelBytes = <usize>(MR * kc) << 2;
   const bPanelBytes = <usize>(NR * kc) << 2;
   let pb = packB;
   for (let jr = 0; jr < nc; jr += NR) {
@@ -184,23 +177,34 @@ function macroKernel(
       if (transB) packPanelBT(kc, nr, bBlock + <usize>jr * ldbB, ldbB, pb);
       else packPanelBN(kc, nr, bBlock + (<usize>jr << 2), ldbB, pb);
     }
-    let pa = packA;
-    let cp = c + (<usize>jr << 2);
-    for (let ir = 0; ir < mc; ir += MR) {
-      const mr = min(MR, mc - ir);
-      if (mr == MR && nr == NR) {
-        kernel4x8(kc, pa, pbk, pbStride, cp, ldcB, beta);
-      } else {
-        // Edge tile: computed whole on the zero-padded panels into the
-        // scratch tile (row stride NR), then its valid part merged into C.
-        // (Dedicated 2x8 / 4x4 edge kernels measured slower on V8.)
-        kernel4x8(kc, pa, pbk, pbStride, edge, <usize>(NR << 2), 0);
-        mergeEdge(mr, nr, cp, ldcB, beta);
-      }
-      pa += aPanelBytes;
-      cp += ldcB * <usize>MR;
-    }
+    panelTiles(mc, nr, kc, pbk, pbStride, c + (<usize>jr << 2), ldcB, beta);
     pb += bPanelBytes;
+  }
+}
+
+/**
+ * The tiles of one NR-column panel of C (at c, mc rows): every MR-row panel of
+ * the packed A (packA) times the B panel pb (kc rows, pbStride bytes apart).
+ * nr < NR or a last panel of fewer than MR rows: the edge tile is computed
+ * whole on the zero-padded panels into the scratch tile (row stride NR), then
+ * its valid part merged into C. (Dedicated 2x8 / 4x4 edge kernels measured
+ * slower on V8.) Also used by the implicit-GEMM convolution.
+ */
+// @ts-ignore: decorator
+@inline
+export function panelTiles(mc: i32, nr: i32, kc: i32, pb: usize, pbStride: usize, c: usize, ldcB: usize, beta: f32): void {
+  const aPanelBytes = <usize>(MR * kc) << 2;
+  let pa = packA;
+  for (let ir = 0; ir < mc; ir += MR) {
+    const mr = min(MR, mc - ir);
+    if (mr == MR && nr == NR) {
+      kernel4x8(kc, pa, pb, pbStride, c, ldcB, beta);
+    } else {
+      kernel4x8(kc, pa, pb, pbStride, edge, <usize>(NR << 2), 0);
+      mergeEdge(mr, nr, c, ldcB, beta);
+    }
+    pa += aPanelBytes;
+    c += ldcB * <usize>MR;
   }
 }
 
@@ -212,7 +216,7 @@ function macroKernel(
  */
 // @ts-ignore: decorator
 @inline
-export function kernel4x8(kc: i32, pa: usize, pb: usize, pbStride: usize, c: usize, ldcB: usize, beta: f32): void {
+function kernel4x8(kc: i32, pa: usize, pb: usize, pbStride: usize, c: usize, ldcB: usize, beta: f32): void {
   let c00 = f32x4.splat(0), c01 = c00;
   let c10 = c00, c11 = c00;
   let c20 = c00, c21 = c00;
@@ -262,7 +266,7 @@ export function kernel4x8(kc: i32, pa: usize, pb: usize, pbStride: usize, c: usi
 }
 
 /** Merges the top-left mr x nr of the edge tile (row stride NR) into C: C = tile + beta * C. */
-export function mergeEdge(mr: i32, nr: i32, c: usize, ldcB: usize, beta: f32): void {
+function mergeEdge(mr: i32, nr: i32, c: usize, ldcB: usize, beta: f32): void {
   const vb = f32x4.splat(beta);
   for (let i = 0; i < mr; i++) {
     const src = edge + (<usize>(i * NR) << 2);

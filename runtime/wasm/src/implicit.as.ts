@@ -18,7 +18,7 @@
  * position they use), then off[] as CKK int32.
  */
 import { gi, padInto } from "./geometry.as";
-import { KC, MC, MR, NC, NR, edgeTile, kBlock, kernel4x8, mergeEdge, packOpA, packedA, packedB } from "./gemm.as";
+import { KC, MC, NC, NR, kBlock, packOpA, packedB, panelTiles } from "./gemm.as";
 
 const SLACK: i32 = 16;
 
@@ -85,19 +85,7 @@ export function implicitConv(xb: usize, w: usize, yb: usize, col: usize, g: usiz
           const nr = min(NR, nc - jr);
           // The first row block packs each panel just before using it; later ones reuse it.
           if (ic == 0) packPanel(col, offk, kc, jc + jr, nr, OW, rowStep, pb);
-          let pa = packedA();
-          let cp = yb + ((<usize>ic * <usize>N + <usize>(jc + jr)) << 2);
-          for (let ir = 0; ir < mc; ir += MR) {
-            const mr = min(MR, mc - ir);
-            if (mr == MR && nr == NR) {
-              kernel4x8(kc, pa, pb, NR << 2, cp, ldcB, beta);
-            } else {
-              kernel4x8(kc, pa, pb, NR << 2, edgeTile(), NR << 2, 0);
-              mergeEdge(mr, nr, cp, ldcB, beta);
-            }
-            pa += <usize>(MR * kc) << 2;
-            cp += ldcB * <usize>MR;
-          }
+          panelTiles(mc, nr, kc, pb, NR << 2, yb + ((<usize>ic * <usize>N + <usize>(jc + jr)) << 2), ldcB, beta);
           pb += <usize>(NR * kc) << 2;
         }
       }

@@ -35,16 +35,17 @@ import { gi } from "./geometry.as";
     const p = x + (<usize>i << 2);
     const a0 = v128.load(p), a1 = v128.load(p, 16);
     const b0 = v128.load(p + rowB), b1 = v128.load(p + rowB, 16);
+    // Window candidates in the scalar order: (0,0), (0,1), (1,0), (1,1).
+    const first = i32x4.add(i32x4.splat(i), step); // flat index of each window's (0,0)
     let best = v128.shuffle<f32>(a0, a1, 0, 2, 4, 6);
-    let bi = i32x4.add(i32x4.splat(i), step);
+    let bi = first;
     let v = v128.shuffle<f32>(a0, a1, 1, 3, 5, 7);
     let win = f32x4.gt(v, best);
     best = v128.bitselect(v, best, win);
-    bi = v128.bitselect(i32x4.add(bi, i32x4.splat(1)), bi, win);
+    bi = v128.bitselect(i32x4.add(first, i32x4.splat(1)), bi, win);
     v = v128.shuffle<f32>(b0, b1, 0, 2, 4, 6);
     win = f32x4.gt(v, best);
     best = v128.bitselect(v, best, win);
-    const first = i32x4.add(i32x4.splat(i), step);
     bi = v128.bitselect(i32x4.add(first, i32x4.splat(W)), bi, win);
     v = v128.shuffle<f32>(b0, b1, 1, 3, 5, 7);
     win = f32x4.gt(v, best);
