@@ -135,39 +135,28 @@ export function maxPoolBackward(dy: usize, argmax: usize, dx: usize, g: usize, p
 
 /** Average pooling forward over planes [p0, p1). */
 export function avgPoolForward(x: usize, y: usize, g: usize, p0: i32, p1: i32): void {
-  const H = gi(g, 0), W = gi(g, 1), KH = gi(g, 2), KW = gi(g, 3), SH = gi(g, 4), SW = gi(g, 5);
-  const PH = gi(g, 6), PW = gi(g, 7), OH = gi(g, 8), OW = gi(g, 9);
-  const HW = H * W;
-  let o = p0 * OH * OW;
-  for (let pl = p0; pl < p1; pl++) {
-    const xp = pl * HW;
-    for (let oh = 0; oh < OH; oh++) {
-      const h0 = winStart(oh, SH, PH);
-      const h1 = winEnd(oh, SH, PH, KH, H);
-      for (let ow = 0; ow < OW; ow++, o++) {
-        const w0 = winStart(ow, SW, PW);
-        const w1 = winEnd(ow, SW, PW, KW, W);
-        if (h0 >= h1 || w0 >= w1) {
-          store<f32>(y + (<usize>o << 2), 0);
-          continue;
-        }
-        let s: f32 = 0;
-        for (let h = h0; h < h1; h++) {
-          const row = xp + h * W;
-          for (let w = w0; w < w1; w++) s += load<f32>(x + (<usize>(row + w) << 2));
-        }
-        store<f32>(y + (<usize>o << 2), s / <f32>((h1 - h0) * (w1 - w0)));
-      }
-    }
-  }
+  walkAvg(x, y, g, p0, p1, false);
 }
 
 /** Average pooling backward over planes [p0, p1): those planes of dx are overwritten. */
 export function avgPoolBackward(dy: usize, dx: usize, g: usize, p0: i32, p1: i32): void {
+  const HW = gi(g, 0) * gi(g, 1);
+  memory.fill(dx + (<usize>(p0 * HW) << 2), 0, <usize>((p1 - p0) * HW) << 2);
+  walkAvg(dx, dy, g, p0, p1, true);
+}
+
+/**
+ * Every average-pooling window of planes [p0, p1) (padding not counted): with
+ * `adjoint` false, out[o] = mean of the window of img (0 for an empty window);
+ * true, the window of img gets out[o] / count added. One walk for both keeps
+ * them each other's adjoint.
+ */
+// @ts-ignore: decorator
+@inline
+function walkAvg(img: usize, out: usize, g: usize, p0: i32, p1: i32, adjoint: bool): void {
   const H = gi(g, 0), W = gi(g, 1), KH = gi(g, 2), KW = gi(g, 3), SH = gi(g, 4), SW = gi(g, 5);
   const PH = gi(g, 6), PW = gi(g, 7), OH = gi(g, 8), OW = gi(g, 9);
   const HW = H * W;
-  memory.fill(dx + (<usize>(p0 * HW) << 2), 0, <usize>((p1 - p0) * HW) << 2);
   let o = p0 * OH * OW;
   for (let pl = p0; pl < p1; pl++) {
     const xp = pl * HW;
@@ -177,15 +166,23 @@ export function avgPoolBackward(dy: usize, dx: usize, g: usize, p0: i32, p1: i32
       for (let ow = 0; ow < OW; ow++, o++) {
         const w0 = winStart(ow, SW, PW);
         const w1 = winEnd(ow, SW, PW, KW, W);
-        if (h0 >= h1 || w0 >= w1) continue;
-        const gv = load<f32>(dy + (<usize>o << 2)) / <f32>((h1 - h0) * (w1 - w0));
+        const q = out + (<usize>o << 2);
+        if (h0 >= h1 || w0 >= w1) {
+          if (!adjoint) store<f32>(q, 0);
+          continue;
+        }
+        const count = <f32>((h1 - h0) * (w1 - w0));
+        const gv = adjoint ? load<f32>(q) / count : <f32>0;
+        let s: f32 = 0;
         for (let h = h0; h < h1; h++) {
-          const row = xp + h * W;
+          const row = img + (<usize>(xp + h * W) << 2);
           for (let w = w0; w < w1; w++) {
-            const q = dx + (<usize>(row + w) << 2);
-            store<f32>(q, load<f32>(q) + gv);
+            const p = row + (<usize>w << 2);
+            if (adjoint) store<f32>(p, load<f32>(p) + gv);
+            else s += load<f32>(p);
           }
         }
+        if (!adjoint) store<f32>(q, s / count);
       }
     }
   }
