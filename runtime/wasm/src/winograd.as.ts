@@ -57,13 +57,24 @@ const STAGE_BYTES: i32 = XI * 16;
 @inline function round4(n: i32): i32 {
   return (n + 3) & ~3;
 }
+/** Floats of U: XI planes of C x F4 (F rounded up to 4 filters), each SKEW longer. */
+@inline function weightFloats(g: usize): i32 {
+  return XI * (gi(g, 0) * round4(gi(g, 3)) + SKEW);
+}
+/** Floats of the padded image. */
+@inline function paddedFloats(g: usize): i32 {
+  return round4(gi(g, 0) * paddedRows(g) * paddedCols(g));
+}
 
 /** Images per run: as many as keep V and M near RUN_FLOATS and inside the scratch; 0 if not even one fits. */
 function imagesPerRun(g: usize, images: i32): i32 {
   const C = gi(g, 0), F = gi(g, 3);
   const T = tilesH(g) * tilesW(g);
-  const fixed = <i64>(XI * (((F + 3) & ~3) * C + SKEW)) + <i64>round4(C * paddedRows(g) * paddedCols(g)) + (STAGE_BYTES >> 2) + 2 * XI * SKEW + 8;
-  const per = <i64>XI * <i64>(C + F) * <i64>T + 8;
+  // The layout of winogradForward: U, the padded image, V (XI planes of C x N,
+  // each SKEW longer), the stage, M (XI planes of F x N, each SKEW longer, and
+  // 4 floats that partial groups read past its end).
+  const fixed = <i64>weightFloats(g) + <i64>paddedFloats(g) + XI * SKEW + (STAGE_BYTES >> 2) + XI * SKEW + 4;
+  const per = <i64>XI * <i64>(C + F) * <i64>T;
   const room = <i64>gi(g, 12) - fixed;
   if (room < per) return 0;
   let nb = <i32>(room / per);
@@ -84,15 +95,15 @@ export function winogradForward(x: usize, w: usize, bias: usize, y: usize, col: 
   const TH = tilesH(g), TW = tilesW(g), T = TH * TW;
   const Hq = paddedRows(g), Wq = paddedCols(g);
   const nbMax = imagesPerRun(g, b1 - b0);
-  const F4 = (F + 3) & ~3;
+  const F4 = round4(F);
   const u = col;
-  const pad = u + (<usize>(XI * (F4 * C + SKEW)) << 2);
-  const v = pad + (<usize>round4(C * Hq * Wq) << 2);
+  const pad = u + (<usize>weightFloats(g) << 2);
+  const v = pad + (<usize>paddedFloats(g) << 2);
   const stage = v + (<usize>(XI * (C * T * nbMax + SKEW)) << 2);
   const m = stage + STAGE_BYTES;
   transformWeights(w, u, F, C, stage);
   // Rows and columns outside the image stay zero; each image overwrites the interior.
-  memory.fill(pad, 0, <usize>(C * Hq * Wq) << 2);
+  memory.fill(pad, 0, <usize>paddedFloats(g) << 2);
   const inBytes = <usize>(C * H * W) << 2;
   const outBytes = <usize>(F * OH * OW) << 2;
   for (let b = b0; b < b1; b += nbMax) {
@@ -160,7 +171,7 @@ export function winogradInputGradient(w: usize, dy: usize, dx: usize, col: usize
  * and the GEMMs read it transposed (op(A) = U[xi]^T). stage: 18 f32x4.
  */
 function transformWeights(w: usize, u: usize, F: i32, C: i32, stage: usize): void {
-  const F4 = (F + 3) & ~3;
+  const F4 = round4(F);
   const plane = <usize>(C * F4 + SKEW) << 2;
   const filterB = <usize>(C * 9) << 2;
   for (let c = 0; c < C; c++) {
