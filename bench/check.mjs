@@ -125,7 +125,7 @@ function spawnMs(argv) {
 const cliArgs = [BIN, "check", "specs/vgg16.nnspec"];
 const nodeArgs = ["-e", "0"];
 // loading the front end without checking anything: splits the CLI's time into start-up and work
-const importArgs = ["--input-type=module", "-e", `await import(${JSON.stringify(new URL("../dist/compiler/cli/main.js", import.meta.url).href)})`];
+const importArgs = ["--input-type=module", "-e", `await import(${JSON.stringify(new URL("../dist/cli/main.js", import.meta.url).href)})`];
 const spawned = { cli: [], node: [], import: [] };
 for (const a of [cliArgs, nodeArgs, importArgs]) spawnMs(a);
 for (let i = 0; i < 10; i++) {

@@ -5,11 +5,11 @@
  * the word, and marks the reader as failed so the layer's shape stays unknown.
  */
 import type { Arg, LayerStatement, Value } from "../grammar/ast.js";
-import type { SourceFile, Span } from "../grammar/source.js";
-import type { Args, Related } from "./diagnostics/diagnostic.js";
-import type { Code } from "./diagnostics/messages.js";
+import type { SourceFile, Span } from "../diagnostics/source.js";
+import type { Args, Related } from "../diagnostics/diagnostic.js";
+import type { Code } from "../diagnostics/messages.js";
 import type { Init } from "./layers/types.js";
-import { suggestion } from "./suggest.js";
+import { suggestion } from "../diagnostics/suggest.js";
 
 /** The largest size (filters, units, kernel, dimension) a model may name. */
 export const MAX_DIM = 2 ** 31 - 1;

@@ -4,17 +4,17 @@
  * reported mistake) flows on quietly, so one mistake gives one error.
  */
 import type { BlockDeclaration, CallStatement, LayerStatement, ModelDeclaration, Program, RepeatStatement, ResidualStatement, Statement, Value } from "../grammar/ast.js";
-import type { Span } from "../grammar/source.js";
+import type { Span } from "../diagnostics/source.js";
 import { ArgReader, type Env } from "./args.js";
-import type { Args, DiagnosticBag, Related } from "./diagnostics/diagnostic.js";
-import type { Code } from "./diagnostics/messages.js";
+import type { Args, DiagnosticBag, Related } from "../diagnostics/diagnostic.js";
+import type { Code } from "../diagnostics/messages.js";
 import type { LossAttrs } from "./layers/loss.js";
 import { LAYERS } from "./layers/registry.js";
 import type { InferContext } from "./layers/types.js";
 import type { CheckedModel, LayerNode, Node, ResidualNode } from "./model.js";
 import { formatShape, numel, sameShape, type Shape } from "./shape.js";
 import { checkStructure, type Structure } from "./structure.js";
-import { suggestion } from "./suggest.js";
+import { suggestion } from "../diagnostics/suggest.js";
 
 /** Limits that stop absurd models before anything is allocated. */
 export const LIMITS = {

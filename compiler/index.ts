@@ -1,10 +1,10 @@
 /** nnspec's compiler front end: source → checked models + diagnostics. Never throws on any input. */
 import { parseSource } from "../grammar/cst-to-ast.js";
 import { decodeSource } from "../grammar/decode.js";
-import { SourceFile } from "../grammar/source.js";
+import { SourceFile } from "../diagnostics/source.js";
 import type { Program } from "../grammar/ast.js";
 import { checkProgram } from "./check.js";
-import { DiagnosticBag, sortDiagnostics, type Diagnostic } from "./diagnostics/diagnostic.js";
+import { DiagnosticBag, sortDiagnostics, type Diagnostic } from "../diagnostics/diagnostic.js";
 import type { CheckedModel } from "./model.js";
 
 export interface CheckOutput {
@@ -32,7 +32,7 @@ export function checkSource(path: string, content: Uint8Array | string, size?: n
 
 export class InternalError extends Error {}
 
-export type { Diagnostic } from "./diagnostics/diagnostic.js";
+export type { Diagnostic } from "../diagnostics/diagnostic.js";
 export type { CheckedModel, Node, LayerNode, ResidualNode } from "./model.js";
 export { allLayers } from "./model.js";
 export { LAYERS } from "./layers/registry.js";

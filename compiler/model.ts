@@ -1,6 +1,6 @@
 /** The checked form of a model: every layer expanded, named and shaped. What summary, codegen and export read. */
-import type { SourceFile, Span } from "../grammar/source.js";
-import type { Related } from "./diagnostics/diagnostic.js";
+import type { SourceFile, Span } from "../diagnostics/source.js";
+import type { Related } from "../diagnostics/diagnostic.js";
 import type { LossAttrs } from "./layers/loss.js";
 import type { BufferSpec, LayerDef, ParamSpec } from "./layers/types.js";
 import type { Shape } from "./shape.js";

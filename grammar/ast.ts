@@ -1,5 +1,5 @@
 /** The abstract syntax tree of an nnspec file: what was written, nothing inferred. */
-import type { SourceFile, Span } from "./source.js";
+import type { SourceFile, Span } from "../diagnostics/source.js";
 
 export interface Name {
   text: string;

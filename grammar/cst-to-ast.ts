@@ -4,13 +4,13 @@
  * It never throws: every path that meets a half-built node just skips it.
  */
 import type { CstNode, IToken } from "./chevrotain.js";
-import type { DiagnosticBag } from "../compiler/diagnostics/diagnostic.js";
+import type { DiagnosticBag } from "../diagnostics/diagnostic.js";
 import type { Arg, Assertion, Name, Program, Statement, Value } from "./ast.js";
 import { tokenize } from "./lexer.js";
 import { parseTokens, type SyntaxMessage } from "./parser.js";
-import type { SourceFile, Span } from "./source.js";
+import type { SourceFile, Span } from "../diagnostics/source.js";
 import * as T from "./tokens.js";
-import { suggestion } from "../compiler/suggest.js";
+import { suggestion } from "../diagnostics/suggest.js";
 
 /** Deeper nesting than this is refused before parsing (the parser recurses). */
 export const MAX_NESTING = 64;

@@ -1,6 +1,6 @@
 /** Bytes of a file → source text, refusing what is not a text file before any parsing. */
-import type { DiagnosticBag } from "../compiler/diagnostics/diagnostic.js";
-import { SourceFile } from "./source.js";
+import type { DiagnosticBag } from "../diagnostics/diagnostic.js";
+import { SourceFile } from "../diagnostics/source.js";
 
 /** Larger files are refused unread (real specs are a few kilobytes). */
 export const MAX_FILE_BYTES = 16 * 1024 * 1024;

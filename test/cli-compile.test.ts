@@ -13,7 +13,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { main } from "../dist/compiler/cli/main.js";
+import { main } from "../dist/cli/main.js";
 import { nnspecAsync, ROOT, type CliResult } from "./helpers/cli.js";
 import { TMP, type GeneratedModule } from "./helpers/compile.js";
 
@@ -335,7 +335,7 @@ describe("check and summary stay light", () => {
       const urls = resolvedUrls(name);
       // the hook saw the CLI and the front end, so an empty list below means something
       expect(
-        urls.some((u) => u.endsWith("/dist/compiler/cli/main.js")),
+        urls.some((u) => u.endsWith("/dist/cli/main.js")),
         name,
       ).toBe(true);
       expect(

@@ -19,8 +19,8 @@ import { Worker } from "node:worker_threads";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkSource, type CheckOutput } from "../compiler/index.js";
-import { toJson } from "../compiler/diagnostics/render-json.js";
-import { renderText } from "../compiler/diagnostics/render-text.js";
+import { toJson } from "../diagnostics/render-json.js";
+import { renderText } from "../diagnostics/render-text.js";
 import { renderSummaryText, summarize } from "../compiler/summary.js";
 import { ROOT } from "./helpers/cli.js";
 

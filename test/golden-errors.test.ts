@@ -7,7 +7,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkSource } from "../compiler/index.js";
-import { renderText } from "../compiler/diagnostics/render-text.js";
+import { renderText } from "../diagnostics/render-text.js";
 import { ROOT } from "./helpers/cli.js";
 
 const sets: [string, string][] = [

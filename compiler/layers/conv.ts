@@ -1,5 +1,5 @@
 /** `conv KHxKW xF [stride S] [pad P|same|valid] [nobias] [init I]`: 2-D convolution, weight OIHW. */
-import type { Span } from "../../grammar/source.js";
+import type { Span } from "../../diagnostics/source.js";
 import { requireImage, slideWindow, type WindowAttrs } from "./window-layer.js";
 import { defineLayer, lit, type Init } from "./types.js";
 

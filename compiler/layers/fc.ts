@@ -1,5 +1,5 @@
 /** `fc N [nobias] [init I]` or `fc IN->N …`: fully connected scores W·x + b, weight [N][M]. */
-import type { Span } from "../../grammar/source.js";
+import type { Span } from "../../diagnostics/source.js";
 import { formatShape, numel } from "../shape.js";
 import { defineLayer, lit, type Init } from "./types.js";
 

@@ -1,5 +1,5 @@
 /** Shared reading and shape rule of `maxpool` and `avgpool`. */
-import type { Span } from "../../grammar/source.js";
+import type { Span } from "../../diagnostics/source.js";
 import type { ArgReader } from "../args.js";
 import type { Shape } from "../shape.js";
 import { requireImage, slideWindow, type WindowAttrs } from "./window-layer.js";

@@ -1,7 +1,7 @@
 /** What every layer kind provides; one file per kind, all listed in registry.ts. */
-import type { Span } from "../../grammar/source.js";
-import type { Args, Related } from "../diagnostics/diagnostic.js";
-import type { Code } from "../diagnostics/messages.js";
+import type { Span } from "../../diagnostics/source.js";
+import type { Args, Related } from "../../diagnostics/diagnostic.js";
+import type { Code } from "../../diagnostics/messages.js";
 import type { ArgReader } from "../args.js";
 import type { Shape } from "../shape.js";
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseSource } from "../../grammar/cst-to-ast.js";
-import { SourceFile } from "../../grammar/source.js";
-import { DiagnosticBag } from "../../compiler/diagnostics/diagnostic.js";
+import { SourceFile } from "../../diagnostics/source.js";
+import { DiagnosticBag } from "../../diagnostics/diagnostic.js";
 import { codes, diagnose } from "../helpers/check.js";
 
 function parse(text: string) {

@@ -1,5 +1,5 @@
 import { checkSource } from "../../compiler/index.js";
-import { toJson } from "../../compiler/diagnostics/render-json.js";
+import { toJson } from "../../diagnostics/render-json.js";
 import { summarize } from "../../compiler/summary.js";
 
 /** Check a spec given as text; diagnostics as compact `CODE line:col message` strings. */

@@ -1,7 +1,7 @@
 /** `nnspec compile`: loaded on demand, since it brings ts-morph and prettier. */
 import { mkdirSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { writeFileAtomic } from "../../runtime/io/atomic.js";
+import { writeFileAtomic } from "../runtime/io/atomic.js";
 import { toJson } from "../diagnostics/render-json.js";
 import { describeIoError, UsageError } from "./io.js";
 import { checkFiles, parse } from "./main.js";
@@ -52,7 +52,7 @@ export async function compile(argv: string[]): Promise<number> {
   // The banner names the spec relative to the output, so the file is the same wherever it is generated from.
   const specPath = relative(outDir, resolve(positionals[0]!)).split("\\").join("/");
   // Generate everything first, then write: a failure leaves no partial set behind.
-  const { compileModel, toJavaScript } = await import("../emit/index.js");
+  const { compileModel, toJavaScript } = await import("../compiler/emit/index.js");
   const files: [string, string][] = [];
   for (const m of models) {
     const c = await compileModel(m, { dtype, runtime, specPath });

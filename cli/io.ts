@@ -1,6 +1,6 @@
 /** Reading spec files for the CLI: I/O problems become one-line messages (exit 2), never stack traces. */
 import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
-import { MAX_FILE_BYTES } from "../../grammar/decode.js";
+import { MAX_FILE_BYTES } from "../grammar/decode.js";
 
 export class UsageError extends Error {}
 

@@ -4,17 +4,17 @@
  */
 import { readFileSync } from "node:fs";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { checkSource, InternalError, type CheckOutput } from "../index.js";
+import { checkSource, InternalError, type CheckOutput } from "../compiler/index.js";
 import { toJson } from "../diagnostics/render-json.js";
-import { renderSummaryText, summarize } from "../summary.js";
-import { memoryPlanBytes } from "../emit/memory.js";
+import { renderSummaryText, summarize } from "../compiler/summary.js";
+import { memoryPlanBytes } from "../compiler/emit/memory.js";
 import { countLine, printDiagnosticsText } from "./output.js";
 import { readSpec, UsageError } from "./io.js";
 import { COMMAND_HELP, HELP } from "./help.js";
 
 function version(): string {
   try {
-    const pkg = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string };
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
     return pkg.version;
   } catch {
     return "unknown";

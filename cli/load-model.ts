@@ -8,12 +8,12 @@ import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { writeFileAtomicSync } from "../../runtime/io/atomic.js";
-import type { CheckedModel } from "../model.js";
+import { writeFileAtomicSync } from "../runtime/io/atomic.js";
+import type { CheckedModel } from "../compiler/model.js";
 import { describeIoError, UsageError } from "./io.js";
 import { checkFiles } from "./main.js";
 import { printDiagnosticsText } from "./output.js";
-import type { Optimizer, Tensor } from "../../runtime/index.js";
+import type { Optimizer, Tensor } from "../runtime/index.js";
 
 export interface ModelInfo {
   name: string;
@@ -67,14 +67,14 @@ export async function loadModelFromSpec(file: string, modelName: string | undefi
     if (models.length > 1) throw new UsageError(`${file} defines ${models.length} models (${models.map((m) => m.name).join(", ")}); pick one with --model NAME`);
     checked = models[0]!;
   }
-  const runtime = new URL("../../runtime/index.js", import.meta.url).href;
+  const runtime = new URL("../runtime/index.js", import.meta.url).href;
   // Compiled modules are cached by what determines them, so repeated runs skip ts-morph and prettier;
   // the cache file is written atomically, so concurrent runs never import a half-written one.
   const key = createHash("sha256").update(JSON.stringify([generatorFingerprint(), runtime, checked.name, file, checked.file.text])).digest("hex").slice(0, 24);
   const dir = join(tmpdir(), `nnspec-${process.getuid?.() ?? "user"}`);
   const path = join(dir, `${key}.mjs`);
   if (!existsSync(path)) {
-    const { compileModel, toJavaScript } = await import("../emit/index.js");
+    const { compileModel, toJavaScript } = await import("../compiler/emit/index.js");
     const compiled = await compileModel(checked, { dtype: "f32", runtime, specPath: file });
     const { js } = toJavaScript(compiled.fileName, compiled.typescript);
     try {
@@ -94,7 +94,7 @@ export class SpecError extends Error {}
 /** A digest of the code generator itself (its compiled files), so a changed generator never reuses a cached module. */
 function generatorFingerprint(): string {
   const h = createHash("sha256");
-  for (const folder of ["../emit/", "../layers/"]) {
+  for (const folder of ["../compiler/emit/", "../compiler/layers/"]) {
     const dir = new URL(folder, import.meta.url);
     for (const name of readdirSync(dir).filter((f) => f.endsWith(".js")).sort()) h.update(name).update(readFileSync(new URL(name, dir)));
   }

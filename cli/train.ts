@@ -35,7 +35,7 @@ import {
   type Optimizer,
   type OptimizerName,
   type Tensor,
-} from "../../runtime/index.js";
+} from "../runtime/index.js";
 import { loadData } from "./data.js";
 import { describeIoError, UsageError } from "./io.js";
 import { loadModelFromSpec, type ModelInfo, type RunnableModel } from "./load-model.js";

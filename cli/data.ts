@@ -1,6 +1,6 @@
 /** `--data mnist|DIR` for train and eval: the data set, checked against the model. */
 import { statSync } from "node:fs";
-import { DataError, loadMnist, loadNpyDir, subset, type Dataset } from "../../runtime/index.js";
+import { DataError, loadMnist, loadNpyDir, subset, type Dataset } from "../runtime/index.js";
 import { UsageError } from "./io.js";
 import type { ModelInfo } from "./load-model.js";
 

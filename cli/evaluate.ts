@@ -1,12 +1,12 @@
 /** `nnspec eval` and `nnspec predict`: trained weights applied to data. */
-import { Batches, loadNpySync, loadWeights, NpyFormatError, saveNpySync, WeightsError, WeightsFormatError } from "../../runtime/index.js";
+import { Batches, loadNpySync, loadWeights, NpyFormatError, saveNpySync, WeightsError, WeightsFormatError } from "../runtime/index.js";
 import { loadData } from "./data.js";
 import { KERNEL_FLAGS, kernelChoice, type KernelChoice } from "./kernels.js";
 import { describeIoError, UsageError } from "./io.js";
 import { loadModelFromSpec, type LoadedModel, type RunnableModel } from "./load-model.js";
 import { parse, positiveInt } from "./main.js";
 import { argmax, evaluate } from "./train.js";
-import { specHash } from "../../runtime/index.js";
+import { specHash } from "../runtime/index.js";
 
 function checkFormat(value: unknown): void {
   if (value !== undefined && value !== "text" && value !== "json") throw new UsageError(`--format must be text or json, not ${String(value)}`);

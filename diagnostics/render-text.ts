@@ -14,7 +14,7 @@
  *
  * Colour only when asked (the CLI asks on a TTY without NO_COLOR).
  */
-import { countChars, type SourceFile, type Span } from "../../grammar/source.js";
+import { countChars, type SourceFile, type Span } from "./source.js";
 import type { Diagnostic } from "./diagnostic.js";
 
 export interface TextOptions {

@@ -1,4 +1,4 @@
-import type { SourceFile, Span } from "../../grammar/source.js";
+import type { SourceFile, Span } from "./source.js";
 import { MESSAGES, format, type Code, type Severity } from "./messages.js";
 
 export type Args = Readonly<Record<string, string | number>>;

@@ -1,6 +1,6 @@
 /** The JSON form of diagnostics: the contract other tools rely on (lines and columns 1-based, end exclusive). */
 import type { Diagnostic } from "./diagnostic.js";
-import type { SourceFile, Span } from "../../grammar/source.js";
+import type { SourceFile, Span } from "./source.js";
 
 export interface JsonSpan {
   file: string;

@@ -1,7 +1,7 @@
 /** `nnspec export FILE --onnx OUT.onnx`: the model and its weights as an ONNX file. */
 import { readFileSync } from "node:fs";
-import { loadWeights, specHash, WeightsError, WeightsFormatError, writeFileAtomic } from "../../runtime/index.js";
-import { DEFAULT_OPSET, ExportError, exportOnnx, MAX_OPSET, MIN_OPSET, onnxOutputNames } from "../export/onnx.js";
+import { loadWeights, specHash, WeightsError, WeightsFormatError, writeFileAtomic } from "../runtime/index.js";
+import { DEFAULT_OPSET, ExportError, exportOnnx, MAX_OPSET, MIN_OPSET, onnxOutputNames } from "../compiler/export/onnx.js";
 import { describeIoError, UsageError } from "./io.js";
 import { loadModelFromSpec } from "./load-model.js";
 import { parse } from "./main.js";
@@ -21,7 +21,7 @@ function seedValue(value: unknown): number {
 
 function version(): string {
   try {
-    return (JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string }).version;
+    return (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
   } catch {
     return "";
   }
