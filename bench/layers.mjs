@@ -17,12 +17,12 @@ function layers(e) {
   const f = e.floats;
   const fill = (n, v) => f.take(n).fill(v);
   const s = f.take(1 << 19);
-  const c1 = rt.conv2dParams(B, 3, 32, 32, 32, 3, 3, 1, 1);
+  const c1 = rt.conv2dParams({ batch: B, channels: 3, height: 32, width: 32, kernel: [3, 3], stride: [1, 1], pad: [1, 1], filters: 32 });
   const x1 = fill(B * 3 * 1024, 0.5), w1 = fill(32 * 27, 0.01), b1 = fill(32, 0), y1 = f.take(B * 32 * 1024), dw1 = f.take(32 * 27), db1 = f.take(32);
-  const c2 = rt.conv2dParams(B, 32, 16, 16, 64, 3, 3, 1, 1);
+  const c2 = rt.conv2dParams({ batch: B, channels: 32, height: 16, width: 16, kernel: [3, 3], stride: [1, 1], pad: [1, 1], filters: 64 });
   const x2 = fill(B * 32 * 256, 0.3), w2 = fill(64 * 288, 0.01), b2 = fill(64, 0), y2 = f.take(B * 64 * 256), dx2 = f.take(B * 32 * 256), dw2 = f.take(64 * 288), db2 = f.take(64);
   const xf = fill(B * 4096, 0.1), wf = fill(256 * 4096, 0.01), bf = fill(256, 0), yf = f.take(B * 256), dxf = f.take(B * 4096), dwf = f.take(256 * 4096), dbf = f.take(256);
-  const p1 = rt.pool2dParams(B, 32, 32, 32, 2, 2);
+  const p1 = rt.pool2dParams({ batch: B, channels: 32, height: 32, width: 32, kernel: [2, 2] });
   const am = e.ints.take(B * 32 * 256);
   const k = e.kernels;
   const mac1 = B * 32 * 1024 * 27, mac2 = B * 64 * 256 * 288, macf = B * 4096 * 256;

@@ -2,8 +2,12 @@
  * Output size of a sliding window (conv, pooling) along one axis, with the
  * arithmetic spelled out for messages: H' = floor((H + 2·P − K) / S) + 1,
  * or ceil(…) in `ceil` mode (where, as in PyTorch and ONNX, a last window that
- * would start inside the right padding is dropped).
+ * would start inside the right padding is dropped). The rule itself is the
+ * runtime's (runtime/window.ts, a leaf module), so the shapes the checker
+ * proves are the ones the kernels compute.
  */
+import { windowOutSize } from "../runtime/window.js";
+
 export interface WindowAxis {
   size: number;
   kernel: number;
@@ -24,9 +28,7 @@ export interface WindowResult {
 export function windowOutput(a: WindowAxis): WindowResult {
   const span = a.size + 2 * a.pad - a.kernel;
   const exact = span / a.stride + 1;
-  let out = a.ceil ? Math.ceil(span / a.stride) + 1 : Math.floor(span / a.stride) + 1;
-  if (a.ceil && out > 1 && (out - 1) * a.stride >= a.size + a.pad) out--;
-  if (span < 0) out = Math.min(out, 0);
+  const out = windowOutSize(a.size, a.kernel, a.stride, a.pad, a.ceil);
   const expr = `(${a.size} + 2·${a.pad} − ${a.kernel}) / ${a.stride} + 1 = ${fmt(exact)}`;
   const arithmetic = Number.isInteger(exact) || span < 0 ? expr : `${expr}, rounded ${a.ceil ? "up" : "down"} to ${out}`;
   const covered = out > 0 ? (out - 1) * a.stride + a.kernel : 0;

@@ -1,57 +1,36 @@
 import { ACT_NONE, ACT_RELU, reluInPlace, type Activation } from "./activations.js";
 import { gemm } from "./gemm.js";
 import type { Tensor } from "./tensor.js";
+import { resolveWindow, WINDOW_FIELDS, type Window2dParams, type WindowSpec } from "./window.js";
 
 /**
  * Geometry of a 2-D convolution (cross-correlation, like PyTorch Conv2d with
  * dilation 1 and groups 1). Build it once with conv2dParams and reuse it.
  *   x  [B][C][H][W]      w  [F][C][KH][KW]      b  [F]      y  [B][F][OH][OW]
+ * OH = floor((H + 2*PH - KH) / SH) + 1, likewise OW (windowOutSize).
  */
-export interface Conv2dParams {
-  B: number; // batch size
-  C: number; // input channels
-  H: number; // input height
-  W: number; // input width
+export interface Conv2dParams extends Window2dParams {
   F: number; // output channels (number of filters)
-  KH: number; // kernel height
-  KW: number; // kernel width
-  SH: number; // vertical stride
-  SW: number; // horizontal stride
-  PH: number; // zero padding added at top and at bottom
-  PW: number; // zero padding added at left and at right
-  OH: number; // output height = floor((H + 2*PH - KH) / SH) + 1
-  OW: number; // output width  = floor((W + 2*PW - KW) / SW) + 1
 }
 
-/** Output extent of a convolution along one axis: floor((n + 2*pad - k) / stride) + 1. */
-export function convOutSize(n: number, k: number, stride: number, pad: number): number {
-  return Math.floor((n + 2 * pad - k) / stride) + 1;
+/** The named geometry of a convolution: the window's fields, then the number of filters. */
+export interface ConvSpec extends WindowSpec {
+  filters: number;
 }
+
+const CONV_FIELDS: readonly string[] = [...WINDOW_FIELDS, "filters"];
 
 /**
- * Build a Conv2dParams (computing OH, OW). strideW/padW default to stride/pad.
- * Throws on non-positive sizes.
+ * Builds a Conv2dParams, e.g. `conv2dParams({ batch: 32, channels: 1,
+ * height: 28, width: 28, kernel: [5, 5], stride: [1, 1], pad: [2, 2], filters: 6 })`.
+ * Throws a RangeError on non-positive sizes, a kernel larger than the padded
+ * input, or a field it does not know.
  */
-export function conv2dParams(
-  B: number, // batch size
-  C: number, // input channels
-  H: number, // input height
-  W: number, // input width
-  F: number, // output channels
-  KH: number, // kernel height
-  KW: number, // kernel width
-  stride: number = 1, // vertical stride (and horizontal unless strideW given)
-  pad: number = 0, // vertical padding per side (and horizontal unless padW given)
-  strideW: number = stride, // horizontal stride
-  padW: number = pad, // horizontal padding per side
-): Conv2dParams {
-  const OH = convOutSize(H, KH, stride, pad);
-  const OW = convOutSize(W, KW, strideW, padW);
-  if (!(B >= 0 && C > 0 && H > 0 && W > 0 && F > 0 && KH > 0 && KW > 0 && stride > 0 && strideW > 0 && pad >= 0 && padW >= 0)) {
-    throw new RangeError(`conv2dParams: invalid dimensions ${JSON.stringify({ B, C, H, W, F, KH, KW, stride, pad, strideW, padW })}`);
-  }
-  if (OH <= 0 || OW <= 0) throw new RangeError(`conv2dParams: kernel ${KH}x${KW} larger than padded input ${H}x${W}`);
-  return { B, C, H, W, F, KH, KW, SH: stride, SW: strideW, PH: pad, PW: padW, OH, OW };
+export function conv2dParams(spec: ConvSpec): Conv2dParams {
+  const w = resolveWindow("conv2dParams", spec, CONV_FIELDS, [1, 1], false);
+  const F = spec.filters;
+  if (!(F > 0)) throw new RangeError(`conv2dParams: invalid dimensions ${JSON.stringify(spec)}`);
+  return { B: w.B, C: w.C, H: w.H, W: w.W, F, KH: w.KH, KW: w.KW, SH: w.SH, SW: w.SW, PH: w.PH, PW: w.PW, OH: w.OH, OW: w.OW };
 }
 
 /** True when the convolution is a plain 1x1, stride 1, no padding (no im2col needed). */
@@ -74,47 +53,7 @@ export function conv2dScratchSize(p: Conv2dParams): number {
  * or 0 when (ih, iw) is in the padding.
  */
 export function im2col(x: Tensor, xOff: number, p: Conv2dParams, col: Tensor): void {
-  const { C, H, W, KH, KW, SH, SW, PH, PW, OH, OW } = p;
-  const HW = H * W;
-  const OHW = OH * OW;
-  let r = 0;
-  for (let c = 0; c < C; c++) {
-    const xc = xOff + c * HW;
-    for (let kh = 0; kh < KH; kh++) {
-      for (let kw = 0; kw < KW; kw++) {
-        // Output columns whose input column iw = ow*SW - PW + kw lies inside [0, W).
-        let owLo = Math.ceil((PW - kw) / SW);
-        if (owLo < 0) owLo = 0;
-        if (owLo > OW) owLo = OW;
-        let owHi = Math.floor((W - 1 + PW - kw) / SW) + 1;
-        if (owHi > OW) owHi = OW;
-        if (owHi < owLo) owHi = owLo;
-        const srcShift = owLo * SW - PW + kw;
-        for (let oh = 0; oh < OH; oh++) {
-          const ih = oh * SH - PH + kh;
-          const d = r + oh * OW;
-          if (ih < 0 || ih >= H) {
-            for (let ow = 0; ow < OW; ow++) col[d + ow] = 0;
-            continue;
-          }
-          let ow = 0;
-          for (; ow < owLo; ow++) col[d + ow] = 0;
-          let s = xc + ih * W + srcShift;
-          if (SW === 1) {
-            const delta = s - owLo - d;
-            for (; ow < owHi; ow++) col[d + ow] = x[d + ow + delta];
-          } else {
-            for (; ow < owHi; ow++) {
-              col[d + ow] = x[s];
-              s += SW;
-            }
-          }
-          for (; ow < OW; ow++) col[d + ow] = 0;
-        }
-        r += OHW;
-      }
-    }
-  }
+  walkCols(x, xOff, p, col, false);
 }
 
 /**
@@ -122,35 +61,66 @@ export function im2col(x: Tensor, xOff: number, p: Conv2dParams, col: Tensor): v
  * every non-padding position. Accumulates; the caller zeroes dx first.
  */
 export function col2im(col: Tensor, p: Conv2dParams, dx: Tensor, xOff: number): void {
+  walkCols(dx, xOff, p, col, true);
+}
+
+/**
+ * The run of im2col row (c, kh, kw), output row oh, that reads the image
+ * (output columns [owLo, owHi)): `adjoint` false copies image → col and
+ * zeroes the rest of the row (it reads padding), true adds col → image.
+ * One walk for both keeps them each other's adjoint (as conv.as.ts does).
+ */
+function walkCols(img: Tensor, imgOff: number, p: Conv2dParams, col: Tensor, adjoint: boolean): void {
   const { C, H, W, KH, KW, SH, SW, PH, PW, OH, OW } = p;
   const HW = H * W;
   const OHW = OH * OW;
   let r = 0;
   for (let c = 0; c < C; c++) {
-    const xc = xOff + c * HW;
+    const ic = imgOff + c * HW;
     for (let kh = 0; kh < KH; kh++) {
-      for (let kw = 0; kw < KW; kw++) {
+      for (let kw = 0; kw < KW; kw++, r += OHW) {
+        // Output columns whose input column iw = ow*SW - PW + kw lies inside [0, W).
         let owLo = Math.ceil((PW - kw) / SW);
         if (owLo < 0) owLo = 0;
         if (owLo > OW) owLo = OW;
         let owHi = Math.floor((W - 1 + PW - kw) / SW) + 1;
         if (owHi > OW) owHi = OW;
         if (owHi < owLo) owHi = owLo;
-        const srcShift = owLo * SW - PW + kw;
+        const shift = owLo * SW - PW + kw;
         for (let oh = 0; oh < OH; oh++) {
           const ih = oh * SH - PH + kh;
-          if (ih < 0 || ih >= H) continue;
+          const inside = ih >= 0 && ih < H;
           const d = r + oh * OW;
-          let s = xc + ih * W + srcShift;
-          for (let ow = owLo; ow < owHi; ow++) {
-            dx[s] += col[d + ow];
-            s += SW;
+          const s = ic + ih * W + shift;
+          if (adjoint) {
+            if (inside) addRun(img, s, SW, col, d, owLo, owHi);
+          } else if (inside) {
+            copyRun(img, s, SW, col, d, owLo, owHi, OW);
+          } else {
+            for (let ow = 0; ow < OW; ow++) col[d + ow] = 0;
           }
         }
-        r += OHW;
       }
     }
   }
+}
+
+/** col[d + ow] = img[s + (ow - owLo)*SW] for ow in [owLo, owHi), 0 for the other ow < OW. */
+function copyRun(img: Tensor, s: number, SW: number, col: Tensor, d: number, owLo: number, owHi: number, OW: number): void {
+  let ow = 0;
+  for (; ow < owLo; ow++) col[d + ow] = 0;
+  if (SW === 1) {
+    const delta = s - owLo;
+    for (; ow < owHi; ow++) col[d + ow] = img[ow + delta]!;
+  } else {
+    for (; ow < owHi; ow++, s += SW) col[d + ow] = img[s]!;
+  }
+  for (; ow < OW; ow++) col[d + ow] = 0;
+}
+
+/** img[s + (ow - owLo)*SW] += col[d + ow] for ow in [owLo, owHi). */
+function addRun(img: Tensor, s: number, SW: number, col: Tensor, d: number, owLo: number, owHi: number): void {
+  for (let ow = owLo; ow < owHi; ow++, s += SW) img[s] += col[d + ow]!;
 }
 
 /**

@@ -2,6 +2,7 @@ export * from "./tensor.js";
 export * from "./rng.js";
 export * from "./init.js";
 export * from "./gemm.js";
+export * from "./window.js";
 export * from "./conv.js";
 export * from "./pool.js";
 export * from "./fc.js";

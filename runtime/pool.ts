@@ -1,63 +1,43 @@
 import type { Tensor } from "./tensor.js";
+import { resolveWindow, WINDOW_FIELDS, type Window2dParams, type WindowSpec } from "./window.js";
 
 /**
  * Geometry of a 2-D max/average pooling over x [B][C][H][W] -> y [B][C][OH][OW].
  * Window (oh, ow) covers input rows oh*SH - PH .. oh*SH - PH + KH - 1 (and
  * likewise columns); positions outside [0,H) x [0,W) are padding and are ignored
- * (never win a max, never counted in an average). OH/OW are chosen by the caller
- * (see poolOutSize), so ceil-mode windows may hang past the padded edge.
+ * (never win a max, never counted in an average). In ceil mode (windowOutSize)
+ * the last windows may hang past the padded edge.
  */
-export interface Pool2dParams {
-  B: number; // batch size
-  C: number; // channels
-  H: number; // input height
-  W: number; // input width
-  KH: number; // window height
-  KW: number; // window width
-  SH: number; // vertical stride
-  SW: number; // horizontal stride
-  PH: number; // padding at top and bottom
-  PW: number; // padding at left and right
-  OH: number; // output height
-  OW: number; // output width
+export type Pool2dParams = Window2dParams;
+
+/** The named geometry of a pooling layer: the window's fields, then ceil mode (default false). */
+export interface PoolSpec extends WindowSpec {
+  ceil?: boolean;
 }
 
-/**
- * Pooling output extent along one axis, PyTorch rules:
- * floor (or ceil) ((n + 2*pad - k) / stride) + 1; in ceil mode the last window
- * is dropped if it would start inside the right padding (or beyond).
- */
-export function poolOutSize(n: number, k: number, stride: number, pad: number, ceilMode: boolean = false): number {
-  const span = n + 2 * pad - k;
-  let out = (ceilMode ? Math.ceil(span / stride) : Math.floor(span / stride)) + 1;
-  if (ceilMode && (out - 1) * stride >= n + pad) out--;
-  return out;
-}
+const POOL_FIELDS: readonly string[] = [...WINDOW_FIELDS, "ceil"];
 
 /**
- * Build a Pool2dParams (computing OH, OW with poolOutSize). stride defaults to
- * the window size (non-overlapping), strideW/padW default to stride/pad.
+ * Builds a Pool2dParams, e.g. `pool2dParams({ batch: 32, channels: 6,
+ * height: 28, width: 28, kernel: [2, 2], stride: [2, 2], pad: [0, 0], ceil: false })`;
+ * stride defaults to the window size (non-overlapping windows). Throws a
+ * RangeError on non-positive sizes, a window larger than the padded input,
+ * or a field it does not know.
  */
-export function pool2dParams(
-  B: number, // batch size
-  C: number, // channels
-  H: number, // input height
-  W: number, // input width
-  KH: number, // window height
-  KW: number, // window width
-  stride: number = KH, // vertical stride (and horizontal unless strideW given)
-  pad: number = 0, // vertical padding per side (and horizontal unless padW given)
-  ceilMode: boolean = false, // ceil instead of floor for the output size
-  strideW: number = stride, // horizontal stride
-  padW: number = pad, // horizontal padding per side
-): Pool2dParams {
-  if (!(B >= 0 && C > 0 && H > 0 && W > 0 && KH > 0 && KW > 0 && stride > 0 && strideW > 0 && pad >= 0 && padW >= 0)) {
-    throw new RangeError(`pool2dParams: invalid dimensions ${JSON.stringify({ B, C, H, W, KH, KW, stride, pad, strideW, padW })}`);
-  }
-  const OH = poolOutSize(H, KH, stride, pad, ceilMode);
-  const OW = poolOutSize(W, KW, strideW, padW, ceilMode);
-  if (OH <= 0 || OW <= 0) throw new RangeError(`pool2dParams: window ${KH}x${KW} larger than padded input ${H}x${W}`);
-  return { B, C, H, W, KH, KW, SH: stride, SW: strideW, PH: pad, PW: padW, OH, OW };
+export function pool2dParams(spec: PoolSpec): Pool2dParams {
+  return resolveWindow("pool2dParams", spec, POOL_FIELDS, spec.kernel, spec.ceil === true);
+}
+
+/** First input row (or column) of window o, clamped to the image. */
+function winStart(o: number, S: number, P: number): number {
+  const i = o * S - P;
+  return i > 0 ? i : 0;
+}
+
+/** End (exclusive) of window o's input rows (or columns), clamped to the image's extent N. */
+function winEnd(o: number, S: number, P: number, K: number, N: number): number {
+  const i = o * S - P + K;
+  return i < N ? i : N;
 }
 
 /**
@@ -78,15 +58,11 @@ export function maxPoolForward(
   for (let pl = 0; pl < planes; pl++) {
     const xp = pl * HW;
     for (let oh = 0; oh < OH; oh++) {
-      let h0 = oh * SH - PH;
-      let h1 = h0 + KH;
-      if (h0 < 0) h0 = 0;
-      if (h1 > H) h1 = H;
+      const h0 = winStart(oh, SH, PH);
+      const h1 = winEnd(oh, SH, PH, KH, H);
       for (let ow = 0; ow < OW; ow++, o++) {
-        let w0 = ow * SW - PW;
-        let w1 = w0 + KW;
-        if (w0 < 0) w0 = 0;
-        if (w1 > W) w1 = W;
+        const w0 = winStart(ow, SW, PW);
+        const w1 = winEnd(ow, SW, PW, KW, W);
         if (h0 >= h1 || w0 >= w1) {
           y[o] = 0;
           argmax[o] = -1;
@@ -138,36 +114,7 @@ export function avgPoolForward(
   y: Tensor, // output [B][C][OH][OW], overwritten
   p: Pool2dParams, // geometry
 ): void {
-  const { B, C, H, W, KH, KW, SH, SW, PH, PW, OH, OW } = p;
-  const HW = H * W;
-  const planes = B * C;
-  let o = 0;
-  for (let pl = 0; pl < planes; pl++) {
-    const xp = pl * HW;
-    for (let oh = 0; oh < OH; oh++) {
-      let h0 = oh * SH - PH;
-      let h1 = h0 + KH;
-      if (h0 < 0) h0 = 0;
-      if (h1 > H) h1 = H;
-      for (let ow = 0; ow < OW; ow++, o++) {
-        let w0 = ow * SW - PW;
-        let w1 = w0 + KW;
-        if (w0 < 0) w0 = 0;
-        if (w1 > W) w1 = W;
-        const count = (h1 - h0) * (w1 - w0);
-        if (h0 >= h1 || w0 >= w1) {
-          y[o] = 0;
-          continue;
-        }
-        let s = 0;
-        for (let h = h0; h < h1; h++) {
-          const row = xp + h * W;
-          for (let w = w0; w < w1; w++) s += x[row + w]!;
-        }
-        y[o] = s / count;
-      }
-    }
-  }
+  walkAvg(x, y, p, false);
 }
 
 /**
@@ -179,31 +126,56 @@ export function avgPoolBackward(
   dx: Tensor, // input gradient [B][C][H][W], overwritten
   p: Pool2dParams, // geometry
 ): void {
+  dx.fill(0, 0, p.B * p.C * p.H * p.W);
+  walkAvg(dx, dy, p, true);
+}
+
+/**
+ * Every average-pooling window (padding not counted): with `adjoint` false,
+ * out[o] = mean of the window of img (0 for an empty window); true, the
+ * window of img gets out[o] / count added. One walk for both keeps them each
+ * other's adjoint (as pool.as.ts does).
+ */
+function walkAvg(img: Tensor, out: Tensor, p: Pool2dParams, adjoint: boolean): void {
   const { B, C, H, W, KH, KW, SH, SW, PH, PW, OH, OW } = p;
   const HW = H * W;
   const planes = B * C;
-  dx.fill(0, 0, planes * HW);
   let o = 0;
   for (let pl = 0; pl < planes; pl++) {
     const xp = pl * HW;
     for (let oh = 0; oh < OH; oh++) {
-      let h0 = oh * SH - PH;
-      let h1 = h0 + KH;
-      if (h0 < 0) h0 = 0;
-      if (h1 > H) h1 = H;
+      const h0 = winStart(oh, SH, PH);
+      const h1 = winEnd(oh, SH, PH, KH, H);
       for (let ow = 0; ow < OW; ow++, o++) {
-        let w0 = ow * SW - PW;
-        let w1 = w0 + KW;
-        if (w0 < 0) w0 = 0;
-        if (w1 > W) w1 = W;
-        if (h0 >= h1 || w0 >= w1) continue;
-        const g = dy[o]! / ((h1 - h0) * (w1 - w0));
-        for (let h = h0; h < h1; h++) {
-          const row = xp + h * W;
-          for (let w = w0; w < w1; w++) dx[row + w] += g;
+        const w0 = winStart(ow, SW, PW);
+        const w1 = winEnd(ow, SW, PW, KW, W);
+        if (h0 >= h1 || w0 >= w1) {
+          if (!adjoint) out[o] = 0;
+          continue;
         }
+        const count = (h1 - h0) * (w1 - w0);
+        if (adjoint) addWindow(img, xp, W, h0, h1, w0, w1, out[o]! / count);
+        else out[o] = sumWindow(img, xp, W, h0, h1, w0, w1) / count;
       }
     }
+  }
+}
+
+/** Sum of rows [h0, h1) x columns [w0, w1) of the plane at xp (row length W). */
+function sumWindow(img: Tensor, xp: number, W: number, h0: number, h1: number, w0: number, w1: number): number {
+  let s = 0;
+  for (let h = h0; h < h1; h++) {
+    const row = xp + h * W;
+    for (let w = w0; w < w1; w++) s += img[row + w]!;
+  }
+  return s;
+}
+
+/** Adds g to rows [h0, h1) x columns [w0, w1) of the plane at xp (row length W). */
+function addWindow(img: Tensor, xp: number, W: number, h0: number, h1: number, w0: number, w1: number, g: number): void {
+  for (let h = h0; h < h1; h++) {
+    const row = xp + h * W;
+    for (let w = w0; w < w1; w++) img[row + w] += g;
   }
 }
 

@@ -13,11 +13,15 @@
  * by the threads of one model.
  * The loader is runtime/wasm/index.ts (compiled by tsc to dist/runtime/wasm/index.js),
  * which reads kernels.wasm next to itself.
+ *
+ * First it regenerates runtime/wasm/src/slots.as.ts, the kernels' geometry
+ * slot numbers, from the TypeScript list (scripts/geometry-slots.mjs).
  */
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, statSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { SLOTS_FILE, writeSlots } from "./geometry-slots.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const ASC = join(ROOT, "node_modules", "assemblyscript", "bin", "asc.js");
@@ -37,6 +41,8 @@ if (!existsSync(ASC)) {
   process.stderr.write("build-wasm: AssemblyScript is not installed (node_modules/assemblyscript); run `npm install`\n");
   process.exit(1);
 }
+
+if (await writeSlots(ROOT)) process.stdout.write(`build-wasm: wrote ${SLOTS_FILE}\n`);
 
 for (const { src, out } of KERNELS) {
   const outPath = join(ROOT, out);

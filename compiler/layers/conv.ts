@@ -1,5 +1,6 @@
 /** `conv KHxKW xF [stride S] [pad P|same|valid] [nobias] [init I]`: 2-D convolution, weight OIHW. */
 import type { Span } from "../../diagnostics/source.js";
+import { windowGeometry } from "./window-geometry.js";
 import { requireImage, slideWindow, type WindowAttrs } from "./window-layer.js";
 import { defineLayer, lit, type Init } from "./types.js";
 
@@ -74,7 +75,7 @@ export const conv = defineLayer<ConvAttrs>({
     forward(a, e) {
       const [c, h, w] = e.input as [number, number, number];
       const [, oh, ow] = e.output as [number, number, number];
-      const geom = e.constant("geom", `rt.conv2dParams(${e.batchSize}, ${[c, h, w, a.filters, a.kernel[0], a.kernel[1], a.stride[0], a.pad[0], a.stride[1], a.pad[1]].map(lit).join(", ")})`);
+      const geom = windowGeometry("conv2dParams", a, e, { filters: lit(a.filters) });
       // One image's im2col matrix at least; the WebAssembly kernels put several small images in one GEMM when the scratch holds them.
       const perImage = (c * a.kernel[0] * a.kernel[1] + a.filters) * oh * ow;
       const scratch = e.scratch(Math.max(perImage, CONV_SCRATCH_FLOATS));

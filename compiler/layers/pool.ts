@@ -2,8 +2,9 @@
 import type { Span } from "../../diagnostics/source.js";
 import type { ArgReader } from "../args.js";
 import type { Shape } from "../shape.js";
+import { windowGeometry } from "./window-geometry.js";
 import { requireImage, slideWindow, type WindowAttrs } from "./window-layer.js";
-import { defineLayer, lit, type EmitLayer, type InferContext, type LayerDef } from "./types.js";
+import { defineLayer, type EmitLayer, type InferContext, type LayerDef } from "./types.js";
 
 export interface PoolAttrs extends WindowAttrs {
   padSpan?: Span;
@@ -41,9 +42,7 @@ export function poolFlops(a: PoolAttrs, output: Shape): number {
 
 /** The pooling geometry, built once per model (`B` is set to the batch at each call). */
 export function poolGeometry(a: PoolAttrs, e: EmitLayer): string {
-  const [c, h, w] = e.input as [number, number, number];
-  const args = [c, h, w, a.kernel[0], a.kernel[1], a.stride[0], a.pad[0]].map(lit).join(", ");
-  return e.constant("geom", `rt.pool2dParams(${e.batchSize}, ${args}, ${a.ceil}, ${lit(a.stride[1])}, ${lit(a.pad[1])})`);
+  return windowGeometry("pool2dParams", a, e, { ceil: String(a.ceil) });
 }
 
 /** A pooling layer kind: the shared reading, shape rule and FLOPs, plus its own kernel calls (after the geometry's batch is set). */

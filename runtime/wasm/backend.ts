@@ -8,7 +8,8 @@
  *   per extra thread   sgemm packing scratch, conv scratch (im2col, padded image,
  *                      Winograd tiles), partial conv weight
  *                      and bias gradients
- *   geometry           13 int32: the current conv or pooling layer's shape
+ *   geometry           the current conv or pooling layer's shape, one int32 per
+ *                      slot of GEOMETRY_SLOTS (geometry.ts)
  *   float arena        the compiler's memory plan (parameters, gradients, activations)
  *   int arena          max-pooling argmax
  * How work is split: convolutions and pooling by images (each thread runs
@@ -21,6 +22,7 @@ import type { Conv2dParams } from "../conv.js";
 import type { Kernels, PlanSizes } from "../kernels.js";
 import type { Pool2dParams } from "../pool.js";
 import type { Tensor } from "../tensor.js";
+import { GEOMETRY_SLOTS, writeGeometry } from "./geometry.js";
 import { instantiateKernels, kernelModule, newSharedMemory, type JobName, type KernelExports } from "./module.js";
 import { WorkerPool } from "./threads.js";
 
@@ -68,13 +70,13 @@ export function createWasmKernels(sizes: PlanSizes, threads: number): WasmEngine
   for (let t = 1; t < threads; t++) {
     extra.push({ gemm: take(scratchBytes), col: take(sizes.scratch * 4), dw: take(sizes.convParams * 4), db: take(sizes.convParams * 4) });
   }
-  const geom = take(13 * 4);
+  const geom = take(GEOMETRY_SLOTS.length * 4);
   const floats = take(sizes.floats * 4);
   const ints = take(sizes.ints * 4);
   const memory = newSharedMemory(top);
   const k = instantiateKernels(memory, module);
   const pool = threads > 1 ? new WorkerPool(module, memory, extra.map((e) => e.gemm)) : null;
-  const kernels = new WasmKernels(k, pool, threads, new Int32Array(memory.buffer, geom, 13), extra, sizes.scratch);
+  const kernels = new WasmKernels(k, pool, threads, new Int32Array(memory.buffer, geom, GEOMETRY_SLOTS.length), extra, sizes.scratch);
   if (pool !== null) stopWhenCollected.register(kernels, pool);
   return {
     floats: new Float32Array(memory.buffer, floats, sizes.floats),
@@ -131,16 +133,11 @@ class WasmKernels implements Kernels {
 
   /** The conv geometry for the kernels; `scratch` (the same size as each extra thread's) bounds what the conv kernels may use (and so which algorithm applies). */
   private convGeom(p: Conv2dParams, scratch: Tensor): void {
-    const g = this.geom;
-    g[0] = p.C; g[1] = p.H; g[2] = p.W; g[3] = p.F; g[4] = p.KH; g[5] = p.KW;
-    g[6] = p.SH; g[7] = p.SW; g[8] = p.PH; g[9] = p.PW; g[10] = p.OH; g[11] = p.OW;
-    g[12] = Math.min(scratch.length, this.scratchFloats);
+    writeGeometry(this.geom, p, Math.min(scratch.length, this.scratchFloats));
   }
 
   private poolGeom(p: Pool2dParams): void {
-    const g = this.geom;
-    g[0] = p.H; g[1] = p.W; g[2] = p.KH; g[3] = p.KW; g[4] = p.SH; g[5] = p.SW;
-    g[6] = p.PH; g[7] = p.PW; g[8] = p.OH; g[9] = p.OW;
+    writeGeometry(this.geom, p, 0);
   }
 
   conv2dForward(x: Tensor, w: Tensor, bias: Tensor | null, y: Tensor, scratch: Tensor, p: Conv2dParams, act: Activation = 0): void {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
-  Rng, conv2dBackward, conv2dForward, conv2dParams, conv2dScratchSize, convOutSize, type Conv2dParams,
+  Rng, conv2dBackward, conv2dForward, conv2dParams, conv2dScratchSize, windowOutSize, type Conv2dParams,
 } from "../../runtime/index.js";
 import { PRECISIONS, dot, expectClose, expectGradMatches, nanArray, randArray, randInt, toF64, type Ctor } from "./helpers.js";
 
@@ -59,31 +59,31 @@ function randomParams(rng: Rng): Conv2dParams {
     const KH = randInt(rng, 1, 4), KW = randInt(rng, 1, 4);
     const S = randInt(rng, 1, 3), SWd = rng.next() < 0.3 ? randInt(rng, 1, 3) : S;
     const P = randInt(rng, 0, 2), PWd = rng.next() < 0.3 ? randInt(rng, 0, 2) : P;
-    if (convOutSize(H, KH, S, P) < 1 || convOutSize(W, KW, SWd, PWd) < 1) continue;
-    return conv2dParams(randInt(rng, 1, 3), randInt(rng, 1, 4), H, W, randInt(rng, 1, 5), KH, KW, S, P, SWd, PWd);
+    if (windowOutSize(H, KH, S, P) < 1 || windowOutSize(W, KW, SWd, PWd) < 1) continue;
+    return conv2dParams({ batch: randInt(rng, 1, 3), channels: randInt(rng, 1, 4), height: H, width: W, kernel: [KH, KW], stride: [S, SWd], pad: [P, PWd], filters: randInt(rng, 1, 5) });
   }
 }
 
 const fixedCases: Conv2dParams[] = [
-  conv2dParams(2, 3, 7, 6, 4, 3, 2, 2, 1), // non-square kernel, stride 2, pad 1, odd sizes
-  conv2dParams(3, 2, 5, 5, 3, 1, 1), // pointwise fast path
-  conv2dParams(2, 3, 6, 5, 2, 1, 1, 2, 0), // 1x1 but strided (im2col path)
-  conv2dParams(1, 1, 4, 4, 1, 4, 4), // kernel = input
-  conv2dParams(2, 2, 3, 3, 2, 3, 3, 1, 2), // padding wider than needed
-  conv2dParams(1, 2, 9, 8, 3, 5, 3, 3, 2, 2, 1), // separate strides/pads
-  conv2dParams(1, 1, 1, 1, 1, 1, 1), // scalar
+  conv2dParams({ batch: 2, channels: 3, height: 7, width: 6, kernel: [3, 2], stride: [2, 2], pad: [1, 1], filters: 4 }), // non-square kernel, stride 2, pad 1, odd sizes
+  conv2dParams({ batch: 3, channels: 2, height: 5, width: 5, kernel: [1, 1], filters: 3 }), // pointwise fast path
+  conv2dParams({ batch: 2, channels: 3, height: 6, width: 5, kernel: [1, 1], stride: [2, 2], pad: [0, 0], filters: 2 }), // 1x1 but strided (im2col path)
+  conv2dParams({ batch: 1, channels: 1, height: 4, width: 4, kernel: [4, 4], filters: 1 }), // kernel = input
+  conv2dParams({ batch: 2, channels: 2, height: 3, width: 3, kernel: [3, 3], stride: [1, 1], pad: [2, 2], filters: 2 }), // padding wider than needed
+  conv2dParams({ batch: 1, channels: 2, height: 9, width: 8, kernel: [5, 3], stride: [3, 2], pad: [2, 1], filters: 3 }), // separate strides/pads
+  conv2dParams({ batch: 1, channels: 1, height: 1, width: 1, kernel: [1, 1], filters: 1 }), // scalar
 ];
 
 describe("conv2d", () => {
-  it("convOutSize/conv2dParams/conv2dScratchSize", () => {
-    expect(convOutSize(32, 5, 1, 0)).toBe(28);
-    expect(convOutSize(7, 3, 2, 1)).toBe(4);
-    expect(convOutSize(6, 3, 2, 1)).toBe(3);
-    const p = conv2dParams(2, 3, 7, 6, 4, 3, 2, 2, 1);
+  it("windowOutSize/conv2dParams/conv2dScratchSize", () => {
+    expect(windowOutSize(32, 5, 1, 0)).toBe(28);
+    expect(windowOutSize(7, 3, 2, 1)).toBe(4);
+    expect(windowOutSize(6, 3, 2, 1)).toBe(3);
+    const p = conv2dParams({ batch: 2, channels: 3, height: 7, width: 6, kernel: [3, 2], stride: [2, 2], pad: [1, 1], filters: 4 });
     expect([p.OH, p.OW]).toEqual([4, 4]);
     expect(conv2dScratchSize(p)).toBe(3 * 3 * 2 * 4 * 4);
-    expect(conv2dScratchSize(conv2dParams(2, 3, 7, 6, 4, 1, 1))).toBe(0);
-    expect(() => conv2dParams(1, 1, 2, 2, 1, 5, 5)).toThrow(RangeError);
+    expect(conv2dScratchSize(conv2dParams({ batch: 2, channels: 3, height: 7, width: 6, kernel: [1, 1], filters: 4 }))).toBe(0);
+    expect(() => conv2dParams({ batch: 1, channels: 1, height: 2, width: 2, kernel: [5, 5], filters: 1 })).toThrow(RangeError);
   });
 
   for (const { name, T, tol } of PRECISIONS) {
@@ -97,7 +97,11 @@ describe("conv2d", () => {
 
   it("f64 gradient check (finite differences) with and without bias", () => {
     const rng = new Rng(11);
-    const cases = [conv2dParams(2, 2, 5, 4, 3, 3, 2, 2, 1), conv2dParams(2, 3, 3, 3, 2, 1, 1), conv2dParams(1, 2, 6, 5, 2, 2, 3, 1, 1, 2, 0)];
+    const cases = [
+      conv2dParams({ batch: 2, channels: 2, height: 5, width: 4, kernel: [3, 2], stride: [2, 2], pad: [1, 1], filters: 3 }),
+      conv2dParams({ batch: 2, channels: 3, height: 3, width: 3, kernel: [1, 1], filters: 2 }),
+      conv2dParams({ batch: 1, channels: 2, height: 6, width: 5, kernel: [2, 3], stride: [1, 2], pad: [1, 0], filters: 2 }),
+    ];
     for (const p of cases) {
       for (const withBias of [true, false]) {
         const x = randArray(Float64Array, p.B * p.C * p.H * p.W, rng);
@@ -122,7 +126,7 @@ describe("conv2d", () => {
 
   it("backward with dx = null and db = null only writes dw", () => {
     const rng = new Rng(3);
-    const p = conv2dParams(2, 2, 5, 5, 3, 3, 3, 1, 1);
+    const p = conv2dParams({ batch: 2, channels: 2, height: 5, width: 5, kernel: [3, 3], stride: [1, 1], pad: [1, 1], filters: 3 });
     const x = randArray(Float64Array, p.B * p.C * p.H * p.W, rng);
     const w = randArray(Float64Array, p.F * p.C * 9, rng);
     const dy = randArray(Float64Array, p.B * p.F * p.OH * p.OW, rng);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   Rng, avgPoolBackward, avgPoolForward, globalAvgPoolBackward, globalAvgPoolForward, maxPoolBackward,
-  maxPoolForward, pool2dParams, poolOutSize, type Pool2dParams,
+  maxPoolForward, pool2dParams, windowOutSize, type Pool2dParams,
 } from "../../runtime/index.js";
 import { PRECISIONS, distinctArray, dot, expectClose, expectGradMatches, nanArray, randArray, randInt, type Ctor } from "./helpers.js";
 
@@ -47,29 +47,31 @@ function randomPool(rng: Rng): Pool2dParams {
     const S = randInt(rng, 1, 3), P = randInt(rng, 0, Math.floor(Math.min(KH, KW) / 2));
     const ceil = rng.next() < 0.5;
     if (H + 2 * P < KH || W + 2 * P < KW) continue;
-    return pool2dParams(randInt(rng, 1, 3), randInt(rng, 1, 3), H, W, KH, KW, S, P, ceil);
+    return pool2dParams({ batch: randInt(rng, 1, 3), channels: randInt(rng, 1, 3), height: H, width: W, kernel: [KH, KW], stride: [S, S], pad: [P, P], ceil });
   }
 }
 
 const fixedPools: Pool2dParams[] = [
-  pool2dParams(2, 3, 5, 5, 2, 2, 2, 0, true), // ceil: last window hangs off the edge (OH = 3)
-  pool2dParams(1, 2, 7, 6, 3, 3, 2, 1, true),
-  pool2dParams(2, 2, 6, 7, 3, 2, 2, 1, false, 1, 1), // non-square window, separate strides
-  pool2dParams(1, 1, 5, 5, 3, 3, 3, 1, true), // ceil mode drops a window starting in the padding
-  pool2dParams(2, 1, 4, 4, 1, 1, 1), // identity
+  pool2dParams({ batch: 2, channels: 3, height: 5, width: 5, kernel: [2, 2], stride: [2, 2], pad: [0, 0], ceil: true }), // ceil: last window hangs off the edge (OH = 3)
+  pool2dParams({ batch: 1, channels: 2, height: 7, width: 6, kernel: [3, 3], stride: [2, 2], pad: [1, 1], ceil: true }),
+  pool2dParams({ batch: 2, channels: 2, height: 6, width: 7, kernel: [3, 2], stride: [2, 1], pad: [1, 1], ceil: false }), // non-square window, separate strides
+  pool2dParams({ batch: 1, channels: 1, height: 5, width: 5, kernel: [3, 3], stride: [3, 3], pad: [1, 1], ceil: true }), // ceil mode drops a window starting in the padding
+  pool2dParams({ batch: 2, channels: 1, height: 4, width: 4, kernel: [1, 1], stride: [1, 1] }), // identity
 ];
 
 describe("pool output size", () => {
   it("matches PyTorch floor/ceil rules", () => {
-    expect(poolOutSize(5, 2, 2, 0, false)).toBe(2);
-    expect(poolOutSize(5, 2, 2, 0, true)).toBe(3);
-    expect(poolOutSize(6, 3, 2, 1, true)).toBe(4);
-    expect(poolOutSize(6, 3, 2, 1, false)).toBe(3);
-    expect(poolOutSize(5, 3, 3, 1, true)).toBe(2); // last window would start inside the padding
-    expect(poolOutSize(112, 3, 2, 1, false)).toBe(56); // ResNet stem
-    expect(poolOutSize(32, 2, 2, 0, false)).toBe(16);
-    const p = pool2dParams(1, 1, 5, 7, 2, 3);
-    expect([p.SH, p.SW, p.OH, p.OW]).toEqual([2, 2, 2, 3]);
+    expect(windowOutSize(5, 2, 2, 0, false)).toBe(2);
+    expect(windowOutSize(5, 2, 2, 0, true)).toBe(3);
+    expect(windowOutSize(6, 3, 2, 1, true)).toBe(4);
+    expect(windowOutSize(6, 3, 2, 1, false)).toBe(3);
+    expect(windowOutSize(5, 3, 3, 1, true)).toBe(2); // last window would start inside the padding
+    expect(windowOutSize(112, 3, 2, 1, false)).toBe(56); // ResNet stem
+    expect(windowOutSize(32, 2, 2, 0, false)).toBe(16);
+    expect(windowOutSize(2, 3, 2, 0, true)).toBe(0); // a window wider than the padded input does not fit, ceil or not
+    // The stride defaults to the window size along each axis.
+    const p = pool2dParams({ batch: 1, channels: 1, height: 5, width: 7, kernel: [2, 3] });
+    expect([p.SH, p.SW, p.OH, p.OW]).toEqual([2, 3, 2, 2]);
   });
 });
 
@@ -84,7 +86,7 @@ describe("max/avg pool", () => {
   }
 
   it("padding never wins a max (all-negative input)", () => {
-    const p = pool2dParams(1, 1, 3, 3, 3, 3, 1, 1);
+    const p = pool2dParams({ batch: 1, channels: 1, height: 3, width: 3, kernel: [3, 3], stride: [1, 1], pad: [1, 1] });
     const x = Float64Array.from({ length: 9 }, (_, i) => -1 - i);
     const y = new Float64Array(9);
     const arg = new Int32Array(9);
@@ -94,7 +96,7 @@ describe("max/avg pool", () => {
   });
 
   it("average excludes padding from the count", () => {
-    const p = pool2dParams(1, 1, 2, 2, 3, 3, 1, 1);
+    const p = pool2dParams({ batch: 1, channels: 1, height: 2, width: 2, kernel: [3, 3], stride: [1, 1], pad: [1, 1] });
     const x = Float64Array.from([1, 2, 3, 4]);
     const y = new Float64Array(4);
     avgPoolForward(x, y, p);
@@ -103,7 +105,12 @@ describe("max/avg pool", () => {
 
   it("f64 gradient checks (finite differences), including ceil mode", () => {
     const rng = new Rng(5);
-    for (const p of [pool2dParams(2, 2, 5, 5, 2, 2, 2, 0, true), pool2dParams(1, 2, 7, 6, 3, 3, 2, 1, true), pool2dParams(2, 1, 6, 7, 3, 2, 2, 1, false, 1, 1)]) {
+    const cases = [
+      pool2dParams({ batch: 2, channels: 2, height: 5, width: 5, kernel: [2, 2], stride: [2, 2], pad: [0, 0], ceil: true }),
+      pool2dParams({ batch: 1, channels: 2, height: 7, width: 6, kernel: [3, 3], stride: [2, 2], pad: [1, 1], ceil: true }),
+      pool2dParams({ batch: 2, channels: 1, height: 6, width: 7, kernel: [3, 2], stride: [2, 1], pad: [1, 1], ceil: false }),
+    ];
+    for (const p of cases) {
       const x = distinctArray(Float64Array, p.B * p.C * p.H * p.W, rng);
       const n = p.B * p.C * p.OH * p.OW;
       const r = randArray(Float64Array, n, rng);

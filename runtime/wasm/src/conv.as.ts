@@ -13,14 +13,14 @@
  * Winograd and everything else with im2col, col2im and GEMMs.
  */
 import { sgemm } from "./gemm.as";
-import { ACT_NONE, ACT_RELU, gi } from "./geometry.as";
+import { ACT_NONE, ACT_RELU, gi, Slot } from "./geometry.as";
 import { implicitApplies, implicitConv, implicitPackOnce, implicitSetup } from "./implicit.as";
 import { winogradApplies, winogradForward, winogradInputGradient } from "./winograd.as";
 import { directApplies, directConv, directSetup } from "./direct.as";
 
-/** Conv geometry (geometry.as.ts), 13 x i32: C H W F KH KW SH SW PH PW OH OW, scratch capacity in floats. */
+/** Conv geometry g: the slots of geometry.as.ts (Slot.C … Slot.OW, and Slot.scratch, the scratch capacity in floats). */
 @inline function isPointwise(g: usize): bool {
-  return gi(g, 4) == 1 && gi(g, 5) == 1 && gi(g, 6) == 1 && gi(g, 7) == 1 && gi(g, 8) == 0 && gi(g, 9) == 0;
+  return gi(g, Slot.KH) == 1 && gi(g, Slot.KW) == 1 && gi(g, Slot.SH) == 1 && gi(g, Slot.SW) == 1 && gi(g, Slot.PH) == 0 && gi(g, Slot.PW) == 0;
 }
 
 /** Runs shorter than this many floats are copied or zeroed inline rather than by memory.copy/fill. */
@@ -82,8 +82,8 @@ function col2im(col: usize, g: usize, dx: usize, ld: i32): void {
 // @ts-ignore: decorator
 @inline
 function walkCols(img: usize, g: usize, col: usize, ld: i32, adjoint: bool): void {
-  const C = gi(g, 0), H = gi(g, 1), W = gi(g, 2), KH = gi(g, 4), KW = gi(g, 5);
-  const SH = gi(g, 6), SW = gi(g, 7), PH = gi(g, 8), PW = gi(g, 9), OH = gi(g, 10), OW = gi(g, 11);
+  const C = gi(g, Slot.C), H = gi(g, Slot.H), W = gi(g, Slot.W), KH = gi(g, Slot.KH), KW = gi(g, Slot.KW);
+  const SH = gi(g, Slot.SH), SW = gi(g, Slot.SW), PH = gi(g, Slot.PH), PW = gi(g, Slot.PW), OH = gi(g, Slot.OH), OW = gi(g, Slot.OW);
   const step = <usize>SW << 2;
   let row = col;
   for (let c = 0; c < C; c++) {
@@ -155,26 +155,27 @@ function biasActRows(y: usize, bias: usize, R: i32, L: i32, act: i32): void {
 }
 
 /**
- * Images per GEMM: as many whole images as fit in the scratch (capacity g[12]
- * floats) with their im2col columns side by side (CKK rows of nb*OHW) plus an
- * F x nb*OHW staging block for the output or its gradient. One GEMM over
- * several small images packs the weights once and gets wider tiles.
+ * Images per GEMM: as many whole images as fit in the scratch (capacity
+ * gi(g, Slot.scratch) floats) with their im2col columns side by side (CKK
+ * rows of nb*OHW) plus an F x nb*OHW staging block for the output or its
+ * gradient. One GEMM over several small images packs the weights once and
+ * gets wider tiles.
  */
 @inline function imagesPerChunk(g: usize, CKK: i32, F: i32, OHW: i32, images: i32): i32 {
   const per = (CKK + F) * OHW;
-  let nb = gi(g, 12) / per;
+  let nb = gi(g, Slot.scratch) / per;
   if (nb < 1) nb = 1;
   return nb < images ? nb : images;
 }
 
 /**
  * Convolution forward for images [b0, b1): y_b = act(W * im2col(x_b) + bias).
- * g: geometry (13 x i32, the last the scratch capacity), col: this thread's scratch.
+ * g: geometry (its Slot.scratch the capacity of col), col: this thread's scratch.
  */
 export function convForward(x: usize, w: usize, bias: usize, y: usize, col: usize, g: usize, b0: i32, b1: i32, act: i32): void {
-  const C = gi(g, 0), H = gi(g, 1), W = gi(g, 2), F = gi(g, 3);
-  const CKK = C * gi(g, 4) * gi(g, 5);
-  const OHW = gi(g, 10) * gi(g, 11);
+  const C = gi(g, Slot.C), H = gi(g, Slot.H), W = gi(g, Slot.W), F = gi(g, Slot.F);
+  const CKK = C * gi(g, Slot.KH) * gi(g, Slot.KW);
+  const OHW = gi(g, Slot.OH) * gi(g, Slot.OW);
   const inBytes = <usize>(C * H * W) << 2;
   const outBytes = <usize>(F * OHW) << 2;
   if (isPointwise(g)) {
@@ -237,9 +238,9 @@ export function convForward(x: usize, w: usize, bias: usize, y: usize, col: usiz
  * overwritten. A second thread passes its own dw/db and the caller adds them.
  */
 export function convBackward(x: usize, w: usize, dy: usize, dx: usize, dw: usize, db: usize, col: usize, g: usize, b0: i32, b1: i32): void {
-  const C = gi(g, 0), H = gi(g, 1), W = gi(g, 2), F = gi(g, 3);
-  const CKK = C * gi(g, 4) * gi(g, 5);
-  const OHW = gi(g, 10) * gi(g, 11);
+  const C = gi(g, Slot.C), H = gi(g, Slot.H), W = gi(g, Slot.W), F = gi(g, Slot.F);
+  const CKK = C * gi(g, Slot.KH) * gi(g, Slot.KW);
+  const OHW = gi(g, Slot.OH) * gi(g, Slot.OW);
   const inBytes = <usize>(C * H * W) << 2;
   const outBytes = <usize>(F * OHW) << 2;
   if (b1 <= b0) {

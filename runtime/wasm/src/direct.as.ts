@@ -10,37 +10,37 @@
  * multiply-add is useful except in a last group of fewer than six filters
  * or four columns.
  *
- * Scratch (the caller's conv scratch, capacity g[12] floats): the weights
+ * Scratch (the caller's conv scratch, capacity gi(g, Slot.scratch) floats): the weights
  * packed as [group][c][kh][kw][6] (zero for missing filters), then the padded
  * image with rows of Wp = W + 2*PW + 4 floats (so a last group of columns can
  * read past the row's end).
  */
-import { ACT_RELU, gi, padInto } from "./geometry.as";
+import { ACT_RELU, gi, padInto, Slot } from "./geometry.as";
 
 /** Filters per group (accumulators). */
 const FG: i32 = 6;
 
 @inline function groups(g: usize): i32 {
-  return (gi(g, 3) + FG - 1) / FG;
+  return (gi(g, Slot.F) + FG - 1) / FG;
 }
 @inline function packedFloats(g: usize): i32 {
-  return ((groups(g) * gi(g, 0) * gi(g, 4) * gi(g, 5) * FG) + 3) & ~3;
+  return ((groups(g) * gi(g, Slot.C) * gi(g, Slot.KH) * gi(g, Slot.KW) * FG) + 3) & ~3;
 }
 @inline function paddedRowFloats(g: usize): i32 {
-  return gi(g, 2) + 2 * gi(g, 9) + 4;
+  return gi(g, Slot.W) + 2 * gi(g, Slot.PW) + 4;
 }
 @inline function paddedFloats(g: usize): i32 {
-  return gi(g, 0) * (gi(g, 1) + 2 * gi(g, 8)) * paddedRowFloats(g);
+  return gi(g, Slot.C) * (gi(g, Slot.H) + 2 * gi(g, Slot.PH)) * paddedRowFloats(g);
 }
 
 /** Whether the direct path applies: stride 1, at most 8 filters, and its buffers fit the scratch. */
 export function directApplies(g: usize): bool {
-  return gi(g, 6) == 1 && gi(g, 7) == 1 && gi(g, 3) <= 8 && <i64>packedFloats(g) + <i64>paddedFloats(g) + 4 <= <i64>gi(g, 12);
+  return gi(g, Slot.SH) == 1 && gi(g, Slot.SW) == 1 && gi(g, Slot.F) <= 8 && <i64>packedFloats(g) + <i64>paddedFloats(g) + 4 <= <i64>gi(g, Slot.scratch);
 }
 
 /** Packs the weights and zeroes the padding (once per call; images then only overwrite the interior). */
 export function directSetup(w: usize, col: usize, g: usize): void {
-  const C = gi(g, 0), F = gi(g, 3), KK = gi(g, 4) * gi(g, 5);
+  const C = gi(g, Slot.C), F = gi(g, Slot.F), KK = gi(g, Slot.KH) * gi(g, Slot.KW);
   const G = groups(g);
   let d = col;
   for (let q = 0; q < G; q++) {
@@ -56,8 +56,8 @@ export function directSetup(w: usize, col: usize, g: usize): void {
 
 /** yb = act(conv(xb) + bias) for one image; directSetup must have run on col. */
 export function directConv(xb: usize, bias: usize, yb: usize, col: usize, g: usize, act: i32): void {
-  const C = gi(g, 0), H = gi(g, 1), W = gi(g, 2), F = gi(g, 3), KH = gi(g, 4), KW = gi(g, 5);
-  const PH = gi(g, 8), PW = gi(g, 9), OH = gi(g, 10), OW = gi(g, 11);
+  const C = gi(g, Slot.C), H = gi(g, Slot.H), W = gi(g, Slot.W), F = gi(g, Slot.F), KH = gi(g, Slot.KH), KW = gi(g, Slot.KW);
+  const PH = gi(g, Slot.PH), PW = gi(g, Slot.PW), OH = gi(g, Slot.OH), OW = gi(g, Slot.OW);
   const Hp = H + 2 * PH, Wp = paddedRowFloats(g);
   const pad = col + (<usize>packedFloats(g) << 2);
   padInto(xb, pad, C, H, W, Hp, Wp, PH, PW);

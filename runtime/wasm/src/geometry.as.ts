@@ -1,19 +1,30 @@
 /**
  * Layer geometry for the WebAssembly kernels: the JS side writes a layer's
- * shape as int32 values at a fixed address before each call (conv: C H W F KH
- * KW SH SW PH PW OH OW and the scratch capacity in floats; pooling: H W KH KW
- * SH SW PH PW OH OW), and the kernels read slot i with gi(g, i). Also the
- * copy of an image into a zero-padded buffer that the direct, implicit-GEMM
- * and Winograd convolutions read from.
+ * shape as int32 slots at a fixed address before each call, and the kernels
+ * read slot `Slot.X` with gi(g, Slot.X). The slots are generated
+ * (slots.as.ts, from GEOMETRY_SLOTS in runtime/wasm/geometry.ts): read them by
+ * name, never by number. Also the copy of an image into a zero-padded buffer
+ * that the direct, implicit-GEMM and Winograd convolutions read from.
  */
+import { Slot } from "./slots.as";
+export { Slot, SLOTS } from "./slots.as";
+
 /** Epilogue activations (the act argument of the conv and fc kernels; runtime/activations.ts numbers them the same). */
 export const ACT_NONE: i32 = 0;
 export const ACT_RELU: i32 = 1;
 
+/** Slot s of the geometry at g. */
 // @ts-ignore: decorator
 @inline
-export function gi(g: usize, i: i32): i32 {
-  return load<i32>(g + (<usize>i << 2));
+export function gi(g: usize, s: Slot): i32 {
+  return load<i32>(g + (<usize>s << 2));
+}
+
+/** Sets slot s of the geometry at g (a geometry the kernels derive, e.g. Winograd's input gradient). */
+// @ts-ignore: decorator
+@inline
+export function si(g: usize, s: Slot, v: i32): void {
+  store<i32>(g + (<usize>s << 2), v);
 }
 
 /**

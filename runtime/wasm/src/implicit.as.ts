@@ -13,28 +13,28 @@
  * y. This saves im2col's write and re-read of CKK x OHW floats per image,
  * 30-45% of a small convolution's time.
  *
- * Scratch (the caller's conv scratch, capacity g[12] floats): the padded image,
+ * Scratch (the caller's conv scratch, capacity gi(g, Slot.scratch) floats): the padded image,
  * SLACK floats after it (panel loads may run up to 7 floats past the last
  * position they use), then off[] as CKK int32.
  */
-import { gi, padInto } from "./geometry.as";
+import { gi, padInto, Slot } from "./geometry.as";
 import { KC, MC, NC, NR, kBlock, packOpA, packedB, panelTiles } from "./gemm.as";
 
 const SLACK: i32 = 16;
 
 @inline function paddedFloats(g: usize): i32 {
-  return gi(g, 0) * (gi(g, 1) + 2 * gi(g, 8)) * (gi(g, 2) + 2 * gi(g, 9));
+  return gi(g, Slot.C) * (gi(g, Slot.H) + 2 * gi(g, Slot.PH)) * (gi(g, Slot.W) + 2 * gi(g, Slot.PW));
 }
 
 /** Whether a convolution takes the implicit path: horizontal stride 1, and its buffers fit the scratch. */
 export function implicitApplies(g: usize): bool {
-  const CKK = gi(g, 0) * gi(g, 4) * gi(g, 5);
-  return gi(g, 7) == 1 && <i64>paddedFloats(g) + SLACK + CKK <= <i64>gi(g, 12);
+  const CKK = gi(g, Slot.C) * gi(g, Slot.KH) * gi(g, Slot.KW);
+  return gi(g, Slot.SW) == 1 && <i64>paddedFloats(g) + SLACK + CKK <= <i64>gi(g, Slot.scratch);
 }
 
 /** Prepares the scratch for a run of images: zero padding, the offset table. */
 export function implicitSetup(col: usize, g: usize): void {
-  const C = gi(g, 0), H = gi(g, 1), W = gi(g, 2), KH = gi(g, 4), KW = gi(g, 5), PH = gi(g, 8), PW = gi(g, 9);
+  const C = gi(g, Slot.C), H = gi(g, Slot.H), W = gi(g, Slot.W), KH = gi(g, Slot.KH), KW = gi(g, Slot.KW), PH = gi(g, Slot.PH), PW = gi(g, Slot.PW);
   const Hp = H + 2 * PH, Wp = W + 2 * PW;
   const P = paddedFloats(g);
   // The borders stay zero: each image only overwrites the interior.
@@ -53,19 +53,19 @@ export function implicitSetup(col: usize, g: usize): void {
  * returns true: implicitConv(…, packed = true) then skips packing them.
  */
 export function implicitPackOnce(w: usize, g: usize): bool {
-  const F = gi(g, 3), K = gi(g, 0) * gi(g, 4) * gi(g, 5);
-  if (F > MC || K > KC || gi(g, 10) * gi(g, 11) > NC) return false;
+  const F = gi(g, Slot.F), K = gi(g, Slot.C) * gi(g, Slot.KH) * gi(g, Slot.KW);
+  if (F > MC || K > KC || gi(g, Slot.OH) * gi(g, Slot.OW) > NC) return false;
   packOpA(0, F, K, w, K, 0, 0, 1);
   return true;
 }
 
 /** yb = W * im2col(xb) (F x OHW, overwritten) for one image; implicitSetup must have run on col. */
 export function implicitConv(xb: usize, w: usize, yb: usize, col: usize, g: usize, packed: bool): void {
-  const C = gi(g, 0), H = gi(g, 1), W = gi(g, 2), F = gi(g, 3);
-  const SH = gi(g, 6), PH = gi(g, 8), PW = gi(g, 9), OW = gi(g, 11);
+  const C = gi(g, Slot.C), H = gi(g, Slot.H), W = gi(g, Slot.W), F = gi(g, Slot.F);
+  const SH = gi(g, Slot.SH), PH = gi(g, Slot.PH), PW = gi(g, Slot.PW), OW = gi(g, Slot.OW);
   const Hp = H + 2 * PH, Wp = W + 2 * PW;
-  const K = C * gi(g, 4) * gi(g, 5);
-  const N = gi(g, 10) * OW;
+  const K = C * gi(g, Slot.KH) * gi(g, Slot.KW);
+  const N = gi(g, Slot.OH) * OW;
   const offs = col + (<usize>(paddedFloats(g) + SLACK) << 2);
   padInto(xb, col, C, H, W, Hp, Wp, PH, PW);
   const ldcB = <usize>N << 2;

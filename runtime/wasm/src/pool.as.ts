@@ -3,10 +3,10 @@
  * runtime/pool.ts (padding never wins a max and is not counted in an average;
  * argmax holds flat indices into x, -1 for an empty window). Each call covers
  * the planes (image, channel pairs) [p0, p1), so threads can split a batch.
- * Geometry g (10 x i32, written once per layer by the JS side): H W KH KW SH SW PH PW OH OW.
+ * Geometry g: the slots of geometry.as.ts (Slot.H, Slot.KH, …), written by the JS side before each call.
  */
 
-import { gi } from "./geometry.as";
+import { gi, Slot } from "./geometry.as";
 
 /** First input row (or column) of window o, clamped to the image. */
 @inline function winStart(o: i32, S: i32, P: i32): i32 {
@@ -76,8 +76,8 @@ import { gi } from "./geometry.as";
 
 /** Max pooling forward over planes [p0, p1). */
 export function maxPoolForward(x: usize, y: usize, argmax: usize, g: usize, p0: i32, p1: i32): void {
-  const H = gi(g, 0), W = gi(g, 1), KH = gi(g, 2), KW = gi(g, 3), SH = gi(g, 4), SW = gi(g, 5);
-  const PH = gi(g, 6), PW = gi(g, 7), OH = gi(g, 8), OW = gi(g, 9);
+  const H = gi(g, Slot.H), W = gi(g, Slot.W), KH = gi(g, Slot.KH), KW = gi(g, Slot.KW), SH = gi(g, Slot.SH), SW = gi(g, Slot.SW);
+  const PH = gi(g, Slot.PH), PW = gi(g, Slot.PW), OH = gi(g, Slot.OH), OW = gi(g, Slot.OW);
   const HW = H * W;
   let o = p0 * OH * OW;
   // 2x2 windows with stride 2 inside the image (the common case): no bounds checks.
@@ -120,8 +120,8 @@ export function maxPoolForward(x: usize, y: usize, argmax: usize, g: usize, p0: 
 
 /** Max pooling backward over planes [p0, p1): those planes of dx are overwritten. */
 export function maxPoolBackward(dy: usize, argmax: usize, dx: usize, g: usize, p0: i32, p1: i32): void {
-  const HW = gi(g, 0) * gi(g, 1);
-  const OHW = gi(g, 8) * gi(g, 9);
+  const HW = gi(g, Slot.H) * gi(g, Slot.W);
+  const OHW = gi(g, Slot.OH) * gi(g, Slot.OW);
   memory.fill(dx + (<usize>(p0 * HW) << 2), 0, <usize>((p1 - p0) * HW) << 2);
   const end = p1 * OHW;
   for (let o = p0 * OHW; o < end; o++) {
@@ -140,7 +140,7 @@ export function avgPoolForward(x: usize, y: usize, g: usize, p0: i32, p1: i32): 
 
 /** Average pooling backward over planes [p0, p1): those planes of dx are overwritten. */
 export function avgPoolBackward(dy: usize, dx: usize, g: usize, p0: i32, p1: i32): void {
-  const HW = gi(g, 0) * gi(g, 1);
+  const HW = gi(g, Slot.H) * gi(g, Slot.W);
   memory.fill(dx + (<usize>(p0 * HW) << 2), 0, <usize>((p1 - p0) * HW) << 2);
   walkAvg(dx, dy, g, p0, p1, true);
 }
@@ -154,8 +154,8 @@ export function avgPoolBackward(dy: usize, dx: usize, g: usize, p0: i32, p1: i32
 // @ts-ignore: decorator
 @inline
 function walkAvg(img: usize, out: usize, g: usize, p0: i32, p1: i32, adjoint: bool): void {
-  const H = gi(g, 0), W = gi(g, 1), KH = gi(g, 2), KW = gi(g, 3), SH = gi(g, 4), SW = gi(g, 5);
-  const PH = gi(g, 6), PW = gi(g, 7), OH = gi(g, 8), OW = gi(g, 9);
+  const H = gi(g, Slot.H), W = gi(g, Slot.W), KH = gi(g, Slot.KH), KW = gi(g, Slot.KW), SH = gi(g, Slot.SH), SW = gi(g, Slot.SW);
+  const PH = gi(g, Slot.PH), PW = gi(g, Slot.PW), OH = gi(g, Slot.OH), OW = gi(g, Slot.OW);
   const HW = H * W;
   let o = p0 * OH * OW;
   for (let pl = p0; pl < p1; pl++) {

@@ -17,21 +17,24 @@
  * float32: results differ from direct convolution by a few ulps more than
  * F(2x2, 3x3) would (the kernel tests bound it).
  *
- * Scratch (the caller's conv scratch, capacity g[12] floats): U, the padded
+ * Scratch (the caller's conv scratch, capacity gi(g, Slot.scratch) floats): U, the padded
  * image, V, M and a staging area (36 f32x4) for the transforms.
  */
-import { ACT_RELU, gi, padInto } from "./geometry.as";
+import { ACT_RELU, gi, padInto, si, Slot, SLOTS } from "./geometry.as";
 import { sgemm } from "./gemm.as";
+
+/** Int32s of the transposed geometry at the start of the input gradient's scratch (64-byte aligned). */
+const GEOM2_FLOATS: i32 = (SLOTS + 15) & ~15;
 
 /** Floats of V and M together for one run of images: about 768 KB, within L2. */
 const RUN_FLOATS: i32 = 196608;
 
 /** Tiles along the output's height and width (the last ones may be partial). */
 @inline function tilesH(g: usize): i32 {
-  return (gi(g, 10) + 3) >> 2;
+  return (gi(g, Slot.OH) + 3) >> 2;
 }
 @inline function tilesW(g: usize): i32 {
-  return (gi(g, 11) + 3) >> 2;
+  return (gi(g, Slot.OW) + 3) >> 2;
 }
 /** Tile columns rounded up to whole groups of four. */
 @inline function tilesW4(g: usize): i32 {
@@ -59,23 +62,23 @@ const STAGE_BYTES: i32 = XI * 16;
 }
 /** Floats of U: XI planes of C x F4 (F rounded up to 4 filters), each SKEW longer. */
 @inline function weightFloats(g: usize): i32 {
-  return XI * (gi(g, 0) * round4(gi(g, 3)) + SKEW);
+  return XI * (gi(g, Slot.C) * round4(gi(g, Slot.F)) + SKEW);
 }
 /** Floats of the padded image. */
 @inline function paddedFloats(g: usize): i32 {
-  return round4(gi(g, 0) * paddedRows(g) * paddedCols(g));
+  return round4(gi(g, Slot.C) * paddedRows(g) * paddedCols(g));
 }
 
 /** Images per run: as many as keep V and M near RUN_FLOATS and inside the scratch; 0 if not even one fits. */
 function imagesPerRun(g: usize, images: i32): i32 {
-  const C = gi(g, 0), F = gi(g, 3);
+  const C = gi(g, Slot.C), F = gi(g, Slot.F);
   const T = tilesH(g) * tilesW(g);
   // The layout of winogradForward: U, the padded image, V (XI planes of C x N,
   // each SKEW longer), the stage, M (XI planes of F x N, each SKEW longer, and
   // 4 floats that partial groups read past its end).
   const fixed = <i64>weightFloats(g) + <i64>paddedFloats(g) + XI * SKEW + (STAGE_BYTES >> 2) + XI * SKEW + 4;
   const per = <i64>XI * <i64>(C + F) * <i64>T;
-  const room = <i64>gi(g, 12) - fixed;
+  const room = <i64>gi(g, Slot.scratch) - fixed;
   if (room < per) return 0;
   let nb = <i32>(room / per);
   const cache = RUN_FLOATS / <i32>per;
@@ -85,13 +88,13 @@ function imagesPerRun(g: usize, images: i32): i32 {
 
 /** Whether the convolution takes the Winograd path: 3x3, stride 1, enough input channels to feed the GEMMs, and one image fits the scratch. */
 export function winogradApplies(g: usize): bool {
-  return gi(g, 4) == 3 && gi(g, 5) == 3 && gi(g, 6) == 1 && gi(g, 7) == 1 && gi(g, 0) >= 8 && imagesPerRun(g, 1) == 1;
+  return gi(g, Slot.KH) == 3 && gi(g, Slot.KW) == 3 && gi(g, Slot.SH) == 1 && gi(g, Slot.SW) == 1 && gi(g, Slot.C) >= 8 && imagesPerRun(g, 1) == 1;
 }
 
 /** y_b = act(conv(x_b) + bias) for images [b0, b1) (winogradApplies must hold). */
 export function winogradForward(x: usize, w: usize, bias: usize, y: usize, col: usize, g: usize, b0: i32, b1: i32, act: i32): void {
-  const C = gi(g, 0), H = gi(g, 1), W = gi(g, 2), F = gi(g, 3);
-  const PH = gi(g, 8), PW = gi(g, 9), OH = gi(g, 10), OW = gi(g, 11);
+  const C = gi(g, Slot.C), H = gi(g, Slot.H), W = gi(g, Slot.W), F = gi(g, Slot.F);
+  const PH = gi(g, Slot.PH), PW = gi(g, Slot.PW), OH = gi(g, Slot.OH), OW = gi(g, Slot.OW);
   const TH = tilesH(g), TW = tilesW(g), T = TH * TW;
   const Hq = paddedRows(g), Wq = paddedCols(g);
   const nbMax = imagesPerRun(g, b1 - b0);
@@ -129,29 +132,27 @@ export function winogradForward(x: usize, w: usize, bias: usize, y: usize, col: 
  * with w'[c][f][kh][kw] = w[f][c][2-kh][2-kw] and padding 2 - P, which gives
  * dx its H x W. Overwrites dx for images [b0, b1) and returns true; returns
  * false (nothing written) when the shape does not qualify or the scratch is
- * too small. Scratch: the transposed geometry (16 int32), w', then the
- * Winograd scratch.
+ * too small. Scratch: the transposed geometry (GEOM2_FLOATS int32), w', then
+ * the Winograd scratch.
  */
 export function winogradInputGradient(w: usize, dy: usize, dx: usize, col: usize, g: usize, b0: i32, b1: i32): bool {
-  const C = gi(g, 0), F = gi(g, 3), PH = gi(g, 8), PW = gi(g, 9);
-  if (gi(g, 4) != 3 || gi(g, 5) != 3 || gi(g, 6) != 1 || gi(g, 7) != 1 || PH > 2 || PW > 2) return false;
+  const C = gi(g, Slot.C), F = gi(g, Slot.F), PH = gi(g, Slot.PH), PW = gi(g, Slot.PW);
+  if (gi(g, Slot.KH) != 3 || gi(g, Slot.KW) != 3 || gi(g, Slot.SH) != 1 || gi(g, Slot.SW) != 1 || PH > 2 || PW > 2) return false;
   const wFloats = round4(F * C * 9);
+  // The geometry of conv(dy, w'): a copy of g (so slots added later carry over) with input and output swapped.
   const g2 = col;
-  store<i32>(g2, F);
-  store<i32>(g2, gi(g, 10), 4);
-  store<i32>(g2, gi(g, 11), 8);
-  store<i32>(g2, C, 12);
-  store<i32>(g2, 3, 16);
-  store<i32>(g2, 3, 20);
-  store<i32>(g2, 1, 24);
-  store<i32>(g2, 1, 28);
-  store<i32>(g2, 2 - PH, 32);
-  store<i32>(g2, 2 - PW, 36);
-  store<i32>(g2, gi(g, 1), 40);
-  store<i32>(g2, gi(g, 2), 44);
-  store<i32>(g2, gi(g, 12) - 16 - wFloats, 48);
+  memory.copy(g2, g, <usize>SLOTS << 2);
+  si(g2, Slot.C, F);
+  si(g2, Slot.H, gi(g, Slot.OH));
+  si(g2, Slot.W, gi(g, Slot.OW));
+  si(g2, Slot.F, C);
+  si(g2, Slot.PH, 2 - PH);
+  si(g2, Slot.PW, 2 - PW);
+  si(g2, Slot.OH, gi(g, Slot.H));
+  si(g2, Slot.OW, gi(g, Slot.W));
+  si(g2, Slot.scratch, gi(g, Slot.scratch) - GEOM2_FLOATS - wFloats);
   if (!winogradApplies(g2)) return false;
-  const wt = col + 64;
+  const wt = col + (<usize>GEOM2_FLOATS << 2);
   for (let f = 0; f < F; f++) {
     for (let c = 0; c < C; c++) {
       const src = w + (<usize>((f * C + c) * 9) << 2);

@@ -1,0 +1,81 @@
+/**
+ * A window sliding over the rows and columns of CxHxW images, the geometry
+ * convolution and pooling share: the one output-size rule and the named
+ * geometry generated code passes to conv2dParams and pool2dParams.
+ *
+ * This module imports nothing: the compiler's shape checker
+ * (compiler/window.ts) uses the same rule, and the runtime must not import
+ * the compiler.
+ */
+
+/**
+ * Output extent along one axis: floor((size + 2·pad − kernel) / stride) + 1,
+ * or ceil(…) + 1 in ceil mode, where (as in PyTorch and ONNX) a last window
+ * that would start inside the right padding is dropped. ≤ 0 when the window
+ * does not fit the padded input.
+ */
+export function windowOutSize(size: number, kernel: number, stride: number, pad: number, ceil = false): number {
+  const span = size + 2 * pad - kernel;
+  let out = (ceil ? Math.ceil(span / stride) : Math.floor(span / stride)) + 1;
+  if (ceil && out > 1 && (out - 1) * stride >= size + pad) out--;
+  if (span < 0) out = Math.min(out, 0);
+  return out;
+}
+
+/**
+ * The named geometry of a window layer over a batch of images, as generated
+ * code writes it (conv and pooling add their own fields after these, e.g.
+ * `filters`, `ceil`). Pairs are [rows, columns].
+ */
+export interface WindowSpec {
+  batch: number;
+  channels: number;
+  height: number;
+  width: number;
+  kernel: readonly [number, number];
+  /** Default: [1, 1] for a convolution, the window size for pooling. */
+  stride?: readonly [number, number];
+  /** Zero padding per side; default [0, 0]. */
+  pad?: readonly [number, number];
+}
+
+/** The resolved window the kernels read (short names, as in their loops). */
+export interface Window2dParams {
+  B: number; // batch size (generated code sets it to each call's batch)
+  C: number; // input channels
+  H: number; // input height
+  W: number; // input width
+  KH: number; // window height
+  KW: number; // window width
+  SH: number; // vertical stride
+  SW: number; // horizontal stride
+  PH: number; // padding at top and bottom
+  PW: number; // padding at left and right
+  OH: number; // output height
+  OW: number; // output width
+}
+
+/**
+ * Checks a spec (only the fields in `known`, sizes positive, padding ≥ 0)
+ * and resolves it; throws a RangeError naming `what` otherwise. A field the
+ * runtime does not know must not be ignored: it would change the result.
+ */
+export function resolveWindow(what: string, spec: WindowSpec, known: readonly string[], defaultStride: readonly [number, number], ceil: boolean): Window2dParams {
+  for (const key of Object.keys(spec)) {
+    if (!known.includes(key)) throw new RangeError(`${what}: unknown geometry field \`${key}\` (known: ${known.join(", ")})`);
+  }
+  const { batch: B, channels: C, height: H, width: W, kernel, stride = defaultStride, pad = [0, 0] } = spec;
+  const [KH, KW] = kernel;
+  const [SH, SW] = stride;
+  const [PH, PW] = pad;
+  if (!(B >= 0 && C > 0 && H > 0 && W > 0 && KH > 0 && KW > 0 && SH > 0 && SW > 0 && PH >= 0 && PW >= 0)) {
+    throw new RangeError(`${what}: invalid dimensions ${JSON.stringify(spec)}`);
+  }
+  const OH = windowOutSize(H, KH, SH, PH, ceil);
+  const OW = windowOutSize(W, KW, SW, PW, ceil);
+  if (OH <= 0 || OW <= 0) throw new RangeError(`${what}: window ${KH}x${KW} larger than padded input ${H}x${W}`);
+  return { B, C, H, W, KH, KW, SH, SW, PH, PW, OH, OW };
+}
+
+/** The fields of WindowSpec, in the order generated code writes them. */
+export const WINDOW_FIELDS = ["batch", "channels", "height", "width", "kernel", "stride", "pad"] as const;
