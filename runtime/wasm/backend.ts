@@ -87,10 +87,17 @@ export function createWasmKernels(sizes: PlanSizes, threads: number): WasmEngine
 
 let layout: { heapBase: number; scratchBytes: number } | null = null;
 
-/** The module's static data size and per-thread packing scratch (asked once, from a throwaway instance). */
+/**
+ * The module's static data size and per-thread packing scratch (asked once,
+ * from a throwaway instance), after checking that the module reads the
+ * geometry this backend writes.
+ */
 function staticLayout(): { heapBase: number; scratchBytes: number } {
   if (layout === null) {
     const probe = instantiateKernels(newSharedMemory(4 << 20));
+    if (probe.geometrySlots() !== GEOMETRY_SLOTS.length) {
+      throw new Error(`kernels.wasm reads ${probe.geometrySlots()} geometry slots but runtime/wasm/geometry.ts lists ${GEOMETRY_SLOTS.length}: it is stale; rebuild it with \`npm run build\``);
+    }
     layout = { heapBase: probe.heapBase(), scratchBytes: probe.scratchBytes() };
   }
   return layout;

@@ -35,6 +35,8 @@ export interface KernelExports {
   scratchBytes(): number;
   /** Moves this instance's packing scratch to [ptr, ptr + scratchBytes()). */
   setScratch(ptr: number): void;
+  /** Geometry slots the kernels read (GEOMETRY_SLOTS.length when kernels.wasm is current). */
+  geometrySlots(): number;
   convForward(x: number, w: number, bias: number, y: number, col: number, geom: number, b0: number, b1: number, act: number): void;
   convBackward(x: number, w: number, dy: number, dx: number, dw: number, db: number, col: number, geom: number, b0: number, b1: number): void;
   fcForward(x: number, w: number, bias: number, y: number, B: number, M: number, N: number, n0: number, n1: number, act: number): void;

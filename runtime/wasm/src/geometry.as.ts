@@ -6,8 +6,13 @@
  * name, never by number. Also the copy of an image into a zero-padded buffer
  * that the direct, implicit-GEMM and Winograd convolutions read from.
  */
-import { Slot } from "./slots.as";
+import { Slot, SLOTS } from "./slots.as";
 export { Slot, SLOTS } from "./slots.as";
+
+/** Slots this build reads: the backend checks it against its list, so a stale kernels.wasm fails loudly. */
+export function geometrySlots(): i32 {
+  return SLOTS;
+}
 
 /** Epilogue activations (the act argument of the conv and fc kernels; runtime/activations.ts numbers them the same). */
 export const ACT_NONE: i32 = 0;

@@ -5,6 +5,7 @@
  * arena lives in it; several threads instantiate the module on one memory).
  */
 export { sgemm, scratchBytes, setScratch, heapBase } from "./gemm.as";
+export { geometrySlots } from "./geometry.as";
 export { convForward, convBackward, fcForward, fcBackward } from "./conv.as";
 export { maxPoolForward, maxPoolBackward, avgPoolForward, avgPoolBackward } from "./pool.as";
 export { reluForward, reluBackward, add, copy } from "./eltwise.as";
