@@ -25,7 +25,10 @@ export function windowOutSize(size: number, kernel: number, stride: number, pad:
 /**
  * The named geometry of a window layer over a batch of images, as generated
  * code writes it (conv and pooling add their own fields after these, e.g.
- * `filters`, `ceil`). Pairs are [rows, columns].
+ * `filters`, `ceil`). Pairs are [rows, columns]. Later kinds of window
+ * (dilation, groups, transposed convolution, adaptive pooling) are new
+ * optional fields of ConvSpec or PoolSpec, plus a slot each in
+ * runtime/wasm/geometry.ts when the wasm kernels need them.
  */
 export interface WindowSpec {
   batch: number;
@@ -38,6 +41,9 @@ export interface WindowSpec {
   /** Zero padding per side; default [0, 0]. */
   pad?: readonly [number, number];
 }
+
+/** The fields of WindowSpec, in the order generated code writes them. */
+export const WINDOW_FIELDS = ["batch", "channels", "height", "width", "kernel", "stride", "pad"] as const;
 
 /** The resolved window the kernels read (short names, as in their loops). */
 export interface Window2dParams {
@@ -76,6 +82,3 @@ export function resolveWindow(what: string, spec: WindowSpec, known: readonly st
   if (OH <= 0 || OW <= 0) throw new RangeError(`${what}: window ${KH}x${KW} larger than padded input ${H}x${W}`);
   return { B, C, H, W, KH, KW, SH, SW, PH, PW, OH, OW };
 }
-
-/** The fields of WindowSpec, in the order generated code writes them. */
-export const WINDOW_FIELDS = ["batch", "channels", "height", "width", "kernel", "stride", "pad"] as const;
