@@ -8,7 +8,7 @@ import type { Arg, LayerStatement, Value } from "../grammar/ast.js";
 import type { SourceFile, Span } from "../diagnostics/source.js";
 import type { Args, Related } from "../diagnostics/diagnostic.js";
 import type { Code } from "../diagnostics/messages.js";
-import type { Init } from "./layers/types.js";
+import type { Init } from "./init.js";
 import { suggestion } from "../diagnostics/suggest.js";
 
 /** The largest size (filters, units, kernel, dimension) a model may name. */

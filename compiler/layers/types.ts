@@ -4,13 +4,9 @@ import type { Args, Related } from "../../diagnostics/diagnostic.js";
 import type { Code } from "../../diagnostics/messages.js";
 import type { ArgReader } from "../args.js";
 import type { Shape } from "../shape.js";
+import type { Init } from "../init.js";
 
-export type InitKind = "he" | "xavier" | "normal" | "zeros" | "ones";
-export interface Init {
-  kind: InitKind;
-  /** σ for `normal`. */
-  sigma?: number;
-}
+export type { Init, InitKind } from "../init.js";
 
 /** A trainable tensor of a layer, named `LAYER.<name>`. */
 export interface ParamSpec {
