@@ -4,7 +4,8 @@ import { join, relative, resolve } from "node:path";
 import { writeFileAtomic } from "../runtime/io/atomic.js";
 import { toJson } from "../diagnostics/render-json.js";
 import { describeIoError, UsageError } from "./io.js";
-import { checkFiles, parse } from "./main.js";
+import { parse } from "./args.js";
+import { checkFiles } from "./check.js";
 import { printDiagnosticsText } from "./output.js";
 
 const HELP_HINT = "(try: nnspec compile --help)";

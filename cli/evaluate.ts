@@ -4,13 +4,9 @@ import { loadData } from "./data.js";
 import { KERNEL_FLAGS, kernelChoice, type KernelChoice } from "./kernels.js";
 import { describeIoError, UsageError } from "./io.js";
 import { loadModelFromSpec, type LoadedModel, type RunnableModel } from "./load-model.js";
-import { parse, positiveInt } from "./main.js";
-import { argmax, evaluate } from "./train.js";
+import { outputFormat, parse, positiveInt } from "./args.js";
+import { argmax, evaluate } from "./measure.js";
 import { specHash } from "../runtime/index.js";
-
-function checkFormat(value: unknown): void {
-  if (value !== undefined && value !== "text" && value !== "json") throw new UsageError(`--format must be text or json, not ${String(value)}`);
-}
 
 async function withWeights(command: string, file: string, modelName: string | undefined, weights: string | undefined, batchSize: number, force: boolean, kernels: KernelChoice): Promise<{ loaded: LoadedModel; model: RunnableModel }> {
   if (weights === undefined) throw new UsageError(`${command} needs --weights W.safetensors`);
@@ -45,7 +41,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
   }
   if (positionals.length !== 1) throw new UsageError("eval takes exactly one FILE (try: nnspec eval --help)");
   if (values.data === undefined) throw new UsageError("eval needs --data mnist or --data DIR");
-  checkFormat(values.format);
+  const format = outputFormat(values.format);
   const split = (values.split as string | undefined) ?? "test";
   if (split !== "test" && split !== "train") throw new UsageError(`--split must be test or train, not ${split}`);
   const batchSize = values.batch === undefined ? 256 : positiveInt(values.batch, "--batch");
@@ -56,7 +52,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const classes = info.loss === "softmax" ? info.outputShape[0]! : 0;
   const confusion = classes ? new Int32Array(classes * classes) : undefined;
   const r = evaluate(model, data, new Batches(data, batchSize, 0, { shuffle: false }), classes, info.l2, confusion);
-  if (values.format === "json") {
+  if (format === "json") {
     const rows = confusion ? Array.from({ length: classes }, (_, i) => Array.from(confusion.subarray(i * classes, (i + 1) * classes))) : undefined;
     process.stdout.write(JSON.stringify({ model: info.name, split, examples: data.n, loss: r.loss, accuracy: r.accuracy, ...(rows ? { confusion: rows } : { mse: r.loss }) }) + "\n");
     return 0;
@@ -88,7 +84,7 @@ export async function predictCommand(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError("predict takes exactly one FILE (try: nnspec predict --help)");
-  checkFormat(values.format);
+  const format = outputFormat(values.format);
   if (values.input === undefined) throw new UsageError("predict needs --input x.npy");
   let x: Float32Array;
   let n: number;
@@ -134,9 +130,9 @@ export async function predictCommand(argv: string[]): Promise<number> {
       const c = argmax(result, index * outSize, outSize);
       return { index, class: c, probability: row[c]!, probabilities: row };
     });
-    if (values.format === "json") process.stdout.write(JSON.stringify({ model: info.name, predictions: preds }) + "\n");
+    if (format === "json") process.stdout.write(JSON.stringify({ model: info.name, predictions: preds }) + "\n");
     else for (const p of preds) console.log(`${p.index}: class ${p.class} (p = ${p.probability.toFixed(4)})`);
-  } else if (values.format === "json") process.stdout.write(JSON.stringify({ model: info.name, predictions: rows.map((output, index) => ({ index, output })) }) + "\n");
+  } else if (format === "json") process.stdout.write(JSON.stringify({ model: info.name, predictions: rows.map((output, index) => ({ index, output })) }) + "\n");
   else rows.forEach((row, i) => console.log(`${i}: ${row.map((v) => v.toPrecision(6)).join(" ")}`));
   return 0;
 }

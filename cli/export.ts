@@ -4,19 +4,13 @@ import { loadWeights, specHash, WeightsError, WeightsFormatError, writeFileAtomi
 import { DEFAULT_OPSET, ExportError, exportOnnx, MAX_OPSET, MIN_OPSET, onnxOutputNames } from "../compiler/export/onnx.js";
 import { describeIoError, UsageError } from "./io.js";
 import { loadModelFromSpec } from "./load-model.js";
-import { parse } from "./main.js";
+import { nonNegativeInt, parse } from "./args.js";
 
 function opsetValue(value: unknown): number {
   if (value === undefined) return DEFAULT_OPSET;
   const n = Number(value);
   if (typeof value !== "string" || !/^[0-9]+$/.test(value) || n < MIN_OPSET || n > MAX_OPSET) throw new UsageError(`--opset must be a whole number from ${MIN_OPSET} to ${MAX_OPSET}, not ${String(value)}`);
   return n;
-}
-
-function seedValue(value: unknown): number {
-  if (value === undefined) return 0;
-  if (typeof value !== "string" || !/^[0-9]+$/.test(value) || Number(value) > 0xffffffff) throw new UsageError(`--seed must be a whole number from 0 to 4294967295, not ${String(value)}`);
-  return Number(value);
 }
 
 function version(): string {
@@ -44,7 +38,7 @@ export async function exportCommand(argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError("export takes exactly one FILE (try: nnspec export --help)");
   if (values.onnx === undefined || values.onnx === "") throw new UsageError("export needs --onnx OUT.onnx (the file to write)");
   const opset = opsetValue(values.opset);
-  const seed = seedValue(values.seed);
+  const seed = values.seed === undefined ? 0 : nonNegativeInt(values.seed, "--seed");
   const weights = values.weights as string | undefined;
   if (weights !== undefined && values.seed !== undefined) process.stderr.write("warning: --seed has no effect with --weights (every value comes from the weights file)\n");
   const out = values.onnx as string;

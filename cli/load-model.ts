@@ -11,7 +11,7 @@ import { pathToFileURL } from "node:url";
 import { writeFileAtomicSync } from "../runtime/io/atomic.js";
 import type { CheckedModel } from "../compiler/model.js";
 import { describeIoError, UsageError } from "./io.js";
-import { checkFiles } from "./main.js";
+import { checkFiles } from "./check.js";
 import { printDiagnosticsText } from "./output.js";
 import type { Optimizer, Tensor } from "../runtime/index.js";
 

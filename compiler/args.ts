@@ -6,9 +6,9 @@
  */
 import type { Arg, LayerStatement, Value } from "../grammar/ast.js";
 import type { SourceFile, Span } from "../diagnostics/source.js";
-import type { Args, Related } from "../diagnostics/diagnostic.js";
-import type { Code } from "../diagnostics/messages.js";
-import type { Init } from "./layers/types.js";
+import type { ReportExtra } from "../diagnostics/diagnostic.js";
+import type { ArgsOf, Code } from "../diagnostics/messages.js";
+import type { Init } from "./init.js";
 import { suggestion } from "../diagnostics/suggest.js";
 
 /** The largest size (filters, units, kernel, dimension) a model may name. */
@@ -24,7 +24,7 @@ export interface ReaderHost {
   file: SourceFile;
   /** Unknown values (NaN, from parameters of a block no model uses) pass, so the words after them are still read. */
   lenient?: boolean;
-  report(code: Code, args: Args, span: Span, extra?: { label?: string; related?: Related[] }): void;
+  report<C extends Code>(code: C, args: NoInfer<ArgsOf<C>>, span: Span, extra?: ReportExtra): void;
 }
 
 export type OptionType = "flag" | "int" | "pair" | "pad" | "init" | "number";
@@ -66,7 +66,7 @@ export class ArgReader {
     return bound ? { ...bound, span: a.span, param: a.name } : a;
   }
 
-  error(code: Code, args: Args, span: Span, extra?: { label?: string; related?: Related[] }): undefined {
+  error<C extends Code>(code: C, args: NoInfer<ArgsOf<C>>, span: Span, extra?: ReportExtra): undefined {
     this.failed = true;
     this.host.report(code, args, span, extra);
     return undefined;
@@ -149,7 +149,7 @@ export class ArgReader {
   }
 
   /** A positional word from a fixed list, e.g. the loss kind. */
-  choice<T extends string>(what: string, choices: readonly T[], code: Code = "NN2013", plural = "choices"): T | undefined {
+  choice<T extends string>(what: string, choices: readonly T[], code: "NN2013" | "NN2020" = "NN2013", plural = "choices"): T | undefined {
     const w = this.peek();
     if (!w || w.kind !== "name") return this.error("NN2012", { layer: this.layer, what, usage: this.usage }, w?.span ?? this.stmt.kind.span);
     this.take();

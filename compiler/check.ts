@@ -6,8 +6,8 @@
 import type { BlockDeclaration, CallStatement, LayerStatement, ModelDeclaration, Program, RepeatStatement, ResidualStatement, Statement, Value } from "../grammar/ast.js";
 import type { Span } from "../diagnostics/source.js";
 import { ArgReader, type Env } from "./args.js";
-import type { Args, DiagnosticBag, Related } from "../diagnostics/diagnostic.js";
-import type { Code } from "../diagnostics/messages.js";
+import type { DiagnosticBag, Related, ReportExtra } from "../diagnostics/diagnostic.js";
+import { MESSAGES, type ArgsOf, type Code } from "../diagnostics/messages.js";
 import type { LossAttrs } from "./layers/loss.js";
 import { LAYERS } from "./layers/registry.js";
 import type { InferContext } from "./layers/types.js";
@@ -64,7 +64,7 @@ export function checkProgram(program: Program, bag: DiagnosticBag): CheckResult 
   }
   // Blocks no model uses still get their words checked (no shapes: nothing flows into them).
   for (const b of unusedBlocks(program, structure)) new ModelChecker(program, structure, bag, { type: "model", name: b.name, body: [], span: b.span }).dryRunBlock(b);
-  if (program.models.length === 0 && bag.items.length === 0) bag.report("NN2018", program.file, { start: 0, end: 0 });
+  if (program.models.length === 0 && bag.items.length === 0) bag.report("NN2018", program.file, { start: 0, end: 0 }, {});
   return { models };
 }
 
@@ -109,9 +109,9 @@ class ModelChecker {
     this.file = program.file;
   }
 
-  private report(code: Code, args: Args, span: Span, trail: Related[], extra: { label?: string; related?: Related[] } = {}): void {
-    const severity = code === "NN3002" || code === "NN2024" ? "warning" : "error";
-    if (severity === "error") this.ok = false;
+  /** Report at `span` with the block-invocation trail; an error (not a warning) means there is no model. */
+  private report<C extends Code>(code: C, args: NoInfer<ArgsOf<C>>, span: Span, trail: Related[], extra: ReportExtra = {}): void {
+    if (MESSAGES[code].severity === "error") this.ok = false;
     const related = [...(extra.related ?? []), ...[...trail].reverse()];
     this.bag.report(code, this.file, span, args, { ...extra, related });
   }
@@ -175,7 +175,7 @@ class ModelChecker {
   }
 
   private host(scope: Scope) {
-    return { file: this.file, lenient: this.dryRun, report: (code: Code, args: Args, span: Span, extra?: { label?: string; related?: Related[] }) => this.report(code, args, span, scope.trail, extra) };
+    return { file: this.file, lenient: this.dryRun, report: <C extends Code>(code: C, args: ArgsOf<C>, span: Span, extra?: ReportExtra) => this.report(code, args, span, scope.trail, extra) };
   }
 
   private sequence(stmts: Statement[], shape: Shape | undefined, scope: Scope, out: Node[]): Shape | undefined {
@@ -320,8 +320,7 @@ class ModelChecker {
     return {
       span: s.span,
       kindSpan: s.kind.span,
-      error: (code, args, span, extra) => this.report(code, args, span ?? s.span, scope.trail, extra),
-      warn: (code, args, span, extra) => this.report(code, args, span ?? s.span, scope.trail, extra),
+      report: (code, args, span, extra) => this.report(code, args, span ?? s.span, scope.trail, extra),
     };
   }
 

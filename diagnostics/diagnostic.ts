@@ -1,13 +1,20 @@
 import type { SourceFile, Span } from "./source.js";
-import { MESSAGES, format, type Code, type Severity } from "./messages.js";
+import { MESSAGES, format, type ArgsOf, type ArgValue, type Code, type Severity } from "./messages.js";
 
-export type Args = Readonly<Record<string, string | number>>;
+/** Placeholder values by name, as `format` reads them. */
+export type Args = Readonly<Record<string, ArgValue>>;
 
 /** A labelled secondary place, e.g. the block invocation that led to an error. */
 export interface Related {
   message: string;
   file: SourceFile;
   span: Span;
+}
+
+/** What a report may add besides the message: a label under the underline, and related places. */
+export interface ReportExtra {
+  label?: string;
+  related?: Related[];
 }
 
 /** A diagnostic is data; rendering it (text or JSON) is a separate step. */
@@ -23,26 +30,26 @@ export interface Diagnostic {
   related: Related[];
 }
 
-export function makeDiagnostic(
-  code: Code,
-  file: SourceFile,
-  span: Span,
-  args: Args = {},
-  extra: { label?: string; related?: Related[] } = {},
-): Diagnostic {
-  const template = MESSAGES[code];
+/**
+ * A diagnostic from its code and the values of its placeholders: `args` must
+ * name every `{placeholder}` of the code's message and help (checked by the
+ * types, and again here). Severity comes from the message table.
+ */
+export function makeDiagnostic<C extends Code>(code: C, file: SourceFile, span: Span, args: NoInfer<ArgsOf<C>>, extra: ReportExtra = {}): Diagnostic {
+  const template: { severity: Severity; message: string; help?: string } = MESSAGES[code];
+  const values = args as Args;
   const d: Diagnostic = {
     code,
     severity: template.severity,
-    message: format(template.message, args),
+    message: format(template.message, values),
     file,
     span: clampSpan(span, file.text.length),
     related: (extra.related ?? []).map((r) => ({ ...r, span: clampSpan(r.span, r.file.text.length) })),
   };
-  if ("help" in template) {
-    const help = format(template.help, args);
-    // A help whose placeholders were not all given is left out, never shown half-filled.
-    if (!/\{\w+\}/.test(help) && help.trim() !== "") d.help = help;
+  if (template.help !== undefined) {
+    const help = format(template.help, values);
+    // A help that comes out blank (an empty `{hint}`: nothing useful to add) is left out.
+    if (help.trim() !== "") d.help = help;
   }
   if (extra.label) d.label = extra.label;
   return d;
@@ -82,7 +89,7 @@ export class DiagnosticBag {
     this.items.push(d);
   }
 
-  report(code: Code, file: SourceFile, span: Span, args: Args = {}, extra: { label?: string; related?: Related[] } = {}): void {
+  report<C extends Code>(code: C, file: SourceFile, span: Span, args: NoInfer<ArgsOf<C>>, extra: ReportExtra = {}): void {
     this.add(makeDiagnostic(code, file, span, args, extra));
   }
 

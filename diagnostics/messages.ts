@@ -8,7 +8,9 @@
  *   NN4xxx  size limits
  *
  * `message` states the problem next to the underlined source; `help` says how
- * to fix it. `{name}` placeholders are filled from the diagnostic's arguments.
+ * to fix it. `{name}` placeholders are filled from the diagnostic's arguments,
+ * whose type `ArgsOf<code>` is read off these strings (hence `as const`).
+ * `severity` is the only place that decides warning or error.
  */
 export type Severity = "error" | "warning";
 
@@ -83,10 +85,52 @@ export const MESSAGES = {
 
 export type Code = keyof typeof MESSAGES;
 
-/** Fill `{name}` placeholders. A missing argument is left visible as `{name}`. */
-export function format(template: string, args: Readonly<Record<string, string | number>>): string {
-  return template.replace(/\{(\w+)\}/g, (whole, key: string) => {
+/** A value that fills a placeholder. */
+export type ArgValue = string | number;
+
+/** `{name}` as `format` finds it: a brace, word characters, a brace. */
+const PLACEHOLDER = /\{(\w+)\}/g;
+
+/** The placeholder names of a template, in order of first use. */
+export function placeholders(template: string): string[] {
+  return [...new Set(Array.from(template.matchAll(PLACEHOLDER), (m) => m[1]!))];
+}
+
+/**
+ * Fill `{name}` placeholders in one pass (a value containing braces is not
+ * read again). A missing argument is a bug in nnspec: it throws.
+ */
+export function format(template: string, args: Readonly<Record<string, ArgValue>>): string {
+  return template.replace(PLACEHOLDER, (_, key: string) => {
     const v = args[key];
-    return v === undefined ? whole : String(v);
+    if (v === undefined) throw new Error(`internal: no value for {${key}} in "${template}"`);
+    return String(v);
   });
 }
+
+// --- the same placeholders as types, so a call that misses one does not compile ---
+
+type WordChar = "_" | "0" | "1" | "2" | "3" | "4" | "5" | "6" | "7" | "8" | "9" | Lowercase<Letter> | Letter;
+type Letter = "A" | "B" | "C" | "D" | "E" | "F" | "G" | "H" | "I" | "J" | "K" | "L" | "M" | "N" | "O" | "P" | "Q" | "R" | "S" | "T" | "U" | "V" | "W" | "X" | "Y" | "Z";
+
+/** S is one or more word characters (`\w+`). */
+type IsWord<S extends string> = S extends `${infer C}${infer Rest}` ? (C extends WordChar ? (Rest extends "" ? true : IsWord<Rest>) : false) : false;
+
+/**
+ * The placeholder names in a template string type, matched as `format` does:
+ * at each `{`, a word and a `}` make a placeholder and the scan goes on after
+ * it; anything else (`{ … }`, `` `{` ``) is text and the scan goes on after the `{`.
+ */
+export type Placeholders<S extends string> = S extends `${string}{${infer Rest}`
+  ? Rest extends `${infer K}}${infer After}`
+    ? IsWord<K> extends true
+      ? K | Placeholders<After>
+      : Placeholders<Rest>
+    : never
+  : never;
+
+/** The message and help texts of a code (of each code, for a union). */
+type TextsOf<C extends Code> = C extends Code ? (typeof MESSAGES)[C]["message"] | ((typeof MESSAGES)[C] extends { help: infer H extends string } ? H : never) : never;
+
+/** The arguments a code's texts need: exactly their placeholders (all of them, for a union of codes). */
+export type ArgsOf<C extends Code> = { readonly [K in Placeholders<TextsOf<C>>]: ArgValue };

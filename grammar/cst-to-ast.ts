@@ -186,7 +186,7 @@ class AstBuilder {
     const prev = out[out.length - 1];
     const keyword = this.span(c.Shortcut?.[0] as IToken);
     if (!prev || prev.type !== "residual" || prev.shortcut || prev.assertion || label) {
-      this.bag.report("NN1011", this.src, keyword);
+      this.bag.report("NN1011", this.src, keyword, {});
       return;
     }
     const bodyNode = c.body?.[0] as CstNode | undefined;

@@ -15,7 +15,7 @@ export function decodeSource(path: string, bytes: Uint8Array, bag: DiagnosticBag
   const nul = text.indexOf("\0");
   if (nul >= 0) {
     const file = new SourceFile(path, text);
-    bag.report("NN1005", file, { start: nul, end: nul + 1 });
+    bag.report("NN1005", file, { start: nul, end: nul + 1 }, {});
     return undefined;
   }
   const bad = firstInvalidUtf8(bytes);

@@ -8,40 +8,18 @@
  * Both take the same arguments (views of the arena) and give the same results
  * up to float32 rounding.
  */
-import { reluBackward, reluForward, type Activation } from "./activations.js";
+import { reluBackward, reluForward } from "./activations.js";
 import { add, copyInto } from "./add.js";
-import { conv2dBackward, conv2dForward, type Conv2dParams } from "./conv.js";
+import { conv2dBackward, conv2dForward } from "./conv.js";
 import { fcBackward, fcForward } from "./fc.js";
 import { Arena, type TensorCtor } from "./model.js";
-import { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward, type Pool2dParams } from "./pool.js";
+import { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward } from "./pool.js";
 import type { Tensor } from "./tensor.js";
+import type { KernelKind, Kernels, PlanSizes } from "./kernel-types.js";
 import { createWasmKernels } from "./wasm/backend.js";
 import { defaultThreads, MAX_THREADS } from "./wasm/threads.js";
 
-export type KernelKind = "wasm" | "js";
-
-/** The layer kernels with a WebAssembly version; signatures are those of the TypeScript functions. */
-export interface Kernels {
-  /** Which implementation this is. */
-  readonly kind: KernelKind;
-  /** Threads the kernels split their work across (1 for "js"). */
-  readonly threads: number;
-  conv2dForward(x: Tensor, w: Tensor, bias: Tensor | null, y: Tensor, scratch: Tensor, p: Conv2dParams, act?: Activation): void;
-  conv2dBackward(x: Tensor, w: Tensor, dy: Tensor, dx: Tensor | null, dw: Tensor, db: Tensor | null, scratch: Tensor, p: Conv2dParams): void;
-  fcForward(x: Tensor, w: Tensor, b: Tensor | null, y: Tensor, B: number, M: number, N: number, act?: Activation): void;
-  fcBackward(x: Tensor, w: Tensor, dy: Tensor, dx: Tensor | null, dw: Tensor, db: Tensor | null, B: number, M: number, N: number): void;
-  maxPoolForward(x: Tensor, y: Tensor, argmax: Int32Array, p: Pool2dParams): void;
-  maxPoolBackward(dy: Tensor, argmax: Int32Array, dx: Tensor, p: Pool2dParams): void;
-  avgPoolForward(x: Tensor, y: Tensor, p: Pool2dParams): void;
-  avgPoolBackward(dy: Tensor, dx: Tensor, p: Pool2dParams): void;
-  reluForward(x: Tensor, y: Tensor, n: number): void;
-  reluBackward(y: Tensor, dy: Tensor, dx: Tensor, n: number): void;
-  add(a: Tensor, b: Tensor, out: Tensor, n: number): void;
-  /** dst = src over n elements (flatten, dropout in inference). */
-  copy(src: Tensor, dst: Tensor, n: number): void;
-  /** Stops worker threads (the kernels must not be used afterwards). */
-  dispose(): void;
-}
+export type { KernelKind, Kernels, PlanSizes } from "./kernel-types.js";
 
 /** The TypeScript kernels. */
 export const jsKernels: Kernels = Object.freeze({
@@ -61,18 +39,6 @@ export const jsKernels: Kernels = Object.freeze({
   copy: copyInto,
   dispose: () => {},
 });
-
-/** Sizes from the compiler's memory plan. */
-export interface PlanSizes {
-  /** Float elements of the arena (parameters, gradients, activations, scratch). */
-  floats: number;
-  /** Int32 elements (max-pooling argmax). */
-  ints: number;
-  /** Floats of the convolution scratch, at least one image's im2col matrix (each extra thread gets its own). */
-  scratch: number;
-  /** Floats of the largest conv weight (each extra thread keeps partial weight and bias gradients of this size). */
-  convParams: number;
-}
 
 /** The options of createModel that choose the kernels. */
 export interface EngineOptions {

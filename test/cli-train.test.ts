@@ -209,7 +209,7 @@ const specSha256 = (path: string) => createHash("sha256").update(readFileSync(pa
 // ------------------------------------------------------------------ metrics
 
 /** The metrics file's epoch entries, as train.ts writes them. */
-type EpochMetrics = import("../cli/train.js").EpochMetrics;
+type EpochMetrics = import("../cli/checkpoint.js").EpochMetrics;
 
 interface Metrics {
   model: string;

@@ -50,7 +50,7 @@ export const conv = defineLayer<ConvAttrs>({
       if (!odd || a.stride[0] !== 1 || a.stride[1] !== 1) {
         const detail = `stride ${a.stride.join("x")} and kernel ${a.kernel.join("x")}`;
         const half = a.kernel.map((k) => Math.max(1, Math.floor((k - 1) / 2)));
-        ctx.error("NN3011", { detail, pad: half[0] === half[1] ? `${half[0]}` : half.join("x") }, a.padSpan);
+        ctx.report("NN3011", { detail, pad: half[0] === half[1] ? `${half[0]}` : half.join("x") }, a.padSpan);
         return undefined;
       }
       a.pad = [(a.kernel[0] - 1) / 2, (a.kernel[1] - 1) / 2];

@@ -40,11 +40,11 @@ export const fc = defineLayer<FcAttrs>({
   },
   infer(a, input, ctx) {
     if (input.length !== 1) {
-      ctx.error("NN3003", { layer: "fc", shape: formatShape(input), size: numel(input) }, ctx.kindSpan);
+      ctx.report("NN3003", { layer: "fc", shape: formatShape(input), size: numel(input) }, ctx.kindSpan);
       return [a.units];
     }
     if (a.declaredIn !== undefined && a.declaredIn !== input[0]) {
-      ctx.error("NN3004", { declared: a.declaredIn, out: a.units, actual: input[0]! }, a.declaredSpan);
+      ctx.report("NN3004", { declared: a.declaredIn, out: a.units, actual: input[0]! }, a.declaredSpan);
       return [a.units];
     }
     return [a.units];

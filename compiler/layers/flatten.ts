@@ -12,7 +12,7 @@ export const flatten = defineLayer<object>({
   },
   infer(_a, input, ctx) {
     if (input.length === 1) {
-      ctx.error("NN3005", { shape: formatShape(input) });
+      ctx.report("NN3005", { shape: formatShape(input) });
       return undefined;
     }
     return [numel(input)];

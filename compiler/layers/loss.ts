@@ -22,7 +22,7 @@ export const loss = defineLayer<LossAttrs>({
   },
   infer(a, input, ctx) {
     if (a.kind === "softmax" && input.length !== 1) {
-      ctx.error("NN3009", { loss: a.kind, shape: formatShape(input), size: numel(input) });
+      ctx.report("NN3009", { loss: a.kind, shape: formatShape(input), size: numel(input) });
       return undefined;
     }
     return input;

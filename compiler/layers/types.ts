@@ -1,16 +1,12 @@
 /** What every layer kind provides; one file per kind, all listed in registry.ts. */
 import type { Span } from "../../diagnostics/source.js";
-import type { Args, Related } from "../../diagnostics/diagnostic.js";
-import type { Code } from "../../diagnostics/messages.js";
+import type { ReportExtra } from "../../diagnostics/diagnostic.js";
+import type { ArgsOf, Code } from "../../diagnostics/messages.js";
 import type { ArgReader } from "../args.js";
 import type { Shape } from "../shape.js";
+import type { Init } from "../init.js";
 
-export type InitKind = "he" | "xavier" | "normal" | "zeros" | "ones";
-export interface Init {
-  kind: InitKind;
-  /** σ for `normal`. */
-  sigma?: number;
-}
+export type { Init, InitKind } from "../init.js";
 
 /** A trainable tensor of a layer, named `LAYER.<name>`. */
 export interface ParamSpec {
@@ -31,9 +27,8 @@ export interface BufferSpec {
 }
 
 export interface InferContext {
-  /** Report at `span`, or at the whole statement when no span is given; the block-invocation trail is added. */
-  error(code: Code, args: Args, span?: Span, extra?: { label?: string; related?: Related[] }): void;
-  warn(code: Code, args: Args, span?: Span, extra?: { label?: string; related?: Related[] }): void;
+  /** Report at `span`, or at the whole statement when no span is given; the block-invocation trail is added. Severity comes from the message table. */
+  report<C extends Code>(code: C, args: NoInfer<ArgsOf<C>>, span?: Span, extra?: ReportExtra): void;
   /** The statement's own span. */
   span: Span;
   /** Span of the statement's kind word. */

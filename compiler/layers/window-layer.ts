@@ -25,7 +25,7 @@ export function slideWindow(kind: string, a: WindowAttrs, input: Shape, ctx: Inf
       kind === "conv"
         ? `pad the input (\`pad ${Math.ceil((Math.max(a.kernel[0], a.kernel[1]) - 1) / 2)}\`) or use a smaller kernel; ${formatShape(input)} may have been pooled too often`
         : `use a smaller window; ${formatShape(input)} may have been pooled too often`;
-    ctx.error("NN3001", { window, input: `${formatShape(input)}`, arithmetic, hint });
+    ctx.report("NN3001", { window, input: `${formatShape(input)}`, arithmetic, hint });
     return undefined;
   }
   // Input rows no window reads, only where windows otherwise cover everything (stride ≤ kernel).
@@ -41,7 +41,7 @@ export function slideWindow(kind: string, a: WindowAttrs, input: Shape, ctx: Inf
       kind === "conv"
         ? "change the padding, kernel or stride so that (H + 2·P − K) is a multiple of S, or crop the input"
         : "add `ceil` to keep a last, partial window, or pad the input";
-    ctx.warn("NN3002", { what, input: where, are: n === 1 && !(skipsRows && skipsCols) ? "is" : "are", arithmetic, hint });
+    ctx.report("NN3002", { what, input: where, are: n === 1 && !(skipsRows && skipsCols) ? "is" : "are", arithmetic, hint });
   }
   return [rows.out, cols.out];
 }
@@ -49,6 +49,6 @@ export function slideWindow(kind: string, a: WindowAttrs, input: Shape, ctx: Inf
 export function requireImage(kind: string, input: Shape, ctx: InferContext): boolean {
   if (input.length === 3) return true;
   const hint = input.length === 1 ? `\`${kind}\` works on feature maps; it cannot follow \`flatten\` or \`fc\`` : "";
-  ctx.error("NN3010", { layer: kind, shape: formatShape(input), hint }, ctx.kindSpan);
+  ctx.report("NN3010", { layer: kind, shape: formatShape(input), hint }, ctx.kindSpan);
   return false;
 }

@@ -19,7 +19,7 @@
  */
 import type { Activation } from "../activations.js";
 import type { Conv2dParams } from "../conv.js";
-import type { Kernels, PlanSizes } from "../kernels.js";
+import type { Kernels, PlanSizes } from "../kernel-types.js";
 import type { Pool2dParams } from "../pool.js";
 import type { Tensor } from "../tensor.js";
 import { GEOMETRY_SLOTS, writeGeometry } from "./geometry.js";

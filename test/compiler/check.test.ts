@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { checkSource } from "../../compiler/index.js";
 import { codes, diagnose, summary } from "../helpers/check.js";
 
 describe("shape inference", () => {
@@ -144,6 +145,17 @@ describe("errors", () => {
 
   it("warns about softmax before `loss softmax`", () => {
     expect(codes("model m { input 4, fc 3, softmax, loss softmax }")).toEqual(["NN2024"]);
+  });
+
+  it("keeps the model after a warning and drops it after an error (severity from the message table)", () => {
+    for (const text of ["model m { input 1x28x28, conv 5x5 x1 stride 2 }", "model m { input 4, fc 3, softmax, loss softmax }"]) {
+      const r = checkSource("t.nnspec", text);
+      expect(r.diagnostics.map((d) => d.severity)).toEqual(["warning"]);
+      expect(r.models.map((m) => m.name)).toEqual(["m"]);
+    }
+    const bad = checkSource("t.nnspec", "model m { input 1x4x4, conv 5x5 x1 stride 2 }");
+    expect(bad.diagnostics.map((d) => d.severity)).toEqual(["error"]);
+    expect(bad.models).toEqual([]);
   });
 
   it("keeps automatic names clear of labels inside repeat", () => {

@@ -1,0 +1,102 @@
+/**
+ * `nnspec train`'s flags, read and checked before anything is loaded. With
+ * --resume, settings not given on the command line come from the checkpoint,
+ * so the run continues as it began.
+ */
+import { DEFAULT_LR, type OptimizerName } from "../runtime/index.js";
+import { nonNegativeInt, positiveInt, positiveNumber, type Options, type Values } from "./args.js";
+import { checkpointSettings } from "./checkpoint.js";
+import { UsageError } from "./io.js";
+import { KERNEL_FLAGS, kernelChoice, type KernelChoice } from "./kernels.js";
+
+export const TRAIN_FLAGS = {
+  model: { type: "string" },
+  data: { type: "string" },
+  epochs: { type: "string" },
+  batch: { type: "string" },
+  optimizer: { type: "string" },
+  lr: { type: "string" },
+  seed: { type: "string" },
+  out: { type: "string", short: "o" },
+  metrics: { type: "string" },
+  resume: { type: "string" },
+  force: { type: "boolean" },
+  quiet: { type: "boolean", short: "q" },
+  limit: { type: "string" },
+  schedule: { type: "string" },
+  augment: { type: "string" },
+  ...KERNEL_FLAGS,
+} as const satisfies Options;
+
+const OPTIMIZERS: OptimizerName[] = ["sgd", "momentum", "adam"];
+
+export interface TrainOptions {
+  spec: string;
+  model: string | undefined;
+  data: string;
+  epochs: number;
+  batchSize: number;
+  seed: number;
+  optimizerName: OptimizerName;
+  lr: number;
+  limit: number | undefined;
+  schedule: "cosine" | "constant";
+  augment: number;
+  kernels: KernelChoice;
+  /** No progress bar or chart (also when stdout is not a terminal). */
+  quiet: boolean;
+  /** --out as given (the default needs the model's name). */
+  out: string | undefined;
+  metrics: string | undefined;
+  resume: string | undefined;
+  force: boolean;
+}
+
+export function trainOptions(values: Values, positionals: string[]): TrainOptions {
+  if (positionals.length !== 1) throw new UsageError("train takes exactly one FILE (try: nnspec train --help)");
+  if (values.data === undefined) throw new UsageError("train needs --data mnist or --data DIR (try: nnspec train --help)");
+  const stored = values.resume === undefined ? {} : checkpointSettings(values.resume as string);
+  const pick = (flag: string, key: string): string | undefined => {
+    const given = values[flag] as string | undefined;
+    const saved = stored[key];
+    if (given !== undefined && saved !== undefined && given !== saved && !(flag === "lr" && Number(given) === Number(saved)))
+      process.stderr.write(`warning: --${flag} ${given} differs from the checkpoint's ${saved}; the run will not match one that was never interrupted\n`);
+    return given ?? saved;
+  };
+  const [storedSchedule, storedEpochs] = stored["nnspec.schedule"] ? stored["nnspec.schedule"].split(":") : [undefined, undefined];
+  const epochs = values.epochs === undefined ? 10 : positiveInt(values.epochs, "--epochs");
+  const batchSize = positiveInt(pick("batch", "nnspec.batch") ?? "32", "--batch");
+  const seed = nonNegativeInt(pick("seed", "nnspec.seed") ?? "0", "--seed");
+  const optimizerName = (pick("optimizer", "nnspec.optimizer") ?? "momentum") as OptimizerName;
+  if (!OPTIMIZERS.includes(optimizerName)) throw new UsageError(`--optimizer must be one of ${OPTIMIZERS.join(", ")}, not ${String(values.optimizer)}`);
+  const lrText = pick("lr", "nnspec.lr");
+  const lr = lrText === undefined ? DEFAULT_LR[optimizerName] : positiveNumber(lrText, "--lr");
+  const limit = values.limit === undefined ? undefined : positiveInt(values.limit, "--limit");
+  const schedule = (values.schedule as string | undefined) ?? storedSchedule ?? "constant";
+  if (schedule !== "cosine" && schedule !== "constant") throw new UsageError(`--schedule must be cosine or constant, not ${schedule}`);
+  if (schedule === "cosine" && storedSchedule === "cosine" && storedEpochs !== String(epochs))
+    process.stderr.write(`warning: the cosine schedule was planned over ${storedEpochs} epochs and now spans ${epochs}; the learning rates change from here on\n`);
+  const quiet = values.quiet === true || !process.stdout.isTTY;
+  const augment = nonNegativeInt(pick("augment", "nnspec.augment") ?? "0", "--augment");
+  // A resumed run keeps the kernels and thread count it began with: only then is it bit-identical to one never interrupted.
+  const kernels = kernelChoice(pick("threads", "nnspec.threads"), pick("kernels", "nnspec.kernels"));
+  return {
+    spec: positionals[0]!,
+    model: values.model as string | undefined,
+    data: values.data as string,
+    epochs,
+    batchSize,
+    seed,
+    optimizerName,
+    lr,
+    limit,
+    schedule,
+    augment,
+    kernels,
+    quiet,
+    out: values.out as string | undefined,
+    metrics: values.metrics as string | undefined,
+    resume: values.resume as string | undefined,
+    force: values.force === true,
+  };
+}
