@@ -194,7 +194,11 @@ class ModuleGenerator {
     return INPUT_GRAD;
   }
 
-  /** Code for one layer; with dy null (nothing reads its output gradient) it must have no backward pass (sequence). */
+  /**
+   * Code for one layer. dx is null when nothing reads its input gradient; dy
+   * is null only when, in addition, the layer has no parameters: it then has
+   * no backward code (sequence writes the comment that says so).
+   */
   private layer(n: LayerNode, x: string, y: string, dy: string | null, dx: string | null, fusedRelu: boolean): Code {
     const emit = n.def.emit;
     if (!emit) throw new Error(`internal: layer kind ${n.kind} has no code generator`);

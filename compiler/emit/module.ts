@@ -210,7 +210,7 @@ function createModelBody(g: Generated, opts: ModuleOptions, Arr: string): string
   // forward
   s.push(`function forward(x: ArrayLike<number>${g.usesTraining ? ", options?: { training?: boolean }" : ""}): ${Arr} {
     n = rt.loadInput(x, input, ${g.inputSize}, batchSize, ${what("forward")});
-    ${g.usesTraining ? "training = options?.training === true;" : "// no layer behaves differently in training"}
+    ${g.usesTraining ? "training = options?.training === true;" : "// no layer reads the mode: forward(x, { training: true }) runs this same code"}
     lossReady = false;
     ${g.forward.join("\n")}
     return outputViews.get(n);

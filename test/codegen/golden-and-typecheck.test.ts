@@ -14,6 +14,7 @@ import { compileModel, nnspecVersion } from "../../compiler/emit/index.js";
 import { acceptanceSpecs } from "../helpers/acceptance.js";
 import { ROOT } from "../helpers/cli.js";
 import { TMP } from "../helpers/compile.js";
+import { STRICT_PROJECT, tscArgs } from "../helpers/typecheck.js";
 
 async function compileFile(path: string, shown: string, dtype: "f32" | "f64" = "f32") {
   const r = checkSource(shown, readFileSync(path));
@@ -52,10 +53,23 @@ describe("golden generated code", () => {
 });
 
 /** Models starting with layers that have no parameters, or a batchnorm. */
-const EXTRA = [join(ROOT, "test", "codegen", "first-layers.nnspec")];
+const FIRST_LAYERS = join(ROOT, "test", "codegen", "first-layers.nnspec");
+const EXTRA = [FIRST_LAYERS];
 
-/** What strict projects turn on beyond --strict (Vite's templates: the last two via tsconfig too). */
-const STRICT_PROJECT = ["--strict", "--noUnusedLocals", "--noUnusedParameters", "--exactOptionalPropertyTypes", "--noUncheckedIndexedAccess"];
+describe("gradients that nothing reads", () => {
+  it("get no buffer and no backward step", async () => {
+    const code = Object.fromEntries((await compileFile(FIRST_LAYERS, "first-layers.nnspec")).map((c) => [c.model, c.typescript]));
+    // flatten first: no gradient of the input nor of the flatten, and fc1 computes no input gradient
+    expect(code.flatten_first).not.toMatch(/\bdinput\b|\bdflatten1\b/);
+    expect(code.flatten_first).toContain("k.fcBackward(flatten1, fc1_weight, dfc1, null, ");
+    expect(code.flatten_first).toMatch(/\/\/ backward of flatten1: flatten \(first-layers\.nnspec:5:\d+\) → 18: nothing to do/);
+    expect(code.residual_first).not.toMatch(/\bdinput\b|_skip\b/);
+    expect(code.idle_residual_first).not.toMatch(/\bdinput\b|\bdresidual1\b|\bdflatten1\b/);
+    // batchnorm's kernel always writes its input gradient: only then is there a buffer for it
+    expect(code.batchnorm_first).toContain("const dinput = mem.take(batchSize * 32); // (B, 2, 4, 4)");
+    expect(code.batchnorm_in_first_residual).toContain("const dinput = mem.take(batchSize * 32); // (B, 2, 4, 4)");
+  });
+});
 
 describe("every example spec compiles and type-checks", () => {
   it(`passes tsc ${STRICT_PROJECT.join(" ")} --noEmit (float32 and float64)`, async () => {
@@ -74,9 +88,7 @@ describe("every example spec compiles and type-checks", () => {
         }
       }
     }
-    const tsc = join(ROOT, "node_modules", "typescript", "bin", "tsc");
-    const args = ["--ignoreConfig", "--noEmit", ...STRICT_PROJECT, "--module", "NodeNext", "--moduleResolution", "NodeNext", "--target", "ES2022", "--types", "node", "--skipLibCheck", ...files];
-    const r = spawnSync(process.execPath, [tsc, ...args], { cwd: ROOT, encoding: "utf8" });
+    const r = spawnSync(process.execPath, tscArgs(files), { cwd: ROOT, encoding: "utf8" });
     expect(r.stdout + r.stderr).toBe("");
     expect(r.status).toBe(0);
   }, 180_000);

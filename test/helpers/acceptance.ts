@@ -6,7 +6,7 @@
 import { existsSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { it } from "vitest";
-import { ROOT } from "./cli.js";
+import { ROOT } from "./root.js";
 
 export const ACCEPTANCE = join(ROOT, "..", "shared", "acceptance");
 
