@@ -38,9 +38,6 @@ export interface Generated {
   usesTraining: boolean;
 }
 
-/** Name of the input gradient's buffer, allocated only for a first layer that must write one (see inputGradSink). */
-const INPUT_GRAD = "dinput";
-
 export function generate(model: CheckedModel, specPath = model.file.path): Generated {
   return new ModuleGenerator(model, specPath).run();
 }
@@ -181,17 +178,14 @@ class ModuleGenerator {
   }
 
   /**
-   * Where a first layer whose kernel cannot skip the input gradient writes it
-   * (batchnorm): nothing reads it, but the kernel needs the space. Placed
-   * right after `input`, as the plan lists batch buffers in order.
+   * Where a layer whose kernel cannot skip its input gradient (batchnorm)
+   * writes it when nothing reads it: `d` + its input's name (`dinput` for the
+   * first layer), allocated on first use only.
    */
-  private inputGradSink(n: LayerNode): string {
-    const shape = this.model.inputShape;
-    if (numel(n.input) !== numel(shape)) throw new Error(`internal: ${n.name} gets no input gradient but does not read the model input`);
-    if (!this.buffers.some((b) => b.id === INPUT_GRAD)) {
-      this.buffers.splice(1, 0, { id: INPUT_GRAD, fixed: 0, perExample: numel(shape), kind: "float", comment: `(B, ${shape.join(", ")})`, section: "activations" });
-    }
-    return INPUT_GRAD;
+  private gradientSink(n: LayerNode, x: string): string {
+    const id = `d${x}`;
+    if (!this.buffers.some((b) => b.id === id)) this.buffers.push({ id, fixed: 0, perExample: numel(n.input), kind: "float", comment: `(B, ${n.input.join(", ")}), written, not read`, section: "activations" });
+    return id;
   }
 
   /**
@@ -203,7 +197,7 @@ class ModuleGenerator {
     const emit = n.def.emit;
     if (!emit) throw new Error(`internal: layer kind ${n.kind} has no code generator`);
     const idle = dx === null && n.params.length === 0;
-    const ownDx = dx === null && !emit.nullableDx && !idle ? this.inputGradSink(n) : dx;
+    const ownDx = dx === null && !emit.nullableDx && !idle ? this.gradientSink(n, x) : dx;
     const markTraining = () => {
       this.usesTraining = true;
       return "training";

@@ -66,8 +66,10 @@ describe("gradients that nothing reads", () => {
     expect(code.residual_first).not.toMatch(/\bdinput\b|_skip\b/);
     expect(code.idle_residual_first).not.toMatch(/\bdinput\b|\bdresidual1\b|\bdflatten1\b/);
     // batchnorm's kernel always writes its input gradient: only then is there a buffer for it
-    expect(code.batchnorm_first).toContain("const dinput = mem.take(batchSize * 32); // (B, 2, 4, 4)");
-    expect(code.batchnorm_in_first_residual).toContain("const dinput = mem.take(batchSize * 32); // (B, 2, 4, 4)");
+    expect(code.batchnorm_first).toContain("const dinput = mem.take(batchSize * 32); // (B, 2, 4, 4), written, not read");
+    expect(code.batchnorm_in_first_residual).toContain("const dinput = mem.take(batchSize * 32); // (B, 2, 4, 4), written, not read");
+    expect(code.pool_then_batchnorm).toContain("const dmaxpool1 = mem.take(batchSize * 8); // (B, 2, 2, 2), written, not read");
+    expect(code.pool_then_batchnorm).not.toMatch(/\bdinput\b/);
   });
 });
 

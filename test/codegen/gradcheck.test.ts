@@ -44,6 +44,7 @@ const STRUCTURE_CASES: Record<string, string> = {
   // first layers whose input gradient nothing reads (the generator skips it, and what only feeds it)
   "parameter-free layers first": "input 2x3x3, flatten, relu, fc 3, tanh, fc 3",
   "batchnorm first": "input 2x3x3, batchnorm, conv 2x2 x2, flatten, fc 3",
+  "parameter-free layers, then batchnorm": "input 2x4x4, maxpool 2, relu, batchnorm, flatten, fc 3",
   "residual with a shortcut first": "input 2x4x4, residual { conv 3x3 x3 stride 2 pad 1, relu } shortcut { conv 1x1 x3 stride 2 }, flatten, fc 3",
   "parameter-free residual first": "input 2x4x4, residual { relu, maxpool 1 } shortcut { avgpool 1 }, conv 3x3 x2, flatten, fc 3",
 };
