@@ -1,8 +1,15 @@
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
+  resolve: {
+    // Generated models (and tests) import `nnspec/runtime`: run its TypeScript sources, not dist/,
+    // so an edit is tested without a build. What still runs from dist/ is checked in test/helpers/build.ts.
+    alias: [{ find: /^nnspec\/runtime$/, replacement: fileURLToPath(new URL("./runtime/index.ts", import.meta.url)) }],
+  },
   test: {
     include: ["test/**/*.test.ts"],
+    globalSetup: ["test/helpers/global-setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
   },

@@ -10,6 +10,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BIN, ROOT } from "./helpers/cli.js";
+import { requireBuilt } from "./helpers/build.js";
+
+// This file runs the built CLI (dist/): stop at once, with the file to rebuild, when it is older than its sources.
+beforeAll(() => requireBuilt("cli"));
 
 interface Run {
   status: number | null;

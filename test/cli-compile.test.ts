@@ -16,6 +16,10 @@ import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { main } from "../dist/cli/main.js";
 import { nnspecAsync, ROOT, type CliResult } from "./helpers/cli.js";
 import { TMP, type GeneratedModule } from "./helpers/compile.js";
+import { requireBuilt } from "./helpers/build.js";
+
+// This file runs the built CLI (dist/): stop at once, with the file to rebuild, when it is older than its sources.
+beforeAll(() => requireBuilt("cli"));
 
 const DIR = join(TMP, `cli-compile-${process.pid}`);
 rmSync(DIR, { recursive: true, force: true });

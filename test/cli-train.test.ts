@@ -28,6 +28,10 @@ import { availableParallelism } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadMnist, loadNpySync, saveNpySync } from "../runtime/index.js";
 import { BIN, ROOT } from "./helpers/cli.js";
+import { requireBuilt } from "./helpers/build.js";
+
+// This file runs the built CLI (dist/): stop at once, with the file to rebuild, when it is older than its sources.
+beforeAll(() => requireBuilt("cli"));
 
 const DIR = join(ROOT, "test", ".tmp", `cli-train-${process.pid}`);
 const TMPDIR = join(DIR, "tmpdir");

@@ -14,7 +14,7 @@
  * to a file and kills this test process if one check runs for over a minute.
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { Worker } from "node:worker_threads";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -22,6 +22,7 @@ import { checkSource, type CheckOutput } from "../compiler/index.js";
 import { toJson } from "../diagnostics/render-json.js";
 import { renderText } from "../diagnostics/render-text.js";
 import { renderSummaryText, summarize } from "../compiler/summary.js";
+import { acceptanceSpecsOrFail } from "./helpers/acceptance.js";
 import { ROOT } from "./helpers/cli.js";
 
 const RUNS = Math.max(0.1, Number(process.env.FUZZ_RUNS ?? 1));
@@ -197,8 +198,6 @@ const randomText = fc.oneof(
 // ---------------------------------------------------------------------------
 // The corpus and its mutations
 
-const ACCEPTANCE = join(ROOT, "..", "shared", "acceptance");
-
 function specsIn(dir: string): { name: string; text: string }[] {
   if (!existsSync(dir)) return [];
   return readdirSync(dir)
@@ -207,11 +206,13 @@ function specsIn(dir: string): { name: string; text: string }[] {
     .map((f) => ({ name: `${dir.slice(dir.lastIndexOf("/") + 1)}/${f}`, text: readFileSync(join(dir, f), "utf8") }));
 }
 
+const corpusSpec = (path: string) => ({ name: `${basename(dirname(path))}/${basename(path)}`, text: readFileSync(path, "utf8") });
+
 const CORPUS = [
   ...specsIn(join(ROOT, "specs")),
   ...specsIn(join(ROOT, "specs", "errors")),
-  ...specsIn(join(ACCEPTANCE, "valid")),
-  ...specsIn(join(ACCEPTANCE, "invalid")),
+  ...acceptanceSpecsOrFail("valid").map(corpusSpec),
+  ...acceptanceSpecsOrFail("invalid").map(corpusSpec),
 ];
 
 /** Whitespace, comments, symbols and words: joining the pieces gives the text back. */

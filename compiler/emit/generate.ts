@@ -34,9 +34,9 @@ export interface Generated {
   loss: LossAttrs | null;
   /** Parameters L2 applies to. */
   decayed: ParamEntry[];
+  /** Some layer's code reads `training` (dropout, batchnorm): the module keeps the mode of the last forward. */
+  usesTraining: boolean;
 }
-
-const BACKWARD_OF = (n: Node) => `// backward of ${n.name}`;
 
 export function generate(model: CheckedModel, specPath = model.file.path): Generated {
   return new ModuleGenerator(model, specPath).run();
@@ -49,6 +49,7 @@ class ModuleGenerator {
   private readonly stateBuffers: Generated["buffers"] = [];
   private readonly constants: string[] = [];
   private scratch = 0;
+  private usesTraining = false;
   private readonly layerIds = new Map<Node, string>();
   /** Identifiers of each layer's parameters and running statistics, by their short name. */
   private readonly tensorIds = new Map<LayerNode, Map<string, string>>();
@@ -62,7 +63,6 @@ class ModuleGenerator {
     const m = this.model;
     const inputSize = numel(m.inputShape);
     this.batch("input", inputSize, m.inputShape, "activations", false);
-    this.batch("dinput", inputSize, m.inputShape, "activations", false);
     // Ids for every layer output and its gradient, in order.
     const assign = (nodes: readonly Node[]) => {
       for (const n of nodes) {
@@ -97,7 +97,8 @@ class ModuleGenerator {
     const last = m.nodes[m.nodes.length - 1];
     const output = last ? this.layerIds.get(last)! : "input";
     const doutput = `d${output}`;
-    const code = this.sequence(m.nodes, "input", "dinput", doutput, true);
+    // Nothing reads the gradient of the model's input: the first layers get no dx to write.
+    const code = this.sequence(m.nodes, "input", null, doutput);
     const outSize = numel(m.outputShape);
     if (m.loss?.kind === "softmax") this.buffers.push({ id: "probs", fixed: 0, perExample: outSize, kind: "float", comment: "softmax of the output", section: "layer" });
     if (m.loss?.kind === "mse") this.buffers.push({ id: "targets", fixed: 0, perExample: outSize, kind: "float", comment: "regression targets", section: "layer" });
@@ -117,6 +118,7 @@ class ModuleGenerator {
       outputSize: numel(m.outputShape),
       loss: m.loss,
       decayed: m.loss && m.loss.l2 > 0 ? this.params.filter((p) => p.spec.decay) : [],
+      usesTraining: this.usesTraining,
     };
   }
 
@@ -130,10 +132,14 @@ class ModuleGenerator {
    * Code for a sequence of nodes reading `x` (whose gradient goes to `dx`, or
    * nowhere when null). The last node's output gradient is `dyLast`.
    */
-  private sequence(nodes: readonly Node[], x: string, dx: string | null, dyLast: string, modelStart: boolean): Code & { output: string } {
+  private sequence(nodes: readonly Node[], x: string, dx: string | null, dyLast: string | null): Code & { output: string } {
     const ids = nodes.map((n) => this.layerIds.get(n)!);
-    // Output gradient of each node: the last gets dyLast, the others their own `d` buffer.
-    const dys = ids.map((id, i) => (i === nodes.length - 1 ? dyLast : `d${id}`));
+    // Is each node's input gradient read? Not when it is the model input's; after that, when the node
+    // before has parameters (its backward runs) or passes on a gradient that is read.
+    const readsDx: boolean[] = [];
+    nodes.forEach((n, i) => readsDx.push(i === 0 ? dx !== null : readsDx[i - 1]! || hasParams(nodes[i - 1]!)));
+    // Output gradient of each node: the last gets dyLast, the others their own `d` buffer when it is read.
+    const dys = ids.map((id, i) => (i === nodes.length - 1 ? dyLast : readsDx[i + 1] ? `d${id}` : null));
     const forward: string[] = [];
     const backward: string[][] = [];
     // `conv …, relu` and `fc …, relu`: the kernel applies the relu and writes the relu's output directly.
@@ -149,14 +155,16 @@ class ModuleGenerator {
       const code =
         n.type === "residual"
           ? this.residual(n, input, id, dys[i]!, inputGrad)
-          : this.layer(n, input, fused[i] ? ids[i + 1]! : id, dys[i]!, inputGrad, modelStart && i === 0, fused[i]);
-      if (i > 0 && fused[i - 1]) code.forward = [`${this.header(n)} (applied by ${commentText(nodes[i - 1]!.name)}'s kernel)`];
+          : this.layer(n, input, fused[i] ? ids[i + 1]! : id, dys[i]!, inputGrad, fused[i]);
+      if (i > 0 && fused[i - 1]) code.forward = [`// ${this.header(n)} (applied by ${commentText(nodes[i - 1]!.name)}'s kernel)`];
+      if (inputGrad === null && !hasParams(n)) code.backward = [`// backward of ${this.header(n)}: nothing to do (no parameters, and nothing reads its input's gradient)`];
       forward.push(...code.forward);
       backward.push(code.backward);
     });
     return { forward, backward: backward.reverse().flat(), output: ids[ids.length - 1] ?? x };
   }
 
+  /** `conv1: conv 5x5 x6 pad 2 (specs/lenet5.nnspec:12:3) → 6x28x28`: the node's statement, where it is, its output shape. */
   private header(n: Node): string {
     const pos = n.file.position(n.span.start);
     const where = `${this.specPath}:${pos.line}:${pos.column}`;
@@ -166,19 +174,43 @@ class ModuleGenerator {
       const stmt = n.file.text.slice(n.span.start, n.span.end).split(/\r\n|\r|\n/)[0]!;
       what = stmt.replace(/^\s*[A-Za-z_][A-Za-z0-9_]*\s*:\s*/, "").replace(/\s*->\s*[0-9x]+\s*$/, "");
     }
-    return `// ${commentText(n.name)}: ${commentText(what)} (${commentText(where)}) → ${formatShape(n.output)}`;
+    return `${commentText(n.name)}: ${commentText(what)} (${commentText(where)}) → ${formatShape(n.output)}`;
   }
 
-  private layer(n: LayerNode, x: string, y: string, dy: string, dx: string | null, first: boolean, fusedRelu: boolean): Code {
+  /**
+   * Where a layer whose kernel cannot skip its input gradient (batchnorm)
+   * writes it when nothing reads it: `d` + its input's name (`dinput` for the
+   * first layer), allocated on first use only.
+   */
+  private gradientSink(n: LayerNode, x: string): string {
+    const id = `d${x}`;
+    if (!this.buffers.some((b) => b.id === id)) this.buffers.push({ id, fixed: 0, perExample: numel(n.input), kind: "float", comment: `(B, ${n.input.join(", ")}), written, not read`, section: "activations" });
+    return id;
+  }
+
+  /**
+   * Code for one layer. dx is null when nothing reads its input gradient; dy
+   * is null only when, in addition, the layer has no parameters: it then has
+   * no backward code (sequence writes the comment that says so).
+   */
+  private layer(n: LayerNode, x: string, y: string, dy: string | null, dx: string | null, fusedRelu: boolean): Code {
     const emit = n.def.emit;
     if (!emit) throw new Error(`internal: layer kind ${n.kind} has no code generator`);
-    const ownDx = first && emit.nullableDx ? null : dx;
+    const idle = dx === null && n.params.length === 0;
+    const ownDx = dx === null && !emit.nullableDx && !idle ? this.gradientSink(n, x) : dx;
+    const markTraining = () => {
+      this.usesTraining = true;
+      return "training";
+    };
     const local = new Map<string, string>();
     const base = this.layerIds.get(n)!; // names of the layer's own buffers (y is the relu's when one is fused)
     const ctx: EmitLayer = {
       x,
       y,
-      dy,
+      get dy() {
+        if (dy === null) throw new Error(`internal: layer ${n.name}'s output gradient is read, but nothing writes it`);
+        return dy;
+      },
       dx: ownDx,
       n: "n",
       batchSize: "batchSize",
@@ -223,12 +255,14 @@ class ModuleGenerator {
         }
         return id;
       },
-      training: "training",
+      get training() {
+        return markTraining();
+      },
       rng: "rng",
       fusedRelu,
     };
-    const forward = [this.header(n), ...emit.forward(n.attrs, ctx)];
-    const backward = [BACKWARD_OF(n), ...emit.backward(n.attrs, ctx)];
+    const forward = [`// ${this.header(n)}`, ...emit.forward(n.attrs, ctx)];
+    const backward = idle ? [] : [`// backward of ${this.header(n)}`, ...emit.backward(n.attrs, ctx)];
     return { forward, backward };
   }
 
@@ -238,26 +272,27 @@ class ModuleGenerator {
     return id;
   }
 
-  private residual(r: ResidualNode, x: string, y: string, dy: string, dx: string | null): Code {
+  private residual(r: ResidualNode, x: string, y: string, dy: string | null, dx: string | null): Code {
     const count = `n * ${lit(numel(r.output))}`;
     const inCount = `n * ${lit(numel(r.input))}`;
     // Body: x → … ; its input gradient goes straight to dx. Both branches read dy as their output gradient.
-    const body = this.sequence(r.body, x, dx, dy, false);
+    const body = this.sequence(r.body, x, dx, dy);
     const forward = [`// ${commentText(r.name)}: body`, ...body.forward];
-    const backward = [`${BACKWARD_OF(r)}: the sum passes its gradient to both branches`, ...body.backward];
+    const backward = [`// backward of ${this.header(r)}; the sum passes its gradient to both branches`, ...body.backward];
     let skip = x;
     if (r.shortcut && r.shortcut.length) {
-      const skipGrad = this.names.one(`d${y}_skip`);
-      this.buffers.push({ id: skipGrad, fixed: 0, perExample: numel(r.input), kind: "float", comment: `(B, ${r.input.join(", ")})`, section: "layer" });
-      const sc = this.sequence(r.shortcut, x, skipGrad, dy, false);
+      // The shortcut's input gradient is added to dx: it has a buffer only when something reads dx.
+      const skipGrad = dx === null ? null : this.names.one(`d${y}_skip`);
+      if (skipGrad !== null) this.buffers.push({ id: skipGrad, fixed: 0, perExample: numel(r.input), kind: "float", comment: `(B, ${r.input.join(", ")})`, section: "layer" });
+      const sc = this.sequence(r.shortcut, x, skipGrad, dy);
       forward.push(`// ${commentText(r.name)}: shortcut`, ...sc.forward);
       backward.push(...sc.backward);
       skip = sc.output;
-      if (dx !== null) backward.push(r.body.length ? `rt.addInto(${dx}, ${skipGrad}, ${inCount});` : `k.add(${dy}, ${skipGrad}, ${dx}, ${inCount});`);
+      if (dx !== null && skipGrad !== null) backward.push(r.body.length ? `rt.addInto(${dx}, ${skipGrad}, ${inCount});` : `k.add(${dy}, ${skipGrad}, ${dx}, ${inCount});`);
     } else if (dx !== null) {
       backward.push(r.body.length ? `rt.addInto(${dx}, ${dy}, ${inCount});` : `k.add(${dy}, ${dy}, ${dx}, ${inCount});`);
     }
-    forward.push(this.header(r), `k.add(${body.output}, ${skip}, ${y}, ${count});`);
+    forward.push(`// ${this.header(r)}`, `k.add(${body.output}, ${skip}, ${y}, ${count});`);
     return { forward, backward };
   }
 }
@@ -266,6 +301,12 @@ interface Code {
   forward: string[];
   backward: string[];
   output?: string;
+}
+
+/** Does the node (or any layer inside it) have parameters, i.e. a gradient to compute? */
+function hasParams(n: Node): boolean {
+  for (const layer of layerNodes([n])) if (layer.params.length > 0) return true;
+  return false;
 }
 
 function isRelu(n: Node | undefined): boolean {

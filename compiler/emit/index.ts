@@ -1,10 +1,12 @@
 /** Code generation: a checked model → a formatted TypeScript module (and optionally JS + .d.ts). */
-import { readFileSync } from "node:fs";
 import * as prettier from "prettier";
 import { ts } from "ts-morph";
 import type { CheckedModel } from "../model.js";
 import { generate } from "./generate.js";
 import { buildModule } from "./module.js";
+import { nnspecVersion } from "./version.js";
+
+export { nnspecVersion } from "./version.js";
 
 export interface CompileOptions {
   dtype?: "f32" | "f64";
@@ -17,14 +19,6 @@ export interface CompiledModule {
   model: string;
   fileName: string;
   typescript: string;
-}
-
-export function nnspecVersion(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as { version: string }).version;
-  } catch {
-    return "unknown";
-  }
 }
 
 export async function compileModel(model: CheckedModel, options: CompileOptions = {}): Promise<CompiledModule> {

@@ -201,13 +201,16 @@ function createModelBody(g: Generated, opts: ModuleOptions, Arr: string): string
   s.push(`const outputViews = new rt.BatchViews(${g.output}, ${g.outputSize});`);
   const softmax = g.loss?.kind === "softmax";
   if (softmax) s.push(`const probsViews = new rt.BatchViews(probs, ${g.outputSize});`);
-  s.push("let n = 0; // examples in the last forward", "let training = false; // mode of the last forward", "let lossReady = false; // loss computed since the last forward");
-  s.push(`const TRAIN = { training: true };`);
+  s.push("let n = 0; // examples in the last forward");
+  // The mode exists only where some layer (dropout, batchnorm) reads it; elsewhere forward has no options.
+  if (g.usesTraining) s.push("let training = false; // mode of the last forward");
+  s.push("let lossReady = false; // loss computed since the last forward");
+  if (g.usesTraining) s.push(`const TRAIN = { training: true };`);
 
   // forward
-  s.push(`function forward(x: ArrayLike<number>, options?: { training?: boolean }): ${Arr} {
+  s.push(`function forward(x: ArrayLike<number>${g.usesTraining ? ", options?: { training?: boolean }" : ""}): ${Arr} {
     n = rt.loadInput(x, input, ${g.inputSize}, batchSize, ${what("forward")});
-    training = options?.training === true;
+    ${g.usesTraining ? "training = options?.training === true;" : "// no layer reads the mode: forward(x, { training: true }) runs this same code"}
     lossReady = false;
     ${g.forward.join("\n")}
     return outputViews.get(n);
@@ -252,12 +255,14 @@ function createModelBody(g: Generated, opts: ModuleOptions, Arr: string): string
     : g.loss?.kind === "mse"
       ? `rt.checkTargets(target, targets, count, ${g.outputSize}, ${what("trainStep")});`
       : `throw new Error(${JSON.stringify(`${m.name}.trainStep: ${m.name} has no loss statement: it can run forward and predict, not train`)});`;
+  // Without a loss only x is checked (the count is not needed) before the error.
+  const countExamples = `rt.countExamples(x, ${g.inputSize}, batchSize, ${what("trainStep")});`;
   s.push(`function trainStep(x: ArrayLike<number>, target: ArrayLike<number>, optimizer: rt.Optimizer): number {
     rt.checkOptimizer(optimizer, ${what("trainStep")});
-    const count = rt.countExamples(x, ${g.inputSize}, batchSize, ${what("trainStep")});
+    ${g.loss ? `const count = ${countExamples}` : countExamples}
     ${checkTarget}
     ${g.buffers.length ? "stateBackup.set(state);" : ""}
-    forward(x, TRAIN);
+    forward(x${g.usesTraining ? ", TRAIN" : ""});
     const value = loss(target);
     if (!Number.isFinite(value)) {
       ${g.buffers.length ? "state.set(stateBackup);" : ""}

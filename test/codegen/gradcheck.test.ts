@@ -41,6 +41,12 @@ const STRUCTURE_CASES: Record<string, string> = {
   "nested residuals and repeat": "input 6, fc 4, repeat 2 { residual { fc 4, tanh, residual { fc 4 } } }, fc 3",
   "residual first": "input 2x3x3, residual { conv 3x3 x2 pad 1 }, flatten, fc 2",
   "conv first with nobias, image to vector shortcut": "input 2x4x4, conv 3x3 x2 pad 1 nobias, residual { flatten, fc 3 } shortcut { globalavgpool, fc 3 }, fc 2",
+  // first layers whose input gradient nothing reads (the generator skips it, and what only feeds it)
+  "parameter-free layers first": "input 2x3x3, flatten, relu, fc 3, tanh, fc 3",
+  "batchnorm first": "input 2x3x3, batchnorm, conv 2x2 x2, flatten, fc 3",
+  "parameter-free layers, then batchnorm": "input 2x4x4, maxpool 2, relu, batchnorm, flatten, fc 3",
+  "residual with a shortcut first": "input 2x4x4, residual { conv 3x3 x3 stride 2 pad 1, relu } shortcut { conv 1x1 x3 stride 2 }, flatten, fc 3",
+  "parameter-free residual first": "input 2x4x4, residual { relu, maxpool 1 } shortcut { avgpool 1 }, conv 3x3 x2, flatten, fc 3",
 };
 
 const LOSSES = ["loss softmax", "loss softmax + l2 0.01", "loss mse", "loss mse + l2 0.1"];

@@ -27,7 +27,7 @@
  * gradient entry and running statistic, i.e. absolute below magnitude 1 and
  * relative above.
  */
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import * as tf from "@tensorflow/tfjs-core";
@@ -38,6 +38,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { allLayers, checkSource, type CheckedModel, type LayerNode, type Node } from "../../compiler/index.js";
 import { compileModel } from "../../compiler/emit/index.js";
 import { Rng } from "../../runtime/rng.js";
+import { acceptanceSpec, acceptanceSpecsOrFail } from "../helpers/acceptance.js";
 import { ROOT } from "../helpers/cli.js";
 import { TMP, type GeneratedModel, type GeneratedModule } from "../helpers/compile.js";
 
@@ -46,10 +47,9 @@ const BATCH = 4;
 const BN_EPS = 1e-5;
 const BN_MOMENTUM = 0.1;
 
-const SHARED = join(ROOT, "..", "shared", "acceptance", "valid");
 const SPECS: { label: string; path: string }[] = [
   ...["lenet5", "cifar_cnn", "regressor", "all_layers"].map((n) => ({ label: `specs/${n}`, path: join(ROOT, "specs", `${n}.nnspec`) })),
-  ...(existsSync(SHARED) ? ["lenet5", "cifar_cnn", "regressor", "all_ops"].map((n) => ({ label: `acceptance/${n}`, path: join(SHARED, `${n}.nnspec`) })) : []),
+  ...(acceptanceSpecsOrFail("valid").length ? ["lenet5", "cifar_cnn", "regressor", "all_ops"].map((n) => ({ label: `acceptance/${n}`, path: acceptanceSpec("valid", n) })) : []),
 ];
 
 // ---------------------------------------------------------------------------

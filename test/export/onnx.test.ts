@@ -3,8 +3,8 @@
  * one thread) as the independent oracle.
  *
  * For every spec in specs/ under the size rule below, and the acceptance specs
- * lenet5, cifar_cnn, all_ops, regressor and card_one_line (when
- * /work/shared/acceptance/valid exists): random weights (biases, batchnorm γ, β
+ * lenet5, cifar_cnn, all_ops, regressor and card_one_line (from
+ * ../shared/acceptance/valid; missing, it is a failing test): random weights (biases, batchnorm γ, β
  * and running statistics non-trivial), export at opset 13, load in ORT (which
  * runs its own validation and shape inference), run random inputs at batch 1
  * and batch 7, and compare with nnspec's own inference-mode forward (`forward`
@@ -31,6 +31,7 @@ import { numel } from "../../compiler/shape.js";
 import { saveWeights, specHash, type WeightsInfo } from "../../runtime/index.js";
 import { loadSpec, type GeneratedModel } from "../helpers/compile.js";
 import { nnspecAsync, ROOT } from "../helpers/cli.js";
+import { acceptanceSpec, acceptanceSpecsOrFail } from "../helpers/acceptance.js";
 
 const { onnx } = onnxProto;
 ort.env.wasm.numThreads = 1;
@@ -38,7 +39,6 @@ ort.env.wasm.numThreads = 1;
 const TOLERANCE = 1e-4;
 const MAX_PARAMS = 20_000_000;
 const MAX_INPUT = 3 * 64 * 64;
-const ACCEPTANCE_DIR = "/work/shared/acceptance/valid";
 const ACCEPTANCE = ["lenet5", "cifar_cnn", "all_ops", "regressor", "card_one_line"];
 /** What the size rule is expected to exclude from specs/ (a new big spec must be added here, on purpose). */
 const EXPECTED_EXCLUSIONS = ["resnet18", "vgg16", "vgg19"];
@@ -81,11 +81,10 @@ const cases: Case[] = specFiles.map((f) => {
   const excluded = sizeRule(model);
   return excluded ? { label, text, model, excluded } : { label, text, model };
 });
-const acceptanceAvailable = existsSync(ACCEPTANCE_DIR);
-if (acceptanceAvailable) {
+if (acceptanceSpecsOrFail("valid").length > 0) {
   for (const name of ACCEPTANCE) {
     const label = `acceptance/${name}`;
-    const text = readFileSync(join(ACCEPTANCE_DIR, `${name}.nnspec`), "utf8");
+    const text = readFileSync(acceptanceSpec("valid", name), "utf8");
     cases.push({ label, text, model: checked(label, text) });
   }
 }

@@ -1,7 +1,11 @@
 import { spawn, spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { requireBuilt } from "./build.js";
+import { ROOT } from "./root.js";
 
-export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
+export { ROOT };
+
+/** The CLI; a test that runs it without nnspec()/nnspecAsync() calls requireBuilt("cli") first. */
 export const BIN = fileURLToPath(new URL("../../bin/nnspec.js", import.meta.url));
 
 export interface CliResult {
@@ -10,8 +14,12 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Run the built CLI as a user would (`npm test` builds dist/ first). */
+/**
+ * Run the built CLI as a user would: bin/nnspec.js loads dist/ (`npm test`
+ * builds it first; a dist/ older than its sources throws, see build.ts).
+ */
 export function nnspec(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string } = {}): CliResult {
+  requireBuilt("cli");
   const r = spawnSync(process.execPath, [BIN, ...args], {
     cwd: opts.cwd ?? ROOT,
     env: { ...process.env, NO_COLOR: "1", FORCE_COLOR: undefined, ...opts.env },
@@ -24,6 +32,7 @@ export function nnspec(args: string[], opts: { cwd?: string; env?: NodeJS.Proces
 
 /** Like `nnspec`, but asynchronous, so independent runs overlap; `node` adds flags for Node itself. */
 export function nnspecAsync(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv; node?: string[] } = {}): Promise<CliResult> {
+  requireBuilt("cli");
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [...(opts.node ?? []), BIN, ...args], {
       cwd: opts.cwd ?? ROOT,

@@ -1,4 +1,10 @@
-/** Compile a spec in a test and import the generated module (vitest runs the TypeScript directly). */
+/**
+ * Compile a spec in a test and import the generated module. Vitest runs the
+ * TypeScript directly: the compiler's sources, the generated module, and the
+ * runtime's sources it imports as `nnspec/runtime` (aliased in vitest.config.ts).
+ * Only the wasm kernels and their worker threads run from dist/; the global
+ * setup (helpers/global-setup.ts) stops the run when those are older than their sources.
+ */
 import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";

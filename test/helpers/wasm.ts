@@ -1,15 +1,10 @@
-/** `npm test` builds first; when vitest runs alone, (re)build a missing or stale kernels.wasm. */
-import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
-import { join } from "node:path";
-import { ROOT } from "./cli.js";
-
-const WASM = join(ROOT, "dist", "runtime", "wasm", "kernels.wasm");
-const SRC = join(ROOT, "runtime", "wasm", "src");
+/**
+ * For tests that load kernels.wasm themselves: it must be built from the
+ * current runtime/wasm/src (the global setup checks this already; a test file
+ * run on its own, or after an edit, gets the same message here).
+ */
+import { requireBuilt } from "./build.js";
 
 export function ensureWasmBuilt(): void {
-  const newest = Math.max(...readdirSync(SRC).map((f) => statSync(join(SRC, f)).mtimeMs));
-  if (existsSync(WASM) && statSync(WASM).mtimeMs >= newest) return;
-  const r = spawnSync(process.execPath, [join(ROOT, "scripts", "build-wasm.mjs")], { cwd: ROOT, encoding: "utf8" });
-  if (r.status !== 0) throw new Error(`scripts/build-wasm.mjs failed:\n${r.stdout}\n${r.stderr}`);
+  requireBuilt("wasm");
 }
