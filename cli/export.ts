@@ -1,10 +1,10 @@
 /** `nnspec export FILE --onnx OUT.onnx`: the model and its weights as an ONNX file. */
-import { readFileSync } from "node:fs";
 import { loadWeights, specHash, WeightsError, WeightsFormatError, writeFileAtomic } from "../runtime/index.js";
 import { DEFAULT_OPSET, ExportError, exportOnnx, MAX_OPSET, MIN_OPSET, onnxOutputNames } from "../compiler/export/onnx.js";
 import { describeIoError, UsageError } from "./io.js";
 import { loadModelFromSpec } from "./load-model.js";
 import { nonNegativeInt, parse } from "./args.js";
+import { nnspecVersion } from "../compiler/emit/version.js";
 
 function opsetValue(value: unknown): number {
   if (value === undefined) return DEFAULT_OPSET;
@@ -13,13 +13,6 @@ function opsetValue(value: unknown): number {
   return n;
 }
 
-function version(): string {
-  try {
-    return (JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string }).version;
-  } catch {
-    return "";
-  }
-}
 
 export async function exportCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
@@ -58,7 +51,7 @@ export async function exportCommand(argv: string[]): Promise<number> {
 
   let bytes: Uint8Array;
   try {
-    bytes = exportOnnx(loaded.checked, { ...model.params, ...model.buffers }, { opset, producerVersion: version(), specHash: hash });
+    bytes = exportOnnx(loaded.checked, { ...model.params, ...model.buffers }, { opset, producerVersion: nnspecVersion(), specHash: hash });
   } catch (e) {
     if (e instanceof ExportError) {
       process.stderr.write(`nnspec: ${e.message}\n`);

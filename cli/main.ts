@@ -3,21 +3,13 @@
  * errors into exit codes. `check` and `summary` load only the front end
  * (grammar + checker); heavier commands load their code on demand.
  */
-import { readFileSync } from "node:fs";
 import { InternalError } from "../compiler/index.js";
 import { check } from "./check.js";
 import { HELP } from "./help.js";
 import { UsageError } from "./io.js";
 import { summary } from "./summary.js";
+import { nnspecVersion } from "../compiler/emit/version.js";
 
-function version(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
-    return pkg.version;
-  } catch {
-    return "unknown";
-  }
-}
 
 export async function main(argv: string[]): Promise<number> {
   try {
@@ -43,7 +35,7 @@ async function run(argv: string[]): Promise<number> {
     return command === undefined ? 2 : 0;
   }
   if (command === "--version" || command === "-v") {
-    process.stdout.write(`nnspec ${version()}\n`);
+    process.stdout.write(`nnspec ${nnspecVersion()}\n`);
     return 0;
   }
   switch (command) {
