@@ -6,9 +6,9 @@
 import type { LossAttrs } from "../layers/loss.js";
 import type { EmitLayer, ParamSpec } from "../layers/types.js";
 import { lit } from "../layers/types.js";
-import type { CheckedModel, LayerNode, Node, ResidualNode } from "../model.js";
+import { allLayers, type CheckedModel, type LayerNode, type Node, type ResidualNode } from "../model.js";
 import { formatShape, numel, type Shape } from "../shape.js";
-import { commentText, Names } from "./names.js";
+import { CODE_RESERVED, commentText, Names } from "../names.js";
 import type { MemoryPlan, PlannedBuffer } from "./plan.js";
 
 export interface ParamEntry {
@@ -43,7 +43,7 @@ export function generate(model: CheckedModel, specPath = model.file.path): Gener
 }
 
 class ModuleGenerator {
-  private readonly names = new Names();
+  private readonly names = new Names(CODE_RESERVED);
   private readonly buffers: PlannedBuffer[] = [];
   private readonly params: ParamEntry[] = [];
   private readonly stateBuffers: Generated["buffers"] = [];
@@ -75,7 +75,7 @@ class ModuleGenerator {
     };
     assign(m.nodes);
     // Parameters first (one block of the arena), then gradients, then state.
-    for (const layer of layerNodes(m.nodes)) {
+    for (const layer of allLayers(m.nodes)) {
       const id = this.layerIds.get(layer)!;
       const own = new Map<string, string>();
       this.tensorIds.set(layer, own);
@@ -270,14 +270,4 @@ interface Code {
 
 function isRelu(n: Node | undefined): boolean {
   return n?.type === "layer" && n.kind === "relu";
-}
-
-function* layerNodes(nodes: readonly Node[]): Generator<LayerNode> {
-  for (const n of nodes) {
-    if (n.type === "layer") yield n;
-    else {
-      yield* layerNodes(n.body);
-      if (n.shortcut) yield* layerNodes(n.shortcut);
-    }
-  }
 }

@@ -11,7 +11,8 @@
  */
 import { allLayers, type CheckedModel, type LayerNode, type Node } from "../model.js";
 import { numel } from "../shape.js";
-import { onnx, Names, OnnxGraph, int, type Attribute } from "./graph.js";
+import type { Names } from "../names.js";
+import { onnx, OnnxGraph, int, type Attribute } from "./graph.js";
 import { ONNX_OPS, type OpContext } from "./ops.js";
 
 export const MIN_OPSET = 13;
