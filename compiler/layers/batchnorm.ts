@@ -4,7 +4,6 @@ import { defineLayer, lit, type EmitLayer } from "./types.js";
 
 export const batchnorm = defineLayer<object>({
   kind: "batchnorm",
-  usage: "batchnorm",
   doc: "Batch normalisation per channel (CxHxW) or per feature (vectors): batch statistics in training, running statistics (momentum 0.1, ε 1e-5) at inference.",
   read(r) {
     r.end();

@@ -1,5 +1,6 @@
 /** `conv KHxKW xF [stride S] [pad P|same|valid] [nobias] [init I]`: 2-D convolution, weight OIHW. */
 import type { Span } from "../../diagnostics/source.js";
+import { option } from "../args.js";
 import { requireImage, slideWindow, type WindowAttrs } from "./window-layer.js";
 import { defineLayer, lit, type Init } from "./types.js";
 
@@ -16,15 +17,16 @@ export interface ConvAttrs extends WindowAttrs {
 
 export const conv = defineLayer<ConvAttrs>({
   kind: "conv",
-  usage: "conv KHxKW xF [stride S] [pad P|same|valid] [nobias] [init he|xavier|normal σ|zeros]",
+  words: "KHxKW xF",
+  options: { stride: option.pair("S"), pad: option.pad, nobias: option.flag, init: option.init },
+  keywords: ["x"],
   doc: "2-D convolution over a CxHxW input with F filters of size C·KH·KW (weight layout OIHW).",
   read(r) {
-    r.declareOptions(["stride", "pad", "nobias", "init"]);
     const kernel = r.window("a kernel size like `3x3`", true);
     if (!kernel) return undefined;
     const filters = r.filters();
     if (filters === undefined) return undefined;
-    const o = r.options({ stride: "pair", pad: "pad", nobias: "flag", init: "init" });
+    const o = r.options();
     r.end();
     if (r.failed) return undefined;
     const spans = (o.__spans ?? {}) as Record<string, Span>;

@@ -16,7 +16,7 @@ export function elementwise(
   const arg = opts.arg;
   return defineLayer<ScalarAttrs>({
     kind,
-    usage: arg ? `${kind} ${arg.required ? (arg.word ?? arg.what.toUpperCase()) : `[${arg.word ?? arg.what.toUpperCase()}]`}` : kind,
+    ...(arg ? { words: arg.required ? (arg.word ?? arg.what.toUpperCase()) : `[${arg.word ?? arg.what.toUpperCase()}]` } : {}),
     doc,
     read(r: ArgReader) {
       let value = Number.NaN;

@@ -1,5 +1,6 @@
 /** `fc N [nobias] [init I]` or `fc IN->N …`: fully connected scores W·x + b, weight [N][M]. */
 import type { Span } from "../../diagnostics/source.js";
+import { option } from "../args.js";
 import { formatShape, numel } from "../shape.js";
 import { defineLayer, lit, type Init } from "./types.js";
 
@@ -16,10 +17,10 @@ const sizeRule = { min: 1, integer: true, rule: "at least 1" };
 
 export const fc = defineLayer<FcAttrs>({
   kind: "fc",
-  usage: "fc N [nobias] [init he|xavier|normal σ|zeros]",
+  words: "N",
+  options: { nobias: option.flag, init: option.init },
   doc: "Fully connected layer: scores W·x + b for a vector x of M values, W of N×M (layout [out][in]).",
   read(r) {
-    r.declareOptions(["nobias", "init"]);
     const first = r.number("the number of outputs", sizeRule, true);
     if (first === undefined) return undefined;
     const firstSpan = r.lastSpan;
@@ -31,7 +32,7 @@ export const fc = defineLayer<FcAttrs>({
       declaredIn = first;
       units = n;
     }
-    const o = r.options({ nobias: "flag", init: "init" });
+    const o = r.options();
     r.end();
     if (r.failed) return undefined;
     const a: FcAttrs = { units, bias: !o.nobias, init: (o.init as Init) ?? { kind: "he" } };

@@ -4,7 +4,6 @@ import { defineLayer, lit } from "./types.js";
 
 export const flatten = defineLayer<object>({
   kind: "flatten",
-  usage: "flatten",
   doc: "Flattens a CxHxW feature map to a vector of C·H·W values (C, then H, then W).",
   read(r) {
     r.end();

@@ -5,7 +5,6 @@ import { defineLayer, lit } from "./types.js";
 
 export const globalavgpool = defineLayer<object>({
   kind: "globalavgpool",
-  usage: "globalavgpool",
   doc: "Global average pooling: the mean of each channel, CxHxW → C.",
   read(r) {
     r.end();

@@ -19,11 +19,14 @@ import { relu } from "./relu.js";
 import { sigmoid } from "./sigmoid.js";
 import { softmax } from "./softmax.js";
 import { tanh } from "./tanh.js";
-import type { LayerDef } from "./types.js";
+import { optionWords, type LayerDef } from "./types.js";
 
 export const LAYERS: ReadonlyMap<string, LayerDef<any>> = new Map<string, LayerDef<any>>(
   [input, conv, maxpool, avgpool, globalavgpool, flatten, fc, relu, sigmoid, tanh, elu, leakyrelu, softmax, dropout, batchnorm, loss].map((d) => [d.kind, d]),
 );
+
+/** Words with a meaning inside layer statements (options, their values, layer keywords); a block parameter named like one would be ambiguous. */
+export const OPTION_WORDS: ReadonlySet<string> = optionWords(LAYERS.values());
 
 /** Words that are layer kinds or structure; they cannot name things. */
 export const RESERVED: ReadonlySet<string> = new Set([...LAYERS.keys(), "model", "block", "repeat", "residual", "shortcut"]);
