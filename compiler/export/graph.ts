@@ -1,7 +1,8 @@
 /**
  * A small builder for an ONNX graph: nodes, float32 initializers and unique
  * names, on top of onnx-proto's message types. Nothing here knows about
- * nnspec layers; ops.ts maps each layer kind onto it.
+ * nnspec layers: each layer kind's file describes its operators (its `onnx`
+ * mapping, see compiler/layers/onnx.ts), and onnx.ts adds them here.
  */
 import onnxProto from "onnx-proto";
 import { Names } from "../names.js";

@@ -3,6 +3,8 @@ import type { Span } from "../../diagnostics/source.js";
 import { option } from "../args.js";
 import { requireImage, slideWindow, type WindowAttrs } from "./window-layer.js";
 import { defineLayer, lit, type Init } from "./types.js";
+import { int, ints } from "./onnx.js";
+import { windowAttributes } from "./window-onnx.js";
 
 /** Scratch floats a model keeps for convolutions (2 MiB): room for several small images' im2col columns. */
 const CONV_SCRATCH_FLOATS = 1 << 19;
@@ -87,6 +89,10 @@ export const conv = defineLayer<ConvAttrs>({
       const scratch = e.scratch(0);
       return [`${geom}.B = ${e.n};`, `k.conv2dBackward(${e.x}, ${e.param("weight")}, ${e.dy}, ${e.dx ?? "null"}, ${e.grad("weight")}, ${a.bias ? e.grad("bias") : "null"}, ${scratch}, ${geom});`];
     },
+  },
+  // Conv with weight OIHW, pads [ph, pw, ph, pw]; the bias is optional.
+  onnx(a, c) {
+    c.op("Conv", [c.x, c.required("weight"), c.tensor("bias")], [...windowAttributes(a), ints("dilations", [1, 1]), int("group", 1)]);
   },
 });
 

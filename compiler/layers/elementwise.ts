@@ -2,6 +2,7 @@
 import type { ArgReader, NumberRule } from "../args.js";
 import { numel } from "../shape.js";
 import { defineLayer, lit, type LayerDef, type LayerEmitter } from "./types.js";
+import type { OnnxMapping } from "./onnx.js";
 
 export interface ScalarAttrs {
   /** The optional or required number after the kind (elu's α, leakyrelu's slope, dropout's p); NaN when none applies. */
@@ -11,7 +12,12 @@ export interface ScalarAttrs {
 export function elementwise(
   kind: string,
   doc: string,
-  opts: { arg?: { what: string; word?: string; rule: NumberRule; required: boolean; fallback: number }; flopsPerElement?: number; emit?: LayerEmitter<ScalarAttrs> } = {},
+  opts: {
+    arg?: { what: string; word?: string; rule: NumberRule; required: boolean; fallback: number };
+    flopsPerElement?: number;
+    emit?: LayerEmitter<ScalarAttrs>;
+    onnx?: OnnxMapping<ScalarAttrs>;
+  } = {},
 ): LayerDef<ScalarAttrs> {
   const arg = opts.arg;
   return defineLayer<ScalarAttrs>({
@@ -31,6 +37,7 @@ export function elementwise(
     infer: (_a, input) => input,
     flops: (_a, input) => numel(input) * (opts.flopsPerElement ?? 1),
     ...(opts.emit ? { emit: opts.emit } : {}),
+    ...(opts.onnx ? { onnx: opts.onnx } : {}),
   });
 }
 

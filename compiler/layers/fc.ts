@@ -3,6 +3,7 @@ import type { Span } from "../../diagnostics/source.js";
 import { option } from "../args.js";
 import { formatShape, numel } from "../shape.js";
 import { defineLayer, lit, type Init } from "./types.js";
+import { float, int } from "./onnx.js";
 
 export interface FcAttrs {
   units: number;
@@ -63,5 +64,9 @@ export const fc = defineLayer<FcAttrs>({
     backward: (a, e) => [
       `k.fcBackward(${e.x}, ${e.param("weight")}, ${e.dy}, ${e.dx ?? "null"}, ${e.grad("weight")}, ${a.bias ? e.grad("bias") : "null"}, ${e.n}, ${lit(e.inSize)}, ${lit(a.units)});`,
     ],
+  },
+  // Gemm with transB = 1 (weight [out][in]); the bias is optional.
+  onnx(_a, c) {
+    c.op("Gemm", [c.x, c.required("weight"), c.tensor("bias")], [float("alpha", 1), float("beta", 1), int("transA", 0), int("transB", 1)]);
   },
 });

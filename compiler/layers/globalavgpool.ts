@@ -2,6 +2,7 @@
 import { numel } from "../shape.js";
 import { requireImage } from "./window-layer.js";
 import { defineLayer, lit } from "./types.js";
+import { int } from "./onnx.js";
 
 export const globalavgpool = defineLayer<object>({
   kind: "globalavgpool",
@@ -15,5 +16,10 @@ export const globalavgpool = defineLayer<object>({
   emit: {
     forward: (_a, e) => [`rt.globalAvgPoolForward(${e.x}, ${e.y}, ${e.n}, ${lit(e.input[0]!)}, ${lit(e.input[1]! * e.input[2]!)});`],
     backward: (_a, e) => [`rt.globalAvgPoolBackward(${e.dy}, ${e.dx}, ${e.n}, ${lit(e.input[0]!)}, ${lit(e.input[1]! * e.input[2]!)});`],
+  },
+  // GlobalAveragePool gives [N, C, 1, 1]; nnspec's output is the vector [N, C].
+  onnx(_a, c) {
+    const pooled = c.op("GlobalAveragePool", [c.x]);
+    c.op("Flatten", [pooled], [int("axis", 1)], "flatten");
   },
 });

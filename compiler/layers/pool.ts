@@ -4,6 +4,7 @@ import { option, type ArgReader } from "../args.js";
 import type { Shape } from "../shape.js";
 import { requireImage, slideWindow, type WindowAttrs } from "./window-layer.js";
 import { defineLayer, lit, type EmitLayer, type InferContext, type LayerDef } from "./types.js";
+import type { OnnxMapping } from "./onnx.js";
 
 export interface PoolAttrs extends WindowAttrs {
   padSpan?: Span;
@@ -43,8 +44,8 @@ export function poolGeometry(a: PoolAttrs, e: EmitLayer): string {
   return e.constant("geom", `rt.pool2dParams(${e.batchSize}, ${args}, ${a.ceil}, ${lit(a.stride[1])}, ${lit(a.pad[1])})`);
 }
 
-/** A pooling layer kind: the shared reading, shape rule and FLOPs, plus its own kernel calls (after the geometry's batch is set). */
-export function poolLayer(kind: string, doc: string, code: { forward(e: EmitLayer): string; backward(e: EmitLayer): string }): LayerDef<PoolAttrs> {
+/** A pooling layer kind: the shared reading, shape rule and FLOPs, plus its own kernel calls (after the geometry's batch is set) and ONNX operator. */
+export function poolLayer(kind: string, doc: string, code: { forward(e: EmitLayer): string; backward(e: EmitLayer): string; onnx: OnnxMapping<PoolAttrs> }): LayerDef<PoolAttrs> {
   return defineLayer<PoolAttrs>({
     kind,
     words: "K[xK]",
@@ -57,5 +58,6 @@ export function poolLayer(kind: string, doc: string, code: { forward(e: EmitLaye
       forward: (a, e) => [`${poolGeometry(a, e)}.B = ${e.n};`, code.forward(e)],
       backward: (a, e) => [`${poolGeometry(a, e)}.B = ${e.n};`, code.backward(e)],
     },
+    onnx: code.onnx,
   });
 }

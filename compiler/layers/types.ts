@@ -4,6 +4,7 @@ import type { Args, Related } from "../../diagnostics/diagnostic.js";
 import type { Code } from "../../diagnostics/messages.js";
 import { optionUsage, optionValueWords, type ArgReader, type Init, type OptionSpecs } from "../args.js";
 import type { Shape } from "../shape.js";
+import type { OnnxMapping } from "./onnx.js";
 
 export type { Init, InitKind } from "../args.js";
 
@@ -118,6 +119,8 @@ export interface LayerSpec<A = unknown> {
   flops(a: A, input: Shape, output: Shape): number;
   /** Generated forward and backward code (all kinds but `input` and `loss`). */
   emit?: LayerEmitter<A>;
+  /** The ONNX operators of the layer at inference (all kinds but `input` and `loss`, which are the graph's input and outputs). */
+  onnx?: OnnxMapping<A>;
 }
 
 export interface LayerDef<A = unknown> extends LayerSpec<A> {
