@@ -137,7 +137,8 @@ class ModuleGenerator {
     const forward: string[] = [];
     const backward: string[][] = [];
     // `conv …, relu` and `fc …, relu`: the kernel applies the relu and writes the relu's output directly.
-    const fused = nodes.map((n, i) => n.type === "layer" && n.def.emit?.fusesRelu === true && isRelu(nodes[i + 1]));
+    // The fused layer's own output is never stored, so only a relu whose backward reads its output (not its input) can be fused.
+    const fused = nodes.map((n, i) => n.type === "layer" && n.def.emit?.fusesRelu === true && isRelu(nodes[i + 1]) && !readsInput(nodes[i + 1]!));
     nodes.forEach((n, i) => {
       const id = ids[i]!;
       const input = i === 0 ? x : ids[i - 1]!;
@@ -228,7 +229,7 @@ class ModuleGenerator {
       fusedRelu,
     };
     const forward = [this.header(n), ...emit.forward(n.attrs, ctx)];
-    const backward = [BACKWARD_OF(n), ...emit.backward(n.attrs, ctx)];
+    const backward = [BACKWARD_OF(n), ...emit.backward(n.attrs, declaredOnly(ctx, n))];
     return { forward, backward };
   }
 
@@ -270,4 +271,23 @@ interface Code {
 
 function isRelu(n: Node | undefined): boolean {
   return n?.type === "layer" && n.kind === "relu";
+}
+
+function readsInput(n: Node): boolean {
+  return n.type === "layer" && n.def.emit?.backwardReads.includes("x") === true;
+}
+
+/** The backward's view of a layer: `x` and `y` only where the kind declares that its backward reads them. */
+function declaredOnly(ctx: EmitLayer, n: LayerNode): EmitLayer {
+  const reads = n.def.emit!.backwardReads;
+  const view = { ...ctx };
+  for (const v of ["x", "y"] as const) {
+    if (reads.includes(v)) continue;
+    Object.defineProperty(view, v, {
+      get() {
+        throw new Error(`internal: the backward code of ${n.kind} reads ${v}, but its backwardReads declares [${reads.join(", ")}]`);
+      },
+    });
+  }
+  return view;
 }

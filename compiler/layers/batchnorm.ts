@@ -27,6 +27,7 @@ export const batchnorm = defineLayer<object>({
   },
   flops: (_a, input) => 2 * numel(input),
   emit: {
+    backwardReads: ["x"],
     forward: (_a, e) => [`rt.batchNormForward(${e.x}, ${e.y}, ${layer(e)}, ${e.n}, ${e.training});`],
     backward: (_a, e) => [`rt.batchNormBackwardLayer(${e.x}, ${e.dy}, ${e.dx}, ${layer(e)}, ${e.n}, ${e.training});`],
   },

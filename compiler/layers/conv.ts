@@ -73,6 +73,7 @@ export const conv = defineLayer<ConvAttrs>({
     return 2 * outs * input[0]! * a.kernel[0] * a.kernel[1] + (a.bias ? outs : 0);
   },
   emit: {
+    backwardReads: ["x"],
     nullableDx: true,
     fusesRelu: true,
     forward(a, e) {

@@ -9,6 +9,7 @@ export const dropout = elementwise("dropout", "Inverted dropout: in training eac
   // Identity: dropout does nothing at inference.
   onnx: unaryOp("Identity"),
   emit: {
+    backwardReads: [], // the mask
     forward(a, e) {
       const count = `${e.n} * ${lit(e.outSize)}`;
       return [

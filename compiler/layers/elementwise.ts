@@ -43,13 +43,18 @@ export function elementwise(
 
 /**
  * Code for an activation with kernels `<on>.<name>Forward(x, y, count[, arg])`
- * and `<on>.<name>Backward(y, dy, dx, count[, arg])` (backward from the
- * output); `on` is `rt` (TypeScript runtime) or `k` (the model's kernel set).
+ * and `<on>.<name>Backward(y, dy, dx, count[, arg])`; `on` is `rt` (TypeScript
+ * runtime) or `k` (the model's kernel set, with a WebAssembly pair). Backward
+ * reads the output y, which determines the derivative of a monotonic
+ * function; `backwardFrom: "x"` passes the input instead (hardswish, gelu).
  */
-export function activationEmitter(kernel: string, withArg = false, on: "rt" | "k" = "rt"): LayerEmitter<ScalarAttrs> {
-  const extra = (a: ScalarAttrs) => (withArg ? `, ${lit(a.value)}` : "");
+export function activationEmitter(kernel: string, opts: { withArg?: boolean; on?: "rt" | "k"; backwardFrom?: "x" | "y" } = {}): LayerEmitter<ScalarAttrs> {
+  const on = opts.on ?? "rt";
+  const from = opts.backwardFrom ?? "y";
+  const extra = (a: ScalarAttrs) => (opts.withArg ? `, ${lit(a.value)}` : "");
   return {
+    backwardReads: [from],
     forward: (a, e) => [`${on}.${kernel}Forward(${e.x}, ${e.y}, ${e.n} * ${lit(e.outSize)}${extra(a)});`],
-    backward: (a, e) => [`${on}.${kernel}Backward(${e.y}, ${e.dy}, ${e.dx}, ${e.n} * ${lit(e.outSize)}${extra(a)});`],
+    backward: (a, e) => [`${on}.${kernel}Backward(${e[from]}, ${e.dy}, ${e.dx}, ${e.n} * ${lit(e.outSize)}${extra(a)});`],
   };
 }

@@ -58,6 +58,7 @@ export const fc = defineLayer<FcAttrs>({
   },
   flops: (a, input) => 2 * a.units * input[0]! + (a.bias ? a.units : 0),
   emit: {
+    backwardReads: ["x"],
     nullableDx: true,
     fusesRelu: true,
     forward: (a, e) => [`k.fcForward(${e.x}, ${e.param("weight")}, ${a.bias ? e.param("bias") : "null"}, ${e.y}, ${e.n}, ${lit(e.inSize)}, ${lit(a.units)}${e.fusedRelu ? ", rt.ACT_RELU" : ""});`],

@@ -19,6 +19,7 @@ export const flatten = defineLayer<object>({
   },
   flops: () => 0,
   emit: {
+    backwardReads: [],
     // The memory order is already C, H, W: flatten is a copy.
     forward: (_a, e) => [`k.copy(${e.x}, ${e.y}, ${e.n} * ${lit(e.outSize)});`],
     backward: (_a, e) => [`k.copy(${e.dy}, ${e.dx}, ${e.n} * ${lit(e.outSize)});`],

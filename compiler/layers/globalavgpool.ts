@@ -14,6 +14,7 @@ export const globalavgpool = defineLayer<object>({
   infer: (_a, input, ctx) => (requireImage("globalavgpool", input, ctx) ? [input[0]!] : undefined),
   flops: (_a, input) => numel(input),
   emit: {
+    backwardReads: [],
     forward: (_a, e) => [`rt.globalAvgPoolForward(${e.x}, ${e.y}, ${e.n}, ${lit(e.input[0]!)}, ${lit(e.input[1]! * e.input[2]!)});`],
     backward: (_a, e) => [`rt.globalAvgPoolBackward(${e.dy}, ${e.dx}, ${e.n}, ${lit(e.input[0]!)}, ${lit(e.input[1]! * e.input[2]!)});`],
   },

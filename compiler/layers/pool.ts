@@ -55,6 +55,7 @@ export function poolLayer(kind: string, doc: string, code: { forward(e: EmitLaye
     infer: (a, input, ctx) => inferPool(kind, a, input, ctx),
     flops: (a, _input, output) => poolFlops(a, output),
     emit: {
+      backwardReads: [], // maxpool: the argmax indices; avgpool: nothing
       forward: (a, e) => [`${poolGeometry(a, e)}.B = ${e.n};`, code.forward(e)],
       backward: (a, e) => [`${poolGeometry(a, e)}.B = ${e.n};`, code.backward(e)],
     },

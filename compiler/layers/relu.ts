@@ -2,4 +2,4 @@
 import { activationEmitter, elementwise } from "./elementwise.js";
 import { unaryOp } from "./onnx.js";
 
-export const relu = elementwise("relu", "Rectified linear unit, max(0, x).", { emit: activationEmitter("relu", false, "k"), onnx: unaryOp("Relu") });
+export const relu = elementwise("relu", "Rectified linear unit, max(0, x).", { emit: activationEmitter("relu", { on: "k" }), onnx: unaryOp("Relu") });

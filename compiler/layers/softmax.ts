@@ -7,6 +7,7 @@ import { int } from "./onnx.js";
 const base = elementwise("softmax", "Softmax over the features of a vector: e^xᵢ / Σⱼ e^xⱼ.", {
   flopsPerElement: 3,
   emit: {
+    backwardReads: ["y"],
     forward: (_a, e) => [`rt.softmaxForward(${e.x}, ${e.y}, ${e.n}, ${lit(e.outSize)});`],
     backward: (_a, e) => [`rt.softmaxBackward(${e.y}, ${e.dy}, ${e.dx}, ${e.n}, ${lit(e.outSize)});`],
   },

@@ -84,6 +84,15 @@ export interface LayerEmitter<A> {
   nullableDx?: boolean;
   /** The forward kernel can apply a following relu itself (conv, fc): the relu layer's forward is then skipped. */
   fusesRelu?: boolean;
+  /**
+   * The forward values the backward code reads besides dy: the layer's input
+   * `x` (conv, fc, batchnorm; activations that are not monotonic, such as
+   * hardswish) and/or its output `y` (relu, sigmoid, softmax, …). Generation
+   * fails when backward reads an undeclared one. Every output is kept until
+   * backward, except that of a layer whose kernel applies the following relu:
+   * so only a relu reading y can be fused.
+   */
+  backwardReads: readonly ("x" | "y")[];
 }
 
 /** A number as a code literal (finite by construction). */
