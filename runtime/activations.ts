@@ -130,3 +130,33 @@ export function softmaxBackward(y: Tensor, dy: Tensor, dx: Tensor, rows: number,
     for (let j = 0; j < cols; j++) dx[o + j] = y[o + j]! * (dy[o + j]! - dot);
   }
 }
+
+type ForwardKernel = (x: Tensor, y: Tensor, n: number) => void;
+/** `from` is the forward input x or output y, whichever the activation's derivative is computed from. */
+type BackwardKernel = (from: Tensor, dy: Tensor, dx: Tensor, n: number) => void;
+
+/**
+ * The activations that also have a WebAssembly pair: runtime/wasm/src/eltwise.as.ts
+ * exports `<name>Forward(x, y, i0, i1)` and `<name>Backward(from, dy, dx, i0, i1)`,
+ * and generated code calls `k.<name>Forward(x, y, n)` on either kernel set.
+ * Both kernel sets and the worker threads' job table are built from this one list.
+ */
+export const KERNEL_ACTIVATIONS = {
+  relu: { forward: reluForward, backward: reluBackward },
+} as const satisfies Record<string, { forward: ForwardKernel; backward: BackwardKernel }>;
+
+export type KernelActivation = keyof typeof KERNEL_ACTIVATIONS;
+
+/** The kernels of KERNEL_ACTIVATIONS by method name: `reluForward`, `reluBackward`, … */
+export type ActivationKernels = { [K in KernelActivation as `${K}Forward`]: ForwardKernel } & { [K in KernelActivation as `${K}Backward`]: BackwardKernel };
+
+/** The methods of a kernel set for every activation of KERNEL_ACTIVATIONS, each pair made by `make`. */
+export function activationKernels(make: (name: KernelActivation) => { forward: ForwardKernel; backward: BackwardKernel }): ActivationKernels {
+  const methods: Record<string, ForwardKernel | BackwardKernel> = {};
+  for (const name of Object.keys(KERNEL_ACTIVATIONS) as KernelActivation[]) {
+    const pair = make(name);
+    methods[`${name}Forward`] = pair.forward;
+    methods[`${name}Backward`] = pair.backward;
+  }
+  return methods as ActivationKernels;
+}

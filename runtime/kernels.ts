@@ -8,7 +8,7 @@
  * Both take the same arguments (views of the arena) and give the same results
  * up to float32 rounding.
  */
-import { reluBackward, reluForward, type Activation } from "./activations.js";
+import { activationKernels, KERNEL_ACTIVATIONS, type Activation, type ActivationKernels } from "./activations.js";
 import { add, copyInto } from "./add.js";
 import { conv2dBackward, conv2dForward, type Conv2dParams } from "./conv.js";
 import { fcBackward, fcForward } from "./fc.js";
@@ -20,8 +20,8 @@ import { defaultThreads, MAX_THREADS } from "./wasm/threads.js";
 
 export type KernelKind = "wasm" | "js";
 
-/** The layer kernels with a WebAssembly version; signatures are those of the TypeScript functions. */
-export interface Kernels {
+/** The layer kernels with a WebAssembly version (with `reluForward`, `reluBackward` and the other KERNEL_ACTIVATIONS); signatures are those of the TypeScript functions. */
+export interface Kernels extends ActivationKernels {
   /** Which implementation this is. */
   readonly kind: KernelKind;
   /** Threads the kernels split their work across (1 for "js"). */
@@ -34,8 +34,6 @@ export interface Kernels {
   maxPoolBackward(dy: Tensor, argmax: Int32Array, dx: Tensor, p: Pool2dParams): void;
   avgPoolForward(x: Tensor, y: Tensor, p: Pool2dParams): void;
   avgPoolBackward(dy: Tensor, dx: Tensor, p: Pool2dParams): void;
-  reluForward(x: Tensor, y: Tensor, n: number): void;
-  reluBackward(y: Tensor, dy: Tensor, dx: Tensor, n: number): void;
   add(a: Tensor, b: Tensor, out: Tensor, n: number): void;
   /** dst = src over n elements (flatten, dropout in inference). */
   copy(src: Tensor, dst: Tensor, n: number): void;
@@ -55,8 +53,7 @@ export const jsKernels: Kernels = Object.freeze({
   maxPoolBackward,
   avgPoolForward,
   avgPoolBackward,
-  reluForward,
-  reluBackward,
+  ...activationKernels((name) => KERNEL_ACTIVATIONS[name]),
   add,
   copy: copyInto,
   dispose: () => {},
