@@ -35,6 +35,13 @@ describe("docs/language.md lists what the registry defines", () => {
     expect(docWords("**Option words** —", "cannot").sort()).toEqual([...OPTION_WORDS].sort());
   });
 
+  it("docs/interop.md's ONNX table has a row for every kind with an ONNX mapping", () => {
+    const interop = readFileSync(join(ROOT, "docs", "interop.md"), "utf8");
+    const table = interop.slice(interop.indexOf("| nnspec | ONNX"), interop.indexOf("\n\n", interop.indexOf("| nnspec | ONNX")));
+    const rows = [...table.matchAll(/^\| ([^|]*) \|/gm)].flatMap((m) => [...m[1]!.matchAll(/`([a-z0-9]+)/g)].map((w) => w[1]!));
+    expect([...LAYERS.values()].filter((d) => d.onnx && !rows.includes(d.kind)).map((d) => d.kind)).toEqual([]);
+  });
+
   it("a section for every layer kind under Layers", () => {
     const layers = DOC.slice(DOC.indexOf("\n## Layers\n"), DOC.indexOf("\n## Windows"));
     const documented = [...layers.matchAll(/^### (.*)$/gm)].flatMap((m) => [...m[1]!.matchAll(/`([a-z0-9]+)/g)].map((w) => w[1]!));
