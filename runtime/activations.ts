@@ -95,6 +95,26 @@ export function leakyReluBackward(y: Tensor, dy: Tensor, dx: Tensor, n: number, 
   for (let i = 0; i < n; i++) dx[i] = y[i]! > 0 ? dy[i]! : slope * dy[i]!;
 }
 
+/** y = x · relu6(x + 3) / 6 (PyTorch's Hardswish): 0 for x ≤ −3, x for x ≥ 3, x(x + 3)/6 between. */
+export function hardswishForward(x: Tensor, y: Tensor, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const v = x[i]!;
+    y[i] = (v * Math.min(Math.max(v + 3, 0), 6)) / 6;
+  }
+}
+
+/**
+ * dx = dy · (x/3 + 1/2) for −3 ≤ x ≤ 3, dy for x > 3, 0 for x < −3 (PyTorch's
+ * choice at the kinks). Needs x (the forward input), not y: hardswish is not
+ * monotonic, so its output does not determine the slope.
+ */
+export function hardswishBackward(x: Tensor, dy: Tensor, dx: Tensor, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const v = x[i]!;
+    dx[i] = v < -3 ? 0 : v > 3 ? dy[i]! : dy[i]! * (v / 3 + 0.5); // a NaN x gives NaN
+  }
+}
+
 /**
  * Row-wise softmax over the last dimension: x, y [rows][cols]; numerically
  * stable (subtracts the row max). y may alias x.
@@ -143,6 +163,7 @@ type BackwardKernel = (from: Tensor, dy: Tensor, dx: Tensor, n: number) => void;
  */
 export const KERNEL_ACTIVATIONS = {
   relu: { forward: reluForward, backward: reluBackward },
+  hardswish: { forward: hardswishForward, backward: hardswishBackward },
 } as const satisfies Record<string, { forward: ForwardKernel; backward: BackwardKernel }>;
 
 export type KernelActivation = keyof typeof KERNEL_ACTIVATIONS;

@@ -11,6 +11,7 @@ import { elu } from "./elu.js";
 import { fc } from "./fc.js";
 import { flatten } from "./flatten.js";
 import { globalavgpool } from "./globalavgpool.js";
+import { hardswish } from "./hardswish.js";
 import { input } from "./input.js";
 import { leakyrelu } from "./leakyrelu.js";
 import { loss } from "./loss.js";
@@ -22,7 +23,7 @@ import { tanh } from "./tanh.js";
 import { optionWords, type LayerDef } from "./types.js";
 
 export const LAYERS: ReadonlyMap<string, LayerDef<any>> = new Map<string, LayerDef<any>>(
-  [input, conv, maxpool, avgpool, globalavgpool, flatten, fc, relu, sigmoid, tanh, elu, leakyrelu, softmax, dropout, batchnorm, loss].map((d) => [d.kind, d]),
+  [input, conv, maxpool, avgpool, globalavgpool, flatten, fc, relu, sigmoid, tanh, elu, leakyrelu, hardswish, softmax, dropout, batchnorm, loss].map((d) => [d.kind, d]),
 );
 
 /** Words with a meaning inside layer statements (options, their values, layer keywords); a block parameter named like one would be ambiguous. */

@@ -127,6 +127,8 @@ export const TFJS_ORACLE: Readonly<Record<string, Oracle>> = {
   // x for x > 0, α·(e^x − 1) otherwise (tf.elu has α = 1 only)
   elu: (n, x) => tf.add(tf.relu(x), tf.mul(n.attrs.value, tf.expm1(tf.minimum(x, 0)))),
   leakyrelu: (n, x) => tf.leakyRelu(x, n.attrs.value),
+  // x·relu6(x + 3)/6 (TF.js has no hardswish); its gradient is TF.js's autodiff of these ops
+  hardswish: (_n, x) => tf.div(tf.mul(x, tf.relu6(tf.add(x, 3))), 6),
   softmax: (_n, x) => tf.softmax(x),
   dropout(n, x, env) {
     if (env.training && n.attrs.value > 0) throw new Error("dropout in training mode cannot be reproduced");
