@@ -1,7 +1,10 @@
 /**
- * Every layer kind, in one place. The checker, the docs and the tests read
- * this list; a kind missing here does not exist. (`residual`, `repeat` and
- * block invocations are structure, handled by the checker itself.)
+ * Every layer kind, in one place. The checker, the code generator, the ONNX
+ * exporter, the docs and the tests read this list; a kind missing here does
+ * not exist. Everything about a kind is in its own file (its words, options,
+ * shape rule, generated code and ONNX operators); this list only orders them.
+ * (`residual`, `repeat` and block invocations are structure, handled by the
+ * checker itself.)
  */
 import { avgpool } from "./avgpool.js";
 import { batchnorm } from "./batchnorm.js";
