@@ -8,7 +8,7 @@ import type { Arg, LayerStatement, Value } from "../grammar/ast.js";
 import type { SourceFile, Span } from "../diagnostics/source.js";
 import type { ReportExtra } from "../diagnostics/diagnostic.js";
 import type { ArgsOf, Code } from "../diagnostics/messages.js";
-import type { Init } from "./init.js";
+import { INIT_KINDS, type Init } from "./init.js";
 import { suggestion } from "../diagnostics/suggest.js";
 
 /** The largest size (filters, units, kernel, dimension) a model may name. */
@@ -28,6 +28,35 @@ export interface ReaderHost {
 }
 
 export type OptionType = "flag" | "int" | "pair" | "pad" | "init" | "number";
+
+/** A named option of a layer: how its value is read and, for the usage text, its value's placeholder. */
+export interface OptionSpec {
+  type: OptionType;
+  /** `S` in `[stride S]`; none for a flag. */
+  value?: string;
+}
+
+/** A layer's named options, in the order of its usage text. */
+export type OptionSpecs = Readonly<Record<string, OptionSpec>>;
+
+/** The option kinds layers declare (`options: { stride: option.pair("S"), nobias: option.flag }`). */
+export const option = {
+  flag: { type: "flag" },
+  init: { type: "init", value: "he|xavier|normal σ|zeros" },
+  pad: { type: "pad", value: "P|same|valid" },
+  pair: (value: string): OptionSpec => ({ type: "pair", value }),
+  number: (value: string): OptionSpec => ({ type: "number", value }),
+} as const satisfies Record<string, OptionSpec | ((value: string) => OptionSpec)>;
+
+/** Words an option's value may be (besides numbers): inside a layer statement they mean that, so they cannot name block parameters. */
+export function optionValueWords(o: OptionSpec): readonly string[] {
+  return o.type === "pad" ? ["same", "valid"] : o.type === "init" ? INIT_KINDS : [];
+}
+
+/** `[stride S]`, `[nobias]`, `[+ l2 λ]`: how an option reads in a usage text. */
+export function optionUsage(name: string, o: OptionSpec, plus: boolean): string {
+  return `[${plus ? "+ " : ""}${name}${o.value === undefined ? "" : ` ${o.value}`}]`;
+}
 export interface NumberRule {
   min?: number;
   /** Exclusive lower bound. */
@@ -157,21 +186,25 @@ export class ArgReader {
     return this.error(code, { name: w.name, what, rule: choices.map((c) => `\`${c}\``).join(" or "), value: `\`${w.name}\``, suggestion: suggestion(w.name, choices, plural), hint: suggestion(w.name, choices, plural) }, w.span);
   }
 
-  private optionNames: readonly string[] = [];
+  private optionSpecs: OptionSpecs = {};
+  private optionsAfterPlus = false;
   private isOptionWord(name: string): boolean {
-    return this.optionNames.includes(name);
+    return Object.prototype.hasOwnProperty.call(this.optionSpecs, name);
   }
 
-  /** Declare the options this layer takes (before reading positionals that may be left out). */
-  declareOptions(names: readonly string[]): void {
-    this.optionNames = names;
+  /** The options this layer takes, from its definition (set before its words are read, so positionals that may be left out can tell an option word). */
+  declareOptions(specs: OptionSpecs, plus = false): void {
+    this.optionSpecs = specs;
+    this.optionsAfterPlus = plus;
   }
 
   /**
-   * Named options until the end: `stride 2`, `pad same`, `nobias`, `init normal 0.01`.
-   * With `plus`, options must be joined by `+` (the loss's `+ l2 1e-4`).
+   * The declared options until the end: `stride 2`, `pad same`, `nobias`, `init normal 0.01`.
+   * With `plus` declared, options must be joined by `+` (the loss's `+ l2 1e-4`).
    */
-  options(spec: Readonly<Record<string, OptionType>>, plus = false): Record<string, unknown> {
+  options(): Record<string, unknown> {
+    const spec = this.optionSpecs;
+    const plus = this.optionsAfterPlus;
     const out: Record<string, unknown> = {};
     const spans: Record<string, Span> = {};
     const names = Object.keys(spec);
@@ -190,12 +223,12 @@ export class ArgReader {
         w = next;
       }
       // A block parameter named like an option (`pad`) is the option here, not its value.
-      if (w.param !== undefined && spec[w.param] !== undefined) w = { kind: "name", name: w.param, span: w.span };
+      if (w.param !== undefined && this.isOptionWord(w.param)) w = { kind: "name", name: w.param, span: w.span };
       if (w.kind !== "name" || w.param !== undefined) {
         this.error("NN2017", { what: w.kind === "arrow" ? "symbol" : "value", text: wordText(w), layer: this.layer, usage: this.usage }, w.span);
         return out;
       }
-      const type = spec[w.name];
+      const type = this.isOptionWord(w.name) ? spec[w.name]!.type : undefined;
       if (type === undefined) {
         this.error("NN2002", { name: w.name, layer: this.layer, suggestion: suggestion(w.name, names, `options of \`${this.layer}\``) }, w.span);
         return out;
@@ -243,7 +276,7 @@ export class ArgReader {
       }
       case "init": {
         const w = this.take();
-        const kinds = ["he", "xavier", "normal", "zeros", "ones"] as const;
+        const kinds = INIT_KINDS;
         if (!w || w.kind !== "name" || !(kinds as readonly string[]).includes(w.name))
           return this.error("NN2013", { what: "init", rule: kinds.map((k) => `\`${k}\``).join(", "), value: w ? wordText(w) : "nothing", hint: "e.g. `init xavier` or `init normal 0.01`" }, w?.span ?? at.span);
         const init: Init = { kind: w.name as Init["kind"] };

@@ -12,6 +12,7 @@ import type { LossAttrs } from "./layers/loss.js";
 import { LAYERS } from "./layers/registry.js";
 import type { InferContext } from "./layers/types.js";
 import type { CheckedModel, LayerNode, Node, ResidualNode } from "./model.js";
+import { formatBytes } from "./format.js";
 import { formatShape, numel, sameShape, type Shape } from "./shape.js";
 import { checkStructure, type Structure } from "./structure.js";
 import { suggestion } from "../diagnostics/suggest.js";
@@ -144,7 +145,7 @@ class ModelChecker {
       this.activations += numel(shape);
       if (this.activations > LIMITS.activationsPerExample) {
         this.tooLarge = true;
-        const detail = `its input has ${fmtCount(this.activations)} values per example (${fmtBytes(this.activations * 4)} as float32)`;
+        const detail = `its input has ${fmtCount(this.activations)} values per example (${formatBytes(this.activations * 4, "limit")} as float32)`;
         this.report("NN4001", { model: this.model.name.text, detail, paramLimit: fmtCount(LIMITS.params), activationLimit: fmtCount(LIMITS.activationsPerExample) }, first!.span, []);
       }
     }
@@ -310,8 +311,8 @@ class ModelChecker {
       this.tooLarge = true;
       const detail =
         this.params > LIMITS.params
-          ? `with this layer it has ${fmtCount(this.params)} parameters (${fmtBytes(this.params * 4)} as float32, before gradients and optimizer state)`
-          : `with this layer it needs ${fmtCount(this.activations)} activation values per example (${fmtBytes(this.activations * 4)} as float32)`;
+          ? `with this layer it has ${fmtCount(this.params)} parameters (${formatBytes(this.params * 4, "limit")} as float32, before gradients and optimizer state)`
+          : `with this layer it needs ${fmtCount(this.activations)} activation values per example (${formatBytes(this.activations * 4, "limit")} as float32)`;
       this.report("NN4001", { model: this.model.name.text, detail, paramLimit: fmtCount(LIMITS.params), activationLimit: fmtCount(LIMITS.activationsPerExample) }, s.span, scope.trail);
     }
   }
@@ -500,12 +501,5 @@ function projectionHint(input: Shape, target: Shape, lead: string): string {
 
 function fmtCount(n: number): string {
   return n >= 1e12 ? `${(n / 1e12).toPrecision(3)} trillion` : n >= 1e9 ? `${(n / 1e9).toPrecision(3)} billion` : n >= 1e6 ? `${(n / 1e6).toPrecision(3)} million` : String(n);
-}
-
-function fmtBytes(b: number): string {
-  const units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
-  let i = 0;
-  while (b >= 1024 && i < units.length - 1) (b /= 1024), i++;
-  return `${b.toPrecision(3)} ${units[i]}`;
 }
 

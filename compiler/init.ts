@@ -3,7 +3,9 @@
  * argument reader (args.ts) reads `init …` options and layers/types.ts names
  * the reader: both import this instead of each other.
  */
-export type InitKind = "he" | "xavier" | "normal" | "zeros" | "ones";
+export const INIT_KINDS = ["he", "xavier", "normal", "zeros", "ones"] as const;
+export type InitKind = (typeof INIT_KINDS)[number];
+/** A weight initialiser, `init he` … `init normal σ`. */
 export interface Init {
   kind: InitKind;
   /** σ for `normal`. */

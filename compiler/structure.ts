@@ -6,11 +6,8 @@
  */
 import type { BlockDeclaration, Program, Statement } from "../grammar/ast.js";
 import type { DiagnosticBag } from "../diagnostics/diagnostic.js";
-import { LAYERS, RESERVED } from "./layers/registry.js";
+import { LAYERS, OPTION_WORDS, RESERVED } from "./layers/registry.js";
 import { suggestion } from "../diagnostics/suggest.js";
-
-/** Words with a meaning inside layer statements; a block parameter named like one would be ambiguous. */
-const OPTION_WORDS = new Set(["x", "stride", "pad", "same", "valid", "nobias", "init", "he", "xavier", "normal", "zeros", "ones", "ceil", "l2", "softmax", "mse"]);
 
 export interface Structure {
   blocks: Map<string, BlockDeclaration>;

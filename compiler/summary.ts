@@ -1,5 +1,6 @@
 /** Keras/torchinfo-like summaries of checked models, as data, text and JSON. */
 import type { CheckedModel, Node } from "./model.js";
+import { formatBytes } from "./format.js";
 import { formatShape, numel } from "./shape.js";
 
 export interface LayerRow {
@@ -49,15 +50,6 @@ export function summarize(m: CheckedModel): ModelSummary {
 }
 
 const group = (n: number) => n.toLocaleString("en-US");
-
-export function formatBytes(b: number): string {
-  if (b < 1024) return `${b} B`;
-  const units = ["KiB", "MiB", "GiB", "TiB"];
-  let v = b / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) (v /= 1024), i++;
-  return `${v.toFixed(v >= 100 ? 0 : v >= 10 ? 1 : 2)} ${units[i]}`;
-}
 
 export function formatFlops(f: number): string {
   if (f >= 1e9) return `${(f / 1e9).toFixed(2)} GFLOPs`;

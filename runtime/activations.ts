@@ -95,6 +95,26 @@ export function leakyReluBackward(y: Tensor, dy: Tensor, dx: Tensor, n: number, 
   for (let i = 0; i < n; i++) dx[i] = y[i]! > 0 ? dy[i]! : slope * dy[i]!;
 }
 
+/** y = x · relu6(x + 3) / 6 (PyTorch's Hardswish): 0 for x ≤ −3, x for x ≥ 3, x(x + 3)/6 between. */
+export function hardswishForward(x: Tensor, y: Tensor, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const v = x[i]!;
+    y[i] = (v * Math.min(Math.max(v + 3, 0), 6)) / 6;
+  }
+}
+
+/**
+ * dx = dy · (x/3 + 1/2) for −3 ≤ x ≤ 3, dy for x > 3, 0 for x < −3 (PyTorch's
+ * choice at the kinks). Needs x (the forward input), not y: hardswish is not
+ * monotonic, so its output does not determine the slope.
+ */
+export function hardswishBackward(x: Tensor, dy: Tensor, dx: Tensor, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const v = x[i]!;
+    dx[i] = v < -3 ? 0 : v > 3 ? dy[i]! : dy[i]! * (v / 3 + 0.5); // a NaN x gives NaN
+  }
+}
+
 /**
  * Row-wise softmax over the last dimension: x, y [rows][cols]; numerically
  * stable (subtracts the row max). y may alias x.
@@ -129,4 +149,35 @@ export function softmaxBackward(y: Tensor, dy: Tensor, dx: Tensor, rows: number,
     for (let j = 0; j < cols; j++) dot += dy[o + j]! * y[o + j]!;
     for (let j = 0; j < cols; j++) dx[o + j] = y[o + j]! * (dy[o + j]! - dot);
   }
+}
+
+type ForwardKernel = (x: Tensor, y: Tensor, n: number) => void;
+/** `from` is the forward input x or output y, whichever the activation's derivative is computed from. */
+type BackwardKernel = (from: Tensor, dy: Tensor, dx: Tensor, n: number) => void;
+
+/**
+ * The activations that also have a WebAssembly pair: runtime/wasm/src/eltwise.as.ts
+ * exports `<name>Forward(x, y, i0, i1)` and `<name>Backward(from, dy, dx, i0, i1)`,
+ * and generated code calls `k.<name>Forward(x, y, n)` on either kernel set.
+ * Both kernel sets and the worker threads' job table are built from this one list.
+ */
+export const KERNEL_ACTIVATIONS = {
+  relu: { forward: reluForward, backward: reluBackward },
+  hardswish: { forward: hardswishForward, backward: hardswishBackward },
+} as const satisfies Record<string, { forward: ForwardKernel; backward: BackwardKernel }>;
+
+export type KernelActivation = keyof typeof KERNEL_ACTIVATIONS;
+
+/** The kernels of KERNEL_ACTIVATIONS by method name: `reluForward`, `reluBackward`, … */
+export type ActivationKernels = { [K in KernelActivation as `${K}Forward`]: ForwardKernel } & { [K in KernelActivation as `${K}Backward`]: BackwardKernel };
+
+/** The methods of a kernel set for every activation of KERNEL_ACTIVATIONS, each pair made by `make`. */
+export function activationKernels(make: (name: KernelActivation) => { forward: ForwardKernel; backward: BackwardKernel }): ActivationKernels {
+  const methods: Record<string, ForwardKernel | BackwardKernel> = {};
+  for (const name of Object.keys(KERNEL_ACTIVATIONS) as KernelActivation[]) {
+    const pair = make(name);
+    methods[`${name}Forward`] = pair.forward;
+    methods[`${name}Backward`] = pair.backward;
+  }
+  return methods as ActivationKernels;
 }

@@ -3,15 +3,15 @@
  * backend (which runtime/kernels.ts creates) can implement it without an
  * import cycle.
  */
-import type { Activation } from "./activations.js";
+import type { Activation, ActivationKernels } from "./activations.js";
 import type { Conv2dParams } from "./conv.js";
 import type { Pool2dParams } from "./pool.js";
 import type { Tensor } from "./tensor.js";
 
 export type KernelKind = "wasm" | "js";
 
-/** The layer kernels with a WebAssembly version; signatures are those of the TypeScript functions. */
-export interface Kernels {
+/** The layer kernels with a WebAssembly version (with `reluForward`, `reluBackward` and the other KERNEL_ACTIVATIONS); signatures are those of the TypeScript functions. */
+export interface Kernels extends ActivationKernels {
   /** Which implementation this is. */
   readonly kind: KernelKind;
   /** Threads the kernels split their work across (1 for "js"). */
@@ -24,8 +24,6 @@ export interface Kernels {
   maxPoolBackward(dy: Tensor, argmax: Int32Array, dx: Tensor, p: Pool2dParams): void;
   avgPoolForward(x: Tensor, y: Tensor, p: Pool2dParams): void;
   avgPoolBackward(dy: Tensor, dx: Tensor, p: Pool2dParams): void;
-  reluForward(x: Tensor, y: Tensor, n: number): void;
-  reluBackward(y: Tensor, dy: Tensor, dx: Tensor, n: number): void;
   add(a: Tensor, b: Tensor, out: Tensor, n: number): void;
   /** dst = src over n elements (flatten, dropout in inference). */
   copy(src: Tensor, dst: Tensor, n: number): void;

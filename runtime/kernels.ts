@@ -8,7 +8,7 @@
  * Both take the same arguments (views of the arena) and give the same results
  * up to float32 rounding.
  */
-import { reluBackward, reluForward } from "./activations.js";
+import { activationKernels, KERNEL_ACTIVATIONS } from "./activations.js";
 import { add, copyInto } from "./add.js";
 import { conv2dBackward, conv2dForward } from "./conv.js";
 import { fcBackward, fcForward } from "./fc.js";
@@ -33,8 +33,7 @@ export const jsKernels: Kernels = Object.freeze({
   maxPoolBackward,
   avgPoolForward,
   avgPoolBackward,
-  reluForward,
-  reluBackward,
+  ...activationKernels((name) => KERNEL_ACTIVATIONS[name]),
   add,
   copy: copyInto,
   dispose: () => {},

@@ -19,6 +19,7 @@ import { Worker } from "node:worker_threads";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { checkSource, type CheckOutput } from "../compiler/index.js";
+import { OPTION_WORDS, RESERVED } from "../compiler/layers/registry.js";
 import { toJson } from "../diagnostics/render-json.js";
 import { renderText } from "../diagnostics/render-text.js";
 import { renderSummaryText, summarize } from "../compiler/summary.js";
@@ -165,14 +166,16 @@ function fingerprint(out: CheckOutput): string {
 // ---------------------------------------------------------------------------
 // Generators
 
-/** Words, symbols and numbers of nnspec and a few things that are not. */
+/**
+ * Words, symbols and numbers of nnspec and a few things that are not. The
+ * words (layer kinds, structure keywords, option names and their values) come
+ * from the layer registry, so a new kind or option is fuzzed as soon as it exists.
+ */
 const TOKENS = [
-  "model", "block", "repeat", "residual", "shortcut", "{", "}", "(", ")", ",", ":", "->", "+",
-  "x64", "x", "x0", "3x3", "1x28x28", "3x224x224", "0x0", "1e400", "-1", "0", "10", "0.5", "1.5", ".5", "5e-4",
+  ...RESERVED, ...OPTION_WORDS, "{", "}", "(", ")", ",", ":", "->", "+",
+  "x64", "x0", "3x3", "1x28x28", "3x224x224", "0x0", "1e400", "-1", "0", "10", "0.5", "1.5", ".5", "5e-4",
   "99999999999999999999", "2147483648", "100000", "007", "-", ">", ".", "=", "#", "# note", "\n", "\r\n", "\r", "\t", " ",
-  "conv", "relu", "fc", "input", "flatten", "dropout", "maxpool", "avgpool", "globalavgpool", "batchnorm", "softmax",
-  "sigmoid", "tanh", "elu", "leakyrelu", "loss", "mse", "l2", "stride", "pad", "same", "valid", "ceil", "nobias",
-  "init", "he", "xavier", "normal", "zeros", "width", "n", "m", "a", "b", "stage", "stage(2, 64)", "a()", "b(1)",
+  "width", "n", "m", "a", "b", "stage", "stage(2, 64)", "a()", "b(1)",
   "conv1:", "_", "pad same", "-> 1x2x3x4", "-> 10", "block q(a, a) { fc a }", "globalavgpool, fc 3", "input 8", "input 3x9x9", "中文", "😀", "\u00a0", "\ufeff", "\u2028", "\u0000", "\u001b", "\ud800", "\udfff", "é",
 ];
 

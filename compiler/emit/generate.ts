@@ -6,9 +6,9 @@
 import type { LossAttrs } from "../layers/loss.js";
 import type { EmitLayer, ParamSpec } from "../layers/types.js";
 import { lit } from "../layers/types.js";
-import type { CheckedModel, LayerNode, Node, ResidualNode } from "../model.js";
+import { allLayers, type CheckedModel, type LayerNode, type Node, type ResidualNode } from "../model.js";
 import { formatShape, numel, type Shape } from "../shape.js";
-import { commentText, Names } from "./names.js";
+import { CODE_RESERVED, commentText, Names } from "../names.js";
 import type { MemoryPlan, PlannedBuffer } from "./plan.js";
 
 export interface ParamEntry {
@@ -43,7 +43,7 @@ export function generate(model: CheckedModel, specPath = model.file.path): Gener
 }
 
 class ModuleGenerator {
-  private readonly names = new Names();
+  private readonly names = new Names(CODE_RESERVED);
   private readonly buffers: PlannedBuffer[] = [];
   private readonly params: ParamEntry[] = [];
   private readonly stateBuffers: Generated["buffers"] = [];
@@ -75,7 +75,7 @@ class ModuleGenerator {
     };
     assign(m.nodes);
     // Parameters first (one block of the arena), then gradients, then state.
-    for (const layer of layerNodes(m.nodes)) {
+    for (const layer of allLayers(m.nodes)) {
       const id = this.layerIds.get(layer)!;
       const own = new Map<string, string>();
       this.tensorIds.set(layer, own);
@@ -143,7 +143,8 @@ class ModuleGenerator {
     const forward: string[] = [];
     const backward: string[][] = [];
     // `conv …, relu` and `fc …, relu`: the kernel applies the relu and writes the relu's output directly.
-    const fused = nodes.map((n, i) => n.type === "layer" && n.def.emit?.fusesRelu === true && isRelu(nodes[i + 1]));
+    // The fused layer's own output is never stored, so only a relu whose backward reads its output (not its input) can be fused.
+    const fused = nodes.map((n, i) => n.type === "layer" && n.def.emit?.fusesRelu === true && isRelu(nodes[i + 1]) && !readsInput(nodes[i + 1]!));
     nodes.forEach((n, i) => {
       const id = ids[i]!;
       const input = i === 0 ? x : ids[i - 1]!;
@@ -262,7 +263,7 @@ class ModuleGenerator {
       fusedRelu,
     };
     const forward = [`// ${this.header(n)}`, ...emit.forward(n.attrs, ctx)];
-    const backward = idle ? [] : [`// backward of ${this.header(n)}`, ...emit.backward(n.attrs, ctx)];
+    const backward = idle ? [] : [`// backward of ${this.header(n)}`, ...emit.backward(n.attrs, declaredOnly(ctx, n))];
     return { forward, backward };
   }
 
@@ -305,7 +306,7 @@ interface Code {
 
 /** Does the node (or any layer inside it) have parameters, i.e. a gradient to compute? */
 function hasParams(n: Node): boolean {
-  for (const layer of layerNodes([n])) if (layer.params.length > 0) return true;
+  for (const layer of allLayers([n])) if (layer.params.length > 0) return true;
   return false;
 }
 
@@ -313,12 +314,22 @@ function isRelu(n: Node | undefined): boolean {
   return n?.type === "layer" && n.kind === "relu";
 }
 
-function* layerNodes(nodes: readonly Node[]): Generator<LayerNode> {
-  for (const n of nodes) {
-    if (n.type === "layer") yield n;
-    else {
-      yield* layerNodes(n.body);
-      if (n.shortcut) yield* layerNodes(n.shortcut);
-    }
+function readsInput(n: Node): boolean {
+  return n.type === "layer" && n.def.emit?.backwardReads.includes("x") === true;
+}
+
+/** The backward's view of a layer: `x` and `y` only where the kind declares that its backward reads them. */
+function declaredOnly(ctx: EmitLayer, n: LayerNode): EmitLayer {
+  const reads = n.def.emit!.backwardReads;
+  // A view that inherits ctx's getters (training, dy) without calling them: only what backward reads is evaluated.
+  const view = Object.create(ctx) as EmitLayer;
+  for (const v of ["x", "y"] as const) {
+    if (reads.includes(v)) continue;
+    Object.defineProperty(view, v, {
+      get() {
+        throw new Error(`internal: the backward code of ${n.kind} reads ${v}, but its backwardReads declares [${reads.join(", ")}]`);
+      },
+    });
   }
+  return view;
 }

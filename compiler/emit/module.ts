@@ -8,7 +8,7 @@
 import { Project, VariableDeclarationKind } from "ts-morph";
 import { formatShape } from "../shape.js";
 import type { Generated } from "./generate.js";
-import { commentText } from "./names.js";
+import { commentText } from "../names.js";
 import { planTotals, type PlannedBuffer } from "./plan.js";
 
 export interface ModuleOptions {

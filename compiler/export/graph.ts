@@ -1,9 +1,11 @@
 /**
  * A small builder for an ONNX graph: nodes, float32 initializers and unique
  * names, on top of onnx-proto's message types. Nothing here knows about
- * nnspec layers; ops.ts maps each layer kind onto it.
+ * nnspec layers: each layer kind's file describes its operators (its `onnx`
+ * mapping, see compiler/layers/onnx.ts), and onnx.ts adds them here.
  */
 import onnxProto from "onnx-proto";
+import { Names } from "../names.js";
 
 export const { onnx } = onnxProto;
 type INodeProto = onnxProto.onnx.INodeProto;
@@ -16,20 +18,6 @@ const A = onnx.AttributeProto.AttributeType;
 export const int = (name: string, value: number): Attribute => ({ name, type: A.INT, i: value });
 export const ints = (name: string, values: readonly number[]): Attribute => ({ name, type: A.INTS, ints: [...values] });
 export const float = (name: string, value: number): Attribute => ({ name, type: A.FLOAT, f: value });
-
-/** Hands out names that are unique within one namespace: `preferred`, else `preferred_1`, `preferred_2`, … */
-export class Names {
-  private readonly used = new Set<string>();
-  reserve(name: string): void {
-    this.used.add(name);
-  }
-  unique(preferred: string): string {
-    let name = preferred;
-    for (let i = 1; this.used.has(name); i++) name = `${preferred}_${i}`;
-    this.used.add(name);
-    return name;
-  }
-}
 
 /** float32 values as ONNX raw_data: little-endian, whatever the host's byte order. */
 export function float32Bytes(values: ArrayLike<number>): Uint8Array {

@@ -8,11 +8,13 @@
  * probabilities `probabilities`); every parameter and buffer is a float32
  * initializer under its nnspec name (`conv1.weight`, `bn1.mean`), raw_data
  * little-endian. The same model and weights always give the same bytes.
+ * Each layer's operators come from its kind's own `onnx` mapping.
  */
 import { allLayers, type CheckedModel, type LayerNode, type Node } from "../model.js";
 import { numel } from "../shape.js";
-import { onnx, Names, OnnxGraph, int, type Attribute } from "./graph.js";
-import { ONNX_OPS, type OpContext } from "./ops.js";
+import type { Names } from "../names.js";
+import type { OnnxAttribute, OnnxContext } from "../layers/onnx.js";
+import { onnx, OnnxGraph, float, int, ints, type Attribute } from "./graph.js";
 
 export const MIN_OPSET = 13;
 export const MAX_OPSET = 21;
@@ -67,7 +69,7 @@ export function exportOnnx(model: CheckedModel, tensors: Readonly<Record<string,
   for (const layer of allLayers(model.nodes)) for (const t of [...layer.params, ...layer.buffers]) g.values.reserve(`${layer.name}.${t.name}`);
 
   const main = outputs[0]!;
-  const last = chain(g, model.nodes, "input", tensors, main);
+  const last = chain(g, model.nodes, "input", tensors, opset, main);
   if (last !== main) g.node("Identity", g.nodeNames.unique(main), [last], main); // a model without layers
   if (model.loss?.kind === "softmax") g.node("Softmax", g.nodeNames.unique("probabilities"), [main], "probabilities", [int("axis", 1)]);
 
@@ -108,14 +110,14 @@ function reserveNames(nodes: readonly Node[], names: Names): void {
 }
 
 /** Add `nodes` reading `x`; the last one writes `y` when given. Returns the final value. */
-function chain(g: OnnxGraph, nodes: readonly Node[], x: string, tensors: Readonly<Record<string, ArrayLike<number>>>, y?: string): string {
+function chain(g: OnnxGraph, nodes: readonly Node[], x: string, tensors: Readonly<Record<string, ArrayLike<number>>>, opset: number, y?: string): string {
   let value = x;
   nodes.forEach((n, i) => {
     const out = y !== undefined && i === nodes.length - 1 ? y : g.values.unique(n.name);
-    if (n.type === "layer") layer(g, n, value, out, tensors);
+    if (n.type === "layer") layer(g, n, value, out, tensors, opset);
     else {
-      const body = chain(g, n.body, value, tensors);
-      const shortcut = n.shortcut ? chain(g, n.shortcut, value, tensors) : value;
+      const body = chain(g, n.body, value, tensors, opset);
+      const shortcut = n.shortcut ? chain(g, n.shortcut, value, tensors, opset) : value;
       g.node("Add", n.name, [body, shortcut], out);
     }
     value = out;
@@ -123,9 +125,16 @@ function chain(g: OnnxGraph, nodes: readonly Node[], x: string, tensors: Readonl
   return value;
 }
 
-function layer(g: OnnxGraph, n: LayerNode, x: string, y: string, tensors: Readonly<Record<string, ArrayLike<number>>>): void {
+/** An attribute as the layer describes it, as protobuf. */
+function attribute(a: OnnxAttribute): Attribute {
+  if ("int" in a) return int(a.name, a.int);
+  if ("ints" in a) return ints(a.name, a.ints);
+  return float(a.name, a.float);
+}
+
+function layer(g: OnnxGraph, n: LayerNode, x: string, y: string, tensors: Readonly<Record<string, ArrayLike<number>>>, opset: number): void {
   const where = `layer ${n.name} (${n.kind}, line ${n.line})`;
-  const mapping = Object.prototype.hasOwnProperty.call(ONNX_OPS, n.kind) ? ONNX_OPS[n.kind] : undefined;
+  const mapping = n.def.onnx;
   if (!mapping) throw new ExportError(`${where} cannot be exported to ONNX: no ONNX operator is defined for \`${n.kind}\``, n.name);
   const added = new Set<string>();
   const tensor = (name: string): string | undefined => {
@@ -151,9 +160,11 @@ function layer(g: OnnxGraph, n: LayerNode, x: string, y: string, tensors: Readon
     if (pending) g.node(pending.opType, pending.name, pending.inputs, output, pending.attributes);
     pending = undefined;
   };
-  const c: OpContext = {
-    layer: n,
+  const c: OnnxContext = {
     x,
+    input: n.input,
+    output: n.output,
+    opset,
     tensor: (name) => tensor(name),
     required(name) {
       const t = tensor(name);
@@ -165,7 +176,7 @@ function layer(g: OnnxGraph, n: LayerNode, x: string, y: string, tensors: Readon
       const name = part === undefined ? n.name : g.nodeNames.unique(`${n.name}.${part}`);
       const list = inputs.map((v) => v ?? ""); // "" marks an omitted optional input
       while (list.length && list[list.length - 1] === "") list.pop();
-      pending = { opType, name, inputs: list, attributes, output: g.values.unique(`${name}.out`) };
+      pending = { opType, name, inputs: list, attributes: attributes.map(attribute), output: g.values.unique(`${name}.out`) };
       return pending.output;
     },
   };

@@ -1,10 +1,10 @@
 /** `batchnorm`: per-channel (images) or per-feature (vectors) batch normalisation with learned γ, β. */
 import { numel } from "../shape.js";
 import { defineLayer, lit, type EmitLayer } from "./types.js";
+import { float } from "./onnx.js";
 
 export const batchnorm = defineLayer<object>({
   kind: "batchnorm",
-  usage: "batchnorm",
   doc: "Batch normalisation per channel (CxHxW) or per feature (vectors): batch statistics in training, running statistics (momentum 0.1, ε 1e-5) at inference.",
   read(r) {
     r.end();
@@ -27,8 +27,13 @@ export const batchnorm = defineLayer<object>({
   },
   flops: (_a, input) => 2 * numel(input),
   emit: {
+    backwardReads: ["x"],
     forward: (_a, e) => [`rt.batchNormForward(${e.x}, ${e.y}, ${layer(e)}, ${e.n}, ${e.training});`],
     backward: (_a, e) => [`rt.batchNormBackwardLayer(${e.x}, ${e.dy}, ${e.dx}, ${layer(e)}, ${e.n}, ${e.training});`],
+  },
+  // BatchNormalization with the running statistics.
+  onnx(_a, c) {
+    c.op("BatchNormalization", [c.x, c.required("gamma"), c.required("beta"), c.required("mean"), c.required("var")], [float("epsilon", 1e-5)]);
   },
 });
 

@@ -1,8 +1,11 @@
 /** `conv KHxKW xF [stride S] [pad P|same|valid] [nobias] [init I]`: 2-D convolution, weight OIHW. */
 import type { Span } from "../../diagnostics/source.js";
 import { windowGeometry } from "./window-geometry.js";
+import { option } from "../args.js";
 import { requireImage, slideWindow, type WindowAttrs } from "./window-layer.js";
 import { defineLayer, lit, type Init } from "./types.js";
+import { int, ints } from "./onnx.js";
+import { windowAttributes } from "./window-onnx.js";
 
 /** Scratch floats a model keeps for convolutions (2 MiB): room for several small images' im2col columns. */
 const CONV_SCRATCH_FLOATS = 1 << 19;
@@ -17,15 +20,16 @@ export interface ConvAttrs extends WindowAttrs {
 
 export const conv = defineLayer<ConvAttrs>({
   kind: "conv",
-  usage: "conv KHxKW xF [stride S] [pad P|same|valid] [nobias] [init he|xavier|normal σ|zeros]",
+  words: "KHxKW xF",
+  options: { stride: option.pair("S"), pad: option.pad, nobias: option.flag, init: option.init },
+  keywords: ["x"],
   doc: "2-D convolution over a CxHxW input with F filters of size C·KH·KW (weight layout OIHW).",
   read(r) {
-    r.declareOptions(["stride", "pad", "nobias", "init"]);
     const kernel = r.window("a kernel size like `3x3`", true);
     if (!kernel) return undefined;
     const filters = r.filters();
     if (filters === undefined) return undefined;
-    const o = r.options({ stride: "pair", pad: "pad", nobias: "flag", init: "init" });
+    const o = r.options();
     r.end();
     if (r.failed) return undefined;
     const spans = (o.__spans ?? {}) as Record<string, Span>;
@@ -70,6 +74,7 @@ export const conv = defineLayer<ConvAttrs>({
     return 2 * outs * input[0]! * a.kernel[0] * a.kernel[1] + (a.bias ? outs : 0);
   },
   emit: {
+    backwardReads: ["x"],
     nullableDx: true,
     fusesRelu: true,
     forward(a, e) {
@@ -86,6 +91,10 @@ export const conv = defineLayer<ConvAttrs>({
       const scratch = e.scratch(0);
       return [`${geom}.B = ${e.n};`, `k.conv2dBackward(${e.x}, ${e.param("weight")}, ${e.dy}, ${e.dx ?? "null"}, ${e.grad("weight")}, ${a.bias ? e.grad("bias") : "null"}, ${scratch}, ${geom});`];
     },
+  },
+  // Conv with weight OIHW, pads [ph, pw, ph, pw]; the bias is optional.
+  onnx(a, c) {
+    c.op("Conv", [c.x, c.required("weight"), c.tensor("bias")], [...windowAttributes(a), ints("dilations", [1, 1]), int("group", 1)]);
   },
 });
 

@@ -1,7 +1,9 @@
 /** `fc N [nobias] [init I]` or `fc IN->N …`: fully connected scores W·x + b, weight [N][M]. */
 import type { Span } from "../../diagnostics/source.js";
+import { option } from "../args.js";
 import { formatShape, numel } from "../shape.js";
 import { defineLayer, lit, type Init } from "./types.js";
+import { float, int } from "./onnx.js";
 
 export interface FcAttrs {
   units: number;
@@ -16,10 +18,10 @@ const sizeRule = { min: 1, integer: true, rule: "at least 1" };
 
 export const fc = defineLayer<FcAttrs>({
   kind: "fc",
-  usage: "fc N [nobias] [init he|xavier|normal σ|zeros]",
+  words: "N",
+  options: { nobias: option.flag, init: option.init },
   doc: "Fully connected layer: scores W·x + b for a vector x of M values, W of N×M (layout [out][in]).",
   read(r) {
-    r.declareOptions(["nobias", "init"]);
     const first = r.number("the number of outputs", sizeRule, true);
     if (first === undefined) return undefined;
     const firstSpan = r.lastSpan;
@@ -31,7 +33,7 @@ export const fc = defineLayer<FcAttrs>({
       declaredIn = first;
       units = n;
     }
-    const o = r.options({ nobias: "flag", init: "init" });
+    const o = r.options();
     r.end();
     if (r.failed) return undefined;
     const a: FcAttrs = { units, bias: !o.nobias, init: (o.init as Init) ?? { kind: "he" } };
@@ -56,11 +58,16 @@ export const fc = defineLayer<FcAttrs>({
   },
   flops: (a, input) => 2 * a.units * input[0]! + (a.bias ? a.units : 0),
   emit: {
+    backwardReads: ["x"],
     nullableDx: true,
     fusesRelu: true,
     forward: (a, e) => [`k.fcForward(${e.x}, ${e.param("weight")}, ${a.bias ? e.param("bias") : "null"}, ${e.y}, ${e.n}, ${lit(e.inSize)}, ${lit(a.units)}${e.fusedRelu ? ", rt.ACT_RELU" : ""});`],
     backward: (a, e) => [
       `k.fcBackward(${e.x}, ${e.param("weight")}, ${e.dy}, ${e.dx ?? "null"}, ${e.grad("weight")}, ${a.bias ? e.grad("bias") : "null"}, ${e.n}, ${lit(e.inSize)}, ${lit(a.units)});`,
     ],
+  },
+  // Gemm with transB = 1 (weight [out][in]); the bias is optional.
+  onnx(_a, c) {
+    c.op("Gemm", [c.x, c.required("weight"), c.tensor("bias")], [float("alpha", 1), float("beta", 1), int("transA", 0), int("transB", 1)]);
   },
 });

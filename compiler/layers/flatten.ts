@@ -1,10 +1,10 @@
 /** `flatten`: CxHxW → C·H·W, in the order C, then H, then W. */
 import { formatShape, numel } from "../shape.js";
 import { defineLayer, lit } from "./types.js";
+import { int } from "./onnx.js";
 
 export const flatten = defineLayer<object>({
   kind: "flatten",
-  usage: "flatten",
   doc: "Flattens a CxHxW feature map to a vector of C·H·W values (C, then H, then W).",
   read(r) {
     r.end();
@@ -19,8 +19,13 @@ export const flatten = defineLayer<object>({
   },
   flops: () => 0,
   emit: {
+    backwardReads: [],
     // The memory order is already C, H, W: flatten is a copy.
     forward: (_a, e) => [`k.copy(${e.x}, ${e.y}, ${e.n} * ${lit(e.outSize)});`],
     backward: (_a, e) => [`k.copy(${e.dy}, ${e.dx}, ${e.n} * ${lit(e.outSize)});`],
+  },
+  // Flatten from axis 1: C, then H, then W, as in nnspec.
+  onnx(_a, c) {
+    c.op("Flatten", [c.x], [int("axis", 1)]);
   },
 });

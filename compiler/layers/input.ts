@@ -8,12 +8,12 @@ export interface InputAttrs {
 
 export const input = defineLayer<InputAttrs>({
   kind: "input",
-  usage: "input CxHxW | input N",
+  words: "CxHxW | input N",
   doc: "The shape of one example: a vector `input 8` or an image `input 3x32x32` (channels, height, width).",
   read(r) {
     const w = r.peek();
     if (!w || !(w.kind === "dims" || w.kind === "number")) {
-      r.error("NN2012", { layer: "input", what: "a shape like `1x28x28` or `8`", usage: "input CxHxW | input N" }, w?.span ?? r.stmt.kind.span);
+      r.error("NN2012", { layer: "input", what: "a shape like `1x28x28` or `8`", usage: r.usage }, w?.span ?? r.stmt.kind.span);
       return undefined;
     }
     const dims = w.kind === "dims" ? w.dims : [w.value];

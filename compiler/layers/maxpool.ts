@@ -1,7 +1,12 @@
 /** `maxpool K[xK] [stride S] [pad P] [ceil]`: the largest value in each window (padding never wins). */
 import { poolLayer } from "./pool.js";
+import { poolWindow } from "./window-onnx.js";
 
 export const maxpool = poolLayer("maxpool", "Max pooling per channel; stride defaults to the window size.", {
   forward: (e) => `k.maxPoolForward(${e.x}, ${e.y}, ${e.batchBuffer("argmax", e.outSize, "int")}, ${e.constant("geom", "")});`,
   backward: (e) => `k.maxPoolBackward(${e.dy}, ${e.batchBuffer("argmax", e.outSize, "int")}, ${e.dx}, ${e.constant("geom", "")});`,
+  // MaxPool: padding never wins.
+  onnx(a, c) {
+    c.op("MaxPool", [c.x], poolWindow(a, c.input, c.output));
+  },
 });

@@ -1,22 +1,20 @@
 /** Shared reading and shape rule of `maxpool` and `avgpool`. */
 import type { Span } from "../../diagnostics/source.js";
-import type { ArgReader } from "../args.js";
+import { option, type ArgReader } from "../args.js";
 import type { Shape } from "../shape.js";
 import { windowGeometry } from "./window-geometry.js";
 import { requireImage, slideWindow, type WindowAttrs } from "./window-layer.js";
-import { defineLayer, type EmitLayer, type InferContext, type LayerDef } from "./types.js";
+import { defineLayer, lit, type EmitLayer, type InferContext, type LayerDef } from "./types.js";
+import type { OnnxMapping } from "./onnx.js";
 
 export interface PoolAttrs extends WindowAttrs {
   padSpan?: Span;
 }
 
-export const poolUsage = (kind: string) => `${kind} K[xK] [stride S] [pad P] [ceil]`;
-
 export function readPool(r: ArgReader): PoolAttrs | undefined {
-  r.declareOptions(["stride", "pad", "ceil"]);
   const kernel = r.window("a window size like `2` or `3x3`", true);
   if (!kernel) return undefined;
-  const o = r.options({ stride: "pair", pad: "pair", ceil: "flag" });
+  const o = r.options();
   r.end();
   if (r.failed) return undefined;
   const pad = (o.pad as [number, number] | undefined) ?? [0, 0];
@@ -45,18 +43,21 @@ export function poolGeometry(a: PoolAttrs, e: EmitLayer): string {
   return windowGeometry("pool2dParams", a, e, { ceil: String(a.ceil) });
 }
 
-/** A pooling layer kind: the shared reading, shape rule and FLOPs, plus its own kernel calls (after the geometry's batch is set). */
-export function poolLayer(kind: string, doc: string, code: { forward(e: EmitLayer): string; backward(e: EmitLayer): string }): LayerDef<PoolAttrs> {
+/** A pooling layer kind: the shared reading, shape rule and FLOPs, plus its own kernel calls (after the geometry's batch is set) and ONNX operator. */
+export function poolLayer(kind: string, doc: string, code: { forward(e: EmitLayer): string; backward(e: EmitLayer): string; onnx: OnnxMapping<PoolAttrs> }): LayerDef<PoolAttrs> {
   return defineLayer<PoolAttrs>({
     kind,
-    usage: poolUsage(kind),
+    words: "K[xK]",
+    options: { stride: option.pair("S"), pad: option.pair("P"), ceil: option.flag },
     doc,
     read: readPool,
     infer: (a, input, ctx) => inferPool(kind, a, input, ctx),
     flops: (a, _input, output) => poolFlops(a, output),
     emit: {
+      backwardReads: [], // maxpool: the argmax indices; avgpool: nothing
       forward: (a, e) => [`${poolGeometry(a, e)}.B = ${e.n};`, code.forward(e)],
       backward: (a, e) => [`${poolGeometry(a, e)}.B = ${e.n};`, code.backward(e)],
     },
+    onnx: code.onnx,
   });
 }

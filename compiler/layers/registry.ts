@@ -1,7 +1,10 @@
 /**
- * Every layer kind, in one place. The checker, the docs and the tests read
- * this list; a kind missing here does not exist. (`residual`, `repeat` and
- * block invocations are structure, handled by the checker itself.)
+ * Every layer kind, in one place. The checker, the code generator, the ONNX
+ * exporter, the docs and the tests read this list; a kind missing here does
+ * not exist. Everything about a kind is in its own file (its words, options,
+ * shape rule, generated code and ONNX operators); this list only orders them.
+ * (`residual`, `repeat` and block invocations are structure, handled by the
+ * checker itself.)
  */
 import { avgpool } from "./avgpool.js";
 import { batchnorm } from "./batchnorm.js";
@@ -11,6 +14,7 @@ import { elu } from "./elu.js";
 import { fc } from "./fc.js";
 import { flatten } from "./flatten.js";
 import { globalavgpool } from "./globalavgpool.js";
+import { hardswish } from "./hardswish.js";
 import { input } from "./input.js";
 import { leakyrelu } from "./leakyrelu.js";
 import { loss } from "./loss.js";
@@ -19,11 +23,14 @@ import { relu } from "./relu.js";
 import { sigmoid } from "./sigmoid.js";
 import { softmax } from "./softmax.js";
 import { tanh } from "./tanh.js";
-import type { LayerDef } from "./types.js";
+import { optionWords, type LayerDef } from "./types.js";
 
 export const LAYERS: ReadonlyMap<string, LayerDef<any>> = new Map<string, LayerDef<any>>(
-  [input, conv, maxpool, avgpool, globalavgpool, flatten, fc, relu, sigmoid, tanh, elu, leakyrelu, softmax, dropout, batchnorm, loss].map((d) => [d.kind, d]),
+  [input, conv, maxpool, avgpool, globalavgpool, flatten, fc, relu, sigmoid, tanh, elu, leakyrelu, hardswish, softmax, dropout, batchnorm, loss].map((d) => [d.kind, d]),
 );
+
+/** Words with a meaning inside layer statements (options, their values, layer keywords); a block parameter named like one would be ambiguous. */
+export const OPTION_WORDS: ReadonlySet<string> = optionWords(LAYERS.values());
 
 /** Words that are layer kinds or structure; they cannot name things. */
 export const RESERVED: ReadonlySet<string> = new Set([...LAYERS.keys(), "model", "block", "repeat", "residual", "shortcut"]);

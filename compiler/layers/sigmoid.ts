@@ -1,4 +1,5 @@
 /** `sigmoid`: 1 / (1 + e^−x). */
 import { activationEmitter, elementwise } from "./elementwise.js";
+import { unaryOp } from "./onnx.js";
 
-export const sigmoid = elementwise("sigmoid", "Logistic function 1 / (1 + e^−x).", { emit: activationEmitter("sigmoid") });
+export const sigmoid = elementwise("sigmoid", "Logistic function 1 / (1 + e^−x).", { emit: activationEmitter("sigmoid"), onnx: unaryOp("Sigmoid") });

@@ -2,12 +2,17 @@
 import { formatShape } from "../shape.js";
 import { elementwise } from "./elementwise.js";
 import { defineLayer, lit } from "./types.js";
+import { int } from "./onnx.js";
 
 const base = elementwise("softmax", "Softmax over the features of a vector: e^xᵢ / Σⱼ e^xⱼ.", {
   flopsPerElement: 3,
   emit: {
+    backwardReads: ["y"],
     forward: (_a, e) => [`rt.softmaxForward(${e.x}, ${e.y}, ${e.n}, ${lit(e.outSize)});`],
     backward: (_a, e) => [`rt.softmaxBackward(${e.y}, ${e.dy}, ${e.dx}, ${e.n}, ${lit(e.outSize)});`],
+  },
+  onnx(_a, c) {
+    c.op("Softmax", [c.x], [int("axis", 1)]);
   },
 });
 

@@ -1,4 +1,5 @@
 /** `tanh`: hyperbolic tangent. */
 import { activationEmitter, elementwise } from "./elementwise.js";
+import { unaryOp } from "./onnx.js";
 
-export const tanh = elementwise("tanh", "Hyperbolic tangent.", { emit: activationEmitter("tanh") });
+export const tanh = elementwise("tanh", "Hyperbolic tangent.", { emit: activationEmitter("tanh"), onnx: unaryOp("Tanh") });

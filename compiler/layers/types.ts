@@ -2,9 +2,10 @@
 import type { Span } from "../../diagnostics/source.js";
 import type { ReportExtra } from "../../diagnostics/diagnostic.js";
 import type { ArgsOf, Code } from "../../diagnostics/messages.js";
-import type { ArgReader } from "../args.js";
+import { optionUsage, optionValueWords, type ArgReader, type OptionSpecs } from "../args.js";
 import type { Shape } from "../shape.js";
 import type { Init } from "../init.js";
+import type { OnnxMapping } from "./onnx.js";
 
 export type { Init, InitKind } from "../init.js";
 
@@ -83,6 +84,15 @@ export interface LayerEmitter<A> {
   nullableDx?: boolean;
   /** The forward kernel can apply a following relu itself (conv, fc): the relu layer's forward is then skipped. */
   fusesRelu?: boolean;
+  /**
+   * The forward values the backward code reads besides dy: the layer's input
+   * `x` (conv, fc, batchnorm; activations that are not monotonic, such as
+   * hardswish) and/or its output `y` (relu, sigmoid, softmax, …). Generation
+   * fails when backward reads an undeclared one. Every output is kept until
+   * backward, except that of a layer whose kernel applies the following relu:
+   * so only a relu reading y can be fused.
+   */
+  backwardReads: readonly ("x" | "y")[];
 }
 
 /** A number as a code literal (finite by construction). */
@@ -91,13 +101,24 @@ export function lit(v: number): string {
   return Object.is(v, -0) ? "0" : String(v);
 }
 
-export interface LayerDef<A = unknown> {
+/** What a layer file writes; `defineLayer` turns it into the registry's LayerDef. */
+export interface LayerSpec<A = unknown> {
   kind: string;
-  /** `conv KHxKW xF [stride S] [pad P|same|valid] [nobias] [init I]` */
-  usage: string;
+  /** The positional words of the usage text, after the kind: `KHxKW xF`. */
+  words?: string;
+  /**
+   * The named options, declared once: the reader takes exactly these, the
+   * usage text lists them in this order, and their names and value words
+   * (`same`, `xavier`, …) cannot name block parameters.
+   */
+  options?: OptionSpecs;
+  /** Options are joined by `+` (the loss's `+ l2 λ`). */
+  plus?: boolean;
+  /** Other words with a meaning in this layer's statements (conv's `x`, the loss kinds), reserved like option words. */
+  keywords?: readonly string[];
   /** One line for help and docs. */
   doc: string;
-  /** Read the statement's words; undefined after reporting a mistake. */
+  /** Read the statement's words (the options with `r.options()`); undefined after reporting a mistake. */
   read(r: ArgReader): A | undefined;
   /** Output shape for an input shape; undefined after reporting a mistake. */
   infer(a: A, input: Shape, ctx: InferContext): Shape | undefined;
@@ -107,9 +128,43 @@ export interface LayerDef<A = unknown> {
   flops(a: A, input: Shape, output: Shape): number;
   /** Generated forward and backward code (all kinds but `input` and `loss`). */
   emit?: LayerEmitter<A>;
+  /** The ONNX operators of the layer at inference (all kinds but `input` and `loss`, which are the graph's input and outputs). */
+  onnx?: OnnxMapping<A>;
 }
 
-/** Helper so each layer file keeps its attribute type. */
-export function defineLayer<A>(def: LayerDef<A>): LayerDef<A> {
-  return def;
+export interface LayerDef<A = unknown> extends LayerSpec<A> {
+  /** `conv KHxKW xF [stride S] [pad P|same|valid] [nobias] [init he|xavier|normal σ|zeros]`, from the kind, words and options. */
+  usage: string;
+  options: OptionSpecs;
+  keywords: readonly string[];
+}
+
+/** A layer kind from its file's description: the usage text is derived, and the reader is told the options before `read` runs. */
+export function defineLayer<A>(spec: LayerSpec<A>): LayerDef<A> {
+  const options = spec.options ?? {};
+  const plus = spec.plus === true;
+  const usage = [spec.kind, spec.words ?? "", ...Object.entries(options).map(([name, o]) => optionUsage(name, o, plus))].filter(Boolean).join(" ");
+  return {
+    ...spec,
+    options,
+    keywords: spec.keywords ?? [],
+    usage,
+    read(r) {
+      r.declareOptions(options, plus);
+      return spec.read(r);
+    },
+  };
+}
+
+/** Words that mean something inside some layer statement: option names, their value words, and layer keywords. */
+export function optionWords(defs: Iterable<LayerDef<any>>): Set<string> {
+  const words = new Set<string>();
+  for (const d of defs) {
+    for (const k of d.keywords) words.add(k);
+    for (const [name, o] of Object.entries(d.options)) {
+      words.add(name);
+      for (const v of optionValueWords(o)) words.add(v);
+    }
+  }
+  return words;
 }

@@ -17,7 +17,7 @@
  * layers by output features, elementwise layers by ranges. Small layers stay
  * on the calling thread, where a split would cost more than it saves.
  */
-import type { Activation } from "../activations.js";
+import { activationKernels, type Activation, type ActivationKernels } from "../activations.js";
 import type { Conv2dParams } from "../conv.js";
 import type { Kernels, PlanSizes } from "../kernel-types.js";
 import type { Pool2dParams } from "../pool.js";
@@ -113,6 +113,9 @@ function cut(n: number, parts: number, t: number, step: number): number {
   return Math.min(n, Math.round((n * t) / parts / step) * step) | 0;
 }
 
+// The activation methods (reluForward, …) are added for every KERNEL_ACTIVATIONS entry in the constructor.
+interface WasmKernels extends ActivationKernels {}
+
 class WasmKernels implements Kernels {
   readonly kind = "wasm" as const;
   private readonly geomPtr: number;
@@ -127,6 +130,18 @@ class WasmKernels implements Kernels {
     private readonly scratchFloats: number,
   ) {
     this.geomPtr = geom.byteOffset;
+    Object.assign(
+      this,
+      activationKernels((name) => {
+        // The job names are made once here: a string built at each call would allocate.
+        const forward = `${name}Forward` as const;
+        const backward = `${name}Backward` as const;
+        return {
+          forward: (x, y, n) => this.ranged(forward, this.elementwiseThreads(n), n, 16, 2, ptr(x), ptr(y)),
+          backward: (from, dy, dx, n) => this.ranged(backward, this.elementwiseThreads(n), n, 16, 3, ptr(from), ptr(dy), ptr(dx)),
+        };
+      }),
+    );
   }
 
   dispose(): void {
@@ -242,14 +257,6 @@ class WasmKernels implements Kernels {
   avgPoolBackward(dy: Tensor, dx: Tensor, p: Pool2dParams): void {
     this.poolGeom(p);
     this.ranged("avgPoolBackward", this.poolThreads(p), p.B * p.C, 1, 3, ptr(dy), ptr(dx), this.geomPtr);
-  }
-
-  reluForward(x: Tensor, y: Tensor, n: number): void {
-    this.ranged("reluForward", this.elementwiseThreads(n), n, 16, 2, ptr(x), ptr(y));
-  }
-
-  reluBackward(y: Tensor, dy: Tensor, dx: Tensor, n: number): void {
-    this.ranged("reluBackward", this.elementwiseThreads(n), n, 16, 3, ptr(y), ptr(dy), ptr(dx));
   }
 
   add(a: Tensor, b: Tensor, out: Tensor, n: number): void {

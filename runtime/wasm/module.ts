@@ -11,6 +11,7 @@
  */
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { KERNEL_ACTIVATIONS, type KernelActivation } from "../activations.js";
 
 /** The part of the WebAssembly JS API used here (tsconfig's lib is ES2022 without DOM types). */
 export interface WasmMemory {
@@ -25,8 +26,13 @@ interface WasmJsApi {
 }
 const WA = (globalThis as unknown as { WebAssembly: WasmJsApi }).WebAssembly;
 
+/** The exports of an activation pair, `reluForward(x, y, i0, i1)` and `reluBackward(from, dy, dx, i0, i1)`, for each of KERNEL_ACTIVATIONS. */
+type ActivationExports = { [K in KernelActivation as `${K}Forward`]: (x: number, y: number, i0: number, i1: number) => void } & {
+  [K in KernelActivation as `${K}Backward`]: (from: number, dy: number, dx: number, i0: number, i1: number) => void;
+};
+
 /** The exports of kernels.wasm (see runtime/wasm/src/*.as.ts). Pointers are byte offsets; 0 means "none". */
-export interface KernelExports {
+export interface KernelExports extends ActivationExports {
   /** C = alpha op(A) op(B) + beta C, float32; leading dims in elements; transA/transB 0 or 1. */
   sgemm(transA: number, transB: number, M: number, N: number, K: number, alpha: number, a: number, lda: number, b: number, ldb: number, beta: number, c: number, ldc: number): void;
   /** First free byte after the module's static data (thread 0's packing scratch). */
@@ -45,8 +51,6 @@ export interface KernelExports {
   maxPoolBackward(dy: number, argmax: number, dx: number, geom: number, p0: number, p1: number): void;
   avgPoolForward(x: number, y: number, geom: number, p0: number, p1: number): void;
   avgPoolBackward(dy: number, dx: number, geom: number, p0: number, p1: number): void;
-  reluForward(x: number, y: number, i0: number, i1: number): void;
-  reluBackward(y: number, dy: number, dx: number, i0: number, i1: number): void;
   add(a: number, b: number, out: number, i0: number, i1: number): void;
   copy(src: number, dst: number, n: number): void;
 }
@@ -54,9 +58,13 @@ export interface KernelExports {
 /** Kernels a worker thread can run, by job number (the worker looks them up in this order). */
 export const JOBS = [
   "convForward", "convBackward", "fcForward", "fcBackward", "maxPoolForward", "maxPoolBackward",
-  "avgPoolForward", "avgPoolBackward", "reluForward", "reluBackward", "add",
+  "avgPoolForward", "avgPoolBackward", ...activationJobs(), "add",
 ] as const satisfies readonly (keyof KernelExports)[];
 export type JobName = (typeof JOBS)[number];
+
+function activationJobs(): (`${KernelActivation}Forward` | `${KernelActivation}Backward`)[] {
+  return (Object.keys(KERNEL_ACTIVATIONS) as KernelActivation[]).flatMap((a) => [`${a}Forward` as const, `${a}Backward` as const]);
+}
 
 export const PAGE_BYTES = 65536;
 /** The module's declared maximum: 65,536 pages = 4 GiB (wasm32). */

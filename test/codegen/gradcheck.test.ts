@@ -26,6 +26,7 @@ const CASES: Record<string, string[]> = {
   tanh: ["input 6, fc 5, tanh, fc 3"],
   elu: ["input 6, fc 5, elu, fc 4, elu 0.5, fc 3"],
   leakyrelu: ["input 6, fc 5, leakyrelu, fc 4, leakyrelu 0.2, fc 3"],
+  hardswish: ["input 6, fc 5, hardswish, fc 3", "input 2x4x4, conv 3x3 x3 pad 1, hardswish, flatten, fc 3"],
   softmax: ["input 6, fc 5, softmax, fc 3"],
   dropout: ["input 6, fc 8, dropout 0.4, fc 3"],
   batchnorm: ["input 2x4x4, conv 3x3 x3 pad 1, batchnorm, relu, flatten, fc 5, batchnorm, fc 3"],

@@ -6,7 +6,8 @@
  * created with a seed; its biases, batchnorm γ/β, running statistics and any
  * all-zero weights get random values so that every path carries signal. The
  * same network is then built in TF.js, with the model's own parameters, by a
- * small interpreter over the checked layer list (`checkSource(…).models[0].nodes`),
+ * small interpreter over the checked layer list (`checkSource(…).models[0].nodes`)
+ * that builds each layer by its kind's rule in tfjs-oracle.ts,
  * and on a random batch of 4 we compare:
  *  - inference: the output, the loss (with its L2 term) and the gradient of
  *    every parameter (TF.js: `tf.variableGrads` of the same loss);
@@ -35,17 +36,16 @@ import "@tensorflow/tfjs-backend-cpu";
 // tfjs-core's Node bundle registers no gradient functions (the `@tensorflow/tfjs` union package does): register them here
 import "@tensorflow/tfjs-core/dist/register_all_gradients.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { allLayers, checkSource, type CheckedModel, type LayerNode, type Node } from "../../compiler/index.js";
+import { allLayers, checkSource, LAYERS, type CheckedModel, type LayerNode, type Node } from "../../compiler/index.js";
 import { compileModel } from "../../compiler/emit/index.js";
 import { Rng } from "../../runtime/rng.js";
 import { acceptanceSpec, acceptanceSpecsOrFail } from "../helpers/acceptance.js";
 import { ROOT } from "../helpers/cli.js";
 import { TMP, type GeneratedModel, type GeneratedModule } from "../helpers/compile.js";
+import { TFJS_ORACLE, type OracleEnv } from "./tfjs-oracle.js";
 
 const TOL = 1e-4;
 const BATCH = 4;
-const BN_EPS = 1e-5;
-const BN_MOMENTUM = 0.1;
 
 const SPECS: { label: string; path: string }[] = [
   ...["lenet5", "cifar_cnn", "regressor", "all_layers"].map((n) => ({ label: `specs/${n}`, path: join(ROOT, "specs", `${n}.nnspec`) })),
@@ -88,29 +88,17 @@ function zeroDropout(m: CheckedModel): CheckedModel {
 }
 
 // ---------------------------------------------------------------------------
-// The TF.js interpreter. Image tensors are NHWC inside TF.js; nnspec's NCHW
-// input is transposed on entry, and back to NCHW before `flatten` (C,H,W order).
+// The TF.js interpreter: each layer by its kind's rule in tfjs-oracle.ts.
 // ---------------------------------------------------------------------------
 
-interface Env {
-  params: Record<string, tf.Tensor>;
-  /** Running statistics (inference-mode batchnorm). */
-  buffers: Record<string, Float32Array>;
-  training: boolean;
-  /** Running statistics after a training step, per batchnorm layer, filled in training mode. */
-  updated: Record<string, Float32Array>;
-  /** Parameter names the graph read. */
-  used: Set<string>;
+/** The layer by its kind's TF.js rule. */
+function runLayer(n: LayerNode, x: tf.Tensor, env: OracleEnv): tf.Tensor {
+  const oracle = Object.prototype.hasOwnProperty.call(TFJS_ORACLE, n.kind) ? TFJS_ORACLE[n.kind] : undefined;
+  if (!oracle) throw new Error(`the TF.js interpreter has no rule for layer kind ${n.kind}`);
+  return oracle(n, x, env);
 }
 
-function param(env: Env, name: string): tf.Tensor {
-  const p = env.params[name];
-  if (!p) throw new Error(`no parameter ${name}`);
-  env.used.add(name);
-  return p;
-}
-
-function runNodes(nodes: readonly Node[], x: tf.Tensor, env: Env): tf.Tensor {
+function runNodes(nodes: readonly Node[], x: tf.Tensor, env: OracleEnv): tf.Tensor {
   for (const n of nodes) {
     if (n.type === "residual") x = tf.add(runNodes(n.body, x, env), n.shortcut ? runNodes(n.shortcut, x, env) : x);
     else x = runLayer(n, x, env);
@@ -120,116 +108,6 @@ function runNodes(nodes: readonly Node[], x: tf.Tensor, env: Env): tf.Tensor {
   return x;
 }
 
-/** Pads for a window layer: symmetric P, plus extra bottom/right rows so that ceil-mode windows fit. */
-function windowPads(n: LayerNode): [number, number][] {
-  const a = n.attrs as { kernel: [number, number]; stride: [number, number]; pad: [number, number] };
-  const extra = (i: 0 | 1) => Math.max(0, (n.output[i + 1]! - 1) * a.stride[i] + a.kernel[i] - (n.input[i + 1]! + 2 * a.pad[i]));
-  return [
-    [0, 0],
-    [a.pad[0], a.pad[0] + extra(0)],
-    [a.pad[1], a.pad[1] + extra(1)],
-    [0, 0],
-  ];
-}
-
-/**
- * tf.conv2d, with the filter gradient computed by matrix products instead of
- * the CPU backend's Conv2DBackpropFilter kernel (correct, but it takes ~10 s
- * per 3x3 64→64 convolution on 4 16x16 images): for each tap (kh, kw),
- * dW[kh][kw] = Σ over b, oh, ow of x[b][oh·s+kh][ow·s+kw][:]ᵀ · dy[b][oh][ow][:].
- * The value and the input gradient (Conv2DBackpropInput) are TF.js's own kernels.
- */
-function conv2d(x: tf.Tensor4D, w: tf.Tensor4D, strides: [number, number]): tf.Tensor4D {
-  const op = tf.customGrad<tf.Tensor4D>((...args) => {
-    const [xs, ws, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.GradSaveFunc];
-    save([xs, ws]);
-    const gradFunc = (dy: tf.Tensor4D): tf.Tensor[] => {
-      const [B, , , C] = xs.shape;
-      const [KH, KW, , F] = ws.shape;
-      const [, OH, OW] = dy.shape;
-      const dy2 = tf.reshape(dy, [B * OH * OW, F]) as tf.Tensor2D;
-      const taps: tf.Tensor[] = [];
-      for (let kh = 0; kh < KH; kh++)
-        for (let kw = 0; kw < KW; kw++) {
-          const end = [B, kh + (OH - 1) * strides[0] + 1, kw + (OW - 1) * strides[1] + 1, C];
-          const patch = tf.stridedSlice(xs, [0, kh, kw, 0], end, [1, strides[0], strides[1], 1]);
-          taps.push(tf.matMul(tf.reshape(patch, [B * OH * OW, C]) as tf.Tensor2D, dy2, true, false)); // [C][F]
-        }
-      return [tf.conv2dTranspose(dy, ws, xs.shape, strides, "valid"), tf.reshape(tf.stack(taps), ws.shape)];
-    };
-    return { value: tf.conv2d(xs, ws, strides, "valid"), gradFunc };
-  });
-  return op(x, w);
-}
-
-function runLayer(n: LayerNode, x: tf.Tensor, env: Env): tf.Tensor {
-  const a = n.attrs;
-  switch (n.kind) {
-    case "conv": {
-      // weight OIHW → HWIO
-      const w = tf.transpose(param(env, `${n.name}.weight`), [2, 3, 1, 0]) as tf.Tensor4D;
-      const y = conv2d(tf.pad(x, windowPads(n)) as tf.Tensor4D, w, a.stride);
-      return a.bias ? tf.add(y, param(env, `${n.name}.bias`)) : y;
-    }
-    case "maxpool":
-      // padding and the ceil overhang are −∞: they never win
-      return tf.maxPool(tf.pad(x, windowPads(n), -Infinity) as tf.Tensor4D, a.kernel, a.stride, "valid");
-    case "avgpool": {
-      // the mean over the input values in each window: a sum over a count, both with zero padding
-      const pads = windowPads(n);
-      const sum = tf.avgPool(tf.pad(x, pads) as tf.Tensor4D, a.kernel, a.stride, "valid");
-      const count = tf.avgPool(tf.pad(tf.onesLike(x), pads) as tf.Tensor4D, a.kernel, a.stride, "valid");
-      return tf.div(sum, count);
-    }
-    case "globalavgpool":
-      return tf.mean(x, [1, 2]);
-    case "flatten":
-      return x.rank === 4 ? tf.reshape(tf.transpose(x, [0, 3, 1, 2]), [x.shape[0]!, -1]) : x;
-    case "fc": {
-      const y = tf.matMul(x as tf.Tensor2D, param(env, `${n.name}.weight`) as tf.Tensor2D, false, true); // weight [out][in]
-      return a.bias ? tf.add(y, param(env, `${n.name}.bias`)) : y;
-    }
-    case "relu":
-      return tf.relu(x);
-    case "sigmoid":
-      return tf.sigmoid(x);
-    case "tanh":
-      return tf.tanh(x);
-    case "elu":
-      // x for x > 0, α·(e^x − 1) otherwise (tf.elu has α = 1 only)
-      return tf.add(tf.relu(x), tf.mul(a.value, tf.expm1(tf.minimum(x, 0))));
-    case "leakyrelu":
-      return tf.leakyRelu(x, a.value);
-    case "softmax":
-      return tf.softmax(x);
-    case "dropout":
-      if (env.training && a.value > 0) throw new Error("dropout in training mode cannot be reproduced");
-      return x;
-    case "batchnorm": {
-      const gamma = param(env, `${n.name}.gamma`);
-      const beta = param(env, `${n.name}.beta`);
-      let mean: tf.Tensor;
-      let variance: tf.Tensor;
-      if (env.training) {
-        ({ mean, variance } = tf.moments(x, x.rank === 4 ? [0, 1, 2] : [0])); // biased batch variance
-        const count = x.size / x.shape[x.rank - 1]!;
-        const m0 = env.buffers[`${n.name}.mean`]!;
-        const v0 = env.buffers[`${n.name}.var`]!;
-        const mb = mean.dataSync();
-        const vb = variance.dataSync();
-        // running = (1 − m)·running + m·batch, with the unbiased batch variance
-        env.updated[`${n.name}.mean`] = m0.map((r, c) => (1 - BN_MOMENTUM) * r + BN_MOMENTUM * mb[c]!);
-        env.updated[`${n.name}.var`] = v0.map((r, c) => (1 - BN_MOMENTUM) * r + (BN_MOMENTUM * vb[c]! * count) / (count - 1));
-      } else {
-        mean = tf.tensor1d(env.buffers[`${n.name}.mean`]!);
-        variance = tf.tensor1d(env.buffers[`${n.name}.var`]!);
-      }
-      return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, BN_EPS))), gamma), beta);
-    }
-    default:
-      throw new Error(`the TF.js interpreter has no rule for layer kind ${n.kind}`);
-  }
-}
 
 interface Reference {
   output: Float32Array;
@@ -249,7 +127,7 @@ function reference(
   training: boolean,
 ): Reference {
   const vars = Object.fromEntries(Object.entries(params).map(([k, v]) => [k, tf.variable(tf.tensor(v, [...shapes[k]!]), true)]));
-  const env: Env = { params: vars, buffers, training, updated: {}, used: new Set() };
+  const env: OracleEnv = { params: vars, buffers, training, updated: {}, used: new Set() };
   const B = x.length / model.inputShape.reduce((p, q) => p * q, 1);
   const xt = () => {
     const t = tf.tensor(x, [B, ...model.inputShape]);
@@ -437,6 +315,19 @@ beforeAll(async () => {
 
 afterAll(() => {
   if (REPORT.length) console.log(`TF.js cross-check, max |ours − tf| per part:\n${REPORT.join("\n")}`);
+});
+
+describe("the TF.js oracle", () => {
+  it("has a rule for every registered kind with generated code, and for no other", () => {
+    const kinds = [...LAYERS.values()].filter((d) => d.emit).map((d) => d.kind);
+    expect(kinds.filter((k) => !Object.prototype.hasOwnProperty.call(TFJS_ORACLE, k))).toEqual([]);
+    expect(Object.keys(TFJS_ORACLE).filter((k) => !kinds.includes(k))).toEqual([]);
+  });
+
+  it("sees every such kind in the cross-checked specs of specs/", () => {
+    const seen = new Set(SPECS.filter((s) => s.label.startsWith("specs/")).flatMap((s) => layers(check(readFileSync(s.path, "utf8"), s.path)).map((l) => l.kind)));
+    expect([...LAYERS.values()].filter((d) => d.emit && !seen.has(d.kind)).map((d) => d.kind)).toEqual([]);
+  });
 });
 
 describe("generated models agree with TF.js (CPU backend, float32)", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
-  Rng, eluBackward, eluForward, leakyReluBackward, leakyReluForward, reluBackward, reluForward, sigmoidBackward,
+  Rng, eluBackward, eluForward, hardswishBackward, hardswishForward, leakyReluBackward, leakyReluForward, reluBackward, reluForward, sigmoidBackward,
   sigmoidForward, softmaxBackward, softmaxForward, tanhBackward, tanhForward, type Tensor,
 } from "../../runtime/index.js";
 import { PRECISIONS, distinctArray, dot, expectClose, expectGradMatches, nanArray, randArray } from "./helpers.js";
@@ -8,7 +8,9 @@ import { PRECISIONS, distinctArray, dot, expectClose, expectGradMatches, nanArra
 interface Act {
   name: string;
   fwd: (x: Tensor, y: Tensor, n: number) => void;
-  bwd: (y: Tensor, dy: Tensor, dx: Tensor, n: number) => void;
+  /** Backward from the forward output y, or from the input x where `from` says so. */
+  bwd: (from: Tensor, dy: Tensor, dx: Tensor, n: number) => void;
+  from?: "x";
   ref: (v: number) => number;
 }
 
@@ -19,6 +21,7 @@ const acts: Act[] = [
   { name: "elu(1)", fwd: (x, y, n) => eluForward(x, y, n), bwd: (y, dy, dx, n) => eluBackward(y, dy, dx, n), ref: (v) => (v > 0 ? v : Math.exp(v) - 1) },
   { name: "elu(0.3)", fwd: (x, y, n) => eluForward(x, y, n, 0.3), bwd: (y, dy, dx, n) => eluBackward(y, dy, dx, n, 0.3), ref: (v) => (v > 0 ? v : 0.3 * (Math.exp(v) - 1)) },
   { name: "leakyrelu(0.01)", fwd: (x, y, n) => leakyReluForward(x, y, n), bwd: (y, dy, dx, n) => leakyReluBackward(y, dy, dx, n), ref: (v) => (v > 0 ? v : 0.01 * v) },
+  { name: "hardswish", fwd: hardswishForward, bwd: hardswishBackward, from: "x", ref: (v) => (v * Math.min(Math.max(v + 3, 0), 6)) / 6 },
   { name: "leakyrelu(0.2)", fwd: (x, y, n) => leakyReluForward(x, y, n, 0.2), bwd: (y, dy, dx, n) => leakyReluBackward(y, dy, dx, n, 0.2), ref: (v) => (v > 0 ? v : 0.2 * v) },
 ];
 
@@ -37,9 +40,10 @@ describe("pointwise activations", () => {
         expectClose(inPlace, y, 0, `${act.name} in-place`);
         const dy = randArray(T, n, rng);
         const dx = nanArray(T, n);
-        act.bwd(y, dy, dx, n);
+        const from = act.from === "x" ? x : y;
+        act.bwd(from, dy, dx, n);
         const alias = T.from(dy);
-        act.bwd(y, alias, alias, n);
+        act.bwd(from, alias, alias, n);
         expectClose(alias, dx, 0, `${act.name} dx aliasing dy`);
       });
     }
@@ -52,10 +56,33 @@ describe("pointwise activations", () => {
       const r = randArray(Float64Array, n, rng);
       act.fwd(x, y, n);
       const dx = new Float64Array(n);
-      act.bwd(y, r, dx, n);
+      act.bwd(act.from === "x" ? x : y, r, dx, n);
       expectGradMatches(() => (act.fwd(x, y, n), dot(r, y)), x, dx, act.name);
     });
   }
+
+  it("hardswish: values and slopes worked out by hand, on all three pieces and at the kinks", () => {
+    // x·relu6(x + 3)/6: 0 below −3, x·(x + 3)/6 between (−1 → −2/6, 1 → 4/6, 2 → 10/6), x above 3.
+    const x = Float64Array.from([-4, -3, -1.5, -1, 0, 1, 2, 3, 5]);
+    const y = new Float64Array(x.length);
+    hardswishForward(x, y, x.length);
+    expectClose(y, [0, 0, -0.375, -1 / 3, 0, 2 / 3, 5 / 3, 3, 5], 1e-15, "hardswish values");
+    // slope x/3 + 1/2 between, with PyTorch's values at the kinks: −1/2 at −3, 3/2 at 3; 0 below, 1 above.
+    const dx = new Float64Array(x.length);
+    hardswishBackward(x, new Float64Array(x.length).fill(2), dx, x.length);
+    expectClose(dx, [0, -1, 0, 1 / 3, 1, 5 / 3, 7 / 3, 3, 2], 1e-15, "hardswish slopes × 2");
+  });
+
+  it("hardswish: f64 gradient check on every piece (x in [−6, 6], away from the kinks at ±3)", () => {
+    const rng = new Rng(45);
+    const x = randArray(Float64Array, 200, rng, -6, 6).map((v) => (Math.abs(Math.abs(v) - 3) < 1e-3 ? v + 0.01 : v));
+    expect(x.some((v) => v < -3) && x.some((v) => v > 3)).toBe(true);
+    const y = new Float64Array(x.length);
+    const r = randArray(Float64Array, x.length, rng);
+    const dx = new Float64Array(x.length);
+    hardswishBackward(x, r, dx, x.length);
+    expectGradMatches(() => (hardswishForward(x, y, x.length), dot(r, y)), x, dx, "hardswish");
+  });
 
   it("sigmoid does not overflow for large |x|", () => {
     const x = Float64Array.from([-1000, -50, 0, 50, 1000]);

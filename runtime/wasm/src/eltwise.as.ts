@@ -32,6 +32,45 @@ export function reluBackward(y: usize, dy: usize, dx: usize, i0: i32, i1: i32): 
   }
 }
 
+/** y = x · min(max(x + 3, 0), 6) / 6, hardswish (y may alias x; NaN stays NaN). */
+export function hardswishForward(x: usize, y: usize, i0: i32, i1: i32): void {
+  const zero = f32x4.splat(0);
+  const three = f32x4.splat(3);
+  const six = f32x4.splat(6);
+  let i = i0;
+  for (; i + 4 <= i1; i += 4) {
+    const o = <usize>i << 2;
+    const v = v128.load(x + o);
+    v128.store(y + o, f32x4.div(f32x4.mul(v, f32x4.min(f32x4.max(f32x4.add(v, three), zero), six)), six));
+  }
+  for (; i < i1; i++) {
+    const o = <usize>i << 2;
+    const v = load<f32>(x + o);
+    store<f32>(y + o, (v * min(max(v + 3, <f32>0), <f32>6)) / 6);
+  }
+}
+
+/** dx = dy · (x/3 + 1/2) for −3 ≤ x ≤ 3, dy above, 0 below; from the forward input x (dx may alias dy). */
+export function hardswishBackward(x: usize, dy: usize, dx: usize, i0: i32, i1: i32): void {
+  const lo = f32x4.splat(-3);
+  const hi = f32x4.splat(3);
+  const half = f32x4.splat(0.5);
+  const one = f32x4.splat(1);
+  let i = i0;
+  for (; i + 4 <= i1; i += 4) {
+    const o = <usize>i << 2;
+    const v = v128.load(x + o);
+    const slope = v128.bitselect(one, f32x4.add(f32x4.div(v, hi), half), f32x4.gt(v, hi));
+    v128.store(dx + o, v128.andnot(f32x4.mul(v128.load(dy + o), slope), f32x4.lt(v, lo)));
+  }
+  for (; i < i1; i++) {
+    const o = <usize>i << 2;
+    const v = load<f32>(x + o);
+    const g = load<f32>(dy + o);
+    store<f32>(dx + o, v < -3 ? 0 : v > 3 ? g : g * (v / 3 + <f32>0.5));
+  }
+}
+
 /** out = a + b (out may alias a or b). */
 export function add(a: usize, b: usize, out: usize, i0: i32, i1: i32): void {
   let i = i0;

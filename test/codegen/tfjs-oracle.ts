@@ -1,0 +1,138 @@
+/**
+ * The TF.js oracle of each layer kind: how the cross-check builds the same
+ * layer from TF.js's own operators (CPU backend, float32), so TF.js's autodiff
+ * gives the reference gradients. Keyed by kind, like the registry; a test in
+ * tfjs-crosscheck.test.ts fails when a registered kind has no rule here.
+ * Test-only: the compiler never imports TF.js.
+ *
+ * Image tensors are NHWC inside TF.js; nnspec's NCHW input is transposed on
+ * entry, and back to NCHW before `flatten` (C, H, W order).
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type { LayerNode } from "../../compiler/index.js";
+
+const BN_EPS = 1e-5;
+const BN_MOMENTUM = 0.1;
+
+export interface OracleEnv {
+  params: Record<string, tf.Tensor>;
+  /** Running statistics (inference-mode batchnorm). */
+  buffers: Record<string, Float32Array>;
+  training: boolean;
+  /** Running statistics after a training step, per batchnorm layer, filled in training mode. */
+  updated: Record<string, Float32Array>;
+  /** Parameter names the graph read. */
+  used: Set<string>;
+}
+
+export type Oracle = (n: LayerNode, x: tf.Tensor, env: OracleEnv) => tf.Tensor;
+
+function param(env: OracleEnv, name: string): tf.Tensor {
+  const p = env.params[name];
+  if (!p) throw new Error(`no parameter ${name}`);
+  env.used.add(name);
+  return p;
+}
+
+/** Pads for a window layer: symmetric P, plus extra bottom/right rows so that ceil-mode windows fit. */
+function windowPads(n: LayerNode): [number, number][] {
+  const a = n.attrs as { kernel: [number, number]; stride: [number, number]; pad: [number, number] };
+  const extra = (i: 0 | 1) => Math.max(0, (n.output[i + 1]! - 1) * a.stride[i] + a.kernel[i] - (n.input[i + 1]! + 2 * a.pad[i]));
+  return [
+    [0, 0],
+    [a.pad[0], a.pad[0] + extra(0)],
+    [a.pad[1], a.pad[1] + extra(1)],
+    [0, 0],
+  ];
+}
+
+/**
+ * tf.conv2d, with the filter gradient computed by matrix products instead of
+ * the CPU backend's Conv2DBackpropFilter kernel (correct, but it takes ~10 s
+ * per 3x3 64→64 convolution on 4 16x16 images): for each tap (kh, kw),
+ * dW[kh][kw] = Σ over b, oh, ow of x[b][oh·s+kh][ow·s+kw][:]ᵀ · dy[b][oh][ow][:].
+ * The value and the input gradient (Conv2DBackpropInput) are TF.js's own kernels.
+ */
+function conv2d(x: tf.Tensor4D, w: tf.Tensor4D, strides: [number, number]): tf.Tensor4D {
+  const op = tf.customGrad<tf.Tensor4D>((...args) => {
+    const [xs, ws, save] = args as [tf.Tensor4D, tf.Tensor4D, tf.GradSaveFunc];
+    save([xs, ws]);
+    const gradFunc = (dy: tf.Tensor4D): tf.Tensor[] => {
+      const [B, , , C] = xs.shape;
+      const [KH, KW, , F] = ws.shape;
+      const [, OH, OW] = dy.shape;
+      const dy2 = tf.reshape(dy, [B * OH * OW, F]) as tf.Tensor2D;
+      const taps: tf.Tensor[] = [];
+      for (let kh = 0; kh < KH; kh++)
+        for (let kw = 0; kw < KW; kw++) {
+          const end = [B, kh + (OH - 1) * strides[0] + 1, kw + (OW - 1) * strides[1] + 1, C];
+          const patch = tf.stridedSlice(xs, [0, kh, kw, 0], end, [1, strides[0], strides[1], 1]);
+          taps.push(tf.matMul(tf.reshape(patch, [B * OH * OW, C]) as tf.Tensor2D, dy2, true, false)); // [C][F]
+        }
+      return [tf.conv2dTranspose(dy, ws, xs.shape, strides, "valid"), tf.reshape(tf.stack(taps), ws.shape)];
+    };
+    return { value: tf.conv2d(xs, ws, strides, "valid"), gradFunc };
+  });
+  return op(x, w);
+}
+
+function batchnorm(n: LayerNode, x: tf.Tensor, env: OracleEnv): tf.Tensor {
+  const gamma = param(env, `${n.name}.gamma`);
+  const beta = param(env, `${n.name}.beta`);
+  let mean: tf.Tensor;
+  let variance: tf.Tensor;
+  if (env.training) {
+    ({ mean, variance } = tf.moments(x, x.rank === 4 ? [0, 1, 2] : [0])); // biased batch variance
+    const count = x.size / x.shape[x.rank - 1]!;
+    const m0 = env.buffers[`${n.name}.mean`]!;
+    const v0 = env.buffers[`${n.name}.var`]!;
+    const mb = mean.dataSync();
+    const vb = variance.dataSync();
+    // running = (1 − m)·running + m·batch, with the unbiased batch variance
+    env.updated[`${n.name}.mean`] = m0.map((r, c) => (1 - BN_MOMENTUM) * r + BN_MOMENTUM * mb[c]!);
+    env.updated[`${n.name}.var`] = v0.map((r, c) => (1 - BN_MOMENTUM) * r + (BN_MOMENTUM * vb[c]! * count) / (count - 1));
+  } else {
+    mean = tf.tensor1d(env.buffers[`${n.name}.mean`]!);
+    variance = tf.tensor1d(env.buffers[`${n.name}.var`]!);
+  }
+  return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, BN_EPS))), gamma), beta);
+}
+
+/** Every layer kind that has generated code (all but `input` and `loss`). */
+export const TFJS_ORACLE: Readonly<Record<string, Oracle>> = {
+  conv(n, x, env) {
+    // weight OIHW → HWIO
+    const w = tf.transpose(param(env, `${n.name}.weight`), [2, 3, 1, 0]) as tf.Tensor4D;
+    const y = conv2d(tf.pad(x, windowPads(n)) as tf.Tensor4D, w, n.attrs.stride);
+    return n.attrs.bias ? tf.add(y, param(env, `${n.name}.bias`)) : y;
+  },
+  // padding and the ceil overhang are −∞: they never win
+  maxpool: (n, x) => tf.maxPool(tf.pad(x, windowPads(n), -Infinity) as tf.Tensor4D, n.attrs.kernel, n.attrs.stride, "valid"),
+  avgpool(n, x) {
+    // the mean over the input values in each window: a sum over a count, both with zero padding
+    const pads = windowPads(n);
+    const sum = tf.avgPool(tf.pad(x, pads) as tf.Tensor4D, n.attrs.kernel, n.attrs.stride, "valid");
+    const count = tf.avgPool(tf.pad(tf.onesLike(x), pads) as tf.Tensor4D, n.attrs.kernel, n.attrs.stride, "valid");
+    return tf.div(sum, count);
+  },
+  globalavgpool: (_n, x) => tf.mean(x, [1, 2]),
+  flatten: (_n, x) => (x.rank === 4 ? tf.reshape(tf.transpose(x, [0, 3, 1, 2]), [x.shape[0]!, -1]) : x),
+  fc(n, x, env) {
+    const y = tf.matMul(x as tf.Tensor2D, param(env, `${n.name}.weight`) as tf.Tensor2D, false, true); // weight [out][in]
+    return n.attrs.bias ? tf.add(y, param(env, `${n.name}.bias`)) : y;
+  },
+  relu: (_n, x) => tf.relu(x),
+  sigmoid: (_n, x) => tf.sigmoid(x),
+  tanh: (_n, x) => tf.tanh(x),
+  // x for x > 0, α·(e^x − 1) otherwise (tf.elu has α = 1 only)
+  elu: (n, x) => tf.add(tf.relu(x), tf.mul(n.attrs.value, tf.expm1(tf.minimum(x, 0)))),
+  leakyrelu: (n, x) => tf.leakyRelu(x, n.attrs.value),
+  // x·relu6(x + 3)/6 (TF.js has no hardswish); its gradient is TF.js's autodiff of these ops
+  hardswish: (_n, x) => tf.div(tf.mul(x, tf.relu6(tf.add(x, 3))), 6),
+  softmax: (_n, x) => tf.softmax(x),
+  dropout(n, x, env) {
+    if (env.training && n.attrs.value > 0) throw new Error("dropout in training mode cannot be reproduced");
+    return x;
+  },
+  batchnorm,
+};
