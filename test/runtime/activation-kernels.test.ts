@@ -1,23 +1,13 @@
 // Every activation with a WebAssembly pair (runtime/activations.ts's KERNEL_ACTIVATIONS): the module exports
 // it, and the wasm kernel set (1 and 2 threads) computes what the TypeScript kernels do, forward and backward.
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
-import { createEngine, jsKernels, KERNEL_ACTIVATIONS, Rng, type Engine, type KernelActivation } from "../../runtime/index.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { jsKernels, KERNEL_ACTIVATIONS, Rng, type KernelActivation } from "../../runtime/index.js";
 import { instantiateKernels, newSharedMemory } from "../../runtime/wasm/module.js";
-import { ensureWasmBuilt } from "../helpers/wasm.js";
+import { ensureWasmBuilt, wasmEngines } from "../helpers/wasm.js";
 
 beforeAll(ensureWasmBuilt);
 
-const engines: Engine<Float32Array>[] = [];
-afterEach(() => {
-  engines.forEach((e) => e.kernels.dispose());
-  engines.length = 0;
-});
-
-function engine(threads: number): Engine<Float32Array> {
-  const e = createEngine(Float32Array, { floats: 2_000_000, ints: 1, scratch: 1, convParams: 1 }, { kernels: "wasm", threads }, "test");
-  engines.push(e);
-  return e;
-}
+const { engine } = wasmEngines({ floats: 2_000_000, ints: 1, scratch: 1, convParams: 1 });
 
 /** Values in [-6, 6), with the points where activations bend (0, ±3) and ties among them. */
 function inputs(v: Float32Array, rng: Rng): void {

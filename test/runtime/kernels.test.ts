@@ -1,7 +1,7 @@
 // The WebAssembly kernel set (1, 2 and 3 threads) against the TypeScript kernels, layer by layer,
 // on arena views of a wasm engine: random geometries with strides, padding, odd sizes, ceil-mode
 // pooling, 1x1 convolutions, fused relu, null bias / input gradient, and batches of 1.
-import { afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import {
   ACT_NONE,
   ACT_RELU,
@@ -12,24 +12,12 @@ import {
   pool2dParams,
   Rng,
   type Engine,
-  type Kernels,
 } from "../../runtime/index.js";
-import { ensureWasmBuilt } from "../helpers/wasm.js";
+import { ensureWasmBuilt, wasmEngines } from "../helpers/wasm.js";
 
 beforeAll(ensureWasmBuilt);
 
-// Each case's engines stop their workers when it ends, so their memories can be collected.
-const engines: Engine<Float32Array>[] = [];
-afterEach(() => {
-  engines.forEach((e) => e.kernels.dispose());
-  engines.length = 0;
-});
-
-function engine(threads: number): Engine<Float32Array> {
-  const e = createEngine(Float32Array, { floats: 4_000_000, ints: 400_000, scratch: 200_000, convParams: 100_000 }, { kernels: "wasm", threads }, "test");
-  engines.push(e);
-  return e;
-}
+const { engine, track } = wasmEngines({ floats: 4_000_000, ints: 400_000, scratch: 200_000, convParams: 100_000 });
 
 /** A new view of the engine's arena filled with values in [-1, 1). */
 function filled(e: Engine<Float32Array>, n: number, rng: Rng): Float32Array {
@@ -229,7 +217,7 @@ describe("engine options", () => {
   const sizes = { floats: 100, ints: 0, scratch: 0, convParams: 0 };
   it("float32 defaults to wasm on the available cores; float64 and kernels: js use the TypeScript kernels", () => {
     const e = createEngine(Float32Array, sizes, {}, "m");
-    engines.push(e);
+    track(e);
     expect(e.kernels.kind).toBe("wasm");
     expect(e.kernels.threads).toBeGreaterThanOrEqual(1);
     expect(createEngine(Float64Array, sizes, {}, "m").kernels).toBe(jsKernels);
