@@ -42,6 +42,9 @@ for (const w of workloads) {
       "--js",
       "--model",
       w.model,
+      // The repository's own built runtime: bench/node_modules (npm run bench's peers) need not exist.
+      "--runtime",
+      pathToFileURL(join(root, "dist", "runtime", "index.js")).href,
     ],
     { stdio: "ignore" },
   );
