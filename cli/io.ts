@@ -1,23 +1,34 @@
 /** Reading spec files for the CLI: I/O problems become one-line messages (exit 2), never stack traces. */
-import { closeSync, fstatSync, openSync, readSync, statSync } from "node:fs";
+import { fstatSync, readSync } from "node:fs";
 import { MAX_FILE_BYTES } from "../grammar/decode.js";
+import { FileRefusedError, readRegularFileSync } from "../runtime/io/read.js";
 
 export class UsageError extends Error {}
 
 /**
- * A spec's bytes, read through a file descriptor and never more than the size
- * limit plus one byte, so a device or an endless pipe cannot hang the CLI; a
- * larger file is not kept (its size is reported as NN1008).
+ * A spec file's bytes. Only a regular file is read (a FIFO with no writer or
+ * a device would block or never end), through the runtime's one bounded
+ * reader; a file over the size limit is not read and only its size is
+ * returned (reported as NN1008). Standard input (`check -`) is not a file:
+ * read it with readSpecStream, which bounds the bytes instead.
  */
 export function readSpec(path: string): { bytes: Uint8Array; size: number } {
-  let fd: number;
   try {
-    if (statSync(path).isDirectory()) throw new UsageError(`${path}: is a directory, not a .nnspec file`);
-    fd = openSync(path, "r");
+    return readRegularFileSync(path, { maxBytes: MAX_FILE_BYTES });
   } catch (e) {
-    if (e instanceof UsageError) throw e;
+    if (e instanceof FileRefusedError && e.size !== undefined) return { bytes: new Uint8Array(0), size: e.size };
+    if (e instanceof FileRefusedError && e.reason.startsWith("is a directory")) throw new UsageError(`${path}: is a directory, not a .nnspec file`);
+    if (e instanceof FileRefusedError) throw new UsageError(e.message);
     throw new UsageError(`${path}: ${describeIoError(e)}`);
   }
+}
+
+/**
+ * A spec read from an open stream such as standard input, never more than
+ * the size limit plus one byte (a larger one returns no bytes and the size
+ * read so far, reported as NN1008). Blocks only as long as the stream does.
+ */
+export function readSpecStream(fd: number, name: string): { bytes: Uint8Array; size: number } {
   try {
     const cap = MAX_FILE_BYTES + 1;
     const chunks: Buffer[] = [];
@@ -28,26 +39,25 @@ export function readSpec(path: string): { bytes: Uint8Array; size: number } {
       if (n === 0) break;
       chunks.push(chunk.subarray(0, n));
       total += n;
-      if (total >= cap) {
-        let size = total;
-        try {
-          const st = fstatSync(fd);
-          if (st.isFile()) size = st.size;
-        } catch {
-          // keep what was read
-        }
-        return { bytes: new Uint8Array(0), size };
-      }
+      if (total >= cap) return { bytes: new Uint8Array(0), size: streamSize(fd, total) };
     }
     return { bytes: Buffer.concat(chunks, total), size: total };
   } catch (e) {
-    throw new UsageError(`${path}: ${describeIoError(e)}`);
-  } finally {
-    closeSync(fd);
+    throw new UsageError(`${name}: ${describeIoError(e)}`);
+  }
+}
+
+function streamSize(fd: number, read: number): number {
+  try {
+    const st = fstatSync(fd);
+    return st.isFile() ? st.size : read;
+  } catch {
+    return read;
   }
 }
 
 export function describeIoError(e: unknown): string {
+  if (e instanceof FileRefusedError) return e.reason;
   const code = (e as NodeJS.ErrnoException | undefined)?.code;
   switch (code) {
     case "ENOENT":

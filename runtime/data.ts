@@ -47,7 +47,7 @@
 import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import * as nodePath from "node:path";
-import { NpyFormatError, decodeNpy, type NpyArray } from "./io/index.js";
+import { FileRefusedError, NpyFormatError, decodeNpy, readRegularFileSync, type NpyArray } from "./io/index.js";
 import { formatIndex } from "./io/binary.js";
 import { Rng } from "./rng.js";
 
@@ -211,7 +211,7 @@ function isSpace(c: number): boolean {
 function readDigit(file: string, digit: number): Float32Array {
   let bytes: Buffer;
   try {
-    bytes = fs.readFileSync(file);
+    bytes = readRegularFileSync(file).bytes;
   } catch (err) {
     const code = (err as { code?: string }).code;
     throw new DataError(
@@ -326,8 +326,9 @@ function readNpy(dir: string, name: string): NpyArray {
   const file = nodePath.join(dir, name);
   let bytes: Uint8Array;
   try {
-    bytes = fs.readFileSync(file);
+    bytes = readRegularFileSync(file).bytes;
   } catch (err) {
+    if (err instanceof FileRefusedError) throw new DataError(err.message, file, { cause: err });
     throw new DataError(`cannot read ${file}: ${(err as Error).message}`, file, { cause: err });
   }
   try {

@@ -27,7 +27,6 @@
  * the tensor.
  */
 import { createHash } from "node:crypto";
-import * as fs from "node:fs";
 import {
   WeightsFormatError,
   decodeSafetensors,
@@ -38,6 +37,7 @@ import {
   type SafetensorsTensorInput,
 } from "./io/index.js";
 import { formatIndex } from "./io/binary.js";
+import { FileRefusedError, readRegularFileSync } from "./io/read.js";
 
 /** Thrown when weights cannot be saved or loaded; names the file and tensor when known. */
 export class WeightsError extends Error {
@@ -216,10 +216,10 @@ export function loadWeights(
 
   let bytes: Uint8Array;
   try {
-    bytes = fs.readFileSync(path);
+    bytes = readRegularFileSync(path).bytes;
   } catch (err) {
     const code = (err as { code?: string }).code;
-    const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : (err as Error).message;
+    const why = err instanceof FileRefusedError ? err.reason : code === "ENOENT" ? "no such file" : (err as Error).message;
     throw new WeightsError(`cannot read weights file ${path}: ${why}`, { file: path, cause: err });
   }
   let decoded: DecodedSafetensors;

@@ -31,6 +31,7 @@ export {
   type NpyWritable,
   type DecodeNpyOptions,
 } from "./npy.js";
+export { FileRefusedError, MAX_READ_BYTES, readRegularFile, readRegularFileSync, type ReadOptions } from "./read.js";
 export {
   writeFileAtomic,
   writeFileAtomicSync,

@@ -1,0 +1,115 @@
+/**
+ * The one bounded reader of runtime/io (read.ts) and what every file reader
+ * built on it does with files that are not regular files: a FIFO without a
+ * writer, an endless device, a directory, a file over the size limit. Each is
+ * refused at once with a FileRefusedError naming the file; nothing blocks and
+ * nothing is read past the file's size.
+ *
+ * The endless-device and FIFO cases run in a child process with a time
+ * bound, so a regression fails the test instead of hanging or exhausting the
+ * memory of the test runner.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FileRefusedError, readRegularFile, readRegularFileSync } from "../../../runtime/io/read.js";
+import { loadNpy, loadNpySync, loadSafetensors, loadSafetensorsSync, saveNpySync } from "../../../runtime/io/index.js";
+import { loadWeights } from "../../../runtime/weights.js";
+import { loadNpyDir } from "../../../runtime/data.js";
+import { ROOT } from "../../helpers/root.js";
+
+let dir: string;
+let fifo: string;
+beforeAll(() => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), "nnspec-read-"));
+  fifo = path.join(dir, "pipe");
+  execFileSync("mkfifo", [fifo]);
+});
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+/** Run `code` (an ES module body importing the runtime's sources through tsx-free dynamic import of dist) in a child, bounded in time. */
+function inChild(code: string, timeoutMs = 10_000): { status: number | null; signal: string | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, ["--input-type=module", "-e", code], { cwd: ROOT, encoding: "utf8", timeout: timeoutMs });
+  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("readRegularFileSync / readRegularFile", () => {
+  it("reads a regular file's bytes, exactly its size", async () => {
+    const p = path.join(dir, "plain.bin");
+    fs.writeFileSync(p, Uint8Array.from([1, 2, 3, 4, 5]));
+    expect(Array.from(readRegularFileSync(p).bytes)).toEqual([1, 2, 3, 4, 5]);
+    expect(Array.from((await readRegularFile(p)).bytes)).toEqual([1, 2, 3, 4, 5]);
+  });
+
+  it("refuses a FIFO at once, without waiting for a writer", async () => {
+    const t0 = Date.now();
+    expect(() => readRegularFileSync(fifo)).toThrow(FileRefusedError);
+    expect(() => readRegularFileSync(fifo)).toThrow(/FIFO/);
+    await expect(readRegularFile(fifo)).rejects.toThrow(/FIFO/);
+    expect(Date.now() - t0).toBeLessThan(5000);
+  });
+
+  it("refuses a character device (/dev/zero never ends)", async () => {
+    expect(() => readRegularFileSync("/dev/zero")).toThrow(/\/dev\/zero: is a character device, not a regular file/);
+    await expect(readRegularFile("/dev/zero")).rejects.toThrow(/character device/);
+  });
+
+  it("refuses a directory", () => {
+    expect(() => readRegularFileSync(dir)).toThrow(/is a directory/);
+  });
+
+  it("refuses a file over the limit before reading it, and says how large it is", async () => {
+    const p = path.join(dir, "big.bin");
+    fs.writeFileSync(p, new Uint8Array(1000));
+    let caught: unknown;
+    try {
+      readRegularFileSync(p, { maxBytes: 999 });
+    } catch (e) {
+      caught = e;
+    }
+    expect(caught).toBeInstanceOf(FileRefusedError);
+    expect((caught as FileRefusedError).size).toBe(1000);
+    expect((caught as FileRefusedError).reason).toMatch(/1000 bytes.*999/);
+    await expect(readRegularFile(p, { maxBytes: 999 })).rejects.toThrow(/too large/);
+    expect(readRegularFileSync(p, { maxBytes: 1000 }).bytes.length).toBe(1000);
+  });
+
+  it("with noFollow, refuses a symbolic link", () => {
+    const target = path.join(dir, "target.bin");
+    const link = path.join(dir, "link.bin");
+    fs.writeFileSync(target, "x");
+    fs.symlinkSync(target, link);
+    expect(readRegularFileSync(link).bytes.length).toBe(1);
+    expect(() => readRegularFileSync(link, { noFollow: true })).toThrow(FileRefusedError);
+  });
+});
+
+describe("every reader of the runtime uses it", () => {
+  it("loadNpySync, loadSafetensorsSync, loadWeights and loadNpyDir refuse /dev/zero and a FIFO at once", async () => {
+    const info = { name: "m", dtype: "f32", params: [], buffers: [] };
+    const model = { params: {}, buffers: {} };
+    for (const p of ["/dev/zero", fifo]) {
+      expect(() => loadNpySync(p)).toThrow(/not a regular file/);
+      expect(() => loadSafetensorsSync(p)).toThrow(/not a regular file/);
+      await expect(loadNpy(p)).rejects.toThrow(/not a regular file/);
+      await expect(loadSafetensors(p)).rejects.toThrow(/not a regular file/);
+      expect(() => loadWeights(p, model as never, info as never)).toThrow(/not a regular file/);
+    }
+    const data = path.join(dir, "data");
+    fs.mkdirSync(data);
+    for (const name of ["train_y.npy", "test_x.npy", "test_y.npy"]) saveNpySync(path.join(data, name), { dtype: "<f4", shape: [1, 4], data: new Float32Array(4) });
+    fs.symlinkSync("/dev/zero", path.join(data, "train_x.npy"));
+    expect(() => loadNpyDir(data, { inputShape: [4], kind: "targets", outputSize: 4 })).toThrow(/train_x\.npy: is a character device, not a regular file/);
+  });
+
+  it("(in a child, bounded) the built runtime's loadNpySync on /dev/zero and on a FIFO ends at once with the refusal", () => {
+    const runtime = JSON.stringify(new URL("../../../dist/runtime/index.js", import.meta.url).href);
+    for (const p of ["/dev/zero", fifo]) {
+      const r = inChild(`import(${runtime}).then((rt) => { try { rt.loadNpySync(${JSON.stringify(p)}); console.log("read"); } catch (e) { console.log(e.message); } });`);
+      expect(r.signal, `killed after the time bound: ${r.stderr}`).toBeNull();
+      expect(r.stdout).toMatch(/not a regular file/);
+    }
+  });
+});
