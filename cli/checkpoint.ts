@@ -17,7 +17,7 @@ import {
   type OptimizerName,
   type Tensor,
 } from "../runtime/index.js";
-import { describeIoError, UsageError } from "./io.js";
+import { describeIoError, UsageError , fileError, warn} from "./io.js";
 import type { ModelInfo, RunnableModel } from "./load-model.js";
 
 export interface EpochMetrics {
@@ -59,7 +59,7 @@ export function checkpointSettings(path: string): Record<string, string> {
     return loadSafetensorsSync(path).metadata;
   } catch (e) {
     if (e instanceof WeightsFormatError) throw new UsageError(e.message);
-    throw new UsageError(`${path}: ${describeIoError(e)}`);
+    throw fileError(path, describeIoError(e));
   }
 }
 
@@ -104,7 +104,7 @@ export function checkpoint(out: string, run: TrainingRun, p: Progress, history: 
     saveSafetensorsSync(optimizerStatePath(out), tensors, { "nnspec.checkpoint": marker, "nnspec.optimizer": name, "nnspec.t": t });
     saveWeightsSync(out, model, info, { ...meta, model: info.name, specHash: hash });
   } catch (e) {
-    throw new UsageError(`${out}: cannot save: ${describeIoError(e)}`);
+    throw fileError(out, `cannot save: ${describeIoError(e)}`);
   }
 }
 
@@ -115,10 +115,10 @@ export function resume(path: string, run: TrainingRun, force: boolean): { progre
   try {
     const r = loadWeights(path, model, info, { specHash: hash, force });
     metadata = r.metadata;
-    for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
+    for (const w of r.warnings) warn(w);
   } catch (e) {
     if (e instanceof WeightsError || e instanceof WeightsFormatError) throw new UsageError(e.message);
-    throw new UsageError(`${path}: ${describeIoError(e)}`);
+    throw fileError(path, describeIoError(e));
   }
   const epoch = Number(metadata["nnspec.epoch"] ?? "1");
   const step = Number(metadata["nnspec.step"] ?? "0");

@@ -3,7 +3,8 @@ import { mkdirSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { writeFileAtomic } from "../runtime/io/atomic.js";
 import { toJson } from "../diagnostics/render-json.js";
-import { describeIoError, UsageError } from "./io.js";
+import { displayPath } from "../diagnostics/display.js";
+import { describeIoError, UsageError , fileError} from "./io.js";
 import { parse } from "./args.js";
 import { checkFiles } from "./check.js";
 import { printDiagnosticsText } from "./output.js";
@@ -48,7 +49,7 @@ export async function compile(argv: string[]): Promise<number> {
     if (!statSync(outDir).isDirectory()) throw new UsageError(`${outDir}: not a directory`);
   } catch (e) {
     if (e instanceof UsageError) throw e;
-    throw new UsageError(`${outDir}: ${describeIoError(e)}`);
+    throw fileError(outDir, describeIoError(e));
   }
   // The banner names the spec relative to the output, so the file is the same wherever it is generated from.
   const specPath = relative(outDir, resolve(positionals[0]!)).split("\\").join("/");
@@ -68,9 +69,9 @@ export async function compile(argv: string[]): Promise<number> {
     try {
       await writeFileAtomic(path, new TextEncoder().encode(text));
     } catch (e) {
-      throw new UsageError(`${path}: ${describeIoError(e)}`);
+      throw fileError(path, describeIoError(e));
     }
-    if (values.format !== "json") process.stderr.write(`wrote ${relative(process.cwd(), path) || path}\n`);
+    if (values.format !== "json") process.stderr.write(`wrote ${displayPath(relative(process.cwd(), path) || path)}\n`);
   }
   return 0;
 }

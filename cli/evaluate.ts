@@ -1,8 +1,9 @@
 /** `nnspec eval` and `nnspec predict`: trained weights applied to data. */
 import { Batches, loadNpySync, loadWeights, NpyFormatError, saveNpySync, WeightsError, WeightsFormatError } from "../runtime/index.js";
+import { displayPath } from "../diagnostics/display.js";
 import { loadData } from "./data.js";
 import { KERNEL_FLAGS, kernelChoice, type KernelChoice } from "./kernels.js";
-import { describeIoError, UsageError } from "./io.js";
+import { describeIoError, UsageError , fileError, warn} from "./io.js";
 import { loadModelFromSpec, type LoadedModel, type RunnableModel } from "./load-model.js";
 import { outputFormat, parse, positiveInt } from "./args.js";
 import { argmax, evaluate } from "./measure.js";
@@ -14,10 +15,10 @@ async function withWeights(command: string, file: string, modelName: string | un
   const model = loaded.createModel({ batchSize, ...kernels });
   try {
     const r = loadWeights(weights, model, loaded.info, { specHash: specHash(loaded.specText), force });
-    for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
+    for (const w of r.warnings) warn(w);
   } catch (e) {
     if (e instanceof WeightsError || e instanceof WeightsFormatError) throw new UsageError(e.message);
-    throw new UsageError(`${weights}: ${describeIoError(e)}`);
+    throw fileError(weights, describeIoError(e));
   }
   return { loaded, model };
 }
@@ -106,7 +107,7 @@ export async function predictCommand(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof UsageError) throw e;
     if (e instanceof NpyFormatError) throw new UsageError(e.message);
-    throw new UsageError(`${String(values.input)}: ${describeIoError(e)}`);
+    throw fileError(String(values.input), describeIoError(e));
   }
   const outSize = info.outputShape.reduce((a, b) => a * b, 1);
   const result = new Float32Array(n * outSize);
@@ -118,9 +119,9 @@ export async function predictCommand(argv: string[]): Promise<number> {
     try {
       saveNpySync(values.output as string, { dtype: "<f4", shape: [n, ...info.outputShape], data: result });
     } catch (e) {
-      throw new UsageError(`${String(values.output)}: ${describeIoError(e)}`);
+      throw fileError(String(values.output), describeIoError(e));
     }
-    process.stderr.write(`wrote ${n} predictions to ${String(values.output)}\n`);
+    process.stderr.write(`wrote ${n} predictions to ${displayPath(String(values.output))}\n`);
     return 0;
   }
   const classes = info.loss === "softmax" ? outSize : 0;

@@ -1,7 +1,8 @@
 /** `nnspec export FILE --onnx OUT.onnx`: the model and its weights as an ONNX file. */
 import { loadWeights, specHash, WeightsError, WeightsFormatError, writeFileAtomic } from "../runtime/index.js";
 import { DEFAULT_OPSET, ExportError, exportOnnx, MAX_OPSET, MIN_OPSET, onnxOutputNames } from "../compiler/export/onnx.js";
-import { describeIoError, UsageError } from "./io.js";
+import { displayPath } from "../diagnostics/display.js";
+import { describeIoError, UsageError , fileError, warn} from "./io.js";
 import { loadModelFromSpec } from "./load-model.js";
 import { nonNegativeInt, parse } from "./args.js";
 import { nnspecVersion } from "../compiler/emit/version.js";
@@ -42,10 +43,10 @@ export async function exportCommand(argv: string[]): Promise<number> {
   if (weights !== undefined) {
     try {
       const r = loadWeights(weights, model, loaded.info, { specHash: hash, force: values.force === true });
-      for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
+      for (const w of r.warnings) warn(w);
     } catch (e) {
       if (e instanceof WeightsError || e instanceof WeightsFormatError) throw new UsageError(e.message);
-      throw new UsageError(`${weights}: ${describeIoError(e)}`);
+      throw fileError(weights, describeIoError(e));
     }
   }
 
@@ -62,12 +63,12 @@ export async function exportCommand(argv: string[]): Promise<number> {
   try {
     await writeFileAtomic(out, bytes);
   } catch (e) {
-    throw new UsageError(`${out}: ${describeIoError(e)}`);
+    throw fileError(out, describeIoError(e));
   }
-  const source = weights !== undefined ? `weights from ${weights}` : `freshly initialised weights (seed ${seed}; pass --weights W.safetensors for trained ones)`;
+  const source = weights !== undefined ? `weights from ${displayPath(weights)}` : `freshly initialised weights (seed ${seed}; pass --weights W.safetensors for trained ones)`;
   const outputs = onnxOutputNames(loaded.checked).join(", ");
   process.stderr.write(
-    `wrote ${out}: ${loaded.info.name}, opset ${opset}, input [batch, ${loaded.info.inputShape.join(", ")}], outputs ${outputs}; ${loaded.info.paramCount.toLocaleString("en-US")} parameters, ${source}\n`,
+    `wrote ${displayPath(out)}: ${loaded.info.name}, opset ${opset}, input [batch, ${loaded.info.inputShape.join(", ")}], outputs ${outputs}; ${loaded.info.paramCount.toLocaleString("en-US")} parameters, ${source}\n`,
   );
   return 0;
 }

@@ -2,8 +2,19 @@
 import { fstatSync, readSync } from "node:fs";
 import { MAX_FILE_BYTES } from "../grammar/decode.js";
 import { FileRefusedError, readRegularFileSync } from "../runtime/io/read.js";
+import { displayPath, escapeControl } from "../diagnostics/display.js";
 
 export class UsageError extends Error {}
+
+/** A usage error about a file: `PATH: reason`, the path quoted for display (see diagnostics/display.ts). */
+export function fileError(path: string, reason: string): UsageError {
+  return new UsageError(`${displayPath(path)}: ${reason}`);
+}
+
+/** A `warning: …` line on stderr, with any control characters escaped. */
+export function warn(text: string): void {
+  process.stderr.write(`warning: ${escapeControl(text)}\n`);
+}
 
 /**
  * A spec file's bytes. Only a regular file is read (a FIFO with no writer or
@@ -17,9 +28,9 @@ export function readSpec(path: string): { bytes: Uint8Array; size: number } {
     return readRegularFileSync(path, { maxBytes: MAX_FILE_BYTES });
   } catch (e) {
     if (e instanceof FileRefusedError && e.size !== undefined) return { bytes: new Uint8Array(0), size: e.size };
-    if (e instanceof FileRefusedError && e.reason.startsWith("is a directory")) throw new UsageError(`${path}: is a directory, not a .nnspec file`);
-    if (e instanceof FileRefusedError) throw new UsageError(e.message);
-    throw new UsageError(`${path}: ${describeIoError(e)}`);
+    if (e instanceof FileRefusedError && e.reason.startsWith("is a directory")) throw fileError(path, "is a directory, not a .nnspec file");
+    if (e instanceof FileRefusedError) throw fileError(path, e.reason);
+    throw fileError(path, describeIoError(e));
   }
 }
 
@@ -43,7 +54,7 @@ export function readSpecStream(fd: number, name: string): { bytes: Uint8Array; s
     }
     return { bytes: Buffer.concat(chunks, total), size: total };
   } catch (e) {
-    throw new UsageError(`${name}: ${describeIoError(e)}`);
+    throw fileError(name, describeIoError(e));
   }
 }
 

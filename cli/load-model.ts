@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { writeFileAtomicSync } from "../runtime/io/atomic.js";
 import type { CheckedModel } from "../compiler/model.js";
-import { describeIoError, UsageError } from "./io.js";
+import { describeIoError, UsageError , fileError} from "./io.js";
 import { checkFiles } from "./check.js";
 import { printDiagnosticsText } from "./output.js";
 import type { Optimizer, Tensor } from "../runtime/index.js";
@@ -81,7 +81,7 @@ export async function loadModelFromSpec(file: string, modelName: string | undefi
       mkdirSync(dir, { recursive: true });
       writeFileAtomicSync(path, new TextEncoder().encode(js));
     } catch (e) {
-      throw new UsageError(`${path}: cannot write the compiled model: ${describeIoError(e)}`);
+      throw fileError(path, `cannot write the compiled model: ${describeIoError(e)}`);
     }
   }
   const mod = (await import(pathToFileURL(path).href)) as { info: ModelInfo; createModel: LoadedModel["createModel"] };

@@ -4,6 +4,7 @@
  * (grammar + checker); heavier commands load their code on demand.
  */
 import { InternalError } from "../compiler/index.js";
+import { escapeControl } from "../diagnostics/display.js";
 import { check } from "./check.js";
 import { HELP } from "./help.js";
 import { UsageError } from "./io.js";
@@ -16,12 +17,12 @@ export async function main(argv: string[]): Promise<number> {
     return await run(argv);
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`nnspec: ${e.message}\n`);
+      process.stderr.write(`nnspec: ${escapeControl(e.message)}\n`);
       return 2;
     }
     if (e instanceof Error && e.constructor.name === "SpecError") return 1; // diagnostics already printed
     if (e instanceof InternalError) {
-      process.stderr.write(`nnspec: internal error: ${e.message}\n`);
+      process.stderr.write(`nnspec: internal error: ${escapeControl(e.message)}\n`);
       return 3;
     }
     throw e;

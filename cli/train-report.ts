@@ -2,7 +2,7 @@
 import { plot } from "asciichart";
 import { writeFileAtomicSync } from "../runtime/index.js";
 import type { EpochMetrics } from "./checkpoint.js";
-import { describeIoError, UsageError } from "./io.js";
+import { describeIoError, UsageError , fileError} from "./io.js";
 import type { ModelInfo } from "./load-model.js";
 import type { TrainOptions } from "./train-options.js";
 
@@ -35,7 +35,7 @@ export function finish(info: ModelInfo, history: readonly EpochMetrics[], out: s
     try {
       writeFileAtomicSync(o.metrics, new TextEncoder().encode(JSON.stringify(metrics, null, 2) + "\n"));
     } catch (e) {
-      throw new UsageError(`${o.metrics}: ${describeIoError(e)}`);
+      throw fileError(o.metrics, describeIoError(e));
     }
   }
   if (history.length > 1 && !o.quiet) console.log(chart(history, classes > 0));

@@ -16,6 +16,7 @@
  */
 import { countChars, type SourceFile, type Span } from "./source.js";
 import type { Diagnostic } from "./diagnostic.js";
+import { displayPath } from "./display.js";
 
 export interface TextOptions {
   color: boolean;
@@ -35,12 +36,12 @@ export function renderText(d: Diagnostic, opts: TextOptions = { color: false }):
   const pad = " ".repeat(width);
   const out: string[] = [];
   out.push(`${sev}${bold(`: ${d.message}`)}`);
-  out.push(`${pad}${blue("-->")} ${d.file.path}:${pos.line}:${pos.column}`);
+  out.push(`${pad}${blue("-->")} ${displayPath(d.file.path)}:${pos.line}:${pos.column}`);
   out.push(`${pad} ${blue("|")}`);
   out.push(...snippet(d.file, d.span, d.label, "^", width, d.severity === "error" ? red : yellow, blue));
   for (const r of d.related) {
     const rp = r.file.position(r.span.start);
-    out.push(`${pad}${blue("::: ")}${r.file.path}:${rp.line}:${rp.column}`);
+    out.push(`${pad}${blue("::: ")}${displayPath(r.file.path)}:${rp.line}:${rp.column}`);
     out.push(...snippet(r.file, r.span, r.message, "-", width, blue, blue));
   }
   if (d.help) {
