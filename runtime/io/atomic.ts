@@ -13,9 +13,13 @@
  * EINVAL/ENOTSUP) are ignored. Other directory-fsync errors (e.g. EIO) are
  * rethrown, but by then the target has already been replaced.
  *
- * Notes: if the target is a symlink, the link itself is replaced by a regular
- * file. The new file gets mode `options.mode` (default 0o666, minus umask),
- * not the old file's mode.
+ * Only regular files are ever replaced (see `writeTarget`): a symbolic link
+ * is followed and the file it points to is replaced (the link stays); a
+ * character device or a FIFO (`/dev/null`, `/dev/stdout`, a named pipe) is
+ * written directly, in place, never renamed over; a directory, a block
+ * device, a socket or a dangling link is refused with a FileRefusedError.
+ * The new file gets mode `options.mode` (default 0o666, minus umask), not
+ * the old file's mode.
  *
  * `writeFileAtomicSync` exists for places that cannot await, such as a
  * SIGINT handler that saves a checkpoint before exiting.
@@ -24,6 +28,7 @@ import * as fs from "node:fs";
 import * as fsp from "node:fs/promises";
 import * as nodePath from "node:path";
 import { randomBytes } from "node:crypto";
+import { FileRefusedError, notRegularReason } from "./read.js";
 
 /** The synchronous fs operations used; inject a wrapper to simulate failures in tests. */
 export interface AtomicSyncFs {
@@ -89,6 +94,56 @@ const defaultAsyncFs: AtomicAsyncFs = {
   unlink: (p) => fsp.unlink(p),
 };
 
+/**
+ * How `path` is written: `atomic` (temp file + rename) at the real path of a
+ * regular file or of a file that does not exist yet, `direct` for a character
+ * device or a FIFO. Anything else is refused.
+ */
+export function writeTarget(path: string): { how: "atomic" | "direct"; target: string } {
+  const resolved = nodePath.resolve(path);
+  let st: fs.Stats;
+  try {
+    st = fs.lstatSync(resolved);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return { how: "atomic", target: resolved };
+    throw err;
+  }
+  let target = resolved;
+  if (st.isSymbolicLink()) {
+    try {
+      target = fs.realpathSync(resolved);
+      st = fs.statSync(target);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === "ENOENT") throw new FileRefusedError(path, "is a symbolic link to a file that does not exist");
+      throw err;
+    }
+  }
+  if (st.isFile()) return { how: "atomic", target };
+  if (st.isCharacterDevice() || st.isFIFO()) return { how: "direct", target };
+  throw new FileRefusedError(path, `${notRegularReason(st)!}; not replaced`);
+}
+
+/** Write `bytes` into a device or FIFO in place (blocks, as a shell redirection does, until a FIFO has a reader). */
+function writeDirectSync(target: string, bytes: Uint8Array): void {
+  const fd = fs.openSync(target, fs.constants.O_WRONLY);
+  try {
+    let written = 0;
+    while (written < bytes.length) written += fs.writeSync(fd, bytes, written, bytes.length - written, null);
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+async function writeDirect(target: string, bytes: Uint8Array): Promise<void> {
+  const handle = await fsp.open(target, fs.constants.O_WRONLY);
+  try {
+    let written = 0;
+    while (written < bytes.length) written += (await handle.write(bytes, written, bytes.length - written, null)).bytesWritten;
+  } finally {
+    await handle.close();
+  }
+}
+
 function checkBytes(bytes: unknown): asserts bytes is Uint8Array {
   if (!(bytes instanceof Uint8Array)) {
     throw new TypeError("writeFileAtomic: bytes must be a Uint8Array");
@@ -99,7 +154,8 @@ function checkBytes(bytes: unknown): asserts bytes is Uint8Array {
 export function writeFileAtomicSync(path: string, bytes: Uint8Array, options: AtomicWriteOptions<AtomicSyncFs> = {}): void {
   checkBytes(bytes);
   const io = options.fs ?? defaultSyncFs;
-  const target = nodePath.resolve(path);
+  const { how, target } = writeTarget(path);
+  if (how === "direct") return writeDirectSync(target, bytes);
   const tmp = tempPathFor(target);
   let fd: number | undefined;
   let created = false;
@@ -160,7 +216,8 @@ function syncDirectorySync(dir: string, io: AtomicSyncFs): void {
 export async function writeFileAtomic(path: string, bytes: Uint8Array, options: AtomicWriteOptions<AtomicAsyncFs> = {}): Promise<void> {
   checkBytes(bytes);
   const io = options.fs ?? defaultAsyncFs;
-  const target = nodePath.resolve(path);
+  const { how, target } = writeTarget(path);
+  if (how === "direct") return writeDirect(target, bytes);
   const tmp = tempPathFor(target);
   let handle: AtomicFileHandle | undefined;
   let created = false;

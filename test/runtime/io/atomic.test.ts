@@ -3,7 +3,9 @@ import * as fs from "node:fs";
 import * as fsp from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
-import { writeFileAtomic, writeFileAtomicSync, type AtomicAsyncFs, type AtomicFileHandle, type AtomicSyncFs } from "../../../runtime/io/index.js";
+import * as net from "node:net";
+import { execFileSync, spawn } from "node:child_process";
+import { FileRefusedError, writeFileAtomic, writeFileAtomicSync, type AtomicAsyncFs, type AtomicFileHandle, type AtomicSyncFs } from "../../../runtime/io/index.js";
 
 let dir: string;
 let target: string;
@@ -236,5 +238,61 @@ describe("writeFileAtomic (async)", () => {
     expect(final.length).toBe(64 * 1024);
     expect(new Set(final).size).toBe(1);
     expect(listDir()).toEqual(["weights.bin"]);
+  });
+});
+
+describe("writing onto what is not a regular file", () => {
+  it("a character device (/dev/null) is written in place, never renamed over, and no temp file is made", async () => {
+    const before = fs.statSync("/dev/null");
+    writeFileAtomicSync("/dev/null", NEW);
+    await writeFileAtomic("/dev/null", NEW);
+    const after = fs.statSync("/dev/null");
+    expect(after.isCharacterDevice()).toBe(true);
+    expect(after.ino).toBe(before.ino);
+  });
+
+  it("a FIFO is written in place: the reader gets the bytes and the FIFO stays a FIFO", async () => {
+    const fifo = path.join(dir, "pipe");
+    execFileSync("mkfifo", [fifo]);
+    for (const write of [() => writeFileAtomicSync(fifo, NEW), () => writeFileAtomic(fifo, NEW)]) {
+      const reader = new Promise<Buffer>((resolve, reject) => {
+        const child = spawn("cat", [fifo], { stdio: ["ignore", "pipe", "inherit"] });
+        const chunks: Buffer[] = [];
+        child.stdout.on("data", (d: Buffer) => chunks.push(d));
+        child.on("error", reject);
+        child.on("close", () => resolve(Buffer.concat(chunks)));
+      });
+      await write();
+      expect(await reader).toEqual(Buffer.from(NEW));
+      expect(fs.lstatSync(fifo).isFIFO()).toBe(true);
+    }
+    expect(listDir()).toEqual(["pipe", "weights.bin"]);
+  });
+
+  it("a symbolic link is followed: the file it names is replaced and the link stays a link", async () => {
+    const link = path.join(dir, "link.bin");
+    fs.symlinkSync(target, link);
+    writeFileAtomicSync(link, NEW);
+    expect(fs.lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(fs.readFileSync(target)).toEqual(Buffer.from(NEW));
+    await writeFileAtomic(link, OLD);
+    expect(fs.lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(fs.readFileSync(target)).toEqual(Buffer.from(OLD));
+  });
+
+  it("a directory, a socket and a dangling link are refused with a FileRefusedError and left alone", async () => {
+    const dangling = path.join(dir, "dangling");
+    fs.symlinkSync(path.join(dir, "missing"), dangling);
+    expect(() => writeFileAtomicSync(dangling, NEW)).toThrow(FileRefusedError);
+    expect(() => writeFileAtomicSync(dir, NEW)).toThrow(/is a directory, not a regular file; not replaced/);
+    await expect(writeFileAtomic(dir, NEW)).rejects.toThrow(FileRefusedError);
+    const sock = path.join(dir, "s.sock");
+    const server = net.createServer().listen(sock);
+    await new Promise((r) => server.once("listening", r));
+    expect(() => writeFileAtomicSync(sock, NEW)).toThrow(/is a socket/);
+    expect(fs.lstatSync(sock).isSocket()).toBe(true);
+    server.close();
+    expect(fs.lstatSync(dangling).isSymbolicLink()).toBe(true);
+    expect(fs.existsSync(path.join(dir, "missing"))).toBe(false);
   });
 });
