@@ -12,5 +12,7 @@ export default defineConfig({
     globalSetup: ["test/helpers/global-setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // The CLI caches compiled models in $XDG_CACHE_HOME/nnspec: keep the test runs' out of the user's ~/.cache.
+    env: { XDG_CACHE_HOME: fileURLToPath(new URL("./test/.tmp/xdg-cache", import.meta.url)) },
   },
 });

@@ -17,7 +17,7 @@ import {
   type OptimizerName,
   type Tensor,
 } from "../runtime/index.js";
-import { describeIoError, UsageError , fileError, warn} from "./io.js";
+import { describeIoError, fileError, UsageError, warn } from "./io.js";
 import type { ModelInfo, RunnableModel } from "./load-model.js";
 
 export interface EpochMetrics {

@@ -4,7 +4,7 @@ import { join, relative, resolve } from "node:path";
 import { writeFileAtomic } from "../runtime/io/atomic.js";
 import { toJson } from "../diagnostics/render-json.js";
 import { displayPath } from "../diagnostics/display.js";
-import { describeIoError, UsageError , fileError} from "./io.js";
+import { describeIoError, fileError, UsageError } from "./io.js";
 import { parse } from "./args.js";
 import { checkFiles } from "./check.js";
 import { printDiagnosticsText } from "./output.js";

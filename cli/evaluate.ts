@@ -3,7 +3,7 @@ import { Batches, loadNpySync, loadWeights, NpyFormatError, saveNpySync, Weights
 import { displayPath } from "../diagnostics/display.js";
 import { loadData } from "./data.js";
 import { KERNEL_FLAGS, kernelChoice, type KernelChoice } from "./kernels.js";
-import { describeIoError, UsageError , fileError, warn} from "./io.js";
+import { describeIoError, fileError, UsageError, warn } from "./io.js";
 import { loadModelFromSpec, type LoadedModel, type RunnableModel } from "./load-model.js";
 import { outputFormat, parse, positiveInt } from "./args.js";
 import { argmax, evaluate } from "./measure.js";

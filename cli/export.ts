@@ -2,7 +2,7 @@
 import { loadWeights, specHash, WeightsError, WeightsFormatError, writeFileAtomic } from "../runtime/index.js";
 import { DEFAULT_OPSET, ExportError, exportOnnx, MAX_OPSET, MIN_OPSET, onnxOutputNames } from "../compiler/export/onnx.js";
 import { displayPath } from "../diagnostics/display.js";
-import { describeIoError, UsageError , fileError, warn} from "./io.js";
+import { describeIoError, fileError, UsageError, warn } from "./io.js";
 import { loadModelFromSpec } from "./load-model.js";
 import { nonNegativeInt, parse } from "./args.js";
 import { nnspecVersion } from "../compiler/emit/version.js";

@@ -4,13 +4,13 @@
  * file URL), so the CLI and the model share one copy of it.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { writeFileAtomicSync } from "../runtime/io/atomic.js";
+import { displayPath } from "../diagnostics/display.js";
+import { privateCacheDir, readCachedModule, writeCachedModule } from "./cache.js";
 import type { CheckedModel } from "../compiler/model.js";
-import { describeIoError, UsageError , fileError} from "./io.js";
+import { describeIoError, UsageError, warn } from "./io.js";
 import { checkFiles } from "./check.js";
 import { printDiagnosticsText } from "./output.js";
 import type { Optimizer, Tensor } from "../runtime/index.js";
@@ -67,26 +67,39 @@ export async function loadModelFromSpec(file: string, modelName: string | undefi
     if (models.length > 1) throw new UsageError(`${file} defines ${models.length} models (${models.map((m) => m.name).join(", ")}); pick one with --model NAME`);
     checked = models[0]!;
   }
-  const runtime = new URL("../runtime/index.js", import.meta.url).href;
-  // Compiled modules are cached by what determines them, so repeated runs skip ts-morph and prettier;
-  // the cache file is written atomically, so concurrent runs never import a half-written one.
-  const key = createHash("sha256").update(JSON.stringify([generatorFingerprint(), runtime, checked.name, file, checked.file.text])).digest("hex").slice(0, 24);
-  const dir = join(tmpdir(), `nnspec-${process.getuid?.() ?? "user"}`);
-  const path = join(dir, `${key}.mjs`);
-  if (!existsSync(path)) {
-    const { compileModel, toJavaScript } = await import("../compiler/emit/index.js");
-    const compiled = await compileModel(checked, { dtype: "f32", runtime, specPath: file });
-    const { js } = toJavaScript(compiled.fileName, compiled.typescript);
-    try {
-      mkdirSync(dir, { recursive: true });
-      writeFileAtomicSync(path, new TextEncoder().encode(js));
-    } catch (e) {
-      throw fileError(path, `cannot write the compiled model: ${describeIoError(e)}`);
-    }
-  }
-  const mod = (await import(pathToFileURL(path).href)) as { info: ModelInfo; createModel: LoadedModel["createModel"] };
+  const mod = await importCompiled(checked, file);
   return { checked, info: mod.info, createModel: mod.createModel, specText: checked.file.text };
 }
+
+/**
+ * Compile the model (or take it from the user's private cache, see cache.ts)
+ * and import it. Compiled modules are cached by what determines them, so
+ * repeated runs skip ts-morph and prettier. When the cache folder is not
+ * private, nothing is read from or written to it: the module is imported
+ * from memory.
+ */
+async function importCompiled(checked: CheckedModel, file: string): Promise<CompiledModule> {
+  const runtime = new URL("../runtime/index.js", import.meta.url).href;
+  const key = createHash("sha256").update(JSON.stringify([generatorFingerprint(), runtime, checked.name, file, checked.file.text])).digest("hex").slice(0, 24);
+  const cache = privateCacheDir();
+  if (cache.problem === undefined) {
+    const cached = readCachedModule(cache.dir, key);
+    if (cached !== undefined) return (await import(pathToFileURL(join(cache.dir, `${key}.mjs`)).href)) as CompiledModule;
+  } else warn(`${displayPath(cache.dir)} ${cache.problem}; compiled models are not cached`);
+  const { compileModel, toJavaScript } = await import("../compiler/emit/index.js");
+  const compiled = await compileModel(checked, { dtype: "f32", runtime, specPath: file });
+  const { js } = toJavaScript(compiled.fileName, compiled.typescript);
+  if (cache.problem === undefined) {
+    try {
+      return (await import(pathToFileURL(writeCachedModule(cache.dir, key, js)).href)) as CompiledModule;
+    } catch (e) {
+      warn(`${displayPath(cache.dir)}: cannot cache the compiled model (${describeIoError(e)})`);
+    }
+  }
+  return (await import(`data:text/javascript;base64,${Buffer.from(js).toString("base64")}`)) as CompiledModule;
+}
+
+type CompiledModule = { info: ModelInfo; createModel: LoadedModel["createModel"] };
 
 /** The spec had errors (already printed): exit 1. */
 export class SpecError extends Error {}

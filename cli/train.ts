@@ -11,7 +11,7 @@ import { createOptimizer, specHash } from "../runtime/index.js";
 import { parse } from "./args.js";
 import { resume, type EpochMetrics, type Progress, type TrainingRun } from "./checkpoint.js";
 import { loadData } from "./data.js";
-import { describeIoError, UsageError , fileError} from "./io.js";
+import { describeIoError, fileError, UsageError } from "./io.js";
 import { loadModelFromSpec } from "./load-model.js";
 import { runEpochs, type Session } from "./train-loop.js";
 import { TRAIN_FLAGS, trainOptions, type TrainOptions } from "./train-options.js";

@@ -130,3 +130,46 @@ describe("file names with control characters", () => {
     expect(diag.stderr).toContain('--> "bad\\x1b[31m.nnspec":3:');
   }, SLOW);
 });
+
+describe("the compiled-model cache", () => {
+  /** Every cached module under `base`, wherever the CLI keeps it. */
+  function cachedModules(base: string): string[] {
+    return (fs.readdirSync(base, { recursive: true }) as string[]).filter((f) => f.endsWith(".mjs")).map((f) => join(base, f));
+  }
+  const payload = (marker: string) => `import { writeFileSync } from "node:fs";\nwriteFileSync(${JSON.stringify(marker)}, "ran");\nthrow new Error("planted module ran");\n`;
+  /** export needs the compiled model and no training: the quickest command that imports it. */
+  const exportIn = (dir: string, base: string) => run(["export", SPEC, "--onnx", "m.onnx"], dir, { env: { XDG_CACHE_HOME: base, TMPDIR: base } });
+
+  it("a cached module whose content was changed is never imported: it is rebuilt", async () => {
+    const dir = folder();
+    const base = join(dir, "cache");
+    fs.mkdirSync(base, { mode: 0o700 });
+    expect((await exportIn(dir, base)).status).toBe(0);
+    const modules = cachedModules(base);
+    expect(modules.length).toBeGreaterThan(0);
+    const marker = join(dir, "ran");
+    for (const m of modules) fs.writeFileSync(m, payload(marker));
+    const r = await exportIn(dir, base);
+    expect(r.status, r.stderr).toBe(0);
+    expect(fs.existsSync(marker), "the tampered module ran").toBe(false);
+    expect(fs.readFileSync(modules[0]!, "utf8")).toMatch(/^\/\/ nnspec-cache sha256=[0-9a-f]{64}\n/);
+  }, SLOW);
+
+  it("a cache folder others can write is not used: a warning, and nothing in it runs", async () => {
+    const dir = folder();
+    const base = join(dir, "cache");
+    fs.mkdirSync(base, { mode: 0o700 });
+    expect((await exportIn(dir, base)).status).toBe(0);
+    const marker = join(dir, "ran");
+    const modules = cachedModules(base);
+    for (const m of modules) {
+      fs.writeFileSync(m, payload(marker));
+      fs.chmodSync(join(m, ".."), 0o777);
+    }
+    const r = await exportIn(dir, base);
+    expect(fs.existsSync(marker), "a module from the shared folder ran").toBe(false);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^warning: .*can be read or written by others \(mode 777; chmod 700 it\); compiled models are not cached$/m);
+    for (const m of modules) expect(fs.readFileSync(m, "utf8"), "nothing written to the shared folder").toBe(payload(marker));
+  }, SLOW);
+});

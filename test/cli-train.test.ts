@@ -68,7 +68,7 @@ interface Started {
 }
 
 function start(args: string[], cwd: string): Started {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", TMPDIR, XDG_CACHE_HOME: TMPDIR };
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", TMPDIR };
   delete env.FORCE_COLOR;
   const child = spawn(process.execPath, [BIN, ...args], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
   let stdout = "";
