@@ -6,6 +6,7 @@
  */
 import {
   Adam,
+  isStreamTarget,
   loadSafetensorsSync,
   loadWeights,
   Momentum,
@@ -101,7 +102,8 @@ export function checkpoint(out: string, run: TrainingRun, p: Progress, history: 
   try {
     const tensors = Object.fromEntries(Object.entries(optimizerTensors(optimizer)).map(([k, v]) => [k, { dtype: (v instanceof Float64Array ? "F64" : "F32") as "F64" | "F32", shape: [v.length], data: v }]));
     const t = optimizer instanceof Adam ? String(optimizer.t) : "0";
-    saveSafetensorsSync(optimizerStatePath(out), tensors, { "nnspec.checkpoint": marker, "nnspec.optimizer": name, "nnspec.t": t });
+    // Weights streamed to a device or a pipe (--out /dev/null) cannot be resumed from: no optimizer state beside them.
+    if (!isStreamTarget(out)) saveSafetensorsSync(optimizerStatePath(out), tensors, { "nnspec.checkpoint": marker, "nnspec.optimizer": name, "nnspec.t": t });
     saveWeightsSync(out, model, info, { ...meta, model: info.name, specHash: hash });
   } catch (e) {
     throw fileError(out, `cannot save: ${describeIoError(e)}`);

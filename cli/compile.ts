@@ -6,10 +6,22 @@ import { toJson } from "../diagnostics/render-json.js";
 import { displayPath } from "../diagnostics/display.js";
 import { describeIoError, fileError, UsageError } from "./io.js";
 import { parse } from "./args.js";
+import { checkOutputs } from "./paths.js";
 import { checkFiles } from "./check.js";
 import { printDiagnosticsText } from "./output.js";
 
 const HELP_HINT = "(try: nnspec compile --help)";
+
+/** The output folder, created if missing; a file in its place is a usage error, not a raw EEXIST. */
+function makeOutDir(outDir: string, given: string): void {
+  try {
+    if (statSync(outDir, { throwIfNoEntry: false })?.isDirectory() === false) throw new UsageError(`-o ${displayPath(given)} is a file, not a folder; compile writes one file per model into the folder -o names`);
+    mkdirSync(outDir, { recursive: true });
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw fileError(outDir, describeIoError(e));
+  }
+}
 
 export async function compile(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv, {
@@ -19,6 +31,7 @@ export async function compile(argv: string[]): Promise<number> {
     js: { type: "boolean" },
     runtime: { type: "string" },
     format: { type: "string" },
+    force: { type: "boolean" },
   });
   if (values.help) {
     const { COMMAND_HELP } = await import("./help.js");
@@ -44,13 +57,7 @@ export async function compile(argv: string[]): Promise<number> {
     if (!models.length) throw new UsageError(`no model '${wanted}' in ${positionals[0]} (models: ${result!.models.map((m) => m.name).join(", ") || "none"})`);
   }
   if (!models.length) throw new UsageError(`${positionals[0]} defines no model`);
-  try {
-    mkdirSync(outDir, { recursive: true });
-    if (!statSync(outDir).isDirectory()) throw new UsageError(`${outDir}: not a directory`);
-  } catch (e) {
-    if (e instanceof UsageError) throw e;
-    throw fileError(outDir, describeIoError(e));
-  }
+  makeOutDir(outDir, (values.out as string | undefined) ?? ".");
   // The banner names the spec relative to the output, so the file is the same wherever it is generated from.
   const specPath = relative(outDir, resolve(positionals[0]!)).split("\\").join("/");
   // Generate everything first, then write: a failure leaves no partial set behind.
@@ -64,6 +71,8 @@ export async function compile(argv: string[]): Promise<number> {
       files.push([c.fileName.replace(/\.ts$/, ".js"), js], [c.fileName.replace(/\.ts$/, ".d.ts"), dts]);
     }
   }
+  const spec = { role: "the spec", path: positionals[0]! };
+  checkOutputs([spec], files.map(([name]) => ({ role: "-o", path: join(outDir, name), kind: "module" })), values.force === true);
   for (const [name, text] of files) {
     const path = join(outDir, name);
     try {

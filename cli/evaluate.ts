@@ -2,6 +2,7 @@
 import { Batches, loadNpySync, loadWeights, NpyFormatError, saveNpySync, WeightsError, WeightsFormatError } from "../runtime/index.js";
 import { displayPath } from "../diagnostics/display.js";
 import { loadData } from "./data.js";
+import { checkOutputs } from "./paths.js";
 import { KERNEL_FLAGS, kernelChoice, type KernelChoice } from "./kernels.js";
 import { describeIoError, fileError, UsageError, warn } from "./io.js";
 import { loadModelFromSpec, type LoadedModel, type RunnableModel } from "./load-model.js";
@@ -87,6 +88,11 @@ export async function predictCommand(argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError("predict takes exactly one FILE (try: nnspec predict --help)");
   const format = outputFormat(values.format);
   if (values.input === undefined) throw new UsageError("predict needs --input x.npy");
+  if (values.output !== undefined) {
+    const inputs = [{ role: "the spec", path: positionals[0]! }, { role: "--input", path: values.input as string }];
+    if (values.weights !== undefined) inputs.push({ role: "--weights", path: values.weights as string });
+    checkOutputs(inputs, [{ role: "--output", path: values.output as string, kind: "npy" }], values.force === true);
+  }
   let x: Float32Array;
   let n: number;
   const batchSize = 64;

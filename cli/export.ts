@@ -4,6 +4,7 @@ import { DEFAULT_OPSET, ExportError, exportOnnx, MAX_OPSET, MIN_OPSET, onnxOutpu
 import { displayPath } from "../diagnostics/display.js";
 import { describeIoError, fileError, UsageError, warn } from "./io.js";
 import { loadModelFromSpec } from "./load-model.js";
+import { checkOutputs } from "./paths.js";
 import { nonNegativeInt, parse } from "./args.js";
 import { nnspecVersion } from "../compiler/emit/version.js";
 
@@ -36,6 +37,9 @@ export async function exportCommand(argv: string[]): Promise<number> {
   const weights = values.weights as string | undefined;
   if (weights !== undefined && values.seed !== undefined) process.stderr.write("warning: --seed has no effect with --weights (every value comes from the weights file)\n");
   const out = values.onnx as string;
+  const inputs = [{ role: "the spec", path: positionals[0]! }];
+  if (weights !== undefined) inputs.push({ role: "--weights", path: weights });
+  checkOutputs(inputs, [{ role: "--onnx", path: out, kind: "onnx" }], values.force === true);
 
   const loaded = await loadModelFromSpec(positionals[0]!, values.model as string | undefined);
   const hash = specHash(loaded.specText);

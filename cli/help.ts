@@ -6,7 +6,7 @@ Usage:
   nnspec check [--format text|json] FILE...      check specs; report every mistake
   nnspec summary [--format text|json] [--model NAME] [--batch N] FILE
                                                   layers, shapes, parameters, FLOPs, memory
-  nnspec compile FILE [--model NAME] [-o DIR] [--dtype f32|f64] [--js] [--runtime SPECIFIER]
+  nnspec compile FILE [--model NAME] [-o DIR] [--dtype f32|f64] [--js] [--runtime SPECIFIER] [--force]
                                                   write a TypeScript module per model
   nnspec train FILE --data mnist|DIR [--epochs N] [--batch N] [--optimizer sgd|momentum|adam]
                [--lr X] [--seed N] [--out W.safetensors] [--metrics M.json] [--resume W.safetensors]
@@ -33,7 +33,7 @@ Options:
   --format text|json   text (default) on stderr, or one JSON document on stdout:
                        {"diagnostics":[{"severity","code","message","help","span","related"}]}
   -h, --help           this help`,
-  compile: `Usage: nnspec compile FILE [--model NAME] [-o DIR] [--dtype f32|f64] [--js] [--runtime SPECIFIER]
+  compile: `Usage: nnspec compile FILE [--model NAME] [-o DIR] [--dtype f32|f64] [--js] [--runtime SPECIFIER] [--force]
 
 Checks FILE and writes one <model>.ts per model (all models unless --model),
 with createModel(), forward, backward, loss and trainStep specialised to the
@@ -45,6 +45,7 @@ Options:
   --dtype f32|f64      float32 (default) or float64 arithmetic
   --js                 also write <model>.js and <model>.d.ts, for plain Node
   --runtime SPECIFIER  how the module imports the runtime (default: nnspec/runtime)
+  --force              overwrite existing files in DIR that nnspec did not generate
   -h, --help           this help`,
   train: `Usage: nnspec train FILE --data mnist|DIR [options]
 
@@ -77,7 +78,8 @@ Options:
   --resume FILE        continue from a checkpoint written by train, with its settings
                        (optimizer, lr, seed, batch, schedule, augment, threads,
                        kernels) unless given
-  --force              load weights even if they were trained for another spec
+  --force              load weights even if they were trained for another spec, and
+                       overwrite an existing --out/--metrics nnspec did not write
   --limit N            use only the first N training examples (and N/4 held out)
   -q, --quiet          one line per epoch, no progress bar (also when not a TTY)
 ${KERNEL_HELP}
@@ -105,7 +107,8 @@ probability (softmax models) or the outputs, or writes them to Y.npy.
 Options:
   --model NAME         the model, when the file has several
   --format text|json   text (default) or JSON
-  --force              load weights even if they were trained for another spec
+  --force              load weights even if they were trained for another spec, and
+                       overwrite an existing --output that is not a .npy file
 ${KERNEL_HELP}
   -h, --help           this help`,
   export: `Usage: nnspec export FILE --onnx OUT.onnx [--weights W.safetensors] [options]
@@ -124,7 +127,8 @@ Options:
   --model NAME         the model, when the file has several
   --opset N            ONNX opset, 13 (default) to 21
   --seed N             seed of the fresh initialisation without --weights (default 0)
-  --force              load weights even if they were trained for another spec
+  --force              load weights even if they were trained for another spec, and
+                       overwrite an existing --onnx file that is not ONNX
   -h, --help           this help`,
   summary: `Usage: nnspec summary [--format text|json] [--model NAME] [--batch N] FILE
 

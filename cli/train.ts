@@ -6,13 +6,14 @@
  * → report (train-report.ts); checkpoints in checkpoint.ts.
  */
 import { mkdirSync } from "node:fs";
-import { dirname, resolve } from "node:path";
-import { createOptimizer, specHash } from "../runtime/index.js";
+import { dirname, join, resolve } from "node:path";
+import { createOptimizer, isStreamTarget, NPY_FILES, specHash } from "../runtime/index.js";
 import { parse } from "./args.js";
-import { resume, type EpochMetrics, type Progress, type TrainingRun } from "./checkpoint.js";
+import { optimizerStatePath, resume, type EpochMetrics, type Progress, type TrainingRun } from "./checkpoint.js";
 import { loadData } from "./data.js";
-import { describeIoError, fileError, UsageError } from "./io.js";
 import { loadModelFromSpec } from "./load-model.js";
+import { lockOutput } from "./lock.js";
+import { checkOutputs, identity, type InputFile, type OutputFile } from "./paths.js";
 import { runEpochs, type Session } from "./train-loop.js";
 import { TRAIN_FLAGS, trainOptions, type TrainOptions } from "./train-options.js";
 import { finish, say } from "./train-report.js";
@@ -39,6 +40,8 @@ async function setUp(o: TrainOptions): Promise<Session> {
   const info = loaded.info;
   const out = o.out ?? `${info.name}.safetensors`;
   makeParentDir(out);
+  checkTrainOutputs(o, out);
+  if (!isStreamTarget(out)) lockOutput(out);
   const data = loadData(o.data, info, o.limit);
   const model = loaded.createModel({ batchSize: o.batchSize, seed: o.seed, ...o.kernels });
   const optimizer = createOptimizer(o.optimizerName, o.lr);
@@ -63,10 +66,24 @@ async function setUp(o: TrainOptions): Promise<Session> {
   return { run, data, out, progress, history };
 }
 
+/** Every file train writes, checked against what it reads and against each other before anything is loaded or trained (paths.ts). */
+function checkTrainOutputs(o: TrainOptions, out: string): void {
+  const inputs: InputFile[] = [{ role: "the spec", path: o.spec }];
+  if (o.data !== "mnist") for (const name of NPY_FILES) inputs.push({ role: `--data's ${name}`, path: join(o.data, name) });
+  // Resuming in place (--resume W --out W) is the usual way to continue a run; a checkpoint elsewhere is an input.
+  if (o.resume !== undefined && identity(o.resume) !== identity(out))
+    inputs.push({ role: "--resume", path: o.resume }, { role: "--resume's optimizer state", path: optimizerStatePath(o.resume) });
+  const outputs: OutputFile[] = [{ role: "--out", path: out, kind: "safetensors" }];
+  if (!isStreamTarget(out)) outputs.push({ role: "--out's optimizer state", path: optimizerStatePath(out), kind: "safetensors" });
+  if (o.metrics !== undefined) outputs.push({ role: "--metrics", path: o.metrics, kind: "metrics" });
+  checkOutputs(inputs, outputs, o.force);
+}
+
+/** Create an output's folder when missing; when it cannot be, checkOutputs says why, naming the flag. */
 function makeParentDir(path: string): void {
   try {
     mkdirSync(dirname(resolve(path)), { recursive: true });
-  } catch (e) {
-    throw fileError(path, describeIoError(e));
+  } catch {
+    // reported by checkTrainOutputs
   }
 }

@@ -317,7 +317,7 @@ export function loadMnist(options: { dir?: string } = {}): { train: Dataset; tes
 
 // ------------------------------------------------------------------ .npy directories
 
-const NPY_FILES = ["train_x.npy", "train_y.npy", "test_x.npy", "test_y.npy"] as const;
+export const NPY_FILES = ["train_x.npy", "train_y.npy", "test_x.npy", "test_y.npy"] as const;
 
 const INTEGER_DTYPES = new Set(["|u1", "|i1", "<i2", "<u2", "<i4", "<u4", "<i8", "<u8"]);
 const FLOAT_DTYPES = new Set(["<f2", "<f4", "<f8"]);

@@ -123,6 +123,15 @@ export function writeTarget(path: string): { how: "atomic" | "direct"; target: s
   throw new FileRefusedError(path, `${notRegularReason(st)!}; not replaced`);
 }
 
+/** True when `path` is a character device or a FIFO, which writes go into in place (a checkpoint there cannot be resumed from). */
+export function isStreamTarget(path: string): boolean {
+  try {
+    return writeTarget(path).how === "direct";
+  } catch {
+    return false;
+  }
+}
+
 /** Write `bytes` into a device or FIFO in place (blocks, as a shell redirection does, until a FIFO has a reader). */
 function writeDirectSync(target: string, bytes: Uint8Array): void {
   const fd = fs.openSync(target, fs.constants.O_WRONLY);

@@ -33,6 +33,7 @@ export {
 } from "./npy.js";
 export { FileRefusedError, MAX_READ_BYTES, readRegularFile, readRegularFileSync, type ReadOptions } from "./read.js";
 export {
+  isStreamTarget,
   writeFileAtomic,
   writeFileAtomicSync,
   type AtomicSyncFs,

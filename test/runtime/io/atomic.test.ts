@@ -243,10 +243,13 @@ describe("writeFileAtomic (async)", () => {
 
 describe("writing onto what is not a regular file", () => {
   it("a character device (/dev/null) is written in place, never renamed over, and no temp file is made", async () => {
-    const before = fs.statSync("/dev/null");
-    writeFileAtomicSync("/dev/null", NEW);
-    await writeFileAtomic("/dev/null", NEW);
-    const after = fs.statSync("/dev/null");
+    // As root, a private null device (a regression would replace it with a regular file: never the machine's /dev/null).
+    const dev = process.getuid?.() === 0 ? path.join(dir, "null") : "/dev/null";
+    if (dev !== "/dev/null") execFileSync("mknod", ["-m", "666", dev, "c", "1", "3"]);
+    const before = fs.statSync(dev);
+    writeFileAtomicSync(dev, NEW);
+    await writeFileAtomic(dev, NEW);
+    const after = fs.statSync(dev);
     expect(after.isCharacterDevice()).toBe(true);
     expect(after.ino).toBe(before.ino);
   });
