@@ -259,7 +259,7 @@ describe("writing onto what is not a regular file", () => {
     execFileSync("mkfifo", [fifo]);
     for (const write of [() => writeFileAtomicSync(fifo, NEW), () => writeFileAtomic(fifo, NEW)]) {
       const reader = new Promise<Buffer>((resolve, reject) => {
-        const child = spawn("cat", [fifo], { stdio: ["ignore", "pipe", "inherit"] });
+        const child = spawn("cat", [fifo], { stdio: ["ignore", "pipe", "inherit"], timeout: 10_000 });
         const chunks: Buffer[] = [];
         child.stdout.on("data", (d: Buffer) => chunks.push(d));
         child.on("error", reject);
