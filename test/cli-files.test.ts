@@ -246,9 +246,9 @@ describe("outputs never overwrite inputs, each other, or files nnspec did not wr
       run(["export", SPEC, "--onnx", "notes.onnx"], dir),
       run(["compile", SPEC, "-o", "."], dir).then(() => run(["predict", SPEC, "--weights", "a.safetensors", "--input", join(d, "test_x.npy"), "--output", "notes.npy"], dir)),
     ]);
-    expect(refused(out)).toBe("nnspec: --out notes.safetensors exists and is not a safetensors file; refusing to overwrite it (pass --force to overwrite it anyway)");
+    expect(refused(out)).toBe("nnspec: --out notes.safetensors exists and is not a safetensors file written by nnspec; refusing to overwrite it (pass --force to overwrite it anyway)");
     expect(refused(metrics)).toMatch(/^nnspec: --metrics notes\.json exists and is not a JSON metrics file written by nnspec; .*--force/);
-    expect(refused(onnx)).toMatch(/^nnspec: --onnx notes\.onnx exists and is not an ONNX file; .*--force/);
+    expect(refused(onnx)).toMatch(/^nnspec: --onnx notes\.onnx exists and is not an ONNX file written by nnspec; .*--force/);
     expect(refused(npy)).toMatch(/^nnspec: --output notes\.npy exists and is not a \.npy file; .*--force/);
     for (const f of ["notes.safetensors", "notes.json", "notes.onnx", "notes.npy"]) expect(fs.readFileSync(join(dir, f), "utf8")).toBe("my notes\n");
     // nnspec's own outputs are overwritten without --force; --force overwrites the others.
