@@ -47,7 +47,7 @@
 import * as fs from "node:fs";
 import { createRequire } from "node:module";
 import * as nodePath from "node:path";
-import { FileRefusedError, NpyFormatError, decodeNpy, readRegularFileSync, type NpyArray } from "./io/index.js";
+import { FileRefusedError, NpyFormatError, checkNpyHead, decodeNpy, readRegularFileSync, type NpyArray } from "./io/index.js";
 import { formatIndex } from "./io/binary.js";
 import { Rng } from "./rng.js";
 
@@ -326,9 +326,9 @@ function readNpy(dir: string, name: string): NpyArray {
   const file = nodePath.join(dir, name);
   let bytes: Uint8Array;
   try {
-    bytes = readRegularFileSync(file).bytes;
+    bytes = readRegularFileSync(file, { checkHead: checkNpyHead(file) }).bytes;
   } catch (err) {
-    if (err instanceof FileRefusedError) throw new DataError(err.message, file, { cause: err });
+    if (err instanceof FileRefusedError || err instanceof NpyFormatError) throw new DataError(err.message, file, { cause: err });
     throw new DataError(`cannot read ${file}: ${(err as Error).message}`, file, { cause: err });
   }
   try {

@@ -29,6 +29,7 @@
 import { createHash } from "node:crypto";
 import {
   WeightsFormatError,
+  checkSafetensorsHead,
   decodeSafetensors,
   encodeSafetensors,
   writeFileAtomic,
@@ -216,8 +217,9 @@ export function loadWeights(
 
   let bytes: Uint8Array;
   try {
-    bytes = readRegularFileSync(path).bytes;
+    bytes = readRegularFileSync(path, { checkHead: checkSafetensorsHead(path) }).bytes;
   } catch (err) {
+    if (err instanceof WeightsFormatError) throw new WeightsError(err.message, { tensor: err.tensor, file: path, cause: err });
     const code = (err as { code?: string }).code;
     const why = err instanceof FileRefusedError ? err.reason : code === "ENOENT" ? "no such file" : (err as Error).message;
     throw new WeightsError(`cannot read weights file ${path}: ${why}`, { file: path, cause: err });

@@ -72,6 +72,12 @@ export interface DecodeNpyOptions {
   source?: string;
   /** How to return int64/uint64 data: Float64Array (default) or range-checked Int32Array. */
   int64?: "float64" | "int32";
+  /**
+   * Only check the header in `bytes` (the beginning of a file) against a
+   * file of this many bytes, and return no data: how a file is refused
+   * before its data is read when its size is not what its header promises.
+   */
+  fileSize?: number;
 }
 
 /** Largest header accepted when reading (numpy itself refuses > 10000 by default). */
@@ -349,7 +355,7 @@ export function decodeNpy(bytes: Uint8Array, options: DecodeNpyOptions = {}): Np
   const shapeText = `(${shape.join(", ")}${shape.length === 1 ? "," : ""})`;
   if (count === undefined) return fail(`shape ${shapeText} has too many elements`);
   const dataStart = headerStart + headerLength;
-  const available = bytes.length - dataStart;
+  const available = (options.fileSize ?? bytes.length) - dataStart;
   const needed = count * itemSize;
   if (available < needed) {
     fail(`data is truncated: shape ${shapeText} of '${descr}' needs ${needed} bytes but only ${available} follow the header`);
@@ -358,6 +364,7 @@ export function decodeNpy(bytes: Uint8Array, options: DecodeNpyOptions = {}): Np
     fail(`${available - needed} unexpected trailing bytes after the data (shape ${shapeText} of '${descr}' needs ${needed} bytes)`);
   }
 
+  if (options.fileSize !== undefined) return { dtype: info.dtype, shape, data: new Uint8Array(0) };
   const int64AsInt32 = options.int64 === "int32";
   const make = (n: number): NpyData => {
     switch (info.kind) {
@@ -506,12 +513,17 @@ export function saveNpySync(path: string, array: NpyWritable): void {
   writeFileAtomicSync(path, encodeNpy(array));
 }
 
+/** Refuse a .npy file whose size is not what its header promises, from its first bytes, before its data is read. */
+export function checkNpyHead(path: string): (read: (length: number) => Uint8Array, size: number) => void {
+  return (read, size) => void decodeNpy(read(12 + MAX_NPY_HEADER_BYTES), { source: path, fileSize: size });
+}
+
 /** Read and decode a .npy file; format errors name the file. */
-export async function loadNpy(path: string, options: Omit<DecodeNpyOptions, "source"> = {}): Promise<NpyArray> {
-  return decodeNpy((await readRegularFile(path)).bytes, { ...options, source: path });
+export async function loadNpy(path: string, options: Omit<DecodeNpyOptions, "source" | "fileSize"> = {}): Promise<NpyArray> {
+  return decodeNpy((await readRegularFile(path, { checkHead: checkNpyHead(path) })).bytes, { ...options, source: path });
 }
 
 /** Synchronous `loadNpy`. */
-export function loadNpySync(path: string, options: Omit<DecodeNpyOptions, "source"> = {}): NpyArray {
-  return decodeNpy(readRegularFileSync(path).bytes, { ...options, source: path });
+export function loadNpySync(path: string, options: Omit<DecodeNpyOptions, "source" | "fileSize"> = {}): NpyArray {
+  return decodeNpy(readRegularFileSync(path, { checkHead: checkNpyHead(path) }).bytes, { ...options, source: path });
 }

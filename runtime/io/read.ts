@@ -22,6 +22,12 @@ export interface ReadOptions {
   maxBytes?: number;
   /** Refuse a symbolic link instead of following it. */
   noFollow?: boolean;
+  /**
+   * Check the file's beginning before the rest is read: `read(n)` gives its
+   * first n bytes (fewer when it is shorter), `size` is its size. Throw to
+   * refuse, e.g. when the size is not what the format's header promises.
+   */
+  checkHead?: (read: (length: number) => Uint8Array, size: number) => void;
 }
 
 /** A file that is not read: not a regular file, or too large. `reason` says why; the message is `file: reason`. */
@@ -78,6 +84,18 @@ function precheck(path: string, options: ReadOptions): void {
   admit(path, st, options);
 }
 
+/** The first `length` bytes of an open file (fewer at its end). */
+function preadSync(fd: number, length: number): Buffer {
+  const buf = Buffer.allocUnsafe(length);
+  let total = 0;
+  while (total < length) {
+    const n = fs.readSync(fd, buf, total, length - total, total);
+    if (n === 0) break;
+    total += n;
+  }
+  return buf.subarray(0, total);
+}
+
 /** A regular file's bytes, bounded (see the module comment). Errors other than refusals are fs errors (ENOENT, EACCES…). */
 export function readRegularFileSync(path: string, options: ReadOptions = {}): { bytes: Buffer; size: number } {
   precheck(path, options);
@@ -90,6 +108,7 @@ export function readRegularFileSync(path: string, options: ReadOptions = {}): { 
   }
   try {
     const size = admit(path, fs.fstatSync(fd), options);
+    options.checkHead?.((length) => preadSync(fd, Math.min(length, size)), size);
     const bytes = Buffer.allocUnsafe(size);
     let total = 0;
     while (total < size) {
@@ -110,6 +129,8 @@ export async function readRegularFile(path: string, options: ReadOptions = {}): 
   const handle = await fsp.open(path, openFlags(options));
   try {
     const size = admit(path, await handle.stat(), options);
+    // Headers are small: read synchronously on the open descriptor.
+    options.checkHead?.((length) => preadSync(handle.fd, Math.min(length, size)), size);
     const bytes = Buffer.allocUnsafe(size);
     let total = 0;
     while (total < size) {

@@ -78,6 +78,12 @@ export interface DecodedSafetensors {
 export interface DecodeSafetensorsOptions {
   /** Name of the file (or other source) to mention in error messages. */
   source?: string;
+  /**
+   * Only check the header in `bytes` (the beginning of a file) against a
+   * file of this many bytes, and return no tensors: how a file is refused
+   * before its data is read when its size is not what its header promises.
+   */
+  fileSize?: number;
 }
 
 const DTYPES: Readonly<Record<SafetensorsReadDtype, { kind: ElementKind; wide: boolean }>> = {
@@ -274,7 +280,7 @@ export function decodeSafetensors(bytes: Uint8Array, options: DecodeSafetensorsO
     }
   }
 
-  const dataLength = bytes.length - 8 - headerLength;
+  const dataLength = (options.fileSize ?? bytes.length) - 8 - headerLength;
   const entries: Entry[] = [];
   for (const [name, raw] of Object.entries(headerObject)) {
     if (name === "__metadata__") continue;
@@ -354,6 +360,7 @@ export function decodeSafetensors(bytes: Uint8Array, options: DecodeSafetensorsO
     fail(`${dataLength - cursor} trailing bytes after the last tensor's data (data section is ${dataLength} bytes, tensors cover ${cursor})`);
   }
 
+  if (options.fileSize !== undefined) return { tensors: nullRecord<SafetensorsTensor>(), metadata };
   // Everything is validated; sizes are bounded by the input length.
   const dataStart = 8 + headerLength;
   const tensors = nullRecord<SafetensorsTensor>();
@@ -397,13 +404,23 @@ export function saveSafetensorsSync(
   writeFileAtomicSync(path, encodeSafetensors(tensors, metadata));
 }
 
+/** Refuse a safetensors file whose size is not what its header promises, from its header, before its data is read. */
+export function checkSafetensorsHead(path: string): (read: (length: number) => Uint8Array, size: number) => void {
+  return (read, size) => {
+    const prefix = read(8);
+    const declared = prefix.length === 8 ? dataViewOf(prefix).getBigUint64(0, true) : 0n;
+    const headerLength = declared > BigInt(MAX_HEADER_BYTES) ? 0 : Number(declared);
+    decodeSafetensors(read(8 + headerLength), { source: path, fileSize: size });
+  };
+}
+
 /** Read and decode a safetensors file; format errors name the file. */
 export async function loadSafetensors(path: string): Promise<DecodedSafetensors> {
-  const { bytes } = await readRegularFile(path);
+  const { bytes } = await readRegularFile(path, { checkHead: checkSafetensorsHead(path) });
   return decodeSafetensors(bytes, { source: path });
 }
 
 /** Synchronous `loadSafetensors`. */
 export function loadSafetensorsSync(path: string): DecodedSafetensors {
-  return decodeSafetensors(readRegularFileSync(path).bytes, { source: path });
+  return decodeSafetensors(readRegularFileSync(path, { checkHead: checkSafetensorsHead(path) }).bytes, { source: path });
 }

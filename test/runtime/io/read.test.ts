@@ -15,7 +15,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FileRefusedError, readRegularFile, readRegularFileSync } from "../../../runtime/io/read.js";
-import { loadNpy, loadNpySync, loadSafetensors, loadSafetensorsSync, saveNpySync } from "../../../runtime/io/index.js";
+import { encodeSafetensors, loadNpy, loadNpySync, loadSafetensors, loadSafetensorsSync, saveNpySync } from "../../../runtime/io/index.js";
 import { loadWeights } from "../../../runtime/weights.js";
 import { loadNpyDir } from "../../../runtime/data.js";
 import { ROOT } from "../../helpers/root.js";
@@ -111,5 +111,34 @@ describe("every reader of the runtime uses it", () => {
       expect(r.signal, `killed after the time bound: ${r.stderr}`).toBeNull();
       expect(r.stdout).toMatch(/not a regular file/);
     }
+  });
+});
+
+describe("a file is refused from its header when its size is not what the header promises", () => {
+  it("a .npy file whose header promises more or less data than the file holds: refused before its data is read", async () => {
+    const p = path.join(dir, "short.npy");
+    saveNpySync(p, { dtype: "<f4", shape: [4, 4], data: new Float32Array(16) });
+    fs.truncateSync(p, 1 << 30); // sparse: 1 GiB, the header promises 64 bytes of data
+    const t0 = Date.now();
+    expect(() => loadNpySync(p)).toThrow(/unexpected trailing bytes/);
+    await expect(loadNpy(p)).rejects.toThrow(/unexpected trailing bytes/);
+    expect(Date.now() - t0, "refused without reading 1 GiB").toBeLessThan(5000);
+  });
+
+  it("a safetensors file likewise, through loadSafetensorsSync and loadWeights", () => {
+    const p = path.join(dir, "w.safetensors");
+    fs.writeFileSync(p, encodeSafetensors({ t: { dtype: "F32", shape: [2], data: new Float32Array(2) } }));
+    fs.truncateSync(p, 1 << 30);
+    expect(() => loadSafetensorsSync(p)).toThrow(/trailing bytes/);
+    expect(() => loadWeights(p, { params: {}, buffers: {} } as never, { name: "m", dtype: "f32", params: [], buffers: [] } as never)).toThrow(/trailing bytes/);
+  });
+
+  it("checkHead sees the file's first bytes and its size, and its refusal stops the read", () => {
+    const p = path.join(dir, "head.bin");
+    fs.writeFileSync(p, Uint8Array.from([7, 8, 9]));
+    const seen: [number[], number][] = [];
+    readRegularFileSync(p, { checkHead: (read, size) => void seen.push([Array.from(read(2)), size]) });
+    expect(seen).toEqual([[[7, 8], 3]]);
+    expect(() => readRegularFileSync(p, { checkHead: () => { throw new Error("no") } })).toThrow("no");
   });
 });
