@@ -130,18 +130,18 @@ export function resume(path: string, run: TrainingRun, force: boolean): { progre
     counts = JSON.parse(metadata["nnspec.progress"] ?? "{}") as typeof counts;
     history = JSON.parse(metadata["nnspec.history"] ?? "[]") as EpochMetrics[];
   } catch {
-    process.stderr.write(`warning: ${path}: unreadable training progress in the metadata; epoch metrics restart\n`);
+    warn(`${path}: unreadable training progress in the metadata; epoch metrics restart`);
   }
   // The optimizer state, when it belongs to this very checkpoint and optimizer.
   const statePath = optimizerStatePath(path);
   try {
     const state = loadSafetensorsSync(statePath);
     if (state.metadata["nnspec.checkpoint"] !== `${epoch}:${step}` || state.metadata["nnspec.optimizer"] !== name) {
-      process.stderr.write(`warning: ${statePath} is from another checkpoint or optimizer; the optimizer starts fresh\n`);
+      warn(`${statePath} is from another checkpoint or optimizer; the optimizer starts fresh`);
     } else restoreOptimizer(optimizer, state.tensors, Number(state.metadata["nnspec.t"] ?? "0"), model);
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    process.stderr.write(`warning: ${code === "ENOENT" ? `no optimizer state (${statePath})` : `${statePath}: ${e instanceof Error ? e.message : String(e)}`}; the optimizer starts fresh\n`);
+    warn(`${code === "ENOENT" ? `no optimizer state (${statePath})` : `${statePath}: ${e instanceof Error ? e.message : String(e)}`}; the optimizer starts fresh`);
   }
   if (!Number.isInteger(epoch) || epoch < 1 || !Number.isInteger(step) || step < 0) throw new UsageError(`${path}: bad training position in its metadata (epoch ${epoch}, step ${step})`);
   return { progress: { epoch, step, sumLoss: counts.sumLoss ?? 0, correct: counts.correct ?? 0, seen: counts.seen ?? 0 }, history };

@@ -1,4 +1,5 @@
 /** What `nnspec train` prints and writes about a run: the line per epoch, the final summary, charts, and the --metrics file. */
+import { displayPath } from "../diagnostics/display.js";
 import { plot } from "asciichart";
 import { writeFileAtomicSync } from "../runtime/index.js";
 import type { EpochMetrics } from "./checkpoint.js";
@@ -43,7 +44,7 @@ export function finish(info: ModelInfo, history: readonly EpochMetrics[], out: s
   console.log(
     `done: ${history.length} epoch${history.length === 1 ? "" : "s"} in ${total.toFixed(1)} s (${imagesPerSecond.toLocaleString("en-US")} img/s training); ` +
       (last ? (classes ? `held-out accuracy ${pct(last.testAccuracy!)}, loss ${last.testLoss.toFixed(4)}` : `held-out MSE ${last.testLoss.toPrecision(4)}`) : "nothing to do") +
-      `; weights in ${out}`,
+      `; weights in ${displayPath(out)}`,
   );
 }
 

@@ -8,6 +8,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { createOptimizer, isStreamTarget, NPY_FILES, specHash } from "../runtime/index.js";
+import { displayPath } from "../diagnostics/display.js";
 import { parse } from "./args.js";
 import { optimizerStatePath, resume, type EpochMetrics, type Progress, type TrainingRun } from "./checkpoint.js";
 import { loadData } from "./data.js";
@@ -61,7 +62,7 @@ async function setUp(o: TrainOptions): Promise<Session> {
     const resumed = resume(o.resume, run, o.force);
     progress = resumed.progress;
     history.push(...resumed.history);
-    say(o.quiet, `resuming from ${o.resume} at epoch ${progress.epoch}, step ${progress.step}`);
+    say(o.quiet, `resuming from ${displayPath(o.resume)} at epoch ${progress.epoch}, step ${progress.step}`);
   }
   return { run, data, out, progress, history };
 }
