@@ -1,24 +1,19 @@
 /** `nnspec eval` and `nnspec predict`: trained weights applied to data. */
-import { Batches, loadNpySync, loadWeights, NpyFormatError, saveNpySync, WeightsError, WeightsFormatError } from "../runtime/index.js";
+import { Batches, loadNpySync, NpyFormatError, saveNpySync } from "../runtime/index.js";
+import { loadWeightsForCli } from "./weights.js";
 import { loadData } from "./data.js";
-import { KERNEL_FLAGS, kernelChoice, type KernelChoice } from "./kernels.js";
+import { createRunnable, KERNEL_FLAGS, kernelChoice, type KernelChoice } from "./kernels.js";
 import { describeIoError, UsageError } from "./io.js";
 import { loadModelFromSpec, type LoadedModel, type RunnableModel } from "./load-model.js";
-import { outputFormat, parse, positiveInt } from "./args.js";
+import { batchSize as batchSizeValue, outputFormat, parse, positiveInt } from "./args.js";
 import { argmax, evaluate } from "./measure.js";
-import { specHash } from "../runtime/index.js";
+import { MAX_BATCH_SIZE, specHash } from "../runtime/index.js";
 
 async function withWeights(command: string, file: string, modelName: string | undefined, weights: string | undefined, batchSize: number, force: boolean, kernels: KernelChoice): Promise<{ loaded: LoadedModel; model: RunnableModel }> {
   if (weights === undefined) throw new UsageError(`${command} needs --weights W.safetensors`);
   const loaded = await loadModelFromSpec(file, modelName);
-  const model = loaded.createModel({ batchSize, ...kernels });
-  try {
-    const r = loadWeights(weights, model, loaded.info, { specHash: specHash(loaded.specText), force });
-    for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
-  } catch (e) {
-    if (e instanceof WeightsError || e instanceof WeightsFormatError) throw new UsageError(e.message);
-    throw new UsageError(`${weights}: ${describeIoError(e)}`);
-  }
+  const model = createRunnable(loaded, { batchSize }, kernels, (text) => process.stderr.write(text + "\n"));
+  loadWeightsForCli(weights, model, loaded.info, { specHash: specHash(loaded.specText), force });
   return { loaded, model };
 }
 
@@ -44,7 +39,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const format = outputFormat(values.format);
   const split = (values.split as string | undefined) ?? "test";
   if (split !== "test" && split !== "train") throw new UsageError(`--split must be test or train, not ${split}`);
-  const batchSize = values.batch === undefined ? 256 : positiveInt(values.batch, "--batch");
+  const batchSize = values.batch === undefined ? 256 : batchSizeValue(values.batch, "--batch", MAX_BATCH_SIZE);
   const { loaded, model } = await withWeights("eval", positionals[0]!, values.model as string | undefined, values.weights as string | undefined, batchSize, values.force === true, kernelChoice(values.threads as string | undefined, values.kernels as string | undefined));
   const info = loaded.info;
   const limit = values.limit === undefined ? undefined : positiveInt(values.limit, "--limit");

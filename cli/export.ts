@@ -1,5 +1,6 @@
 /** `nnspec export FILE --onnx OUT.onnx`: the model and its weights as an ONNX file. */
-import { loadWeights, specHash, WeightsError, WeightsFormatError, writeFileAtomic } from "../runtime/index.js";
+import { specHash, writeFileAtomic } from "../runtime/index.js";
+import { loadWeightsForCli } from "./weights.js";
 import { DEFAULT_OPSET, ExportError, exportOnnx, MAX_OPSET, MIN_OPSET, onnxOutputNames } from "../compiler/export/onnx.js";
 import { describeIoError, UsageError } from "./io.js";
 import { loadModelFromSpec } from "./load-model.js";
@@ -38,15 +39,10 @@ export async function exportCommand(argv: string[]): Promise<number> {
 
   const loaded = await loadModelFromSpec(positionals[0]!, values.model as string | undefined);
   const hash = specHash(loaded.specText);
-  const model = loaded.createModel({ batchSize: 1, seed });
+  // Export reads the parameters only: the TypeScript kernels, which need no WebAssembly memory (a model of any size fits).
+  const model = loaded.createModel({ batchSize: 1, seed, kernels: "js" });
   if (weights !== undefined) {
-    try {
-      const r = loadWeights(weights, model, loaded.info, { specHash: hash, force: values.force === true });
-      for (const w of r.warnings) process.stderr.write(`warning: ${w}\n`);
-    } catch (e) {
-      if (e instanceof WeightsError || e instanceof WeightsFormatError) throw new UsageError(e.message);
-      throw new UsageError(`${weights}: ${describeIoError(e)}`);
-    }
+    loadWeightsForCli(weights, model, loaded.info, { specHash: hash, force: values.force === true });
   }
 
   let bytes: Uint8Array;

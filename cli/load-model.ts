@@ -89,7 +89,9 @@ export async function loadModelFromSpec(file: string, modelName: string | undefi
 }
 
 /** The spec had errors (already printed): exit 1. */
-export class SpecError extends Error {}
+export class SpecError extends Error {
+  override name = "SpecError";
+}
 
 /** A digest of the code generator itself (its compiled files), so a changed generator never reuses a cached module. */
 function generatorFingerprint(): string {

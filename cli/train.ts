@@ -11,7 +11,9 @@ import { createOptimizer, specHash } from "../runtime/index.js";
 import { parse } from "./args.js";
 import { resume, type EpochMetrics, type Progress, type TrainingRun } from "./checkpoint.js";
 import { loadData } from "./data.js";
+import { restoreHistory } from "./history.js";
 import { describeIoError, UsageError } from "./io.js";
+import { createRunnable } from "./kernels.js";
 import { loadModelFromSpec } from "./load-model.js";
 import { runEpochs, type Session } from "./train-loop.js";
 import { TRAIN_FLAGS, trainOptions, type TrainOptions } from "./train-options.js";
@@ -30,7 +32,7 @@ export async function train(argv: string[]): Promise<number> {
   const result = await runEpochs(session, options);
   if (result.interrupted) return 130;
   finish(session.run.info, session.history, session.out, options, result);
-  return 0;
+  return result.signalled ? 130 : 0;
 }
 
 /** Load the model and the data, create the optimizer, and restore the checkpoint with --resume. */
@@ -40,7 +42,7 @@ async function setUp(o: TrainOptions): Promise<Session> {
   const out = o.out ?? `${info.name}.safetensors`;
   makeParentDir(out);
   const data = loadData(o.data, info, o.limit);
-  const model = loaded.createModel({ batchSize: o.batchSize, seed: o.seed, ...o.kernels });
+  const model = createRunnable(loaded, { batchSize: o.batchSize, seed: o.seed }, o.kernels, (text) => process.stderr.write(text + "\n"));
   const optimizer = createOptimizer(o.optimizerName, o.lr);
   const run: TrainingRun = {
     model,
@@ -53,11 +55,11 @@ async function setUp(o: TrainOptions): Promise<Session> {
     settings: { schedule: o.schedule, epochs: o.epochs, batch: o.batchSize, augment: o.augment },
   };
   let progress: Progress = { epoch: 1, step: 0, sumLoss: 0, correct: 0, seen: 0 };
-  const history: EpochMetrics[] = [];
+  let history: EpochMetrics[] = [];
   if (o.resume !== undefined) {
     const resumed = resume(o.resume, run, o.force);
     progress = resumed.progress;
-    history.push(...resumed.history);
+    history = restoreHistory(o.metrics, resumed.legacyHistory, info.name, progress.epoch);
     say(o.quiet, `resuming from ${o.resume} at epoch ${progress.epoch}, step ${progress.step}`);
   }
   return { run, data, out, progress, history };

@@ -35,6 +35,21 @@ export class Arena<T extends ArenaArray> {
   }
 }
 
+/**
+ * trainStep's loss was NaN or infinite. The step changed nothing: the
+ * parameters, the optimizer's state and the batchnorm statistics are as they
+ * were before it.
+ */
+export class DivergenceError extends Error {
+  override name = "DivergenceError";
+  constructor(
+    model: string,
+    readonly loss: number,
+  ) {
+    super(`${model}.trainStep: the loss is ${loss}; parameters left unchanged (lower the learning rate?)`);
+  }
+}
+
 /** Largest batch a model accepts (the arena grows linearly with it). */
 export const MAX_BATCH_SIZE = 1 << 16;
 

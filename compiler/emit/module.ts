@@ -266,7 +266,7 @@ function createModelBody(g: Generated, opts: ModuleOptions, Arr: string): string
     const value = loss(target);
     if (!Number.isFinite(value)) {
       ${g.buffers.length ? "state.set(stateBackup);" : ""}
-      throw new Error(${JSON.stringify(`${m.name}.trainStep: the loss is `)} + value + ${JSON.stringify("; parameters left unchanged (lower the learning rate?)")});
+      throw new rt.DivergenceError(${JSON.stringify(m.name)}, value);
     }
     backward();
     optimizer.step(params, grads);
