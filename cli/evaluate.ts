@@ -1,10 +1,10 @@
 /** `nnspec eval` and `nnspec predict`: trained weights applied to data. */
-import { Batches, loadNpySync, NpyFormatError, saveNpySync } from "../runtime/index.js";
+import { Batches, imageShape, loadNpySync, NpyFormatError, saveNpySync } from "../runtime/index.js";
 import { loadWeightsForCli } from "./weights.js";
 import { loadData } from "./data.js";
 import { createRunnable, KERNEL_FLAGS, kernelChoice, type KernelChoice } from "./kernels.js";
 import { describeIoError, UsageError } from "./io.js";
-import { loadModelFromSpec, type LoadedModel, type RunnableModel } from "./load-model.js";
+import { loadModelFromSpec, type LoadedModel, type ModelInfo, type RunnableModel } from "./load-model.js";
 import { batchSize as batchSizeValue, outputFormat, parse, positiveInt } from "./args.js";
 import { argmax, evaluate } from "./measure.js";
 import { MAX_BATCH_SIZE, specHash } from "../runtime/index.js";
@@ -89,15 +89,14 @@ export async function predictCommand(argv: string[]): Promise<number> {
   const inSize = info.inputShape.reduce((a, b) => a * b, 1);
   try {
     const arr = loadNpySync(values.input as string);
-    const shape = arr.shape;
-    const perExample = shape.slice(1).reduce((a, b) => a * b, 1);
-    const single = shape.join("x") === info.inputShape.join("x");
-    if (!single && (shape.length < 2 || perExample !== inSize || shape.slice(1).join("x") !== info.inputShape.join("x")))
-      throw new UsageError(`${String(values.input)} has shape [${shape.join(", ")}], but model ${info.name} takes ${info.inputShape.join("x")}: expected [N, ${info.inputShape.join(", ")}]`);
-    n = single ? 1 : shape[0]!;
+    n = examplesIn(String(values.input), arr.shape, info);
     x = new Float32Array(n * inSize);
     const scale = arr.dtype === "|u1" ? 1 / 255 : 1;
-    for (let i = 0; i < x.length; i++) x[i] = Number(arr.data[i]!) * scale;
+    for (let i = 0; i < x.length; i++) {
+      const v = Number(arr.data[i]!) * scale;
+      if (!Number.isFinite(v)) throw new UsageError(`${String(values.input)}: value ${v} in example ${Math.floor(i / inSize)} (at index ${i}); inputs must be finite numbers`);
+      x[i] = v;
+    }
   } catch (e) {
     if (e instanceof UsageError) throw e;
     if (e instanceof NpyFormatError) throw new UsageError(e.message);
@@ -130,4 +129,19 @@ export async function predictCommand(argv: string[]): Promise<number> {
   } else if (format === "json") process.stdout.write(JSON.stringify({ model: info.name, predictions: rows.map((output, index) => ({ index, output })) }) + "\n");
   else rows.forEach((row, i) => console.log(`${i}: ${row.map((v) => v.toPrecision(6)).join(" ")}`));
   return 0;
+}
+
+/**
+ * How many examples an input array of `shape` holds: one when it is the
+ * model's input shape; otherwise N for [N, …] whose other dimensions hold one
+ * example's values, laid out as the model's shape or flat ([N, features]), as
+ * `train` accepts them.
+ */
+function examplesIn(file: string, shape: readonly number[], info: ModelInfo): number {
+  const inSize = info.inputShape.reduce((a, b) => a * b, 1);
+  if (shape.join("x") === info.inputShape.join("x")) return 1;
+  const perExample = shape.slice(1).reduce((a, b) => a * b, 1);
+  if (shape.length >= 2 && perExample === inSize) return shape[0]!;
+  const asImage = shape.length >= 2 ? `; ${perExample} values per example${imageShape(perExample, info.inputShape)}` : "";
+  throw new UsageError(`${file} has shape [${shape.join(", ")}]${asImage}, but model ${info.name} takes ${info.inputShape.join("x")} (${inSize} values): expected [N, ${info.inputShape.join(", ")}] or [N, ${inSize}]`);
 }
