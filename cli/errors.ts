@@ -34,7 +34,7 @@ export function reportError(e: unknown, debug = process.env.NNSPEC_DEBUG === "1"
   // The runtime's argument checks throw RangeError/TypeError with a message that names the model and the value.
   if ((e instanceof RangeError || e instanceof TypeError) && !/Maximum call stack/.test(e.message)) return line(e.message), 1;
   if (debug && e.stack) process.stderr.write(e.stack + "\n");
-  line(`internal error: ${e.message}${debug ? "" : " (NNSPEC_DEBUG=1 shows where)"}`);
+  line(`internal error: ${oneLine(e.message)}${debug ? "" : " (NNSPEC_DEBUG=1 shows where)"}`);
   return 3;
 }
 
