@@ -2,7 +2,8 @@
 import { Batches, imageShape, loadNpySync, NpyFormatError, saveNpySync } from "../runtime/index.js";
 import { loadWeightsForCli } from "./weights.js";
 import { loadData } from "./data.js";
-import { createRunnable, KERNEL_FLAGS, kernelChoice, type KernelChoice } from "./kernels.js";
+import { createRunnable } from "./create-model.js";
+import { KERNEL_FLAGS, kernelChoice, type KernelChoice } from "./kernels.js";
 import { describeIoError, UsageError } from "./io.js";
 import { loadModelFromSpec, type LoadedModel, type ModelInfo, type RunnableModel } from "./load-model.js";
 import { batchSize as batchSizeValue, outputFormat, parse, positiveInt } from "./args.js";
@@ -133,15 +134,15 @@ export async function predictCommand(argv: string[]): Promise<number> {
 
 /**
  * How many examples an input array of `shape` holds: one when it is the
- * model's input shape; otherwise N for [N, …] whose other dimensions hold one
- * example's values, laid out as the model's shape or flat ([N, features]), as
- * `train` accepts them.
+ * model's input shape; N for [N, …input shape] or flat [N, features], the
+ * shapes `train` accepts.
  */
 function examplesIn(file: string, shape: readonly number[], info: ModelInfo): number {
   const inSize = info.inputShape.reduce((a, b) => a * b, 1);
   if (shape.join("x") === info.inputShape.join("x")) return 1;
   const perExample = shape.slice(1).reduce((a, b) => a * b, 1);
-  if (shape.length >= 2 && perExample === inSize) return shape[0]!;
+  const full = shape.length === info.inputShape.length + 1 && info.inputShape.every((d, i) => shape[i + 1] === d);
+  if (full || (shape.length === 2 && shape[1] === inSize)) return shape[0]!;
   const asImage = shape.length >= 2 ? `; ${perExample} values per example${imageShape(perExample, info.inputShape)}` : "";
   throw new UsageError(`${file} has shape [${shape.join(", ")}]${asImage}, but model ${info.name} takes ${info.inputShape.join("x")} (${inSize} values): expected [N, ${info.inputShape.join(", ")}] or [N, ${inSize}]`);
 }

@@ -13,7 +13,7 @@ import { resume, type EpochMetrics, type Progress, type TrainingRun } from "./ch
 import { loadData } from "./data.js";
 import { restoreHistory } from "./history.js";
 import { describeIoError, UsageError } from "./io.js";
-import { createRunnable } from "./kernels.js";
+import { createRunnable } from "./create-model.js";
 import { loadModelFromSpec } from "./load-model.js";
 import { runEpochs, type Session } from "./train-loop.js";
 import { TRAIN_FLAGS, trainOptions, type TrainOptions } from "./train-options.js";

@@ -1,13 +1,13 @@
 /**
  * The CLI's error boundary (cli/errors.ts): every error becomes one line and
  * an exit status, never a stack trace unless NNSPEC_DEBUG=1; and the kernel
- * choice for models too large for a WebAssembly memory (cli/kernels.ts).
+ * choice for models too large for a WebAssembly memory (cli/create-model.ts).
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { InternalError } from "../compiler/index.js";
 import { reportError, TrainingError } from "../cli/errors.js";
 import { UsageError } from "../cli/io.js";
-import { createRunnable } from "../cli/kernels.js";
+import { createRunnable } from "../cli/create-model.js";
 import type { LoadedModel, RunnableModel } from "../cli/load-model.js";
 import { DataError, NpyFormatError, WasmMemoryError, WeightsError, WeightsFormatError } from "../runtime/index.js";
 import { ExportError } from "../compiler/export/onnx.js";
