@@ -24,7 +24,7 @@ import { Interrupt } from "./interrupt.js";
 import { UsageError } from "./io.js";
 import { evaluationSteps, type Evaluation } from "./measure.js";
 import type { TrainOptions } from "./train-options.js";
-import { epochLine, say, writeMetrics, type RunTotals } from "./train-report.js";
+import { epochLine, MetricsFile, say, type RunTotals } from "./train-report.js";
 
 /** Everything the loop works on: the run, its data, where checkpoints go, and where training stands. */
 export interface Session {
@@ -71,6 +71,8 @@ interface Loop {
   session: Session;
   o: TrainOptions;
   batches: Batches;
+  /** The held-out set's batches, in order. */
+  evalBatches: Batches;
   classes: number;
   augmentation: Augmentation | undefined;
   /** Ctrl-C / SIGTERM: the loop stops at the next check. */
@@ -88,7 +90,8 @@ export async function runEpochs(session: Session, o: TrainOptions): Promise<Loop
   const classes = info.loss === "softmax" ? info.outputShape[0]! : 0;
   const batches = new Batches(data.train, o.batchSize, o.seed);
   if (progress.step > batches.epoch(progress.epoch)) throw new UsageError(`${o.resume}: the checkpoint is at step ${progress.step} of epoch ${progress.epoch}, but an epoch has ${batches.epoch(progress.epoch)} steps with this data and --batch ${o.batchSize}`);
-  const loop: Loop = { session, o, batches, classes, augmentation: augmentationFor(o, session), interrupt: new Interrupt(), lastGood: progress };
+  const evalBatches = new Batches(data.test, o.batchSize, o.seed, { shuffle: false });
+  const loop: Loop = { session, o, batches, evalBatches, classes, augmentation: augmentationFor(o, session), interrupt: new Interrupt(), lastGood: progress };
   const result: LoopResult = { interrupted: false, signalled: false, images: 0, trainSeconds: 0, started: Date.now() };
   const metrics = new MetricsFile(o.metrics, session, result);
   try {
@@ -139,9 +142,9 @@ async function runEpoch(loop: Loop, epoch: number, result: LoopResult, metrics: 
 
 /** The held-out loss and accuracy; undefined when Ctrl-C came first. */
 async function evaluateUnlessStopped(loop: Loop): Promise<Evaluation | undefined> {
-  const { session, o, classes, interrupt } = loop;
+  const { session, evalBatches, classes, interrupt } = loop;
   const { run, data } = session;
-  const steps = evaluationSteps(run.model, data.test, new Batches(data.test, o.batchSize, o.seed, { shuffle: false }), classes, run.info.l2);
+  const steps = evaluationSteps(run.model, data.test, evalBatches, classes, run.info.l2);
   for (let r = steps.next(); ; r = steps.next()) {
     if (r.done) return r.value;
     if (await interrupt.pause()) return undefined;
@@ -178,35 +181,6 @@ function diverged(loop: Loop, what: string): never {
   throw new TrainingError(`training diverged: ${what}; try a lower --lr (it is ${o.lr}) or normalise the inputs; ${session.out} holds the last good weights (${where})`);
 }
 
-/**
- * The --metrics file, rewritten after every epoch (atomically), so an
- * interrupt, a crash or a kill keeps the finished epochs' metrics. When epochs
- * are so short that rewriting the growing file would cost more than 5% of the
- * run, an epoch's write is skipped until it would not (and the file is always
- * written when the loop ends, however it ends).
- */
-class MetricsFile {
-  private writing = 0;
-  private unwritten = false;
-  constructor(
-    private readonly path: string | undefined,
-    private readonly session: Session,
-    private readonly totals: RunTotals,
-  ) {}
-
-  epochDone(): void {
-    this.unwritten = true;
-    if (this.writing <= 0.05 * (Date.now() - this.totals.started)) this.write();
-  }
-
-  write(): void {
-    if (this.path === undefined || !this.unwritten) return;
-    const t0 = Date.now();
-    writeMetrics(this.path, this.session.run.info, this.session.history, this.totals);
-    this.writing += Date.now() - t0;
-    this.unwritten = false;
-  }
-}
 
 function augmentationFor(o: TrainOptions, session: Session): Augmentation | undefined {
   const { info } = session.run;

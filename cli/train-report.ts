@@ -37,6 +37,36 @@ export function writeMetrics(path: string, info: ModelInfo, history: readonly Ep
   }
 }
 
+/**
+ * The --metrics file, rewritten after every epoch (atomically), so an
+ * interrupt, a crash or a kill keeps the finished epochs' metrics. When epochs
+ * are so short that rewriting the growing file would cost more than 5% of the
+ * run, an epoch's write is skipped until it would not (and the file is always
+ * written when the loop ends, however it ends).
+ */
+export class MetricsFile {
+  private writing = 0;
+  private unwritten = false;
+  constructor(
+    private readonly path: string | undefined,
+    private readonly session: { run: { info: ModelInfo }; history: readonly EpochMetrics[] },
+    private readonly totals: RunTotals,
+  ) {}
+
+  epochDone(): void {
+    this.unwritten = true;
+    if (this.writing <= 0.05 * (Date.now() - this.totals.started)) this.write();
+  }
+
+  write(): void {
+    if (this.path === undefined || !this.unwritten) return;
+    const t0 = Date.now();
+    writeMetrics(this.path, this.session.run.info, this.session.history, this.totals);
+    this.writing += Date.now() - t0;
+    this.unwritten = false;
+  }
+}
+
 const imagesPerSecond = (r: RunTotals) => (r.trainSeconds > 0 ? Math.round(r.images / r.trainSeconds) : 0);
 
 /** After the last epoch: the charts (unless quiet) and the closing line. (The loop has written the --metrics file.) */
