@@ -24,6 +24,18 @@ export function positiveInt(value: unknown, flag: string): number {
   return n;
 }
 
+/**
+ * A batch size: a whole number from 1 to `max` (the runtime's MAX_BATCH_SIZE).
+ * Written in any decimal form (`1024`, `1e3`); a value over the limit says so.
+ */
+export function batchSize(value: unknown, flag: string, max: number): number {
+  const n = Number(value);
+  const numeric = typeof value === "string" && /^[0-9]+(\.[0-9]*)?(e\+?[0-9]+)?$/i.test(value);
+  if (numeric && Number.isInteger(n) && n > max) throw new UsageError(`${flag} ${value} is too large: at most ${max.toLocaleString("en-US")} examples per batch`);
+  if (!numeric || !Number.isInteger(n) || n < 1) throw new UsageError(`${flag} must be a whole number from 1 to ${max}, not ${String(value)}`);
+  return n;
+}
+
 /** A whole number that fits 32 bits unsigned (seeds, shift widths). */
 export function nonNegativeInt(value: unknown, flag: string): number {
   if (typeof value !== "string" || !/^[0-9]+$/.test(value) || Number(value) > 0xffffffff) throw new UsageError(`${flag} must be a whole number from 0 to 4294967295, not ${String(value)}`);

@@ -8,18 +8,18 @@ import {
   Adam,
   isStreamTarget,
   loadSafetensorsSync,
-  loadWeights,
   Momentum,
   saveSafetensorsSync,
   saveWeightsSync,
-  WeightsError,
   WeightsFormatError,
   type Optimizer,
   type OptimizerName,
   type Tensor,
 } from "../runtime/index.js";
 import { describeIoError, fileError, UsageError, warn } from "./io.js";
+import { displayPath } from "../diagnostics/display.js";
 import type { ModelInfo, RunnableModel } from "./load-model.js";
+import { loadWeightsForCli } from "./weights.js";
 
 export interface EpochMetrics {
   epoch: number;
@@ -79,8 +79,13 @@ function optimizerTensors(optimizer: Optimizer): Record<string, Tensor> {
   return out;
 }
 
-/** Save the optimizer state, then the weights (whose metadata says where training stands). Both atomic. */
-export function checkpoint(out: string, run: TrainingRun, p: Progress, history: EpochMetrics[]): void {
+/**
+ * Save the optimizer state, then the weights (whose metadata says where
+ * training stands). Both atomic. The metrics of finished epochs are not in
+ * the checkpoint but in the --metrics file (history.ts): a checkpoint's size
+ * and cost do not grow with the epochs.
+ */
+export function checkpoint(out: string, run: TrainingRun, p: Progress): void {
   const { model, info, optimizer, optimizerName: name, lr, seed, hash, settings } = run;
   const runsOn = { "nnspec.kernels": model.kernels, "nnspec.threads": String(model.threads) };
   const marker = `${p.epoch}:${p.step}`;
@@ -90,7 +95,6 @@ export function checkpoint(out: string, run: TrainingRun, p: Progress, history: 
     "nnspec.epoch": String(p.epoch),
     "nnspec.step": String(p.step),
     "nnspec.progress": JSON.stringify({ sumLoss: p.sumLoss, correct: p.correct, seen: p.seen }),
-    "nnspec.history": JSON.stringify(history.map((h) => ({ ...h, seconds: null }))),
     "nnspec.optimizer": name,
     "nnspec.lr": String(lr),
     "nnspec.seed": String(seed),
@@ -110,41 +114,60 @@ export function checkpoint(out: string, run: TrainingRun, p: Progress, history: 
   }
 }
 
-/** Load a checkpoint's weights into the model (and its optimizer state, when it matches); where training stands and the epochs so far. */
-export function resume(path: string, run: TrainingRun, force: boolean): { progress: Progress; history: EpochMetrics[] } {
+/** What resume restores: where training stands, and an old checkpoint's epoch metrics (nnspec.history, unparsed). */
+export interface Resumed {
+  progress: Progress;
+  legacyHistory: string | undefined;
+}
+
+/** Load a checkpoint's weights into the model (and its optimizer state, when it matches); where training stands. */
+export function resume(path: string, run: TrainingRun, force: boolean): Resumed {
   const { model, info, optimizer, optimizerName: name, hash } = run;
-  let metadata: Record<string, string>;
-  try {
-    const r = loadWeights(path, model, info, { specHash: hash, force });
-    metadata = r.metadata;
-    for (const w of r.warnings) warn(w);
-  } catch (e) {
-    if (e instanceof WeightsError || e instanceof WeightsFormatError) throw new UsageError(e.message);
-    throw fileError(path, describeIoError(e));
-  }
-  const epoch = Number(metadata["nnspec.epoch"] ?? "1");
-  const step = Number(metadata["nnspec.step"] ?? "0");
-  let counts = { sumLoss: 0, correct: 0, seen: 0 };
-  let history: EpochMetrics[] = [];
-  try {
-    counts = JSON.parse(metadata["nnspec.progress"] ?? "{}") as typeof counts;
-    history = JSON.parse(metadata["nnspec.history"] ?? "[]") as EpochMetrics[];
-  } catch {
-    warn(`${path}: unreadable training progress in the metadata; epoch metrics restart`);
-  }
+  const metadata = loadWeightsForCli(path, model, info, { specHash: hash, force });
+  const progress = savedProgress(path, metadata);
   // The optimizer state, when it belongs to this very checkpoint and optimizer.
   const statePath = optimizerStatePath(path);
   try {
     const state = loadSafetensorsSync(statePath);
-    if (state.metadata["nnspec.checkpoint"] !== `${epoch}:${step}` || state.metadata["nnspec.optimizer"] !== name) {
-      warn(`${statePath} is from another checkpoint or optimizer; the optimizer starts fresh`);
-    } else restoreOptimizer(optimizer, state.tensors, Number(state.metadata["nnspec.t"] ?? "0"), model);
+    const t = Number(state.metadata["nnspec.t"] ?? "0");
+    if (state.metadata["nnspec.checkpoint"] !== `${progress.epoch}:${progress.step}` || state.metadata["nnspec.optimizer"] !== name) {
+      warn(`${displayPath(statePath)} is from another checkpoint or optimizer; the optimizer starts fresh`);
+    } else if (!Number.isSafeInteger(t) || t < 0) {
+      warn(`${displayPath(statePath)}: its step count nnspec.t is damaged (${JSON.stringify(state.metadata["nnspec.t"]!.slice(0, 40))}); the optimizer starts fresh`);
+    } else restoreOptimizer(optimizer, state.tensors, t, model);
   } catch (e) {
+    if (e instanceof UsageError) throw e;
     const code = (e as NodeJS.ErrnoException).code;
     warn(`${code === "ENOENT" ? `no optimizer state (${statePath})` : `${statePath}: ${e instanceof Error ? e.message : String(e)}`}; the optimizer starts fresh`);
   }
-  if (!Number.isInteger(epoch) || epoch < 1 || !Number.isInteger(step) || step < 0) throw new UsageError(`${path}: bad training position in its metadata (epoch ${epoch}, step ${step})`);
-  return { progress: { epoch, step, sumLoss: counts.sumLoss ?? 0, correct: counts.correct ?? 0, seen: counts.seen ?? 0 }, history };
+  return { progress, legacyHistory: metadata["nnspec.history"] };
+}
+
+/** Where the checkpoint says training stands, checked like its tensors: a damaged value is refused, naming the key. */
+function savedProgress(path: string, metadata: Record<string, string>): Progress {
+  const damaged = (key: string, why: string): never => {
+    throw new UsageError(`${path}: the checkpoint's metadata is damaged: ${key} is ${JSON.stringify((metadata[key] ?? "missing").slice(0, 60))} (${why})`);
+  };
+  const whole = (key: string, fallback: string, min: number): number => {
+    const text = metadata[key] ?? fallback;
+    const n = Number(text);
+    if (!/^[0-9]+$/.test(text) || !Number.isSafeInteger(n) || n < min) damaged(key, `not a whole number ≥ ${min}`);
+    return n;
+  };
+  const epoch = whole("nnspec.epoch", "1", 1);
+  const step = whole("nnspec.step", "0", 0);
+  let counts: { sumLoss?: unknown; correct?: unknown; seen?: unknown } = {};
+  try {
+    counts = JSON.parse(metadata["nnspec.progress"] ?? "{}") as typeof counts;
+  } catch {
+    damaged("nnspec.progress", "not JSON");
+  }
+  if (typeof counts !== "object" || counts === null) damaged("nnspec.progress", "not an object");
+  const { sumLoss = 0, correct = 0, seen = 0 } = counts;
+  const count = (x: unknown) => typeof x === "number" && Number.isSafeInteger(x) && x >= 0;
+  if (typeof sumLoss !== "number" || !Number.isFinite(sumLoss) || !count(correct) || !count(seen) || (correct as number) > (seen as number))
+    damaged("nnspec.progress", "needs a finite sumLoss and whole counts, correct ≤ seen");
+  return { epoch, step, sumLoss: sumLoss as number, correct: correct as number, seen: seen as number };
 }
 
 function restoreOptimizer(optimizer: Optimizer, tensors: Record<string, { data: Float32Array | Float64Array }>, t: number, model: RunnableModel): void {

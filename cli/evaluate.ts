@@ -1,26 +1,22 @@
 /** `nnspec eval` and `nnspec predict`: trained weights applied to data. */
-import { Batches, loadNpySync, loadWeights, NpyFormatError, saveNpySync, WeightsError, WeightsFormatError } from "../runtime/index.js";
-import { displayPath } from "../diagnostics/display.js";
+import { Batches, imageShape, loadNpySync, NpyFormatError, saveNpySync } from "../runtime/index.js";
+import { loadWeightsForCli } from "./weights.js";
 import { loadData } from "./data.js";
-import { checkOutputs } from "./paths.js";
+import { createRunnable } from "./create-model.js";
 import { KERNEL_FLAGS, kernelChoice, type KernelChoice } from "./kernels.js";
-import { describeIoError, fileError, UsageError, warn } from "./io.js";
-import { loadModelFromSpec, type LoadedModel, type RunnableModel } from "./load-model.js";
-import { outputFormat, parse, positiveInt } from "./args.js";
+import { displayPath } from "../diagnostics/display.js";
+import { checkOutputs } from "./paths.js";
+import { describeIoError, fileError, UsageError } from "./io.js";
+import { loadModelFromSpec, type LoadedModel, type ModelInfo, type RunnableModel } from "./load-model.js";
+import { batchSize as batchSizeValue, outputFormat, parse, positiveInt } from "./args.js";
 import { argmax, evaluate } from "./measure.js";
-import { specHash } from "../runtime/index.js";
+import { MAX_BATCH_SIZE, specHash } from "../runtime/index.js";
 
 async function withWeights(command: string, file: string, modelName: string | undefined, weights: string | undefined, batchSize: number, force: boolean, kernels: KernelChoice): Promise<{ loaded: LoadedModel; model: RunnableModel }> {
   if (weights === undefined) throw new UsageError(`${command} needs --weights W.safetensors`);
   const loaded = await loadModelFromSpec(file, modelName);
-  const model = loaded.createModel({ batchSize, ...kernels });
-  try {
-    const r = loadWeights(weights, model, loaded.info, { specHash: specHash(loaded.specText), force });
-    for (const w of r.warnings) warn(w);
-  } catch (e) {
-    if (e instanceof WeightsError || e instanceof WeightsFormatError) throw new UsageError(e.message);
-    throw fileError(weights, describeIoError(e));
-  }
+  const model = createRunnable(loaded, { batchSize }, kernels, (text) => process.stderr.write(text + "\n"));
+  loadWeightsForCli(weights, model, loaded.info, { specHash: specHash(loaded.specText), force });
   return { loaded, model };
 }
 
@@ -46,7 +42,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const format = outputFormat(values.format);
   const split = (values.split as string | undefined) ?? "test";
   if (split !== "test" && split !== "train") throw new UsageError(`--split must be test or train, not ${split}`);
-  const batchSize = values.batch === undefined ? 256 : positiveInt(values.batch, "--batch");
+  const batchSize = values.batch === undefined ? 256 : batchSizeValue(values.batch, "--batch", MAX_BATCH_SIZE);
   const { loaded, model } = await withWeights("eval", positionals[0]!, values.model as string | undefined, values.weights as string | undefined, batchSize, values.force === true, kernelChoice(values.threads as string | undefined, values.kernels as string | undefined));
   const info = loaded.info;
   const limit = values.limit === undefined ? undefined : positiveInt(values.limit, "--limit");
@@ -101,15 +97,14 @@ export async function predictCommand(argv: string[]): Promise<number> {
   const inSize = info.inputShape.reduce((a, b) => a * b, 1);
   try {
     const arr = loadNpySync(values.input as string);
-    const shape = arr.shape;
-    const perExample = shape.slice(1).reduce((a, b) => a * b, 1);
-    const single = shape.join("x") === info.inputShape.join("x");
-    if (!single && (shape.length < 2 || perExample !== inSize || shape.slice(1).join("x") !== info.inputShape.join("x")))
-      throw new UsageError(`${String(values.input)} has shape [${shape.join(", ")}], but model ${info.name} takes ${info.inputShape.join("x")}: expected [N, ${info.inputShape.join(", ")}]`);
-    n = single ? 1 : shape[0]!;
+    n = examplesIn(String(values.input), arr.shape, info);
     x = new Float32Array(n * inSize);
     const scale = arr.dtype === "|u1" ? 1 / 255 : 1;
-    for (let i = 0; i < x.length; i++) x[i] = Number(arr.data[i]!) * scale;
+    for (let i = 0; i < x.length; i++) {
+      const v = Number(arr.data[i]!) * scale;
+      if (!Number.isFinite(v)) throw new UsageError(`${String(values.input)}: value ${v} in example ${Math.floor(i / inSize)} (at index ${i}); inputs must be finite numbers`);
+      x[i] = v;
+    }
   } catch (e) {
     if (e instanceof UsageError) throw e;
     if (e instanceof NpyFormatError) throw new UsageError(e.message);
@@ -142,4 +137,19 @@ export async function predictCommand(argv: string[]): Promise<number> {
   } else if (format === "json") process.stdout.write(JSON.stringify({ model: info.name, predictions: rows.map((output, index) => ({ index, output })) }) + "\n");
   else rows.forEach((row, i) => console.log(`${i}: ${row.map((v) => v.toPrecision(6)).join(" ")}`));
   return 0;
+}
+
+/**
+ * How many examples an input array of `shape` holds: one when it is the
+ * model's input shape; N for [N, …input shape] or flat [N, features], the
+ * shapes `train` accepts.
+ */
+function examplesIn(file: string, shape: readonly number[], info: ModelInfo): number {
+  const inSize = info.inputShape.reduce((a, b) => a * b, 1);
+  if (shape.join("x") === info.inputShape.join("x")) return 1;
+  const perExample = shape.slice(1).reduce((a, b) => a * b, 1);
+  const full = shape.length === info.inputShape.length + 1 && info.inputShape.every((d, i) => shape[i + 1] === d);
+  if (full || (shape.length === 2 && shape[1] === inSize)) return shape[0]!;
+  const asImage = shape.length >= 2 ? `; ${perExample} values per example${imageShape(perExample, info.inputShape)}` : "";
+  throw new UsageError(`${file} has shape [${shape.join(", ")}]${asImage}, but model ${info.name} takes ${info.inputShape.join("x")} (${inSize} values): expected [N, ${info.inputShape.join(", ")}] or [N, ${inSize}]`);
 }

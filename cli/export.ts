@@ -1,6 +1,7 @@
 /** `nnspec export FILE --onnx OUT.onnx`: the model and its weights as an ONNX file. */
-import { loadWeights, specHash, WeightsError, WeightsFormatError, writeFileAtomic } from "../runtime/index.js";
-import { DEFAULT_OPSET, ExportError, exportOnnx, MAX_OPSET, MIN_OPSET, onnxOutputNames } from "../compiler/export/onnx.js";
+import { specHash, writeFileAtomic } from "../runtime/index.js";
+import { loadWeightsForCli } from "./weights.js";
+import { DEFAULT_OPSET, exportOnnx, MAX_OPSET, MIN_OPSET, onnxOutputNames } from "../compiler/export/onnx.js";
 import { displayPath } from "../diagnostics/display.js";
 import { describeIoError, fileError, UsageError, warn } from "./io.js";
 import { loadModelFromSpec } from "./load-model.js";
@@ -35,7 +36,7 @@ export async function exportCommand(argv: string[]): Promise<number> {
   const opset = opsetValue(values.opset);
   const seed = values.seed === undefined ? 0 : nonNegativeInt(values.seed, "--seed");
   const weights = values.weights as string | undefined;
-  if (weights !== undefined && values.seed !== undefined) process.stderr.write("warning: --seed has no effect with --weights (every value comes from the weights file)\n");
+  if (weights !== undefined && values.seed !== undefined) warn("--seed has no effect with --weights (every value comes from the weights file)");
   const out = values.onnx as string;
   const inputs = [{ role: "the spec", path: positionals[0]! }];
   if (weights !== undefined) inputs.push({ role: "--weights", path: weights });
@@ -43,27 +44,14 @@ export async function exportCommand(argv: string[]): Promise<number> {
 
   const loaded = await loadModelFromSpec(positionals[0]!, values.model as string | undefined);
   const hash = specHash(loaded.specText);
-  const model = loaded.createModel({ batchSize: 1, seed });
+  // Export reads the parameters only: the TypeScript kernels, which need no WebAssembly memory (a model of any size fits).
+  const model = loaded.createModel({ batchSize: 1, seed, kernels: "js" });
   if (weights !== undefined) {
-    try {
-      const r = loadWeights(weights, model, loaded.info, { specHash: hash, force: values.force === true });
-      for (const w of r.warnings) warn(w);
-    } catch (e) {
-      if (e instanceof WeightsError || e instanceof WeightsFormatError) throw new UsageError(e.message);
-      throw fileError(weights, describeIoError(e));
-    }
+    loadWeightsForCli(weights, model, loaded.info, { specHash: hash, force: values.force === true });
   }
 
-  let bytes: Uint8Array;
-  try {
-    bytes = exportOnnx(loaded.checked, { ...model.params, ...model.buffers }, { opset, producerVersion: nnspecVersion(), specHash: hash });
-  } catch (e) {
-    if (e instanceof ExportError) {
-      process.stderr.write(`nnspec: ${e.message}\n`);
-      return 1;
-    }
-    throw e;
-  }
+  // An ExportError (no ONNX form for this model) reaches the error boundary, cli/errors.ts: one line, exit 1.
+  const bytes = exportOnnx(loaded.checked, { ...model.params, ...model.buffers }, { opset, producerVersion: nnspecVersion(), specHash: hash });
   try {
     await writeFileAtomic(out, bytes);
   } catch (e) {

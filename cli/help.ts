@@ -51,8 +51,11 @@ Options:
 
 Compiles the model in memory, trains it, evaluates it on the held-out split
 after every epoch, and saves its weights (safetensors, written atomically
-after every epoch). Ctrl-C saves the last finished step and stops; continue
-with --resume. The same seed gives the same run, bit for bit.
+after every epoch). Ctrl-C (or SIGTERM) stops after the step in progress,
+saves it and exits 130; continue with --resume. A second Ctrl-C quits at once
+without saving (the last checkpoint stays whole). A NaN or infinite loss stops
+the run (exit 1) with the last good weights saved. The same seed gives the
+same run, bit for bit.
 
 Data:
   --data mnist         the 10,000 real MNIST digits of the mnist package, split
@@ -64,7 +67,7 @@ Data:
 Options:
   --model NAME         the model to train, when the file has several
   --epochs N           epochs to train (default 10; with --resume, the total)
-  --batch N            batch size (default 32)
+  --batch N            batch size (default 32; at most 65,536)
   --optimizer NAME     sgd, momentum (default; 0.9) or adam
   --lr X               learning rate (default: sgd 0.01, momentum 0.01, adam 0.001)
   --schedule NAME      constant (default) or cosine (the rate falls from X to 0 over
@@ -73,8 +76,9 @@ Options:
   --augment N          shift each training image by up to N pixels (random, seeded)
   -o, --out FILE       weights file (default MODEL.safetensors); the optimizer state
                        goes beside it in FILE.optim.safetensors, for --resume
-  --metrics FILE       write per-epoch loss and accuracy as JSON (trainLoss is the
-                       objective with the L2 term; testLoss the data loss alone)
+  --metrics FILE       write per-epoch loss and accuracy as JSON after every epoch
+                       (trainLoss is the objective with the L2 term; testLoss the
+                       data loss alone); with --resume, the list is continued
   --resume FILE        continue from a checkpoint written by train, with its settings
                        (optimizer, lr, seed, batch, schedule, augment, threads,
                        kernels) unless given
@@ -100,8 +104,8 @@ ${KERNEL_HELP}
   -h, --help           this help`,
   predict: `Usage: nnspec predict FILE --weights W.safetensors --input X.npy [--output Y.npy]
 
-Runs the model in inference mode on the inputs in X.npy ([N, …input shape],
-float32 or uint8 scaled by 1/255) and prints the predicted class and its
+Runs the model in inference mode on the inputs in X.npy ([N, …input shape] or
+flat [N, features], float32 or uint8 scaled by 1/255) and prints the predicted class and its
 probability (softmax models) or the outputs, or writes them to Y.npy.
 
 Options:

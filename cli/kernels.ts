@@ -29,3 +29,4 @@ export function kernelChoice(threads: string | undefined, kernels: string | unde
   }
   return choice;
 }
+

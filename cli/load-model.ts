@@ -102,7 +102,9 @@ async function importCompiled(checked: CheckedModel, file: string): Promise<Comp
 type CompiledModule = { info: ModelInfo; createModel: LoadedModel["createModel"] };
 
 /** The spec had errors (already printed): exit 1. */
-export class SpecError extends Error {}
+export class SpecError extends Error {
+  override name = "SpecError";
+}
 
 /** A digest of the code generator itself (its compiled files), so a changed generator never reuses a cached module. */
 function generatorFingerprint(): string {

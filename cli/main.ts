@@ -1,13 +1,12 @@
 /**
  * The `nnspec` command line: dispatches to one module per command and turns
- * errors into exit codes. `check` and `summary` load only the front end
+ * errors into exit codes (errors.ts, the one error boundary). `check` and `summary` load only the front end
  * (grammar + checker); heavier commands load their code on demand.
  */
-import { InternalError } from "../compiler/index.js";
-import { escapeControl } from "../diagnostics/display.js";
 import { check } from "./check.js";
 import { HELP } from "./help.js";
 import { UsageError } from "./io.js";
+import { reportError } from "./errors.js";
 import { summary } from "./summary.js";
 import { nnspecVersion } from "../compiler/emit/version.js";
 
@@ -16,16 +15,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     return await run(argv);
   } catch (e) {
-    if (e instanceof UsageError) {
-      process.stderr.write(`nnspec: ${escapeControl(e.message)}\n`);
-      return 2;
-    }
-    if (e instanceof Error && e.constructor.name === "SpecError") return 1; // diagnostics already printed
-    if (e instanceof InternalError) {
-      process.stderr.write(`nnspec: internal error: ${escapeControl(e.message)}\n`);
-      return 3;
-    }
-    throw e;
+    return reportError(e);
   }
 }
 

@@ -2,8 +2,19 @@
 import { countCorrect, l2Penalty, type Batches, type Dataset, type Tensor } from "../runtime/index.js";
 import type { RunnableModel } from "./load-model.js";
 
+export interface Evaluation {
+  loss: number;
+  accuracy: number | null;
+}
+
 /** Mean loss and accuracy over a data set, in inference mode. */
-export function evaluate(model: RunnableModel, data: Dataset, batches: Batches, classes: number, l2: number, confusion?: Int32Array): { loss: number; accuracy: number | null } {
+export function evaluate(model: RunnableModel, data: Dataset, batches: Batches, classes: number, l2: number, confusion?: Int32Array): Evaluation {
+  const steps = evaluationSteps(model, data, batches, classes, l2, confusion);
+  for (let r = steps.next(); ; r = steps.next()) if (r.done) return r.value;
+}
+
+/** The same, batch by batch: yields after each batch, returns the result (so a caller can stop between batches). */
+export function* evaluationSteps(model: RunnableModel, data: Dataset, batches: Batches, classes: number, l2: number, confusion?: Int32Array): Generator<void, Evaluation> {
   const steps = batches.epoch(0);
   // The data loss alone: `loss` adds λ/2·Σw² over the weights, which is the same for every batch.
   const penalty = l2 > 0 ? l2Penalty(Object.entries(model.params).filter(([k]) => k.endsWith(".weight")).map(([, w]) => w), l2) : 0;
@@ -17,6 +28,7 @@ export function evaluate(model: RunnableModel, data: Dataset, batches: Batches, 
       correct += countCorrect(out, b.y, b.n, classes);
       if (confusion) for (let i = 0; i < b.n; i++) confusion[b.y[i]! * classes + argmax(out, i * classes, classes)]! += 1;
     }
+    yield;
   }
   return { loss: sum / Math.max(1, data.n), accuracy: classes ? correct / Math.max(1, data.n) : null };
 }

@@ -3,8 +3,8 @@
  * --resume, settings not given on the command line come from the checkpoint,
  * so the run continues as it began.
  */
-import { DEFAULT_LR, type OptimizerName } from "../runtime/index.js";
-import { nonNegativeInt, positiveInt, positiveNumber, type Options, type Values } from "./args.js";
+import { DEFAULT_LR, MAX_BATCH_SIZE, type OptimizerName } from "../runtime/index.js";
+import { batchSize as batchSizeValue, nonNegativeInt, positiveInt, positiveNumber, type Options, type Values } from "./args.js";
 import { checkpointSettings } from "./checkpoint.js";
 import { UsageError } from "./io.js";
 import { KERNEL_FLAGS, kernelChoice, type KernelChoice } from "./kernels.js";
@@ -55,31 +55,44 @@ export interface TrainOptions {
 export function trainOptions(values: Values, positionals: string[]): TrainOptions {
   if (positionals.length !== 1) throw new UsageError("train takes exactly one FILE (try: nnspec train --help)");
   if (values.data === undefined) throw new UsageError("train needs --data mnist or --data DIR (try: nnspec train --help)");
-  const stored = values.resume === undefined ? {} : checkpointSettings(values.resume as string);
-  const pick = (flag: string, key: string): string | undefined => {
+  const resumeFrom = values.resume as string | undefined;
+  const stored = resumeFrom === undefined ? {} : checkpointSettings(resumeFrom);
+  /** A setting from its flag or, when resuming without it, from the checkpoint; a bad saved value is the checkpoint's fault. */
+  const pick = <T>(flag: string, key: string, fallback: string, read: (text: string, name: string) => T): T => {
     const given = values[flag] as string | undefined;
     const saved = stored[key];
     if (given !== undefined && saved !== undefined && given !== saved && !(flag === "lr" && Number(given) === Number(saved)))
       process.stderr.write(`warning: --${flag} ${given} differs from the checkpoint's ${saved}; the run will not match one that was never interrupted\n`);
-    return given ?? saved;
+    if (given !== undefined || saved === undefined) return read(given ?? fallback, `--${flag}`);
+    try {
+      return read(saved, `--${flag}`);
+    } catch (e) {
+      if (!(e instanceof UsageError)) throw e;
+      throw new UsageError(`${resumeFrom}: the checkpoint's metadata is damaged: ${key} is ${JSON.stringify(saved.slice(0, 40))} (${e.message.replace(/^--\S+ /, "")}); give --${flag} to override it`);
+    }
   };
   const [storedSchedule, storedEpochs] = stored["nnspec.schedule"] ? stored["nnspec.schedule"].split(":") : [undefined, undefined];
   const epochs = values.epochs === undefined ? 10 : positiveInt(values.epochs, "--epochs");
-  const batchSize = positiveInt(pick("batch", "nnspec.batch") ?? "32", "--batch");
-  const seed = nonNegativeInt(pick("seed", "nnspec.seed") ?? "0", "--seed");
-  const optimizerName = (pick("optimizer", "nnspec.optimizer") ?? "momentum") as OptimizerName;
-  if (!OPTIMIZERS.includes(optimizerName)) throw new UsageError(`--optimizer must be one of ${OPTIMIZERS.join(", ")}, not ${String(values.optimizer)}`);
-  const lrText = pick("lr", "nnspec.lr");
-  const lr = lrText === undefined ? DEFAULT_LR[optimizerName] : positiveNumber(lrText, "--lr");
+  const batchSize = pick("batch", "nnspec.batch", "32", (t, f) => batchSizeValue(t, f, MAX_BATCH_SIZE));
+  const seed = pick("seed", "nnspec.seed", "0", nonNegativeInt);
+  const optimizerName = pick("optimizer", "nnspec.optimizer", "momentum", (t, f) => {
+    if (!(OPTIMIZERS as string[]).includes(t)) throw new UsageError(`${f} must be one of ${OPTIMIZERS.join(", ")}, not ${t}`);
+    return t as OptimizerName;
+  });
+  const lr = values.lr === undefined && stored["nnspec.lr"] === undefined ? DEFAULT_LR[optimizerName] : pick("lr", "nnspec.lr", "", positiveNumber);
   const limit = values.limit === undefined ? undefined : positiveInt(values.limit, "--limit");
-  const schedule = (values.schedule as string | undefined) ?? storedSchedule ?? "constant";
-  if (schedule !== "cosine" && schedule !== "constant") throw new UsageError(`--schedule must be cosine or constant, not ${schedule}`);
+  const given = values.schedule as string | undefined;
+  const schedule = given ?? storedSchedule ?? "constant";
+  if (schedule !== "cosine" && schedule !== "constant") {
+    if (given !== undefined) throw new UsageError(`--schedule must be cosine or constant, not ${schedule}`);
+    throw new UsageError(`${resumeFrom}: the checkpoint's metadata is damaged: nnspec.schedule is ${JSON.stringify(stored["nnspec.schedule"]!.slice(0, 40))} (not cosine or constant); give --schedule to override it`);
+  }
   if (schedule === "cosine" && storedSchedule === "cosine" && storedEpochs !== String(epochs))
     process.stderr.write(`warning: the cosine schedule was planned over ${storedEpochs} epochs and now spans ${epochs}; the learning rates change from here on\n`);
   const quiet = values.quiet === true || !process.stdout.isTTY;
-  const augment = nonNegativeInt(pick("augment", "nnspec.augment") ?? "0", "--augment");
+  const augment = pick("augment", "nnspec.augment", "0", nonNegativeInt);
   // A resumed run keeps the kernels and thread count it began with: only then is it bit-identical to one never interrupted.
-  const kernels = kernelChoice(pick("threads", "nnspec.threads"), pick("kernels", "nnspec.kernels"));
+  const kernels = { ...pick("threads", "nnspec.threads", "", (t) => (t === "" ? {} : kernelChoice(t, undefined))), ...pick("kernels", "nnspec.kernels", "", (t) => (t === "" ? {} : kernelChoice(undefined, t))) };
   return {
     spec: positionals[0]!,
     model: values.model as string | undefined,

@@ -12,6 +12,8 @@ import { displayPath } from "../diagnostics/display.js";
 import { parse } from "./args.js";
 import { optimizerStatePath, resume, type EpochMetrics, type Progress, type TrainingRun } from "./checkpoint.js";
 import { loadData } from "./data.js";
+import { restoreHistory } from "./history.js";
+import { createRunnable } from "./create-model.js";
 import { loadModelFromSpec } from "./load-model.js";
 import { lockOutput } from "./lock.js";
 import { checkOutputs, identity, type InputFile, type OutputFile } from "./paths.js";
@@ -32,7 +34,7 @@ export async function train(argv: string[]): Promise<number> {
   const result = await runEpochs(session, options);
   if (result.interrupted) return 130;
   finish(session.run.info, session.history, session.out, options, result);
-  return 0;
+  return result.signalled ? 130 : 0;
 }
 
 /** Load the model and the data, create the optimizer, and restore the checkpoint with --resume. */
@@ -44,7 +46,7 @@ async function setUp(o: TrainOptions): Promise<Session> {
   checkTrainOutputs(o, out);
   if (!isStreamTarget(out)) lockOutput(out);
   const data = loadData(o.data, info, o.limit);
-  const model = loaded.createModel({ batchSize: o.batchSize, seed: o.seed, ...o.kernels });
+  const model = createRunnable(loaded, { batchSize: o.batchSize, seed: o.seed }, o.kernels, (text) => process.stderr.write(text + "\n"));
   const optimizer = createOptimizer(o.optimizerName, o.lr);
   const run: TrainingRun = {
     model,
@@ -57,11 +59,11 @@ async function setUp(o: TrainOptions): Promise<Session> {
     settings: { schedule: o.schedule, epochs: o.epochs, batch: o.batchSize, augment: o.augment },
   };
   let progress: Progress = { epoch: 1, step: 0, sumLoss: 0, correct: 0, seen: 0 };
-  const history: EpochMetrics[] = [];
+  let history: EpochMetrics[] = [];
   if (o.resume !== undefined) {
     const resumed = resume(o.resume, run, o.force);
     progress = resumed.progress;
-    history.push(...resumed.history);
+    history = restoreHistory(o.metrics, resumed.legacyHistory, info.name, progress.epoch);
     say(o.quiet, `resuming from ${displayPath(o.resume)} at epoch ${progress.epoch}, step ${progress.step}`);
   }
   return { run, data, out, progress, history };

@@ -20,6 +20,7 @@ import { createWasmKernels } from "./wasm/backend.js";
 import { defaultThreads, MAX_THREADS } from "./wasm/threads.js";
 
 export type { KernelKind, Kernels, PlanSizes } from "./kernel-types.js";
+export { WasmMemoryError } from "./wasm/module.js";
 
 /** The TypeScript kernels. */
 export const jsKernels: Kernels = Object.freeze({

@@ -35,6 +35,21 @@ export class Arena<T extends ArenaArray> {
   }
 }
 
+/**
+ * trainStep's loss was NaN or infinite. The step changed nothing: the
+ * parameters, the optimizer's state and the batchnorm statistics are as they
+ * were before it.
+ */
+export class DivergenceError extends Error {
+  override name = "DivergenceError";
+  constructor(
+    model: string,
+    readonly loss: number,
+  ) {
+    super(`${model}.trainStep: the loss is ${loss}; parameters left unchanged (lower the learning rate?)`);
+  }
+}
+
 /** Largest batch a model accepts (the arena grows linearly with it). */
 export const MAX_BATCH_SIZE = 1 << 16;
 
@@ -56,12 +71,31 @@ function isNumeric(x: unknown): x is ArrayLike<number> {
   return ArrayBuffer.isView(x) ? !(x instanceof DataView) : Array.isArray(x);
 }
 
-/** Number of examples in a batch of inputs, after checking its type and size. */
-export function countExamples(x: unknown, perExample: number, batchSize: number, what: string): number {
+/**
+ * What `values` numbers would be as one example of a model taking `shape`:
+ * " = 1x256x256" when they make an image with its channels (square, or with
+ * its aspect ratio), else "". For messages about inputs of the wrong size.
+ */
+export function imageShape(values: number, shape: readonly number[]): string {
+  if (shape.length !== 3 || values <= 0) return "";
+  const [c, h, w] = shape as [number, number, number];
+  if (values % c !== 0) return "";
+  const pixels = values / c;
+  const side = Math.round(Math.sqrt((pixels * h) / w));
+  const other = pixels / side;
+  if (side <= 0 || !Number.isInteger(other) || side * other !== pixels || (h === w && side !== other)) return "";
+  return ` = ${c}x${side}x${other}`;
+}
+
+/** Number of examples in a batch of inputs, after checking its type and size. `shape`: one example's shape, for the message. */
+export function countExamples(x: unknown, perExample: number, batchSize: number, what: string, shape?: readonly number[]): number {
   if (!isNumeric(x)) throw new TypeError(`${what}: expected a Float32Array, Float64Array or number[] of inputs, got ${describe(x)}`);
   const len = x.length;
-  if (len === 0 || len % perExample !== 0)
-    throw new RangeError(`${what}: expected a multiple of ${perExample} values (one example is ${perExample}), got ${len}`);
+  if (len === 0 || len % perExample !== 0) {
+    const expects = shape ? `; the model expects ${shape.join("x")}` : "";
+    const asOne = shape && len > 0 ? ` (${len} values per example${imageShape(len, shape)}${expects})` : "";
+    throw new RangeError(`${what}: expected a multiple of ${perExample} values (one example is ${perExample}), got ${len}${asOne}`);
+  }
   const n = len / perExample;
   if (n > batchSize) throw new RangeError(`${what}: got ${n} examples, but the model was created for batches of at most ${batchSize}`);
   return n;
@@ -83,8 +117,8 @@ export function checkTargetCount(targets: unknown, n: number, size: number, what
  * Checks a batch of inputs and copies it into the model's input buffer.
  * Returns the number of examples. Nothing is changed when it throws.
  */
-export function loadInput(x: unknown, into: Tensor, perExample: number, batchSize: number, what: string): number {
-  const n = countExamples(x, perExample, batchSize, what);
+export function loadInput(x: unknown, into: Tensor, perExample: number, batchSize: number, what: string, shape?: readonly number[]): number {
+  const n = countExamples(x, perExample, batchSize, what, shape);
   const len = (x as ArrayLike<number>).length;
   const values = x as ArrayLike<number>;
   // Typed arrays hold only numbers: v * 0 is 0 unless v is infinite or NaN, so four

@@ -46,11 +46,14 @@ export class WeightsError extends Error {
   readonly tensor: string | undefined;
   /** File the problem is about, when there is one. */
   readonly file: string | undefined;
-  constructor(message: string, details: { tensor?: string | undefined; file?: string | undefined; cause?: unknown } = {}) {
+  /** The file was trained for another spec: loading with `force` accepts it. */
+  readonly forceable: boolean;
+  constructor(message: string, details: { tensor?: string | undefined; file?: string | undefined; cause?: unknown; forceable?: boolean } = {}) {
     super(message, details.cause !== undefined ? { cause: details.cause } : undefined);
     this.name = "WeightsError";
     this.tensor = details.tensor;
     this.file = details.file;
+    this.forceable = details.forceable ?? false;
   }
 }
 
@@ -288,8 +291,8 @@ export function loadWeights(
   }
 
   if (mismatch !== undefined) {
-    if (!opts.force) throw new WeightsError(`${path}: ${mismatch} — pass --force to load anyway`, { file: path });
-    warnings.push(`${path}: ${mismatch}; loading anyway (--force)`);
+    if (!opts.force) throw new WeightsError(`${path}: ${mismatch}; load with { force: true } to accept it`, { file: path, forceable: true });
+    warnings.push(`${path}: ${mismatch}; loading anyway (force: true)`);
   }
 
   // Everything checked: copy.

@@ -224,7 +224,7 @@ interface Metrics {
 
 const EPOCH_KEYS = ["epoch", "seconds", "testAccuracy", "testLoss", "trainAccuracy", "trainLoss"];
 
-/** A metrics file; with `restored`, the first that many epochs came from a checkpoint and may have no timing. */
+/** A metrics file; with `restored`, the first that many epochs came from an earlier run (an old checkpoint's history has no timing). */
 function readMetrics(path: string, restored = 0): Metrics {
   const m = JSON.parse(readFileSync(path, "utf8")) as Metrics;
   expect(Object.keys(m)).toEqual(expect.arrayContaining(["model", "epochs", "testAccuracy", "imagesPerSecond"]));
@@ -427,7 +427,8 @@ describe("nnspec train / eval / predict", () => {
     expectExit(full.r, 0);
     const cwd = folder("resume-default");
     for (const f of ["w.safetensors", "w.optim.safetensors", "m.json"]) copyFileSync(join(full.cwd, f), join(cwd, f));
-    expectExit(await cli(["train", LENET, ...MNIST_ARGS, "--epochs", "1", "--out", "half.safetensors"], cwd), 0);
+    // The metrics of finished epochs live in the --metrics file (not the checkpoint); the resumed run continues it.
+    expectExit(await cli(["train", LENET, ...MNIST_ARGS, "--epochs", "1", "--out", "half.safetensors", "--metrics", "half.json"], cwd), 0);
     expect(readSafetensors(join(cwd, "half.safetensors")).metadata["nnspec.epoch"]).toBe("2"); // the next epoch to train
     const resumed = await cli(["train", LENET, ...MNIST_ARGS, "--epochs", "2", "--resume", "half.safetensors", "--out", "half.safetensors", "--metrics", "half.json"], cwd);
     renameSync(join(cwd, "m.json"), join(cwd, "w.json"));
@@ -464,7 +465,7 @@ describe("nnspec train / eval / predict", () => {
     const o = [...MNIST_ARGS, "--optimizer", "adam", "--schedule", "constant"];
     const [full, half] = await Promise.all([
       cli(["train", variant(cwd, join(cwd, "bn.nnspec"), 1), ...o, "--epochs", "2", "--out", "full.safetensors", "--metrics", "full.json"], cwd),
-      cli(["train", "bn.nnspec", ...o, "--epochs", "1", "--out", "half.safetensors"], cwd),
+      cli(["train", "bn.nnspec", ...o, "--epochs", "1", "--out", "half.safetensors", "--metrics", "half.json"], cwd),
     ]);
     expectExit(full, 0);
     expectExit(half, 0);
@@ -489,7 +490,7 @@ describe("nnspec train / eval / predict", () => {
     const options = ["--data", "mnist", "--limit", "2000", "--epochs", "3", "--quiet"];
     const args = ["train", MLP, ...options];
     const reference = start(["train", variant(refDir, MLP, 1), ...options, "--out", "u.safetensors", "--metrics", "u.json"], refDir);
-    const run = start([...args, "--out", "i.safetensors"], cwd);
+    const run = start([...args, "--out", "i.safetensors", "--metrics", "i.json"], cwd);
     await run.waitForStdout(/^epoch 1\/3: .*\n/m);
     run.child.kill("SIGINT");
     const [r, ref] = await Promise.all([run.done, reference.done]);
@@ -500,8 +501,9 @@ describe("nnspec train / eval / predict", () => {
     expect(r.stderr).toMatch(/--resume i\.safetensors/);
     expect(r.stdout).not.toMatch(/^epoch 2\/3/m);
 
-    // Only the two checkpoint files: no temporary files left behind.
-    expect(readdirSync(cwd).sort()).toEqual(["i.optim.safetensors", "i.safetensors"]);
+    // Only the two checkpoint files and the metrics of epoch 1: no temporary files left behind.
+    expect(readdirSync(cwd).sort()).toEqual(["i.json", "i.optim.safetensors", "i.safetensors"]);
+    expect(readMetrics(join(cwd, "i.json")).epochs.map((e) => e.epoch)).toEqual([1]);
     const st = readSafetensors(join(cwd, "i.safetensors"));
     expect(Object.keys(st.tensors).sort()).toEqual(["fc1.bias", "fc1.weight", "fc2.bias", "fc2.weight", "fc3.bias", "fc3.weight"]);
     expect(st.data.length).toBe(4 * 235_146);

@@ -209,7 +209,7 @@ function createModelBody(g: Generated, opts: ModuleOptions, Arr: string): string
 
   // forward
   s.push(`function forward(x: ArrayLike<number>${g.usesTraining ? ", options?: { training?: boolean }" : ""}): ${Arr} {
-    n = rt.loadInput(x, input, ${g.inputSize}, batchSize, ${what("forward")});
+    n = rt.loadInput(x, input, ${g.inputSize}, batchSize, ${what("forward")}, info.inputShape);
     ${g.usesTraining ? "training = options?.training === true;" : "// no layer reads the mode: forward(x, { training: true }) runs this same code"}
     lossReady = false;
     ${g.forward.join("\n")}
@@ -256,7 +256,7 @@ function createModelBody(g: Generated, opts: ModuleOptions, Arr: string): string
       ? `rt.checkTargets(target, targets, count, ${g.outputSize}, ${what("trainStep")});`
       : `throw new Error(${JSON.stringify(`${m.name}.trainStep: ${m.name} has no loss statement: it can run forward and predict, not train`)});`;
   // Without a loss only x is checked (the count is not needed) before the error.
-  const countExamples = `rt.countExamples(x, ${g.inputSize}, batchSize, ${what("trainStep")});`;
+  const countExamples = `rt.countExamples(x, ${g.inputSize}, batchSize, ${what("trainStep")}, info.inputShape);`;
   s.push(`function trainStep(x: ArrayLike<number>, target: ArrayLike<number>, optimizer: rt.Optimizer): number {
     rt.checkOptimizer(optimizer, ${what("trainStep")});
     ${g.loss ? `const count = ${countExamples}` : countExamples}
@@ -266,7 +266,7 @@ function createModelBody(g: Generated, opts: ModuleOptions, Arr: string): string
     const value = loss(target);
     if (!Number.isFinite(value)) {
       ${g.buffers.length ? "state.set(stateBackup);" : ""}
-      throw new Error(${JSON.stringify(`${m.name}.trainStep: the loss is `)} + value + ${JSON.stringify("; parameters left unchanged (lower the learning rate?)")});
+      throw new rt.DivergenceError(${JSON.stringify(m.name)}, value);
     }
     backward();
     optimizer.step(params, grads);

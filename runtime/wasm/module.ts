@@ -89,11 +89,22 @@ export function kernelModule(): WasmModule {
   return (compiled ??= new WA.Module(readFileSync(kernelsWasmPath())));
 }
 
+/** A memory plan larger than a WebAssembly memory can be (4 GiB): the model must run on the TypeScript kernels. */
+export class WasmMemoryError extends RangeError {
+  override name = "WasmMemoryError";
+  /** The bytes the plan needs. */
+  readonly bytes: number;
+  constructor(bytes: number) {
+    super(`${(bytes / 2 ** 30).toFixed(2)} GiB does not fit in a 4 GiB WebAssembly memory; use a smaller batch or kernels: "js"`);
+    this.bytes = bytes;
+  }
+}
+
 /** A new zeroed shared memory of at least `bytes` bytes that can grow up to `maxBytes` (default: fixed size). */
 export function newSharedMemory(bytes: number, maxBytes = bytes): WasmMemory {
   const initial = Math.max(1, Math.ceil(bytes / PAGE_BYTES));
   const maximum = Math.max(initial, Math.min(MAX_PAGES, Math.ceil(maxBytes / PAGE_BYTES)));
-  if (initial > MAX_PAGES) throw new RangeError(`${(bytes / 2 ** 30).toFixed(2)} GiB does not fit in a 4 GiB WebAssembly memory; use a smaller batch or kernels: "js"`);
+  if (initial > MAX_PAGES) throw new WasmMemoryError(bytes);
   return new WA.Memory({ initial, maximum, shared: true });
 }
 

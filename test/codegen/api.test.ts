@@ -5,7 +5,7 @@
  * and a memory plan linear in the batch size.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { Adam, Momentum, SGD } from "../../runtime/index.js";
+import { Adam, DivergenceError, Momentum, SGD } from "../../runtime/index.js";
 import { loadSpec, type GeneratedModel, type GeneratedModule } from "../helpers/compile.js";
 
 /** Softmax classifier with every stateful part: conv, batchnorm, residual, maxpool, dropout, L2. */
@@ -97,6 +97,16 @@ describe("argument checks", () => {
     expectThrow(() => m.forward([]), RangeError, String(IN), /\b0\b/);
     expectThrow(() => m.predict(data(3)), RangeError, String(IN), /\b3\b/);
     expectThrow(() => m.trainStep(data(IN + 5), [0], new SGD({ lr: 0.1 })), RangeError, String(IN), String(IN + 5));
+  });
+
+  it("an input of the wrong size says what it would be as one image and which shape the model expects", () => {
+    const m = cls.createModel({ batchSize: 4, seed: 1 });
+    // 2x6x6 expected; 200 values = 2x10x10, 98 = 2x7x7; 99 is no image of 2 channels
+    expectThrow(() => m.forward(data(200)), RangeError, "200 values per example = 2x10x10; the model expects 2x6x6");
+    expectThrow(() => m.trainStep(data(98), [0], new SGD({ lr: 0.1 })), RangeError, "98 values per example = 2x7x7; the model expects 2x6x6");
+    expectThrow(() => m.predict(data(99)), RangeError, "99 values per example; the model expects 2x6x6");
+    const v = plain.createModel({ batchSize: 4, seed: 1 });
+    expectThrow(() => v.forward(data(7)), RangeError, "7 values per example; the model expects 5");
   });
 
   it("rejects a batch larger than batchSize, naming both", () => {
@@ -276,7 +286,7 @@ describe("a failed trainStep changes nothing", () => {
     const before = snapshot(m);
     for (const opt of [new SGD({ lr: 0.1 }), new Adam({ lr: 0.01 })]) {
       // the training forward inside moves the running statistics again, so they must be restored
-      expectThrow(() => m.trainStep(x, y, opt), Error, /NaN|Infinity/);
+      expectThrow(() => m.trainStep(x, y, opt), DivergenceError, /NaN|Infinity/);
       expect(changed(m, before)).toEqual([]);
     }
     expect(Object.is(p[index], Math.fround(value))).toBe(true);
@@ -298,7 +308,7 @@ describe("a failed trainStep changes nothing", () => {
       // precondition: the parameters are still finite, so a further update would be visible
       for (const [k, p] of Object.entries(m.params)) expect(p.every(Number.isFinite), k).toBe(true);
       const before = snapshot(m);
-      expectThrow(() => m.trainStep(x, y, opt), Error, /NaN|Infinity/);
+      expectThrow(() => m.trainStep(x, y, opt), DivergenceError, /NaN|Infinity/);
       expect(changed(m, before)).toEqual([]);
     }
   });

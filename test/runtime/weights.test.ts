@@ -315,7 +315,7 @@ describe("loadWeights rejects bad files and leaves the model untouched", () => {
     const err = rejects(file, [
       "weights were trained for a different spec (model tiny, spec sha256 " + other.slice(0, 12),
       HASH.slice(0, 12),
-      "pass --force to load anyway",
+      "load with { force: true } to accept it",
     ]);
     expect(err.tensor).toBeUndefined();
     const target = f32.createModel({ seed: 3 });
@@ -330,7 +330,9 @@ describe("loadWeights rejects bad files and leaves the model untouched", () => {
 
   it("model name mismatch: an error, or a warning with force", () => {
     const file = writeFile(good, { ...META(), "nnspec.model": "lenet5" });
-    rejects(file, ["model lenet5", "this is model tiny", "pass --force"], { specHash: HASH });
+    const named = rejects(file, ["model lenet5", "this is model tiny", "{ force: true }"], { specHash: HASH });
+    expect(named.message, "a library error names no CLI flag").not.toContain("--");
+    expect(named.forceable).toBe(true);
     const r = loadWeights(file, f32.createModel({ seed: 3 }), f32.info, { specHash: HASH, force: true });
     expect(r.warnings[0]).toContain("model lenet5");
   });
