@@ -3,7 +3,7 @@ import { displayPath } from "../diagnostics/display.js";
 import { plot } from "asciichart";
 import { writeFileAtomicSync } from "../runtime/index.js";
 import type { EpochMetrics } from "./checkpoint.js";
-import { describeIoError, fileError, UsageError } from "./io.js";
+import { describeIoError, fileError } from "./io.js";
 import type { ModelInfo } from "./load-model.js";
 import type { TrainOptions } from "./train-options.js";
 
