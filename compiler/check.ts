@@ -23,6 +23,11 @@ export const LIMITS = {
   activationsPerExample: 1_000_000_000,
   layers: 100_000,
   blockDepth: 64,
+  /**
+   * Expansion steps: every statement visited and every `repeat` iteration,
+   * empty ones included, so work that produces no layers is bounded too.
+   */
+  expansionSteps: 1_000_000,
 };
 
 /** The blocks that statements reach through invocations, transitively. */
@@ -91,6 +96,7 @@ class ModelChecker {
   private flops = 0;
   private activations = 0;
   private layerCount = 0;
+  private steps = 0;
   private tooLarge = false;
   private lossStmt: LayerStatement | undefined;
   private loss: LossAttrs | null = null;
@@ -100,6 +106,8 @@ class ModelChecker {
   private lastSpan: Span | undefined;
   /** Checking a block no model uses: parameter values are unknown (NaN), so only the words are checked. */
   private dryRun = false;
+  /** Invocations (`block(args)`) already expanded in a dry run. */
+  private readonly dryCalls = new Set<string>();
 
   constructor(
     program: Program,
@@ -185,6 +193,7 @@ class ModelChecker {
         this.tooManyLayers(s, scope);
         return undefined;
       }
+      if (!this.step(s, scope)) return undefined;
       if (scope.topLevel && this.lossStmt) {
         if (!this.afterLossReported) {
           this.afterLossReported = true;
@@ -375,8 +384,11 @@ class ModelChecker {
       this.ok = false;
       return undefined;
     }
+    // Checking words needs one pass; repetitions only multiply the work.
+    const passes = this.dryRun ? Math.min(count, 1) : count;
     let result = shape;
-    for (let i = 1; i <= count; i++) {
+    for (let i = 1; i <= passes; i++) {
+      if (i > 1 && !this.step(s, scope)) return undefined;
       const labels = new Set([...scope.labels, ...labelsOf(s.body)]);
       const iteration: Scope = count > 1 ? { ...scope, labelSuffix: `${scope.labelSuffix}_${i}`, labels } : { ...scope, labels };
       result = this.sequence(s.body, result, iteration, out);
@@ -387,6 +399,17 @@ class ModelChecker {
       }
     }
     return result;
+  }
+
+  /** Count one expansion step; false (after reporting once) when the model takes too many. */
+  private step(s: Statement, scope: Scope): boolean {
+    if (++this.steps <= LIMITS.expansionSteps) return true;
+    this.ok = false;
+    if (!this.tooLarge) {
+      this.tooLarge = true;
+      this.report("NN4004", { model: this.model.name.text, limit: fmtCount(LIMITS.expansionSteps) }, s.span, scope.trail);
+    }
+    return false;
   }
 
   private tooManyLayers(s: Statement, scope: Scope): void {
@@ -469,6 +492,11 @@ class ModelChecker {
       topLevel: false,
       labelSuffix: "",
     };
+    // Checking words, one expansion per block and arguments is enough (blocks that double blocks stay linear).
+    if (this.dryRun) {
+      if (this.dryCalls.has(shown)) return undefined;
+      this.dryCalls.add(shown);
+    }
     return this.sequence(block.body, shape, inner, out);
   }
 }

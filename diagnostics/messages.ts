@@ -81,6 +81,11 @@ export const MESSAGES = {
   NN4001: { severity: "error", message: "model `{model}` is too large to build: {detail}", help: "the limits are {paramLimit} parameters and {activationLimit} activation values per example" },
   NN4002: { severity: "error", message: "{what} {value} is too large (the limit is {limit})", help: "{hint}" },
   NN4003: { severity: "error", message: "model `{model}` expands to more than {limit} layers", help: "reduce the `repeat` counts" },
+  NN4004: {
+    severity: "error",
+    message: "model `{model}` takes more than {limit} steps to expand",
+    help: "every statement reached through `repeat` and block invocations is a step, empty ones too; reduce the `repeat` counts or the invocations of blocks that call blocks",
+  },
 } as const satisfies Record<string, MessageTemplate>;
 
 export type Code = keyof typeof MESSAGES;
