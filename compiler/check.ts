@@ -5,7 +5,7 @@
  */
 import type { BlockDeclaration, CallStatement, LayerStatement, ModelDeclaration, Program, RepeatStatement, ResidualStatement, Statement, Value } from "../grammar/ast.js";
 import type { Span } from "../diagnostics/source.js";
-import { ArgReader, type Env } from "./args.js";
+import { ArgReader, writtenValue, type Env } from "./args.js";
 import type { DiagnosticBag, Related, ReportExtra } from "../diagnostics/diagnostic.js";
 import { MESSAGES, type ArgsOf, type Code } from "../diagnostics/messages.js";
 import type { LossAttrs } from "./layers/loss.js";
@@ -438,11 +438,11 @@ class ModelChecker {
     const n = value.value;
     if (Number.isNaN(n)) return undefined;
     if (!Number.isInteger(n) || n < min) {
-      this.report("NN2013", { what, rule: `a whole number ≥ ${min}`, value: n, hint: "" }, v.span, scope.trail);
+      this.report("NN2013", { what, rule: `a whole number ≥ ${min}`, value: writtenValue(n, value), hint: "" }, v.span, scope.trail);
       return undefined;
     }
     if (n > LIMITS.layers) {
-      this.report("NN4002", { what, value: n, limit: LIMITS.layers, hint: "a model may have at most that many layers" }, v.span, scope.trail);
+      this.report("NN4002", { what, value: writtenValue(n, value), limit: LIMITS.layers, hint: "a model may have at most that many layers" }, v.span, scope.trail);
       return undefined;
     }
     return n;

@@ -96,8 +96,9 @@ function shownWindow(text: string, lineStart: number, lineEnd: number, at: numbe
 const isHighSurrogate = (c: number) => c >= 0xd800 && c <= 0xdbff;
 const isLowSurrogate = (c: number) => c >= 0xdc00 && c <= 0xdfff;
 
+/** Controls, line and paragraph separators and bidirectional overrides would break or reorder the shown line: each shows as U+FFFD. */
 function sanitize(s: string): string {
-  return s.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, "\ufffd");
+  return s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, "\ufffd");
 }
 
 /** Columns a character takes in a terminal: 2 for wide East Asian characters. */

@@ -48,7 +48,7 @@ export function poolLayer(kind: string, doc: string, code: { forward(e: EmitLaye
   return defineLayer<PoolAttrs>({
     kind,
     words: "K[xK]",
-    options: { stride: option.pair("S"), pad: option.pair("P"), ceil: option.flag },
+    options: { stride: option.pair("S"), pad: option.pair("P", 0), ceil: option.flag },
     doc,
     read: readPool,
     infer: (a, input, ctx) => inferPool(kind, a, input, ctx),
