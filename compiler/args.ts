@@ -81,6 +81,11 @@ export class ArgReader {
   private pos = 0;
   private readonly words: Word[];
 
+  /** The file the statement is in (for related places in reports). */
+  get file(): SourceFile {
+    return this.host.file;
+  }
+
   constructor(
     readonly layer: string,
     readonly usage: string,

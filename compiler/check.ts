@@ -6,7 +6,7 @@
 import type { BlockDeclaration, CallStatement, LayerStatement, ModelDeclaration, Program, RepeatStatement, ResidualStatement, Statement, Value } from "../grammar/ast.js";
 import type { Span } from "../diagnostics/source.js";
 import { ArgReader, writtenValue, type Env } from "./args.js";
-import type { DiagnosticBag, Related, ReportExtra } from "../diagnostics/diagnostic.js";
+import { DiagnosticBag, type Diagnostic, type Related, type ReportExtra } from "../diagnostics/diagnostic.js";
 import { MESSAGES, type ArgsOf, type Code } from "../diagnostics/messages.js";
 import type { LossAttrs } from "./layers/loss.js";
 import { LAYERS } from "./layers/registry.js";
@@ -109,11 +109,21 @@ class ModelChecker {
   /** Invocations (`block(args)`) already expanded in a dry run. */
   private readonly dryCalls = new Set<string>();
 
+  /** The input of the last layer expanded (for help that names the layer before, e.g. `flatten` of a map). */
+  private lastInput: Shape | undefined;
+  /** `input 1x28x28` when the model's input looks channels-last (see NN3014). */
+  private channelsFirstInput: string | undefined;
+  /** The first window that did not fit (NN3001), for the smallest input that fits. */
+  private windowError: Diagnostic | undefined;
+
   constructor(
-    program: Program,
+    private readonly program: Program,
     private readonly structure: Structure,
     private readonly bag: DiagnosticBag,
     private readonly model: ModelDeclaration,
+    /** Check the model as if its input were this image (to search for the smallest input that fits). */
+    private readonly inputOverride?: Shape,
+    private readonly stepLimit = LIMITS.expansionSteps,
   ) {
     this.file = program.file;
   }
@@ -122,7 +132,9 @@ class ModelChecker {
   private report<C extends Code>(code: C, args: NoInfer<ArgsOf<C>>, span: Span, trail: Related[], extra: ReportExtra = {}): void {
     if (MESSAGES[code].severity === "error") this.ok = false;
     const related = [...(extra.related ?? []), ...[...trail].reverse()];
+    const before = this.bag.items.length;
     this.bag.report(code, this.file, span, args, { ...extra, related });
+    if (code === "NN3001" && !this.windowError && this.bag.items.length > before) this.windowError = this.bag.items.at(-1);
   }
 
   run(): CheckedModel | undefined {
@@ -136,6 +148,8 @@ class ModelChecker {
       const a = LAYERS.get("input")!.read(reader) as { shape: number[] } | undefined;
       shape = a?.shape;
       if (!a) this.ok = false;
+      if (shape && this.inputOverride) shape = this.inputOverride;
+      else if (shape) this.warnChannelsLast(shape, first.span);
       if (first.label) this.report("NN2023", { kind: "input", label: first.label.text }, first.label.span, []);
       if (shape && first.assertion) this.checkAssertion(first, shape, scope);
       rest = body.slice(1);
@@ -159,6 +173,7 @@ class ModelChecker {
     }
     const nodes: Node[] = [];
     shape = this.sequence(rest, shape, scope, nodes);
+    if (this.windowError && inputShape && !this.inputOverride && !this.channelsFirstInput) this.nameSmallestInput(this.windowError, inputShape);
     if (!this.ok || !inputShape || !shape || this.tooLarge) return undefined;
     const outputShape = shape;
     return {
@@ -307,6 +322,7 @@ class ModelChecker {
     out.push(node);
     this.lastKind = kind;
     this.lastSpan = s.span;
+    this.lastInput = shape;
     return output;
   }
 
@@ -327,11 +343,40 @@ class ModelChecker {
   }
 
   private inferContext(s: LayerStatement, scope: Scope): InferContext {
-    return {
+    const ctx: InferContext = {
       span: s.span,
       kindSpan: s.kind.span,
       report: (code, args, span, extra) => this.report(code, args, span ?? s.span, scope.trail, extra),
     };
+    if (this.lastKind && this.lastInput) ctx.previous = { kind: this.lastKind, input: this.lastInput };
+    if (this.channelsFirstInput) ctx.channelsFirstInput = this.channelsFirstInput;
+    return ctx;
+  }
+
+  /** NN3014: `input 28x28x1` is almost surely 28x28 images with one channel, written channels-last. */
+  private warnChannelsLast(shape: Shape, span: Span): void {
+    if (!looksChannelsLast(shape)) return;
+    const [h, w, c] = shape as [number, number, number];
+    this.channelsFirstInput = `input ${c}x${h}x${w}`;
+    this.report("NN3014", { shape: formatShape(shape), h, w, c, s: c === 1 ? "" : "s", shape0: h, shape1: w, shape2: c }, span, []);
+  }
+
+  /** Add to a window error the smallest input at which every window of the model fits, when there is one. */
+  private nameSmallestInput(d: Diagnostic, input: Shape): void {
+    if (input.length !== 3 || this.steps > SEARCH_STEPS) return;
+    const found = smallestFittingInput(input, (probe) => this.windowsFit(probe));
+    if (!found) return;
+    const [c, h, w] = found;
+    const lead = `the windows of model \`${this.model.name.text}\` need an input of at least ${h}x${w} (it is ${input[1]}x${input[2]}): use larger images, e.g. \`input ${c}x${h}x${w}\`, or fewer pooling layers and strides`;
+    d.help = d.help ? `${lead}; or ${d.help}` : lead;
+  }
+
+  /** Check the model quietly with another input image: do all its windows fit (and its residuals join)? Undefined when the check takes too long to tell. */
+  private windowsFit(input: Shape): boolean | undefined {
+    const bag = new DiagnosticBag(10);
+    new ModelChecker(this.program, this.structure, bag, this.model, input, SEARCH_STEPS).run();
+    if (bag.items.some((d) => d.code === "NN4004" || d.code === "NN4003")) return undefined;
+    return !bag.items.some((d) => d.severity === "error" && WINDOW_CODES.has(d.code));
   }
 
   private residual(s: ResidualStatement, shape: Shape | undefined, scope: Scope, out: Node[]): Shape | undefined {
@@ -403,11 +448,11 @@ class ModelChecker {
 
   /** Count one expansion step; false (after reporting once) when the model takes too many. */
   private step(s: Statement, scope: Scope): boolean {
-    if (++this.steps <= LIMITS.expansionSteps) return true;
+    if (++this.steps <= this.stepLimit) return true;
     this.ok = false;
     if (!this.tooLarge) {
       this.tooLarge = true;
-      this.report("NN4004", { model: this.model.name.text, limit: fmtCount(LIMITS.expansionSteps) }, s.span, scope.trail);
+      this.report("NN4004", { model: this.model.name.text, limit: fmtCount(this.stepLimit) }, s.span, scope.trail);
     }
     return false;
   }
@@ -531,3 +576,45 @@ function fmtCount(n: number): string {
   return n >= 1e12 ? `${(n / 1e12).toPrecision(3)} trillion` : n >= 1e9 ? `${(n / 1e9).toPrecision(3)} billion` : n >= 1e6 ? `${(n / 1e6).toPrecision(3)} million` : String(n);
 }
 
+
+/** Errors that a larger input can cure: windows that do not fit, residuals whose sides then differ. */
+const WINDOW_CODES: ReadonlySet<string> = new Set(["NN3001", "NN3006", "NN3007"]);
+/** The expansion steps of each probe of that search (about 32 probes): a larger model gets no smallest input. */
+const SEARCH_STEPS = 20_000;
+/** The largest height or width tried. */
+const SEARCH_MAX = 1 << 15;
+
+/**
+ * The smallest CxHxW input at which `fits` holds, searching height and width
+ * each by bisection (window arithmetic is monotonic in the input size and the
+ * axes are independent), the other axis held large; undefined when even the
+ * largest tried does not fit, or the two together do not.
+ */
+export function smallestFittingInput(input: Shape, fits: (probe: Shape) => boolean | undefined): Shape | undefined {
+  const [c, h, w] = input as [number, number, number];
+  if (fits([c, SEARCH_MAX, SEARCH_MAX]) !== true) return undefined;
+  const least = (from: number, probe: (n: number) => Shape): number | undefined => {
+    let lo = from;
+    let hi = SEARCH_MAX;
+    while (lo < hi) {
+      const mid = Math.floor((lo + hi) / 2);
+      const ok = fits(probe(mid));
+      if (ok === undefined) return undefined;
+      if (ok) hi = mid;
+      else lo = mid + 1;
+    }
+    return lo;
+  };
+  const minH = least(Math.min(h, SEARCH_MAX), (n) => [c, n, SEARCH_MAX]);
+  const minW = minH === undefined ? undefined : least(Math.min(w, SEARCH_MAX), (n) => [c, SEARCH_MAX, n]);
+  if (minH === undefined || minW === undefined) return undefined;
+  const found: Shape = [c, Math.max(minH, h), Math.max(minW, w)];
+  return fits(found) === true ? found : undefined;
+}
+
+/** `input 28x28x1`, `150x150x3`: last dimension 1, 3 or 4, and much smaller than the two before it. */
+function looksChannelsLast(shape: Shape): boolean {
+  if (shape.length !== 3) return false;
+  const [h, w, c] = shape as [number, number, number];
+  return (c === 1 || c === 3 || c === 4) && h >= 8 && w >= 8 && h >= 4 * c && w >= 4 * c;
+}
