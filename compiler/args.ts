@@ -34,6 +34,8 @@ export interface OptionSpec {
   type: OptionType;
   /** `S` in `[stride S]`; none for a flag. */
   value?: string;
+  /** The smallest whole number a `pair` takes (1 unless given: a stride; 0 for a pool's padding). */
+  min?: number;
 }
 
 /** A layer's named options, in the order of its usage text. */
@@ -44,7 +46,7 @@ export const option = {
   flag: { type: "flag" },
   init: { type: "init", value: "he|xavier|normal σ|zeros" },
   pad: { type: "pad", value: "P|same|valid" },
-  pair: (value: string): OptionSpec => ({ type: "pair", value }),
+  pair: (value: string, min = 1): OptionSpec => ({ type: "pair", value, min }),
   number: (value: string): OptionSpec => ({ type: "number", value }),
 } as const satisfies Record<string, OptionSpec | ((value: string) => OptionSpec)>;
 
@@ -78,6 +80,11 @@ export class ArgReader {
   failed = false;
   private pos = 0;
   private readonly words: Word[];
+
+  /** The file the statement is in (for related places in reports). */
+  get file(): SourceFile {
+    return this.host.file;
+  }
 
   constructor(
     readonly layer: string,
@@ -238,7 +245,7 @@ export class ArgReader {
         return out;
       }
       spans[w.name] = w.span;
-      const v = this.optionValue(w.name, type, w);
+      const v = this.optionValue(w.name, spec[w.name]!, w);
       if (this.failed) return out;
       out[w.name] = v;
     }
@@ -246,7 +253,8 @@ export class ArgReader {
     return out;
   }
 
-  private optionValue(name: string, type: OptionType, at: Word): unknown {
+  private optionValue(name: string, o: OptionSpec, at: Word): unknown {
+    const type = o.type;
     switch (type) {
       case "flag":
         return true;
@@ -261,8 +269,8 @@ export class ArgReader {
           this.take();
           return w.name;
         }
-        const min = type === "pad" ? 0 : 1;
-        const hint = type === "pad" ? "`pad 1` adds one row and column of zeros on every side" : `\`${name} 1\` moves the window one step at a time, \`${name} 2\` two`;
+ const min = o.min ?? (type === "pad" ? 0 : 1);
+        const hint = min === 0 && name === "pad" ? "`pad 1` adds one row and column of zeros on every side" : `\`${name} 1\` moves the window one step at a time, \`${name} 2\` two`;
         const rule: NumberRule = { min, integer: true, rule: `a whole number ≥ ${min}`, hint };
         if (w?.kind === "dims") {
           this.take();
@@ -309,10 +317,11 @@ export class ArgReader {
     }
     const label = this.label(w);
     const extra = label ? { label } : undefined;
-    if (rule.integer && !Number.isInteger(v)) return this.error("NN2013", { what, rule: "a whole number", value: v, hint: rule.hint ?? "sizes, counts and strides are whole numbers" }, w.span, extra);
+    const value = writtenValue(v, w);
+    if (rule.integer && !Number.isInteger(v)) return this.error("NN2013", { what, rule: "a whole number", value, hint: rule.hint ?? "sizes, counts and strides are whole numbers" }, w.span, extra);
     if ((rule.min !== undefined && v < rule.min) || (rule.above !== undefined && v <= rule.above) || (rule.below !== undefined && v >= rule.below) || (rule.max !== undefined && v > rule.max))
-      return this.error("NN2013", { what, rule: rule.rule, value: v, hint: rule.hint ?? `use a value that is ${rule.rule}` }, w.span, extra);
-    if (rule.integer && v > MAX_DIM) return this.error("NN4002", { what, value: v, limit: MAX_DIM, hint: "no layer this large can be built" }, w.span, extra);
+      return this.error("NN2013", { what, rule: rule.rule, value, hint: rule.hint ?? `use a value that is ${rule.rule}` }, w.span, extra);
+    if (rule.integer && v > MAX_DIM) return this.error("NN4002", { what, value, limit: MAX_DIM, hint: "no layer this large can be built" }, w.span, extra);
     return v;
   }
 
@@ -348,4 +357,32 @@ export function wordText(w: Arg): string {
     case "arrow":
       return "->";
   }
+}
+
+/**
+ * A number as the user wrote it (a literal's own text, not the rounded
+ * double), saying what it rounds to when that differs: `1e-400 (which
+ * rounds to 0)`. Values from dims or block parameters are shown as numbers.
+ */
+export function writtenValue(v: number, w: Arg): string {
+  if (w.kind !== "number" && w.kind !== "filters") return String(v);
+  const text = w.kind === "filters" ? w.text.replace(/^x/, "") : w.text;
+  return sameNumberText(text, v) ? text : `${text} (which rounds to ${v})`;
+}
+
+/** Whether `text` spells exactly the double `v` (as `0.50` and `5e-1` spell 0.5), so no rounding happened. */
+function sameNumberText(text: string, v: number): boolean {
+  if (!Number.isFinite(v)) return false;
+  const m = /^([+-]?)(\d*)\.?(\d*)(?:[eE]([+-]?\d+))?$/.exec(text);
+  if (!m) return String(v) === text;
+  const digits = (m[2]! + m[3]!).replace(/^0+/, "");
+  const exp = Number(m[4] ?? 0) - m[3]!.length;
+  const exact = digits.replace(/0+$/, "");
+  const shift = exp + (digits.length - exact.length);
+  // The literal is exact·10^shift; compare with the shortest digits of v.
+  const [mant, e = "0"] = Math.abs(v).toExponential().split("e");
+  const vDigits = mant!.replace(".", "").replace(/0+$/, "");
+  const vShift = Number(e) - (mant!.replace(".", "").length - 1) + (mant!.replace(".", "").length - vDigits.length);
+  if (exact === "") return v === 0;
+  return exact === vDigits && shift === vShift && (m[1] === "-") === v < 0;
 }

@@ -5,8 +5,8 @@
  */
 import type { BlockDeclaration, CallStatement, LayerStatement, ModelDeclaration, Program, RepeatStatement, ResidualStatement, Statement, Value } from "../grammar/ast.js";
 import type { Span } from "../diagnostics/source.js";
-import { ArgReader, type Env } from "./args.js";
-import type { DiagnosticBag, Related, ReportExtra } from "../diagnostics/diagnostic.js";
+import { ArgReader, writtenValue, type Env } from "./args.js";
+import { DiagnosticBag, type Diagnostic, type Related, type ReportExtra } from "../diagnostics/diagnostic.js";
 import { MESSAGES, type ArgsOf, type Code } from "../diagnostics/messages.js";
 import type { LossAttrs } from "./layers/loss.js";
 import { LAYERS } from "./layers/registry.js";
@@ -16,6 +16,7 @@ import { formatBytes } from "./format.js";
 import { formatShape, numel, sameShape, type Shape } from "./shape.js";
 import { checkStructure, type Structure } from "./structure.js";
 import { suggestion } from "../diagnostics/suggest.js";
+import { looksChannelsLast, SEARCH_STEPS, smallestFittingInput, WINDOW_CODES } from "./input-help.js";
 
 /** Limits that stop absurd models before anything is allocated. */
 export const LIMITS = {
@@ -23,6 +24,11 @@ export const LIMITS = {
   activationsPerExample: 1_000_000_000,
   layers: 100_000,
   blockDepth: 64,
+  /**
+   * Expansion steps: every statement visited and every `repeat` iteration,
+   * empty ones included, so work that produces no layers is bounded too.
+   */
+  expansionSteps: 1_000_000,
 };
 
 /** The blocks that statements reach through invocations, transitively. */
@@ -91,6 +97,7 @@ class ModelChecker {
   private flops = 0;
   private activations = 0;
   private layerCount = 0;
+  private steps = 0;
   private tooLarge = false;
   private lossStmt: LayerStatement | undefined;
   private loss: LossAttrs | null = null;
@@ -100,12 +107,24 @@ class ModelChecker {
   private lastSpan: Span | undefined;
   /** Checking a block no model uses: parameter values are unknown (NaN), so only the words are checked. */
   private dryRun = false;
+  /** Invocations (`block(args)`) already expanded in a dry run. */
+  private readonly dryCalls = new Set<string>();
+
+  /** The input of the last layer expanded (for help that names the layer before, e.g. `flatten` of a map). */
+  private lastInput: Shape | undefined;
+  /** `input 1x28x28` when the model's input looks channels-last (see NN3014). */
+  private channelsFirstInput: string | undefined;
+  /** The first window that did not fit (NN3001), for the smallest input that fits. */
+  private windowError: Diagnostic | undefined;
 
   constructor(
-    program: Program,
+    private readonly program: Program,
     private readonly structure: Structure,
     private readonly bag: DiagnosticBag,
     private readonly model: ModelDeclaration,
+    /** Check the model as if its input were this image (to search for the smallest input that fits). */
+    private readonly inputOverride?: Shape,
+    private readonly stepLimit = LIMITS.expansionSteps,
   ) {
     this.file = program.file;
   }
@@ -114,7 +133,9 @@ class ModelChecker {
   private report<C extends Code>(code: C, args: NoInfer<ArgsOf<C>>, span: Span, trail: Related[], extra: ReportExtra = {}): void {
     if (MESSAGES[code].severity === "error") this.ok = false;
     const related = [...(extra.related ?? []), ...[...trail].reverse()];
+    const before = this.bag.items.length;
     this.bag.report(code, this.file, span, args, { ...extra, related });
+    if (code === "NN3001" && !this.windowError && this.bag.items.length > before) this.windowError = this.bag.items.at(-1);
   }
 
   run(): CheckedModel | undefined {
@@ -128,6 +149,8 @@ class ModelChecker {
       const a = LAYERS.get("input")!.read(reader) as { shape: number[] } | undefined;
       shape = a?.shape;
       if (!a) this.ok = false;
+      if (shape && this.inputOverride) shape = this.inputOverride;
+      else if (shape) this.warnChannelsLast(shape, first.span);
       if (first.label) this.report("NN2023", { kind: "input", label: first.label.text }, first.label.span, []);
       if (shape && first.assertion) this.checkAssertion(first, shape, scope);
       rest = body.slice(1);
@@ -151,6 +174,7 @@ class ModelChecker {
     }
     const nodes: Node[] = [];
     shape = this.sequence(rest, shape, scope, nodes);
+    if (this.windowError && inputShape && !this.inputOverride && !this.channelsFirstInput) this.nameSmallestInput(this.windowError, inputShape);
     if (!this.ok || !inputShape || !shape || this.tooLarge) return undefined;
     const outputShape = shape;
     return {
@@ -185,6 +209,7 @@ class ModelChecker {
         this.tooManyLayers(s, scope);
         return undefined;
       }
+      if (!this.step(s, scope)) return undefined;
       if (scope.topLevel && this.lossStmt) {
         if (!this.afterLossReported) {
           this.afterLossReported = true;
@@ -298,6 +323,7 @@ class ModelChecker {
     out.push(node);
     this.lastKind = kind;
     this.lastSpan = s.span;
+    this.lastInput = shape;
     return output;
   }
 
@@ -318,11 +344,40 @@ class ModelChecker {
   }
 
   private inferContext(s: LayerStatement, scope: Scope): InferContext {
-    return {
+    const ctx: InferContext = {
       span: s.span,
       kindSpan: s.kind.span,
       report: (code, args, span, extra) => this.report(code, args, span ?? s.span, scope.trail, extra),
     };
+    if (this.lastKind && this.lastInput) ctx.previous = { kind: this.lastKind, input: this.lastInput };
+    if (this.channelsFirstInput) ctx.channelsFirstInput = this.channelsFirstInput;
+    return ctx;
+  }
+
+  /** NN3014: `input 28x28x1` is almost surely 28x28 images with one channel, written channels-last. */
+  private warnChannelsLast(shape: Shape, span: Span): void {
+    if (!looksChannelsLast(shape)) return;
+    const [h, w, c] = shape as [number, number, number];
+    this.channelsFirstInput = `input ${c}x${h}x${w}`;
+    this.report("NN3014", { shape: formatShape(shape), h, w, c, s: c === 1 ? "" : "s", shape0: h, shape1: w, shape2: c }, span, []);
+  }
+
+  /** Add to a window error the smallest input at which every window of the model fits, when there is one. */
+  private nameSmallestInput(d: Diagnostic, input: Shape): void {
+    if (input.length !== 3 || this.steps > SEARCH_STEPS) return;
+    const found = smallestFittingInput(input, (probe) => this.windowsFit(probe));
+    if (!found) return;
+    const [c, h, w] = found;
+    const lead = `the windows of model \`${this.model.name.text}\` need an input of at least ${h}x${w} (it is ${input[1]}x${input[2]}): use larger images, e.g. \`input ${c}x${h}x${w}\`, or fewer pooling layers and strides`;
+    d.help = d.help ? `${lead}; or ${d.help}` : lead;
+  }
+
+  /** Check the model quietly with another input image: do all its windows fit (and its residuals join)? Undefined when the check takes too long to tell. */
+  private windowsFit(input: Shape): boolean | undefined {
+    const bag = new DiagnosticBag(10);
+    new ModelChecker(this.program, this.structure, bag, this.model, input, SEARCH_STEPS).run();
+    if (bag.items.some((d) => d.code === "NN4004" || d.code === "NN4003")) return undefined;
+    return !bag.items.some((d) => d.severity === "error" && WINDOW_CODES.has(d.code));
   }
 
   private residual(s: ResidualStatement, shape: Shape | undefined, scope: Scope, out: Node[]): Shape | undefined {
@@ -375,8 +430,11 @@ class ModelChecker {
       this.ok = false;
       return undefined;
     }
+    // Checking words needs one pass; repetitions only multiply the work.
+    const passes = this.dryRun ? Math.min(count, 1) : count;
     let result = shape;
-    for (let i = 1; i <= count; i++) {
+    for (let i = 1; i <= passes; i++) {
+      if (i > 1 && !this.step(s, scope)) return undefined;
       const labels = new Set([...scope.labels, ...labelsOf(s.body)]);
       const iteration: Scope = count > 1 ? { ...scope, labelSuffix: `${scope.labelSuffix}_${i}`, labels } : { ...scope, labels };
       result = this.sequence(s.body, result, iteration, out);
@@ -387,6 +445,17 @@ class ModelChecker {
       }
     }
     return result;
+  }
+
+  /** Count one expansion step; false (after reporting once) when the model takes too many. */
+  private step(s: Statement, scope: Scope): boolean {
+    if (++this.steps <= this.stepLimit) return true;
+    this.ok = false;
+    if (!this.tooLarge) {
+      this.tooLarge = true;
+      this.report("NN4004", { model: this.model.name.text, limit: fmtCount(this.stepLimit) }, s.span, scope.trail);
+    }
+    return false;
   }
 
   private tooManyLayers(s: Statement, scope: Scope): void {
@@ -415,11 +484,11 @@ class ModelChecker {
     const n = value.value;
     if (Number.isNaN(n)) return undefined;
     if (!Number.isInteger(n) || n < min) {
-      this.report("NN2013", { what, rule: `a whole number ≥ ${min}`, value: n, hint: "" }, v.span, scope.trail);
+      this.report("NN2013", { what, rule: `a whole number ≥ ${min}`, value: writtenValue(n, value), hint: "" }, v.span, scope.trail);
       return undefined;
     }
     if (n > LIMITS.layers) {
-      this.report("NN4002", { what, value: n, limit: LIMITS.layers, hint: "a model may have at most that many layers" }, v.span, scope.trail);
+      this.report("NN4002", { what, value: writtenValue(n, value), limit: LIMITS.layers, hint: "a model may have at most that many layers" }, v.span, scope.trail);
       return undefined;
     }
     return n;
@@ -469,6 +538,11 @@ class ModelChecker {
       topLevel: false,
       labelSuffix: "",
     };
+    // Checking words, one expansion per block and arguments is enough (blocks that double blocks stay linear).
+    if (this.dryRun) {
+      if (this.dryCalls.has(shown)) return undefined;
+      this.dryCalls.add(shown);
+    }
     return this.sequence(block.body, shape, inner, out);
   }
 }
@@ -502,4 +576,3 @@ function projectionHint(input: Shape, target: Shape, lead: string): string {
 function fmtCount(n: number): string {
   return n >= 1e12 ? `${(n / 1e12).toPrecision(3)} trillion` : n >= 1e9 ? `${(n / 1e9).toPrecision(3)} billion` : n >= 1e6 ? `${(n / 1e6).toPrecision(3)} million` : String(n);
 }
-

@@ -30,7 +30,11 @@ export function windowOutput(a: WindowAxis): WindowResult {
   const exact = span / a.stride + 1;
   const out = windowOutSize(a.size, a.kernel, a.stride, a.pad, a.ceil);
   const expr = `(${a.size} + 2·${a.pad} − ${a.kernel}) / ${a.stride} + 1 = ${fmt(exact)}`;
-  const arithmetic = Number.isInteger(exact) || span < 0 ? expr : `${expr}, rounded ${a.ceil ? "up" : "down"} to ${out}`;
+  const arithmetic = Number.isInteger(exact)
+    ? expr
+    : span < 0 && a.ceil
+      ? `${expr}, but the padded input (${a.size + 2 * a.pad}) is smaller than the window (${a.kernel})`
+      : `${expr}, rounded ${a.ceil ? "up" : "down"} to ${out}`;
   const covered = out > 0 ? (out - 1) * a.stride + a.kernel : 0;
   const unread = out > 0 && !a.ceil ? Math.max(0, a.pad + a.size - covered) : 0;
   return { out, arithmetic, unread };

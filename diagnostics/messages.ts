@@ -61,12 +61,13 @@ export const MESSAGES = {
   NN2022: { severity: "error", message: "parameter `{name}` appears twice in block `{block}`", help: "rename one of them" },
   NN2023: { severity: "error", message: "a label on `{kind}` names nothing", help: "remove `{label}:`; only layers, residuals and block invocations have names" },
   NN2024: { severity: "warning", message: "the output already goes through `softmax`, and `loss softmax` applies softmax again", help: "remove the `softmax` layer: `loss softmax` works on the raw scores, and `predict` returns probabilities" },
+  NN2025: { severity: "error", message: "`floor` and `ceil` contradict each other", help: "keep one: `ceil` adds a last, partial window; `floor` drops the rows and columns no whole window reads, on purpose" },
 
   // --- shapes ------------------------------------------------------------------
   NN3001: { severity: "error", message: "the {window} window does not fit the {input} input: {arithmetic}", help: "{hint}" },
   NN3002: { severity: "warning", message: "the last {what} of the {input} input {are} never read: {arithmetic}", help: "{hint}" },
   NN3003: { severity: "error", message: "`{layer}` needs a vector, but its input is {shape}", help: "add `flatten` before it (that gives {size})" },
-  NN3004: { severity: "error", message: "`fc {declared}->{out}` expects {declared} inputs, but its input has {actual}", help: "write `fc {actual}->{out}`, or `fc {out}`" },
+  NN3004: { severity: "error", message: "`fc {declared}->{out}` expects {declared} inputs, but its input has {actual}", help: "write `fc {actual}->{out}`, or `fc {out}`{more}" },
   NN3005: { severity: "error", message: "`flatten` of {shape}, which is already a vector", help: "remove this `flatten`" },
   NN3006: { severity: "error", message: "the residual body changes the shape from {input} to {output}, so it cannot be added to its input", help: "{hint}" },
   NN3007: { severity: "error", message: "the shortcut gives {shortcut}, but the residual body gives {body}", help: "{hint}" },
@@ -76,11 +77,21 @@ export const MESSAGES = {
   NN3011: { severity: "error", message: "`pad same` needs stride 1 and an odd kernel, got {detail}", help: "give the padding explicitly: `pad {pad}`" },
   NN3012: { severity: "error", message: "`input` must be a vector (`input 8`) or an image (`input 3x32x32`), got {shape}", help: "{hint}" },
   NN3013: { severity: "error", message: "the output is {actual} ({rank}), not {expected}", help: "write `-> {actual}`; images are CxHxW and vectors a single size" },
+  NN3014: {
+    severity: "warning",
+    message: "`input {shape}` looks channels-last (height x width x channels), but nnspec reads an image as channels x height x width",
+    help: "for {h}x{w} images with {c} channel{s}, write `input {c}x{h}x{w}`; as written, the layers see {shape0} channels of {shape1}x{shape2}",
+  },
 
   // --- size limits -----------------------------------------------------------
   NN4001: { severity: "error", message: "model `{model}` is too large to build: {detail}", help: "the limits are {paramLimit} parameters and {activationLimit} activation values per example" },
   NN4002: { severity: "error", message: "{what} {value} is too large (the limit is {limit})", help: "{hint}" },
   NN4003: { severity: "error", message: "model `{model}` expands to more than {limit} layers", help: "reduce the `repeat` counts" },
+  NN4004: {
+    severity: "error",
+    message: "model `{model}` takes more than {limit} steps to expand",
+    help: "every statement reached through `repeat` and block invocations is a step, empty ones too; reduce the `repeat` counts or the invocations of blocks that call blocks",
+  },
 } as const satisfies Record<string, MessageTemplate>;
 
 export type Code = keyof typeof MESSAGES;

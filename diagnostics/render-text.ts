@@ -50,26 +50,56 @@ export function renderText(d: Diagnostic, opts: TextOptions = { color: false }):
   return out.join("\n");
 }
 
-/** The source line(s) of a span with an underline; long spans show their first line. */
+/** Longest line shown whole (UTF-16 units); a longer one is cut around the span, with `…` at each cut. */
+const LINE_LIMIT = 120;
+/** Source kept before the span in a cut line. */
+const LEAD_CONTEXT = 40;
+
+/** The source line(s) of a span with an underline; long spans show their first line, long lines a window around the span. */
 function snippet(file: SourceFile, span: Span, label: string | undefined, mark: string, width: number, color: (s: string) => string, gutter: (s: string) => string): string[] {
-  const start = file.position(span.start);
-  const lineIdx = start.line - 1;
-  const rawLine = file.lineText(lineIdx);
+  const lineIdx = file.lineIndex(span.start);
   const lineStart = file.lineStarts[lineIdx] ?? 0;
-  const lineEnd = lineStart + rawLine.length;
-  const from = span.start - lineStart;
-  const to = Math.max(from, Math.min(span.end, lineEnd) - lineStart);
+  const lineEnd = lineStart + lineLength(file, lineIdx);
+  const from = Math.min(span.start, lineEnd);
+  const to = Math.max(from, Math.min(span.end, lineEnd));
+  const win = shownWindow(file.text, lineStart, lineEnd, from);
+  const cutBefore = win.start > lineStart ? "…" : "";
+  const cutAfter = win.end < lineEnd ? "…" : "";
+  const marked = Math.min(to, win.end);
   // Show the line with control characters made visible; keep tabs so the underline lines up.
-  const shown = sanitize(rawLine);
-  const lead = sanitize(rawLine.slice(0, from)).replace(/[^\t]/gu, (c) => " ".repeat(charWidth(c)));
-  const n = Math.max(1, countChars(rawLine, from, to));
-  const underline = color(mark.repeat(n) + (label ? ` ${label}` : ""));
-  const no = String(start.line).padStart(width);
+  const shown = cutBefore + sanitize(file.text.slice(win.start, win.end)) + cutAfter;
+  const lead = " ".repeat(cutBefore.length) + sanitize(file.text.slice(win.start, from)).replace(/[^\t]/gu, (c) => " ".repeat(charWidth(c)));
+  const n = Math.max(1, countChars(file.text, from, marked));
+  const underline = color(mark.repeat(n) + (to > marked ? "…" : "") + (label ? ` ${label}` : ""));
+  const no = String(lineIdx + 1).padStart(width);
   return [`${gutter(`${no} |`)} ${shown}`, `${" ".repeat(width)} ${gutter("|")} ${lead}${underline}`];
 }
 
+/** Length of a 0-based line without its line break, in UTF-16 units. */
+function lineLength(file: SourceFile, line: number): number {
+  const start = file.lineStarts[line] ?? file.text.length;
+  let end = file.lineStarts[line + 1] ?? file.text.length;
+  if (end > start && file.text.charCodeAt(end - 1) === 10) end--;
+  if (end > start && file.text.charCodeAt(end - 1) === 13) end--;
+  return end - start;
+}
+
+/** The part of a line shown: all of a short line; of a long one, LINE_LIMIT units starting a little before `at`, not splitting a surrogate pair. */
+function shownWindow(text: string, lineStart: number, lineEnd: number, at: number): Span {
+  if (lineEnd - lineStart <= LINE_LIMIT) return { start: lineStart, end: lineEnd };
+  let start = Math.max(lineStart, Math.min(at - LEAD_CONTEXT, lineEnd - LINE_LIMIT));
+  let end = Math.min(lineEnd, start + LINE_LIMIT);
+  if (start > lineStart && isLowSurrogate(text.charCodeAt(start)) && isHighSurrogate(text.charCodeAt(start - 1))) start--;
+  if (end < lineEnd && isHighSurrogate(text.charCodeAt(end - 1)) && isLowSurrogate(text.charCodeAt(end))) end++;
+  return { start, end };
+}
+
+const isHighSurrogate = (c: number) => c >= 0xd800 && c <= 0xdbff;
+const isLowSurrogate = (c: number) => c >= 0xdc00 && c <= 0xdfff;
+
+/** Controls, line and paragraph separators and bidirectional overrides would break or reorder the shown line: each shows as U+FFFD. */
 function sanitize(s: string): string {
-  return s.replace(/[\u0000-\u0008\u000b-\u001f\u007f]/g, "\ufffd");
+  return s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g, "\ufffd");
 }
 
 /** Columns a character takes in a terminal: 2 for wide East Asian characters. */

@@ -18,6 +18,8 @@ export interface Span {
 
 export class SourceFile {
   readonly lineStarts: number[];
+  /** Offsets of the low halves of surrogate pairs (each pair is one column), built on first use. */
+  private pairEnds: number[] | undefined;
 
   constructor(
     readonly path: string,
@@ -52,7 +54,20 @@ export class SourceFile {
     const clamped = Math.max(0, Math.min(offset, this.text.length));
     const line = this.lineIndex(clamped);
     const start = this.lineStarts[line]!;
-    return { line: line + 1, column: countChars(this.text, start, clamped) + 1 };
+    return { line: line + 1, column: clamped - start - (this.pairsBefore(clamped) - this.pairsBefore(start)) + 1 };
+  }
+
+  /** Surrogate pairs whose low half lies before `offset`: a binary search, so a column costs no scan of its line. */
+  private pairsBefore(offset: number): number {
+    const ends = (this.pairEnds ??= surrogatePairEnds(this.text));
+    let lo = 0;
+    let hi = ends.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (ends[mid]! < offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
   }
 
   /** The text of a 0-based line, without its line break. */
@@ -65,6 +80,19 @@ export class SourceFile {
   get lineCount(): number {
     return this.lineStarts.length;
   }
+}
+
+/** The offsets of the low halves of surrogate pairs, paired left to right as `countChars` pairs them. */
+function surrogatePairEnds(text: string): number[] {
+  const ends: number[] = [];
+  for (let i = 0; i + 1 < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const d = text.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) ends.push(++i);
+    }
+  }
+  return ends;
 }
 
 /** Number of code points in text[from, to). */

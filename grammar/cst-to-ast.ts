@@ -11,6 +11,7 @@ import { parseTokens, type SyntaxMessage } from "./parser.js";
 import type { SourceFile, Span } from "../diagnostics/source.js";
 import * as T from "./tokens.js";
 import { suggestion } from "../diagnostics/suggest.js";
+import { describeChar } from "../diagnostics/chars.js";
 
 /** Deeper nesting than this is refused before parsing (the parser recurses). */
 export const MAX_NESTING = 64;
@@ -24,7 +25,7 @@ export function parseSource(file: SourceFile, bag: DiagnosticBag): Program {
   const lexed = tokenize(file.text);
   for (const e of lexed.errors) {
     const ch = String.fromCodePoint(file.text.codePointAt(e.offset) ?? 0xfffd);
-    bag.report("NN1001", file, { start: e.offset, end: e.offset + Math.max(1, e.length) }, { char: JSON.stringify(ch) });
+    bag.report("NN1001", file, { start: e.offset, end: e.offset + Math.max(1, e.length) }, { char: describeChar(ch) });
   }
   const tokens = lexed.tokens;
   const flagged = checkBrackets(file, tokens, bag);

@@ -1,4 +1,4 @@
-/** `avgpool K[xK] [stride S] [pad P] [ceil]`: the mean of each window over the input values it covers (padding excluded). */
+/** `avgpool K[xK] [stride S] [pad P] [ceil|floor]`: the mean of each window over the input values it covers (padding excluded). */
 import { int } from "./onnx.js";
 import { poolLayer } from "./pool.js";
 import { poolWindow } from "./window-onnx.js";

@@ -1,4 +1,4 @@
-/** `conv KHxKW xF [stride S] [pad P|same|valid] [nobias] [init I]`: 2-D convolution, weight OIHW. */
+/** `conv KHxKW xF [stride S] [pad P|same|valid] [floor] [nobias] [init I]`: 2-D convolution, weight OIHW. */
 import type { Span } from "../../diagnostics/source.js";
 import { windowGeometry } from "./window-geometry.js";
 import { option } from "../args.js";
@@ -21,7 +21,7 @@ export interface ConvAttrs extends WindowAttrs {
 export const conv = defineLayer<ConvAttrs>({
   kind: "conv",
   words: "KHxKW xF",
-  options: { stride: option.pair("S"), pad: option.pad, nobias: option.flag, init: option.init },
+  options: { stride: option.pair("S"), pad: option.pad, floor: option.flag, nobias: option.flag, init: option.init },
   keywords: ["x"],
   doc: "2-D convolution over a CxHxW input with F filters of size C·KH·KW (weight layout OIHW).",
   read(r) {
@@ -41,6 +41,7 @@ export const conv = defineLayer<ConvAttrs>({
       pad: typeof pad === "string" ? [0, 0] : (pad as [number, number]),
       padMode: pad === "same" ? "same" : pad === "valid" ? "valid" : "explicit",
       ceil: false,
+      floor: o.floor === true,
       bias: !o.nobias,
       init: (o.init as Init) ?? { kind: "he" },
     };

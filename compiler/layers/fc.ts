@@ -2,7 +2,7 @@
 import type { Span } from "../../diagnostics/source.js";
 import { option } from "../args.js";
 import { formatShape, numel } from "../shape.js";
-import { defineLayer, lit, type Init } from "./types.js";
+import { defineLayer, lit, type Init, type InferContext } from "./types.js";
 import { float, int } from "./onnx.js";
 
 export interface FcAttrs {
@@ -46,7 +46,7 @@ export const fc = defineLayer<FcAttrs>({
       return [a.units];
     }
     if (a.declaredIn !== undefined && a.declaredIn !== input[0]) {
-      ctx.report("NN3004", { declared: a.declaredIn, out: a.units, actual: input[0]! }, a.declaredSpan);
+      ctx.report("NN3004", { declared: a.declaredIn, out: a.units, actual: input[0]!, more: globalPoolHint(a, ctx) }, a.declaredSpan);
       return [a.units];
     }
     return [a.units];
@@ -71,3 +71,17 @@ export const fc = defineLayer<FcAttrs>({
     c.op("Gemm", [c.x, c.required("weight"), c.tensor("bias")], [float("alpha", 1), float("beta", 1), int("transA", 0), int("transB", 1)]);
   },
 });
+
+/**
+ * After `flatten` of a feature map with more than a few positions, pretrained
+ * heads (ResNet, VGG's successors) pool instead: `globalavgpool` gives one
+ * value per channel. Said besides `fc ACTUAL->N`, which would work but is
+ * rarely what was meant.
+ */
+function globalPoolHint(a: FcAttrs, ctx: InferContext): string {
+  const prev = ctx.previous;
+  if (prev?.kind !== "flatten" || prev.input.length !== 3) return "";
+  const [c, h, w] = prev.input as [number, number, number];
+  if (h * w < 16 && a.declaredIn !== c) return "";
+  return `; or replace \`flatten\` with \`globalavgpool\` (one mean per channel of the ${formatShape(prev.input)} map, as pretrained heads do), which gives ${c}: \`fc ${c}->${a.units}\``;
+}

@@ -1,4 +1,4 @@
-/** `maxpool K[xK] [stride S] [pad P] [ceil]`: the largest value in each window (padding never wins). */
+/** `maxpool K[xK] [stride S] [pad P] [ceil|floor]`: the largest value in each window (padding never wins). */
 import { poolLayer } from "./pool.js";
 import { poolWindow } from "./window-onnx.js";
 

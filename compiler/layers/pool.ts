@@ -23,7 +23,11 @@ export function readPool(r: ArgReader): PoolAttrs | undefined {
     r.error("NN2013", { what: "pool padding", rule: "at most half the window", value: pad.join("x"), hint: "padding wider than half a window only adds windows that see no input" }, spans.pad ?? r.span);
     return undefined;
   }
-  const a: PoolAttrs = { kernel, stride: (o.stride as [number, number]) ?? kernel, pad, ceil: o.ceil === true };
+  if (o.ceil && o.floor) {
+    r.error("NN2025", {}, spans.floor ?? r.span, { related: [{ message: "`ceil` is given here", file: r.file, span: spans.ceil ?? r.span }] });
+    return undefined;
+  }
+  const a: PoolAttrs = { kernel, stride: (o.stride as [number, number]) ?? kernel, pad, ceil: o.ceil === true, floor: o.floor === true };
   if (spans.pad) a.padSpan = spans.pad;
   return a;
 }
@@ -48,7 +52,7 @@ export function poolLayer(kind: string, doc: string, code: { forward(e: EmitLaye
   return defineLayer<PoolAttrs>({
     kind,
     words: "K[xK]",
-    options: { stride: option.pair("S"), pad: option.pair("P"), ceil: option.flag },
+    options: { stride: option.pair("S"), pad: option.pair("P", 0), ceil: option.flag, floor: option.flag },
     doc,
     read: readPool,
     infer: (a, input, ctx) => inferPool(kind, a, input, ctx),

@@ -34,6 +34,10 @@ export interface InferContext {
   span: Span;
   /** Span of the statement's kind word. */
   kindSpan: Span;
+  /** The layer just before this one in the model, with its input (for help that names it, e.g. `flatten` of a feature map). */
+  previous?: { kind: string; input: Shape };
+  /** Set when the model's input looks channels-last: the `input` statement to write instead (window errors then say so, not "pad the input"). */
+  channelsFirstInput?: string;
 }
 
 /**

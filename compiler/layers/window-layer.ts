@@ -8,6 +8,8 @@ export interface WindowAttrs {
   stride: [number, number];
   pad: [number, number];
   ceil: boolean;
+  /** `floor`: rows and columns no window reads are dropped on purpose (the same computation, no NN3002). */
+  floor?: boolean;
 }
 
 /** [OH, OW], or undefined after reporting a window that does not fit. */
@@ -21,8 +23,9 @@ export function slideWindow(kind: string, a: WindowAttrs, input: Shape, ctx: Inf
     const arithmetic = [rows.out <= 0 ? `height ${rows.arithmetic}` : "", cols.out <= 0 && (cols.arithmetic !== rows.arithmetic || rows.out > 0) ? `width ${cols.arithmetic}` : ""]
       .filter(Boolean)
       .join("; ");
-    const hint =
-      kind === "conv"
+    const hint = ctx.channelsFirstInput
+      ? `the input is read as channels first (CxHxW); if it holds images with their channels last, write \`${ctx.channelsFirstInput}\` (see the warning at \`input\`)`
+      : kind === "conv"
         ? `pad the input (\`pad ${Math.ceil((Math.max(a.kernel[0], a.kernel[1]) - 1) / 2)}\`) or use a smaller kernel; ${formatShape(input)} may have been pooled too often`
         : `use a smaller window; ${formatShape(input)} may have been pooled too often`;
     ctx.report("NN3001", { window, input: `${formatShape(input)}`, arithmetic, hint });
@@ -31,7 +34,7 @@ export function slideWindow(kind: string, a: WindowAttrs, input: Shape, ctx: Inf
   // Input rows no window reads, only where windows otherwise cover everything (stride ≤ kernel).
   const skipsRows = rows.unread > 0 && a.stride[0] <= a.kernel[0];
   const skipsCols = cols.unread > 0 && a.stride[1] <= a.kernel[1];
-  if (skipsRows || skipsCols) {
+  if ((skipsRows || skipsCols) && !a.floor) {
     const count = (k: number, one: string, many: string) => (k === 1 ? one : `${k} ${many}`);
     const parts = [skipsRows ? count(rows.unread, "row", "rows") : "", skipsCols ? count(cols.unread, "column", "columns") : ""].filter(Boolean);
     const what = parts.join(" and ");
@@ -39,8 +42,8 @@ export function slideWindow(kind: string, a: WindowAttrs, input: Shape, ctx: Inf
     const arithmetic = skipsRows && skipsCols && rows.arithmetic !== cols.arithmetic ? `height ${rows.arithmetic}; width ${cols.arithmetic}` : skipsRows ? rows.arithmetic : cols.arithmetic;
     const hint =
       kind === "conv"
-        ? "change the padding, kernel or stride so that (H + 2·P − K) is a multiple of S, or crop the input"
-        : "add `ceil` to keep a last, partial window, or pad the input";
+        ? "change the padding, kernel or stride so that (H + 2·P − K) is a multiple of S, or crop the input; or, if they are dropped on purpose, add `floor`"
+        : "add `ceil` to keep a last, partial window, or pad the input; or, if they are dropped on purpose, add `floor`";
     ctx.report("NN3002", { what, input: where, are: n === 1 && !(skipsRows && skipsCols) ? "is" : "are", arithmetic, hint });
   }
   return [rows.out, cols.out];
