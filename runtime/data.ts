@@ -321,10 +321,10 @@ export function loadMnist(options: { dir?: string } = {}): { train: Dataset; tes
 
 /** What loadNpyDir checks the files against. */
 const NPY_EXPECT = {
-  inputShape: { rule: rule<number[]>("a non-empty array of whole numbers ≥ 1", (v) => Array.isArray(v) && v.length > 0 && v.every((d) => Number.isSafeInteger(d) && d > 0)) },
-  kind: { rule: oneOf(["classes", "targets"] as const) },
-  outputSize: { rule: wholeNumber(1) },
-};
+  inputShape: { rule: rule<number[]>("a non-empty array of whole numbers ≥ 1", (v) => Array.isArray(v) && v.length > 0 && v.every((d) => Number.isSafeInteger(d) && d > 0)), required: true },
+  kind: { rule: oneOf(["classes", "targets"] as const), required: true },
+  outputSize: { rule: wholeNumber(1), required: true },
+} as const;
 
 const NPY_FILES = ["train_x.npy", "train_y.npy", "test_x.npy", "test_y.npy"] as const;
 
@@ -464,7 +464,7 @@ export function loadNpyDir(
 ): { train: Dataset; test: Dataset } {
   check("loadNpyDir", "dir", dir, NON_EMPTY_STRING);
   check("loadNpyDir", "expect", expect, OBJECT);
-  const { inputShape, kind, outputSize } = readOptions("loadNpyDir", expect, NPY_EXPECT, ["inputShape", "kind", "outputSize"]);
+  const { inputShape, kind, outputSize } = readOptions("loadNpyDir", expect, NPY_EXPECT);
 
   let isDir = false;
   try {

@@ -69,9 +69,8 @@ abstract class Hyperparameters {
     private readonly what: string,
     options: unknown,
     private readonly spec: Record<string, OptionSpec<number>>,
-    required: readonly string[] = [],
   ) {
-    this.values = readOptions(what, options, spec, required) as Record<string, number>;
+    this.values = readOptions(what, options, spec) as Record<string, number>;
   }
   protected get(name: string): number {
     return this.values[name]!;
@@ -98,7 +97,7 @@ abstract class Hyperparameters {
 /** Plain SGD: p -= lr * (g + wd*p). */
 export class SGD extends Hyperparameters implements Optimizer {
   constructor(opts: SGDOptions) {
-    super("SGD", opts, { lr: { rule: LR }, weightDecay: { rule: DECAY, default: 0 } }, ["lr"]);
+    super("SGD", opts, { lr: { rule: LR, required: true }, weightDecay: { rule: DECAY, default: 0 } });
   }
   step(params: Record<string, Tensor>, grads: Record<string, Tensor>): void {
     const lr = this.lr;
@@ -121,7 +120,7 @@ export class Momentum extends Hyperparameters implements Optimizer {
   /** Velocity buffer per parameter name (same element type as the parameter). */
   readonly velocity = new Map<string, Tensor>();
   constructor(opts: MomentumOptions) {
-    super("Momentum", opts, { lr: { rule: LR }, momentum: { rule: FRACTION, default: 0.9 }, weightDecay: { rule: DECAY, default: 0 } }, ["lr"]);
+    super("Momentum", opts, { lr: { rule: LR, required: true }, momentum: { rule: FRACTION, default: 0.9 }, weightDecay: { rule: DECAY, default: 0 } });
   }
   /** Momentum coefficient, in [0, 1). */
   get momentum(): number {

@@ -83,28 +83,27 @@ export function describeValue(value: unknown): string {
   return String(value);
 }
 
-/** One option: its rule and, when it may be left out, its default. */
+/** One option: its rule, and its default or whether it must be given (otherwise it may stay undefined). */
 export interface OptionSpec<T> {
   rule: Rule<T>;
   default?: T;
+  required?: true;
 }
 
-type Read<S> = { [K in keyof S]: S[K] extends OptionSpec<infer T> ? (S[K] extends { default: unknown } ? T : T | undefined) : never };
+type Read<S> = { [K in keyof S]: S[K] extends OptionSpec<infer T> ? (S[K] extends { default: unknown } | { required: true } ? T : T | undefined) : never };
 
 /**
  * An options object checked against `spec`: `value` must be an object or
  * undefined, hold only the names in `spec`, and each value must pass its
- * rule (an option left out takes its default, or stays undefined when it has
- * none and is not `required`).
+ * rule; an option left out takes its default (an error when it is required).
  */
-export function readOptions<S extends Record<string, OptionSpec<unknown>>>(what: string, value: unknown, spec: S, required: readonly (keyof S & string)[] = []): Read<S> {
+export function readOptions<S extends Record<string, OptionSpec<unknown>>>(what: string, value: unknown, spec: S): Read<S> {
   checkKeys(what, value, Object.keys(spec));
   const given = (value ?? {}) as Record<string, unknown>;
   const out: Record<string, unknown> = {};
   for (const [name, s] of Object.entries(spec)) {
     const v = given[name];
-    if (v === undefined && !required.includes(name)) out[name] = s.default;
-    else out[name] = check(what, name, v, s.rule);
+    out[name] = v === undefined && !s.required ? s.default : check(what, name, v, s.rule);
   }
   return out as Read<S>;
 }
