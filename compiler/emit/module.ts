@@ -43,7 +43,7 @@ export function buildModule(g: Generated, opts: ModuleOptions): string {
   ]);
 
   const paramList = g.params.map((p) => `{ name: ${JSON.stringify(p.name)}, shape: [${p.spec.shape.join(", ")}] }`).join(",\n");
-  const bufferList = g.buffers.map((b) => `{ name: ${JSON.stringify(b.name)}, shape: [${b.shape.join(", ")}] }`).join(",\n");
+  const bufferList = g.buffers.map((b) => `{ name: ${JSON.stringify(b.name)}, shape: [${b.shape.join(", ")}]${b.min !== undefined ? `, min: ${b.min}` : ""} }`).join(",\n");
   file.addVariableStatement({
     isExported: true,
     declarationKind: VariableDeclarationKind.Const,
