@@ -4,20 +4,19 @@ import { join, relative, resolve } from "node:path";
 import { writeFileAtomic } from "../runtime/io/atomic.js";
 import { toJson } from "../diagnostics/render-json.js";
 import { describeIoError, UsageError } from "./io.js";
-import { parse } from "./args.js";
+import { parse, shared } from "./args.js";
 import { checkFiles } from "./check.js";
 import { printDiagnosticsText } from "./output.js";
 
 const HELP_HINT = "(try: nnspec compile --help)";
 
 export async function compile(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, {
-    model: { type: "string" },
+  const { values, positionals } = parse("compile", argv, {
+    ...shared("model", "format"),
     out: { type: "string", short: "o" },
     dtype: { type: "string" },
     js: { type: "boolean" },
     runtime: { type: "string" },
-    format: { type: "string" },
   });
   if (values.help) {
     const { COMMAND_HELP } = await import("./help.js");

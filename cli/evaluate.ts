@@ -1,10 +1,10 @@
 /** `nnspec eval` and `nnspec predict`: trained weights applied to data. */
 import { Batches, loadNpySync, loadWeights, NpyFormatError, saveNpySync, WeightsError, WeightsFormatError } from "../runtime/index.js";
 import { loadData } from "./data.js";
-import { KERNEL_FLAGS, kernelChoice, type KernelChoice } from "./kernels.js";
+import { kernelChoice, type KernelChoice } from "./kernels.js";
 import { describeIoError, UsageError } from "./io.js";
 import { loadModelFromSpec, type LoadedModel, type RunnableModel } from "./load-model.js";
-import { outputFormat, parse, positiveInt } from "./args.js";
+import { outputFormat, parse, positiveInt, shared } from "./args.js";
 import { argmax, evaluate } from "./measure.js";
 import { specHash } from "../runtime/index.js";
 
@@ -23,16 +23,9 @@ async function withWeights(command: string, file: string, modelName: string | un
 }
 
 export async function evalCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, {
-    model: { type: "string" },
-    weights: { type: "string" },
-    data: { type: "string" },
-    batch: { type: "string" },
+  const { values, positionals } = parse("eval", argv, {
+    ...shared("model", "weights", "force", "data", "batch", "limit", "format", "threads", "kernels"),
     split: { type: "string" },
-    format: { type: "string" },
-    force: { type: "boolean" },
-    limit: { type: "string" },
-    ...KERNEL_FLAGS,
   });
   if (values.help) {
     const { COMMAND_HELP } = await import("./help.js");
@@ -69,14 +62,10 @@ export async function evalCommand(argv: string[]): Promise<number> {
 }
 
 export async function predictCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, {
-    model: { type: "string" },
-    weights: { type: "string" },
+  const { values, positionals } = parse("predict", argv, {
+    ...shared("model", "weights", "force", "format", "threads", "kernels"),
     input: { type: "string" },
     output: { type: "string" },
-    ...KERNEL_FLAGS,
-    format: { type: "string" },
-    force: { type: "boolean" },
   });
   if (values.help) {
     const { COMMAND_HELP } = await import("./help.js");

@@ -3,7 +3,7 @@ import { loadWeights, specHash, WeightsError, WeightsFormatError, writeFileAtomi
 import { DEFAULT_OPSET, ExportError, exportOnnx, MAX_OPSET, MIN_OPSET, onnxOutputNames } from "../compiler/export/onnx.js";
 import { describeIoError, UsageError } from "./io.js";
 import { loadModelFromSpec } from "./load-model.js";
-import { nonNegativeInt, parse } from "./args.js";
+import { nonNegativeInt, parse, shared } from "./args.js";
 import { nnspecVersion } from "../compiler/emit/version.js";
 
 function opsetValue(value: unknown): number {
@@ -15,13 +15,10 @@ function opsetValue(value: unknown): number {
 
 
 export async function exportCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, {
-    model: { type: "string" },
-    weights: { type: "string" },
+  const { values, positionals } = parse("export", argv, {
+    ...shared("model", "weights", "force", "seed"),
     onnx: { type: "string" },
     opset: { type: "string" },
-    seed: { type: "string" },
-    force: { type: "boolean" },
   });
   if (values.help) {
     const { COMMAND_HELP } = await import("./help.js");

@@ -1,12 +1,6 @@
 /** `--threads N` and `--kernels wasm|js` of train, eval and predict: how the model runs. */
 import { UsageError } from "./io.js";
 
-/** parseArgs declarations of the two flags. */
-export const KERNEL_FLAGS = {
-  threads: { type: "string" },
-  kernels: { type: "string" },
-} as const;
-
 export const KERNEL_HELP = `  --threads N          threads for the WebAssembly kernels (default: the cores Node reports)
   --kernels wasm|js    WebAssembly SIMD kernels (default) or the TypeScript ones`;
 

@@ -5,7 +5,8 @@
  */
 import { InternalError } from "../compiler/index.js";
 import { check } from "./check.js";
-import { HELP } from "./help.js";
+import { closest } from "../diagnostics/suggest.js";
+import { COMMAND_HELP, HELP } from "./help.js";
 import { UsageError } from "./io.js";
 import { summary } from "./summary.js";
 import { nnspecVersion } from "../compiler/emit/version.js";
@@ -28,12 +29,15 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+const COMMANDS = ["check", "summary", "compile", "train", "eval", "predict", "export"] as const;
+
 async function run(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  if (command === undefined || command === "--help" || command === "-h" || command === "help") {
+  if (command === undefined || command === "--help" || command === "-h") {
     process.stdout.write(HELP + "\n");
     return command === undefined ? 2 : 0;
   }
+  if (command === "help") return help(rest);
   if (command === "--version" || command === "-v") {
     process.stdout.write(`nnspec ${nnspecVersion()}\n`);
     return 0;
@@ -54,6 +58,25 @@ async function run(argv: string[]): Promise<number> {
     case "export":
       return (await import("./export.js")).exportCommand(rest);
     default:
-      throw new UsageError(`unknown command '${command}' (try: nnspec --help)`);
+      throw new UsageError(`unknown command '${command}'; ${commandHint(command)} (try: nnspec --help)`);
   }
+}
+
+/** `nnspec help [COMMAND]`: the overview, or that command's help. */
+function help(args: string[]): number {
+  if (args.length === 0) {
+    process.stdout.write(HELP + "\n");
+    return 0;
+  }
+  if (args.length > 1) throw new UsageError(`help takes one COMMAND, got ${args.length} words (try: nnspec help ${args[0]})`);
+  const text = Object.prototype.hasOwnProperty.call(COMMAND_HELP, args[0]!) ? COMMAND_HELP[args[0]!] : undefined;
+  if (text === undefined) throw new UsageError(`no command '${args[0]}'; ${commandHint(args[0]!)}`);
+  process.stdout.write(text + "\n");
+  return 0;
+}
+
+/** "did you mean 'compile'?" or the list of commands. */
+function commandHint(word: string): string {
+  const near = closest(word, COMMANDS);
+  return near !== undefined ? `did you mean '${near}'?` : `the commands are ${COMMANDS.join(", ")}`;
 }
