@@ -128,9 +128,15 @@ export function positiveNumber(value: unknown, flag: string): number {
   return n;
 }
 
+/** One of a few words (`--format json`); another is refused with a suggestion. */
+export function choice<T extends string>(value: unknown, flag: string, choices: readonly T[]): T {
+  if (typeof value === "string" && (choices as readonly string[]).includes(value)) return value as T;
+  const list = choices.length === 2 ? choices.join(" or ") : `one of ${choices.join(", ")}`;
+  const near = typeof value === "string" ? closest(value, choices) : undefined;
+  throw new UsageError(`${flag} must be ${list}, not ${String(value)}${near !== undefined ? ` (did you mean ${near}?)` : ""}`);
+}
+
 /** `--format text|json` (text when not given). */
 export function outputFormat(value: unknown): "text" | "json" {
-  if (value === undefined || value === "text") return "text";
-  if (value === "json") return "json";
-  throw new UsageError(`--format must be text or json, not ${String(value)}`);
+  return value === undefined ? "text" : choice(value, "--format", ["text", "json"] as const);
 }

@@ -4,7 +4,7 @@ import { join, relative, resolve } from "node:path";
 import { writeFileAtomic } from "../runtime/io/atomic.js";
 import { toJson } from "../diagnostics/render-json.js";
 import { describeIoError, UsageError } from "./io.js";
-import { parse, shared } from "./args.js";
+import { choice, parse, shared } from "./args.js";
 import { checkFiles } from "./check.js";
 import { printDiagnosticsText } from "./output.js";
 
@@ -24,8 +24,7 @@ export async function compile(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length !== 1) throw new UsageError(`compile takes exactly one FILE ${HELP_HINT}`);
-  const dtype = values.dtype ?? "f32";
-  if (dtype !== "f32" && dtype !== "f64") throw new UsageError(`--dtype must be f32 or f64, not ${String(dtype)}`);
+  const dtype = choice(values.dtype ?? "f32", "--dtype", ["f32", "f64"] as const);
   const runtime = (values.runtime as string | undefined) ?? "nnspec/runtime";
   if (!/^[^\s"'`\\]+$/.test(runtime)) throw new UsageError(`--runtime must be a module specifier without quotes or spaces, not ${JSON.stringify(runtime)}`);
   const outDir = resolve((values.out as string | undefined) ?? ".");

@@ -4,7 +4,7 @@ import { loadData } from "./data.js";
 import { kernelChoice, type KernelChoice } from "./kernels.js";
 import { describeIoError, UsageError } from "./io.js";
 import { loadModelFromSpec, type LoadedModel, type RunnableModel } from "./load-model.js";
-import { outputFormat, parse, positiveInt, shared } from "./args.js";
+import { choice, outputFormat, parse, positiveInt, shared } from "./args.js";
 import { argmax, evaluate } from "./measure.js";
 import { specHash } from "../runtime/index.js";
 
@@ -35,8 +35,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
   if (positionals.length !== 1) throw new UsageError("eval takes exactly one FILE (try: nnspec eval --help)");
   if (values.data === undefined) throw new UsageError("eval needs --data mnist or --data DIR");
   const format = outputFormat(values.format);
-  const split = (values.split as string | undefined) ?? "test";
-  if (split !== "test" && split !== "train") throw new UsageError(`--split must be test or train, not ${split}`);
+  const split = choice(values.split ?? "test", "--split", ["test", "train"] as const);
   const batchSize = values.batch === undefined ? 256 : positiveInt(values.batch, "--batch");
   const { loaded, model } = await withWeights("eval", positionals[0]!, values.model as string | undefined, values.weights as string | undefined, batchSize, values.force === true, kernelChoice(values.threads as string | undefined, values.kernels as string | undefined));
   const info = loaded.info;

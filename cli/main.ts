@@ -58,6 +58,10 @@ async function run(argv: string[]): Promise<number> {
     case "export":
       return (await import("./export.js")).exportCommand(rest);
     default:
+      if (command.startsWith("-") && command !== "-") {
+        const near = closest(command.replace(/^-+/, ""), ["help", "version"]);
+        throw new UsageError(`unknown option ${command} before the command${near !== undefined ? `; did you mean --${near}?` : ""} (usage: nnspec COMMAND [options] FILE; try: nnspec --help)`);
+      }
       throw new UsageError(`unknown command '${command}'; ${commandHint(command)} (try: nnspec --help)`);
   }
 }

@@ -40,6 +40,11 @@ describe("did you mean", () => {
     usage(nnspec([typo, SPEC]), `unknown command '${typo}'`, `did you mean '${command}'?`);
   });
 
+  it("an option before the command", () => {
+    usage(nnspec(["--verison"]), "unknown option --verison before the command", "did you mean --version?");
+    usage(nnspec(["--model", "m", "check", SPEC]), "unknown option --model before the command", "nnspec COMMAND [options] FILE");
+  });
+
   it("a command nothing is near lists the commands", () => {
     usage(nnspec(["frobnicate", SPEC]), "unknown command 'frobnicate'", "check, summary, compile");
   });
@@ -100,6 +105,13 @@ describe("a single-dash long word is not a short flag with an attached value", (
 });
 
 describe("flag values", () => {
+  it("a mistyped word among a flag's choices gets a suggestion", () => {
+    usage(nnspec(["check", "--format", "jsno", SPEC]), "--format must be text or json, not jsno (did you mean json?)");
+    usage(nnspec(["compile", "--dtype", "f46", SPEC]), "--dtype must be f32 or f64, not f46 (did you mean f64?)");
+    usage(nnspec(["eval", SPEC, "--weights", "w", "--data", "mnist", "--split", "tset"]), "--split must be test or train, not tset (did you mean test?)");
+    usage(nnspec(["eval", SPEC, "--weights", "w", "--data", "mnist", "--kernels", "wams"]), "--kernels must be wasm or js, not wams (did you mean wasm?)");
+  });
+
   it("a flag without its value names it", () => {
     usage(nnspec(["check", SPEC, "--format"]), "--format needs a value");
   });
