@@ -46,9 +46,9 @@ const HELP_FLAG: Options = { help: { type: "boolean", short: "h" } };
  * `--name=VALUE`, `-x VALUE`; `--` ends the flags and `-` alone is a
  * positional (stdin). Refused: unknown flags, single-dash words (`-out`),
  * values attached to short flags (`-oDIR`), a missing value, a value for a
- * switch, and a flag given twice.
+ * switch, a flag given twice, and a FILE count other than `files` says.
  */
-export function parse(command: string, argv: readonly string[], options: Options): { values: Values; positionals: string[] } {
+export function parse(command: string, argv: readonly string[], options: Options, files: "one" | "some"): { values: Values; positionals: string[] } {
   const table: Options = { ...options, ...HELP_FLAG };
   const hint = `(try: nnspec ${command} --help)`;
   const values: Values = {};
@@ -81,7 +81,15 @@ export function parse(command: string, argv: readonly string[], options: Options
     if (values[name] !== undefined && flag.type === "string") throw new UsageError(`${shown} is given twice (${String(values[name])} and ${String(value)}); give it once`);
     values[name] = value;
   }
+  if (!values.help && files === "one" && positionals.length !== 1) throw new UsageError(`${command} takes exactly one FILE, got ${positionals.length} ${hint}`);
+  if (!values.help && files === "some" && positionals.length === 0) throw new UsageError(`${command} needs at least one FILE ${hint}`);
   return { values, positionals };
+}
+
+/** Whether argv asks for help (`-h` or `--help` before any `--`): main.ts then shows the command's help instead of running it. */
+export function wantsHelp(argv: readonly string[]): boolean {
+  const end = argv.indexOf("--");
+  return (end < 0 ? argv : argv.slice(0, end)).some((a) => a === "--help" || a === "-h");
 }
 
 /** The table name of a flag argument (`--name[=value]` or `-x`), or a UsageError with a suggestion. */

@@ -2,7 +2,6 @@
 import { checkSource, type CheckOutput } from "../compiler/index.js";
 import { toJson } from "../diagnostics/render-json.js";
 import { outputFormat, parse, shared } from "./args.js";
-import { COMMAND_HELP } from "./help.js";
 import { readSpec, UsageError } from "./io.js";
 import { countLine, printDiagnosticsText } from "./output.js";
 import { readSpecStdin, STDIN_ARG, STDIN_NAME } from "./stdin.js";
@@ -22,13 +21,8 @@ export function checkFiles(files: string[], opts: { stdin?: boolean } = {}): Che
 }
 
 export function check(argv: string[]): number {
-  const { values, positionals } = parse("check", argv, shared("format"));
-  if (values.help) {
-    process.stdout.write(COMMAND_HELP.check + "\n");
-    return 0;
-  }
+  const { values, positionals } = parse("check", argv, shared("format"), "some");
   const fmt = outputFormat(values.format);
-  if (positionals.length === 0) throw new UsageError("check needs at least one FILE (try: nnspec check --help)");
   const results = checkFiles(positionals, { stdin: true });
   const diags = results.flatMap((r) => r.diagnostics);
   if (fmt === "json") {

@@ -8,8 +8,6 @@ import { choice, parse, shared } from "./args.js";
 import { checkFiles } from "./check.js";
 import { printDiagnosticsText } from "./output.js";
 
-const HELP_HINT = "(try: nnspec compile --help)";
-
 export async function compile(argv: string[]): Promise<number> {
   const { values, positionals } = parse("compile", argv, {
     ...shared("model", "format"),
@@ -17,13 +15,7 @@ export async function compile(argv: string[]): Promise<number> {
     dtype: { type: "string" },
     js: { type: "boolean" },
     runtime: { type: "string" },
-  });
-  if (values.help) {
-    const { COMMAND_HELP } = await import("./help.js");
-    process.stdout.write(COMMAND_HELP.compile + "\n");
-    return 0;
-  }
-  if (positionals.length !== 1) throw new UsageError(`compile takes exactly one FILE ${HELP_HINT}`);
+  }, "one");
   const dtype = choice(values.dtype ?? "f32", "--dtype", ["f32", "f64"] as const);
   const runtime = (values.runtime as string | undefined) ?? "nnspec/runtime";
   if (!/^[^\s"'`\\]+$/.test(runtime)) throw new UsageError(`--runtime must be a module specifier without quotes or spaces, not ${JSON.stringify(runtime)}`);

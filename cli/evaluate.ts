@@ -26,13 +26,7 @@ export async function evalCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse("eval", argv, {
     ...shared("model", "weights", "force", "data", "batch", "limit", "format", "threads", "kernels"),
     split: { type: "string" },
-  });
-  if (values.help) {
-    const { COMMAND_HELP } = await import("./help.js");
-    process.stdout.write(COMMAND_HELP.eval + "\n");
-    return 0;
-  }
-  if (positionals.length !== 1) throw new UsageError("eval takes exactly one FILE (try: nnspec eval --help)");
+  }, "one");
   if (values.data === undefined) throw new UsageError("eval needs --data mnist or --data DIR");
   const format = outputFormat(values.format);
   const split = choice(values.split ?? "test", "--split", ["test", "train"] as const);
@@ -65,13 +59,7 @@ export async function predictCommand(argv: string[]): Promise<number> {
     ...shared("model", "weights", "force", "format", "threads", "kernels"),
     input: { type: "string" },
     output: { type: "string" },
-  });
-  if (values.help) {
-    const { COMMAND_HELP } = await import("./help.js");
-    process.stdout.write(COMMAND_HELP.predict + "\n");
-    return 0;
-  }
-  if (positionals.length !== 1) throw new UsageError("predict takes exactly one FILE (try: nnspec predict --help)");
+  }, "one");
   const format = outputFormat(values.format);
   if (values.input === undefined) throw new UsageError("predict needs --input x.npy");
   let x: Float32Array;

@@ -19,13 +19,7 @@ export async function exportCommand(argv: string[]): Promise<number> {
     ...shared("model", "weights", "force", "seed"),
     onnx: { type: "string" },
     opset: { type: "string" },
-  });
-  if (values.help) {
-    const { COMMAND_HELP } = await import("./help.js");
-    process.stdout.write(COMMAND_HELP.export + "\n");
-    return 0;
-  }
-  if (positionals.length !== 1) throw new UsageError("export takes exactly one FILE (try: nnspec export --help)");
+  }, "one");
   if (values.onnx === undefined || values.onnx === "") throw new UsageError("export needs --onnx OUT.onnx (the file to write)");
   const opset = opsetValue(values.opset);
   const seed = values.seed === undefined ? 0 : nonNegativeInt(values.seed, "--seed");

@@ -7,6 +7,7 @@ import { InternalError } from "../compiler/index.js";
 import { check } from "./check.js";
 import { closest } from "../diagnostics/suggest.js";
 import { COMMAND_HELP, HELP } from "./help.js";
+import { wantsHelp } from "./args.js";
 import { UsageError } from "./io.js";
 import { summary } from "./summary.js";
 import { nnspecVersion } from "../compiler/emit/version.js";
@@ -40,6 +41,10 @@ async function run(argv: string[]): Promise<number> {
   if (command === "help") return help(rest);
   if (command === "--version" || command === "-v") {
     process.stdout.write(`nnspec ${nnspecVersion()}\n`);
+    return 0;
+  }
+  if ((COMMANDS as readonly string[]).includes(command) && wantsHelp(rest)) {
+    process.stdout.write(COMMAND_HELP[command] + "\n");
     return 0;
   }
   switch (command) {

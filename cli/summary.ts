@@ -4,19 +4,13 @@ import { renderSummaryText, summarize } from "../compiler/summary.js";
 import { toJson } from "../diagnostics/render-json.js";
 import { outputFormat, parse, positiveInt, shared } from "./args.js";
 import { checkFiles } from "./check.js";
-import { COMMAND_HELP } from "./help.js";
 import { UsageError } from "./io.js";
 import { printDiagnosticsText } from "./output.js";
 
 export function summary(argv: string[]): number {
-  const { values, positionals } = parse("summary", argv, shared("format", "model", "batch"));
-  if (values.help) {
-    process.stdout.write(COMMAND_HELP.summary + "\n");
-    return 0;
-  }
+  const { values, positionals } = parse("summary", argv, shared("format", "model", "batch"), "one");
   const batch = values.batch === undefined ? undefined : positiveInt(values.batch, "--batch");
   const fmt = outputFormat(values.format);
-  if (positionals.length !== 1) throw new UsageError("summary takes exactly one FILE (try: nnspec summary --help)");
   const [result] = checkFiles(positionals, { stdin: true });
   const wanted = values.model as string | undefined;
   let models = result!.models;

@@ -47,7 +47,6 @@ export interface TrainOptions {
 }
 
 export function trainOptions(values: Values, positionals: string[]): TrainOptions {
-  if (positionals.length !== 1) throw new UsageError("train takes exactly one FILE (try: nnspec train --help)");
   if (values.data === undefined) throw new UsageError("train needs --data mnist or --data DIR (try: nnspec train --help)");
   const stored = values.resume === undefined ? {} : checkpointSettings(values.resume as string);
   const pick = (flag: string, key: string): string | undefined => {

@@ -185,6 +185,19 @@ describe("nnspec help COMMAND", () => {
     expect(r.stderr).toBe("");
   });
 
+  it.each(COMMANDS)("%s --help and -h anywhere before -- show the same help", (command) => {
+    for (const args of [[command, "--help"], [command, SPEC, "-h"], [command, "--model", "m", "--help", SPEC]]) {
+      const r = nnspec(args);
+      expect(r.status).toBe(0);
+      expect(r.stdout).toBe(COMMAND_HELP[command] + "\n");
+    }
+  });
+
+  it("the number of FILEs is checked in one place", () => {
+    usage(nnspec(["check"]), "check needs at least one FILE", "nnspec check --help");
+    for (const command of COMMANDS.filter((c) => c !== "check")) usage(nnspec([command, SPEC, SPEC]), `${command} takes exactly one FILE, got 2`, `nnspec ${command} --help`);
+  });
+
   it("help alone is the overview, exit 0, and mentions help COMMAND", () => {
     const r = nnspec(["help"]);
     expect(r.status).toBe(0);
