@@ -72,25 +72,26 @@ abstract class Hyperparameters {
   ) {
     this.values = readOptions(what, options, spec) as Record<string, number>;
   }
-  protected get(name: string): number {
-    return this.values[name]!;
-  }
-  protected set(name: string, value: unknown): void {
-    this.values[name] = check(this.what, name, value, this.spec[name]!.rule);
-  }
   /** Learning rate (≥ 0). */
-  get lr(): number {
-    return this.get("lr");
-  }
-  set lr(value: number) {
-    this.set("lr", value);
-  }
+  declare lr: number;
   /** L2 coefficient added to the gradient (≥ 0). */
-  get weightDecay(): number {
-    return this.get("weightDecay");
+  declare weightDecay: number;
+  /** A getter and a checking setter on `cls.prototype` for each name. */
+  protected static accessors(cls: { prototype: Hyperparameters }, names: readonly string[]): void {
+    for (const name of names) {
+      Object.defineProperty(cls.prototype, name, {
+        get(this: Hyperparameters): number {
+          return this.values[name]!;
+        },
+        set(this: Hyperparameters, value: unknown) {
+          this.values[name] = check(this.what, name, value, this.spec[name]!.rule);
+        },
+        configurable: true,
+      });
+    }
   }
-  set weightDecay(value: number) {
-    this.set("weightDecay", value);
+  static {
+    Hyperparameters.accessors(this, ["lr", "weightDecay"]);
   }
 }
 
@@ -123,11 +124,9 @@ export class Momentum extends Hyperparameters implements Optimizer {
     super("Momentum", opts, { lr: { rule: LR, required: true }, momentum: { rule: FRACTION, default: 0.9 }, weightDecay: { rule: DECAY, default: 0 } });
   }
   /** Momentum coefficient, in [0, 1). */
-  get momentum(): number {
-    return this.get("momentum");
-  }
-  set momentum(value: number) {
-    this.set("momentum", value);
+  declare momentum: number;
+  static {
+    Hyperparameters.accessors(this, ["momentum"]);
   }
   step(params: Record<string, Tensor>, grads: Record<string, Tensor>): void {
     const lr = this.lr;
@@ -167,23 +166,11 @@ export class Adam extends Hyperparameters implements Optimizer {
       weightDecay: { rule: DECAY, default: 0 },
     });
   }
-  get beta1(): number {
-    return this.get("beta1");
-  }
-  set beta1(value: number) {
-    this.set("beta1", value);
-  }
-  get beta2(): number {
-    return this.get("beta2");
-  }
-  set beta2(value: number) {
-    this.set("beta2", value);
-  }
-  get eps(): number {
-    return this.get("eps");
-  }
-  set eps(value: number) {
-    this.set("eps", value);
+  declare beta1: number;
+  declare beta2: number;
+  declare eps: number;
+  static {
+    Hyperparameters.accessors(this, ["beta1", "beta2", "eps"]);
   }
   /** Number of completed steps (restored from a checkpoint: a whole number ≥ 0). */
   get t(): number {

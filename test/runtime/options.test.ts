@@ -4,21 +4,8 @@
  * instead of turning every parameter into NaN or throwing a raw TypeError.
  */
 import { describe, expect, it } from "vitest";
-import { Adam, Batches, Momentum, OptionError, Rng, SGD, createOptimizer, loadMnist, loadNpyDir, randomShift, subset, type Dataset } from "../../runtime/index.js";
-
-/** Expect an OptionError whose message contains every part. */
-function refuses(f: () => unknown, ...parts: string[]): OptionError {
-  let caught: unknown;
-  try {
-    f();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught, `expected an OptionError containing ${parts.join(" … ")}`).toBeInstanceOf(OptionError);
-  const e = caught as OptionError;
-  for (const p of parts) expect(e.message).toContain(p);
-  return e;
-}
+import { refuses } from "./helpers.js";
+import { Adam, Batches, Momentum, Rng, SGD, createOptimizer, loadMnist, loadNpyDir, randomShift, subset, type Dataset } from "../../runtime/index.js";
 
 /** One step of the optimizer on a small problem; the parameters afterwards. */
 function stepOnce(opt: { step(p: Record<string, Float64Array>, g: Record<string, Float64Array>): void }): Float64Array {

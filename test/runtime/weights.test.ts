@@ -12,7 +12,7 @@ import {
   specHash,
   type WeightsInfo,
 } from "../../runtime/weights.js";
-import { OptionError } from "../../runtime/options.js";
+import { refuses } from "./helpers.js";
 import { loadSpec, type GeneratedModel } from "../helpers/compile.js";
 
 const SPEC = `model tiny {
@@ -366,17 +366,6 @@ describe("loadWeights rejects bad files and leaves the model untouched", () => {
 });
 
 describe("the weights functions refuse bad arguments with an OptionError naming them", () => {
-  function refuses(f: () => unknown, ...parts: string[]): void {
-    let caught: unknown;
-    try {
-      f();
-    } catch (e) {
-      caught = e;
-    }
-    expect(caught, parts.join(" … ")).toBeInstanceOf(OptionError);
-    for (const p of parts) expect((caught as Error).message).toContain(p);
-  }
-
   it("loadWeights", () => {
     const file = tmpFile("args");
     saveWeightsSync(file, f32.createModel({ seed: 1 }), f32.info, { model: "tiny", specHash: HASH });
