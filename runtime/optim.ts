@@ -64,7 +64,8 @@ const STEP_COUNT = wholeNumber(0);
  * out-of-range value never reaches the parameters.
  */
 abstract class Hyperparameters {
-  private readonly values: Record<string, number>;
+  /** The checked values; step() reads them here, not through the accessors (a getter's double return would allocate). */
+  protected readonly values: Record<string, number>;
   protected constructor(
     private readonly what: string,
     options: unknown,
@@ -101,8 +102,7 @@ export class SGD extends Hyperparameters implements Optimizer {
     super("SGD", opts, { lr: { rule: LR, required: true }, weightDecay: { rule: DECAY, default: 0 } });
   }
   step(params: Record<string, Tensor>, grads: Record<string, Tensor>): void {
-    const lr = this.lr;
-    const wd = this.weightDecay;
+    const { lr, weightDecay: wd } = this.values as { lr: number; weightDecay: number };
     for (const name in params) {
       const p = params[name]!;
       const g = gradFor(grads, name, p);
@@ -129,9 +129,7 @@ export class Momentum extends Hyperparameters implements Optimizer {
     Hyperparameters.accessors(this, ["momentum"]);
   }
   step(params: Record<string, Tensor>, grads: Record<string, Tensor>): void {
-    const lr = this.lr;
-    const mu = this.momentum;
-    const wd = this.weightDecay;
+    const { lr, momentum: mu, weightDecay: wd } = this.values as { lr: number; momentum: number; weightDecay: number };
     for (const name in params) {
       const p = params[name]!;
       const g = gradFor(grads, name, p);
@@ -181,13 +179,10 @@ export class Adam extends Hyperparameters implements Optimizer {
   }
   step(params: Record<string, Tensor>, grads: Record<string, Tensor>): void {
     this.steps++;
-    const b1 = this.beta1;
-    const b2 = this.beta2;
-    const eps = this.eps;
-    const wd = this.weightDecay;
+    const { lr, beta1: b1, beta2: b2, eps, weightDecay: wd } = this.values as { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number };
     const bc1 = 1 - Math.pow(b1, this.steps);
     const bc2 = 1 - Math.pow(b2, this.steps);
-    const stepSize = this.lr / bc1;
+    const stepSize = lr / bc1;
     const invSqrtBc2 = 1 / Math.sqrt(bc2);
     for (const name in params) {
       const p = params[name]!;
