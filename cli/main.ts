@@ -73,7 +73,7 @@ async function run(argv: string[]): Promise<number> {
 
 /** `nnspec help [COMMAND]`: the overview, or that command's help. */
 function help(args: string[]): number {
-  if (args.length === 0) {
+  if (args.length === 0 || (args.length === 1 && (args[0] === "--help" || args[0] === "-h"))) {
     process.stdout.write(HELP + "\n");
     return 0;
   }

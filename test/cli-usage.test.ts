@@ -203,6 +203,7 @@ describe("nnspec help COMMAND", () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toContain("Usage:");
     expect(r.stdout).toContain("nnspec help COMMAND");
+    expect(nnspec(["help", "--help"]).stdout).toBe(r.stdout);
   });
 
   it("help nosuch suggests or lists the commands", () => {
