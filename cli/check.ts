@@ -1,26 +1,29 @@
-/** `nnspec check FILE…`, and checking the spec files every command starts from. */
+/** `nnspec check FILE…` (`-`: stdin), and checking the spec files every command starts from. */
 import { checkSource, type CheckOutput } from "../compiler/index.js";
 import { toJson } from "../diagnostics/render-json.js";
-import { outputFormat, parse } from "./args.js";
-import { COMMAND_HELP } from "./help.js";
+import { outputFormat, parse, shared } from "./args.js";
 import { readSpec, UsageError } from "./io.js";
 import { countLine, printDiagnosticsText } from "./output.js";
+import { readSpecStdin, STDIN_ARG, STDIN_NAME } from "./stdin.js";
 
-export function checkFiles(files: string[]): CheckOutput[] {
+/**
+ * Check spec files. With `stdin`, a file named `-` is standard input (once),
+ * shown as `<stdin>`; otherwise `-` is refused (commands that compile a spec
+ * need a file: the generated code names it).
+ */
+export function checkFiles(files: string[], opts: { stdin?: boolean } = {}): CheckOutput[] {
+  const fromStdin = files.filter((f) => f === STDIN_ARG).length;
+  if (fromStdin > 0 && !opts.stdin) throw new UsageError(`the spec must be a file here; reading it from stdin (${STDIN_ARG}) works for check and summary`);
+  if (fromStdin > 1) throw new UsageError(`${STDIN_ARG} (stdin) can be given once`);
   // Read every file first so an unreadable one stops the run before any output.
-  const contents = files.map((f) => readSpec(f));
-  return files.map((f, i) => checkSource(f, contents[i]!.bytes, contents[i]!.size));
+  const contents = files.map((f) => (f === STDIN_ARG ? readSpecStdin() : readSpec(f)));
+  return files.map((f, i) => checkSource(f === STDIN_ARG ? STDIN_NAME : f, contents[i]!.bytes, contents[i]!.size));
 }
 
 export function check(argv: string[]): number {
-  const { values, positionals } = parse(argv, { format: { type: "string" } });
-  if (values.help) {
-    process.stdout.write(COMMAND_HELP.check + "\n");
-    return 0;
-  }
+  const { values, positionals } = parse("check", argv, shared("format"), "some");
   const fmt = outputFormat(values.format);
-  if (positionals.length === 0) throw new UsageError("check needs at least one FILE (try: nnspec check --help)");
-  const results = checkFiles(positionals);
+  const results = checkFiles(positionals, { stdin: true });
   const diags = results.flatMap((r) => r.diagnostics);
   if (fmt === "json") {
     process.stdout.write(JSON.stringify({ diagnostics: diags.map(toJson) }) + "\n");

@@ -5,12 +5,10 @@ import { writeFileAtomic } from "../runtime/io/atomic.js";
 import { toJson } from "../diagnostics/render-json.js";
 import { displayPath } from "../diagnostics/display.js";
 import { describeIoError, fileError, UsageError } from "./io.js";
-import { parse } from "./args.js";
+import { choice, parse, shared } from "./args.js";
 import { checkOutputs } from "./paths.js";
 import { checkFiles } from "./check.js";
 import { printDiagnosticsText } from "./output.js";
-
-const HELP_HINT = "(try: nnspec compile --help)";
 
 /** The output folder, created if missing; a file in its place is a usage error, not a raw EEXIST. */
 function makeOutDir(outDir: string, given: string): void {
@@ -24,23 +22,14 @@ function makeOutDir(outDir: string, given: string): void {
 }
 
 export async function compile(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, {
-    model: { type: "string" },
+  const { values, positionals } = parse("compile", argv, {
+    ...shared("model", "format", "force"),
     out: { type: "string", short: "o" },
     dtype: { type: "string" },
     js: { type: "boolean" },
     runtime: { type: "string" },
-    format: { type: "string" },
-    force: { type: "boolean" },
-  });
-  if (values.help) {
-    const { COMMAND_HELP } = await import("./help.js");
-    process.stdout.write(COMMAND_HELP.compile + "\n");
-    return 0;
-  }
-  if (positionals.length !== 1) throw new UsageError(`compile takes exactly one FILE ${HELP_HINT}`);
-  const dtype = values.dtype ?? "f32";
-  if (dtype !== "f32" && dtype !== "f64") throw new UsageError(`--dtype must be f32 or f64, not ${String(dtype)}`);
+  }, "one");
+  const dtype = choice(values.dtype ?? "f32", "--dtype", ["f32", "f64"] as const);
   const runtime = (values.runtime as string | undefined) ?? "nnspec/runtime";
   if (!/^[^\s"'`\\]+$/.test(runtime)) throw new UsageError(`--runtime must be a module specifier without quotes or spaces, not ${JSON.stringify(runtime)}`);
   const outDir = resolve((values.out as string | undefined) ?? ".");

@@ -3,12 +3,12 @@ import { Batches, imageShape, loadNpySync, NpyFormatError, saveNpySync } from ".
 import { loadWeightsForCli } from "./weights.js";
 import { loadData } from "./data.js";
 import { createRunnable } from "./create-model.js";
-import { KERNEL_FLAGS, kernelChoice, type KernelChoice } from "./kernels.js";
+import { kernelChoice, type KernelChoice } from "./kernels.js";
 import { displayPath } from "../diagnostics/display.js";
 import { checkOutputs } from "./paths.js";
 import { describeIoError, fileError, UsageError } from "./io.js";
 import { loadModelFromSpec, type LoadedModel, type ModelInfo, type RunnableModel } from "./load-model.js";
-import { batchSize as batchSizeValue, outputFormat, parse, positiveInt } from "./args.js";
+import { batchSize as batchSizeValue, choice, outputFormat, parse, positiveInt, shared } from "./args.js";
 import { argmax, evaluate } from "./measure.js";
 import { MAX_BATCH_SIZE, specHash } from "../runtime/index.js";
 
@@ -21,27 +21,13 @@ async function withWeights(command: string, file: string, modelName: string | un
 }
 
 export async function evalCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, {
-    model: { type: "string" },
-    weights: { type: "string" },
-    data: { type: "string" },
-    batch: { type: "string" },
+  const { values, positionals } = parse("eval", argv, {
+    ...shared("model", "weights", "force", "data", "batch", "limit", "format", "threads", "kernels"),
     split: { type: "string" },
-    format: { type: "string" },
-    force: { type: "boolean" },
-    limit: { type: "string" },
-    ...KERNEL_FLAGS,
-  });
-  if (values.help) {
-    const { COMMAND_HELP } = await import("./help.js");
-    process.stdout.write(COMMAND_HELP.eval + "\n");
-    return 0;
-  }
-  if (positionals.length !== 1) throw new UsageError("eval takes exactly one FILE (try: nnspec eval --help)");
+  }, "one");
   if (values.data === undefined) throw new UsageError("eval needs --data mnist or --data DIR");
   const format = outputFormat(values.format);
-  const split = (values.split as string | undefined) ?? "test";
-  if (split !== "test" && split !== "train") throw new UsageError(`--split must be test or train, not ${split}`);
+  const split = choice(values.split ?? "test", "--split", ["test", "train"] as const);
   const batchSize = values.batch === undefined ? 256 : batchSizeValue(values.batch, "--batch", MAX_BATCH_SIZE);
   const { loaded, model } = await withWeights("eval", positionals[0]!, values.model as string | undefined, values.weights as string | undefined, batchSize, values.force === true, kernelChoice(values.threads as string | undefined, values.kernels as string | undefined));
   const info = loaded.info;
@@ -67,21 +53,11 @@ export async function evalCommand(argv: string[]): Promise<number> {
 }
 
 export async function predictCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, {
-    model: { type: "string" },
-    weights: { type: "string" },
+  const { values, positionals } = parse("predict", argv, {
+    ...shared("model", "weights", "force", "format", "threads", "kernels"),
     input: { type: "string" },
     output: { type: "string" },
-    ...KERNEL_FLAGS,
-    format: { type: "string" },
-    force: { type: "boolean" },
-  });
-  if (values.help) {
-    const { COMMAND_HELP } = await import("./help.js");
-    process.stdout.write(COMMAND_HELP.predict + "\n");
-    return 0;
-  }
-  if (positionals.length !== 1) throw new UsageError("predict takes exactly one FILE (try: nnspec predict --help)");
+  }, "one");
   const format = outputFormat(values.format);
   if (values.input === undefined) throw new UsageError("predict needs --input x.npy");
   if (values.output !== undefined) {

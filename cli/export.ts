@@ -6,7 +6,7 @@ import { displayPath } from "../diagnostics/display.js";
 import { describeIoError, fileError, UsageError, warn } from "./io.js";
 import { loadModelFromSpec } from "./load-model.js";
 import { checkOutputs } from "./paths.js";
-import { nonNegativeInt, parse } from "./args.js";
+import { nonNegativeInt, parse, shared } from "./args.js";
 import { nnspecVersion } from "../compiler/emit/version.js";
 
 function opsetValue(value: unknown): number {
@@ -18,20 +18,11 @@ function opsetValue(value: unknown): number {
 
 
 export async function exportCommand(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, {
-    model: { type: "string" },
-    weights: { type: "string" },
+  const { values, positionals } = parse("export", argv, {
+    ...shared("model", "weights", "force", "seed"),
     onnx: { type: "string" },
     opset: { type: "string" },
-    seed: { type: "string" },
-    force: { type: "boolean" },
-  });
-  if (values.help) {
-    const { COMMAND_HELP } = await import("./help.js");
-    process.stdout.write(COMMAND_HELP.export + "\n");
-    return 0;
-  }
-  if (positionals.length !== 1) throw new UsageError("export takes exactly one FILE (try: nnspec export --help)");
+  }, "one");
   if (values.onnx === undefined || values.onnx === "") throw new UsageError("export needs --onnx OUT.onnx (the file to write)");
   const opset = opsetValue(values.opset);
   const seed = values.seed === undefined ? 0 : nonNegativeInt(values.seed, "--seed");

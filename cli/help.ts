@@ -3,8 +3,8 @@ import { KERNEL_HELP } from "./kernels.js";
 export const HELP = `nnspec — define, check and train neural networks
 
 Usage:
-  nnspec check [--format text|json] FILE...      check specs; report every mistake
-  nnspec summary [--format text|json] [--model NAME] [--batch N] FILE
+  nnspec check [--format text|json] FILE...      check specs (- reads one from stdin); report every mistake
+  nnspec summary [--format text|json] [--model NAME] [--batch N] FILE|-
                                                   layers, shapes, parameters, FLOPs, memory
   nnspec compile FILE [--model NAME] [-o DIR] [--dtype f32|f64] [--js] [--runtime SPECIFIER] [--force]
                                                   write a TypeScript module per model
@@ -18,16 +18,19 @@ Usage:
                                                   predictions for new inputs
   nnspec export FILE --onnx OUT.onnx [--weights W.safetensors] [--opset N] [--seed N]
                                                   the model and its weights as ONNX
+  nnspec help COMMAND                             a command's options (also: nnspec COMMAND --help)
   nnspec --help | --version
 
-Exit status: 0 no errors (warnings allowed), 1 errors in a spec, 2 usage or file problems.
-Run \`nnspec COMMAND --help\` for a command's options.`;
+Options take two dashes (--out DIR or --out=DIR); the few one-letter forms
+(-o DIR, -q, -h) take their value as the next argument. -- ends the options.
+Exit status: 0 no errors (warnings allowed), 1 errors in a spec, 2 usage or file problems.`;
 
 export const COMMAND_HELP: Record<string, string> = {
   check: `Usage: nnspec check [--format text|json] FILE...
 
 Parses and shape-checks each file and reports every error and warning with
-its place, the arithmetic where it helps, and a fix.
+its place, the arithmetic where it helps, and a fix. A FILE of - is the spec
+on standard input (shown as <stdin>; at most 16 MiB, like a file).
 
 Options:
   --format text|json   text (default) on stderr, or one JSON document on stdout:
@@ -94,6 +97,8 @@ Loss, accuracy and the confusion matrix (classification) or the MSE
 (regression) of trained weights on the held-out split.
 
 Options:
+  --weights FILE       weights saved by nnspec train (required)
+  --data mnist|DIR     the data, as for train (required)
   --model NAME         the model, when the file has several
   --split test|train   which split to evaluate (default test)
   --batch N            batch size (default 256)
@@ -109,6 +114,9 @@ flat [N, features], float32 or uint8 scaled by 1/255) and prints the predicted c
 probability (softmax models) or the outputs, or writes them to Y.npy.
 
 Options:
+  --weights FILE       weights saved by nnspec train (required)
+  --input FILE         the inputs, a .npy file (required)
+  --output FILE        write the predictions to this .npy file instead of printing them
   --model NAME         the model, when the file has several
   --format text|json   text (default) or JSON
   --force              load weights even if they were trained for another spec, and
@@ -134,7 +142,7 @@ Options:
   --force              load weights even if they were trained for another spec, and
                        overwrite an existing --onnx file that is not ONNX
   -h, --help           this help`,
-  summary: `Usage: nnspec summary [--format text|json] [--model NAME] [--batch N] FILE
+  summary: `Usage: nnspec summary [--format text|json] [--model NAME] [--batch N] FILE|-
 
 Prints a table per model: each layer's name, kind, output shape, parameters and
 FLOPs, then the totals: parameters (and bytes), forward FLOPs, activation

@@ -1,11 +1,6 @@
 /** `--threads N` and `--kernels wasm|js` of train, eval and predict: how the model runs. */
+import { choice as oneOf } from "./args.js";
 import { UsageError } from "./io.js";
-
-/** parseArgs declarations of the two flags. */
-export const KERNEL_FLAGS = {
-  threads: { type: "string" },
-  kernels: { type: "string" },
-} as const;
 
 export const KERNEL_HELP = `  --threads N          threads for the WebAssembly kernels (default: the cores Node reports)
   --kernels wasm|js    WebAssembly SIMD kernels (default) or the TypeScript ones`;
@@ -23,10 +18,7 @@ export function kernelChoice(threads: string | undefined, kernels: string | unde
     if (!/^[0-9]+$/.test(threads) || n < 1 || n > 64) throw new UsageError(`--threads must be a whole number from 1 to 64, not ${threads}`);
     choice.threads = n;
   }
-  if (kernels !== undefined) {
-    if (kernels !== "wasm" && kernels !== "js") throw new UsageError(`--kernels must be wasm or js, not ${kernels}`);
-    choice.kernels = kernels;
-  }
+  if (kernels !== undefined) choice.kernels = oneOf(kernels, "--kernels", ["wasm", "js"] as const);
   return choice;
 }
 

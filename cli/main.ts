@@ -4,7 +4,9 @@
  * (grammar + checker); heavier commands load their code on demand.
  */
 import { check } from "./check.js";
-import { HELP } from "./help.js";
+import { closest } from "../diagnostics/suggest.js";
+import { COMMAND_HELP, HELP } from "./help.js";
+import { wantsHelp } from "./args.js";
 import { UsageError } from "./io.js";
 import { reportError } from "./errors.js";
 import { summary } from "./summary.js";
@@ -19,14 +21,21 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
+const COMMANDS = ["check", "summary", "compile", "train", "eval", "predict", "export"] as const;
+
 async function run(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
-  if (command === undefined || command === "--help" || command === "-h" || command === "help") {
+  if (command === undefined || command === "--help" || command === "-h") {
     process.stdout.write(HELP + "\n");
     return command === undefined ? 2 : 0;
   }
+  if (command === "help") return help(rest);
   if (command === "--version" || command === "-v") {
     process.stdout.write(`nnspec ${nnspecVersion()}\n`);
+    return 0;
+  }
+  if ((COMMANDS as readonly string[]).includes(command) && wantsHelp(rest)) {
+    process.stdout.write(COMMAND_HELP[command] + "\n");
     return 0;
   }
   switch (command) {
@@ -45,6 +54,29 @@ async function run(argv: string[]): Promise<number> {
     case "export":
       return (await import("./export.js")).exportCommand(rest);
     default:
-      throw new UsageError(`unknown command '${command}' (try: nnspec --help)`);
+      if (command.startsWith("-") && command !== "-") {
+        const near = closest(command.replace(/^-+/, ""), ["help", "version"]);
+        throw new UsageError(`unknown option ${command} before the command${near !== undefined ? `; did you mean --${near}?` : ""} (usage: nnspec COMMAND [options] FILE; try: nnspec --help)`);
+      }
+      throw new UsageError(`unknown command '${command}'; ${commandHint(command)} (try: nnspec --help)`);
   }
+}
+
+/** `nnspec help [COMMAND]`: the overview, or that command's help. */
+function help(args: string[]): number {
+  if (args.length === 0 || (args.length === 1 && (args[0] === "--help" || args[0] === "-h"))) {
+    process.stdout.write(HELP + "\n");
+    return 0;
+  }
+  if (args.length > 1) throw new UsageError(`help takes one COMMAND, got ${args.length} words (try: nnspec help ${args[0]})`);
+  const text = Object.prototype.hasOwnProperty.call(COMMAND_HELP, args[0]!) ? COMMAND_HELP[args[0]!] : undefined;
+  if (text === undefined) throw new UsageError(`no command '${args[0]}'; ${commandHint(args[0]!)}`);
+  process.stdout.write(text + "\n");
+  return 0;
+}
+
+/** "did you mean 'compile'?" or the list of commands. */
+function commandHint(word: string): string {
+  const near = closest(word, COMMANDS);
+  return near !== undefined ? `did you mean '${near}'?` : `the commands are ${COMMANDS.join(", ")}`;
 }

@@ -2,28 +2,22 @@
 import { memoryPlanBytes } from "../compiler/emit/memory.js";
 import { renderSummaryText, summarize } from "../compiler/summary.js";
 import { toJson } from "../diagnostics/render-json.js";
-import { outputFormat, parse, positiveInt } from "./args.js";
+import { outputFormat, parse, positiveInt, shared } from "./args.js";
 import { checkFiles } from "./check.js";
-import { COMMAND_HELP } from "./help.js";
 import { UsageError } from "./io.js";
 import { printDiagnosticsText } from "./output.js";
 
 export function summary(argv: string[]): number {
-  const { values, positionals } = parse(argv, { format: { type: "string" }, model: { type: "string" }, batch: { type: "string" } });
-  if (values.help) {
-    process.stdout.write(COMMAND_HELP.summary + "\n");
-    return 0;
-  }
+  const { values, positionals } = parse("summary", argv, shared("format", "model", "batch"), "one");
   const batch = values.batch === undefined ? undefined : positiveInt(values.batch, "--batch");
   const fmt = outputFormat(values.format);
-  if (positionals.length !== 1) throw new UsageError("summary takes exactly one FILE (try: nnspec summary --help)");
-  const [result] = checkFiles(positionals);
+  const [result] = checkFiles(positionals, { stdin: true });
   const wanted = values.model as string | undefined;
   let models = result!.models;
   if (wanted !== undefined) {
     models = models.filter((m) => m.name === wanted);
     const declared = result!.program?.models.map((m) => m.name.text) ?? [];
-    if (!declared.includes(wanted)) throw new UsageError(`no model '${wanted}' in ${positionals[0]} (models: ${declared.join(", ") || "none"})`);
+    if (!declared.includes(wanted)) throw new UsageError(`no model '${wanted}' in ${positionals[0] === "-" ? "<stdin>" : positionals[0]} (models: ${declared.join(", ") || "none"})`);
   }
   const diags = result!.diagnostics;
   const summaries = models.map((m) => {

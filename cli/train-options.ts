@@ -4,28 +4,22 @@
  * so the run continues as it began.
  */
 import { DEFAULT_LR, MAX_BATCH_SIZE, type OptimizerName } from "../runtime/index.js";
-import { batchSize as batchSizeValue, nonNegativeInt, positiveInt, positiveNumber, type Options, type Values } from "./args.js";
+import { batchSize as batchSizeValue, nonNegativeInt, positiveInt, positiveNumber, shared, type Options, type Values } from "./args.js";
 import { checkpointSettings } from "./checkpoint.js";
 import { UsageError } from "./io.js";
-import { KERNEL_FLAGS, kernelChoice, type KernelChoice } from "./kernels.js";
+import { kernelChoice, type KernelChoice } from "./kernels.js";
 
 export const TRAIN_FLAGS = {
-  model: { type: "string" },
-  data: { type: "string" },
+  ...shared("model", "data", "batch", "seed", "force", "limit", "threads", "kernels"),
   epochs: { type: "string" },
-  batch: { type: "string" },
   optimizer: { type: "string" },
   lr: { type: "string" },
-  seed: { type: "string" },
   out: { type: "string", short: "o" },
   metrics: { type: "string" },
   resume: { type: "string" },
-  force: { type: "boolean" },
   quiet: { type: "boolean", short: "q" },
-  limit: { type: "string" },
   schedule: { type: "string" },
   augment: { type: "string" },
-  ...KERNEL_FLAGS,
 } as const satisfies Options;
 
 const OPTIMIZERS: OptimizerName[] = ["sgd", "momentum", "adam"];
@@ -53,7 +47,6 @@ export interface TrainOptions {
 }
 
 export function trainOptions(values: Values, positionals: string[]): TrainOptions {
-  if (positionals.length !== 1) throw new UsageError("train takes exactly one FILE (try: nnspec train --help)");
   if (values.data === undefined) throw new UsageError("train needs --data mnist or --data DIR (try: nnspec train --help)");
   const resumeFrom = values.resume as string | undefined;
   const stored = resumeFrom === undefined ? {} : checkpointSettings(resumeFrom);

@@ -22,12 +22,7 @@ import { TRAIN_FLAGS, trainOptions, type TrainOptions } from "./train-options.js
 import { finish, say } from "./train-report.js";
 
 export async function train(argv: string[]): Promise<number> {
-  const { values, positionals } = parse(argv, TRAIN_FLAGS);
-  if (values.help) {
-    const { COMMAND_HELP } = await import("./help.js");
-    process.stdout.write(COMMAND_HELP.train + "\n");
-    return 0;
-  }
+  const { values, positionals } = parse("train", argv, TRAIN_FLAGS, "one");
   const options = trainOptions(values, positionals);
   if (options.metrics !== undefined) makeParentDir(options.metrics);
   const session = await setUp(options);

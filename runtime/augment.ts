@@ -3,7 +3,27 @@
  * pixels in each direction, zero-filled, one draw per example. Writes into a
  * caller-provided buffer (no allocation); seeded, so runs repeat exactly.
  */
-import type { Rng } from "./rng.js";
+import { check, instanceOf, rule, wholeNumber } from "./options.js";
+import { Rng } from "./rng.js";
+
+const WHAT = "randomShift";
+const DIM = wholeNumber(1);
+const SHIFT = wholeNumber(0);
+const RNG = instanceOf(Rng, "an Rng");
+
+/** Checks the arguments (a few scalar tests per batch, no allocation when they pass). */
+function checkArgs(x: ArrayLike<number>, out: Float32Array | Float64Array, n: number, C: number, H: number, W: number, max: number, rng: Rng): void {
+  check(WHAT, "n", n, SHIFT);
+  check(WHAT, "C", C, DIM);
+  check(WHAT, "H", H, DIM);
+  check(WHAT, "W", W, DIM);
+  check(WHAT, "max", max, SHIFT);
+  check(WHAT, "rng", rng, RNG);
+  const size = n * C * H * W;
+  if (!(ArrayBuffer.isView(x) || Array.isArray(x)) || x.length < size) check(WHAT, "x", x, rule(`an array of at least n·C·H·W = ${size} numbers`, () => false));
+  if (!(out instanceof Float32Array || out instanceof Float64Array) || out.length < size)
+    check(WHAT, "out", out, rule(`a Float32Array or Float64Array of at least n·C·H·W = ${size} values`, () => false));
+}
 
 export function randomShift(
   x: ArrayLike<number>, // input batch [n][C][H][W]
@@ -15,6 +35,7 @@ export function randomShift(
   max: number, // largest shift in pixels
   rng: Rng, // source of the shifts
 ): void {
+  checkArgs(x, out, n, C, H, W, max, rng);
   const plane = H * W;
   const size = C * plane;
   for (let b = 0; b < n; b++) {

@@ -49,6 +49,7 @@ import { createRequire } from "node:module";
 import * as nodePath from "node:path";
 import { FileRefusedError, NpyFormatError, checkNpyHead, decodeNpy, readRegularFileSync, type NpyArray } from "./io/index.js";
 import { formatIndex } from "./io/binary.js";
+import { BOOLEAN, check, NON_EMPTY_STRING, OBJECT, oneOf, readOptions, rule, wholeNumber } from "./options.js";
 import { Rng } from "./rng.js";
 
 /** Thrown for missing or malformed data files and datasets that do not fit the model. */
@@ -310,12 +311,20 @@ function buildMnist(dir: string): { train: Dataset; test: Dataset } {
  * package (same format and split rule; not cached) — mainly for tests.
  */
 export function loadMnist(options: { dir?: string } = {}): { train: Dataset; test: Dataset } {
-  if (options.dir !== undefined) return buildMnist(options.dir);
+  const { dir } = readOptions("loadMnist", options, { dir: { rule: NON_EMPTY_STRING } });
+  if (dir !== undefined) return buildMnist(dir);
   mnistCache ??= buildMnist(mnistDigitsDir());
   return mnistCache;
 }
 
 // ------------------------------------------------------------------ .npy directories
+
+/** What loadNpyDir checks the files against. */
+const NPY_EXPECT = {
+  inputShape: { rule: rule<number[]>("a non-empty array of whole numbers ≥ 1", (v) => Array.isArray(v) && v.length > 0 && v.every((d) => Number.isSafeInteger(d) && d > 0)), required: true },
+  kind: { rule: oneOf(["classes", "targets"] as const), required: true },
+  outputSize: { rule: wholeNumber(1), required: true },
+} as const;
 
 export const NPY_FILES = ["train_x.npy", "train_y.npy", "test_x.npy", "test_y.npy"] as const;
 
@@ -454,12 +463,9 @@ export function loadNpyDir(
   dir: string,
   expect: { inputShape: number[]; kind: "classes" | "targets"; outputSize: number },
 ): { train: Dataset; test: Dataset } {
-  const { inputShape, kind, outputSize } = expect;
-  if (!Array.isArray(inputShape) || inputShape.length === 0 || !inputShape.every((d) => Number.isSafeInteger(d) && d > 0)) {
-    throw new DataError(`loadNpyDir: inputShape must be a non-empty array of positive integers`);
-  }
-  if (kind !== "classes" && kind !== "targets") throw new DataError(`loadNpyDir: kind must be "classes" or "targets"`);
-  if (!Number.isSafeInteger(outputSize) || outputSize < 1) throw new DataError(`loadNpyDir: outputSize must be a positive integer`);
+  check("loadNpyDir", "dir", dir, NON_EMPTY_STRING);
+  check("loadNpyDir", "expect", expect, OBJECT);
+  const { inputShape, kind, outputSize } = readOptions("loadNpyDir", expect, NPY_EXPECT);
 
   let isDir = false;
   try {
@@ -506,7 +512,7 @@ export function loadNpyDir(
 /** The first `count` examples (clamped to data.n), sharing memory with `data`. */
 export function subset(data: Dataset, count: number): Dataset {
   checkDataset(data, "subset");
-  if (!Number.isSafeInteger(count) || count < 0) throw new DataError(`subset: count must be a non-negative integer, got ${String(count)}`);
+  check("subset", "count", count, wholeNumber(0));
   const n = Math.min(count, data.n);
   const size = product(data.inputShape);
   const out: Dataset = {
@@ -530,6 +536,8 @@ export interface Batch {
   /** Examples in this batch (batchSize, or fewer for the last batch). */
   n: number;
 }
+
+const SEED = wholeNumber(0, 0xffffffff, "2^32−1");
 
 /** Mix a 32-bit seed and an epoch number into a 32-bit seed (injective in each argument). */
 function epochSeed(seed: number, epoch: number): number {
@@ -561,12 +569,12 @@ export class Batches {
 
   constructor(data: Dataset, batchSize: number, seed: number, options: { shuffle?: boolean } = {}) {
     checkDataset(data, "Batches");
-    if (!Number.isSafeInteger(batchSize) || batchSize < 1) throw new RangeError(`Batches: batchSize must be a positive integer, got ${String(batchSize)}`);
-    if (typeof seed !== "number" || !Number.isFinite(seed)) throw new RangeError(`Batches: seed must be a finite number, got ${String(seed)}`);
+    check("Batches", "batchSize", batchSize, wholeNumber(1));
+    check("Batches", "seed", seed, SEED);
     this.data = data;
     this.batchSize = batchSize;
-    this.seed = seed >>> 0;
-    this.shuffle = options.shuffle ?? true;
+    this.seed = seed;
+    this.shuffle = readOptions("Batches", options, { shuffle: { rule: BOOLEAN, default: true } }).shuffle;
     this.inputSize = product(data.inputShape);
     this.count = Math.ceil(data.n / batchSize);
     this.order = new Int32Array(data.n);
@@ -594,7 +602,7 @@ export class Batches {
    * a permutation determined by (seed, e) alone. Returns the number of batches.
    */
   epoch(e: number): number {
-    if (!Number.isSafeInteger(e) || e < 0) throw new RangeError(`Batches.epoch: epoch must be a non-negative integer, got ${String(e)}`);
+    check("Batches.epoch", "epoch", e, wholeNumber(0));
     if (this.shuffle && e !== this.currentEpoch) {
       const order = this.order;
       for (let i = 0; i < order.length; i++) order[i] = i;
@@ -612,9 +620,7 @@ export class Batches {
 
   /** Copy batch `i` (0 ≤ i < count) of the current epoch into the buffers and return views of them. */
   batch(i: number): Batch {
-    if (!Number.isInteger(i) || i < 0 || i >= this.count) {
-      throw new RangeError(`Batches.batch: batch index must be an integer in [0, ${this.count}), got ${String(i)}`);
-    }
+    if (!Number.isInteger(i) || i < 0 || i >= this.count) check("Batches.batch", "index", i, wholeNumber(0, this.count - 1));
     const out = i === this.count - 1 ? this.last : this.full;
     const n = out.n;
     const size = this.inputSize;

@@ -1,3 +1,4 @@
+export * from "./options.js";
 export * from "./tensor.js";
 export * from "./rng.js";
 export * from "./init.js";

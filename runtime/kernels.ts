@@ -13,6 +13,7 @@ import { add, copyInto } from "./add.js";
 import { conv2dBackward, conv2dForward } from "./conv.js";
 import { fcBackward, fcForward } from "./fc.js";
 import { Arena, type TensorCtor } from "./model.js";
+import { check, oneOf, OptionError, wholeNumber } from "./options.js";
 import { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward } from "./pool.js";
 import type { Tensor } from "./tensor.js";
 import type { KernelKind, Kernels, PlanSizes } from "./kernel-types.js";
@@ -70,15 +71,14 @@ export function createEngine<T extends Tensor>(ctor: TensorCtor<T>, sizes: PlanS
 
 function checkKind(kind: unknown, f64: boolean, model: string): KernelKind {
   if (kind === undefined) return f64 ? "js" : "wasm";
-  if (kind !== "wasm" && kind !== "js") throw new RangeError(`${model}: kernels must be "wasm" or "js", got ${JSON.stringify(kind)}`);
-  if (kind === "wasm" && f64) throw new RangeError(`${model}: the WebAssembly kernels are float32; this module was compiled with --dtype f64, so use kernels: "js"`);
-  return kind;
+  const k = check(model, "kernels", kind, KERNEL_KIND);
+  if (k === "wasm" && f64) throw new OptionError(`${model}: the WebAssembly kernels are float32; this module was compiled with --dtype f64, so use kernels: "js"`, "kernels");
+  return k;
 }
 
+const KERNEL_KIND = oneOf<KernelKind>(["wasm", "js"]);
+
 function checkThreads(threads: unknown, model: string): number {
-  if (threads === undefined) return defaultThreads();
-  if (typeof threads !== "number" || !Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS)
-    throw new RangeError(`${model}: threads must be a whole number from 1 to ${MAX_THREADS}, got ${String(threads)}`);
-  return threads;
+  return threads === undefined ? defaultThreads() : check(model, "threads", threads, wholeNumber(1, MAX_THREADS));
 }
 

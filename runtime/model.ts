@@ -3,7 +3,10 @@
  * buffer of the static plan, argument checks with clear messages, and cached
  * batch views so steady-state calls allocate nothing.
  */
+import type { KernelKind } from "./kernel-types.js";
+import { check, oneOf, OptionError, readOptions, wholeNumber } from "./options.js";
 import type { Tensor } from "./tensor.js";
+import { MAX_THREADS } from "./wasm/threads.js";
 
 type ArenaArray = Tensor | Int32Array;
 export type TensorCtor<T extends ArenaArray> = { new (length: number): T; new (buffer: ArrayBufferLike, byteOffset: number, length: number): T; readonly BYTES_PER_ELEMENT: number };
@@ -53,18 +56,45 @@ export class DivergenceError extends Error {
 /** Largest batch a model accepts (the arena grows linearly with it). */
 export const MAX_BATCH_SIZE = 1 << 16;
 
-export function checkBatchSize(batchSize: unknown, model: string, bytesPerExample: number): number {
-  if (typeof batchSize !== "number" || !Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_BATCH_SIZE)
-    throw new RangeError(`${model}: batchSize must be a whole number from 1 to ${MAX_BATCH_SIZE}, got ${String(batchSize)}`);
-  const bytes = batchSize * bytesPerExample;
-  if (bytes > 16 * 2 ** 30) throw new RangeError(`${model}: batchSize ${batchSize} needs ${(bytes / 2 ** 30).toFixed(1)} GiB of activations; use a smaller batch`);
-  return batchSize;
+const BATCH_SIZE = wholeNumber(1, MAX_BATCH_SIZE);
+const SEED = wholeNumber(0, 0xffffffff, "2^32−1");
+
+/** The options of a generated module's createModel. */
+export interface ModelOptions {
+  batchSize?: number;
+  seed?: number;
+  kernels?: KernelKind;
+  threads?: number;
 }
 
-export function checkSeed(seed: unknown, model: string): number {
-  if (typeof seed !== "number" || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff)
-    throw new RangeError(`${model}: seed must be a whole number from 0 to 2^32−1, got ${String(seed)}`);
-  return seed;
+/**
+ * createModel's options, checked (an OptionError names the option, its rule
+ * and the value; `what` is e.g. "lenet5.createModel"): an object or nothing,
+ * only known names, batchSize 1…65536 (default 32) and within 16 GiB of
+ * activations, seed 0…2^32−1 (default 0), kernels "wasm" or "js", threads 1…64.
+ */
+export function modelOptions(options: unknown, what: string, bytesPerExample: number): ModelOptions & { batchSize: number; seed: number } {
+  const o = readOptions(what, options, {
+    batchSize: { rule: BATCH_SIZE, default: 32 },
+    seed: { rule: SEED, default: 0 },
+    kernels: { rule: oneOf<KernelKind>(["wasm", "js"]) },
+    threads: { rule: wholeNumber(1, MAX_THREADS) },
+  });
+  checkBatchSize(o.batchSize, what, bytesPerExample);
+  return o;
+}
+
+/** A batch size from 1 to MAX_BATCH_SIZE whose activations fit in 16 GiB. */
+export function checkBatchSize(batchSize: unknown, what: string, bytesPerExample: number): number {
+  const n = check(what, "batchSize", batchSize, BATCH_SIZE);
+  const bytes = n * bytesPerExample;
+  if (bytes > 16 * 2 ** 30) throw new OptionError(`${what}: batchSize ${n} needs ${(bytes / 2 ** 30).toFixed(1)} GiB of activations; use a smaller batch`, "batchSize");
+  return n;
+}
+
+/** A seed: a whole number from 0 to 2^32−1 (`what` is e.g. "lenet5.reseed"). */
+export function checkSeed(seed: unknown, what: string): number {
+  return check(what, "seed", seed, SEED);
 }
 
 function isNumeric(x: unknown): x is ArrayLike<number> {

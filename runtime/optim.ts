@@ -1,3 +1,4 @@
+import { atLeast, check, halfOpen, oneOf, readOptions, wholeNumber, type OptionSpec } from "./options.js";
 import type { Tensor } from "./tensor.js";
 
 /**
@@ -10,23 +11,28 @@ export interface Optimizer {
   step(params: Record<string, Tensor>, grads: Record<string, Tensor>): void;
 }
 
+/*
+ * Options are checked (an OptionError names the one that is wrong): learning
+ * rates and weight decay are finite and ≥ 0, momentum and the betas in
+ * [0, 1), eps > 0; a name not listed here is refused.
+ */
 export interface SGDOptions {
-  lr: number; // learning rate
-  weightDecay?: number; // L2 coefficient added to the gradient (g += wd*p), default 0
+  lr: number; // learning rate, ≥ 0
+  weightDecay?: number; // L2 coefficient added to the gradient (g += wd*p), ≥ 0, default 0
 }
 
 export interface MomentumOptions {
-  lr: number; // learning rate
-  momentum?: number; // default 0.9
-  weightDecay?: number; // default 0
+  lr: number; // learning rate, ≥ 0
+  momentum?: number; // in [0, 1), default 0.9
+  weightDecay?: number; // ≥ 0, default 0
 }
 
 export interface AdamOptions {
-  lr?: number; // default 1e-3
-  beta1?: number; // default 0.9
-  beta2?: number; // default 0.999
-  eps?: number; // default 1e-8
-  weightDecay?: number; // L2 coefficient added to the gradient (not AdamW), default 0
+  lr?: number; // ≥ 0, default 1e-3
+  beta1?: number; // in [0, 1), default 0.9
+  beta2?: number; // in [0, 1), default 0.999
+  eps?: number; // > 0, default 1e-8
+  weightDecay?: number; // L2 coefficient added to the gradient (not AdamW), ≥ 0, default 0
 }
 
 function gradFor(grads: Record<string, Tensor>, name: string, p: Tensor): Tensor {
@@ -47,17 +53,56 @@ function stateFor(store: Map<string, Tensor>, name: string, p: Tensor): Tensor {
   return s;
 }
 
+const LR = atLeast(0);
+const DECAY = atLeast(0);
+const FRACTION = halfOpen(0, 1);
+const STEP_COUNT = wholeNumber(0);
+
+/**
+ * The hyperparameters of an optimizer, checked when it is built and on every
+ * later assignment (a schedule setting `lr`), so a NaN, an infinity or an
+ * out-of-range value never reaches the parameters.
+ */
+abstract class Hyperparameters {
+  /** The checked values; step() reads them here, not through the accessors (a getter's double return would allocate). */
+  protected readonly values: Record<string, number>;
+  protected constructor(
+    private readonly what: string,
+    options: unknown,
+    private readonly spec: Record<string, OptionSpec<number>>,
+  ) {
+    this.values = readOptions(what, options, spec) as Record<string, number>;
+  }
+  /** Learning rate (≥ 0). */
+  declare lr: number;
+  /** L2 coefficient added to the gradient (≥ 0). */
+  declare weightDecay: number;
+  /** A getter and a checking setter on `cls.prototype` for each name. */
+  protected static accessors(cls: { prototype: Hyperparameters }, names: readonly string[]): void {
+    for (const name of names) {
+      Object.defineProperty(cls.prototype, name, {
+        get(this: Hyperparameters): number {
+          return this.values[name]!;
+        },
+        set(this: Hyperparameters, value: unknown) {
+          this.values[name] = check(this.what, name, value, this.spec[name]!.rule);
+        },
+        configurable: true,
+      });
+    }
+  }
+  static {
+    Hyperparameters.accessors(this, ["lr", "weightDecay"]);
+  }
+}
+
 /** Plain SGD: p -= lr * (g + wd*p). */
-export class SGD implements Optimizer {
-  lr: number;
-  weightDecay: number;
+export class SGD extends Hyperparameters implements Optimizer {
   constructor(opts: SGDOptions) {
-    this.lr = opts.lr;
-    this.weightDecay = opts.weightDecay ?? 0;
+    super("SGD", opts, { lr: { rule: LR, required: true }, weightDecay: { rule: DECAY, default: 0 } });
   }
   step(params: Record<string, Tensor>, grads: Record<string, Tensor>): void {
-    const lr = this.lr;
-    const wd = this.weightDecay;
+    const { lr, weightDecay: wd } = this.values as { lr: number; weightDecay: number };
     for (const name in params) {
       const p = params[name]!;
       const g = gradFor(grads, name, p);
@@ -72,21 +117,19 @@ export class SGD implements Optimizer {
 }
 
 /** SGD with momentum, PyTorch form: v = mu*v + g (g += wd*p first); p -= lr*v. */
-export class Momentum implements Optimizer {
-  lr: number;
-  momentum: number;
-  weightDecay: number;
+export class Momentum extends Hyperparameters implements Optimizer {
   /** Velocity buffer per parameter name (same element type as the parameter). */
   readonly velocity = new Map<string, Tensor>();
   constructor(opts: MomentumOptions) {
-    this.lr = opts.lr;
-    this.momentum = opts.momentum ?? 0.9;
-    this.weightDecay = opts.weightDecay ?? 0;
+    super("Momentum", opts, { lr: { rule: LR, required: true }, momentum: { rule: FRACTION, default: 0.9 }, weightDecay: { rule: DECAY, default: 0 } });
+  }
+  /** Momentum coefficient, in [0, 1). */
+  declare momentum: number;
+  static {
+    Hyperparameters.accessors(this, ["momentum"]);
   }
   step(params: Record<string, Tensor>, grads: Record<string, Tensor>): void {
-    const lr = this.lr;
-    const mu = this.momentum;
-    const wd = this.weightDecay;
+    const { lr, momentum: mu, weightDecay: wd } = this.values as { lr: number; momentum: number; weightDecay: number };
     for (const name in params) {
       const p = params[name]!;
       const g = gradFor(grads, name, p);
@@ -106,34 +149,40 @@ export class Momentum implements Optimizer {
  *   m = b1*m + (1-b1)*g,  v = b2*v + (1-b2)*g^2,  t += 1 per step() call,
  *   p -= lr * (m / (1-b1^t)) / (sqrt(v / (1-b2^t)) + eps)
  */
-export class Adam implements Optimizer {
-  lr: number;
-  beta1: number;
-  beta2: number;
-  eps: number;
-  weightDecay: number;
-  /** Number of completed steps. */
-  t = 0;
+export class Adam extends Hyperparameters implements Optimizer {
   /** First-moment buffer per parameter name. */
   readonly m = new Map<string, Tensor>();
   /** Second-moment buffer per parameter name. */
   readonly v = new Map<string, Tensor>();
+  private steps = 0;
   constructor(opts: AdamOptions = {}) {
-    this.lr = opts.lr ?? 1e-3;
-    this.beta1 = opts.beta1 ?? 0.9;
-    this.beta2 = opts.beta2 ?? 0.999;
-    this.eps = opts.eps ?? 1e-8;
-    this.weightDecay = opts.weightDecay ?? 0;
+    super("Adam", opts, {
+      lr: { rule: LR, default: 1e-3 },
+      beta1: { rule: FRACTION, default: 0.9 },
+      beta2: { rule: FRACTION, default: 0.999 },
+      eps: { rule: atLeast(0, true), default: 1e-8 },
+      weightDecay: { rule: DECAY, default: 0 },
+    });
+  }
+  declare beta1: number;
+  declare beta2: number;
+  declare eps: number;
+  static {
+    Hyperparameters.accessors(this, ["beta1", "beta2", "eps"]);
+  }
+  /** Number of completed steps (restored from a checkpoint: a whole number ≥ 0). */
+  get t(): number {
+    return this.steps;
+  }
+  set t(value: number) {
+    this.steps = check("Adam", "t", value, STEP_COUNT);
   }
   step(params: Record<string, Tensor>, grads: Record<string, Tensor>): void {
-    this.t++;
-    const b1 = this.beta1;
-    const b2 = this.beta2;
-    const eps = this.eps;
-    const wd = this.weightDecay;
-    const bc1 = 1 - Math.pow(b1, this.t);
-    const bc2 = 1 - Math.pow(b2, this.t);
-    const stepSize = this.lr / bc1;
+    this.steps++;
+    const { lr, beta1: b1, beta2: b2, eps, weightDecay: wd } = this.values as { lr: number; beta1: number; beta2: number; eps: number; weightDecay: number };
+    const bc1 = 1 - Math.pow(b1, this.steps);
+    const bc2 = 1 - Math.pow(b2, this.steps);
+    const stepSize = lr / bc1;
     const invSqrtBc2 = 1 / Math.sqrt(bc2);
     for (const name in params) {
       const p = params[name]!;
@@ -160,6 +209,7 @@ export const DEFAULT_LR: Readonly<Record<OptimizerName, number>> = { sgd: 0.01, 
 
 /** Factory: "sgd" -> SGD, "momentum" -> Momentum (0.9), "adam" -> Adam (defaults). */
 export function createOptimizer(name: OptimizerName, lr?: number): Optimizer {
+  check("createOptimizer", "name", name, OPTIMIZER_NAMES);
   const rate = lr ?? DEFAULT_LR[name];
   switch (name) {
     case "sgd":
@@ -168,7 +218,7 @@ export function createOptimizer(name: OptimizerName, lr?: number): Optimizer {
       return new Momentum({ lr: rate });
     case "adam":
       return new Adam({ lr: rate });
-    default:
-      throw new Error(`createOptimizer: unknown optimizer "${String(name)}"`);
   }
 }
+
+const OPTIMIZER_NAMES = oneOf<OptimizerName>(["sgd", "momentum", "adam"]);

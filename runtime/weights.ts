@@ -17,14 +17,16 @@
  *   - it must contain exactly the model's tensors (no missing, no extra
  *     names), each with the model's shape and dtype — F32 for an f32 model,
  *     F64 for an f64 model; no conversion in either direction (F16/BF16 are
- *     rejected too) — and only finite values;
+ *     rejected too) — and only finite values, none below the buffer's `min`
+ *     (a batchnorm variance is ≥ 0: a negative one makes every output NaN);
  *   - if the file says which model / spec it was trained for and that differs
  *     from `info.name` / `opts.specHash`, it is an error unless `opts.force`,
  *     which turns it into a warning. A file without nnspec metadata (e.g.
  *     written by PyTorch from a state_dict with the right names) loads, with a
  *     warning when a spec hash was given.
  * Every failure is a `WeightsError` naming the file and, where there is one,
- * the tensor.
+ * the tensor and the index; a bad argument (not a file problem) is an
+ * `OptionError`.
  */
 import { createHash } from "node:crypto";
 import {
@@ -39,6 +41,7 @@ import {
 } from "./io/index.js";
 import { formatIndex } from "./io/binary.js";
 import { FileRefusedError, readRegularFileSync } from "./io/read.js";
+import { BOOLEAN, check, NON_EMPTY_STRING, OBJECT, oneOf, readOptions, rule, STRING } from "./options.js";
 
 /** Thrown when weights cannot be saved or loaded; names the file and tensor when known. */
 export class WeightsError extends Error {
@@ -70,7 +73,8 @@ export interface WeightsInfo {
   readonly name?: string;
   readonly dtype: "f32" | "f64";
   readonly params: readonly { readonly name: string; readonly shape: readonly number[] }[];
-  readonly buffers: readonly { readonly name: string; readonly shape: readonly number[] }[];
+  /** `min`: the smallest valid value (batchnorm variances: 0); loading refuses less. */
+  readonly buffers: readonly { readonly name: string; readonly shape: readonly number[]; readonly min?: number }[];
 }
 
 /** Metadata stored with the weights: model name, spec hash, and extra string entries. */
@@ -85,6 +89,7 @@ const RESERVED_KEYS = new Set(["format", "nnspec.model", "nnspec.spec_sha256"]);
 
 /** sha256 (hex) of a spec's source text, with CRLF line endings normalised to LF. */
 export function specHash(specText: string): string {
+  check("specHash", "specText", specText, STRING);
   return createHash("sha256").update(specText.replace(/\r\n/g, "\n"), "utf8").digest("hex");
 }
 
@@ -102,19 +107,25 @@ interface Slot {
   name: string;
   shape: readonly number[];
   target: FloatArray;
+  min: number | undefined;
 }
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
+const MODEL = rule<WeightsModel>("an object with params and buffers", (v) => isRecord(v) && isRecord(v.params) && isRecord(v.buffers));
+const INFO = rule<WeightsInfo>("an object with dtype, params and buffers", (v) => isRecord(v) && Array.isArray(v.params) && Array.isArray(v.buffers));
+const DTYPE = oneOf(["f32", "f64"] as const);
 
 /** Every param and buffer of the model, checked against info (programming errors, not file errors). */
 function slots(model: WeightsModel, info: WeightsInfo, where: string): Slot[] {
-  if (info.dtype !== "f32" && info.dtype !== "f64") {
-    throw new WeightsError(`${where}: info.dtype must be "f32" or "f64", got ${JSON.stringify(info.dtype)}`);
-  }
+  check(where, "model", model, MODEL);
+  check(where, "info", info, INFO);
+  check(where, "info.dtype", info.dtype, DTYPE);
   const want = info.dtype === "f32" ? Float32Array : Float64Array;
   const out: Slot[] = [];
   const seen = new Set<string>();
   const add = (group: "params" | "buffers", entries: WeightsInfo["params"]) => {
     const record = model[group];
-    for (const { name, shape } of entries) {
+    for (const { name, shape, min } of entries as WeightsInfo["buffers"]) {
       if (seen.has(name)) throw new WeightsError(`${where}: tensor name ${JSON.stringify(name)} appears twice in the model info`, { tensor: name });
       seen.add(name);
       const target = Object.prototype.hasOwnProperty.call(record, name) ? record[name] : undefined;
@@ -131,7 +142,7 @@ function slots(model: WeightsModel, info: WeightsInfo, where: string): Slot[] {
           { tensor: name },
         );
       }
-      out.push({ name, shape, target });
+      out.push({ name, shape, target, min });
     }
   };
   add("params", info.params);
@@ -144,26 +155,32 @@ function slots(model: WeightsModel, info: WeightsInfo, where: string): Slot[] {
  * data}, with `data` a copy (the snapshot stays consistent if training goes on).
  */
 export function exportTensors(model: WeightsModel, info: WeightsInfo): Record<string, SafetensorsTensorInput> {
+  return snapshotTensors(slots(model, info, "exportTensors"), info);
+}
+
+function snapshotTensors(all: Slot[], info: WeightsInfo): Record<string, SafetensorsTensorInput> {
   const dtype = info.dtype === "f64" ? "F64" : "F32";
   const out: Record<string, SafetensorsTensorInput> = Object.create(null) as Record<string, SafetensorsTensorInput>;
-  for (const { name, shape, target } of slots(model, info, "exportTensors")) {
-    out[name] = { dtype, shape: [...shape], data: target.slice() };
-  }
+  for (const { name, shape, target } of all) out[name] = { dtype, shape: [...shape], data: target.slice() };
   return out;
 }
 
-/** First non-finite value of a tensor, as an error message fragment. */
-function nonFinite(data: FloatArray, shape: readonly number[]): string | undefined {
+/** The first value of a tensor that is not finite or below its minimum, as "has …" (undefined when all are fine). */
+function badValue(data: FloatArray, shape: readonly number[], min: number | undefined): string | undefined {
+  const lowest = min ?? -Infinity;
   for (let i = 0; i < data.length; i++) {
     const v = data[i]!;
-    if (!Number.isFinite(v)) return `non-finite value ${v} at index ${formatIndex(i, shape)}`;
+    if (!Number.isFinite(v)) return `has a non-finite value ${v} at index ${formatIndex(i, shape)}`;
+    if (v < lowest) return `has the value ${v} at index ${formatIndex(i, shape)}; its values must be ≥ ${lowest}`;
   }
   return undefined;
 }
 
 function encodeWeights(path: string, model: WeightsModel, info: WeightsInfo, meta: WeightsMeta): Uint8Array {
+  check("saveWeights", "path", path, NON_EMPTY_STRING);
+  check("saveWeights", "meta", meta, OBJECT);
+  const all = slots(model, info, "saveWeights");
   const where = `cannot save weights to ${path}`;
-  if (typeof meta !== "object" || meta === null) throw new WeightsError(`${where}: meta must be an object`, { file: path });
   const { model: modelName, specHash: hash, ...extra } = meta;
   if (typeof modelName !== "string" || typeof hash !== "string") {
     throw new WeightsError(`${where}: meta.model and meta.specHash must be strings`, { file: path });
@@ -176,10 +193,10 @@ function encodeWeights(path: string, model: WeightsModel, info: WeightsInfo, met
     }
     metadata[key] = value;
   }
-  const tensors = exportTensors(model, info);
-  for (const [name, t] of Object.entries(tensors)) {
-    const problem = nonFinite(t.data, t.shape);
-    if (problem) throw new WeightsError(`${where}: tensor ${JSON.stringify(name)} has a ${problem}`, { tensor: name, file: path });
+  const tensors = snapshotTensors(all, info);
+  for (const { name, shape, min } of all) {
+    const problem = badValue(tensors[name]!.data, shape, min);
+    if (problem) throw new WeightsError(`${where}: tensor ${JSON.stringify(name)} ${problem}`, { tensor: name, file: path });
   }
   try {
     return encodeSafetensors(tensors, metadata);
@@ -216,7 +233,9 @@ export function loadWeights(
   info: WeightsInfo,
   opts: { specHash?: string; force?: boolean } = {},
 ): { metadata: Record<string, string>; warnings: string[] } {
+  check("loadWeights", "path", path, NON_EMPTY_STRING);
   const targets = slots(model, info, "loadWeights");
+  const { specHash: expectedHash, force } = readOptions("loadWeights", opts, { specHash: { rule: STRING }, force: { rule: BOOLEAN, default: false } });
 
   let bytes: Uint8Array;
   try {
@@ -242,12 +261,12 @@ export function loadWeights(
   const warnings: string[] = [];
   let mismatch: string | undefined;
   const nameDiffers = fileModel !== undefined && info.name !== undefined && fileModel !== info.name;
-  const hashDiffers = fileHash !== undefined && opts.specHash !== undefined && fileHash !== opts.specHash;
+  const hashDiffers = fileHash !== undefined && expectedHash !== undefined && fileHash !== expectedHash;
   if (nameDiffers || hashDiffers) {
     mismatch =
       `weights were trained for a different spec (model ${fileModel ?? "unknown"}, spec sha256 ${short(fileHash)}; ` +
-      `this is model ${info.name ?? "unknown"}, spec sha256 ${short(opts.specHash)})`;
-  } else if (opts.specHash !== undefined && fileHash === undefined) {
+      `this is model ${info.name ?? "unknown"}, spec sha256 ${short(expectedHash)})`;
+  } else if (expectedHash !== undefined && fileHash === undefined) {
     warnings.push(`${path} does not record which spec it was trained for (no nnspec.spec_sha256 metadata); loaded by tensor names and shapes only`);
   }
 
@@ -274,7 +293,7 @@ export function loadWeights(
 
   // Shapes, dtypes, values.
   const wantDtype = info.dtype === "f64" ? "F64" : "F32";
-  for (const { name, shape } of targets) {
+  for (const { name, shape, min } of targets) {
     const t = tensors[name]!;
     if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {
       fail(`tensor ${JSON.stringify(name)} has shape ${shapeText(t.shape)} but the model expects ${shapeText(shape)}`, name);
@@ -286,12 +305,12 @@ export function loadWeights(
         name,
       );
     }
-    const problem = nonFinite(t.data, t.shape);
-    if (problem) fail(`tensor ${JSON.stringify(name)} has a ${problem}`, name);
+    const problem = badValue(t.data, t.shape, min);
+    if (problem) fail(`tensor ${JSON.stringify(name)} ${problem}`, name);
   }
 
   if (mismatch !== undefined) {
-    if (!opts.force) throw new WeightsError(`${path}: ${mismatch}; load with { force: true } to accept it`, { file: path, forceable: true });
+    if (!force) throw new WeightsError(`${path}: ${mismatch}; load with { force: true } to accept it`, { file: path, forceable: true });
     warnings.push(`${path}: ${mismatch}; loading anyway (force: true)`);
   }
 

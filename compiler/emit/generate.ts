@@ -21,7 +21,7 @@ export interface Generated {
   model: CheckedModel;
   plan: MemoryPlan;
   params: ParamEntry[];
-  buffers: { name: string; id: string; shape: number[]; fill: number }[];
+  buffers: { name: string; id: string; shape: number[]; fill: number; min?: number }[];
   /** `const x = …;` lines run once in createModel, after the buffers. */
   constants: string[];
   forward: string[];
@@ -87,7 +87,7 @@ class ModuleGenerator {
       for (const b of layer.buffers) {
         const bid = this.names.one(`${id}_${b.name}`);
         own.set(b.name, bid);
-        this.stateBuffers.push({ name: `${layer.name}.${b.name}`, id: bid, shape: b.shape, fill: b.fill });
+        this.stateBuffers.push({ name: `${layer.name}.${b.name}`, id: bid, shape: b.shape, fill: b.fill, ...(b.min !== undefined ? { min: b.min } : {}) });
       }
     }
     for (const p of this.params) this.buffers.push({ id: p.id, fixed: numel(p.spec.shape), perExample: 0, kind: "float", comment: `[${p.spec.shape.join("][")}]`, section: "params" });

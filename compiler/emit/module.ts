@@ -43,7 +43,7 @@ export function buildModule(g: Generated, opts: ModuleOptions): string {
   ]);
 
   const paramList = g.params.map((p) => `{ name: ${JSON.stringify(p.name)}, shape: [${p.spec.shape.join(", ")}] }`).join(",\n");
-  const bufferList = g.buffers.map((b) => `{ name: ${JSON.stringify(b.name)}, shape: [${b.shape.join(", ")}] }`).join(",\n");
+  const bufferList = g.buffers.map((b) => `{ name: ${JSON.stringify(b.name)}, shape: [${b.shape.join(", ")}]${b.min !== undefined ? `, min: ${b.min}` : ""} }`).join(",\n");
   file.addVariableStatement({
     isExported: true,
     declarationKind: VariableDeclarationKind.Const,
@@ -120,11 +120,12 @@ export function buildModule(g: Generated, opts: ModuleOptions): string {
     name: "createModel",
     docs: [
       "Allocates the memory plan and initialises the parameters (seeded: the same seed gives the same model).\n" +
+        "`batchSize`: 1 to 65536 (default 32); `seed`: 0 to 2^32−1 (default 0); a wrong or unknown option is an rt.OptionError naming it.\n" +
         (opts.dtype === "f32"
           ? '`kernels`: "wasm" (default: WebAssembly SIMD) or "js" (TypeScript); `threads`: threads for the wasm kernels (default: the available cores).'
           : '`kernels`: only "js" (the WebAssembly kernels are float32); `threads` is ignored.'),
     ],
-    parameters: [{ name: "options", type: "{ batchSize?: number; seed?: number; kernels?: rt.KernelKind; threads?: number }", initializer: "{}" }],
+    parameters: [{ name: "options", type: "rt.ModelOptions", hasQuestionToken: true }],
     returnType: "Model",
     statements: createModelBody(g, opts, Arr),
   });
@@ -137,8 +138,9 @@ function createModelBody(g: Generated, opts: ModuleOptions, Arr: string): string
   const t = planTotals(g.plan);
   const bytes = opts.dtype === "f64" ? 8 : 4;
   const s: string[] = [];
-  s.push(`const batchSize = rt.checkBatchSize(options.batchSize ?? 32, ${JSON.stringify(m.name)}, ${t.perExample * bytes + t.intPerExample * 4});`);
-  s.push(`const rng = new rt.Rng(rt.checkSeed(options.seed ?? 0, ${JSON.stringify(m.name)}));`);
+  s.push(`const o = rt.modelOptions(options, ${what("createModel")}, ${t.perExample * bytes + t.intPerExample * 4});`);
+  s.push("const batchSize = o.batchSize;");
+  s.push("const rng = new rt.Rng(o.seed);");
   s.push(
     `// Memory plan: ${t.fixed.toLocaleString("en-US")} values + ${t.perExample.toLocaleString("en-US")} per example` +
       (t.intPerExample ? `, and ${t.intPerExample.toLocaleString("en-US")} int32 indices per example` : "") +
@@ -147,7 +149,7 @@ function createModelBody(g: Generated, opts: ModuleOptions, Arr: string): string
   const ints = t.intPerExample || t.intFixed ? `${t.intFixed} + batchSize * ${t.intPerExample}` : "0";
   const convParams = Math.max(0, ...g.params.filter((p) => p.spec.shape.length === 4).map((p) => p.spec.shape.reduce((a, b) => a * b, 1)));
   s.push(
-    `const engine = rt.createEngine(${Arr}, { floats: ${t.fixed} + batchSize * ${t.perExample}, ints: ${ints}, scratch: ${g.plan.scratch}, convParams: ${convParams} }, options, ${JSON.stringify(m.name)});`,
+    `const engine = rt.createEngine(${Arr}, { floats: ${t.fixed} + batchSize * ${t.perExample}, ints: ${ints}, scratch: ${g.plan.scratch}, convParams: ${convParams} }, o, ${what("createModel")});`,
   );
   s.push("const mem = engine.floats;");
   if (t.intPerExample || t.intFixed) s.push("const imem = engine.ints;");
@@ -274,7 +276,7 @@ function createModelBody(g: Generated, opts: ModuleOptions, Arr: string): string
   }`);
   s.push(`const memoryBytes = mem.data.byteLength${t.intPerExample || t.intFixed ? " + imem.data.byteLength" : ""};`);
   s.push(`const output = (): ${Arr} => outputViews.get(n);`);
-  s.push(`const reseed = (seed: number): void => rng.seed(rt.checkSeed(seed, ${JSON.stringify(m.name)}));`);
+  s.push(`const reseed = (seed: number): void => rng.seed(rt.checkSeed(seed, ${what("reseed")}));`);
   s.push("const dispose = (): void => k.dispose();");
   s.push(`return { batchSize, params, grads, buffers, memoryBytes, kernels: k.kind, threads: k.threads, forward, predict, output, loss, backward, trainStep, reseed, dispose };`);
   return s;

@@ -22,7 +22,7 @@ export const batchnorm = defineLayer<object>({
     const c = input[0]!;
     return [
       { name: "mean", shape: [c], fill: 0 },
-      { name: "var", shape: [c], fill: 1 },
+      { name: "var", shape: [c], fill: 1, min: 0 },
     ];
   },
   flops: (_a, input) => 2 * numel(input),

@@ -79,7 +79,7 @@ export const conv = defineLayer<ConvAttrs>({
     nullableDx: true,
     fusesRelu: true,
     forward(a, e) {
-      const [c, h, w] = e.input as [number, number, number];
+      const [c] = e.input as [number, number, number];
       const [, oh, ow] = e.output as [number, number, number];
       const geom = windowGeometry("conv2dParams", a, e, { filters: lit(a.filters) });
       // One image's im2col matrix at least; the WebAssembly kernels put several small images in one GEMM when the scratch holds them.

@@ -4,7 +4,7 @@ import { option, type ArgReader } from "../args.js";
 import type { Shape } from "../shape.js";
 import { windowGeometry } from "./window-geometry.js";
 import { requireImage, slideWindow, type WindowAttrs } from "./window-layer.js";
-import { defineLayer, lit, type EmitLayer, type InferContext, type LayerDef } from "./types.js";
+import { defineLayer, type EmitLayer, type InferContext, type LayerDef } from "./types.js";
 import type { OnnxMapping } from "./onnx.js";
 
 export interface PoolAttrs extends WindowAttrs {

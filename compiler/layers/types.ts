@@ -25,6 +25,8 @@ export interface BufferSpec {
   name: "mean" | "var";
   shape: number[];
   fill: number;
+  /** The smallest valid value (a variance: 0); loading weights refuses less. */
+  min?: number;
 }
 
 export interface InferContext {

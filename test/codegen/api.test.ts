@@ -5,7 +5,7 @@
  * and a memory plan linear in the batch size.
  */
 import { beforeAll, describe, expect, it } from "vitest";
-import { Adam, DivergenceError, Momentum, SGD } from "../../runtime/index.js";
+import { Adam, DivergenceError, Momentum, OptionError, SGD } from "../../runtime/index.js";
 import { loadSpec, type GeneratedModel, type GeneratedModule } from "../helpers/compile.js";
 
 /** Softmax classifier with every stateful part: conv, batchnorm, residual, maxpool, dropout, L2. */
@@ -215,6 +215,19 @@ describe("argument checks", () => {
       expect(m.batchSize).toBe(2);
       expect(mod.createModel().batchSize).toBe(32);
       expectThrow(() => m.reseed(-1), RangeError, "seed", "-1");
+    }
+  });
+
+  it("rejects options that are not an object, and unknown option names, with an OptionError naming them", () => {
+    for (const mod of [cls, noloss]) {
+      const name = mod.info.name;
+      expectThrow(() => mod.createModel(null as never), OptionError, `${name}.createModel: options must be an object, got null`);
+      expectThrow(() => mod.createModel(4 as never), OptionError, `${name}.createModel: options must be an object, got 4`);
+      expectThrow(() => mod.createModel({ batchsize: 4 } as never), OptionError, `${name}.createModel: unknown option "batchsize"`, "did you mean batchSize?");
+      expectThrow(() => mod.createModel({ batchSize: 2, kernels: "gpu" as never }), OptionError, `${name}.createModel: kernels must be`, '"gpu"');
+      expectThrow(() => mod.createModel({ batchSize: 2, threads: 0 }), OptionError, `${name}.createModel: threads must be a whole number from 1 to 64, got 0`);
+      expectThrow(() => mod.createModel({ batchSize: 0 }), OptionError, `${name}.createModel: batchSize must be a whole number from 1 to 65536, got 0`);
+      expectThrow(() => mod.createModel({ batchSize: 2 }).reseed(NaN), OptionError, `${name}.reseed: seed must be a whole number from 0 to 2^32−1, got NaN`);
     }
   });
 

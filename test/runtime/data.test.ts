@@ -5,6 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { encodeNpy, type NpyWritable } from "../../runtime/io/index.js";
 import { Batches, DataError, loadMnist, loadNpyDir, subset, type Dataset } from "../../runtime/data.js";
+import { OptionError } from "../../runtime/options.js";
 
 function counts(y: Int32Array | Float32Array, k = 10): number[] {
   const c = new Array<number>(k).fill(0);
@@ -410,7 +411,7 @@ describe("subset", () => {
     expect(subset(d, 100).n).toBe(10);
     expect(subset(d, 0).n).toBe(0);
     expect(subset(indexed(5), 2).classes).toBe(7);
-    expect(() => subset(d, -1)).toThrow(DataError);
+    expect(() => subset(d, -1)).toThrow(OptionError);
   });
 });
 

@@ -1,6 +1,6 @@
 // Shared helpers for the runtime kernel tests (not a test file itself).
 import { expect } from "vitest";
-import type { Rng } from "../../runtime/index.js";
+import { OptionError, type Rng } from "../../runtime/index.js";
 
 export type Ctor = Float32ArrayConstructor | Float64ArrayConstructor;
 
@@ -117,4 +117,18 @@ export function dot(r: ArrayLike<number>, y: ArrayLike<number>): number {
 /** Integer in [lo, hi] inclusive. */
 export function randInt(rng: Rng, lo: number, hi: number): number {
   return lo + rng.int(hi - lo + 1);
+}
+
+/** Expect `f` to throw an OptionError whose message contains every part; returns it. */
+export function refuses(f: () => unknown, ...parts: string[]): OptionError {
+  let caught: unknown;
+  try {
+    f();
+  } catch (e) {
+    caught = e;
+  }
+  expect(caught, `expected an OptionError containing ${parts.join(" … ")}`).toBeInstanceOf(OptionError);
+  const e = caught as OptionError;
+  for (const p of parts) expect(e.message).toContain(p);
+  return e;
 }

@@ -229,7 +229,7 @@ describe("engine options", () => {
   });
   it("rejects bad options with the model's name", () => {
     expect(() => createEngine(Float64Array, sizes, { kernels: "wasm" }, "m")).toThrow(/m: the WebAssembly kernels are float32.*kernels: "js"/);
-    expect(() => createEngine(Float32Array, sizes, { kernels: "gpu" as never }, "m")).toThrow(/m: kernels must be "wasm" or "js", got "gpu"/);
+    expect(() => createEngine(Float32Array, sizes, { kernels: "gpu" as never }, "m")).toThrow(/m: kernels must be "wasm" or "js", got the string "gpu"/);
     for (const t of [0, 1.5, -1, 65, "2", Number.NaN]) {
       expect(() => createEngine(Float32Array, sizes, { threads: t as number }, "m")).toThrow(/m: threads must be a whole number from 1 to 64/);
     }

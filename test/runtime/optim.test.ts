@@ -103,7 +103,7 @@ describe("optimizers", () => {
     const a = createOptimizer("adam");
     expect(a).toBeInstanceOf(Adam);
     expect((a as Adam).lr).toBe(1e-3);
-    expect(() => createOptimizer("rmsprop" as "sgd")).toThrow(/unknown optimizer/);
+    expect(() => createOptimizer("rmsprop" as "sgd")).toThrow(/name must be one of "sgd", "momentum", "adam"/);
   });
 
   it("all optimizers reduce a quadratic", () => {

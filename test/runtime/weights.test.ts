@@ -12,6 +12,7 @@ import {
   specHash,
   type WeightsInfo,
 } from "../../runtime/weights.js";
+import { refuses } from "./helpers.js";
 import { loadSpec, type GeneratedModel } from "../helpers/compile.js";
 
 const SPEC = `model tiny {
@@ -309,6 +310,28 @@ describe("loadWeights rejects bad files and leaves the model untouched", () => {
     rejects(writeFile({ ...good, "conv1.weight": { ...good["conv1.weight"]!, data: nan } }), ['"conv1.weight" has a non-finite value NaN at index [1, 0, 0, 1]']);
   });
 
+  it("a negative batchnorm variance (which would make every prediction NaN) is refused, naming the tensor and the index", () => {
+    const data = Float32Array.from(good["batchnorm1.var"]!.data);
+    data[1] = -0.25;
+    const t = { ...good, "batchnorm1.var": { ...good["batchnorm1.var"]!, data } };
+    rejects(writeFile(t), ['tensor "batchnorm1.var" has the value -0.25 at index [1]; its values must be ≥ 0'], { tensor: "batchnorm1.var" });
+    const wide: Record<string, SafetensorsTensorInput> = {};
+    for (const [k, v] of Object.entries(t)) wide[k] = { dtype: "F64", shape: v.shape, data: Float64Array.from(v.data) };
+    rejects(writeFile(wide), ['"batchnorm1.var" has the value -0.25 at index [1]'], { tensor: "batchnorm1.var", mod: f64 });
+    // A zero variance is fine (eps keeps the division finite), and so is a negative mean.
+    const zero = Float32Array.from(good["batchnorm1.var"]!.data).fill(0);
+    const mean = Float32Array.from(good["batchnorm1.mean"]!.data).fill(-3);
+    const ok = { ...good, "batchnorm1.var": { ...good["batchnorm1.var"]!, data: zero }, "batchnorm1.mean": { ...good["batchnorm1.mean"]!, data: mean } };
+    expect(loadWeights(writeFile(ok), f32.createModel({ seed: 1 }), f32.info, { specHash: HASH }).warnings).toEqual([]);
+  });
+
+  it("the model's info says which buffers are variances", () => {
+    expect(f32.info.buffers).toEqual([
+      { name: "batchnorm1.mean", shape: [2] },
+      { name: "batchnorm1.var", shape: [2], min: 0 },
+    ]);
+  });
+
   it("spec hash mismatch: an error, or a warning with force", () => {
     const other = specHash(SPEC + "# changed\n");
     const file = writeFile(good, { ...META(), "nnspec.spec_sha256": other });
@@ -341,5 +364,30 @@ describe("loadWeights rejects bad files and leaves the model untouched", () => {
     const { "fc1.bias": _drop, ...rest } = good;
     const file = writeFile(rest, { ...META(), "nnspec.spec_sha256": "0".repeat(64) });
     rejects(file, ['missing tensor "fc1.bias"', "note: weights were trained for a different spec"], { force: true });
+  });
+});
+
+describe("the weights functions refuse bad arguments with an OptionError naming them", () => {
+  it("loadWeights", () => {
+    const file = tmpFile("args");
+    saveWeightsSync(file, f32.createModel({ seed: 1 }), f32.info, { model: "tiny", specHash: HASH });
+    const m = f32.createModel({ seed: 2 });
+    refuses(() => loadWeights(file, m, f32.info, null as never), "loadWeights: options must be an object, got null");
+    refuses(() => loadWeights(file, m, f32.info, { specHash: 5 } as never), "loadWeights: specHash must be a string, got 5");
+    refuses(() => loadWeights(file, m, f32.info, { force: "yes" } as never), 'loadWeights: force must be true or false, got the string "yes"');
+    refuses(() => loadWeights(file, m, f32.info, { froce: true } as never), 'loadWeights: unknown option "froce"', "specHash, force");
+    refuses(() => loadWeights(undefined as never, m, f32.info), "loadWeights: path must be a non-empty string, got undefined");
+    refuses(() => loadWeights(file, null as never, f32.info), "loadWeights: model must be an object with params and buffers, got null");
+    refuses(() => loadWeights(file, m, null as never), "loadWeights: info must be an object with dtype, params and buffers, got null");
+    refuses(() => loadWeights(file, m, { ...f32.info, params: undefined } as never), "loadWeights: info must be an object with dtype, params and buffers");
+  });
+
+  it("saveWeights, exportTensors and specHash", async () => {
+    const m = f32.createModel({ seed: 1 });
+    refuses(() => saveWeightsSync(tmpFile("args"), m, f32.info, null as never), "saveWeights: meta must be an object, got null");
+    await expect(saveWeights(tmpFile("args"), m, f32.info, undefined as never)).rejects.toThrow("saveWeights: meta must be an object, got undefined");
+    refuses(() => saveWeightsSync("", m, f32.info, { model: "tiny", specHash: HASH }), "saveWeights: path must be a non-empty string");
+    refuses(() => exportTensors(undefined as never, f32.info), "exportTensors: model must be an object with params and buffers, got undefined");
+    refuses(() => specHash(undefined as never), "specHash: specText must be a string, got undefined");
   });
 });
