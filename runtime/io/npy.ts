@@ -520,10 +520,10 @@ export function checkNpyHead(path: string): (read: (length: number) => Uint8Arra
 
 /** Read and decode a .npy file; format errors name the file. */
 export async function loadNpy(path: string, options: Omit<DecodeNpyOptions, "source" | "fileSize"> = {}): Promise<NpyArray> {
-  return decodeNpy((await readRegularFile(path, { checkHead: checkNpyHead(path) })).bytes, { ...options, source: path });
+  return decodeNpy((await readRegularFile(path, { checkHead: checkNpyHead(path), caller: "loadNpy" })).bytes, { ...options, source: path });
 }
 
 /** Synchronous `loadNpy`. */
 export function loadNpySync(path: string, options: Omit<DecodeNpyOptions, "source" | "fileSize"> = {}): NpyArray {
-  return decodeNpy(readRegularFileSync(path, { checkHead: checkNpyHead(path) }).bytes, { ...options, source: path });
+  return decodeNpy(readRegularFileSync(path, { checkHead: checkNpyHead(path), caller: "loadNpySync" }).bytes, { ...options, source: path });
 }

@@ -13,6 +13,7 @@
 import * as fs from "node:fs";
 import * as fsp from "node:fs/promises";
 import { constants as bufferConstants } from "node:buffer";
+import { check, NON_EMPTY_STRING } from "../options.js";
 
 /** The largest file any reader accepts by default: what one buffer can hold (4 GiB on 64-bit Node). */
 export const MAX_READ_BYTES: number = Math.min(bufferConstants.MAX_LENGTH, 2 ** 32);
@@ -28,6 +29,8 @@ export interface ReadOptions {
    * refuse, e.g. when the size is not what the format's header promises.
    */
   checkHead?: (read: (length: number) => Uint8Array, size: number) => void;
+  /** The public function reading the file, named when the path is not a string ("loadNpy: path must be …"). */
+  caller?: string;
 }
 
 /** A file that is not read: not a regular file, or too large. `reason` says why; the message is `file: reason`. */
@@ -80,6 +83,7 @@ function admit(path: string, st: fs.Stats, options: ReadOptions): number {
 
 /** Refuse early (before open) by lstat/stat, so a FIFO or a device is never opened. */
 function precheck(path: string, options: ReadOptions): void {
+  check(options.caller ?? "readRegularFile", "path", path, NON_EMPTY_STRING);
   const st = options.noFollow ? fs.lstatSync(path) : fs.statSync(path);
   admit(path, st, options);
 }
@@ -124,6 +128,7 @@ export function readRegularFileSync(path: string, options: ReadOptions = {}): { 
 
 /** Asynchronous readRegularFileSync. */
 export async function readRegularFile(path: string, options: ReadOptions = {}): Promise<{ bytes: Buffer; size: number }> {
+  check(options.caller ?? "readRegularFile", "path", path, NON_EMPTY_STRING);
   const st = options.noFollow ? await fsp.lstat(path) : await fsp.stat(path);
   admit(path, st, options);
   const handle = await fsp.open(path, openFlags(options));

@@ -416,11 +416,11 @@ export function checkSafetensorsHead(path: string): (read: (length: number) => U
 
 /** Read and decode a safetensors file; format errors name the file. */
 export async function loadSafetensors(path: string): Promise<DecodedSafetensors> {
-  const { bytes } = await readRegularFile(path, { checkHead: checkSafetensorsHead(path) });
+  const { bytes } = await readRegularFile(path, { checkHead: checkSafetensorsHead(path), caller: "loadSafetensors" });
   return decodeSafetensors(bytes, { source: path });
 }
 
 /** Synchronous `loadSafetensors`. */
 export function loadSafetensorsSync(path: string): DecodedSafetensors {
-  return decodeSafetensors(readRegularFileSync(path, { checkHead: checkSafetensorsHead(path) }).bytes, { source: path });
+  return decodeSafetensors(readRegularFileSync(path, { checkHead: checkSafetensorsHead(path), caller: "loadSafetensorsSync" }).bytes, { source: path });
 }

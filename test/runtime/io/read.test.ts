@@ -142,3 +142,17 @@ describe("a file is refused from its header when its size is not what the header
     expect(() => readRegularFileSync(p, { checkHead: () => { throw new Error("no") } })).toThrow("no");
   });
 });
+
+describe("a path that is not a string", () => {
+  it("is an OptionError naming the public function, from every reader (never an fs TypeError)", async () => {
+    const bad: unknown[] = [42, undefined, null, "", { path: "x" }];
+    for (const value of bad) {
+      const p = value as string;
+      expect(() => loadNpySync(p)).toThrow(/^loadNpySync: path must be a non-empty string, got /);
+      expect(() => loadSafetensorsSync(p)).toThrow(/^loadSafetensorsSync: path must be a non-empty string, got /);
+      await expect(loadNpy(p)).rejects.toThrow(/^loadNpy: path must be a non-empty string, got /);
+      await expect(loadSafetensors(p)).rejects.toThrow(/^loadSafetensors: path must be a non-empty string, got /);
+      expect(() => readRegularFileSync(p)).toThrow(/^readRegularFile: path must be a non-empty string/);
+    }
+  });
+});
