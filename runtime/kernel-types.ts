@@ -29,6 +29,8 @@ export interface Kernels extends ActivationKernels {
   copy(src: Tensor, dst: Tensor, n: number): void;
   /** Stops worker threads (the kernels must not be used afterwards). */
   dispose(): void;
+  /** Starts every worker thread now and resolves when all are ready (createModelAsync awaits it). */
+  ready(): Promise<void>;
 }
 
 /** Sizes from the compiler's memory plan. */

@@ -16,6 +16,7 @@ import { Arena, type TensorCtor } from "./model.js";
 import { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward } from "./pool.js";
 import type { Tensor } from "./tensor.js";
 import type { KernelKind, Kernels, PlanSizes } from "./kernel-types.js";
+import { platform } from "#platform";
 import { createWasmKernels } from "./wasm/backend.js";
 import { defaultThreads, MAX_THREADS } from "./wasm/threads.js";
 
@@ -37,12 +38,20 @@ export const jsKernels: Kernels = Object.freeze({
   add,
   copy: copyInto,
   dispose: () => {},
+  ready: () => Promise.resolve(),
 });
 
 /** The options of createModel that choose the kernels. */
 export interface EngineOptions {
   threads?: number;
   kernels?: KernelKind;
+}
+
+/** Where createModelAsync (runtime/create-async.ts) asks createEngine to hand over the kernels it makes. */
+export const ENGINE_SINK: unique symbol = Symbol("nnspec.engineSink");
+/** EngineOptions as createModelAsync passes them to a generated createModel. */
+export interface AsyncEngineOptions extends EngineOptions {
+  [ENGINE_SINK]: (kernels: Kernels) => void;
 }
 
 /** A model's memory (two arenas) and the kernels that work on it. */
@@ -59,11 +68,13 @@ export interface Engine<T extends Tensor> {
 export function createEngine<T extends Tensor>(ctor: TensorCtor<T>, sizes: PlanSizes, options: EngineOptions, model: string): Engine<T> {
   const f64 = ctor.BYTES_PER_ELEMENT === 8;
   const kind = checkKind(options.kernels, f64, model);
-  const threads = checkThreads(options.threads, model);
+  const sink = (options as Partial<AsyncEngineOptions>)[ENGINE_SINK];
+  const threads = checkThreads(options.threads, model, sink !== undefined);
   if (kind === "js") {
     return { floats: new Arena(ctor, sizes.floats), ints: new Arena(Int32Array, sizes.ints), kernels: jsKernels };
   }
   const w = createWasmKernels(sizes, threads);
+  sink?.(w.kernels);
   return { floats: new Arena(ctor, sizes.floats, w.floats as unknown as T), ints: new Arena(Int32Array, sizes.ints, w.ints), kernels: w.kernels };
 }
 
@@ -74,10 +85,17 @@ function checkKind(kind: unknown, f64: boolean, model: string): KernelKind {
   return kind;
 }
 
-function checkThreads(threads: unknown, model: string): number {
-  if (threads === undefined) return defaultThreads();
+/**
+ * The thread count. Where the kernels cannot load synchronously (browsers), a
+ * synchronous createModel runs on one thread: its workers could not start while
+ * the page waits for them. createModelAsync (`async`) may use more.
+ */
+export function checkThreads(threads: unknown, model: string, async = false): number {
+  const sync = !async && !platform.syncKernels;
+  if (threads === undefined) return sync ? 1 : defaultThreads();
   if (typeof threads !== "number" || !Number.isInteger(threads) || threads < 1 || threads > MAX_THREADS)
     throw new RangeError(`${model}: threads must be a whole number from 1 to ${MAX_THREADS}, got ${String(threads)}`);
+  if (sync && threads > 1) throw new RangeError(`${model}: ${threads} threads in a browser need createModelAsync (worker threads start asynchronously); createModel runs on 1`);
   return threads;
 }
 

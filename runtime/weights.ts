@@ -25,19 +25,21 @@
  *     warning when a spec hash was given.
  * Every failure is a `WeightsError` naming the file and, where there is one,
  * the tensor.
+ *
+ * From memory, on every platform (browsers have no files): `loadWeights(bytes,
+ * …)` takes the file's contents instead of its path and checks them the same
+ * way; `encodeWeights(model, info, meta?)` returns what `saveWeights` writes.
  */
-import { createHash } from "node:crypto";
-import * as fs from "node:fs";
+import { readFileSync, writeFileAtomic, writeFileAtomicSync } from "#platform";
 import {
   WeightsFormatError,
   decodeSafetensors,
   encodeSafetensors,
-  writeFileAtomic,
-  writeFileAtomicSync,
   type DecodedSafetensors,
   type SafetensorsTensorInput,
-} from "./io/index.js";
+} from "./io/safetensors.js";
 import { formatIndex } from "./io/binary.js";
+import { sha256Hex } from "./sha256.js";
 
 /** Thrown when weights cannot be saved or loaded; names the file and tensor when known. */
 export class WeightsError extends Error {
@@ -81,7 +83,7 @@ const RESERVED_KEYS = new Set(["format", "nnspec.model", "nnspec.spec_sha256"]);
 
 /** sha256 (hex) of a spec's source text, with CRLF line endings normalised to LF. */
 export function specHash(specText: string): string {
-  return createHash("sha256").update(specText.replace(/\r\n/g, "\n"), "utf8").digest("hex");
+  return sha256Hex(new TextEncoder().encode(specText.replace(/\r\n/g, "\n")));
 }
 
 function shapeText(shape: readonly number[]): string {
@@ -157,14 +159,16 @@ function nonFinite(data: FloatArray, shape: readonly number[]): string | undefin
   return undefined;
 }
 
-function encodeWeights(path: string, model: WeightsModel, info: WeightsInfo, meta: WeightsMeta): Uint8Array {
-  const where = `cannot save weights to ${path}`;
+/** The safetensors bytes; `path` undefined: for encodeWeights, where meta.specHash may be left out (then not recorded). */
+function encode(path: string | undefined, model: WeightsModel, info: WeightsInfo, meta: Partial<WeightsMeta>): Uint8Array {
+  const where = path === undefined ? "cannot encode weights" : `cannot save weights to ${path}`;
   if (typeof meta !== "object" || meta === null) throw new WeightsError(`${where}: meta must be an object`, { file: path });
   const { model: modelName, specHash: hash, ...extra } = meta;
-  if (typeof modelName !== "string" || typeof hash !== "string") {
+  if (typeof modelName !== "string" || (typeof hash !== "string" && (path !== undefined || hash !== undefined))) {
     throw new WeightsError(`${where}: meta.model and meta.specHash must be strings`, { file: path });
   }
-  const metadata: Record<string, string> = { format: "pt", "nnspec.model": modelName, "nnspec.spec_sha256": hash };
+  const metadata: Record<string, string> = { format: "pt", "nnspec.model": modelName };
+  if (hash !== undefined) metadata["nnspec.spec_sha256"] = hash;
   for (const [key, value] of Object.entries(extra)) {
     if (RESERVED_KEYS.has(key)) throw new WeightsError(`${where}: metadata key ${JSON.stringify(key)} is reserved`, { file: path });
     if (typeof value !== "string") {
@@ -187,12 +191,20 @@ function encodeWeights(path: string, model: WeightsModel, info: WeightsInfo, met
 
 /** Save the model's params and buffers (see the module comment), atomically. */
 export async function saveWeights(path: string, model: WeightsModel, info: WeightsInfo, meta: WeightsMeta): Promise<void> {
-  await writeFileAtomic(path, encodeWeights(path, model, info, meta));
+  await writeFileAtomic(path, encode(path, model, info, meta));
 }
 
 /** Synchronous `saveWeights` (for a SIGINT handler). */
 export function saveWeightsSync(path: string, model: WeightsModel, info: WeightsInfo, meta: WeightsMeta): void {
-  writeFileAtomicSync(path, encodeWeights(path, model, info, meta));
+  writeFileAtomicSync(path, encode(path, model, info, meta));
+}
+
+/**
+ * What `saveWeights` writes, as bytes (e.g. to download or to keep in IndexedDB).
+ * `meta.model` defaults to `info.name`; without `meta.specHash` the spec hash is not recorded.
+ */
+export function encodeWeights(model: WeightsModel, info: WeightsInfo, meta: Partial<WeightsMeta> = {}): Uint8Array {
+  return encode(undefined, model, info, { ...meta, model: meta.model ?? info.name ?? "" });
 }
 
 function short(hash: string | undefined): string {
@@ -202,21 +214,25 @@ function short(hash: string | undefined): string {
 
 /**
  * Load weights saved by `saveWeights` (or any safetensors file with the
- * model's tensor names, shapes and dtype) into `model`. Everything is checked
- * first; on any error nothing in the model changes. Returns the file's
- * metadata and any warnings (e.g. a spec mismatch accepted with `force`).
+ * model's tensor names, shapes and dtype) into `model`, from a file path
+ * (Node) or from the file's bytes (any platform: a Uint8Array or the
+ * ArrayBuffer of `fetch(…).arrayBuffer()`; `opts.source` names them in
+ * messages, default "weights"). Everything is checked first; on any error
+ * nothing in the model changes. Returns the file's metadata and any warnings
+ * (e.g. a spec mismatch accepted with `force`).
  */
 export function loadWeights(
-  path: string,
+  source: string | Uint8Array | ArrayBuffer,
   model: WeightsModel,
   info: WeightsInfo,
-  opts: { specHash?: string; force?: boolean } = {},
+  opts: { specHash?: string; force?: boolean; source?: string } = {},
 ): { metadata: Record<string, string>; warnings: string[] } {
   const targets = slots(model, info, "loadWeights");
+  const path = typeof source === "string" ? source : (opts.source ?? "weights");
 
   let bytes: Uint8Array;
   try {
-    bytes = fs.readFileSync(path);
+    bytes = typeof source === "string" ? readFileSync(path) : source instanceof ArrayBuffer ? new Uint8Array(source) : source;
   } catch (err) {
     const code = (err as { code?: string }).code;
     const why = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "it is a directory" : (err as Error).message;

@@ -1,7 +1,8 @@
 /**
  * Assembles a generated model module with ts-morph: imports, `info`, the
- * `Model` interface and `createModel`, whose body holds the memory plan and
- * the forward/backward code from generate.ts. Everything taken from the spec
+ * `Model` interface, `createModel`, whose body holds the memory plan and
+ * the forward/backward code from generate.ts, and `createModelAsync` (the
+ * runtime's createAsync around it). Everything taken from the spec
  * reaches the output as a JSON string literal, a sanitized identifier, or a
  * sanitized one-line comment.
  */
@@ -124,12 +125,28 @@ export function buildModule(g: Generated, opts: ModuleOptions): string {
           ? '`kernels`: "wasm" (default: WebAssembly SIMD) or "js" (TypeScript); `threads`: threads for the wasm kernels (default: the available cores).'
           : '`kernels`: only "js" (the WebAssembly kernels are float32); `threads` is ignored.'),
     ],
-    parameters: [{ name: "options", type: "{ batchSize?: number; seed?: number; kernels?: rt.KernelKind; threads?: number }", initializer: "{}" }],
+    parameters: [{ name: "options", type: OPTIONS_TYPE, initializer: "{}" }],
     returnType: "Model",
     statements: createModelBody(g, opts, Arr),
   });
+
+  file.addFunction({
+    isExported: true,
+    name: "createModelAsync",
+    docs: [
+      "`createModel` for every platform (Node, browsers, Web Workers): compiles the WebAssembly kernels asynchronously\n" +
+        "(browsers fetch kernels.wasm), then starts the kernel threads and resolves once every one is ready.\n" +
+        "Without SharedArrayBuffer (a page that is not cross-origin isolated) the kernels run on 1 thread, and a warning says so once.",
+    ],
+    parameters: [{ name: "options", type: OPTIONS_TYPE, initializer: "{}" }],
+    returnType: "Promise<Model>",
+    statements: [`return rt.createAsync(createModel, options, ${JSON.stringify(g.model.name)});`],
+  });
   return file.getFullText();
 }
+
+/** The options of createModel and createModelAsync. */
+const OPTIONS_TYPE = "{ batchSize?: number; seed?: number; kernels?: rt.KernelKind; threads?: number }";
 
 function createModelBody(g: Generated, opts: ModuleOptions, Arr: string): string[] {
   const m = g.model;

@@ -32,9 +32,8 @@
  * the dtypes <f4, <f8, |u1, <i4 (format 1.0; 2.0 only if the header would
  * not fit, which needs thousands of dimensions).
  */
-import * as fs from "node:fs";
-import * as fsp from "node:fs/promises";
-import { writeFileAtomic, writeFileAtomicSync } from "./atomic.js";
+// Files through the platform: Node's fs and io/atomic.ts; in browsers these throw (use the bytes functions).
+import { readFile, readFileSync, writeFileAtomic, writeFileAtomicSync } from "#platform";
 import { ELEMENT_SIZE, checkedElementCount, dataViewOf, decodeElements, formatIndex, writeLittleEndian, type ElementKind, type NumericArray } from "./binary.js";
 
 /** Thrown for malformed or unsupported .npy data and invalid arrays passed to the encoder. */
@@ -509,10 +508,10 @@ export function saveNpySync(path: string, array: NpyWritable): void {
 
 /** Read and decode a .npy file; format errors name the file. */
 export async function loadNpy(path: string, options: Omit<DecodeNpyOptions, "source"> = {}): Promise<NpyArray> {
-  return decodeNpy(await fsp.readFile(path), { ...options, source: path });
+  return decodeNpy(await readFile(path), { ...options, source: path });
 }
 
 /** Synchronous `loadNpy`. */
 export function loadNpySync(path: string, options: Omit<DecodeNpyOptions, "source"> = {}): NpyArray {
-  return decodeNpy(fs.readFileSync(path), { ...options, source: path });
+  return decodeNpy(readFileSync(path), { ...options, source: path });
 }

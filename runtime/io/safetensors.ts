@@ -21,9 +21,8 @@
  *     values beyond ±(2^53 − 1) are rejected)
  * `dtype` in the result is the dtype stored in the file.
  */
-import * as fs from "node:fs";
-import * as fsp from "node:fs/promises";
-import { writeFileAtomic, writeFileAtomicSync } from "./atomic.js";
+// Files through the platform: Node's fs and io/atomic.ts; in browsers these throw (use the bytes functions).
+import { readFile, readFileSync, writeFileAtomic, writeFileAtomicSync } from "#platform";
 import {
   ELEMENT_SIZE,
   LONE_SURROGATE,
@@ -400,11 +399,11 @@ export function saveSafetensorsSync(
 
 /** Read and decode a safetensors file; format errors name the file. */
 export async function loadSafetensors(path: string): Promise<DecodedSafetensors> {
-  const bytes = await fsp.readFile(path);
+  const bytes = await readFile(path);
   return decodeSafetensors(bytes, { source: path });
 }
 
 /** Synchronous `loadSafetensors`. */
 export function loadSafetensorsSync(path: string): DecodedSafetensors {
-  return decodeSafetensors(fs.readFileSync(path), { source: path });
+  return decodeSafetensors(readFileSync(path), { source: path });
 }
