@@ -117,7 +117,7 @@ export function newMemory(bytes: number, maxBytes: number, shared: boolean): Was
  * maximum). The kernels use no atomic instructions, so nothing else changes.
  */
 export function unsharedKernels(bytes: Uint8Array): Uint8Array {
-  const out = bytes.slice();
+  const out = new Uint8Array(bytes); // a copy (a Node Buffer's slice() would be a view)
   let at = 8; // magic and version
   const leb = (): number => {
     let value = 0;
