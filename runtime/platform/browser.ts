@@ -30,12 +30,13 @@ interface ResponseLike {
 interface BrowserGlobals {
   navigator?: { hardwareConcurrency?: number };
   fetch(url: URL): Promise<ResponseLike>;
-  Worker: new (url: URL, options: { type: "module" }) => WorkerLike;
   WebAssembly: { compile(bytes: Uint8Array): Promise<object>; compileStreaming?(response: Promise<ResponseLike>): Promise<object> };
   postMessage(message: unknown): void;
   addEventListener(type: "message", listener: (e: MessageEventLike) => void, options: { once: boolean }): void;
 }
 const g = globalThis as unknown as BrowserGlobals;
+/** The global Worker, named as such: bundlers recognise `new Worker(new URL(…, import.meta.url))` only literally. */
+declare const Worker: new (url: URL, options: { type: "module" }) => WorkerLike;
 
 const WASM_URL = new URL("../wasm/kernels.wasm", import.meta.url);
 
@@ -62,7 +63,7 @@ async function compileKernelsWasm(): Promise<object> {
 
 function startKernelWorker(setup: object, onError: () => void): KernelWorker {
   // Literally `new Worker(new URL(…, import.meta.url), { type: "module" })`: the pattern bundlers rewrite.
-  const worker = new g.Worker(new URL("../wasm/worker.js", import.meta.url), { type: "module" });
+  const worker = new Worker(new URL("../wasm/worker.js", import.meta.url), { type: "module" });
   const ready = new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`a kernel worker did not start within ${START_TIMEOUT_MS / 1000} s`)), START_TIMEOUT_MS);
     worker.addEventListener("message", (e) => {
