@@ -26,6 +26,13 @@ describe("browser bundles", () => {
     expect(b.code).toContain('new Worker(new URL("../wasm/worker.js", import.meta.url), { type: "module" })');
   });
 
+  it("is free of side effects (package.json sideEffects): importing an optimizer leaves the kernels out", async () => {
+    const b = await bundleForBrowser({ contents: 'export { SGD } from "nnspec/runtime";', resolveDir: ROOT });
+    expect(b.code).toMatch(/\bSGD = class\b|class SGD\b/);
+    expect(b.code).not.toContain("kernels.wasm");
+    expect(b.code).not.toContain("FinalizationRegistry");
+  });
+
   it("the kernel worker module: no node: import", async () => {
     const b = await bundleForBrowser({ file: join(ROOT, "dist", "runtime", "wasm", "worker.js") });
     expect(nodeImports(b)).toEqual([]);
