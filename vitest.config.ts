@@ -5,7 +5,11 @@ export default defineConfig({
   resolve: {
     // Generated models (and tests) import `nnspec/runtime`: run its TypeScript sources, not dist/,
     // so an edit is tested without a build. What still runs from dist/ is checked in test/helpers/build.ts.
-    alias: [{ find: /^nnspec\/runtime$/, replacement: fileURLToPath(new URL("./runtime/index.ts", import.meta.url)) }],
+    // The runtime's `#platform` (package.json `imports`) is its Node implementation, from source too.
+    alias: [
+      { find: /^nnspec\/runtime$/, replacement: fileURLToPath(new URL("./runtime/index.ts", import.meta.url)) },
+      { find: /^#platform$/, replacement: fileURLToPath(new URL("./runtime/platform/node.ts", import.meta.url)) },
+    ],
   },
   test: {
     include: ["test/**/*.test.ts"],

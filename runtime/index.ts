@@ -1,21 +1,9 @@
-export * from "./options.js";
-export * from "./tensor.js";
-export * from "./rng.js";
-export * from "./init.js";
-export * from "./gemm.js";
-export * from "./window.js";
-export * from "./conv.js";
-export * from "./pool.js";
-export * from "./fc.js";
-export * from "./activations.js";
-export * from "./dropout.js";
-export * from "./batchnorm.js";
-export * from "./loss.js";
-export * from "./add.js";
-export * from "./optim.js";
-export * from "./model.js";
+/**
+ * `nnspec/runtime` on Node (package.json's `node` condition; `require` gets the
+ * CommonJS build of this file, dist/runtime/index.cjs): the portable runtime
+ * (portable.ts, what browsers get) and the helpers that need Node's file system.
+ */
+export * from "./portable.js";
 export * from "./io/index.js";
 export * from "./data.js";
 export * from "./weights.js";
-export * from "./augment.js";
-export * from "./kernels.js";

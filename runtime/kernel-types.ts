@@ -10,6 +10,9 @@ import type { Tensor } from "./tensor.js";
 
 export type KernelKind = "wasm" | "js";
 
+/** Where createModelAsync (runtime/create-async.ts) asks createEngine to hand over the kernels it makes; modelOptions keeps it. */
+export const ENGINE_SINK: unique symbol = Symbol("nnspec.engineSink");
+
 /** The layer kernels with a WebAssembly version (with `reluForward`, `reluBackward` and the other KERNEL_ACTIVATIONS); signatures are those of the TypeScript functions. */
 export interface Kernels extends ActivationKernels {
   /** Which implementation this is. */
@@ -29,6 +32,8 @@ export interface Kernels extends ActivationKernels {
   copy(src: Tensor, dst: Tensor, n: number): void;
   /** Stops worker threads (the kernels must not be used afterwards). */
   dispose(): void;
+  /** Starts every worker thread now and resolves when all are ready (createModelAsync awaits it). */
+  ready(): Promise<void>;
 }
 
 /** Sizes from the compiler's memory plan. */

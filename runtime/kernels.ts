@@ -16,7 +16,8 @@ import { Arena, type TensorCtor } from "./model.js";
 import { check, oneOf, OptionError, wholeNumber } from "./options.js";
 import { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward } from "./pool.js";
 import type { Tensor } from "./tensor.js";
-import type { KernelKind, Kernels, PlanSizes } from "./kernel-types.js";
+import { ENGINE_SINK, type KernelKind, type Kernels, type PlanSizes } from "./kernel-types.js";
+import { platform } from "#platform";
 import { createWasmKernels } from "./wasm/backend.js";
 import { defaultThreads, MAX_THREADS } from "./wasm/threads.js";
 
@@ -39,12 +40,19 @@ export const jsKernels: Kernels = Object.freeze({
   add,
   copy: copyInto,
   dispose: () => {},
+  ready: () => Promise.resolve(),
 });
 
 /** The options of createModel that choose the kernels. */
 export interface EngineOptions {
   threads?: number;
   kernels?: KernelKind;
+}
+
+export { ENGINE_SINK };
+/** EngineOptions as createModelAsync passes them to a generated createModel. */
+export interface AsyncEngineOptions extends EngineOptions {
+  [ENGINE_SINK]: (kernels: Kernels) => void;
 }
 
 /** A model's memory (two arenas) and the kernels that work on it. */
@@ -61,11 +69,13 @@ export interface Engine<T extends Tensor> {
 export function createEngine<T extends Tensor>(ctor: TensorCtor<T>, sizes: PlanSizes, options: EngineOptions, model: string): Engine<T> {
   const f64 = ctor.BYTES_PER_ELEMENT === 8;
   const kind = checkKind(options.kernels, f64, model);
-  const threads = checkThreads(options.threads, model);
+  const sink = (options as Partial<AsyncEngineOptions>)[ENGINE_SINK];
+  const threads = checkThreads(options.threads, model, sink !== undefined);
   if (kind === "js") {
     return { floats: new Arena(ctor, sizes.floats), ints: new Arena(Int32Array, sizes.ints), kernels: jsKernels };
   }
   const w = createWasmKernels(sizes, threads);
+  sink?.(w.kernels);
   return { floats: new Arena(ctor, sizes.floats, w.floats as unknown as T), ints: new Arena(Int32Array, sizes.ints, w.ints), kernels: w.kernels };
 }
 
@@ -78,7 +88,16 @@ function checkKind(kind: unknown, f64: boolean, model: string): KernelKind {
 
 const KERNEL_KIND = oneOf<KernelKind>(["wasm", "js"]);
 
-function checkThreads(threads: unknown, model: string): number {
-  return threads === undefined ? defaultThreads() : check(model, "threads", threads, wholeNumber(1, MAX_THREADS));
+/**
+ * The thread count. Where the kernels cannot load synchronously (browsers), a
+ * synchronous createModel runs on one thread: its workers could not start while
+ * the page waits for them. createModelAsync (`async`) may use more.
+ */
+export function checkThreads(threads: unknown, model: string, async = false): number {
+  const sync = !async && !platform.syncKernels;
+  if (threads === undefined) return sync ? 1 : defaultThreads();
+  const n = check(model, "threads", threads, wholeNumber(1, MAX_THREADS));
+  if (sync && n > 1) throw new OptionError(`${model}: ${n} threads in a browser need createModelAsync (worker threads start asynchronously); createModel runs on 1`, "threads");
+  return n;
 }
 

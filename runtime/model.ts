@@ -3,7 +3,7 @@
  * buffer of the static plan, argument checks with clear messages, and cached
  * batch views so steady-state calls allocate nothing.
  */
-import type { KernelKind } from "./kernel-types.js";
+import { ENGINE_SINK, type KernelKind } from "./kernel-types.js";
 import { check, oneOf, OptionError, readOptions, wholeNumber } from "./options.js";
 import type { Tensor } from "./tensor.js";
 import { MAX_THREADS } from "./wasm/threads.js";
@@ -81,7 +81,9 @@ export function modelOptions(options: unknown, what: string, bytesPerExample: nu
     threads: { rule: wholeNumber(1, MAX_THREADS) },
   });
   checkBatchSize(o.batchSize, what, bytesPerExample);
-  return o;
+  // createModelAsync's hand-over of the kernels (a symbol key: not an option a user can name).
+  const sink = (options as { [ENGINE_SINK]?: unknown } | undefined)?.[ENGINE_SINK];
+  return sink === undefined ? o : Object.assign({ [ENGINE_SINK]: sink }, o);
 }
 
 /** A batch size from 1 to MAX_BATCH_SIZE whose activations fit in 16 GiB. */

@@ -27,21 +27,30 @@
  * Every failure is a `WeightsError` naming the file and, where there is one,
  * the tensor and the index; a bad argument (not a file problem) is an
  * `OptionError`.
+ *
+ * From memory, on every platform (browsers have no files): `loadWeights(bytes,
+ * …)` takes the file's contents instead of its path and checks them the same
+ * way; `encodeWeights(model, info, meta?)` returns what `saveWeights` writes.
  */
-import { createHash } from "node:crypto";
+import { readFileSync, writeFileAtomic, writeFileAtomicSync } from "#platform";
 import {
   WeightsFormatError,
   checkSafetensorsHead,
   decodeSafetensors,
   encodeSafetensors,
-  writeFileAtomic,
-  writeFileAtomicSync,
   type DecodedSafetensors,
   type SafetensorsTensorInput,
-} from "./io/index.js";
+} from "./io/safetensors.js";
 import { formatIndex } from "./io/binary.js";
-import { FileRefusedError, readRegularFileSync } from "./io/read.js";
+import { FileRefusedError } from "./io/refused.js";
 import { BOOLEAN, check, NON_EMPTY_STRING, OBJECT, oneOf, readOptions, rule, STRING } from "./options.js";
+import { sha256Hex } from "./sha256.js";
+
+/** What loadWeights reads: a file path, or the file's bytes. */
+const WEIGHTS_SOURCE = rule<string | Uint8Array | ArrayBuffer>(
+  "a file path (a non-empty string) or the file's bytes (a Uint8Array or an ArrayBuffer)",
+  (v) => (typeof v === "string" && v !== "") || v instanceof Uint8Array || v instanceof ArrayBuffer,
+);
 
 /** Thrown when weights cannot be saved or loaded; names the file and tensor when known. */
 export class WeightsError extends Error {
@@ -90,7 +99,7 @@ const RESERVED_KEYS = new Set(["format", "nnspec.model", "nnspec.spec_sha256"]);
 /** sha256 (hex) of a spec's source text, with CRLF line endings normalised to LF. */
 export function specHash(specText: string): string {
   check("specHash", "specText", specText, STRING);
-  return createHash("sha256").update(specText.replace(/\r\n/g, "\n"), "utf8").digest("hex");
+  return sha256Hex(new TextEncoder().encode(specText.replace(/\r\n/g, "\n")));
 }
 
 function shapeText(shape: readonly number[]): string {
@@ -176,16 +185,18 @@ function badValue(data: FloatArray, shape: readonly number[], min: number | unde
   return undefined;
 }
 
-function encodeWeights(path: string, model: WeightsModel, info: WeightsInfo, meta: WeightsMeta): Uint8Array {
-  check("saveWeights", "path", path, NON_EMPTY_STRING);
-  check("saveWeights", "meta", meta, OBJECT);
-  const all = slots(model, info, "saveWeights");
-  const where = `cannot save weights to ${path}`;
+/** The safetensors bytes; `path` undefined: for encodeWeights, where meta.specHash may be left out (then not recorded). */
+function encode(fn: string, path: string | undefined, model: WeightsModel, info: WeightsInfo, meta: Partial<WeightsMeta>): Uint8Array {
+  if (path !== undefined) check(fn, "path", path, NON_EMPTY_STRING);
+  check(fn, "meta", meta, OBJECT);
+  const all = slots(model, info, fn);
+  const where = path === undefined ? "cannot encode weights" : `cannot save weights to ${path}`;
   const { model: modelName, specHash: hash, ...extra } = meta;
-  if (typeof modelName !== "string" || typeof hash !== "string") {
+  if (typeof modelName !== "string" || (typeof hash !== "string" && (path !== undefined || hash !== undefined))) {
     throw new WeightsError(`${where}: meta.model and meta.specHash must be strings`, { file: path });
   }
-  const metadata: Record<string, string> = { format: "pt", "nnspec.model": modelName, "nnspec.spec_sha256": hash };
+  const metadata: Record<string, string> = { format: "pt", "nnspec.model": modelName };
+  if (hash !== undefined) metadata["nnspec.spec_sha256"] = hash;
   for (const [key, value] of Object.entries(extra)) {
     if (RESERVED_KEYS.has(key)) throw new WeightsError(`${where}: metadata key ${JSON.stringify(key)} is reserved`, { file: path });
     if (typeof value !== "string") {
@@ -208,12 +219,20 @@ function encodeWeights(path: string, model: WeightsModel, info: WeightsInfo, met
 
 /** Save the model's params and buffers (see the module comment), atomically. */
 export async function saveWeights(path: string, model: WeightsModel, info: WeightsInfo, meta: WeightsMeta): Promise<void> {
-  await writeFileAtomic(path, encodeWeights(path, model, info, meta));
+  await writeFileAtomic(path, encode("saveWeights", path, model, info, meta));
 }
 
 /** Synchronous `saveWeights` (for a SIGINT handler). */
 export function saveWeightsSync(path: string, model: WeightsModel, info: WeightsInfo, meta: WeightsMeta): void {
-  writeFileAtomicSync(path, encodeWeights(path, model, info, meta));
+  writeFileAtomicSync(path, encode("saveWeightsSync", path, model, info, meta));
+}
+
+/**
+ * What `saveWeights` writes, as bytes (e.g. to download or to keep in IndexedDB).
+ * `meta.model` defaults to `info.name`; without `meta.specHash` the spec hash is not recorded.
+ */
+export function encodeWeights(model: WeightsModel, info: WeightsInfo, meta: Partial<WeightsMeta> = {}): Uint8Array {
+  return encode("encodeWeights", undefined, model, info, { ...meta, model: meta.model ?? info.name ?? "" });
 }
 
 function short(hash: string | undefined): string {
@@ -223,23 +242,27 @@ function short(hash: string | undefined): string {
 
 /**
  * Load weights saved by `saveWeights` (or any safetensors file with the
- * model's tensor names, shapes and dtype) into `model`. Everything is checked
- * first; on any error nothing in the model changes. Returns the file's
- * metadata and any warnings (e.g. a spec mismatch accepted with `force`).
+ * model's tensor names, shapes and dtype) into `model`, from a file path
+ * (Node) or from the file's bytes (any platform: a Uint8Array or the
+ * ArrayBuffer of `fetch(…).arrayBuffer()`; `opts.source` names them in
+ * messages, default "weights"). Everything is checked first; on any error
+ * nothing in the model changes. Returns the file's metadata and any warnings
+ * (e.g. a spec mismatch accepted with `force`).
  */
 export function loadWeights(
-  path: string,
+  source: string | Uint8Array | ArrayBuffer,
   model: WeightsModel,
   info: WeightsInfo,
-  opts: { specHash?: string; force?: boolean } = {},
+  opts: { specHash?: string; force?: boolean; source?: string } = {},
 ): { metadata: Record<string, string>; warnings: string[] } {
-  check("loadWeights", "path", path, NON_EMPTY_STRING);
+  check("loadWeights", "source", source, WEIGHTS_SOURCE);
   const targets = slots(model, info, "loadWeights");
-  const { specHash: expectedHash, force } = readOptions("loadWeights", opts, { specHash: { rule: STRING }, force: { rule: BOOLEAN, default: false } });
+  const { specHash: expectedHash, force } = readOptions("loadWeights", opts, { specHash: { rule: STRING }, force: { rule: BOOLEAN, default: false }, source: { rule: NON_EMPTY_STRING } });
+  const path = typeof source === "string" ? source : (opts.source ?? "weights");
 
   let bytes: Uint8Array;
   try {
-    bytes = readRegularFileSync(path, { checkHead: checkSafetensorsHead(path) }).bytes;
+    bytes = typeof source === "string" ? readFileSync(path, { checkHead: checkSafetensorsHead(path) }) : source instanceof ArrayBuffer ? new Uint8Array(source) : source;
   } catch (err) {
     if (err instanceof WeightsFormatError) throw new WeightsError(err.message, { tensor: err.tensor, file: path, cause: err });
     const code = (err as { code?: string }).code;

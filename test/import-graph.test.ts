@@ -35,6 +35,9 @@ function sources(root: string): string[] {
   return out.sort();
 }
 
+/** The files package.json's `imports` maps `#platform` to (by condition), as sources. */
+const PLATFORM = ["runtime/platform/node.ts", "runtime/platform/browser.ts"];
+
 /** Each file's relative imports, resolved to project files (`./x.js` → `./x.ts`; AssemblyScript's `./x.as` → `./x.as.ts`). */
 function importGraph(root: string, files: readonly string[]): Map<string, string[]> {
   const known = new Set(files);
@@ -43,6 +46,10 @@ function importGraph(root: string, files: readonly string[]): Map<string, string
     const { importedFiles } = ts.preProcessFile(readFileSync(join(root, file), "utf8"), true, true);
     const targets = new Set<string>();
     for (const { fileName } of importedFiles) {
+      if (fileName === "#platform") {
+        PLATFORM.forEach((p) => targets.add(p)); // package.json `imports`: either implementation
+        continue;
+      }
       if (!fileName.startsWith(".")) continue; // a package
       const base = relative(root, resolve(root, dirname(file), fileName)).split(sep).join("/");
       const stem = base.replace(/\.js$/, "");
@@ -111,6 +118,7 @@ describe("import graph", () => {
     for (const top of Object.keys(ALLOWED)) expect(files.some((f) => f.startsWith(`${top}/`)), top).toBe(true);
     expect(files).toContain("runtime/wasm/src/conv.as.ts");
     expect(graph.get("cli/main.ts")!.length).toBeGreaterThan(0);
+    expect(graph.get("runtime/wasm/module.ts")).toEqual(expect.arrayContaining(PLATFORM));
   });
 
   it("has no cycles", () => {

@@ -1,7 +1,8 @@
 /**
  * Assembles a generated model module with ts-morph: imports, `info`, the
- * `Model` interface and `createModel`, whose body holds the memory plan and
- * the forward/backward code from generate.ts. Everything taken from the spec
+ * `Model` interface, `createModel`, whose body holds the memory plan and
+ * the forward/backward code from generate.ts, and `createModelAsync` (the
+ * runtime's createAsync around it). Everything taken from the spec
  * reaches the output as a JSON string literal, a sanitized identifier, or a
  * sanitized one-line comment.
  */
@@ -128,6 +129,19 @@ export function buildModule(g: Generated, opts: ModuleOptions): string {
     parameters: [{ name: "options", type: "rt.ModelOptions", hasQuestionToken: true }],
     returnType: "Model",
     statements: createModelBody(g, opts, Arr),
+  });
+
+  file.addFunction({
+    isExported: true,
+    name: "createModelAsync",
+    docs: [
+      "`createModel` for every platform (Node, browsers, Web Workers): compiles the WebAssembly kernels asynchronously\n" +
+        "(browsers fetch kernels.wasm), then starts the kernel threads and resolves once every one is ready.\n" +
+        "Without SharedArrayBuffer (a page that is not cross-origin isolated) the kernels run on 1 thread, and a warning says so once.",
+    ],
+    parameters: [{ name: "options", type: "rt.ModelOptions", hasQuestionToken: true }],
+    returnType: "Promise<Model>",
+    statements: [`return rt.createAsync(createModel, options, ${JSON.stringify(g.model.name)});`],
   });
   return file.getFullText();
 }

@@ -32,8 +32,8 @@
  * the dtypes <f4, <f8, |u1, <i4 (format 1.0; 2.0 only if the header would
  * not fit, which needs thousands of dimensions).
  */
-import { writeFileAtomic, writeFileAtomicSync } from "./atomic.js";
-import { readRegularFile, readRegularFileSync } from "./read.js";
+// Files through the platform: the bounded reader (io/read.ts) and io/atomic.ts on Node; in browsers these throw (use the bytes functions).
+import { readFile, readFileSync, writeFileAtomic, writeFileAtomicSync } from "#platform";
 import { ELEMENT_SIZE, checkedElementCount, dataViewOf, decodeElements, formatIndex, writeLittleEndian, type ElementKind, type NumericArray } from "./binary.js";
 
 /** Thrown for malformed or unsupported .npy data and invalid arrays passed to the encoder. */
@@ -520,10 +520,10 @@ export function checkNpyHead(path: string): (read: (length: number) => Uint8Arra
 
 /** Read and decode a .npy file; format errors name the file. */
 export async function loadNpy(path: string, options: Omit<DecodeNpyOptions, "source" | "fileSize"> = {}): Promise<NpyArray> {
-  return decodeNpy((await readRegularFile(path, { checkHead: checkNpyHead(path), caller: "loadNpy" })).bytes, { ...options, source: path });
+  return decodeNpy(await readFile(path, { checkHead: checkNpyHead(path), caller: "loadNpy" }), { ...options, source: path });
 }
 
 /** Synchronous `loadNpy`. */
 export function loadNpySync(path: string, options: Omit<DecodeNpyOptions, "source" | "fileSize"> = {}): NpyArray {
-  return decodeNpy(readRegularFileSync(path, { checkHead: checkNpyHead(path), caller: "loadNpySync" }).bytes, { ...options, source: path });
+  return decodeNpy(readFileSync(path, { checkHead: checkNpyHead(path), caller: "loadNpySync" }), { ...options, source: path });
 }

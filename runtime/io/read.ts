@@ -14,6 +14,7 @@ import * as fs from "node:fs";
 import * as fsp from "node:fs/promises";
 import { constants as bufferConstants } from "node:buffer";
 import { check, NON_EMPTY_STRING } from "../options.js";
+import { FileRefusedError } from "./refused.js";
 
 /** The largest file any reader accepts by default: what one buffer can hold (4 GiB on 64-bit Node). */
 export const MAX_READ_BYTES: number = Math.min(bufferConstants.MAX_LENGTH, 2 ** 32);
@@ -33,20 +34,7 @@ export interface ReadOptions {
   caller?: string;
 }
 
-/** A file that is not read: not a regular file, or too large. `reason` says why; the message is `file: reason`. */
-export class FileRefusedError extends Error {
-  readonly file: string;
-  readonly reason: string;
-  /** The file's size, when it was refused for being too large. */
-  readonly size: number | undefined;
-  constructor(file: string, reason: string, size?: number) {
-    super(`${file}: ${reason}`);
-    this.name = "FileRefusedError";
-    this.file = file;
-    this.reason = reason;
-    this.size = size;
-  }
-}
+export { FileRefusedError };
 
 /** What a file is, in words, for a refusal; undefined for a regular file. */
 export function notRegularReason(st: fs.Stats): string | undefined {

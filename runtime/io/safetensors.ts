@@ -21,8 +21,8 @@
  *     values beyond ±(2^53 − 1) are rejected)
  * `dtype` in the result is the dtype stored in the file.
  */
-import { writeFileAtomic, writeFileAtomicSync } from "./atomic.js";
-import { readRegularFile, readRegularFileSync } from "./read.js";
+// Files through the platform: the bounded reader (io/read.ts) and io/atomic.ts on Node; in browsers these throw (use the bytes functions).
+import { readFile, readFileSync, writeFileAtomic, writeFileAtomicSync } from "#platform";
 import {
   ELEMENT_SIZE,
   LONE_SURROGATE,
@@ -416,11 +416,11 @@ export function checkSafetensorsHead(path: string): (read: (length: number) => U
 
 /** Read and decode a safetensors file; format errors name the file. */
 export async function loadSafetensors(path: string): Promise<DecodedSafetensors> {
-  const { bytes } = await readRegularFile(path, { checkHead: checkSafetensorsHead(path), caller: "loadSafetensors" });
+  const bytes = await readFile(path, { checkHead: checkSafetensorsHead(path), caller: "loadSafetensors" });
   return decodeSafetensors(bytes, { source: path });
 }
 
 /** Synchronous `loadSafetensors`. */
 export function loadSafetensorsSync(path: string): DecodedSafetensors {
-  return decodeSafetensors(readRegularFileSync(path, { checkHead: checkSafetensorsHead(path), caller: "loadSafetensorsSync" }).bytes, { source: path });
+  return decodeSafetensors(readFileSync(path, { checkHead: checkSafetensorsHead(path), caller: "loadSafetensorsSync" }), { source: path });
 }

@@ -23,7 +23,7 @@ import type { Kernels, PlanSizes } from "../kernel-types.js";
 import type { Pool2dParams } from "../pool.js";
 import type { Tensor } from "../tensor.js";
 import { GEOMETRY_SLOTS, writeGeometry } from "./geometry.js";
-import { instantiateKernels, kernelModule, newSharedMemory, type JobName, type KernelExports } from "./module.js";
+import { instantiateKernels, kernelModule, newMemory, sharedMemoryAvailable, type JobName, type KernelExports } from "./module.js";
 import { WorkerPool } from "./threads.js";
 
 const ALIGN = 64;
@@ -55,11 +55,17 @@ export interface WasmEngine {
   kernels: Kernels;
 }
 
-/** Creates the memory, the calling thread's instance and (lazily started) workers for a plan. */
+/**
+ * Creates the memory, the calling thread's instance and (lazily started) workers
+ * for a plan. The memory is shared where SharedArrayBuffer is available; where it
+ * is not, it is a plain one and `threads` must be 1.
+ */
 export function createWasmKernels(sizes: PlanSizes, threads: number): WasmEngine {
-  const module = kernelModule();
+  const shared = sharedMemoryAvailable();
+  if (!shared && threads > 1) throw new RangeError(`${threads} threads need SharedArrayBuffer, which this page does not have (it is not cross-origin isolated); use threads: 1`);
+  const module = kernelModule(shared);
   // Lay out the memory before creating it: the module's static data comes first.
-  const { heapBase, scratchBytes } = staticLayout();
+  const { heapBase, scratchBytes } = staticLayout(shared);
   let top = align(heapBase);
   const take = (bytes: number): number => {
     const at = top;
@@ -73,7 +79,7 @@ export function createWasmKernels(sizes: PlanSizes, threads: number): WasmEngine
   const geom = take(GEOMETRY_SLOTS.length * 4);
   const floats = take(sizes.floats * 4);
   const ints = take(sizes.ints * 4);
-  const memory = newSharedMemory(top);
+  const memory = newMemory(top, top, shared);
   const k = instantiateKernels(memory, module);
   const pool = threads > 1 ? new WorkerPool(module, memory, extra.map((e) => e.gemm)) : null;
   const kernels = new WasmKernels(k, pool, threads, new Int32Array(memory.buffer, geom, GEOMETRY_SLOTS.length), extra, sizes.scratch);
@@ -92,9 +98,9 @@ let layout: { heapBase: number; scratchBytes: number } | null = null;
  * from a throwaway instance), after checking that the module reads the
  * geometry this backend writes.
  */
-function staticLayout(): { heapBase: number; scratchBytes: number } {
+function staticLayout(shared: boolean): { heapBase: number; scratchBytes: number } {
   if (layout === null) {
-    const probe = instantiateKernels(newSharedMemory(4 << 20));
+    const probe = instantiateKernels(newMemory(4 << 20, 4 << 20, shared), kernelModule(shared));
     if (probe.geometrySlots() !== GEOMETRY_SLOTS.length) {
       throw new Error(`kernels.wasm reads ${probe.geometrySlots()} geometry slots but runtime/wasm/geometry.ts lists ${GEOMETRY_SLOTS.length}: it is stale; rebuild it with \`npm run build\``);
     }
@@ -146,6 +152,10 @@ class WasmKernels implements Kernels {
 
   dispose(): void {
     this.pool?.dispose();
+  }
+
+  ready(): Promise<void> {
+    return this.pool === null ? Promise.resolve() : this.pool.startAll();
   }
 
   /** Threads to use for `units` independent pieces of work (at most one piece each). */

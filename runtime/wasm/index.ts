@@ -10,7 +10,8 @@
  */
 import { instantiateKernels, newSharedMemory, PAGE_BYTES, type KernelExports, type WasmMemory } from "./module.js";
 
-export { kernelsWasmPath, type KernelExports, type WasmMemory } from "./module.js";
+export { kernelsWasmPath } from "#platform";
+export type { KernelExports, WasmMemory } from "./module.js";
 
 /** Alignment of wasmAlloc regions in bytes (a cache line). */
 const ALIGN = 64;

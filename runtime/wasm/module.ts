@@ -5,12 +5,18 @@
  *
  * The module imports its memory (`env.memory`, shared, at most 4 GiB): every
  * model gets a memory of its own holding its whole arena, and each of the
- * model's threads instantiates the module on that same memory. The file is
- * read from disk next to this module (dist/), or from dist/ when this file
- * runs from source (vitest); it is compiled once per process, synchronously.
+ * model's threads instantiates the module on that same memory. The platform
+ * (#platform) finds the file: on Node next to this module (dist/), or in dist/
+ * when this file runs from source (vitest), and it is compiled synchronously on
+ * first use; `loadKernelModule` compiles it asynchronously (browsers must).
+ * It is compiled once per process (or page, or worker).
+ *
+ * Where SharedArrayBuffer is unavailable (a page that is not cross-origin
+ * isolated) a shared memory cannot be made or sent to a worker: the kernels
+ * then run on one thread, from a copy of the module whose memory import is
+ * declared unshared (`unsharedKernels`, the same code otherwise).
  */
-import { existsSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
+import { platform } from "#platform";
 import { KERNEL_ACTIVATIONS, type KernelActivation } from "../activations.js";
 
 /** The part of the WebAssembly JS API used here (tsconfig's lib is ES2022 without DOM types). */
@@ -21,6 +27,7 @@ export interface WasmMemory {
 export type WasmModule = object;
 interface WasmJsApi {
   Module: new (bytes: Uint8Array) => WasmModule;
+  compile(bytes: Uint8Array): Promise<WasmModule>;
   Instance: new (module: WasmModule, imports: object) => { readonly exports: object };
   Memory: new (descriptor: { initial: number; maximum: number; shared: boolean }) => WasmMemory;
 }
@@ -70,23 +77,25 @@ export const PAGE_BYTES = 65536;
 /** The module's declared maximum: 65,536 pages = 4 GiB (wasm32). */
 export const MAX_PAGES = 65536;
 
-/** Where kernels.wasm may be: next to this module (dist/), else dist/ seen from the source tree. */
-const CANDIDATES = [new URL("./kernels.wasm", import.meta.url), new URL("../../dist/runtime/wasm/kernels.wasm", import.meta.url)];
-
 let compiled: WasmModule | null = null;
+let unshared: WasmModule | null = null;
 
-/** Path of the kernels.wasm that is (or would be) loaded; throws if there is none. */
-export function kernelsWasmPath(): string {
-  for (const u of CANDIDATES) {
-    const p = fileURLToPath(u);
-    if (existsSync(p)) return p;
-  }
-  throw new Error(`kernels.wasm not found (looked for ${CANDIDATES.map((u) => fileURLToPath(u)).join(", ")}); build it with \`npm run build\``);
+/** The compiled module (compiled on first use, synchronously: Node only; elsewhere `loadKernelModule` must have run). */
+export function kernelModule(shared = true): WasmModule {
+  if (shared) return (compiled ??= new WA.Module(platform.kernelsWasmSync()));
+  return (unshared ??= new WA.Module(unsharedKernels(platform.kernelsWasmSync())));
 }
 
-/** The compiled module (compiled on first use). */
-export function kernelModule(): WasmModule {
-  return (compiled ??= new WA.Module(readFileSync(kernelsWasmPath())));
+/** Compiles the module asynchronously (once): the shared-memory one, or the unshared one for a single thread without SharedArrayBuffer. */
+export async function loadKernelModule(shared = true): Promise<WasmModule> {
+  if (shared) return (compiled ??= await platform.compileKernelsWasm());
+  return (unshared ??= await WA.compile(unsharedKernels(await platform.kernelsWasm())));
+}
+
+/** Whether this thread may create shared memories and hand them to workers (false in pages that are not cross-origin isolated). */
+export function sharedMemoryAvailable(): boolean {
+  const g = globalThis as { SharedArrayBuffer?: unknown; crossOriginIsolated?: boolean };
+  return typeof g.SharedArrayBuffer === "function" && g.crossOriginIsolated !== false;
 }
 
 /** A memory plan larger than a WebAssembly memory can be (4 GiB): the model must run on the TypeScript kernels. */
@@ -102,10 +111,72 @@ export class WasmMemoryError extends RangeError {
 
 /** A new zeroed shared memory of at least `bytes` bytes that can grow up to `maxBytes` (default: fixed size). */
 export function newSharedMemory(bytes: number, maxBytes = bytes): WasmMemory {
+  return newMemory(bytes, maxBytes, true);
+}
+
+/** A new zeroed memory, shared (for threads) or not, of at least `bytes` bytes that can grow up to `maxBytes`. */
+export function newMemory(bytes: number, maxBytes: number, shared: boolean): WasmMemory {
   const initial = Math.max(1, Math.ceil(bytes / PAGE_BYTES));
   const maximum = Math.max(initial, Math.min(MAX_PAGES, Math.ceil(maxBytes / PAGE_BYTES)));
   if (initial > MAX_PAGES) throw new WasmMemoryError(bytes);
-  return new WA.Memory({ initial, maximum, shared: true });
+  return new WA.Memory({ initial, maximum, shared });
+}
+
+/**
+ * kernels.wasm with its memory import declared unshared: the limits flag of
+ * the `env.memory` import goes from 0x03 (shared, with maximum) to 0x01 (with
+ * maximum). The kernels use no atomic instructions, so nothing else changes.
+ */
+export function unsharedKernels(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(bytes); // a copy (a Node Buffer's slice() would be a view)
+  let at = 8; // magic and version
+  const leb = (): number => {
+    let value = 0;
+    for (let shift = 0; ; shift += 7) {
+      const b = out[at++]!;
+      value += (b & 0x7f) * 2 ** shift;
+      if (b < 0x80) return value;
+    }
+  };
+  const name = (): string => {
+    const length = leb();
+    at += length;
+    return new TextDecoder().decode(out.subarray(at - length, at));
+  };
+  while (at < out.length) {
+    const id = out[at++]!;
+    const size = leb();
+    const end = at + size;
+    if (id === 2) {
+      for (let count = leb(); count > 0; count--) {
+        const entry = `${name()}.${name()}`;
+        const kind = out[at++]!;
+        if (kind !== 2) {
+          skipImportDescription(kind, leb, () => at++);
+          continue;
+        }
+        if (entry !== "env.memory" || out[at] !== 0x03) break;
+        out[at] = 0x01;
+        return out;
+      }
+    }
+    at = end;
+  }
+  throw new Error("kernels.wasm does not import a shared env.memory: it is not the module this runtime was built with; rebuild it with `npm run build`");
+}
+
+/** Moves past a function (0), table (1) or global (3) import description. */
+function skipImportDescription(kind: number, leb: () => number, byte: () => number): void {
+  if (kind === 0) leb();
+  else if (kind === 1) {
+    byte(); // element type
+    const flags = leb();
+    leb(); // minimum
+    if (flags & 1) leb(); // maximum
+  } else if (kind === 3) {
+    byte();
+    byte();
+  } else throw new Error(`kernels.wasm: unknown import kind ${kind}`);
 }
 
 /** Instantiates the kernels on `memory` (synchronously). */

@@ -6,13 +6,18 @@
  * (Atomics.wait), because a layer's share often takes only tens of
  * microseconds and waking a sleeping thread costs about as much.
  *
- * Workers start on first use, are unref'd (they never keep the process
- * alive), and stop on dispose() or when their owner is garbage-collected.
+ * Where a thread may not block (a browser's main thread forbids Atomics.wait),
+ * the caller only spins on Atomics.load while the workers compute its layer.
+ *
+ * Workers are Node worker_threads or module Web Workers (#platform). With
+ * createModel (Node) they start on first use; createModelAsync starts them all
+ * and waits until each has reported ready (`startAll`), which browsers need: a
+ * worker cannot start while the thread that created it is blocked. They never
+ * keep a Node process alive once running, and stop on dispose() or when their
+ * owner is garbage-collected.
  */
-import { availableParallelism } from "node:os";
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { Worker } from "node:worker_threads";
+import { platform } from "#platform";
+import type { KernelWorker } from "../platform/types.js";
 import { JOBS, type JobName, type WasmMemory, type WasmModule } from "./module.js";
 
 /** Slots of a worker's Int32 control block. */
@@ -43,19 +48,24 @@ export interface WorkerSetup {
 /** The most threads a model may use. */
 export const MAX_THREADS = 64;
 
-/** Default thread count: the cores Node reports. */
+/** Default thread count: the logical cores the platform reports. */
 export function defaultThreads(): number {
-  return Math.max(1, Math.min(MAX_THREADS, availableParallelism()));
+  return Math.max(1, Math.min(MAX_THREADS, platform.hardwareThreads()));
 }
 
-const WORKER_CANDIDATES = [new URL("./worker.js", import.meta.url), new URL("../../dist/runtime/wasm/worker.js", import.meta.url)];
+let blocking: boolean | undefined;
 
-function workerPath(): string {
-  for (const u of WORKER_CANDIDATES) {
-    const p = fileURLToPath(u);
-    if (existsSync(p)) return p;
+/** Whether this thread may sleep in Atomics.wait (not on a browser's main thread); asked once. */
+export function canBlock(): boolean {
+  if (blocking === undefined) {
+    try {
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+      blocking = true;
+    } catch {
+      blocking = false;
+    }
   }
-  throw new Error(`runtime/wasm/worker.js not found (looked for ${WORKER_CANDIDATES.map((u) => fileURLToPath(u)).join(", ")}); run \`npm run build\``);
+  return blocking;
 }
 
 const JOB_NUMBER = new Map<JobName, number>(JOBS.map((name, i) => [name, i]));
@@ -64,7 +74,7 @@ const JOB_NUMBER = new Map<JobName, number>(JOBS.map((name, i) => [name, i]));
 class Lane {
   readonly ctl = new Int32Array(new SharedArrayBuffer(CTL.LENGTH * 4));
   readonly args = new Float64Array(new SharedArrayBuffer(MAX_ARGS * 8));
-  worker: Worker | null = null;
+  worker: KernelWorker | null = null;
   seq = 0;
   constructor(readonly scratch: number) {}
 }
@@ -99,21 +109,33 @@ export class WorkerPool {
     Atomics.notify(lane.ctl, CTL.POSTED);
   }
 
-  /** Waits until workers 0 … count-1 have finished their last job. */
+  /** Starts every worker that has not started and resolves when all have instantiated the kernels; on failure, stops them and rejects. */
+  async startAll(): Promise<void> {
+    for (const lane of this.lanes) if (lane.worker === null) this.start(lane);
+    try {
+      await Promise.all(this.lanes.map((lane) => lane.worker!.ready));
+    } catch (err) {
+      this.dispose();
+      throw err;
+    }
+  }
+
+  /** Waits until workers 0 … count-1 have finished their last job: spins, then sleeps in Atomics.wait where the thread may block, else keeps spinning. */
   wait(count: number): void {
+    const sleep = canBlock();
     for (let i = 0; i < count; i++) {
       const lane = this.lanes[i]!;
       const ctl = lane.ctl;
       let spins = 0;
-      let naps = 0; // 100 ms sleeps while the worker has not started
+      let since = 0; // when the worker was first seen not started
       while (Atomics.load(ctl, CTL.DONE) !== lane.seq) {
         if (++spins < SPIN) continue;
         spins = 0;
-        Atomics.wait(ctl, CTL.DONE, (lane.seq - 1) | 0, NAP_MS);
+        if (sleep) Atomics.wait(ctl, CTL.DONE, (lane.seq - 1) | 0, NAP_MS);
         const state = Atomics.load(ctl, CTL.READY);
         if (state === STOPPED) throw new Error("internal: a kernel worker thread stopped unexpectedly");
-        if (state === 0 && ++naps * NAP_MS > START_TIMEOUT_MS) {
-          throw new Error(`a kernel worker thread did not start within ${START_TIMEOUT_MS / 1000} s`);
+        if (state === 0 && (since ||= Date.now()) < Date.now() - START_TIMEOUT_MS) {
+          throw new Error(`a kernel worker thread did not start within ${START_TIMEOUT_MS / 1000} s` + (sleep ? "" : " (on a thread that cannot block, create the model with createModelAsync)"));
         }
       }
       if (ctl[CTL.ERROR] !== 0) {
@@ -132,20 +154,17 @@ export class WorkerPool {
       lane.ctl[CTL.JOB] = STOP;
       Atomics.store(lane.ctl, CTL.POSTED, (lane.seq + 1) | 0);
       Atomics.notify(lane.ctl, CTL.POSTED);
-      void lane.worker.terminate();
+      lane.worker.terminate();
       lane.worker = null;
     }
   }
 
   private start(lane: Lane): void {
     const setup: WorkerSetup = { module: this.module, memory: this.memory, control: lane.ctl.buffer as SharedArrayBuffer, args: lane.args.buffer as SharedArrayBuffer, scratch: lane.scratch };
-    const worker = new Worker(workerPath(), { workerData: setup });
-    worker.unref();
-    // A failure inside the worker is reported through the control block; this only keeps
-    // an unexpected crash from becoming an unhandled 'error' event.
-    worker.on("error", () => {
+    // A failure inside the worker is reported through the control block (and rejects its
+    // `ready`); the callback also keeps an unexpected crash from becoming an unhandled error.
+    lane.worker = platform.startKernelWorker(setup, () => {
       lane.ctl[CTL.ERROR] = 1;
     });
-    lane.worker = worker;
   }
 }

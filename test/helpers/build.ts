@@ -18,8 +18,10 @@ export interface Built {
   sources: string[];
 }
 
-/** Relative imports of a compiled module: `from "./x.js"`, `import "./x.js"`, `import("./x.js")`. */
-const IMPORT = /(?:\bfrom\s*|\bimport\s*\(?\s*)["'](\.{1,2}\/[^"']+)["']/g;
+/** Relative imports of a compiled module: `from "./x.js"`, `import "./x.js"`, `import("./x.js")`; and the runtime's `#platform`. */
+const IMPORT = /(?:\bfrom\s*|\bimport\s*\(?\s*)["'](\.{1,2}\/[^"']+|#platform)["']/g;
+/** What `#platform` is in dist/ (package.json `imports`): both implementations count. */
+const PLATFORM = ["runtime/platform/node.js", "runtime/platform/browser.js"];
 
 /** dist/ENTRY and every dist/ module it (or its .d.ts) imports, transitively, each built by tsc from the .ts at the same place outside dist/. */
 export function compiledFrom(root: string, entry: string): Built[] {
@@ -34,7 +36,10 @@ export function compiledFrom(root: string, entry: string): Built[] {
     out.push({ file, sources: [join(root, relative(dist, file)).replace(/\.js$/, ".ts")] });
     // the declarations too: their type-only imports are gone from the .js
     for (const code of [file, file.replace(/\.js$/, ".d.ts")].filter((f) => existsSync(f))) {
-      for (const m of readFileSync(code, "utf8").matchAll(IMPORT)) todo.push(join(dirname(file), m[1]!));
+      for (const m of readFileSync(code, "utf8").matchAll(IMPORT)) {
+        if (m[1] === "#platform") todo.push(...PLATFORM.map((p) => join(dist, p)));
+        else todo.push(join(dirname(file), m[1]!));
+      }
     }
   }
   return out;
@@ -72,6 +77,17 @@ const NEEDS = {
   cli: {
     why: "bin/nnspec.js runs dist/",
     built: (root: string) => [...compiledFrom(root, "cli/main.js"), wasmKernels(root), ...compiledFrom(root, "runtime/wasm/worker.js")],
+  },
+  cjs: {
+    why: "require(\"nnspec/runtime\") loads dist/runtime/index.cjs, bundled from dist/runtime/",
+    built: (root: string) => {
+      const esm = compiledFrom(root, "runtime/index.js");
+      return [...esm, { file: join(root, "dist", "runtime", "index.cjs"), sources: esm.map((b) => b.file) }, wasmKernels(root)];
+    },
+  },
+  browser: {
+    why: "browser bundles are made from dist/runtime/ (portable.js, the kernel worker, kernels.wasm)",
+    built: (root: string) => [...compiledFrom(root, "runtime/portable.js"), ...compiledFrom(root, "runtime/wasm/worker.js"), wasmKernels(root)],
   },
   runtimeTypes: {
     why: "tsc checks generated code against dist/runtime's declarations",

@@ -32,6 +32,7 @@ export interface GeneratedModel {
 export interface GeneratedModule {
   info: { name: string; inputShape: readonly number[]; outputShape: readonly number[]; loss: "softmax" | "mse" | null; paramCount: number; params: readonly { name: string; shape: readonly number[] }[] };
   createModel(options?: { batchSize?: number; seed?: number; kernels?: "wasm" | "js"; threads?: number }): GeneratedModel;
+  createModelAsync(options?: { batchSize?: number; seed?: number; kernels?: "wasm" | "js"; threads?: number }): Promise<GeneratedModel>;
 }
 
 export const TMP = join(ROOT, "test", ".tmp");
