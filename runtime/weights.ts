@@ -224,7 +224,7 @@ export async function saveWeights(path: string, model: WeightsModel, info: Weigh
 
 /** Synchronous `saveWeights` (for a SIGINT handler). */
 export function saveWeightsSync(path: string, model: WeightsModel, info: WeightsInfo, meta: WeightsMeta): void {
-  writeFileAtomicSync(path, encode("saveWeightsSync", path, model, info, meta));
+  writeFileAtomicSync(path, encode("saveWeights", path, model, info, meta));
 }
 
 /**

@@ -376,7 +376,7 @@ describe("the weights functions refuse bad arguments with an OptionError naming 
     refuses(() => loadWeights(file, m, f32.info, { specHash: 5 } as never), "loadWeights: specHash must be a string, got 5");
     refuses(() => loadWeights(file, m, f32.info, { force: "yes" } as never), 'loadWeights: force must be true or false, got the string "yes"');
     refuses(() => loadWeights(file, m, f32.info, { froce: true } as never), 'loadWeights: unknown option "froce"', "specHash, force");
-    refuses(() => loadWeights(undefined as never, m, f32.info), "loadWeights: path must be a non-empty string, got undefined");
+    refuses(() => loadWeights(undefined as never, m, f32.info), "loadWeights: source must be a file path (a non-empty string) or the file's bytes (a Uint8Array or an ArrayBuffer), got undefined");
     refuses(() => loadWeights(file, null as never, f32.info), "loadWeights: model must be an object with params and buffers, got null");
     refuses(() => loadWeights(file, m, null as never), "loadWeights: info must be an object with dtype, params and buffers, got null");
     refuses(() => loadWeights(file, m, { ...f32.info, params: undefined } as never), "loadWeights: info must be an object with dtype, params and buffers");
