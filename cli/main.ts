@@ -45,6 +45,8 @@ async function run(argv: string[]): Promise<number> {
       return summary(rest);
     case "compile":
       return (await import("./compile.js")).compile(rest);
+    case "typegen":
+      return (await import("./typegen.js")).typegen(rest);
     case "train":
       return (await import("./train.js")).train(rest);
     case "eval":
