@@ -1,0 +1,37 @@
+/** nnspec/esbuild: a fixture app imports .nnspec files; the bundle runs in Node and predicts as the CLI-compiled module does. */
+import { join } from "node:path";
+import { build, formatMessages, type BuildFailure } from "esbuild";
+import { describe, expect, it } from "vitest";
+import nnspec from "../../plugins/esbuild.js";
+import { APP, BROKEN, cliReference, freshDir, runModule } from "../helpers/bundler.js";
+
+function bundle(entry: string, outfile: string) {
+  return build({ entryPoints: [entry], outfile, bundle: true, format: "esm", platform: "node", external: ["nnspec/runtime"], absWorkingDir: APP, logLevel: "silent", plugins: [nnspec()] });
+}
+
+describe("nnspec/esbuild", () => {
+  it("bundles an app importing a .nnspec (and one model of a two-model file with ?model=); the bundle predicts as the CLI's module", async () => {
+    const out = join(freshDir("esbuild-app"), "main.js");
+    await bundle(join(APP, "main.ts"), out);
+    const run = runModule(out);
+    expect(run.info.name).toBe("lenet5");
+    expect(run.wideInfo?.name).toBe("wide");
+    expect(run.describe).toBe("lenet5: 1x28x28 -> 10, 61706 parameters");
+    expect(run.probabilities).toHaveLength(10);
+    expect(run.probabilities).toEqual(cliReference().probabilities);
+  });
+
+  it("a spec error fails the build with the diagnostic: code, file:line:col, source line underlined, help", async () => {
+    const failure = (await bundle(join(APP, "broken", "main.ts"), join(freshDir("esbuild-broken"), "main.js")).then(
+      () => expect.fail("the build succeeded"),
+      (e: unknown) => e,
+    )) as BuildFailure;
+    expect(failure.errors).toHaveLength(1);
+    const [text] = await formatMessages(failure.errors, { kind: "error", color: false });
+    expect(text).toContain(BROKEN.code);
+    // esbuild prints its 0-based columns, as for its own errors
+    expect(text).toContain(`${BROKEN.file}:${BROKEN.line}:${BROKEN.column - 1}`);
+    expect(text).toContain(BROKEN.source);
+    expect(text).toContain(BROKEN.help);
+  });
+});
