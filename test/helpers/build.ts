@@ -73,6 +73,17 @@ const NEEDS = {
     why: "bin/nnspec.js runs dist/",
     built: (root: string) => [...compiledFrom(root, "cli/main.js"), wasmKernels(root), ...compiledFrom(root, "runtime/wasm/worker.js")],
   },
+  runtime: {
+    why: "modules compiled by the CLI and bundles of the plugins import nnspec/runtime from dist/ when they run in plain Node",
+    built: (root: string) => compiledFrom(root, "runtime/index.js"),
+  },
+  api: {
+    why: "import and require of \"nnspec\" load dist/compiler/api.js and dist/cjs/index.cjs",
+    built: (root: string) => {
+      const esm = compiledFrom(root, "compiler/api.js");
+      return [...esm, { file: join(root, "dist", "cjs", "index.cjs"), sources: esm.map((b) => b.file) }];
+    },
+  },
   runtimeTypes: {
     why: "tsc checks generated code against dist/runtime's declarations",
     built: (root: string) => compiledFrom(root, "runtime/index.js"),

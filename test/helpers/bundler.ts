@@ -2,6 +2,7 @@
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync } from "node:fs";
 import { join } from "node:path";
+import { requireBuilt } from "./build.js";
 import { nnspec } from "./cli.js";
 import { ROOT } from "./root.js";
 
@@ -23,6 +24,7 @@ export interface RunOutput {
 
 /** Run a module in a plain Node process (test/helpers/run-model.mjs) and return what it printed. */
 export function runModule(file: string): RunOutput {
+  requireBuilt("runtime");
   const r = spawnSync(process.execPath, [join(ROOT, "test", "helpers", "run-model.mjs"), file], { encoding: "utf8", timeout: 60_000 });
   if (r.status !== 0) throw new Error(`node ${file} exited ${r.status}:\n${r.stderr}`);
   return JSON.parse(r.stdout) as RunOutput;
