@@ -5,7 +5,8 @@
  * `load`. Hot reload comes from Vite's module graph: the module's id is the
  * spec's path, so an edit invalidates it and Vite reloads its importers.
  * A spec error fails the build (and shows in the dev error overlay) through
- * `this.error` with the rendered diagnostics, `loc` and `frame`.
+ * `this.error`: the first headline as the message, `loc`, and the rest of
+ * the rendered diagnostics as the `frame`.
  */
 import type { Plugin } from "vite";
 import { placeOf, formatDiagnostics, loadSpecModule, parseSpecId, SPEC_ID, SpecModuleError, type Diagnostic, type NnspecPluginOptions } from "./spec-module.js";
@@ -37,7 +38,9 @@ export default function nnspec(options: NnspecPluginOptions = {}): Plugin {
         if (!(e instanceof SpecModuleError)) throw e;
         const first = e.diagnostics[0];
         if (!first) return this.error({ message: e.message, id: file });
-        return this.error({ message: e.message, id: file, loc: rollupLoc(file, first), frame: frame(first) });
+        // The headline as the message, the rest (place, source line, help, further errors) as the frame: together the CLI's text.
+        const [headline, ...rest] = e.message.split("\n");
+        return this.error({ message: headline!, id: file, loc: rollupLoc(file, first), frame: rest.join("\n") });
       }
     },
   };
@@ -47,9 +50,4 @@ export default function nnspec(options: NnspecPluginOptions = {}): Plugin {
 function rollupLoc(file: string, d: Diagnostic): { file: string; line: number; column: number } {
   const { line, column } = placeOf(d);
   return { file, line, column: column - 1 };
-}
-
-/** The code frame under Vite's overlay message: the first diagnostic's rendering without its headline. */
-function frame(d: Diagnostic): string {
-  return formatDiagnostics([d]).split("\n").slice(1).join("\n");
 }

@@ -34,4 +34,12 @@ describe("nnspec/esbuild", () => {
     expect(text).toContain(BROKEN.source);
     expect(text).toContain(BROKEN.help);
   });
+
+  it("a file with two models imported without ?model= fails naming them; a spec's warnings become build warnings", async () => {
+    const entry = (contents: string) => ({ stdin: { contents, resolveDir: APP, loader: "ts" as const }, write: false, bundle: true, format: "esm" as const, platform: "node" as const, external: ["nnspec/runtime"], absWorkingDir: APP, logLevel: "silent" as const, plugins: [nnspec()] });
+    const failure = (await build(entry('export { info } from "./pair.nnspec";')).catch((e: unknown) => e)) as BuildFailure;
+    expect(failure.errors.map((e) => e.text)).toEqual(['pair.nnspec defines 2 models (narrow, wide); pick one with a query: import … from "./pair.nnspec?model=NAME"']);
+    const warned = await build(entry('export { info } from "./warned.nnspec";'));
+    expect(warned.warnings.map((w) => [w.text.slice(0, 18), w.location?.file, w.location?.line])).toEqual([["warning[NN2024]: t", "warned.nnspec", 6]]);
+  });
 });

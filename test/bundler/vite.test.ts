@@ -55,10 +55,11 @@ describe("nnspec/vite", () => {
         (e: unknown) => e,
       )) as { message: string; plugin?: string; loc?: { file?: string; line: number; column: number }; frame?: string };
       expect(error.plugin).toBe("nnspec");
-      expect(error.message).toContain(BROKEN.code);
+      expect(error.message).toMatch(new RegExp(`^${BROKEN.code.replace(/[[\]]/g, "\\$&")}: the 5x5 window`));
       expect(error.loc).toEqual({ file: join(root, BROKEN.file), line: BROKEN.line, column: BROKEN.column - 1 });
+      expect(error.frame).toContain(`--> ${BROKEN.file}:${BROKEN.line}:${BROKEN.column}`);
       expect(error.frame).toContain(BROKEN.source);
-      expect(error.frame).toContain(BROKEN.help);
+      expect(error.frame).toContain(`help: ${BROKEN.help}`);
 
       const spec = join(root, "lenet5.nnspec");
       const before = await env.transformRequest("/lenet5.nnspec");
