@@ -34,9 +34,9 @@ export async function compile(argv: string[]): Promise<number> {
   const spec = readSpec(file);
   // The banner names the spec relative to the output, so the file is the same wherever it is generated from.
   const specPath = relative(outDir, resolve(file)).split("\\").join("/");
-  const options = { file, size: spec.size, model: values.model as string | undefined, dtype, runtime, specPath, typescriptOnly: !values.js } as const;
+  const outputs: ("js" | "dts")[] = values.js ? ["js", "dts"] : [];
   // Generate everything first, then write: a failure leaves no partial set behind.
-  const result = await compileSpec(spec.bytes, options).catch((e: unknown) => {
+  const result = await compileSpec(spec.bytes, { file, size: spec.size, model: values.model as string | undefined, dtype, runtime, specPath, outputs }).catch((e: unknown) => {
     throw e instanceof ModelChoiceError ? new UsageError(e.message) : e;
   });
   if (values.format === "json") process.stdout.write(JSON.stringify({ diagnostics: result.diagnostics.map(toJson) }) + "\n");

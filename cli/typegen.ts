@@ -25,7 +25,7 @@ export async function typegen(argv: string[]): Promise<number> {
   const specs = positionals.map((file) => ({ file, ...readSpec(file) }));
   let failed = false;
   for (const { file, bytes, size } of specs) {
-    const result = await compileSpec(bytes, { file, size, runtime: values.runtime as string | undefined }).catch((e: unknown) => {
+    const result = await compileSpec(bytes, { file, size, runtime: values.runtime as string | undefined, outputs: ["js", "dts"] }).catch((e: unknown) => {
       throw e instanceof ModelChoiceError ? new UsageError(e.message) : e;
     });
     printDiagnosticsText(result.diagnostics);

@@ -76,8 +76,8 @@ export async function compile(source: string | Uint8Array, options: CompileOptio
 export interface CompileSpecOptions extends CompileOptions {
   /** Insist on exactly one model (`compile`); otherwise every model of the file when `model` is not given (`nnspec compile`). */
   single?: boolean;
-  /** Skip the JavaScript and declarations (they are left ""). */
-  typescriptOnly?: boolean;
+  /** Which of the JavaScript and the declarations to make besides the TypeScript (default both; the others are left ""). */
+  outputs?: readonly ("js" | "dts")[];
   /** How the caller picks a model, for the message when the file defines several (default "the model option"). */
   howToChoose?: string;
   /** The size of `source` as read, when it was cut at the reader's limit (see `checkSource`). */
@@ -93,10 +93,11 @@ export async function compileSpec(source: string | Uint8Array, options: CompileS
   if (hasErrors(checked.diagnostics)) return { ok: false, diagnostics: checked.diagnostics };
   const chosen = chooseModels(file, checked.models, options.model, options.single ? (options.howToChoose ?? "the model option") : undefined);
   const { compileModel, toJavaScript } = await import("./emit/index.js");
+  const outputs = options.outputs ?? ["js", "dts"];
   const modules: CompiledSpecModule[] = [];
   for (const m of chosen) {
     const c = await compileModel(m, { dtype: options.dtype ?? "f32", runtime: options.runtime ?? "nnspec/runtime", specPath: options.specPath ?? file });
-    const { js, dts } = options.typescriptOnly ? { js: "", dts: "" } : toJavaScript(c.fileName, c.typescript);
+    const { js, dts } = outputs.includes("js") ? toJavaScript(c.fileName, c.typescript, { declarations: outputs.includes("dts") }) : { js: "", dts: "" };
     modules.push({ model: c.model, fileName: c.fileName, ts: c.typescript, js, dts });
   }
   return { ok: true, diagnostics: checked.diagnostics, modules };

@@ -57,7 +57,7 @@ export async function loadSpecModule(file: string, model: string | undefined, ro
   let result;
   try {
     const howToChoose = `a query: import … from "./${basename(file)}?model=NAME"`;
-    result = await compileSpec(bytes, { file: shown, model, dtype: options.dtype, runtime: options.runtime, single: true, howToChoose });
+    result = await compileSpec(bytes, { file: shown, model, dtype: options.dtype, runtime: options.runtime, single: true, howToChoose, outputs: ["js"] });
   } catch (e) {
     if (e instanceof ModelChoiceError) throw new SpecModuleError(e.message, file, []);
     throw e;
