@@ -1,12 +1,13 @@
 /**
  * nnspec/vite: the fixture app built by Vite (an SSR build, so the bundle runs
- * in Node) predicts as the CLI-compiled module; a spec error fails the build
+ * in Node), and by Rollup alone, predicts as the CLI-compiled module; a spec error fails the build
  * and, in the dev server, reaches the error overlay with `loc` and `frame`;
  * editing a spec invalidates its module (Vite's module graph: the module id is
  * the spec's path).
  */
 import { cpSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { rollup } from "rollup";
 import { build, createServer } from "vite";
 import { describe, expect, it } from "vitest";
 import nnspec from "../../plugins/vite.js";
@@ -30,6 +31,18 @@ describe("nnspec/vite", () => {
     expect(run.info.name).toBe("lenet5");
     expect(run.wideInfo?.name).toBe("wide");
     expect(run.describe).toBe("lenet5: 1x28x28 -> 10, 61706 parameters");
+    expect(run.probabilities).toEqual(cliReference().probabilities);
+  });
+
+  it("works as a Rollup plugin without Vite: its resolveId resolves the ?model= query, which Rollup alone would not", async () => {
+    const dir = freshDir("rollup-app");
+    cpSync(APP, dir, { recursive: true });
+    // Rollup reads no TypeScript: a JavaScript entry with the same imports.
+    writeFileSync(join(dir, "entry.js"), 'export { createModel, info } from "./lenet5.nnspec";\nexport { info as wideInfo } from "./pair.nnspec?model=wide";\n');
+    const bundle = await rollup({ input: join(dir, "entry.js"), external: [/^nnspec\/runtime$/], plugins: [nnspec()], logLevel: "silent" });
+    await bundle.write({ file: join(dir, "out", "main.js"), format: "esm" });
+    const run = runModule(join(dir, "out", "main.js"));
+    expect(run.wideInfo?.name).toBe("wide");
     expect(run.probabilities).toEqual(cliReference().probabilities);
   });
 
