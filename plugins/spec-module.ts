@@ -4,15 +4,17 @@
  * diagnostics rendered as the CLI prints them. Each plugin only adapts this to
  * its bundler's hooks and error objects.
  */
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { basename, relative } from "node:path";
-import { compileSpec, formatDiagnostics, ModelChoiceError, type Diagnostic } from "../compiler/api.js";
+import { compileSpec, formatDiagnostics, ModelChoiceError, specDeclarations, type Diagnostic } from "../compiler/api.js";
 
 export interface NnspecPluginOptions {
   /** The module specifier generated code imports the runtime from (default "nnspec/runtime"). */
   runtime?: string;
   /** Element type of the generated modules (default "f32"). */
   dtype?: "f32" | "f64";
+  /** Also write FILE.d.ts beside each imported spec, as `nnspec typegen` does, whenever it compiles (default false). */
+  typegen?: boolean;
 }
 
 /** `import … from "./net.nnspec"`, optionally `?model=NAME` (other query parameters are the bundler's and ignored). */
@@ -66,8 +68,19 @@ export async function loadSpecModule(file: string, model: string | undefined, ro
     const errors = result.diagnostics.filter((d) => d.severity === "error");
     throw new SpecModuleError(formatDiagnostics(errors), file, errors);
   }
+  if (options.typegen) await writeDeclarations(file, bytes, shown, options);
   const m = result.modules[0]!;
   return { code: m.js, model: m.model, warnings: result.diagnostics };
+}
+
+/** FILE.d.ts for every model of the spec, written only when its text changes (so an editor's language service sees new shapes). */
+async function writeDeclarations(file: string, bytes: Uint8Array, shown: string, options: NnspecPluginOptions): Promise<void> {
+  const all = await compileSpec(bytes, { file: shown, dtype: options.dtype, runtime: options.runtime, outputs: ["js", "dts"] });
+  if (!all.ok) return;
+  const text = specDeclarations(basename(file), all.modules);
+  const path = `${file}.d.ts`;
+  const old = await readFile(path, "utf8").catch(() => undefined);
+  if (old !== text) await writeFile(path, text);
 }
 
 /** Where a diagnostic (or a related place) starts: 1-based line and column, the source line, and the span's length on it. */

@@ -1,12 +1,14 @@
 /** nnspec/esbuild: a fixture app imports .nnspec files; the bundle runs in Node and predicts as the CLI-compiled module does. */
+import { cpSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { build, formatMessages, type BuildFailure } from "esbuild";
 import { describe, expect, it } from "vitest";
 import nnspec from "../../plugins/esbuild.js";
 import { APP, BROKEN, cliReference, freshDir, runModule } from "../helpers/bundler.js";
+import { nnspec as cli } from "../helpers/cli.js";
 
-function bundle(entry: string, outfile: string) {
-  return build({ entryPoints: [entry], outfile, bundle: true, format: "esm", platform: "node", external: ["nnspec/runtime"], absWorkingDir: APP, logLevel: "silent", plugins: [nnspec()] });
+function bundle(entry: string, outfile: string, root = APP, typegen = false) {
+  return build({ entryPoints: [entry], outfile, bundle: true, format: "esm", platform: "node", external: ["nnspec/runtime"], absWorkingDir: root, logLevel: "silent", plugins: [nnspec({ typegen })] });
 }
 
 describe("nnspec/esbuild", () => {
@@ -19,6 +21,16 @@ describe("nnspec/esbuild", () => {
     expect(run.describe).toBe("lenet5: 1x28x28 -> 10, 61706 parameters");
     expect(run.probabilities).toHaveLength(10);
     expect(run.probabilities).toEqual(cliReference().probabilities);
+  });
+
+  it("with typegen: true, each imported spec gets the FILE.d.ts nnspec typegen writes", async () => {
+    const dir = freshDir("esbuild-typegen");
+    cpSync(APP, dir, { recursive: true, filter: (src) => !src.includes("broken") });
+    await bundle(join(dir, "main.ts"), join(dir, "out", "main.js"), dir, true);
+    const written = ["lenet5", "pair"].map((n) => readFileSync(join(dir, `${n}.nnspec.d.ts`), "utf8"));
+    expect(cli(["typegen", "lenet5.nnspec", "pair.nnspec"], { cwd: dir }).status).toBe(0);
+    expect(written).toEqual(["lenet5", "pair"].map((n) => readFileSync(join(dir, `${n}.nnspec.d.ts`), "utf8")));
+    expect(written[1]).toContain('declare module "*/pair.nnspec?model=wide"');
   });
 
   it("a spec error fails the build with the diagnostic: code, file:line:col, source line underlined, help", async () => {
