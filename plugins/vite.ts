@@ -9,7 +9,7 @@
  * the rendered diagnostics as the `frame`.
  */
 import type { Plugin } from "vite";
-import { placeOf, formatDiagnostics, loadSpecModule, parseSpecId, SPEC_ID, SpecModuleError, type Diagnostic, type NnspecPluginOptions } from "./spec-module.js";
+import { formatDiagnostics, loadSpecModule, parseSpecId, placeOf, SPEC_ID, SpecModuleError, type Diagnostic, type NnspecPluginOptions } from "./spec-module.js";
 
 export type { NnspecPluginOptions } from "./spec-module.js";
 
