@@ -76,7 +76,7 @@ export async function compile(source: string | Uint8Array, options: CompileOptio
 export interface CompileSpecOptions extends CompileOptions {
   /** Insist on exactly one model (`compile`); otherwise every model of the file when `model` is not given (`nnspec compile`). */
   single?: boolean;
-  /** Which of the JavaScript and the declarations to make besides the TypeScript (default both; the others are left ""). */
+  /** Which of the JavaScript and the declarations to make besides the TypeScript (default both; `[]` leaves both ""). */
   outputs?: readonly ("js" | "dts")[];
   /** How the caller picks a model, for the message when the file defines several (default "the model option"). */
   howToChoose?: string;
@@ -97,7 +97,7 @@ export async function compileSpec(source: string | Uint8Array, options: CompileS
   const modules: CompiledSpecModule[] = [];
   for (const m of chosen) {
     const c = await compileModel(m, { dtype: options.dtype ?? "f32", runtime: options.runtime ?? "nnspec/runtime", specPath: options.specPath ?? file });
-    const { js, dts } = outputs.includes("js") ? toJavaScript(c.fileName, c.typescript, { declarations: outputs.includes("dts") }) : { js: "", dts: "" };
+    const { js, dts } = outputs.length ? toJavaScript(c.fileName, c.typescript, { declarations: outputs.includes("dts") }) : { js: "", dts: "" };
     modules.push({ model: c.model, fileName: c.fileName, ts: c.typescript, js, dts });
   }
   return { ok: true, diagnostics: checked.diagnostics, modules };
