@@ -72,12 +72,19 @@ describe("check and formatDiagnostics", () => {
     expect(formatDiagnostics([])).toBe("");
   });
 
-  it("require() of nnspec/vite and nnspec/esbuild gives the plugins (the CommonJS build)", () => {
+  it("require() of nnspec/vite and nnspec/esbuild gives the plugins (the CommonJS build); require(\"nnspec\") loads ts-morph and prettier only to compile", () => {
     requireBuilt("api");
     const file = join(freshDir("api-cjs"), "plugins.cjs");
-    writeFileSync(file, 'const vite = require("nnspec/vite"); const esbuild = require("nnspec/esbuild");\nconsole.log(vite.default().name, typeof esbuild.default().setup);\n');
+    const code = [
+      'const { check } = require("nnspec");',
+      "const heavy = () => Object.keys(require.cache).filter((k) => /[\\\\/]node_modules[\\\\/](ts-morph|prettier)[\\\\/]/.test(k)).length > 0;",
+      'check("model m {\\n  input 4\\n  fc 2\\n}\\n");',
+      'const vite = require("nnspec/vite"); const esbuild = require("nnspec/esbuild");',
+      "console.log(vite.default().name, typeof esbuild.default().setup, heavy());",
+    ];
+    writeFileSync(file, code.join("\n") + "\n");
     const r = spawnSync(process.execPath, [file], { encoding: "utf8", cwd: ROOT });
     expect(r.stderr).toBe("");
-    expect(r.stdout).toBe("nnspec function\n");
+    expect(r.stdout).toBe("nnspec function false\n");
   });
 });
