@@ -4,10 +4,10 @@ import { join, relative, resolve } from "node:path";
 import { writeFileAtomic } from "../runtime/io/atomic.js";
 import { toJson } from "../diagnostics/render-json.js";
 import { displayPath } from "../diagnostics/display.js";
-import { describeIoError, fileError, UsageError } from "./io.js";
+import { compileSpec, ModelChoiceError } from "../compiler/api.js";
+import { describeIoError, fileError, readSpec, UsageError } from "./io.js";
 import { choice, parse, shared } from "./args.js";
 import { checkOutputs } from "./paths.js";
-import { checkFiles } from "./check.js";
 import { printDiagnosticsText } from "./output.js";
 
 /** The output folder, created if missing; a file in its place is a usage error, not a raw EEXIST. */
@@ -33,35 +33,25 @@ export async function compile(argv: string[]): Promise<number> {
   const runtime = (values.runtime as string | undefined) ?? "nnspec/runtime";
   if (!/^[^\s"'`\\]+$/.test(runtime)) throw new UsageError(`--runtime must be a module specifier without quotes or spaces, not ${JSON.stringify(runtime)}`);
   const outDir = resolve((values.out as string | undefined) ?? ".");
-  const [result] = checkFiles(positionals);
-  const diags = result!.diagnostics;
-  const failed = diags.some((d) => d.severity === "error");
-  if (values.format === "json") process.stdout.write(JSON.stringify({ diagnostics: diags.map(toJson) }) + "\n");
-  else printDiagnosticsText(diags);
-  if (failed) return 1;
-  let models = result!.models;
-  const wanted = values.model as string | undefined;
-  if (wanted !== undefined) {
-    models = models.filter((m) => m.name === wanted);
-    if (!models.length) throw new UsageError(`no model '${wanted}' in ${positionals[0]} (models: ${result!.models.map((m) => m.name).join(", ") || "none"})`);
-  }
-  if (!models.length) throw new UsageError(`${positionals[0]} defines no model`);
-  makeOutDir(outDir, (values.out as string | undefined) ?? ".");
+  const file = positionals[0]!;
+  const spec = readSpec(file);
   // The banner names the spec relative to the output, so the file is the same wherever it is generated from.
-  const specPath = relative(outDir, resolve(positionals[0]!)).split("\\").join("/");
+  const specPath = relative(outDir, resolve(file)).split("\\").join("/");
+  const outputs: ("js" | "dts")[] = values.js ? ["js", "dts"] : [];
   // Generate everything first, then write: a failure leaves no partial set behind.
-  const { compileModel, toJavaScript } = await import("../compiler/emit/index.js");
+  const result = await compileSpec(spec.bytes, { file, size: spec.size, model: values.model as string | undefined, dtype, runtime, specPath, outputs }).catch((e: unknown) => {
+    throw e instanceof ModelChoiceError ? new UsageError(e.message) : e;
+  });
+  if (values.format === "json") process.stdout.write(JSON.stringify({ diagnostics: result.diagnostics.map(toJson) }) + "\n");
+  else printDiagnosticsText(result.diagnostics);
+  if (!result.ok) return 1;
+  makeOutDir(outDir, (values.out as string | undefined) ?? ".");
   const files: [string, string][] = [];
-  for (const m of models) {
-    const c = await compileModel(m, { dtype, runtime, specPath });
-    files.push([c.fileName, c.typescript]);
-    if (values.js) {
-      const { js, dts } = toJavaScript(c.fileName, c.typescript);
-      files.push([c.fileName.replace(/\.ts$/, ".js"), js], [c.fileName.replace(/\.ts$/, ".d.ts"), dts]);
-    }
+  for (const m of result.modules) {
+    files.push([m.fileName, m.ts]);
+    if (values.js) files.push([m.fileName.replace(/\.ts$/, ".js"), m.js], [m.fileName.replace(/\.ts$/, ".d.ts"), m.dts]);
   }
-  const spec = { role: "the spec", path: positionals[0]! };
-  checkOutputs([spec], files.map(([name]) => ({ role: "-o", path: join(outDir, name), kind: "module" })), values.force === true);
+  checkOutputs([{ role: "the spec", path: file }], files.map(([name]) => ({ role: "-o", path: join(outDir, name), kind: "module" })), values.force === true);
   for (const [name, text] of files) {
     const path = join(outDir, name);
     try {

@@ -8,6 +8,7 @@ Usage:
                                                   layers, shapes, parameters, FLOPs, memory
   nnspec compile FILE [--model NAME] [-o DIR] [--dtype f32|f64] [--js] [--runtime SPECIFIER] [--force]
                                                   write a TypeScript module per model
+  nnspec typegen FILE...                         write FILE.d.ts beside each spec, for bundler imports
   nnspec train FILE --data mnist|DIR [--epochs N] [--batch N] [--optimizer sgd|momentum|adam]
                [--lr X] [--seed N] [--out W.safetensors] [--metrics M.json] [--resume W.safetensors]
                [--threads N] [--kernels wasm|js]
@@ -49,6 +50,19 @@ Options:
   --js                 also write <model>.js and <model>.d.ts, for plain Node
   --runtime SPECIFIER  how the module imports the runtime (default: nnspec/runtime)
   --force              overwrite existing files in DIR that nnspec did not generate
+  -h, --help           this help`,
+  typegen: `Usage: nnspec typegen [--runtime SPECIFIER] [--force] FILE...
+
+Writes FILE.d.ts beside each spec: the types of the module the nnspec Vite
+and esbuild plugins generate when an app imports FILE, with the model's
+literal shapes. TypeScript picks them up under "moduleResolution": "bundler".
+For a file with several models, one declaration per model matches the
+imports that pick one (FILE?model=NAME). See docs/api.md. A spec with errors
+writes nothing.
+
+Options:
+  --runtime SPECIFIER  the runtime the declarations import (default: nnspec/runtime)
+  --force              overwrite an existing FILE.d.ts that nnspec did not generate
   -h, --help           this help`,
   train: `Usage: nnspec train FILE --data mnist|DIR [options]
 

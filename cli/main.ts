@@ -21,7 +21,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-const COMMANDS = ["check", "summary", "compile", "train", "eval", "predict", "export"] as const;
+const COMMANDS = ["check", "summary", "compile", "typegen", "train", "eval", "predict", "export"] as const;
 
 async function run(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -45,6 +45,8 @@ async function run(argv: string[]): Promise<number> {
       return summary(rest);
     case "compile":
       return (await import("./compile.js")).compile(rest);
+    case "typegen":
+      return (await import("./typegen.js")).typegen(rest);
     case "train":
       return (await import("./train.js")).train(rest);
     case "eval":

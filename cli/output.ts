@@ -1,6 +1,6 @@
 /** How the CLI prints diagnostics: text on stderr (colour on a TTY unless NO_COLOR), or JSON. */
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
-import { renderText } from "../diagnostics/render-text.js";
+import { formatDiagnostics } from "../diagnostics/render-text.js";
 
 export function useColor(stream: NodeJS.WriteStream): boolean {
   if (process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== "") return false;
@@ -10,8 +10,7 @@ export function useColor(stream: NodeJS.WriteStream): boolean {
 
 export function printDiagnosticsText(diags: readonly Diagnostic[]): void {
   if (diags.length === 0) return;
-  const color = useColor(process.stderr);
-  process.stderr.write(diags.map((d) => renderText(d, { color })).join("\n\n") + "\n");
+  process.stderr.write(formatDiagnostics(diags, { color: useColor(process.stderr) }) + "\n");
 }
 
 export function countLine(diags: readonly Diagnostic[]): string {

@@ -24,6 +24,11 @@ export interface TextOptions {
 
 const ansi = (code: string, on: boolean) => (s: string) => (on ? `\x1b[${code}m${s}\x1b[0m` : s);
 
+/** Several diagnostics as the CLI prints them: each rendered, separated by a blank line ("" for none). */
+export function formatDiagnostics(diags: readonly Diagnostic[], opts: Partial<TextOptions> = {}): string {
+  return diags.map((d) => renderText(d, { color: opts.color ?? false })).join("\n\n");
+}
+
 export function renderText(d: Diagnostic, opts: TextOptions = { color: false }): string {
   const bold = ansi("1", opts.color);
   const red = ansi("1;31", opts.color);

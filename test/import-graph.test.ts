@@ -17,6 +17,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   compiler: ["diagnostics", "grammar", "runtime"],
   runtime: [],
   cli: ["diagnostics", "grammar", "compiler", "runtime"],
+  plugins: ["diagnostics", "compiler"],
 };
 const SKIP = new Set(["node_modules", "dist", "test", "bench", "scripts", "specs", "docs", "out"]);
 

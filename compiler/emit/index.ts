@@ -33,12 +33,13 @@ export async function compileModel(model: CheckedModel, options: CompileOptions 
   return { model: model.name, fileName: `${model.name}.ts`, typescript };
 }
 
-/** Plain JavaScript and declarations for a generated module (so Node can import it without a TypeScript step). */
-export function toJavaScript(fileName: string, source: string): { js: string; dts: string } {
+/** Plain JavaScript and declarations for a generated module (so Node can import it without a TypeScript step); `declarations: false` skips the (slower) declarations. */
+export function toJavaScript(fileName: string, source: string, { declarations = true } = {}): { js: string; dts: string } {
   const js = ts.transpileModule(source, {
     fileName,
     compilerOptions: { target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ES2022, removeComments: false },
   }).outputText;
+  if (!declarations) return { js, dts: "" };
   const host = ts.createCompilerHost({});
   let dts = "";
   const options: ts.CompilerOptions = { declaration: true, emitDeclarationOnly: true, target: ts.ScriptTarget.ES2022, module: ts.ModuleKind.ES2022, noResolve: true, skipLibCheck: true, noLib: true, isolatedDeclarations: false };

@@ -89,6 +89,17 @@ const NEEDS = {
     why: "browser bundles are made from dist/runtime/ (portable.js, the kernel worker, kernels.wasm)",
     built: (root: string) => [...compiledFrom(root, "runtime/portable.js"), ...compiledFrom(root, "runtime/wasm/worker.js"), wasmKernels(root)],
   },
+  runtime: {
+    why: "modules compiled by the CLI and bundles of the plugins import nnspec/runtime from dist/ when they run in plain Node",
+    built: (root: string) => compiledFrom(root, "runtime/index.js"),
+  },
+  api: {
+    why: "import and require of \"nnspec\" load dist/compiler/api.js and dist/cjs/index.cjs",
+    built: (root: string) => {
+      const esm = compiledFrom(root, "compiler/api.js");
+      return [...esm, { file: join(root, "dist", "cjs", "index.cjs"), sources: esm.map((b) => b.file) }];
+    },
+  },
   runtimeTypes: {
     why: "tsc checks generated code against dist/runtime's declarations",
     built: (root: string) => compiledFrom(root, "runtime/index.js"),
