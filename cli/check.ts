@@ -13,10 +13,9 @@ import { readSpecStdin, STDIN_ARG, STDIN_NAME } from "./stdin.js";
  */
 export function checkFiles(files: string[], opts: { stdin?: boolean } = {}): CheckOutput[] {
   const fromStdin = files.filter((f) => f === STDIN_ARG).length;
-  if (fromStdin > 0 && !opts.stdin) throw new UsageError(`the spec must be a file here; reading it from stdin (${STDIN_ARG}) works for check and summary`);
   if (fromStdin > 1) throw new UsageError(`${STDIN_ARG} (stdin) can be given once`);
   // Read every file first so an unreadable one stops the run before any output.
-  const contents = files.map((f) => (f === STDIN_ARG ? readSpecStdin() : readSpec(f)));
+  const contents = files.map((f) => (f === STDIN_ARG && opts.stdin ? readSpecStdin() : readSpec(f)));
   return files.map((f, i) => checkSource(f === STDIN_ARG ? STDIN_NAME : f, contents[i]!.bytes, contents[i]!.size));
 }
 

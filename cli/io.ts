@@ -1,5 +1,4 @@
 /** Reading spec files for the CLI: I/O problems become one-line messages (exit 2), never stack traces. */
-import { fstatSync, readSync } from "node:fs";
 import { MAX_FILE_BYTES } from "../grammar/decode.js";
 import { FileRefusedError, readRegularFileSync } from "../runtime/io/read.js";
 import { displayPath, escapeControl } from "../diagnostics/display.js";
@@ -21,9 +20,11 @@ export function warn(text: string): void {
  * a device would block or never end), through the runtime's one bounded
  * reader; a file over the size limit is not read and only its size is
  * returned (reported as NN1008). Standard input (`check -`) is not a file:
- * read it with readSpecStream, which bounds the bytes instead.
+ * read it with readSpecStdin (stdin.ts), which bounds the bytes instead.
  */
 export function readSpec(path: string): { bytes: Uint8Array; size: number } {
+  // `-` is standard input only where a command says so (check, summary: stdin.ts); elsewhere the generated code names the file.
+  if (path === "-") throw new UsageError("the spec must be a file here; reading it from stdin (-) works for check and summary");
   try {
     return readRegularFileSync(path, { maxBytes: MAX_FILE_BYTES });
   } catch (e) {
@@ -34,38 +35,6 @@ export function readSpec(path: string): { bytes: Uint8Array; size: number } {
   }
 }
 
-/**
- * A spec read from an open stream such as standard input, never more than
- * the size limit plus one byte (a larger one returns no bytes and the size
- * read so far, reported as NN1008). Blocks only as long as the stream does.
- */
-export function readSpecStream(fd: number, name: string): { bytes: Uint8Array; size: number } {
-  try {
-    const cap = MAX_FILE_BYTES + 1;
-    const chunks: Buffer[] = [];
-    let total = 0;
-    for (;;) {
-      const chunk = Buffer.allocUnsafe(Math.min(1 << 20, cap - total));
-      const n = readSync(fd, chunk, 0, chunk.length, null);
-      if (n === 0) break;
-      chunks.push(chunk.subarray(0, n));
-      total += n;
-      if (total >= cap) return { bytes: new Uint8Array(0), size: streamSize(fd, total) };
-    }
-    return { bytes: Buffer.concat(chunks, total), size: total };
-  } catch (e) {
-    throw fileError(name, describeIoError(e));
-  }
-}
-
-function streamSize(fd: number, read: number): number {
-  try {
-    const st = fstatSync(fd);
-    return st.isFile() ? st.size : read;
-  } catch {
-    return read;
-  }
-}
 
 export function describeIoError(e: unknown): string {
   if (e instanceof FileRefusedError) return e.reason;

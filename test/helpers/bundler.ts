@@ -50,5 +50,5 @@ export const BROKEN = {
   line: 4,
   column: 3,
   source: "conv 5x5 x8",
-  help: "pad the input (`pad 2`) or use a smaller kernel",
+  help: "the windows of model `broken` need an input of at least 5x5 (it is 4x4)",
 };
