@@ -3,11 +3,11 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   resolve: {
-    // Generated models (and tests) import `nnspec/runtime`: run its TypeScript sources, not dist/,
-    // so an edit is tested without a build. What still runs from dist/ is checked in test/helpers/build.ts.
+    // Generated models (and tests) import `@nnspec/runtime` (or `nnspec/runtime`, which re-exports it):
+    // run its TypeScript sources, not dist/ (or packages/runtime/dist/), so an edit is tested without a build. What still runs from dist/ is checked in test/helpers/build.ts.
     // The runtime's `#platform` (package.json `imports`) is its Node implementation, from source too.
     alias: [
-      { find: /^nnspec\/runtime$/, replacement: fileURLToPath(new URL("./runtime/index.ts", import.meta.url)) },
+      { find: /^(@nnspec|nnspec)\/runtime$/, replacement: fileURLToPath(new URL("./runtime/index.ts", import.meta.url)) },
       { find: /^#platform$/, replacement: fileURLToPath(new URL("./runtime/platform/node.ts", import.meta.url)) },
     ],
   },

@@ -5,6 +5,7 @@ import { writeFileAtomic } from "../runtime/io/atomic.js";
 import { toJson } from "../diagnostics/render-json.js";
 import { displayPath } from "../diagnostics/display.js";
 import { compileSpec, ModelChoiceError } from "../compiler/api.js";
+import { DEFAULT_RUNTIME } from "../compiler/emit/runtime-specifier.js";
 import { describeIoError, fileError, readSpec, UsageError } from "./io.js";
 import { choice, parse, shared } from "./args.js";
 import { checkOutputs } from "./paths.js";
@@ -30,7 +31,7 @@ export async function compile(argv: string[]): Promise<number> {
     runtime: { type: "string" },
   }, "one");
   const dtype = choice(values.dtype ?? "f32", "--dtype", ["f32", "f64"] as const);
-  const runtime = (values.runtime as string | undefined) ?? "nnspec/runtime";
+  const runtime = (values.runtime as string | undefined) ?? DEFAULT_RUNTIME;
   if (!/^[^\s"'`\\]+$/.test(runtime)) throw new UsageError(`--runtime must be a module specifier without quotes or spaces, not ${JSON.stringify(runtime)}`);
   const outDir = resolve((values.out as string | undefined) ?? ".");
   const file = positionals[0]!;

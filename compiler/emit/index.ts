@@ -5,6 +5,7 @@ import type { CheckedModel } from "../model.js";
 import { generate } from "./generate.js";
 import { buildModule } from "./module.js";
 import { nnspecVersion } from "./version.js";
+import { DEFAULT_RUNTIME } from "./runtime-specifier.js";
 
 export { nnspecVersion } from "./version.js";
 
@@ -25,7 +26,7 @@ export async function compileModel(model: CheckedModel, options: CompileOptions 
   const g = generate(model, options.specPath ?? model.file.path);
   const raw = buildModule(g, {
     dtype: options.dtype ?? "f32",
-    runtime: options.runtime ?? "nnspec/runtime",
+    runtime: options.runtime ?? DEFAULT_RUNTIME,
     specPath: options.specPath ?? model.file.path,
     version: nnspecVersion(),
   });

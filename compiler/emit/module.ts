@@ -14,7 +14,7 @@ import { planTotals, type PlannedBuffer } from "./plan.js";
 
 export interface ModuleOptions {
   dtype: "f32" | "f64";
-  /** Import specifier of the runtime (default `nnspec/runtime`). */
+  /** Import specifier of the runtime (default `@nnspec/runtime`). */
   runtime: string;
   /** Spec path as shown in the banner. */
   specPath: string;

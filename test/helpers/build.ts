@@ -54,6 +54,21 @@ export function wasmKernels(root: string): Built {
   return { file: join(root, "dist", "runtime", "wasm", "kernels.wasm"), sources };
 }
 
+/**
+ * The runtime package's files (packages/runtime/dist/, copied from dist/runtime/ by
+ * scripts/build-runtime-package.mjs) and `nnspec/runtime`'s re-exports of it (dist/reexport/),
+ * each built from the dist/runtime/ file it copies (or, for the re-exports, from the package's entries).
+ */
+export function runtimePackage(root: string): Built[] {
+  const from = join(root, "dist", "runtime");
+  const to = join(root, "packages", "runtime", "dist");
+  const copies = (readdirSync(from, { recursive: true, encoding: "utf8" }) as string[])
+    .filter((f) => !f.endsWith(".wat") && statSync(join(from, f)).isFile())
+    .map((f) => ({ file: join(to, f), sources: [join(from, f)] }));
+  const reexports = ["runtime.js", "runtime.cjs", "runtime.d.ts"].map((f) => ({ file: join(root, "dist", "reexport", f), sources: [join(to, "index.js")] }));
+  return [...copies, ...reexports];
+}
+
 /** The first built file that is missing or older than one of its sources, as a message; null when all are fresh. */
 export function staleness(root: string, built: readonly Built[]): string | null {
   const show = (p: string) => relative(root, p);
@@ -79,19 +94,19 @@ const NEEDS = {
     built: (root: string) => [...compiledFrom(root, "cli/main.js"), wasmKernels(root), ...compiledFrom(root, "runtime/wasm/worker.js")],
   },
   cjs: {
-    why: "require(\"nnspec/runtime\") loads dist/runtime/index.cjs, bundled from dist/runtime/",
+    why: "require(\"@nnspec/runtime\") (and \"nnspec/runtime\") loads packages/runtime/dist/index.cjs, bundled from dist/runtime/",
     built: (root: string) => {
       const esm = compiledFrom(root, "runtime/index.js");
-      return [...esm, { file: join(root, "dist", "runtime", "index.cjs"), sources: esm.map((b) => b.file) }, wasmKernels(root)];
+      return [...esm, { file: join(root, "dist", "runtime", "index.cjs"), sources: esm.map((b) => b.file) }, wasmKernels(root), ...runtimePackage(root)];
     },
   },
   browser: {
-    why: "browser bundles are made from dist/runtime/ (portable.js, the kernel worker, kernels.wasm)",
-    built: (root: string) => [...compiledFrom(root, "runtime/portable.js"), ...compiledFrom(root, "runtime/wasm/worker.js"), wasmKernels(root)],
+    why: "browser bundles are made from the runtime package, packages/runtime/dist/ (portable.js, the kernel worker, kernels.wasm)",
+    built: (root: string) => [...compiledFrom(root, "runtime/portable.js"), ...compiledFrom(root, "runtime/wasm/worker.js"), wasmKernels(root), ...runtimePackage(root)],
   },
   runtime: {
-    why: "modules compiled by the CLI and bundles of the plugins import nnspec/runtime from dist/ when they run in plain Node",
-    built: (root: string) => compiledFrom(root, "runtime/index.js"),
+    why: "modules compiled by the CLI and bundles of the plugins import @nnspec/runtime (packages/runtime/dist/) when they run in plain Node",
+    built: (root: string) => [...compiledFrom(root, "runtime/index.js"), wasmKernels(root), ...runtimePackage(root)],
   },
   api: {
     why: "import and require of \"nnspec\" load dist/compiler/api.js and dist/cjs/index.cjs",
@@ -101,8 +116,8 @@ const NEEDS = {
     },
   },
   runtimeTypes: {
-    why: "tsc checks generated code against dist/runtime's declarations",
-    built: (root: string) => compiledFrom(root, "runtime/index.js"),
+    why: "tsc checks generated code against the runtime package's declarations (packages/runtime/dist/)",
+    built: (root: string) => [...compiledFrom(root, "runtime/index.js"), ...runtimePackage(root)],
   },
 } as const;
 
