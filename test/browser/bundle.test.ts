@@ -1,10 +1,11 @@
 /**
- * `nnspec/runtime` and a generated model bundle for the browser with no
+ * The runtime package `@nnspec/runtime` (and `nnspec/runtime`, its re-export) and a generated model bundle for the browser with no
  * `node:` import and no shims: esbuild, platform "browser", nothing marked
  * external. (The Node entry, for contrast, cannot be bundled for a browser.)
  * The minified sizes are printed, not asserted.
  */
 import { spawnSync } from "node:child_process";
+import { statSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { requireBuilt } from "../helpers/build.js";
@@ -16,25 +17,26 @@ import { STRICT_PROJECT } from "../helpers/typecheck.js";
 beforeAll(() => requireBuilt("browser"));
 
 describe("browser bundles", () => {
-  it("nnspec/runtime: no node: import, the wasm and worker URLs in the form bundlers rewrite", async () => {
-    const b = await bundleForBrowser({ contents: 'export * from "nnspec/runtime";', resolveDir: ROOT });
+  it.each(["@nnspec/runtime", "nnspec/runtime"])("%s: no node: import, the wasm and worker URLs in the form bundlers rewrite", async (name) => {
+    const b = await bundleForBrowser({ contents: `export * from "${name}";`, resolveDir: ROOT });
     expect(nodeImports(b)).toEqual([]);
     expect(b.warnings).toEqual([]);
-    expect(Object.keys(b.metafile.inputs)).toContain("dist/runtime/platform/browser.js");
-    expect(Object.keys(b.metafile.inputs)).not.toContain("dist/runtime/platform/node.js");
+    expect(Object.keys(b.metafile.inputs)).toContain("packages/runtime/dist/platform/browser.js");
+    expect(Object.keys(b.metafile.inputs)).not.toContain("packages/runtime/dist/platform/node.js");
+    expect(Object.keys(b.metafile.inputs).filter((f) => f.startsWith("dist/runtime/"))).toEqual([]);
     expect(b.code).toContain('new URL("../wasm/kernels.wasm", import.meta.url)');
     expect(b.code).toContain('new Worker(new URL("../wasm/worker.js", import.meta.url), { type: "module" })');
   });
 
   it("is free of side effects (package.json sideEffects): importing an optimizer leaves the kernels out", async () => {
-    const b = await bundleForBrowser({ contents: 'export { SGD } from "nnspec/runtime";', resolveDir: ROOT });
+    const b = await bundleForBrowser({ contents: 'export { SGD } from "@nnspec/runtime";', resolveDir: ROOT });
     expect(b.code).toMatch(/\bSGD = class\b|class SGD\b/);
     expect(b.code).not.toContain("kernels.wasm");
     expect(b.code).not.toContain("FinalizationRegistry");
   });
 
   it("the kernel worker module: no node: import", async () => {
-    const b = await bundleForBrowser({ file: join(ROOT, "dist", "runtime", "wasm", "worker.js") });
+    const b = await bundleForBrowser({ file: join(ROOT, "packages", "runtime", "dist", "wasm", "worker.js") });
     expect(nodeImports(b)).toEqual([]);
   });
 
@@ -43,8 +45,9 @@ describe("browser bundles", () => {
     const b = await bundleForBrowser({ contents: `export { createModelAsync, info } from ${JSON.stringify(file)};`, resolveDir: ROOT });
     expect(nodeImports(b)).toEqual([]);
     expect(b.warnings).toEqual([]);
-    const min = await bundleForBrowser({ contents: `export { createModelAsync, info } from ${JSON.stringify(file)}; export { loadWeights, SGD } from "nnspec/runtime";`, resolveDir: ROOT }, { minify: true });
-    console.log(`LeNet-5 + runtime (createModelAsync, loadWeights, SGD), minified: ${(min.code.length / 1024).toFixed(1)} KB of JS, plus kernels.wasm`);
+    const min = await bundleForBrowser({ contents: `export { createModelAsync, info } from ${JSON.stringify(file)}; export { loadWeights, SGD } from "@nnspec/runtime";`, resolveDir: ROOT }, { minify: true });
+    const wasm = statSync(join(ROOT, "packages", "runtime", "dist", "wasm", "kernels.wasm")).size;
+    console.log(`LeNet-5 + runtime (createModelAsync, loadWeights, SGD), minified: ${(min.code.length / 1024).toFixed(1)} KB of JS, plus kernels.wasm (${(wasm / 1024).toFixed(1)} KB)`);
   });
 
   it("a generated module type-checks against the browser entry's declarations, as a Vite project resolves them", async () => {
@@ -55,11 +58,11 @@ describe("browser bundles", () => {
     const r = spawnSync(process.execPath, args, { cwd: ROOT, encoding: "utf8" });
     expect(r.stdout).not.toMatch(/error TS/);
     expect(r.status).toBe(0);
-    expect(r.stdout).toContain("dist/runtime/portable.d.ts");
-    expect(r.stdout).not.toContain("dist/runtime/index.d.ts");
+    expect(r.stdout).toContain("packages/runtime/dist/portable.d.ts");
+    expect(r.stdout).not.toContain("packages/runtime/dist/index.d.ts");
   });
 
   it("the Node entry (files, MNIST) does not bundle for a browser: that is why browsers get portable.js", async () => {
-    await expect(bundleForBrowser({ file: join(ROOT, "dist", "runtime", "index.js") })).rejects.toThrow(/node:(fs|module|path)/);
+    await expect(bundleForBrowser({ file: join(ROOT, "packages", "runtime", "dist", "index.js") })).rejects.toThrow(/node:(fs|module|path)/);
   });
 });

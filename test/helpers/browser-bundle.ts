@@ -1,7 +1,8 @@
 /**
- * Browser bundles of the built runtime (dist/), made with esbuild as an app's
- * build would: platform "browser", so package.json's `browser` conditions
- * choose `nnspec/runtime` (portable.js) and `#platform` (platform/browser.js).
+ * Browser bundles of the built runtime package (packages/runtime/dist/), made
+ * with esbuild as an app's build would: platform "browser", so the package's
+ * `browser` conditions choose `@nnspec/runtime` (portable.js; `nnspec/runtime`
+ * re-exports it) and `#platform` (platform/browser.js).
  */
 import { build, type BuildResult, type Metafile } from "esbuild";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -40,7 +41,7 @@ export function nodeImports(b: Bundle): string[] {
   return [...found].sort();
 }
 
-/** Writes the generated LeNet-5 module (TypeScript, importing `nnspec/runtime`) into `dir` as lenet5.ts. */
+/** Writes the generated LeNet-5 module (TypeScript, importing `@nnspec/runtime`) into `dir` as lenet5.ts. */
 export async function writeLenet5(dir: string): Promise<string> {
   const { code } = await compileToSource(LENET5, { path: LENET5_PATH.slice(ROOT.length + 1) });
   const file = join(dir, "lenet5.ts");

@@ -1,7 +1,8 @@
 /**
  * `require("nnspec/runtime")` from CommonJS on Node 20, which cannot require
- * ES modules: package.json's `require` condition loads dist/runtime/index.cjs
- * (scripts/build-cjs.mjs). (Node 20.19 and later could require the ES module
+ * ES modules: it re-exports `require("@nnspec/runtime")`, whose `require`
+ * condition loads packages/runtime/dist/index.cjs (scripts/build-cjs.mjs, copied
+ * by scripts/build-runtime-package.mjs). (Node 20.19 and later could require the ES module
  * itself; 20.0–20.18, which package.json's engines allow, cannot, so the test
  * checks that the CommonJS build is what loads.) A .cjs script run by node requires it, runs the
  * wasm kernels on two threads and round-trips weights through bytes.
@@ -19,7 +20,7 @@ beforeAll(() => requireBuilt("cjs"));
 const SCRIPT = String.raw`
 "use strict";
 const rt = require("nnspec/runtime");
-const out = { keys: Object.keys(rt).sort(), resolved: require.resolve("nnspec/runtime") };
+const out = { keys: Object.keys(rt).sort(), resolved: require.resolve("@nnspec/runtime"), same: rt === require("@nnspec/runtime") };
 // The wasm kernels, split across 2 threads (an add of 2^17 values is split).
 const n = 1 << 17;
 const e = rt.createEngine(Float32Array, { floats: 3 * n, ints: 0, scratch: 0, convParams: 0 }, { threads: 2 }, "cjs");
@@ -51,8 +52,8 @@ it("require(\"nnspec/runtime\") works from a .cjs file, with the ES module's exp
   expect(r.stderr).toBe("");
   expect(r.status).toBe(0);
   const out = JSON.parse(r.stdout) as Record<string, unknown>;
-  const esm = Object.keys(await import(join(ROOT, "dist", "runtime", "index.js"))).sort();
+  const esm = Object.keys(await import(join(ROOT, "packages", "runtime", "dist", "index.js"))).sort();
   expect(out.keys).toEqual(esm);
-  expect(out.resolved).toBe(join(ROOT, "dist", "runtime", "index.cjs"));
-  expect(out).toMatchObject({ kind: "wasm", threads: 2, sum: 7, weights: [1, 2], hash: "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" });
+  expect(out.resolved).toBe(join(ROOT, "packages", "runtime", "dist", "index.cjs"));
+  expect(out).toMatchObject({ same: true, kind: "wasm", threads: 2, sum: 7, weights: [1, 2], hash: "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad" });
 });
