@@ -8,8 +8,9 @@ export const STRICT_PROJECT = ["--strict", "--noUnusedLocals", "--noUnusedParame
 
 /**
  * Node arguments that run tsc --noEmit on `files` with STRICT_PROJECT. The
- * files import `nnspec/runtime`, which tsc resolves through package.json to
- * dist/runtime's declarations: they must not be older than runtime/.
+ * files import `@nnspec/runtime`, which tsc resolves through node_modules to
+ * the runtime package's declarations (packages/runtime/dist/): they must not
+ * be older than runtime/.
  */
 export function tscArgs(files: string[]): string[] {
   requireBuilt("runtimeTypes");
