@@ -6,6 +6,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { statSync } from "node:fs";
+import { gzipSync } from "node:zlib";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { requireBuilt } from "../helpers/build.js";
@@ -46,8 +47,10 @@ describe("browser bundles", () => {
     expect(nodeImports(b)).toEqual([]);
     expect(b.warnings).toEqual([]);
     const min = await bundleForBrowser({ contents: `export { createModelAsync, info } from ${JSON.stringify(file)}; export { loadWeights, SGD } from "@nnspec/runtime";`, resolveDir: ROOT }, { minify: true });
+    const worker = await bundleForBrowser({ file: join(ROOT, "packages", "runtime", "dist", "wasm", "worker.js") }, { minify: true });
     const wasm = statSync(join(ROOT, "packages", "runtime", "dist", "wasm", "kernels.wasm")).size;
-    console.log(`LeNet-5 + runtime (createModelAsync, loadWeights, SGD), minified: ${(min.code.length / 1024).toFixed(1)} KB of JS, plus kernels.wasm (${(wasm / 1024).toFixed(1)} KB)`);
+    const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+    console.log(`LeNet-5 + runtime (createModelAsync, loadWeights, SGD), minified: ${kb(min.code.length)} of JS (${kb(gzipSync(min.code).length)} gzipped), the kernel worker ${kb(worker.code.length)}, kernels.wasm ${kb(wasm)}`);
   });
 
   it("a generated module type-checks against the browser entry's declarations, as a Vite project resolves them", async () => {

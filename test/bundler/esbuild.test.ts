@@ -8,7 +8,7 @@ import { APP, BROKEN, cliReference, freshDir, runModule } from "../helpers/bundl
 import { nnspec as cli } from "../helpers/cli.js";
 
 function bundle(entry: string, outfile: string, root = APP, typegen = false) {
-  return build({ entryPoints: [entry], outfile, bundle: true, format: "esm", platform: "node", external: ["nnspec/runtime"], absWorkingDir: root, logLevel: "silent", plugins: [nnspec({ typegen })] });
+  return build({ entryPoints: [entry], outfile, bundle: true, format: "esm", platform: "node", external: ["@nnspec/runtime"], absWorkingDir: root, logLevel: "silent", plugins: [nnspec({ typegen })] });
 }
 
 describe("nnspec/esbuild", () => {
@@ -48,7 +48,7 @@ describe("nnspec/esbuild", () => {
   });
 
   it("a file with two models imported without ?model= fails naming them; a spec's warnings become build warnings", async () => {
-    const entry = (contents: string) => ({ stdin: { contents, resolveDir: APP, loader: "ts" as const }, write: false, bundle: true, format: "esm" as const, platform: "node" as const, external: ["nnspec/runtime"], absWorkingDir: APP, logLevel: "silent" as const, plugins: [nnspec()] });
+    const entry = (contents: string) => ({ stdin: { contents, resolveDir: APP, loader: "ts" as const }, write: false, bundle: true, format: "esm" as const, platform: "node" as const, external: ["@nnspec/runtime"], absWorkingDir: APP, logLevel: "silent" as const, plugins: [nnspec()] });
     const failure = (await build(entry('export { info } from "./pair.nnspec";')).catch((e: unknown) => e)) as BuildFailure;
     expect(failure.errors.map((e) => e.text)).toEqual(['pair.nnspec defines 2 models (narrow, wide); pick one with a query: import … from "./pair.nnspec?model=NAME"']);
     const warned = await build(entry('export { info } from "./warned.nnspec";'));

@@ -8,7 +8,7 @@ import { ROOT } from "./root.js";
 
 export const APP = join(ROOT, "test", "fixtures", "bundler-app");
 
-/** A new folder under test/.tmp/ (inside the package, so `nnspec/runtime` resolves to this checkout's dist/). */
+/** A new folder under test/.tmp/ (inside the package, so `@nnspec/runtime` resolves to this checkout's packages/runtime/dist/). */
 export function freshDir(label: string): string {
   const base = join(ROOT, "test", ".tmp");
   mkdirSync(base, { recursive: true });
