@@ -7,13 +7,15 @@ import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import * as aliased from "nnspec/runtime";
+import * as aliased from "@nnspec/runtime";
+import * as reexported from "nnspec/runtime";
 import * as sources from "../runtime/index.js";
-import { compiledFrom, staleness, wasmKernels } from "./helpers/build.js";
+import { compiledFrom, runtimePackage, staleness, wasmKernels } from "./helpers/build.js";
 
-it("nnspec/runtime, as generated models import it, is the runtime's TypeScript source", () => {
+it("@nnspec/runtime, as generated models import it (and nnspec/runtime), is the runtime's TypeScript source", () => {
   expect(aliased.Adam).toBe(sources.Adam);
   expect(aliased.conv2dForward).toBe(sources.conv2dForward);
+  expect(reexported.Adam).toBe(sources.Adam);
 });
 
 describe("a build older than its sources", () => {
@@ -34,12 +36,18 @@ describe("a build older than its sources", () => {
     "dist/compiler/b.d.ts": 'import type { T } from "./types.js";\n',
     "dist/compiler/types.js": "export {};\n",
     "dist/runtime/wasm/kernels.wasm": "",
+    "dist/runtime/index.js": "",
+    "packages/runtime/dist/wasm/kernels.wasm": "",
+    "packages/runtime/dist/index.js": "",
+    "dist/reexport/runtime.js": "",
+    "dist/reexport/runtime.cjs": "",
+    "dist/reexport/runtime.d.ts": "",
   };
   for (const [path, text] of Object.entries(files)) {
     mkdirSync(dirname(join(root, path)), { recursive: true });
     writeFileSync(join(root, path), text);
     // sources at t = 1000 s, builds at t = 2000 s
-    const t = path.startsWith("dist/") ? 2000 : 1000;
+    const t = path.startsWith("packages/") || path.startsWith("dist/reexport/") ? 2500 : path.startsWith("dist/") ? 2000 : 1000;
     utimesSync(join(root, path), t, t);
   }
   const touch = (path: string, t: number) => utimesSync(join(root, path), t, t);
@@ -72,6 +80,17 @@ describe("a build older than its sources", () => {
     // a source nothing built imports does not matter
     touch("compiler/unused.ts", 3000);
     expect(staleness(root, [...cli(), wasmKernels(root)])).toBeNull();
+  });
+
+  it("the runtime package: a copy of dist/runtime/ older than it, or missing, is stale", () => {
+    expect(staleness(root, runtimePackage(root))).toBeNull();
+    touch("dist/runtime/wasm/kernels.wasm", 3000);
+    expect(staleness(root, runtimePackage(root))).toBe(
+      "dist/ is older than dist/runtime/wasm/kernels.wasm (packages/runtime/dist/wasm/kernels.wasm was built before it changed): run `npm run build`",
+    );
+    touch("dist/runtime/wasm/kernels.wasm", 2000);
+    rmSync(join(root, "packages", "runtime", "dist", "index.js"));
+    expect(staleness(root, runtimePackage(root))).toBe("packages/runtime/dist/index.js is missing: run `npm run build`");
   });
 
   it("names a missing build", () => {

@@ -1,10 +1,11 @@
 /**
  * What the tests still run from dist/, and a check that it is not older than
- * its sources. Vitest runs the TypeScript sources, `nnspec/runtime` included
+ * its sources. Vitest runs the TypeScript sources, `@nnspec/runtime` included
  * (vitest.config.ts aliases it to runtime/index.ts), but some things only
  * exist built: the wasm kernels, the modules of the kernels' worker threads
  * (worker_threads cannot run .ts), the CLI (bin/nnspec.js loads dist/cli/),
- * and the runtime's declarations that tsc checks generated code against.
+ * the runtime's declarations that tsc checks generated code against, and the
+ * runtime package (packages/runtime/dist/, a copy of dist/runtime/).
  * `npm test` builds first; a bare `npx vitest run` after an edit fails fast,
  * naming the file to rebuild, instead of quietly testing old code.
  */

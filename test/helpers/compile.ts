@@ -1,7 +1,7 @@
 /**
  * Compile a spec in a test and import the generated module. Vitest runs the
  * TypeScript directly: the compiler's sources, the generated module, and the
- * runtime's sources it imports as `nnspec/runtime` (aliased in vitest.config.ts).
+ * runtime's sources it imports as `@nnspec/runtime` (aliased in vitest.config.ts).
  * Only the wasm kernels and their worker threads run from dist/; the global
  * setup (helpers/global-setup.ts) stops the run when those are older than their sources.
  */
