@@ -103,7 +103,7 @@ const state = {
   prediction: () => prediction,
   input: () => (input ? Array.from(input) : null),
   logits: () => (input ? Array.from(model.forward(input)) : null),
-  weights: () => Array.from(saveWeights(model)),
+  weights: () => saveWeights(model),
   specHash: info.specHash,
 };
 Object.assign(globalThis, { digits: state });
