@@ -15,6 +15,7 @@ import type { Browser, Page } from "playwright-core";
 import { build as viteBuild } from "vite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseDigits, type DigitSet } from "../../examples/digits/src/digits.js";
+import { toMnist } from "../../examples/digits/src/mnist.js";
 import { requireBuilt } from "../helpers/build.js";
 import { freshDir } from "../helpers/bundler.js";
 import { launchChromium, recordConsole, serveStatic, withArtifacts } from "../helpers/chromium.js";
@@ -72,6 +73,9 @@ beforeAll(async () => {
   writeFileSync(join(app, "public", "lenet5.safetensors"), pretrained);
 
   await viteBuild({ root: app, configFile: join(app, "vite.config.ts"), logLevel: "silent", build: { outDir: "dist", emptyOutDir: true } });
+  // The build wrote src/lenet5.nnspec.d.ts (typegen: true): the app type-checks against it and nnspec's browser types.
+  const tsc = spawnSync(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", join(app, "tsconfig.json")], { encoding: "utf8", timeout: 60_000 });
+  if (tsc.status !== 0) throw new Error(`examples/digits does not type-check:\n${tsc.stdout}${tsc.stderr}`);
   server = await serveStatic(app);
   browser = await launchChromium();
 }, 120_000);
@@ -128,6 +132,16 @@ describe("examples/digits in headless Chromium", () => {
     expect(readFileSync(join(EXAMPLE, "src", "lenet5.nnspec"), "utf8")).toBe(LENET5);
   });
 
+  it("a drawing becomes an MNIST-like input: an MNIST digit drawn 10× larger comes back close to itself", () => {
+    for (let k = 0; k < 20; k++) {
+      const digit = test.x.subarray(k * 784, (k + 1) * 784);
+      const big = new Float32Array(280 * 280).map((_, i) => digit[Math.floor(i / 2800) * 28 + Math.floor((i % 280) / 10)]!);
+      const back = toMnist(big, 280, 280)!;
+      expect(mean(Array.from(back, (v, i) => Math.abs(v - digit[i]!)))).toBeLessThan(0.04);
+    }
+    expect(toMnist(new Float32Array(280 * 280), 280, 280)).toBeNull();
+  });
+
   it("trains in a Web Worker on 2 threads (the loss falls), predicts a drawn digit, and gives Node's logits", async () => {
     const page = await browser.newPage();
     const log = recordConsole(page);
@@ -159,7 +173,10 @@ describe("examples/digits in headless Chromium", () => {
       expect(Math.max(...drawn.logits!.map((v, i) => Math.abs(v - nodeLogits[i]!)))).toBeLessThanOrEqual(1e-5);
       expect(log.filter((l) => /^\[(error|pageerror|warning)\]/.test(l))).toEqual([]);
       const shot = process.env["NNSPEC_DIGITS_SCREENSHOT"];
-      if (shot) await page.screenshot({ path: resolve(ROOT, shot), fullPage: true });
+      if (shot) {
+        await page.setViewportSize({ width: 1040, height: 470 });
+        await page.screenshot({ path: resolve(ROOT, shot) });
+      }
     });
     await page.close();
   });

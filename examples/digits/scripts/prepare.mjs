@@ -51,7 +51,7 @@ if (stale(digits)) {
   put(train, TRAIN, 0);
   put(test, TEST, TRAIN);
   writeFileSync(digits, out);
-  console.log(`public/digits.bin: ${TRAIN} training + ${TEST} held-out digits, ${(out.length / 1024).toFixed(0)} KB`);
+  console.log(`public/digits.bin: ${TRAIN} training + ${TEST} held-out digits, ${(out.length / 1024).toFixed(0)} KiB`);
 }
 
 const weights = join(PUBLIC, "lenet5.safetensors");

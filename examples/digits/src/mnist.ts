@@ -2,10 +2,12 @@
  * A drawing → a 28×28 input as MNIST prepared its digits: the ink's bounding
  * box scaled to fit 20×20 (keeping its aspect ratio, averaging the pixels each
  * input pixel covers, so strokes become grey levels), placed so its centre of
- * mass is the centre of the 28×28 image.
+ * mass is the middle of pixel (14, 14), where MNIST's digits have theirs.
  */
 const SIDE = 28;
 const BOX = 20;
+/** Where the centre of mass goes, in input pixels from the top left corner. */
+const CENTRE = 14.5;
 
 /** `ink`: width × height values in [0, 1] (0: background). Null when nothing is drawn. */
 export function toMnist(ink: ArrayLike<number>, width: number, height: number): Float32Array | null {
@@ -26,8 +28,8 @@ export function toMnist(ink: ArrayLike<number>, width: number, height: number): 
   for (let ty = 0; ty < SIDE; ty++) {
     for (let tx = 0; tx < SIDE; tx++) {
       // The drawing's pixels under input pixel (tx, ty): a box of about 1/scale × 1/scale drawing pixels, averaged.
-      const bx0 = Math.round(cx + (tx - SIDE / 2) / scale), bx1 = Math.max(bx0 + 1, Math.round(cx + (tx + 1 - SIDE / 2) / scale));
-      const by0 = Math.round(cy + (ty - SIDE / 2) / scale), by1 = Math.max(by0 + 1, Math.round(cy + (ty + 1 - SIDE / 2) / scale));
+      const bx0 = Math.round(cx + (tx - CENTRE) / scale), bx1 = Math.max(bx0 + 1, Math.round(cx + (tx + 1 - CENTRE) / scale));
+      const by0 = Math.round(cy + (ty - CENTRE) / scale), by1 = Math.max(by0 + 1, Math.round(cy + (ty + 1 - CENTRE) / scale));
       let sum = 0;
       for (let y = Math.max(0, by0); y < Math.min(height, by1); y++) for (let x = Math.max(0, bx0); x < Math.min(width, bx1); x++) sum += ink[y * width + x]!;
       out[ty * SIDE + tx] = Math.min(1, sum / ((bx1 - bx0) * (by1 - by0)));
