@@ -10,7 +10,8 @@ export default defineConfig({
   plugins: [nnspec({ typegen: true })],
   // The training worker imports the spec too: worker bundles have their own plugins.
   worker: { format: "es", plugins: () => [nnspec()] },
-  server: { headers: isolation },
+  // nnspec is linked from this repository ("file:../.."): the dev server may serve its files (kernels.wasm, the kernel worker).
+  server: { headers: isolation, fs: { allow: [".", "../.."] } },
   preview: { headers: isolation },
   // Keep nnspec out of the dev server's pre-bundling, so its kernels.wasm and worker are found beside it.
   optimizeDeps: { exclude: ["nnspec"] },

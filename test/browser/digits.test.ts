@@ -173,10 +173,7 @@ describe("examples/digits in headless Chromium", () => {
       expect(Math.max(...drawn.logits!.map((v, i) => Math.abs(v - nodeLogits[i]!)))).toBeLessThanOrEqual(1e-5);
       expect(log.filter((l) => /^\[(error|pageerror|warning)\]/.test(l))).toEqual([]);
       const shot = process.env["NNSPEC_DIGITS_SCREENSHOT"];
-      if (shot) {
-        await page.setViewportSize({ width: 1040, height: 470 });
-        await page.screenshot({ path: resolve(ROOT, shot) });
-      }
+      if (shot) await page.screenshot({ path: resolve(ROOT, shot), clip: { x: 0, y: 0, width: 1120, height: 470 } });
     });
     await page.close();
   });

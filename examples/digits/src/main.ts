@@ -13,7 +13,11 @@ import type { TrainMessage, TrainRequest } from "./messages";
 import { DrawingPad } from "./pad";
 
 const params = new URLSearchParams(location.search);
-const number = (name: string, fallback: number) => (params.has(name) ? Number(params.get(name)) : fallback);
+/** A positive number from the URL, or the fallback when it is absent or not one. */
+const number = (name: string, fallback: number) => {
+  const value = Number(params.get(name) ?? NaN);
+  return Number.isFinite(value) && value > 0 ? value : fallback;
+};
 const settings = { steps: number("steps", 600), threads: params.has("threads") ? number("threads", 1) : undefined, batch: number("batch", 32), lr: number("lr", 0.002) };
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -44,41 +48,51 @@ const pad = new DrawingPad($<HTMLCanvasElement>("pad"), () => {
 });
 $("clear").onclick = () => pad.clear();
 
-const digits = fetch("digits.bin").then((r) => (r.ok ? r.arrayBuffer() : Promise.reject(new Error(`digits.bin: HTTP ${r.status}`))));
+const digits = fetch("digits.bin").then((r) => (r.ok ? r.arrayBuffer() : Promise.reject(new Error(`HTTP ${r.status} (run \`npm run prepare-data\`)`))));
+digits.catch(() => {}); // reported when "train" is clicked
 
-$("train").onclick = async () => {
-  $<HTMLButtonElement>("train").disabled = true;
+const trainButton = $<HTMLButtonElement>("train");
+trainButton.onclick = async () => {
+  trainButton.disabled = true;
   chart.reset();
   state.trained = false;
   status("loading the digits…");
   const worker = new Worker(new URL("./train-worker.ts", import.meta.url), { type: "module" });
-  worker.onerror = (e) => status(`the training worker failed: ${e.message}`);
+  const finish = (text: string) => {
+    status(text);
+    worker.terminate();
+    trainButton.disabled = false;
+  };
+  worker.onerror = (e) => finish(`the training worker failed: ${e.message}`);
   worker.onmessage = (e: MessageEvent<TrainMessage>) => {
     const m = e.data;
-    if (m.type === "started") {
-      state.threads = m.threads;
-      $("threads").textContent = `${m.threads} thread${m.threads === 1 ? "" : "s"} (${m.kernels})`;
-      status(`training on ${m.examples} digits…`);
-    } else if (m.type === "progress") {
-      chart.add(m.step, m.loss, m.accuracy);
-      status(`step ${m.step} of ${settings.steps}: loss ${m.loss.toFixed(3)}, accuracy ${(100 * m.accuracy).toFixed(1)}%`);
-    } else if (m.type === "done") {
+    if (m.type === "done") {
       loadWeights(model, m.weights, { source: "the trained weights" });
       state.trained = true;
       state.testAccuracy = m.testAccuracy;
-      status(`trained ${settings.steps} steps in ${m.seconds.toFixed(1)} s; held-out accuracy ${(100 * m.testAccuracy).toFixed(1)}%. Draw a digit!`);
-      worker.terminate();
-      $<HTMLButtonElement>("train").disabled = false;
+      finish(`trained ${settings.steps} steps in ${m.seconds.toFixed(1)} s; held-out accuracy ${(100 * m.testAccuracy).toFixed(1)}%. Draw a digit!`);
       predict();
-    } else {
-      status(`training failed: ${m.message}`);
-      worker.terminate();
-      $<HTMLButtonElement>("train").disabled = false;
-    }
+    } else if (m.type === "error") finish(`training failed: ${m.message}`);
+    else showProgress(m);
   };
-  const request: TrainRequest = { digits: await digits, ...settings, every: 10 };
-  worker.postMessage(request);
+  try {
+    const request: TrainRequest = { digits: await digits, ...settings, every: 10 };
+    worker.postMessage(request);
+  } catch (err) {
+    finish(`cannot load digits.bin: ${(err as Error).message}`);
+  }
 };
+
+function showProgress(m: Extract<TrainMessage, { type: "started" | "progress" }>): void {
+  if (m.type === "started") {
+    state.threads = m.threads;
+    $("threads").textContent = `${m.threads} thread${m.threads === 1 ? "" : "s"} (${m.kernels})`;
+    status(`training on ${m.examples} digits…`);
+  } else {
+    chart.add(m.step, m.loss, m.accuracy);
+    status(`step ${m.step} of ${settings.steps}: loss ${m.loss.toFixed(3)}, accuracy ${(100 * m.accuracy).toFixed(1)}%`);
+  }
+}
 
 $("pretrained").onclick = async () => {
   try {
