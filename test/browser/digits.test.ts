@@ -9,7 +9,7 @@
  * trained page with its drawing there (how the README's screenshot is made).
  */
 import { spawnSync } from "node:child_process";
-import { cpSync, readFileSync, writeFileSync } from "node:fs";
+import { cpSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { build as viteBuild } from "vite";
@@ -83,6 +83,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await server?.close();
+  if (app) rmSync(app, { recursive: true, force: true }); // 6 MB: the digits and the build (a failure's screenshot and log are in test/.artifacts/)
 });
 
 const state = (page: Page) => page.evaluate(() => {
