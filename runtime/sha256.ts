@@ -4,6 +4,7 @@
  * and `crypto.subtle` is asynchronous. Specs are small; this is not a
  * throughput-critical path.
  */
+import { check, STRING } from "./options.js";
 
 const K = new Uint32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5, 0xd807aa98, 0x12835b01, 0x243185be, 0x550c7dc3,
@@ -60,4 +61,13 @@ export function sha256Hex(bytes: Uint8Array): string {
     h[7] += hh;
   }
   return Array.from(h, (x) => x.toString(16).padStart(8, "0")).join("");
+}
+
+/**
+ * sha256 (hex) of a spec's source text, with CRLF line endings normalised to LF:
+ * what weights files record as `nnspec.spec_sha256`, and generated modules as `info.specHash`.
+ */
+export function specHash(specText: string): string {
+  check("specHash", "specText", specText, STRING);
+  return sha256Hex(new TextEncoder().encode(specText.replace(/\r\n/g, "\n")));
 }

@@ -44,7 +44,7 @@ import {
 import { formatIndex } from "./io/binary.js";
 import { FileRefusedError } from "./io/refused.js";
 import { BOOLEAN, check, NON_EMPTY_STRING, OBJECT, oneOf, readOptions, rule, STRING } from "./options.js";
-import { sha256Hex } from "./sha256.js";
+export { specHash } from "./sha256.js";
 
 /** What loadWeights reads: a file path, or the file's bytes. */
 const WEIGHTS_SOURCE = rule<string | Uint8Array | ArrayBuffer>(
@@ -96,11 +96,6 @@ export interface WeightsMeta {
 /** Metadata keys written by saveWeights itself. */
 const RESERVED_KEYS = new Set(["format", "nnspec.model", "nnspec.spec_sha256"]);
 
-/** sha256 (hex) of a spec's source text, with CRLF line endings normalised to LF. */
-export function specHash(specText: string): string {
-  check("specHash", "specText", specText, STRING);
-  return sha256Hex(new TextEncoder().encode(specText.replace(/\r\n/g, "\n")));
-}
 
 function shapeText(shape: readonly number[]): string {
   return `[${shape.join(", ")}]`;

@@ -31,7 +31,7 @@ describe("docs/api.md", () => {
   const list = examples(DOC);
 
   it("has its examples, each with the output it prints", () => {
-    expect(list.map((e) => e.name)).toEqual(["check.mjs", "compile.mjs", "diagnostics.mjs", "check-source.mjs", "require.cjs", "packages.mjs"]);
+    expect(list.map((e) => e.name)).toEqual(["check.mjs", "compile.mjs", "weights.mjs", "diagnostics.mjs", "check-source.mjs", "require.cjs", "packages.mjs"]);
     expect(DOC.match(/<!-- run: /g)).toHaveLength(list.length);
   });
 

@@ -1,16 +1,18 @@
 /**
  * Assembles a generated model module with ts-morph: imports, `info`, the
  * `Model` interface, `createModel`, whose body holds the memory plan and
- * the forward/backward code from generate.ts, and `createModelAsync` (the
- * runtime's createAsync around it). Everything taken from the spec
+ * the forward/backward code from generate.ts, `createModelAsync` (the
+ * runtime's createAsync around it), and `loadWeights`/`saveWeights` (the
+ * runtime's, with this module's `info` and spec hash bound). Everything taken from the spec
  * reaches the output as a JSON string literal, a sanitized identifier, or a
  * sanitized one-line comment.
  */
-import { Project, VariableDeclarationKind } from "ts-morph";
+import { Project, VariableDeclarationKind, type SourceFile } from "ts-morph";
 import { formatShape } from "../shape.js";
 import type { Generated } from "./generate.js";
 import { commentText } from "../names.js";
 import { planTotals, type PlannedBuffer } from "./plan.js";
+import { specHash } from "../../runtime/sha256.js";
 
 export interface ModuleOptions {
   dtype: "f32" | "f64";
@@ -54,6 +56,7 @@ export function buildModule(g: Generated, opts: ModuleOptions): string {
         name: "info",
         initializer: `{
           name: ${name},
+          specHash: ${JSON.stringify(specHash(m.file.text))},
           dtype: ${JSON.stringify(opts.dtype)},
           inputShape: [${m.inputShape.join(", ")}],
           outputShape: [${m.outputShape.join(", ")}],
@@ -143,7 +146,37 @@ export function buildModule(g: Generated, opts: ModuleOptions): string {
     returnType: "Promise<Model>",
     statements: [`return rt.createAsync(createModel, options, ${JSON.stringify(g.model.name)});`],
   });
+  addWeightsFunctions(file, m.name);
   return file.getFullText();
+}
+
+/** `loadWeights(model, bytes, opts?)` and `saveWeights(model)`: safetensors bytes on every platform, checked against this spec. */
+function addWeightsFunctions(file: SourceFile, modelName: string): void {
+  file.addFunction({
+    isExported: true,
+    name: "loadWeights",
+    docs: [
+      "Loads weights from the bytes of a safetensors file (a Uint8Array, or the ArrayBuffer of `fetch(…).arrayBuffer()`) into `model`.\n" +
+        "Checks everything first (tensor names, shapes, dtype, finite values) and nothing changes when it throws an rt.WeightsError;\n" +
+        `a file saved for another model or spec (not ${modelName} with spec sha256 \`info.specHash\`) is refused unless \`opts.force\`.\n` +
+        "`opts.source` names the bytes in messages (default \"weights\"). Returns the file's metadata and any warnings.",
+    ],
+    parameters: [
+      { name: "model", type: "Model" },
+      { name: "bytes", type: "Uint8Array | ArrayBuffer" },
+      { name: "opts", type: "{ force?: boolean; source?: string }", initializer: "{}" },
+    ],
+    returnType: "{ metadata: Record<string, string>; warnings: string[] }",
+    statements: ["return rt.loadWeights(bytes, model, info, { ...opts, specHash: info.specHash });"],
+  });
+  file.addFunction({
+    isExported: true,
+    name: "saveWeights",
+    docs: ["The model's weights as the bytes of a safetensors file recording the model's name and spec hash: what `nnspec train` writes, without the training metadata."],
+    parameters: [{ name: "model", type: "Model" }],
+    returnType: "Uint8Array",
+    statements: ["return rt.encodeWeights(model, info, { specHash: info.specHash });"],
+  });
 }
 
 function createModelBody(g: Generated, opts: ModuleOptions, Arr: string): string[] {

@@ -7,7 +7,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { extname, join, normalize } from "node:path";
+import { extname, join, normalize, relative } from "node:path";
 import { chromium, type Browser, type ConsoleMessage, type Page } from "playwright-core";
 import { ROOT } from "./root.js";
 
@@ -22,7 +22,7 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
 }
 
-const TYPES: Record<string, string> = { ".html": "text/html", ".js": "text/javascript", ".wasm": "application/wasm", ".safetensors": "application/octet-stream" };
+const TYPES: Record<string, string> = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".wasm": "application/wasm", ".safetensors": "application/octet-stream" };
 
 /**
  * Serves `dir` on 127.0.0.1: under /iso/ with `Cross-Origin-Opener-Policy: same-origin` and
@@ -56,14 +56,23 @@ export function recordConsole(page: Page): string[] {
   return log;
 }
 
-/** Runs `body`; if it fails, saves a screenshot and the console log as test/.artifacts/NAME.png and NAME.log, then rethrows. */
+/**
+ * Runs `body`; if it fails, saves a screenshot and the console log as test/.artifacts/NAME.png and NAME.log,
+ * then rethrows, with their paths added to the message.
+ */
 export async function withArtifacts<T>(name: string, page: Page, log: readonly string[], body: () => Promise<T>): Promise<T> {
   try {
     return await body();
   } catch (err) {
     mkdirSync(ARTIFACTS, { recursive: true });
-    await page.screenshot({ path: join(ARTIFACTS, `${name}.png`) }).catch(() => {});
-    writeFileSync(join(ARTIFACTS, `${name}.log`), `${log.join("\n")}\n\n${(err as Error).stack ?? String(err)}\n`);
+    const png = join(ARTIFACTS, `${name}.png`);
+    const saved = await page.screenshot({ path: png }).then(
+      () => `screenshot ${relative(ROOT, png)}, `,
+      () => "",
+    );
+    const logFile = join(ARTIFACTS, `${name}.log`);
+    writeFileSync(logFile, `${log.join("\n")}\n\n${(err as Error).stack ?? String(err)}\n`);
+    if (err instanceof Error) err.message += `\n(${saved}console log ${relative(ROOT, logFile)})`;
     throw err;
   }
 }
