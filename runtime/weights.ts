@@ -155,13 +155,14 @@ function slots(model: WeightsModel, info: WeightsInfo, where: string): Slot[] {
  * data}, with `data` a copy (the snapshot stays consistent if training goes on).
  */
 export function exportTensors(model: WeightsModel, info: WeightsInfo): Record<string, SafetensorsTensorInput> {
-  return snapshotTensors(slots(model, info, "exportTensors"), info);
+  return tensorsOf(slots(model, info, "exportTensors"), info, true);
 }
 
-function snapshotTensors(all: Slot[], info: WeightsInfo): Record<string, SafetensorsTensorInput> {
+/** The slots as safetensors input: copies, or views of the model's own memory (for an encoding that copies them at once). */
+function tensorsOf(all: Slot[], info: WeightsInfo, copy: boolean): Record<string, SafetensorsTensorInput> {
   const dtype = info.dtype === "f64" ? "F64" : "F32";
   const out: Record<string, SafetensorsTensorInput> = Object.create(null) as Record<string, SafetensorsTensorInput>;
-  for (const { name, shape, target } of all) out[name] = { dtype, shape: [...shape], data: target.slice() };
+  for (const { name, shape, target } of all) out[name] = { dtype, shape: [...shape], data: copy ? target.slice() : target };
   return out;
 }
 
@@ -193,7 +194,8 @@ function encodeWeights(path: string, model: WeightsModel, info: WeightsInfo, met
     }
     metadata[key] = value;
   }
-  const tensors = snapshotTensors(all, info);
+  // No copy of the tensors: they are checked and encoded (copied into the file's bytes, the snapshot written) without a pause in between.
+  const tensors = tensorsOf(all, info, false);
   for (const { name, shape, min } of all) {
     const problem = badValue(tensors[name]!.data, shape, min);
     if (problem) throw new WeightsError(`${where}: tensor ${JSON.stringify(name)} ${problem}`, { tensor: name, file: path });
@@ -248,7 +250,8 @@ export function loadWeights(
   }
   let decoded: DecodedSafetensors;
   try {
-    decoded = decodeSafetensors(bytes, { source: path });
+    // Views of the file's bytes, not copies: the values are copied into the model below, once.
+    decoded = decodeSafetensors(bytes, { source: path, views: true });
   } catch (err) {
     if (err instanceof WeightsFormatError) throw new WeightsError(err.message, { tensor: err.tensor, file: path, cause: err });
     throw err;
