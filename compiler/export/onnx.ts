@@ -180,6 +180,12 @@ function chain(g: OnnxGraph, nodes: readonly Node[], x: string, tensors: Readonl
   return value;
 }
 
+/** The first index whose value is not a finite float32, -1 if none (only comparisons in the loop: a value used in a message there is boxed on every step). */
+function firstNonFinite(data: ArrayLike<number>): number {
+  for (let i = 0; i < data.length; i++) if (!Number.isFinite(Math.fround(data[i]!))) return i;
+  return -1;
+}
+
 /** An attribute as the layer describes it, as protobuf. */
 function attribute(a: OnnxAttribute): Attribute {
   if ("int" in a) return int(a.name, a.int);
@@ -201,10 +207,8 @@ function layer(g: OnnxGraph, n: LayerNode, x: string, y: string, tensors: Readon
     if (!data) throw new ExportError(`${where} cannot be exported: no values for tensor ${key}`, n.name);
     const count = numel(spec.shape);
     if (data.length !== count) throw new ExportError(`${where} cannot be exported: tensor ${key} has ${data.length} values, its shape [${spec.shape.join(", ")}] needs ${count}`, n.name);
-    for (let i = 0; i < data.length; i++) {
-      const v = data[i]!;
-      if (!Number.isFinite(Math.fround(v))) throw new ExportError(`${where} cannot be exported: tensor ${key} has the value ${v} at index ${i}, not a finite float32`, n.name);
-    }
+    const bad = firstNonFinite(data);
+    if (bad >= 0) throw new ExportError(`${where} cannot be exported: tensor ${key} has the value ${data[bad]} at index ${bad}, not a finite float32`, n.name);
     added.add(key);
     return g.initializer(key, spec.shape, data);
   };
