@@ -252,7 +252,7 @@ describe("checkpoints", () => {
   it("damaged metadata is refused naming the checkpoint and the key, never a flag the user did not give", { timeout: SLOW }, async () => {
     const cwd = folder("damaged");
     const base = ["train", MLP, "--data", "mnist", "--limit", "200", "--quiet", "--epochs", "3"];
-    expectExit(await cli([...base, "--epochs", "1", "--out", "c.safetensors"], cwd), 0);
+    expectExit(await cli([...base.slice(0, -2), "--epochs", "1", "--out", "c.safetensors"], cwd), 0); // a flag is given once
     const cases: [string, (m: Record<string, string>) => void, RegExp][] = [
       ["batch", (m) => (m["nnspec.batch"] = "1e8"), /c-batch\.safetensors: the checkpoint's metadata is damaged: nnspec\.batch is "1e8" \(.*too large.*65,536.*\); give --batch to override it/],
       ["optimizer", (m) => (m["nnspec.optimizer"] = "rmsprop"), /c-optimizer\.safetensors: the checkpoint's metadata is damaged: nnspec\.optimizer is "rmsprop" \(must be one of sgd, momentum, adam/],
