@@ -1,11 +1,17 @@
-/** `nnspec export FILE --onnx OUT.onnx`: the model and its weights as an ONNX file. */
-import { specHash, writeFileAtomic } from "../runtime/index.js";
+/**
+ * `nnspec export FILE --onnx OUT.onnx`: the model and its weights as an ONNX
+ * file; with external data (--external-data, or weights too large for one
+ * ONNX file) OUT.onnx plus its weights in OUT.onnx.data beside it.
+ */
+import { statSync } from "node:fs";
+import { basename } from "node:path";
+import { specHash, writeFileAtomic, type WriteBytes } from "../runtime/index.js";
 import { loadWeightsForCli } from "./weights.js";
-import { DEFAULT_OPSET, exportOnnx, MAX_OPSET, MIN_OPSET, onnxOutputNames } from "../compiler/export/onnx.js";
+import { DEFAULT_OPSET, exportOnnx, exportOnnxWithExternalData, INLINE_WEIGHTS_LIMIT, MAX_OPSET, MIN_OPSET, onnxOutputNames, weightBytes } from "../compiler/export/onnx.js";
 import { displayPath } from "../diagnostics/display.js";
 import { describeIoError, fileError, UsageError, warn } from "./io.js";
 import { loadModelFromSpec } from "./load-model.js";
-import { checkOutputs } from "./paths.js";
+import { checkOutputs, type InputFile, type OutputFile } from "./paths.js";
 import { nonNegativeInt, parse, shared } from "./args.js";
 import { nnspecVersion } from "../compiler/emit/version.js";
 
@@ -16,42 +22,77 @@ function opsetValue(value: unknown): number {
   return n;
 }
 
+/**
+ * The data file beside `onnx` (OUT.onnx → OUT.onnx.data), checked with the
+ * other outputs. A device or FIFO as --onnx has no "beside": refused.
+ */
+function dataOutput(inputs: readonly InputFile[], onnx: OutputFile, force: boolean): OutputFile {
+  let st;
+  try {
+    st = statSync(onnx.path);
+  } catch {
+    // a new file
+  }
+  if (st !== undefined && (st.isCharacterDevice() || st.isFIFO()))
+    throw new UsageError(`--onnx ${displayPath(onnx.path)} is ${st.isFIFO() ? "a FIFO" : "a character device"}: with external data the model needs a file name (its weights go beside it, in NAME.data)`);
+  const data: OutputFile = { role: "--onnx's data file", path: `${onnx.path}.data`, kind: "onnx-data" };
+  checkOutputs(inputs, [onnx, data], force);
+  return data;
+}
+
+async function write(path: string, bytes: WriteBytes): Promise<void> {
+  try {
+    await writeFileAtomic(path, bytes);
+  } catch (e) {
+    throw fileError(path, describeIoError(e));
+  }
+}
 
 export async function exportCommand(argv: string[]): Promise<number> {
   const { values, positionals } = parse("export", argv, {
     ...shared("model", "weights", "force", "seed"),
     onnx: { type: "string" },
     opset: { type: "string" },
+    "external-data": { type: "boolean" },
   }, "one");
   if (values.onnx === undefined || values.onnx === "") throw new UsageError("export needs --onnx OUT.onnx (the file to write)");
   const opset = opsetValue(values.opset);
   const seed = values.seed === undefined ? 0 : nonNegativeInt(values.seed, "--seed");
   const weights = values.weights as string | undefined;
+  const force = values.force === true;
+  const forced = values["external-data"] === true;
   if (weights !== undefined && values.seed !== undefined) warn("--seed has no effect with --weights (every value comes from the weights file)");
-  const out = values.onnx as string;
-  const inputs = [{ role: "the spec", path: positionals[0]! }];
+  const out: OutputFile = { role: "--onnx", path: values.onnx as string, kind: "onnx" };
+  const inputs: InputFile[] = [{ role: "the spec", path: positionals[0]! }];
   if (weights !== undefined) inputs.push({ role: "--weights", path: weights });
-  checkOutputs(inputs, [{ role: "--onnx", path: out, kind: "onnx" }], values.force === true);
+  checkOutputs(inputs, [out], force);
+  let data = forced ? dataOutput(inputs, out, force) : undefined;
 
   const loaded = await loadModelFromSpec(positionals[0]!, values.model as string | undefined);
+  const bytes = weightBytes(loaded.checked);
+  // Weights too large for one ONNX file (a protobuf message holds 2 GiB) go beside it; that output is checked before any weights exist.
+  data ??= bytes > INLINE_WEIGHTS_LIMIT ? dataOutput(inputs, out, force) : undefined;
   const hash = specHash(loaded.specText);
   // Export reads the parameters only: the TypeScript kernels, which need no WebAssembly memory (a model of any size fits).
   const model = loaded.createModel({ batchSize: 1, seed, kernels: "js" });
-  if (weights !== undefined) {
-    loadWeightsForCli(weights, model, loaded.info, { specHash: hash, force: values.force === true });
-  }
+  if (weights !== undefined) loadWeightsForCli(weights, model, loaded.info, { specHash: hash, force });
 
   // An ExportError (no ONNX form for this model) reaches the error boundary, cli/errors.ts: one line, exit 1.
-  const bytes = exportOnnx(loaded.checked, { ...model.params, ...model.buffers }, { opset, producerVersion: nnspecVersion(), specHash: hash });
-  try {
-    await writeFileAtomic(out, bytes);
-  } catch (e) {
-    throw fileError(out, describeIoError(e));
+  const tensors = { ...model.params, ...model.buffers };
+  const options = { opset, producerVersion: nnspecVersion(), specHash: hash };
+  let wrote = displayPath(out.path);
+  if (data === undefined) await write(out.path, exportOnnx(loaded.checked, tensors, options));
+  else {
+    const r = exportOnnxWithExternalData(loaded.checked, tensors, { ...options, location: `${basename(out.path)}.data` });
+    // The data file first: once the model file is replaced, the pair it names is whole.
+    await write(data.path, r.data.pieces);
+    await write(out.path, r.model);
+    wrote += ` with its weights in ${displayPath(data.path)} (external data, ${forced ? "--external-data" : `${(bytes / 2 ** 30).toFixed(2)} GiB of weights, more than one ONNX file holds`})`;
   }
   const source = weights !== undefined ? `weights from ${displayPath(weights)}` : `freshly initialised weights (seed ${seed}; pass --weights W.safetensors for trained ones)`;
   const outputs = onnxOutputNames(loaded.checked).join(", ");
   process.stderr.write(
-    `wrote ${displayPath(out)}: ${loaded.info.name}, opset ${opset}, input [batch, ${loaded.info.inputShape.join(", ")}], outputs ${outputs}; ${loaded.info.paramCount.toLocaleString("en-US")} parameters, ${source}\n`,
+    `wrote ${wrote}: ${loaded.info.name}, opset ${opset}, input [batch, ${loaded.info.inputShape.join(", ")}], outputs ${outputs}; ${loaded.info.paramCount.toLocaleString("en-US")} parameters, ${source}\n`,
   );
   return 0;
 }

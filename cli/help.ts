@@ -19,7 +19,7 @@ Usage:
   nnspec predict FILE --weights W.safetensors --input X.npy [--output Y.npy]
                                                   predictions for new inputs
   nnspec export FILE --onnx OUT.onnx [--weights W.safetensors] [--opset N] [--seed N]
-                                                  the model and its weights as ONNX
+               [--external-data]                  the model and its weights as ONNX
   nnspec help COMMAND                             a command's options (also: nnspec COMMAND --help)
   nnspec --help | --version
 
@@ -148,14 +148,20 @@ initializers under their nnspec names (conv1.weight, …). Inference only:
 dropout is an Identity, batchnorm uses its running statistics. The same spec
 and weights give the same bytes. See docs/interop.md.
 
+An ONNX file holds at most 2 GiB: a model whose weights take more (over
+1.875 GiB, leaving room for the graph) is written as OUT.onnx plus its weights
+in OUT.onnx.data beside it (ONNX external data; keep the two files together).
+The data file is written first, then the model file.
+
 Options:
   --onnx FILE          the ONNX file to write (required)
+  --external-data      put the weights in OUT.onnx.data for any model
   --weights FILE       weights saved by nnspec train (default: fresh initialisation)
   --model NAME         the model, when the file has several
   --opset N            ONNX opset, 13 (default) to 21
   --seed N             seed of the fresh initialisation without --weights (default 0)
   --force              load weights even if they were trained for another spec, and
-                       overwrite an existing --onnx file that is not ONNX
+                       overwrite an existing --onnx (or its .data) file nnspec did not write
   -h, --help           this help`,
   summary: `Usage: nnspec summary [--format text|json] [--model NAME] [--batch N] FILE|-
 

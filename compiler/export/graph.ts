@@ -27,7 +27,15 @@ export function float32Bytes(values: ArrayLike<number>): Uint8Array {
   return bytes;
 }
 
+/** Where an initializer's values go: the TensorProto fields that hold or point to them. */
+export type TensorStore = (values: ArrayLike<number>) => ITensorProto;
+
+/** Values inside the model, as raw_data. */
+export const inlineStore: TensorStore = (values) => ({ rawData: float32Bytes(values) });
+
 export class OnnxGraph {
+  constructor(private readonly store: TensorStore = inlineStore) {}
+
   readonly nodes: INodeProto[] = [];
   readonly initializers: ITensorProto[] = [];
   /** Value names (graph inputs and outputs, node outputs, initializers) share one namespace. */
@@ -42,9 +50,9 @@ export class OnnxGraph {
     return output;
   }
 
-  /** A float32 initializer (the name must be reserved in `values` already). */
+  /** A float32 initializer (the name must be reserved in `values` already), its values where the graph's store puts them. */
   initializer(name: string, dims: readonly number[], values: ArrayLike<number>): string {
-    this.initializers.push({ name, dims: [...dims], dataType: onnx.TensorProto.DataType.FLOAT, rawData: float32Bytes(values) });
+    this.initializers.push({ name, dims: [...dims], dataType: onnx.TensorProto.DataType.FLOAT, ...this.store(values) });
     return name;
   }
 }

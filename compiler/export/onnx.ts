@@ -9,12 +9,18 @@
  * initializer under its nnspec name (`conv1.weight`, `bn1.mean`), raw_data
  * little-endian. The same model and weights always give the same bytes.
  * Each layer's operators come from its kind's own `onnx` mapping.
+ *
+ * A protobuf message, so an ONNX file, holds at most 2 GiB: `exportOnnx`
+ * refuses weights over INLINE_WEIGHTS_LIMIT, and
+ * `exportOnnxWithExternalData` puts the initializers in a data file beside
+ * the model instead (external-data.ts), for a model of any size.
  */
 import { allLayers, type CheckedModel, type LayerNode, type Node } from "../model.js";
 import { numel } from "../shape.js";
 import type { Names } from "../names.js";
 import type { OnnxAttribute, OnnxContext } from "../layers/onnx.js";
-import { onnx, OnnxGraph, float, int, ints, type Attribute } from "./graph.js";
+import { onnx, OnnxGraph, float, inlineStore, int, ints, type Attribute, type TensorStore } from "./graph.js";
+import { ExternalDataBuilder, type ExternalData } from "./external-data.js";
 
 export const MIN_OPSET = 13;
 export const MAX_OPSET = 21;
@@ -47,6 +53,28 @@ export interface ExportOptions {
   specHash?: string;
 }
 
+/**
+ * The most bytes of weights `exportOnnx` puts inside the model: 2 GiB (the
+ * protobuf limit, 2^31-1 bytes) less 128 MiB for the graph. Above it, export
+ * with external data.
+ */
+export const INLINE_WEIGHTS_LIMIT = 2 ** 31 - 2 ** 27;
+
+/** The bytes the model's parameters and buffers take as float32 initializers. */
+export function weightBytes(model: Pick<CheckedModel, "nodes">): number {
+  let n = 0;
+  for (const layer of allLayers(model.nodes)) for (const t of [...layer.params, ...layer.buffers]) n += numel(t.shape);
+  return 4 * n;
+}
+
+/** An ONNX model whose initializers are in an external data file. */
+export interface OnnxWithExternalData {
+  /** The model file's bytes (the graph, initializers pointing into the data file). */
+  model: Uint8Array;
+  /** The data file: write it as `data.location` in the model file's folder. */
+  data: ExternalData;
+}
+
 /** The graph's output names for a model. */
 export function onnxOutputNames(model: Pick<CheckedModel, "loss">): string[] {
   return model.loss?.kind === "softmax" ? ["logits", "probabilities"] : ["output"];
@@ -55,13 +83,40 @@ export function onnxOutputNames(model: Pick<CheckedModel, "loss">): string[] {
 /**
  * Export `model` with `tensors` (every parameter and buffer by its full name,
  * as in a compiled model's `params` and `buffers` or a weights file), converted
- * to float32. Throws ExportError for a layer that cannot be exported or a
- * missing, mis-sized or non-finite tensor.
+ * to float32. Throws ExportError for a layer that cannot be exported, a
+ * missing, mis-sized or non-finite tensor, or weights over
+ * INLINE_WEIGHTS_LIMIT (use exportOnnxWithExternalData).
  */
 export function exportOnnx(model: CheckedModel, tensors: Readonly<Record<string, ArrayLike<number>>>, options: ExportOptions = {}): Uint8Array {
+  const bytes = weightBytes(model);
+  if (bytes > INLINE_WEIGHTS_LIMIT)
+    throw new ExportError(
+      `model ${model.name} has ${gib(bytes)} GiB of weights, more than one ONNX file holds (2 GiB with the graph); export it with external data (exportOnnxWithExternalData)`,
+    );
+  return build(model, tensors, options, inlineStore);
+}
+
+/**
+ * exportOnnx with every initializer in an external data file named
+ * `location` (a plain file name, e.g. `model.onnx.data` for `model.onnx`),
+ * for a model of any size (see external-data.ts for the layout).
+ */
+export function exportOnnxWithExternalData(
+  model: CheckedModel,
+  tensors: Readonly<Record<string, ArrayLike<number>>>,
+  options: ExportOptions & { location: string },
+): OnnxWithExternalData {
+  const data = new ExternalDataBuilder(options.location);
+  const bytes = build(model, tensors, options, data.store);
+  return { model: bytes, data: data.finish() };
+}
+
+const gib = (bytes: number): string => (bytes / 2 ** 30).toFixed(2);
+
+function build(model: CheckedModel, tensors: Readonly<Record<string, ArrayLike<number>>>, options: ExportOptions, store: TensorStore): Uint8Array {
   const opset = options.opset ?? DEFAULT_OPSET;
   if (!Number.isInteger(opset) || opset < MIN_OPSET || opset > MAX_OPSET) throw new RangeError(`opset must be a whole number from ${MIN_OPSET} to ${MAX_OPSET}, not ${opset}`);
-  const g = new OnnxGraph();
+  const g = new OnnxGraph(store);
   const outputs = onnxOutputNames(model);
   g.values.reserve("input");
   for (const o of outputs) g.values.reserve(o);
@@ -125,6 +180,12 @@ function chain(g: OnnxGraph, nodes: readonly Node[], x: string, tensors: Readonl
   return value;
 }
 
+/** The first index whose value is not a finite float32, -1 if none (only comparisons in the loop: a value used in a message there is boxed on every step). */
+function firstNonFinite(data: ArrayLike<number>): number {
+  for (let i = 0; i < data.length; i++) if (!Number.isFinite(Math.fround(data[i]!))) return i;
+  return -1;
+}
+
 /** An attribute as the layer describes it, as protobuf. */
 function attribute(a: OnnxAttribute): Attribute {
   if ("int" in a) return int(a.name, a.int);
@@ -146,10 +207,8 @@ function layer(g: OnnxGraph, n: LayerNode, x: string, y: string, tensors: Readon
     if (!data) throw new ExportError(`${where} cannot be exported: no values for tensor ${key}`, n.name);
     const count = numel(spec.shape);
     if (data.length !== count) throw new ExportError(`${where} cannot be exported: tensor ${key} has ${data.length} values, its shape [${spec.shape.join(", ")}] needs ${count}`, n.name);
-    for (let i = 0; i < data.length; i++) {
-      const v = data[i]!;
-      if (!Number.isFinite(Math.fround(v))) throw new ExportError(`${where} cannot be exported: tensor ${key} has the value ${v} at index ${i}, not a finite float32`, n.name);
-    }
+    const bad = firstNonFinite(data);
+    if (bad >= 0) throw new ExportError(`${where} cannot be exported: tensor ${key} has the value ${data[bad]} at index ${bad}, not a finite float32`, n.name);
     added.add(key);
     return g.initializer(key, spec.shape, data);
   };

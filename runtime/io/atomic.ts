@@ -21,6 +21,12 @@
  * The new file gets mode `options.mode` (default 0o666, minus umask), not
  * the old file's mode.
  *
+ * The bytes are one Uint8Array or a list of pieces written one after the
+ * other (an exporter's tensors, without first joining them into one more
+ * copy). No single write call asks for more than MAX_IO_BYTES (1 GiB;
+ * `options.chunkBytes` in tests): Node refuses a length over 2^31-1, so a
+ * file over 2 GiB is written in several calls.
+ *
  * `writeFileAtomicSync` exists for places that cannot await, such as a
  * SIGINT handler that saves a checkpoint before exiting.
  */
@@ -28,7 +34,10 @@ import * as fs from "node:fs";
 import * as fsp from "node:fs/promises";
 import * as nodePath from "node:path";
 import { randomBytes } from "node:crypto";
-import { FileRefusedError, notRegularReason } from "./read.js";
+import { FileRefusedError, MAX_IO_BYTES, notRegularReason } from "./read.js";
+
+/** What a writer writes: one buffer, or pieces written one after the other. */
+export type WriteBytes = Uint8Array | readonly Uint8Array[];
 
 /** The synchronous fs operations used; inject a wrapper to simulate failures in tests. */
 export interface AtomicSyncFs {
@@ -61,6 +70,8 @@ export interface AtomicWriteOptions<F> {
   skipDirectorySync?: boolean;
   /** Override fs operations (testing / fault injection). */
   fs?: F;
+  /** The most bytes one write call asks for (default MAX_IO_BYTES, 1 GiB; smaller in tests). */
+  chunkBytes?: number;
 }
 
 /** Error codes from directory fsync that mean "not supported here" and are ignored. */
@@ -132,51 +143,77 @@ export function isStreamTarget(path: string): boolean {
   }
 }
 
-/** Write `bytes` into a device or FIFO in place (blocks, as a shell redirection does, until a FIFO has a reader). */
-function writeDirectSync(target: string, bytes: Uint8Array): void {
+/** Write every piece through `write(piece, offset, length)`, which returns how much it wrote; no call asks for more than `chunk` bytes. */
+function writeAllSync(pieces: readonly Uint8Array[], chunk: number, write: (piece: Uint8Array, offset: number, length: number) => number, what: string): void {
+  for (const piece of pieces) {
+    let done = 0;
+    while (done < piece.length) {
+      const n = write(piece, done, Math.min(chunk, piece.length - done));
+      if (!(n > 0)) throw new Error(`${what} made no progress`);
+      done += n;
+    }
+  }
+}
+
+/** writeAllSync for an asynchronous `write`. */
+async function writeAll(pieces: readonly Uint8Array[], chunk: number, write: (piece: Uint8Array, offset: number, length: number) => Promise<number>, what: string): Promise<void> {
+  for (const piece of pieces) {
+    let done = 0;
+    while (done < piece.length) {
+      const n = await write(piece, done, Math.min(chunk, piece.length - done));
+      if (!(n > 0)) throw new Error(`${what} made no progress`);
+      done += n;
+    }
+  }
+}
+
+/** Write `pieces` into a device or FIFO in place (blocks, as a shell redirection does, until a FIFO has a reader). */
+function writeDirectSync(target: string, pieces: readonly Uint8Array[], chunk: number): void {
   const fd = fs.openSync(target, fs.constants.O_WRONLY);
   try {
-    let written = 0;
-    while (written < bytes.length) written += fs.writeSync(fd, bytes, written, bytes.length - written, null);
+    writeAllSync(pieces, chunk, (b, off, len) => fs.writeSync(fd, b, off, len, null), `writing to ${target}`);
   } finally {
     fs.closeSync(fd);
   }
 }
 
-async function writeDirect(target: string, bytes: Uint8Array): Promise<void> {
+async function writeDirect(target: string, pieces: readonly Uint8Array[], chunk: number): Promise<void> {
   const handle = await fsp.open(target, fs.constants.O_WRONLY);
   try {
-    let written = 0;
-    while (written < bytes.length) written += (await handle.write(bytes, written, bytes.length - written, null)).bytesWritten;
+    await writeAll(pieces, chunk, async (b, off, len) => (await handle.write(b, off, len, null)).bytesWritten, `writing to ${target}`);
   } finally {
     await handle.close();
   }
 }
 
-function checkBytes(bytes: unknown): asserts bytes is Uint8Array {
-  if (!(bytes instanceof Uint8Array)) {
-    throw new TypeError("writeFileAtomic: bytes must be a Uint8Array");
-  }
+/** The pieces to write, checked: a Uint8Array or an array of them. */
+function piecesOf(bytes: unknown): readonly Uint8Array[] {
+  if (bytes instanceof Uint8Array) return [bytes];
+  if (Array.isArray(bytes) && bytes.every((b) => b instanceof Uint8Array)) return bytes as Uint8Array[];
+  throw new TypeError("writeFileAtomic: bytes must be a Uint8Array or an array of them");
+}
+
+function chunkOf(options: { chunkBytes?: number }): number {
+  const c = options.chunkBytes ?? MAX_IO_BYTES;
+  if (!Number.isInteger(c) || c < 1 || c > MAX_IO_BYTES) throw new RangeError(`writeFileAtomic: chunkBytes must be a whole number from 1 to ${MAX_IO_BYTES}, not ${c}`);
+  return c;
 }
 
 /** Atomically replace `path` with `bytes` (synchronous; safe to call from a signal handler). */
-export function writeFileAtomicSync(path: string, bytes: Uint8Array, options: AtomicWriteOptions<AtomicSyncFs> = {}): void {
-  checkBytes(bytes);
+export function writeFileAtomicSync(path: string, bytes: WriteBytes, options: AtomicWriteOptions<AtomicSyncFs> = {}): void {
+  const pieces = piecesOf(bytes);
+  const chunk = chunkOf(options);
   const io = options.fs ?? defaultSyncFs;
   const { how, target } = writeTarget(path);
-  if (how === "direct") return writeDirectSync(target, bytes);
+  if (how === "direct") return writeDirectSync(target, pieces, chunk);
   const tmp = tempPathFor(target);
   let fd: number | undefined;
   let created = false;
   try {
     fd = io.openSync(tmp, "wx", options.mode ?? 0o666);
     created = true;
-    let written = 0;
-    while (written < bytes.length) {
-      const n = io.writeSync(fd, bytes, written, bytes.length - written, null);
-      if (!(n > 0)) throw new Error(`writeFileAtomicSync: write to ${tmp} made no progress`);
-      written += n;
-    }
+    const out = fd;
+    writeAllSync(pieces, chunk, (b, off, len) => io.writeSync(out, b, off, len, null), `writeFileAtomicSync: write to ${tmp}`);
     io.fsyncSync(fd);
     const toClose = fd;
     fd = undefined;
@@ -222,23 +259,20 @@ function syncDirectorySync(dir: string, io: AtomicSyncFs): void {
 }
 
 /** Atomically replace `path` with `bytes`. */
-export async function writeFileAtomic(path: string, bytes: Uint8Array, options: AtomicWriteOptions<AtomicAsyncFs> = {}): Promise<void> {
-  checkBytes(bytes);
+export async function writeFileAtomic(path: string, bytes: WriteBytes, options: AtomicWriteOptions<AtomicAsyncFs> = {}): Promise<void> {
+  const pieces = piecesOf(bytes);
+  const chunk = chunkOf(options);
   const io = options.fs ?? defaultAsyncFs;
   const { how, target } = writeTarget(path);
-  if (how === "direct") return writeDirect(target, bytes);
+  if (how === "direct") return writeDirect(target, pieces, chunk);
   const tmp = tempPathFor(target);
   let handle: AtomicFileHandle | undefined;
   let created = false;
   try {
     handle = await io.open(tmp, "wx", options.mode ?? 0o666);
     created = true;
-    let written = 0;
-    while (written < bytes.length) {
-      const { bytesWritten } = await handle.write(bytes, written, bytes.length - written, null);
-      if (!(bytesWritten > 0)) throw new Error(`writeFileAtomic: write to ${tmp} made no progress`);
-      written += bytesWritten;
-    }
+    const out = handle;
+    await writeAll(pieces, chunk, async (b, off, len) => (await out.write(b, off, len, null)).bytesWritten, `writeFileAtomic: write to ${tmp}`);
     await handle.sync();
     const toClose = handle;
     handle = undefined;

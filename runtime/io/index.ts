@@ -33,11 +33,12 @@ export {
   type NpyWritable,
   type DecodeNpyOptions,
 } from "./npy.js";
-export { FileRefusedError, MAX_READ_BYTES, readRegularFile, readRegularFileSync, type ReadOptions } from "./read.js";
+export { FileRefusedError, MAX_IO_BYTES, MAX_READ_BYTES, readRegularFile, readRegularFileSync, type ReadOptions } from "./read.js";
 export {
   isStreamTarget,
   writeFileAtomic,
   writeFileAtomicSync,
+  type WriteBytes,
   type AtomicSyncFs,
   type AtomicAsyncFs,
   type AtomicFileHandle,

@@ -9,6 +9,8 @@
  * open. A regular file is read up to the size fstat reports when it is
  * opened, never more (a file that grows meanwhile cannot make the read
  * endless), and a file over `maxBytes` is refused before anything is read.
+ * No single read call asks for more than MAX_IO_BYTES (1 GiB): Node refuses
+ * a length over 2^31-1, so a file over 2 GiB is read in several calls.
  */
 import * as fs from "node:fs";
 import * as fsp from "node:fs/promises";
@@ -18,6 +20,9 @@ import { FileRefusedError } from "./refused.js";
 
 /** The largest file any reader accepts by default: what one buffer can hold (4 GiB on 64-bit Node). */
 export const MAX_READ_BYTES: number = Math.min(bufferConstants.MAX_LENGTH, 2 ** 32);
+
+/** The most bytes one read or write call asks for: Node refuses more than 2^31-1 (atomic.ts writes with it too). */
+export const MAX_IO_BYTES = 2 ** 30;
 
 export interface ReadOptions {
   /** Refuse a file larger than this many bytes (default MAX_READ_BYTES). */
@@ -32,6 +37,8 @@ export interface ReadOptions {
   checkHead?: (read: (length: number) => Uint8Array, size: number) => void;
   /** The public function reading the file, named when the path is not a string ("loadNpy: path must be …"). */
   caller?: string;
+  /** The most bytes one read call asks for (default MAX_IO_BYTES; smaller in tests). */
+  chunkBytes?: number;
 }
 
 export { FileRefusedError };
@@ -76,12 +83,18 @@ function precheck(path: string, options: ReadOptions): void {
   admit(path, st, options);
 }
 
-/** The first `length` bytes of an open file (fewer at its end). */
-function preadSync(fd: number, length: number): Buffer {
+function chunkOf(options: ReadOptions): number {
+  const c = options.chunkBytes ?? MAX_IO_BYTES;
+  if (!Number.isInteger(c) || c < 1 || c > MAX_IO_BYTES) throw new RangeError(`readRegularFile: chunkBytes must be a whole number from 1 to ${MAX_IO_BYTES}, not ${c}`);
+  return c;
+}
+
+/** The first `length` bytes of an open file (fewer at its end), in calls of at most `chunk` bytes. */
+function preadSync(fd: number, length: number, chunk: number): Buffer {
   const buf = Buffer.allocUnsafe(length);
   let total = 0;
   while (total < length) {
-    const n = fs.readSync(fd, buf, total, length - total, total);
+    const n = fs.readSync(fd, buf, total, Math.min(chunk, length - total), total);
     if (n === 0) break;
     total += n;
   }
@@ -91,6 +104,7 @@ function preadSync(fd: number, length: number): Buffer {
 /** A regular file's bytes, bounded (see the module comment). Errors other than refusals are fs errors (ENOENT, EACCES…). */
 export function readRegularFileSync(path: string, options: ReadOptions = {}): { bytes: Buffer; size: number } {
   precheck(path, options);
+  const chunk = chunkOf(options);
   let fd: number;
   try {
     fd = fs.openSync(path, openFlags(options));
@@ -100,15 +114,9 @@ export function readRegularFileSync(path: string, options: ReadOptions = {}): { 
   }
   try {
     const size = admit(path, fs.fstatSync(fd), options);
-    options.checkHead?.((length) => preadSync(fd, Math.min(length, size)), size);
-    const bytes = Buffer.allocUnsafe(size);
-    let total = 0;
-    while (total < size) {
-      const n = fs.readSync(fd, bytes, total, size - total, total);
-      if (n === 0) break;
-      total += n;
-    }
-    return { bytes: total === size ? bytes : bytes.subarray(0, total), size: total };
+    options.checkHead?.((length) => preadSync(fd, Math.min(length, size), chunk), size);
+    const bytes = preadSync(fd, size, chunk);
+    return { bytes, size: bytes.length };
   } finally {
     fs.closeSync(fd);
   }
@@ -119,15 +127,16 @@ export async function readRegularFile(path: string, options: ReadOptions = {}): 
   check(options.caller ?? "readRegularFile", "path", path, NON_EMPTY_STRING);
   const st = options.noFollow ? await fsp.lstat(path) : await fsp.stat(path);
   admit(path, st, options);
+  const chunk = chunkOf(options);
   const handle = await fsp.open(path, openFlags(options));
   try {
     const size = admit(path, await handle.stat(), options);
     // Headers are small: read synchronously on the open descriptor.
-    options.checkHead?.((length) => preadSync(handle.fd, Math.min(length, size)), size);
+    options.checkHead?.((length) => preadSync(handle.fd, Math.min(length, size), chunk), size);
     const bytes = Buffer.allocUnsafe(size);
     let total = 0;
     while (total < size) {
-      const { bytesRead } = await handle.read(bytes, total, size - total, total);
+      const { bytesRead } = await handle.read(bytes, total, Math.min(chunk, size - total), total);
       if (bytesRead === 0) break;
       total += bytesRead;
     }

@@ -30,6 +30,7 @@ import {
   dataViewOf,
   decodeElements,
   formatIndex,
+  HOST_LITTLE_ENDIAN,
   writeLittleEndian,
   type ElementKind,
 } from "./binary.js";
@@ -84,6 +85,13 @@ export interface DecodeSafetensorsOptions {
    * before its data is read when its size is not what its header promises.
    */
   fileSize?: number;
+  /**
+   * F32 and F64 tensors as views of `bytes` (sharing its memory, no copy)
+   * where the host is little-endian and the data is aligned; copies
+   * otherwise. For a reader that copies the values elsewhere at once
+   * (loadWeights), so a large file is not held twice.
+   */
+  views?: boolean;
 }
 
 const DTYPES: Readonly<Record<SafetensorsReadDtype, { kind: ElementKind; wide: boolean }>> = {
@@ -366,8 +374,9 @@ export function decodeSafetensors(bytes: Uint8Array, options: DecodeSafetensorsO
   const tensors = nullRecord<SafetensorsTensor>();
   for (const entry of entries) {
     const { kind, wide } = DTYPES[entry.dtype];
-    const data = wide ? new Float64Array(entry.count) : new Float32Array(entry.count);
-    const problem = decodeElements(bytes, dataStart + entry.begin, entry.count, kind, true, data);
+    const view = options.views ? floatView(bytes, dataStart + entry.begin, entry) : undefined;
+    const data = view ?? (wide ? new Float64Array(entry.count) : new Float32Array(entry.count));
+    const problem = view ? undefined : decodeElements(bytes, dataStart + entry.begin, entry.count, kind, true, data);
     if (problem) {
       fail(
         `${entry.dtype} value ${problem.value} at index ${formatIndex(problem.index, entry.shape)} cannot be represented exactly as a float64 (|value| > 2^53 - 1)`,
@@ -382,6 +391,14 @@ export function decodeSafetensors(bytes: Uint8Array, options: DecodeSafetensorsO
     });
   }
   return { tensors, metadata };
+}
+
+/** An F32 or F64 tensor's data as a view of `bytes`, when the host reads it as is (little-endian, aligned). */
+function floatView(bytes: Uint8Array, start: number, entry: Entry): Float32Array | Float64Array | undefined {
+  const size = entry.dtype === "F32" ? 4 : entry.dtype === "F64" ? 8 : 0;
+  if (size === 0 || !HOST_LITTLE_ENDIAN || (bytes.byteOffset + start) % size !== 0) return undefined;
+  const at = bytes.byteOffset + start;
+  return size === 4 ? new Float32Array(bytes.buffer, at, entry.count) : new Float64Array(bytes.buffer, at, entry.count);
 }
 
 // ---------------------------------------------------------------- files

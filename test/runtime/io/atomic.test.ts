@@ -5,7 +5,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as net from "node:net";
 import { execFileSync, spawn } from "node:child_process";
-import { FileRefusedError, writeFileAtomic, writeFileAtomicSync, type AtomicAsyncFs, type AtomicFileHandle, type AtomicSyncFs } from "../../../runtime/io/index.js";
+import { FileRefusedError, MAX_IO_BYTES, writeFileAtomic, writeFileAtomicSync, type AtomicAsyncFs, type AtomicFileHandle, type AtomicSyncFs } from "../../../runtime/io/index.js";
 
 let dir: string;
 let target: string;
@@ -297,5 +297,83 @@ describe("writing onto what is not a regular file", () => {
     server.close();
     expect(fs.lstatSync(dangling).isSymbolicLink()).toBe(true);
     expect(fs.existsSync(path.join(dir, "missing"))).toBe(false);
+  });
+});
+
+/**
+ * Node refuses a single read or write of more than 2^31-1 bytes (a 2.24 GiB
+ * ONNX export ended with `The value of "length" is out of range`). Every
+ * write call is bounded by MAX_IO_BYTES (1 GiB), or by `chunkBytes` when
+ * given. A Uint8Array whose `length` says 3 GiB stands in for a real one: the
+ * injected fs records the lengths asked for and writes nothing, so no test
+ * allocates or writes gigabytes.
+ */
+describe("every write call is bounded (files over 2 GiB)", () => {
+  class Huge extends Uint8Array {
+    constructor(private readonly claimed: number) {
+      super(0);
+    }
+    override get length(): number {
+      return this.claimed;
+    }
+    override get byteLength(): number {
+      return this.claimed;
+    }
+  }
+  const THREE_GIB = 3 * 2 ** 30;
+
+  /** Record each write's length; pretend it was written in full. */
+  function countingSyncFs(): { io: AtomicSyncFs; lengths: number[] } {
+    const lengths: number[] = [];
+    const real = syncFs().io;
+    return { lengths, io: { ...real, writeSync: (_fd, _buf, _off, len) => (lengths.push(len), len) } };
+  }
+
+  it("MAX_IO_BYTES is 1 GiB, under Node's limit of 2^31-1 bytes per call", () => {
+    expect(MAX_IO_BYTES).toBe(2 ** 30);
+    expect(MAX_IO_BYTES).toBeLessThanOrEqual(2 ** 31 - 1);
+  });
+
+  it("writeFileAtomicSync: a 3 GiB buffer goes out in 1 GiB calls", () => {
+    const { io, lengths } = countingSyncFs();
+    writeFileAtomicSync(target, new Huge(THREE_GIB), { fs: io });
+    expect(lengths).toEqual([2 ** 30, 2 ** 30, 2 ** 30]);
+  });
+
+  it("writeFileAtomic: a 3 GiB buffer goes out in 1 GiB calls", async () => {
+    const lengths: number[] = [];
+    const real = asyncFs().io;
+    const io: AtomicAsyncFs = {
+      ...real,
+      async open(p, flags, mode) {
+        const h = await real.open(p, flags, mode);
+        return { ...h, write: async (_buf, _off, len) => (lengths.push(len), { bytesWritten: len }), sync: () => h.sync(), close: () => h.close() };
+      },
+    };
+    await writeFileAtomic(target, new Huge(THREE_GIB), { fs: io });
+    expect(lengths).toEqual([2 ** 30, 2 ** 30, 2 ** 30]);
+  });
+
+  it("with chunkBytes, no call asks for more and the bytes arrive intact (sync and async, one buffer or a list of pieces)", async () => {
+    const bytes = Uint8Array.from({ length: 1000 }, (_, i) => (i * 7) % 251);
+    const pieces = [bytes.subarray(0, 10), bytes.subarray(10, 10), bytes.subarray(10, 333), bytes.subarray(333)];
+    for (const input of [bytes, pieces]) {
+      const s = syncFs();
+      writeFileAtomicSync(target, input, { fs: s.io, chunkBytes: 64 });
+      expect(fs.readFileSync(target)).toEqual(Buffer.from(bytes));
+      const asked = s.log.filter((l) => l.startsWith("write")).map((l) => Number(l.slice(6)));
+      expect(Math.max(...asked)).toBeLessThanOrEqual(64);
+      fs.writeFileSync(target, OLD);
+      const a = asyncFs();
+      await writeFileAtomic(target, input, { fs: a.io, chunkBytes: 64 });
+      expect(fs.readFileSync(target)).toEqual(Buffer.from(bytes));
+      expect(Math.max(...a.log.filter((l) => l.startsWith("write")).map((l) => Number(l.slice(6))))).toBeLessThanOrEqual(64);
+    }
+    expect(listDir()).toEqual(["weights.bin"]);
+  });
+
+  it("a list of pieces written to /dev/null in place", async () => {
+    writeFileAtomicSync("/dev/null", [NEW, OLD], { chunkBytes: 4 });
+    await writeFileAtomic("/dev/null", [NEW, OLD], { chunkBytes: 4 });
   });
 });

@@ -11,10 +11,12 @@
  */
 import { execFileSync, spawnSync } from "node:child_process";
 import * as fs from "node:fs";
+import * as fsp from "node:fs/promises";
+import { createRequire, syncBuiltinESMExports } from "node:module";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FileRefusedError, readRegularFile, readRegularFileSync } from "../../../runtime/io/read.js";
+import { FileRefusedError, MAX_IO_BYTES, readRegularFile, readRegularFileSync } from "../../../runtime/io/read.js";
 import { encodeSafetensors, loadNpy, loadNpySync, loadSafetensors, loadSafetensorsSync, saveNpySync } from "../../../runtime/io/index.js";
 import { loadWeights } from "../../../runtime/weights.js";
 import { loadNpyDir } from "../../../runtime/data.js";
@@ -74,6 +76,43 @@ describe("readRegularFileSync / readRegularFile", () => {
     expect((caught as FileRefusedError).reason).toMatch(/1000 bytes.*999/);
     await expect(readRegularFile(p, { maxBytes: 999 })).rejects.toThrow(/too large/);
     expect(readRegularFileSync(p, { maxBytes: 1000 }).bytes.length).toBe(1000);
+  });
+
+  it("no single read call asks for more than chunkBytes (default MAX_IO_BYTES, 1 GiB: Node refuses over 2^31-1), and the bytes arrive intact", async () => {
+    expect(MAX_IO_BYTES).toBe(2 ** 30);
+    const p = path.join(dir, "chunks.bin");
+    const data = Uint8Array.from({ length: 1000 }, (_, i) => (i * 13) % 251);
+    fs.writeFileSync(p, data);
+    // Record the length each read asks for: fs.readSync (the sync reader, through node:fs's ESM bindings) and FileHandle#read (the async one).
+    const cjs = createRequire(import.meta.url)("node:fs") as typeof fs;
+    const readSync = cjs.readSync;
+    const handle = await fsp.open(p, "r");
+    const proto = Object.getPrototypeOf(handle) as { read: (...a: unknown[]) => Promise<unknown> };
+    await handle.close();
+    const read = proto.read;
+    const asked: number[] = [];
+    cjs.readSync = ((fd: number, buf: Uint8Array, off: number, len: number, pos: number) => (asked.push(len), readSync(fd, buf, off, len, pos))) as typeof fs.readSync;
+    proto.read = function (this: unknown, ...a: unknown[]) {
+      asked.push(a[2] as number);
+      return read.apply(this, a);
+    };
+    syncBuiltinESMExports();
+    try {
+      let head: Uint8Array | undefined;
+      const sync = readRegularFileSync(p, { chunkBytes: 64, checkHead: (r) => void (head = r(200)) });
+      expect(Buffer.from(sync.bytes)).toEqual(Buffer.from(data));
+      expect(Buffer.from(head!)).toEqual(Buffer.from(data.subarray(0, 200)));
+      const syncCalls = asked.length;
+      expect(syncCalls).toBe(Math.ceil(200 / 64) + Math.ceil(1000 / 64));
+      expect(Buffer.from((await readRegularFile(p, { chunkBytes: 64 })).bytes)).toEqual(Buffer.from(data));
+      expect(asked.length - syncCalls).toBe(Math.ceil(1000 / 64));
+      expect(Math.max(...asked)).toBeLessThanOrEqual(64);
+    } finally {
+      cjs.readSync = readSync;
+      proto.read = read;
+      syncBuiltinESMExports();
+    }
+    expect(() => readRegularFileSync(p, { chunkBytes: 2 ** 31 })).toThrow(RangeError);
   });
 
   it("with noFollow, refuses a symbolic link", () => {

@@ -146,6 +146,38 @@ describe("safetensors round trip", () => {
 
 // ------------------------------------------------------------------ independent header check
 
+describe("decodeSafetensors with views (loadWeights: a large file held once, not twice)", () => {
+  const tensors: Record<string, SafetensorsTensorInput> = {
+    a: { dtype: "F32", shape: [4], data: Float32Array.of(1.5, -2, 3e-7, 0) }, // 16 bytes: b stays 8-aligned
+    b: { dtype: "F64", shape: [2], data: Float64Array.of(Math.PI, -1e300) },
+  };
+
+  it("F32 and F64 data are views of the bytes where aligned, with the same values as copies", () => {
+    const bytes = encodeSafetensors(tensors, { k: "v" });
+    const copied = decodeSafetensors(bytes);
+    const viewed = decodeSafetensors(bytes, { views: true });
+    for (const name of ["a", "b"]) {
+      expect(Array.from(viewed.tensors[name]!.data)).toEqual(Array.from(tensors[name]!.data));
+      expect(Array.from(copied.tensors[name]!.data)).toEqual(Array.from(tensors[name]!.data));
+      expect(viewed.tensors[name]!.data.buffer).toBe(bytes.buffer);
+      expect(copied.tensors[name]!.data.buffer).not.toBe(bytes.buffer);
+    }
+    expect(viewed.metadata).toEqual({ k: "v" });
+  });
+
+  it("misaligned data (a buffer starting at an odd offset) is copied instead", () => {
+    const encoded = encodeSafetensors(tensors);
+    const backing = new Uint8Array(encoded.length + 1);
+    backing.set(encoded, 1);
+    const bytes = backing.subarray(1);
+    const viewed = decodeSafetensors(bytes, { views: true });
+    for (const name of ["a", "b"]) {
+      expect(Array.from(viewed.tensors[name]!.data)).toEqual(Array.from(tensors[name]!.data));
+      expect(viewed.tensors[name]!.data.buffer).not.toBe(bytes.buffer);
+    }
+  });
+});
+
 describe("safetensors layout (checked by hand, not with the decoder)", () => {
   it("writes u64 length, padded compact JSON, sorted names, contiguous offsets and little-endian data", () => {
     const tensors = sampleTensors();
