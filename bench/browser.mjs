@@ -233,7 +233,7 @@ async function main() {
 function report(m, groups) {
   const lines = [
     `Measured on ${m.date}${m.quick ? " (--quick smoke run: too short to quote)" : ""}: headless Chromium ${m.chromium} (Debian), ${m.cpu}, ${m.cores} cores (navigator.hardwareConcurrency ${m.hardwareConcurrency}), load average ${m.loadStart.toFixed(2)} at the start and ${m.loadEnd.toFixed(2)} at the end (other work shares these cores).`,
-    `Batch ${BATCH}; each contender in its own Web Worker of one cross-origin isolated page; ${m.rounds} rounds of ≥ ${m.seconds} s per contender after warm-up, contenders in turn within each round; ratios are medians of per-round ratios.`,
+    `Batch ${BATCH}; each contender in its own Web Worker of one cross-origin isolated page; ${m.rounds} round${m.rounds > 1 ? "s" : ""} of ≥ ${m.seconds} s per contender after warm-up, contenders in turn within each round; ratios are medians of per-round ratios.`,
     "",
   ];
   for (const g of groups) lines.push(groupMarkdown(g), "");
