@@ -12,6 +12,7 @@ import { BENCH, ROOT, TMP, forwardFlops, makeBatch, prepare, toNHWC, workload } 
 import { goalsMarkdown, groupMarkdown } from "./runners/markdown.mjs";
 import { summarise } from "./runners/stats.mjs";
 import { writeDocsSection } from "./runners/docs-section.mjs";
+import { descendantsCpuSeconds } from "./runners/proc-cpu.mjs";
 
 const HELP = `usage: node bench/browser.mjs [options]   (npm run bench:browser [-- options] builds first)
 
@@ -165,7 +166,11 @@ async function runGroup(page, key, mode) {
   for (let i = 0; i < rounds; i++) {
     log(`  round ${i + 1}/${rounds}: ${live.map((r) => r.label).join(" → ")}`);
     for (const r of live) {
+      const cpu0 = descendantsCpuSeconds();
+      const t0 = performance.now();
       const m = await page.evaluate(([id, s]) => globalThis.bench.measure(id, s, 600_000), [r.label, seconds]);
+      // Cores Chromium kept busy (all its processes, so the idle contenders' and the page's share is included).
+      if (cpu0 !== undefined) m.coresBusy = (descendantsCpuSeconds() - cpu0) / ((performance.now() - t0) / 1000);
       if (m.type === "result") r.rounds.push(m);
       else r.error ??= m.error;
     }

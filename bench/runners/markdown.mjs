@@ -11,11 +11,11 @@ export function groupMarkdown(g) {
   const head = `**Workload ${g.workload} (${g.title}), ${g.mode === "train" ? "training step" : "inference"}, batch ${g.batch}** — ${mflop} MFLOP/image${g.mode === "train" ? " (3 × forward)" : ""}`;
   const rows = g.runners.map((r) => {
     const agree = r.check ? r.check.text : "";
-    if (r.error) return [r.label, r.threadsUsed ?? "", "", "", "", "", r.error];
+    if (r.error) return [r.label, r.threadsUsed ?? "", "", "", "", "", "", r.error];
     const ips = r.imagesPerSecond;
-    return [r.label, r.threadsUsed, sig(ips.median), `${sig(ips.min)}–${sig(ips.max)}`, sig(r.stepMs), sig(r.gflops), agree];
+    return [r.label, r.threadsUsed, r.coresBusy === undefined ? "" : num(r.coresBusy, 2), sig(ips.median), `${sig(ips.min)}–${sig(ips.max)}`, sig(r.stepMs), sig(r.gflops), agree];
   });
-  const runners = table(["contender", "threads", "img/s (median)", "min–max", "step ms", "GFLOP/s", "output vs nnspec 1t"], rows);
+  const runners = table(["contender", "threads", "CPU", "img/s (median)", "min–max", "step ms", "GFLOP/s", "output vs nnspec 1t"], rows);
   const same = g.ratios.filter((r) => r.sameThreads);
   const ratios = same.length
     ? table(["nnspec ÷ peer, same threads", "median (min–max over rounds)"], same.map((r) => [`${r.nnspec} ÷ ${r.peer}`, ratioText(r)]))
