@@ -143,11 +143,8 @@ function agreement(mode, ref, out) {
   return { diff, ok: diff <= 1e-3 * Math.max(1, scale), text: `max \\|diff\\| ${diff.toExponential(1)}` };
 }
 
-/** Starts every contender of a group (each warms up in its worker), checks their outputs, then times them in turn. */
-async function runGroup(page, key, mode) {
-  const w = workload(key);
-  const { x, labels } = makeBatch(w, BATCH);
-  await page.evaluate((b) => globalThis.bench.setBatch(b), { x: Array.from(x), xNHWC: Array.from(toNHWC(x, BATCH, w.inputShape)), labels: Array.from(labels) });
+/** Starts each contender in its worker (it runs one step for the check, then warms up). */
+async function startContenders(page, key, mode, w) {
   const rows = [];
   for (const c of CONTENDERS[mode]) {
     log(`  starting ${c.label} (${key} ${mode})`);
@@ -156,12 +153,22 @@ async function runGroup(page, key, mode) {
     rows.push({ ...c, info: r.info, output: r.output, error: r.type === "error" ? r.error : undefined, threadsUsed: r.info?.threads, rounds: [] });
     log(`    ${r.type === "error" ? r.error : JSON.stringify(r.info)}`);
   }
+  return rows;
+}
+
+/** Compares every contender's first output with nnspec 1t's (the first row); one that disagrees is not timed. */
+function checkOutputs(rows, mode) {
   const ref = rows[0].output;
   for (const r of rows.filter((x) => !x.error)) {
     r.check = ref === undefined ? { ok: false, text: "no reference" } : agreement(mode, ref, r.output);
     log(`  check ${r.label}: ${r.check.text.replaceAll("\\", "")}${r.check.ok ? "" : " — DISAGREES with nnspec 1t: not timed"}`);
     if (!r.check.ok) r.error = `failed: output differs from nnspec 1t's (${r.check.text})`;
+    delete r.output;
   }
+}
+
+/** Rounds: each live contender in turn times a window of ≥ `seconds` while the others wait. */
+async function timeRounds(page, rows) {
   const live = rows.filter((r) => !r.error);
   for (let i = 0; i < rounds; i++) {
     log(`  round ${i + 1}/${rounds}: ${live.map((r) => r.label).join(" → ")}`);
@@ -175,10 +182,19 @@ async function runGroup(page, key, mode) {
       else r.error ??= m.error;
     }
   }
+}
+
+/** One workload and mode: start, check, time, stop; medians and ratios. */
+async function runGroup(page, key, mode) {
+  const w = workload(key);
+  const { x, labels } = makeBatch(w, BATCH);
+  await page.evaluate((b) => globalThis.bench.setBatch(b), { x: Array.from(x), xNHWC: Array.from(toNHWC(x, BATCH, w.inputShape)), labels: Array.from(labels) });
+  const rows = await startContenders(page, key, mode, w);
+  checkOutputs(rows, mode);
+  await timeRounds(page, rows);
   for (const r of rows) await page.evaluate((id) => globalThis.bench.stop(id), r.label);
   const flops = forwardFlops(w) * (mode === "train" ? 3 : 1);
   const ratios = summarise(rows, flops);
-  for (const r of rows) delete r.output;
   return { workload: key, title: w.title, mode, batch: BATCH, flopsPerImage: flops, runners: rows, ratios };
 }
 
