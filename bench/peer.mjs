@@ -9,6 +9,7 @@
 import { readdirSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { workload } from "./runners/common.mjs";
+import { classifyError, timeSteps } from "./runners/timing.mjs";
 
 const { values: a } = parseArgs({
   options: {
@@ -36,22 +37,7 @@ async function load(runner) {
   throw new Error(`unknown --runner ${JSON.stringify(runner)} (nnspec, tfjs-cpu, tfjs-wasm, ort)`);
 }
 
-/** Runs steps for at least `seconds` (and at least one step). */
-async function time(step, seconds) {
-  let steps = 0;
-  const cpu0 = process.cpuUsage(); // all threads of the process, workers included
-  const t0 = performance.now();
-  let elapsed = 0;
-  do {
-    const r = step();
-    if (r && typeof r.then === "function") await r;
-    steps++;
-    elapsed = (performance.now() - t0) / 1000;
-  } while (elapsed < seconds);
-  const cpu = process.cpuUsage(cpu0);
-  const coresBusy = (cpu.user + cpu.system) / 1e6 / elapsed;
-  return { steps, seconds: elapsed, stepMs: (elapsed * 1000) / steps, imagesPerSecond: (steps * batch) / elapsed, coresBusy };
-}
+const time = (step, seconds) => timeSteps(step, seconds, batch, process.cpuUsage);
 
 const maxRssMiB = () => process.resourceUsage().maxRSS / 1024;
 /** OS threads of this process (Linux), for the JSON: Node's own plus the runner's pools. */
@@ -70,10 +56,7 @@ try {
   r = await load(a.runner);
   await time(r.step, Number(a.warmup));
 } catch (e) {
-  const message = String(e?.message ?? e).split("\n")[0];
-  // Known gaps (ORT training, TF.js WASM training) are "unsupported"; anything else is a failure.
-  const unsupported = message.startsWith("unsupported:") || (a.runner === "tfjs-wasm" && a.mode === "train" && /not registered/.test(message));
-  const error = unsupported ? `unsupported: ${message.replace(/^unsupported: /, "")}` : `failed: ${message}`;
+  const error = classifyError(a.runner, a.mode, e);
   if (process.send) await send({ type: "error", ...base, error });
   else console.log(JSON.stringify({ ...base, error }));
   process.exit(process.send ? 0 : 1);

@@ -13,6 +13,7 @@ import { pathToFileURL } from "node:url";
 import { BENCH, SEED, forwardFlops, makeBatch, prepare, workload } from "./runners/common.mjs";
 import { openSession } from "./runners/ort.mjs";
 import { printGroup, printScaling } from "./runners/report.mjs";
+import { summarise } from "./runners/stats.mjs";
 
 const { values: a } = parseArgs({
   options: {
@@ -100,35 +101,6 @@ async function runGroup(configs, w, mode, batchOf, roundCount, secs) {
   }
   for (const r of rows) delete r.child;
   return rows;
-}
-
-const median = (xs) => {
-  const s = [...xs].sort((p, q) => p - q);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-
-/** img/s medians, GFLOP/s and per-round ratios nnspec ÷ peer. */
-function summarise(rows, flops) {
-  for (const r of rows) {
-    if (r.error || r.rounds.length === 0) continue;
-    const ips = r.rounds.map((m) => m.imagesPerSecond);
-    r.imagesPerSecond = { median: median(ips), min: Math.min(...ips), max: Math.max(...ips), perRound: ips };
-    r.stepMs = median(r.rounds.map((m) => m.stepMs));
-    r.coresBusy = median(r.rounds.map((m) => m.coresBusy));
-    r.gflops = (r.imagesPerSecond.median * flops) / 1e9;
-    r.maxRssMiB = r.info.maxRssMiB;
-    r.threadsUsed = r.info.threads;
-  }
-  const ok = (r) => r.imagesPerSecond && !r.error;
-  const ratios = [];
-  for (const peer of rows.filter((r) => r.runner !== "nnspec" && ok(r)))
-    for (const nn of rows.filter((r) => r.runner === "nnspec" && ok(r))) {
-      const n = Math.min(peer.rounds.length, nn.rounds.length);
-      const per = Array.from({ length: n }, (_, i) => nn.rounds[i].imagesPerSecond / peer.rounds[i].imagesPerSecond);
-      ratios.push({ nnspec: nn.label, peer: peer.label, sameThreads: nn.threads === peer.threadsUsed, min: Math.min(...per), median: median(per), max: Math.max(...per), perRound: per });
-    }
-  return ratios;
 }
 
 /** ORT's logits from the exported file must match nnspec's forward on the same weights and input. */

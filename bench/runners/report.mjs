@@ -1,8 +1,8 @@
 // Text tables of run.mjs (the --json output has the same numbers, unrounded).
 
-const num = (x, digits = 0) => x.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
+export const num = (x, digits = 0) => x.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
 /** About three significant digits: 12,345 / 1,234 / 123 / 12.3 / 1.23 / 0.123. */
-const sig = (x) => (x >= 100 ? num(x) : x >= 10 ? num(x, 1) : x >= 1 ? num(x, 2) : num(x, 3));
+export const sig = (x) => (x >= 100 ? num(x) : x >= 10 ? num(x, 1) : x >= 1 ? num(x, 2) : num(x, 3));
 
 function table(header, rows, right) {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r[i] ?? "").length)));

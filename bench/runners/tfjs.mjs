@@ -1,9 +1,10 @@
 // TF.js runners (layers API): backend "cpu" (pure JS) or "wasm" (@tensorflow/tfjs-backend-wasm).
-// Same layers as the spec, channels last; train = trainOnBatch with SGD 0.01 and
+// Same layers as the spec, channels last (runners/tfjs-model.mjs); train = trainOnBatch with SGD 0.01 and
 // softmax cross-entropy on the logits, infer = predict + dataSync.
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
 import { makeBatch, toNHWC } from "./common.mjs";
+import { buildTfModel, tfStep } from "./tfjs-model.mjs";
 
 const require = createRequire(import.meta.url);
 
@@ -23,26 +24,11 @@ async function loadTf(backend, threads) {
 export async function setup(w, { mode, batch, backend, threads }) {
   const tf = await loadTf(backend, threads);
   const [c, h, wd] = w.inputShape;
-  const model = tf.sequential();
-  w.layers.forEach(([kind, opts], i) => {
-    const first = i === 0 ? { inputShape: [h, wd, c] } : {};
-    if (kind === "conv") model.add(tf.layers.conv2d({ ...opts, ...first, activation: "relu" }));
-    else if (kind === "pool") model.add(tf.layers.maxPooling2d({ poolSize: 2, strides: 2 }));
-    else if (kind === "flatten") model.add(tf.layers.flatten());
-    else model.add(tf.layers.dense({ ...opts, ...first }));
-  });
-  model.compile({ optimizer: tf.train.sgd(0.01), loss: (y, logits) => tf.losses.softmaxCrossEntropy(y, logits) });
+  const model = buildTfModel(tf, w);
   const { x, labels } = makeBatch(w, batch);
   const xs = tf.tensor4d(toNHWC(x, batch, w.inputShape), [batch, h, wd, c]);
   const ys = tf.oneHot(tf.tensor1d(labels, "int32"), w.classes).toFloat();
-  const step =
-    mode === "train"
-      ? () => model.trainOnBatch(xs, ys)
-      : () => {
-          const out = model.predict(xs);
-          out.dataSync();
-          out.dispose();
-        };
+  const step = tfStep(model, mode, xs, ys);
   const info = { backend: tf.getBackend(), threads: 1, tfjs: tf.version.tfjs };
   if (backend === "wasm") {
     info.threads = (await import("@tensorflow/tfjs-backend-wasm")).getThreadsCount();

@@ -22,7 +22,7 @@ export async function launchChromium(): Promise<Browser> {
   return chromium.launch({ executablePath: CHROMIUM, args: ["--no-sandbox"] });
 }
 
-const TYPES: Record<string, string> = { ".html": "text/html", ".js": "text/javascript", ".css": "text/css", ".wasm": "application/wasm", ".safetensors": "application/octet-stream" };
+const TYPES: Record<string, string> = { ".html": "text/html", ".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css", ".wasm": "application/wasm", ".safetensors": "application/octet-stream" };
 
 /**
  * Serves `dir` on 127.0.0.1: under /iso/ with `Cross-Origin-Opener-Policy: same-origin` and

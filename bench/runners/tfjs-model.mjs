@@ -1,0 +1,70 @@
+// The TF.js (layers API) version of a workload, shared by the Node runner
+// (runners/tfjs.mjs) and the browser benchmark (browser/tfjs.mjs): no Node
+// import here. Channels last; the spec's layers in order.
+
+/** The workload's layers as a compiled tf.sequential(): SGD 0.01, softmax cross-entropy on the logits. */
+export function buildTfModel(tf, w) {
+  const [c, h, wd] = w.inputShape;
+  const model = tf.sequential();
+  w.layers.forEach(([kind, opts], i) => {
+    const first = i === 0 ? { inputShape: [h, wd, c] } : {};
+    if (kind === "conv") model.add(tf.layers.conv2d({ ...opts, ...first, activation: "relu" }));
+    else if (kind === "pool") model.add(tf.layers.maxPooling2d({ poolSize: 2, strides: 2 }));
+    else if (kind === "flatten") model.add(tf.layers.flatten());
+    else model.add(tf.layers.dense({ ...opts, ...first }));
+  });
+  model.compile({ optimizer: tf.train.sgd(0.01), loss: (y, logits) => tf.losses.softmaxCrossEntropy(y, logits) });
+  return model;
+}
+
+/** One timed step: train = trainOnBatch (resolves to the loss), infer = predict + dataSync (returns the logits). */
+export function tfStep(model, mode, xs, ys) {
+  if (mode === "train") return () => model.trainOnBatch(xs, ys);
+  return () => {
+    const out = model.predict(xs);
+    const logits = out.dataSync();
+    out.dispose();
+    return logits;
+  };
+}
+
+/**
+ * Gives the TF.js model nnspec's weights (`tensors`: decoded safetensors, names
+ * in layer order: conv1.weight, conv1.bias, …, fc1.weight, …). Convolutions:
+ * [out, in, kh, kw] → [kh, kw, in, out]. Fully connected: [out, in] → [in, out];
+ * the first one after flatten also reorders its inputs from nnspec's C,H,W to
+ * TF.js's H,W,C.
+ */
+export function setTfWeights(tf, model, tensors) {
+  const params = model.layers.filter((l) => l.getWeights().length > 0);
+  const names = [...new Set(Object.keys(tensors).map((n) => n.slice(0, n.lastIndexOf("."))))];
+  names.sort((a, b) => layerOrder(a) - layerOrder(b));
+  if (names.length !== params.length) throw new Error(`weights: ${names.length} layers in the file, ${params.length} in the TF.js model`);
+  let chw = null; // [C, H, W] of the last convolution's pooled output, for the first fc
+  params.forEach((layer, i) => {
+    const wt = tensors[`${names[i]}.weight`];
+    const bias = tf.tensor1d(tensors[`${names[i]}.bias`].data);
+    if (wt.shape.length === 4) {
+      const [o, ci, kh, kw] = wt.shape;
+      const k = tf.tidy(() => tf.tensor4d(wt.data, [o, ci, kh, kw]).transpose([2, 3, 1, 0]));
+      layer.setWeights([k, bias]);
+      chw = layer.outputShape; // [null, H, W, C] before pooling
+      return;
+    }
+    const [o, n] = wt.shape;
+    let k = tf.tidy(() => tf.tensor2d(wt.data, [o, n]).transpose());
+    if (chw) {
+      // Rows of k are nnspec's flatten order (c, h, w); TF.js flattens (h, w, c).
+      const c = chw[3];
+      const hw = n / c;
+      const rows = Int32Array.from({ length: n }, (_, r) => (r % c) * hw + Math.floor(r / c));
+      const reordered = tf.gather(k, tf.tensor1d(rows, "int32"));
+      k.dispose();
+      k = reordered;
+      chw = null;
+    }
+    layer.setWeights([k, bias]);
+  });
+}
+
+const layerOrder = (name) => (name.startsWith("conv") ? 0 : 1000) + Number(/\d+$/.exec(name)?.[0] ?? 0);
