@@ -14,6 +14,7 @@ export * from "./init.js";
 export * from "./gemm.js";
 export * from "./window.js";
 export * from "./conv.js";
+export * from "./deconv.js";
 export * from "./pool.js";
 export * from "./fc.js";
 export * from "./activations.js";

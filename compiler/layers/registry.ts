@@ -9,6 +9,7 @@
 import { avgpool } from "./avgpool.js";
 import { batchnorm } from "./batchnorm.js";
 import { conv } from "./conv.js";
+import { deconv } from "./deconv.js";
 import { dropout } from "./dropout.js";
 import { elu } from "./elu.js";
 import { fc } from "./fc.js";
@@ -26,7 +27,7 @@ import { tanh } from "./tanh.js";
 import { optionWords, type LayerDef } from "./types.js";
 
 export const LAYERS: ReadonlyMap<string, LayerDef<any>> = new Map<string, LayerDef<any>>(
-  [input, conv, maxpool, avgpool, globalavgpool, flatten, fc, relu, sigmoid, tanh, elu, leakyrelu, hardswish, softmax, dropout, batchnorm, loss].map((d) => [d.kind, d]),
+  [input, conv, maxpool, avgpool, globalavgpool, flatten, fc, relu, sigmoid, tanh, elu, leakyrelu, hardswish, softmax, dropout, batchnorm, loss, deconv].map((d) => [d.kind, d]),
 );
 
 /** Words with a meaning inside layer statements (options, their values, layer keywords); a block parameter named like one would be ambiguous. */

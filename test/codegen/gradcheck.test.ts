@@ -32,6 +32,10 @@ const CASES: Record<string, string[]> = {
   batchnorm: ["input 2x4x4, conv 3x3 x3 pad 1, batchnorm, relu, flatten, fc 5, batchnorm, fc 3"],
   input: ["input 4, fc 3"],
   loss: ["input 4, fc 3"],
+  deconv: [
+    "input 2x3x3, conv 2x2 x3, deconv 3x3 x2 stride 2 pad 1 outpad 1, deconv 2x3 x2 stride 1x2, flatten, fc 3",
+    "input 2x3x4, deconv 4x4 x3 stride 2 pad 1 nobias init xavier, deconv 1x1 x2, flatten, fc 2",
+  ],
 };
 
 const STRUCTURE_CASES: Record<string, string> = {
