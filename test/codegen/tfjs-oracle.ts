@@ -135,4 +135,17 @@ export const TFJS_ORACLE: Readonly<Record<string, Oracle>> = {
     return x;
   },
   batchnorm,
+  deconv(n, x, env) {
+    // weight IOHW [C][F][KH][KW] → [KH][KW][F][C] (TF.js: [h, w, outDepth, inDepth]); the full output
+    // (H − 1)·S + K, zero-extended by outpad at the bottom and right, then cropped by P on every side
+    const a = n.attrs as { kernel: [number, number]; stride: [number, number]; pad: [number, number]; outpad: [number, number]; bias: boolean };
+    const w = tf.transpose(param(env, `${n.name}.weight`), [2, 3, 1, 0]) as tf.Tensor4D;
+    const [B, H, W] = x.shape as [number, number, number, number];
+    const F = n.output[0]!;
+    const full = [(H - 1) * a.stride[0] + a.kernel[0], (W - 1) * a.stride[1] + a.kernel[1]];
+    let y = tf.conv2dTranspose(x as tf.Tensor4D, w, [B, full[0]!, full[1]!, F], a.stride, "valid") as tf.Tensor;
+    y = tf.pad(y, [[0, 0], [0, a.outpad[0]], [0, a.outpad[1]], [0, 0]]);
+    y = tf.slice(y, [0, a.pad[0], a.pad[1], 0], [B, n.output[1]!, n.output[2]!, F]);
+    return a.bias ? tf.add(y, param(env, `${n.name}.bias`)) : y;
+  },
 };
