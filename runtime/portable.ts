@@ -15,6 +15,7 @@ export * from "./gemm.js";
 export * from "./window.js";
 export * from "./conv.js";
 export * from "./deconv.js";
+export * from "./resize.js";
 export * from "./pool.js";
 export * from "./fc.js";
 export * from "./activations.js";

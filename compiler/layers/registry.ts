@@ -24,10 +24,11 @@ import { relu } from "./relu.js";
 import { sigmoid } from "./sigmoid.js";
 import { softmax } from "./softmax.js";
 import { tanh } from "./tanh.js";
+import { upsample } from "./upsample.js";
 import { optionWords, type LayerDef } from "./types.js";
 
 export const LAYERS: ReadonlyMap<string, LayerDef<any>> = new Map<string, LayerDef<any>>(
-  [input, conv, maxpool, avgpool, globalavgpool, flatten, fc, relu, sigmoid, tanh, elu, leakyrelu, hardswish, softmax, dropout, batchnorm, loss, deconv].map((d) => [d.kind, d]),
+  [input, conv, maxpool, avgpool, globalavgpool, flatten, fc, relu, sigmoid, tanh, elu, leakyrelu, hardswish, softmax, dropout, batchnorm, loss, deconv, upsample].map((d) => [d.kind, d]),
 );
 
 /** Words with a meaning inside layer statements (options, their values, layer keywords); a block parameter named like one would be ambiguous. */
