@@ -16,6 +16,7 @@ export * from "./window.js";
 export * from "./conv.js";
 export * from "./deconv.js";
 export * from "./resize.js";
+export * from "./adaptive-pool.js";
 export * from "./pool.js";
 export * from "./fc.js";
 export * from "./activations.js";

@@ -6,6 +6,8 @@
  * (`residual`, `repeat` and block invocations are structure, handled by the
  * checker itself.)
  */
+import { adaptiveavgpool } from "./adaptiveavgpool.js";
+import { adaptivemaxpool } from "./adaptivemaxpool.js";
 import { avgpool } from "./avgpool.js";
 import { batchnorm } from "./batchnorm.js";
 import { conv } from "./conv.js";
@@ -28,7 +30,7 @@ import { upsample } from "./upsample.js";
 import { optionWords, type LayerDef } from "./types.js";
 
 export const LAYERS: ReadonlyMap<string, LayerDef<any>> = new Map<string, LayerDef<any>>(
-  [input, conv, maxpool, avgpool, globalavgpool, flatten, fc, relu, sigmoid, tanh, elu, leakyrelu, hardswish, softmax, dropout, batchnorm, loss, deconv, upsample].map((d) => [d.kind, d]),
+  [input, conv, maxpool, avgpool, globalavgpool, flatten, fc, relu, sigmoid, tanh, elu, leakyrelu, hardswish, softmax, dropout, batchnorm, loss, deconv, upsample, adaptiveavgpool, adaptivemaxpool].map((d) => [d.kind, d]),
 );
 
 /** Words with a meaning inside layer statements (options, their values, layer keywords); a block parameter named like one would be ambiguous. */

@@ -40,6 +40,8 @@ const CASES: Record<string, string[]> = {
     "input 2x3x2, conv 1x1 x2, upsample 2, conv 2x2 x2, upsample 3 bilinear, flatten, fc 3",
     "input 1x2x3, conv 1x1 x2, upsample 1 bilinear, upsample 3 nearest, upsample 2 bilinear, flatten, fc 2",
   ],
+  adaptiveavgpool: ["input 2x7x5, conv 2x2 x2, adaptiveavgpool 4x3, adaptiveavgpool 6, adaptiveavgpool 2, flatten, fc 3"],
+  adaptivemaxpool: ["input 2x7x5, conv 2x2 x2, adaptivemaxpool 4x3, adaptivemaxpool 5, adaptivemaxpool 2x1, flatten, fc 3"],
 };
 
 const STRUCTURE_CASES: Record<string, string> = {

@@ -143,6 +143,26 @@ function resize(x: tf.Tensor4D, S: number, mode: "nearest" | "bilinear"): tf.Ten
   return op(x);
 }
 
+/** Adaptive pooling of an NHWC image to output [C, H, W]: output row i reduces input rows [⌊i·H₀/H⌋, ⌈(i+1)·H₀/H⌉), likewise columns. */
+function adaptivePool(x: tf.Tensor, output: readonly number[], reduce: (t: tf.Tensor, axis: number) => tf.Tensor): tf.Tensor {
+  let t = x;
+  for (const axis of [1, 2]) {
+    const inSize = t.shape[axis]!;
+    const outSize = output[axis]!;
+    const parts = Array.from({ length: outSize }, (_, i) => {
+      const start = Math.floor((i * inSize) / outSize);
+      const end = Math.ceil(((i + 1) * inSize) / outSize);
+      const begin = [0, 0, 0, 0];
+      const size = [...t.shape];
+      begin[axis] = start;
+      size[axis] = end - start;
+      return reduce(tf.slice(t, begin, size), axis);
+    });
+    t = tf.concat(parts, axis);
+  }
+  return t;
+}
+
 /** Every layer kind that has generated code (all but `input` and `loss`). */
 export const TFJS_ORACLE: Readonly<Record<string, Oracle>> = {
   conv(n, x, env) {
@@ -195,4 +215,7 @@ export const TFJS_ORACLE: Readonly<Record<string, Oracle>> = {
   },
   // PyTorch's nearest (source ⌊o/S⌋) is TF.js's without half-pixel centres; its bilinear with align_corners false is TF.js's with them
   upsample: (n, x) => resize(x as tf.Tensor4D, n.attrs.scale, n.attrs.mode),
+  // no TF.js op: slices of PyTorch's windows, reduced per axis (a rectangle's mean or max is that of its rows')
+  adaptiveavgpool: (n, x) => adaptivePool(x, n.output, (t, axis) => tf.mean(t, axis, true)),
+  adaptivemaxpool: (n, x) => adaptivePool(x, n.output, (t, axis) => tf.max(t, axis, true)),
 };
