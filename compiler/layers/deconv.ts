@@ -14,7 +14,7 @@ import { formatShape } from "../shape.js";
 import { option } from "../args.js";
 import { requireImage, type WindowAttrs } from "./window-layer.js";
 import { windowGeometry } from "./window-geometry.js";
-import { defineLayer, lit, type Init } from "./types.js";
+import { defineLayer, lit, type EmitLayer, type Init } from "./types.js";
 import { int, ints } from "./onnx.js";
 import { windowAttributes } from "./window-onnx.js";
 
@@ -97,7 +97,9 @@ export const deconv = defineLayer<DeconvAttrs>({
     forward(a, e) {
       const [c, h, w] = e.input as [number, number, number];
       // The geometry of the adjoint convolution: from the output (F×H'×W') to the input (C×H×W).
-      const geom = windowGeometry("conv2dParams", a, { ...e, input: e.output }, { filters: lit(c) });
+      // (A view of e with the output as input; a spread would call e's getters, `training` among them.)
+      const adjoint = Object.create(e, { input: { value: e.output } }) as EmitLayer;
+      const geom = windowGeometry("conv2dParams", a, adjoint, { filters: lit(c) });
       const perImage = (a.filters * a.kernel[0] * a.kernel[1] + c) * h * w;
       const scratch = e.scratch(Math.max(perImage, DECONV_SCRATCH_FLOATS));
       return [`${geom}.B = ${e.n};`, `rt.deconv2dForward(${e.x}, ${e.param("weight")}, ${a.bias ? e.param("bias") : "null"}, ${e.y}, ${scratch}, ${geom});`];
