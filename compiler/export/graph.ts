@@ -18,6 +18,8 @@ const A = onnx.AttributeProto.AttributeType;
 export const int = (name: string, value: number): Attribute => ({ name, type: A.INT, i: value });
 export const ints = (name: string, values: readonly number[]): Attribute => ({ name, type: A.INTS, ints: [...values] });
 export const float = (name: string, value: number): Attribute => ({ name, type: A.FLOAT, f: value });
+export const floats = (name: string, values: readonly number[]): Attribute => ({ name, type: A.FLOATS, floats: [...values] });
+export const str = (name: string, value: string): Attribute => ({ name, type: A.STRING, s: new TextEncoder().encode(value) });
 
 /** float32 values as ONNX raw_data: little-endian, whatever the host's byte order. */
 export function float32Bytes(values: ArrayLike<number>): Uint8Array {

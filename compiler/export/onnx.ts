@@ -19,7 +19,7 @@ import { allLayers, type CheckedModel, type LayerNode, type Node } from "../mode
 import { numel } from "../shape.js";
 import type { Names } from "../names.js";
 import type { OnnxAttribute, OnnxContext } from "../layers/onnx.js";
-import { onnx, OnnxGraph, float, inlineStore, int, ints, type Attribute, type TensorStore } from "./graph.js";
+import { onnx, OnnxGraph, float, floats, inlineStore, int, ints, str, type Attribute, type TensorStore } from "./graph.js";
 import { ExternalDataBuilder, type ExternalData } from "./external-data.js";
 
 export const MIN_OPSET = 13;
@@ -190,6 +190,8 @@ function firstNonFinite(data: ArrayLike<number>): number {
 function attribute(a: OnnxAttribute): Attribute {
   if ("int" in a) return int(a.name, a.int);
   if ("ints" in a) return ints(a.name, a.ints);
+  if ("floats" in a) return floats(a.name, a.floats);
+  if ("string" in a) return str(a.name, a.string);
   return float(a.name, a.float);
 }
 

@@ -7,11 +7,18 @@
  */
 import type { Shape } from "../shape.js";
 
-export type OnnxAttribute = { name: string; int: number } | { name: string; ints: readonly number[] } | { name: string; float: number };
+export type OnnxAttribute =
+  | { name: string; int: number }
+  | { name: string; ints: readonly number[] }
+  | { name: string; float: number }
+  | { name: string; floats: readonly number[] }
+  | { name: string; string: string };
 
 export const int = (name: string, value: number): OnnxAttribute => ({ name, int: value });
 export const ints = (name: string, values: readonly number[]): OnnxAttribute => ({ name, ints: values });
 export const float = (name: string, value: number): OnnxAttribute => ({ name, float: value });
+export const floats = (name: string, values: readonly number[]): OnnxAttribute => ({ name, floats: values });
+export const str = (name: string, value: string): OnnxAttribute => ({ name, string: value });
 
 /** A layer's parameters and buffers, as named in `LAYER.<name>`. */
 export type TensorName = "weight" | "bias" | "gamma" | "beta" | "mean" | "var";

@@ -6,9 +6,12 @@
  * (`residual`, `repeat` and block invocations are structure, handled by the
  * checker itself.)
  */
+import { adaptiveavgpool } from "./adaptiveavgpool.js";
+import { adaptivemaxpool } from "./adaptivemaxpool.js";
 import { avgpool } from "./avgpool.js";
 import { batchnorm } from "./batchnorm.js";
 import { conv } from "./conv.js";
+import { deconv } from "./deconv.js";
 import { dropout } from "./dropout.js";
 import { elu } from "./elu.js";
 import { fc } from "./fc.js";
@@ -23,10 +26,11 @@ import { relu } from "./relu.js";
 import { sigmoid } from "./sigmoid.js";
 import { softmax } from "./softmax.js";
 import { tanh } from "./tanh.js";
+import { upsample } from "./upsample.js";
 import { optionWords, type LayerDef } from "./types.js";
 
 export const LAYERS: ReadonlyMap<string, LayerDef<any>> = new Map<string, LayerDef<any>>(
-  [input, conv, maxpool, avgpool, globalavgpool, flatten, fc, relu, sigmoid, tanh, elu, leakyrelu, hardswish, softmax, dropout, batchnorm, loss].map((d) => [d.kind, d]),
+  [input, conv, maxpool, avgpool, globalavgpool, flatten, fc, relu, sigmoid, tanh, elu, leakyrelu, hardswish, softmax, dropout, batchnorm, loss, deconv, upsample, adaptiveavgpool, adaptivemaxpool].map((d) => [d.kind, d]),
 );
 
 /** Words with a meaning inside layer statements (options, their values, layer keywords); a block parameter named like one would be ambiguous. */

@@ -32,6 +32,16 @@ const CASES: Record<string, string[]> = {
   batchnorm: ["input 2x4x4, conv 3x3 x3 pad 1, batchnorm, relu, flatten, fc 5, batchnorm, fc 3"],
   input: ["input 4, fc 3"],
   loss: ["input 4, fc 3"],
+  deconv: [
+    "input 2x3x3, conv 2x2 x3, deconv 3x3 x2 stride 2 pad 1 outpad 1, deconv 2x3 x2 stride 1x2, flatten, fc 3",
+    "input 2x3x4, deconv 4x4 x3 stride 2 pad 1 nobias init xavier, deconv 1x1 x2, flatten, fc 2",
+  ],
+  upsample: [
+    "input 2x3x2, conv 1x1 x2, upsample 2, conv 2x2 x2, upsample 3 bilinear, flatten, fc 3",
+    "input 1x2x3, conv 1x1 x2, upsample 1 bilinear, upsample 3 nearest, upsample 2 bilinear, flatten, fc 2",
+  ],
+  adaptiveavgpool: ["input 2x7x5, conv 2x2 x2, adaptiveavgpool 4x3, adaptiveavgpool 6, adaptiveavgpool 2, flatten, fc 3"],
+  adaptivemaxpool: ["input 2x7x5, conv 2x2 x2, adaptivemaxpool 4x3, adaptivemaxpool 5, adaptivemaxpool 2x1, flatten, fc 3"],
 };
 
 const STRUCTURE_CASES: Record<string, string> = {

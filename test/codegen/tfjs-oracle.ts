@@ -98,6 +98,71 @@ function batchnorm(n: LayerNode, x: tf.Tensor, env: OracleEnv): tf.Tensor {
   return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, BN_EPS))), gamma), beta);
 }
 
+/**
+ * The interpolation matrix of one axis, [size·S][size], by PyTorch's rule
+ * (nearest: source ⌊o/S⌋; bilinear, align_corners false: (o + 0.5)/S − 0.5,
+ * clamped at 0, the upper tap clamped at the last row).
+ */
+function interpolation(size: number, S: number, mode: "nearest" | "bilinear"): tf.Tensor2D {
+  const m = new Float32Array(size * S * size);
+  for (let o = 0; o < size * S; o++) {
+    if (mode === "nearest") {
+      m[o * size + Math.floor(o / S)] = 1;
+      continue;
+    }
+    const src = Math.max(0, (o + 0.5) / S - 0.5);
+    const i0 = Math.min(Math.floor(src), size - 1);
+    const i1 = Math.min(i0 + 1, size - 1);
+    m[o * size + i0] += 1 - (src - i0);
+    m[o * size + i1] += src - i0;
+  }
+  return tf.tensor2d(m, [size * S, size]);
+}
+
+/**
+ * Upsampling: the value is TF.js's resize op; the gradient is the adjoint of
+ * the separable map y = A_h · x · A_wᵀ per plane, because TF.js's resize
+ * gradients disagree with its own forward here (measured: with them, the
+ * gradients before an upsample differ by up to 0.3 while the outputs agree).
+ */
+function resize(x: tf.Tensor4D, S: number, mode: "nearest" | "bilinear"): tf.Tensor4D {
+  const op = tf.customGrad<tf.Tensor4D>((...args) => {
+    const [xs] = args as [tf.Tensor4D, tf.GradSaveFunc];
+    const [B, H, W, C] = xs.shape;
+    const size: [number, number] = [H * S, W * S];
+    const value = mode === "nearest" ? tf.image.resizeNearestNeighbor(xs, size, false, false) : tf.image.resizeBilinear(xs, size, false, true);
+    const gradFunc = (dy: tf.Tensor4D): tf.Tensor[] => {
+      const planes = tf.reshape(tf.transpose(dy, [0, 3, 1, 2]), [B * C * H * S, W * S]) as tf.Tensor2D; // [B·C·OH][OW]
+      const cols = tf.matMul(planes, interpolation(W, S, mode)); // [B·C·OH][W]
+      const t = tf.reshape(tf.transpose(tf.reshape(cols, [B * C, H * S, W]), [0, 2, 1]), [B * C * W, H * S]) as tf.Tensor2D;
+      const rows = tf.matMul(t, interpolation(H, S, mode)); // [B·C·W][H]
+      return [tf.transpose(tf.reshape(rows, [B, C, W, H]), [0, 3, 2, 1])];
+    };
+    return { value, gradFunc };
+  });
+  return op(x);
+}
+
+/** Adaptive pooling of an NHWC image to output [C, H, W]: output row i reduces input rows [⌊i·H₀/H⌋, ⌈(i+1)·H₀/H⌉), likewise columns. */
+function adaptivePool(x: tf.Tensor, output: readonly number[], reduce: (t: tf.Tensor, axis: number) => tf.Tensor): tf.Tensor {
+  let t = x;
+  for (const axis of [1, 2]) {
+    const inSize = t.shape[axis]!;
+    const outSize = output[axis]!;
+    const parts = Array.from({ length: outSize }, (_, i) => {
+      const start = Math.floor((i * inSize) / outSize);
+      const end = Math.ceil(((i + 1) * inSize) / outSize);
+      const begin = [0, 0, 0, 0];
+      const size = [...t.shape];
+      begin[axis] = start;
+      size[axis] = end - start;
+      return reduce(tf.slice(t, begin, size), axis);
+    });
+    t = tf.concat(parts, axis);
+  }
+  return t;
+}
+
 /** Every layer kind that has generated code (all but `input` and `loss`). */
 export const TFJS_ORACLE: Readonly<Record<string, Oracle>> = {
   conv(n, x, env) {
@@ -135,4 +200,22 @@ export const TFJS_ORACLE: Readonly<Record<string, Oracle>> = {
     return x;
   },
   batchnorm,
+  deconv(n, x, env) {
+    // weight IOHW [C][F][KH][KW] → [KH][KW][F][C] (TF.js: [h, w, outDepth, inDepth]); the full output
+    // (H − 1)·S + K, zero-extended by outpad at the bottom and right, then cropped by P on every side
+    const a = n.attrs as { kernel: [number, number]; stride: [number, number]; pad: [number, number]; outpad: [number, number]; bias: boolean };
+    const w = tf.transpose(param(env, `${n.name}.weight`), [2, 3, 1, 0]) as tf.Tensor4D;
+    const [B, H, W] = x.shape as [number, number, number, number];
+    const F = n.output[0]!;
+    const full = [(H - 1) * a.stride[0] + a.kernel[0], (W - 1) * a.stride[1] + a.kernel[1]];
+    let y = tf.conv2dTranspose(x as tf.Tensor4D, w, [B, full[0]!, full[1]!, F], a.stride, "valid") as tf.Tensor;
+    y = tf.pad(y, [[0, 0], [0, a.outpad[0]], [0, a.outpad[1]], [0, 0]]);
+    y = tf.slice(y, [0, a.pad[0], a.pad[1], 0], [B, n.output[1]!, n.output[2]!, F]);
+    return a.bias ? tf.add(y, param(env, `${n.name}.bias`)) : y;
+  },
+  // PyTorch's nearest (source ⌊o/S⌋) is TF.js's without half-pixel centres; its bilinear with align_corners false is TF.js's with them
+  upsample: (n, x) => resize(x as tf.Tensor4D, n.attrs.scale, n.attrs.mode),
+  // no TF.js op: slices of PyTorch's windows, reduced per axis (a rectangle's mean or max is that of its rows')
+  adaptiveavgpool: (n, x) => adaptivePool(x, n.output, (t, axis) => tf.mean(t, axis, true)),
+  adaptivemaxpool: (n, x) => adaptivePool(x, n.output, (t, axis) => tf.max(t, axis, true)),
 };

@@ -264,6 +264,20 @@ describe("exported models run in ONNX Runtime and agree with nnspec", () => {
   loss mse
 }`;
     // One axis gains a ceil window (H: 4 → 3 windows, floor gives 2), the other drops one (W: 3 → 2, plain ceil gives 3).
+    // Adaptive pooling with uniform windows (one AveragePool/MaxPool) and without (Slice + Reduce* + Concat, `axes` an input at opset 18+), Resize both ways, ConvTranspose.
+    const grow = `model grow {
+  input 2x6x6
+  adaptiveavgpool 3                 -> 2x3x3
+  adaptivemaxpool 2x3               -> 2x2x3
+  upsample 2 bilinear               -> 2x4x6
+  adaptivemaxpool 3x5               -> 2x3x5
+  upsample 3                        -> 2x9x15
+  adaptiveavgpool 4x6               -> 2x4x6
+  deconv 3x3 x2 stride 2 pad 1 outpad 1 nobias -> 2x8x12
+  flatten
+  fc 3
+  loss softmax
+}`;
     const mixed = `model mixed {
   input 3x4x3
   maxpool 3x2 stride 2 pad 1 ceil   -> 3x3x2
@@ -275,6 +289,7 @@ describe("exported models run in ONNX Runtime and agree with nnspec", () => {
     for (const [label, spec] of [
       ["pools", text],
       ["mixed", mixed],
+      ["grow", grow],
     ] as const) {
       const m = checked(label, spec);
       const mod = await loadSpec(spec);
