@@ -27,6 +27,7 @@ export * from "./augment.js";
 export * from "./kernels.js";
 export * from "./create-async.js";
 export { sha256Hex } from "./sha256.js";
+export { erf } from "./erf.js";
 export {
   WeightsError,
   specHash,

@@ -32,6 +32,10 @@ const CASES: Record<string, string[]> = {
   batchnorm: ["input 2x4x4, conv 3x3 x3 pad 1, batchnorm, relu, flatten, fc 5, batchnorm, fc 3"],
   input: ["input 4, fc 3"],
   loss: ["input 4, fc 3"],
+  relu6: ["input 6, fc 5, relu6, fc 3", "input 2x4x4, conv 3x3 x3 pad 1, relu6, flatten, fc 3"],
+  hardsigmoid: ["input 6, fc 5, hardsigmoid, fc 3", "input 2x4x4, conv 3x3 x3 pad 1, hardsigmoid, flatten, fc 3"],
+  silu: ["input 6, fc 5, silu, fc 3", "input 2x4x4, conv 3x3 x3 pad 1, silu, flatten, fc 3"],
+  gelu: ["input 6, fc 5, gelu, fc 3", "input 2x4x4, conv 3x3 x3 pad 1, gelu, flatten, fc 3"],
 };
 
 const STRUCTURE_CASES: Record<string, string> = {

@@ -130,6 +130,12 @@ export const TFJS_ORACLE: Readonly<Record<string, Oracle>> = {
   // x·relu6(x + 3)/6 (TF.js has no hardswish); its gradient is TF.js's autodiff of these ops
   hardswish: (_n, x) => tf.div(tf.mul(x, tf.relu6(tf.add(x, 3))), 6),
   softmax: (_n, x) => tf.softmax(x),
+  relu6: (_n, x) => tf.relu6(x),
+  // relu6(x + 3)/6 (TF.js has no hardsigmoid; tf.hardSigmoid does not exist)
+  hardsigmoid: (_n, x) => tf.div(tf.relu6(tf.add(x, 3)), 6),
+  silu: (_n, x) => tf.mul(x, tf.sigmoid(x)),
+  // x·(1 + erf(x/√2))/2 with TF.js's own erf
+  gelu: (_n, x) => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))),
   dropout(n, x, env) {
     if (env.training && n.attrs.value > 0) throw new Error("dropout in training mode cannot be reproduced");
     return x;
