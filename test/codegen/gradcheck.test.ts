@@ -29,7 +29,7 @@ const CASES: Record<string, string[]> = {
   hardswish: ["input 6, fc 5, hardswish, fc 3", "input 2x4x4, conv 3x3 x3 pad 1, hardswish, flatten, fc 3"],
   softmax: ["input 6, fc 5, softmax, fc 3"],
   dropout: ["input 6, fc 8, dropout 0.4, fc 3"],
-  batchnorm: ["input 2x4x4, conv 3x3 x3 pad 1, batchnorm, relu, flatten, fc 5, batchnorm, fc 3"],
+  batchnorm: ["input 2x4x4, conv 3x3 x3 pad 1, batchnorm, relu, flatten, fc 5, batchnorm, fc 3", "input 2x4x4, conv 3x3 x3 pad 1, batchnorm eps 0.2 momentum 0.5, relu, flatten, fc 5, batchnorm momentum 1 eps 1e-3, fc 3"],
   input: ["input 4, fc 3"],
   loss: ["input 4, fc 3"],
   relu6: ["input 6, fc 5, relu6, fc 3", "input 2x4x4, conv 3x3 x3 pad 1, relu6, flatten, fc 3"],

@@ -11,9 +11,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { LayerNode } from "../../compiler/index.js";
 
-const BN_EPS = 1e-5;
-const BN_MOMENTUM = 0.1;
-
 export interface OracleEnv {
   params: Record<string, tf.Tensor>;
   /** Running statistics (inference-mode batchnorm). */
@@ -89,13 +86,14 @@ function batchnorm(n: LayerNode, x: tf.Tensor, env: OracleEnv): tf.Tensor {
     const mb = mean.dataSync();
     const vb = variance.dataSync();
     // running = (1 − m)·running + m·batch, with the unbiased batch variance
-    env.updated[`${n.name}.mean`] = m0.map((r, c) => (1 - BN_MOMENTUM) * r + BN_MOMENTUM * mb[c]!);
-    env.updated[`${n.name}.var`] = v0.map((r, c) => (1 - BN_MOMENTUM) * r + (BN_MOMENTUM * vb[c]! * count) / (count - 1));
+    const m = n.attrs.momentum;
+    env.updated[`${n.name}.mean`] = m0.map((r, c) => (1 - m) * r + m * mb[c]!);
+    env.updated[`${n.name}.var`] = v0.map((r, c) => (1 - m) * r + (m * vb[c]! * count) / (count - 1));
   } else {
     mean = tf.tensor1d(env.buffers[`${n.name}.mean`]!);
     variance = tf.tensor1d(env.buffers[`${n.name}.var`]!);
   }
-  return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, BN_EPS))), gamma), beta);
+  return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, n.attrs.eps))), gamma), beta);
 }
 
 /** Every layer kind that has generated code (all but `input` and `loss`). */
