@@ -339,6 +339,13 @@ export class ArgReader {
     return true;
   }
 
+  /** Consume a `:` if it comes next (`channels A:B`). */
+  colon(): boolean {
+    if (this.peek()?.kind !== "colon") return false;
+    this.take();
+    return true;
+  }
+
   /** Anything left over is a mistake. */
   end(): void {
     const w = this.peek();
@@ -358,6 +365,8 @@ export function wordText(w: Arg): string {
       return "+";
     case "arrow":
       return "->";
+    case "colon":
+      return ":";
   }
 }
 

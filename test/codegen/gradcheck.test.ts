@@ -36,6 +36,9 @@ const CASES: Record<string, string[]> = {
   hardsigmoid: ["input 6, fc 5, hardsigmoid, fc 3", "input 2x4x4, conv 3x3 x3 pad 1, hardsigmoid, flatten, fc 3"],
   silu: ["input 6, fc 5, silu, fc 3", "input 2x4x4, conv 3x3 x3 pad 1, silu, flatten, fc 3"],
   gelu: ["input 6, fc 5, gelu, fc 3", "input 2x4x4, conv 3x3 x3 pad 1, gelu, flatten, fc 3"],
+  padchannels: ["input 2x3x3, conv 2x2 x3, padchannels 6, flatten, fc 3", "input 5, fc 3, padchannels 4, fc 2"],
+  channels: ["input 2x3x3, conv 2x2 x5, channels 1:4, flatten, fc 3", "input 5, fc 4, channels 0:3, fc 2"],
+  shuffle: ["input 2x3x3, conv 2x2 x6, shuffle 3, conv 1x1 x4, flatten, fc 3", "input 2x3x3, conv 2x2 x6, shuffle 2, flatten, fc 3", "input 5, fc 6, shuffle 2, fc 2"],
 };
 
 const STRUCTURE_CASES: Record<string, string> = {

@@ -133,6 +133,21 @@ export const TFJS_ORACLE: Readonly<Record<string, Oracle>> = {
   hardsigmoid: (_n, x) => tf.div(tf.relu6(tf.add(x, 3)), 6),
   silu: (_n, x) => tf.mul(x, tf.sigmoid(x)),
   // x·(1 + erf(x/√2))/2 with TF.js's own erf
+  // the channel axis is the last one here (NHWC, or the features of a vector)
+  padchannels(n, x) {
+    const c = x.shape[x.rank - 1]!;
+    const before = Math.floor((n.attrs.channels - c) / 2);
+    return tf.pad(x, [...x.shape.slice(1).map((): [number, number] => [0, 0]), [before, n.attrs.channels - c - before]]);
+  },
+  channels: (n, x) => tf.slice(x, [...x.shape.slice(1).map(() => 0), n.attrs.start], [...x.shape.slice(0, -1), n.attrs.end - n.attrs.start]),
+  shuffle(n, x) {
+    // torchvision's view(G, C/G), transpose, flatten, on the last axis
+    const c = x.shape[x.rank - 1]!;
+    const lead = x.shape.slice(0, -1);
+    const grouped = tf.reshape(x, [...lead, n.attrs.groups, c / n.attrs.groups]);
+    const perm = [...lead.map((_, i) => i), lead.length + 1, lead.length];
+    return tf.reshape(tf.transpose(grouped, perm), x.shape);
+  },
   gelu: (_n, x) => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))),
   dropout(n, x, env) {
     if (env.training && n.attrs.value > 0) throw new Error("dropout in training mode cannot be reproduced");
