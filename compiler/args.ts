@@ -36,6 +36,8 @@ export interface OptionSpec {
   value?: string;
   /** The smallest whole number a `pair` takes (1 unless given: a stride; 0 for a pool's padding). */
   min?: number;
+  /** The rule a `number` option's value follows (a number ≥ 0 unless given). */
+  rule?: NumberRule;
 }
 
 /** A layer's named options, in the order of its usage text. */
@@ -47,7 +49,7 @@ export const option = {
   init: { type: "init", value: "he|xavier|normal σ|zeros" },
   pad: { type: "pad", value: "P|same|valid" },
   pair: (value: string, min = 1): OptionSpec => ({ type: "pair", value, min }),
-  number: (value: string): OptionSpec => ({ type: "number", value }),
+  number: (value: string, rule?: NumberRule): OptionSpec => ({ type: "number", value, ...(rule ? { rule } : {}) }),
 } as const satisfies Record<string, OptionSpec | ((value: string) => OptionSpec)>;
 
 /** Words an option's value may be (besides numbers): inside a layer statement they mean that, so they cannot name block parameters. */
@@ -261,7 +263,7 @@ export class ArgReader {
       case "int":
         return this.valueAfter(name, at, { min: 1, integer: true, rule: "a whole number ≥ 1" });
       case "number":
-        return this.valueAfter(name, at, { min: 0, rule: "a number ≥ 0" });
+        return this.valueAfter(name, at, o.rule ?? { min: 0, rule: "a number ≥ 0" });
       case "pair":
       case "pad": {
         const w = this.peek();
@@ -337,6 +339,13 @@ export class ArgReader {
     return true;
   }
 
+  /** Consume a `:` if it comes next (`channels A:B`). */
+  colon(): boolean {
+    if (this.peek()?.kind !== "colon") return false;
+    this.take();
+    return true;
+  }
+
   /** Anything left over is a mistake. */
   end(): void {
     const w = this.peek();
@@ -356,6 +365,8 @@ export function wordText(w: Arg): string {
       return "+";
     case "arrow":
       return "->";
+    case "colon":
+      return ":";
   }
 }
 

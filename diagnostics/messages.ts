@@ -83,6 +83,8 @@ export const MESSAGES = {
     help: "for {h}x{w} images with {c} channel{s}, write `input {c}x{h}x{w}`; as written, the layers see {shape0} channels of {shape1}x{shape2}",
   },
 
+  NN3030: { severity: "error", message: "`{statement}` does not fit the {channels} channels of its input {shape}", help: "{hint}" },
+
   // --- size limits -----------------------------------------------------------
   NN4001: { severity: "error", message: "model `{model}` is too large to build: {detail}", help: "the limits are {paramLimit} parameters and {activationLimit} activation values per example" },
   NN4002: { severity: "error", message: "{what} {value} is too large (the limit is {limit})", help: "{hint}" },

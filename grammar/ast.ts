@@ -13,7 +13,7 @@ export type Value =
   | { kind: "name"; name: string; span: Span };
 
 /** One word of a layer statement after its kind. */
-export type Arg = Value | { kind: "filters"; value: number; text: string; span: Span } | { kind: "plus"; span: Span } | { kind: "arrow"; span: Span };
+export type Arg = Value | { kind: "filters"; value: number; text: string; span: Span } | { kind: "plus"; span: Span } | { kind: "arrow"; span: Span } | { kind: "colon"; span: Span };
 
 /** `-> 16x5x5` */
 export interface Assertion {

@@ -292,6 +292,8 @@ class AstBuilder {
         return { kind: "plus", span };
       case T.Arrow:
         return { kind: "arrow", span };
+      case T.Colon:
+        return { kind: "colon", span };
       default:
         return undefined;
     }

@@ -218,6 +218,8 @@ class NnspecParser extends CstParser {
         { ALT: () => this.CONSUME2(T.Identifier, { LABEL: "arg" }) },
         { ALT: () => this.CONSUME(T.Plus, { LABEL: "arg" }) },
         { ALT: () => this.CONSUME(T.Arrow, { LABEL: "arg" }) },
+        // `channels 0:half`: inside a layer statement a colon is a word (a label is only `NAME:` at the start)
+        { ALT: () => this.CONSUME(T.Colon, { LABEL: "arg" }) },
       ]);
     });
   });

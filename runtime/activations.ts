@@ -1,3 +1,4 @@
+import { erf } from "./erf.js";
 import type { Tensor } from "./tensor.js";
 
 /*
@@ -115,6 +116,76 @@ export function hardswishBackward(x: Tensor, dy: Tensor, dx: Tensor, n: number):
   }
 }
 
+/** y = min(max(x, 0), 6) (PyTorch's ReLU6). */
+export function relu6Forward(x: Tensor, y: Tensor, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const v = x[i]!;
+    y[i] = v > 0 ? (v < 6 ? v : 6) : v === v ? 0 : v; // NaN stays NaN
+  }
+}
+
+/** dx = dy where 0 < y < 6, else 0 (PyTorch's choice at the kinks). Needs y (forward output). */
+export function relu6Backward(y: Tensor, dy: Tensor, dx: Tensor, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const v = y[i]!;
+    dx[i] = v > 0 && v < 6 ? dy[i]! : 0;
+  }
+}
+
+/** y = relu6(x + 3)/6 (PyTorch's Hardsigmoid): 0 for x ≤ −3, 1 for x ≥ 3, x/6 + 1/2 between. */
+export function hardsigmoidForward(x: Tensor, y: Tensor, n: number): void {
+  for (let i = 0; i < n; i++) y[i] = Math.min(Math.max(x[i]! + 3, 0), 6) / 6;
+}
+
+/** dx = dy/6 where 0 < y < 1 (−3 < x < 3), else 0 (PyTorch's choice at the kinks). Needs y (forward output). */
+export function hardsigmoidBackward(y: Tensor, dy: Tensor, dx: Tensor, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const v = y[i]!;
+    dx[i] = v > 0 && v < 1 ? dy[i]! / 6 : 0;
+  }
+}
+
+/** The logistic function 1 / (1 + e^−v) without overflow for either sign. */
+function logistic(v: number): number {
+  if (v >= 0) return 1 / (1 + Math.exp(-v));
+  const e = Math.exp(v);
+  return e / (1 + e);
+}
+
+/** y = x · sigmoid(x) (SiLU, also called swish). */
+export function siluForward(x: Tensor, y: Tensor, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const v = x[i]!;
+    y[i] = v * logistic(v);
+  }
+}
+
+/** dx = dy · s·(1 + x·(1 − s)), s = sigmoid(x). Needs x (the forward input): silu is not monotonic. */
+export function siluBackward(x: Tensor, dy: Tensor, dx: Tensor, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const v = x[i]!;
+    const s = logistic(v);
+    dx[i] = dy[i]! * s * (1 + v * (1 - s));
+  }
+}
+
+/** y = x · Φ(x) = x · (1 + erf(x/√2)) / 2, GELU with the exact erf (PyTorch's default, approximate "none"). */
+export function geluForward(x: Tensor, y: Tensor, n: number): void {
+  for (let i = 0; i < n; i++) {
+    const v = x[i]!;
+    y[i] = 0.5 * v * (1 + erf(v * Math.SQRT1_2));
+  }
+}
+
+/** dx = dy · (Φ(x) + x·φ(x)), φ the standard normal density. Needs x (the forward input): gelu is not monotonic. */
+export function geluBackward(x: Tensor, dy: Tensor, dx: Tensor, n: number): void {
+  const invSqrt2Pi = 0.3989422804014327; // 1/√(2π)
+  for (let i = 0; i < n; i++) {
+    const v = x[i]!;
+    dx[i] = dy[i]! * (0.5 * (1 + erf(v * Math.SQRT1_2)) + v * invSqrt2Pi * Math.exp(-0.5 * v * v));
+  }
+}
+
 /**
  * Row-wise softmax over the last dimension: x, y [rows][cols]; numerically
  * stable (subtracts the row max). y may alias x.
@@ -164,6 +235,10 @@ type BackwardKernel = (from: Tensor, dy: Tensor, dx: Tensor, n: number) => void;
 export const KERNEL_ACTIVATIONS = {
   relu: { forward: reluForward, backward: reluBackward },
   hardswish: { forward: hardswishForward, backward: hardswishBackward },
+  relu6: { forward: relu6Forward, backward: relu6Backward },
+  hardsigmoid: { forward: hardsigmoidForward, backward: hardsigmoidBackward },
+  silu: { forward: siluForward, backward: siluBackward },
+  gelu: { forward: geluForward, backward: geluBackward },
 } as const satisfies Record<string, { forward: ForwardKernel; backward: BackwardKernel }>;
 
 export type KernelActivation = keyof typeof KERNEL_ACTIVATIONS;

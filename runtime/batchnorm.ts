@@ -207,16 +207,20 @@ export interface BatchNormLayer {
   dbeta: Tensor;
   C: number;
   HW: number;
+  /** ε added to the variance; BN_EPS when absent. */
+  eps?: number;
+  /** Running-statistics momentum (PyTorch's meaning); BN_MOMENTUM when absent. */
+  momentum?: number;
 }
 
 /** Training (batch statistics, running statistics updated) or inference (running statistics) forward. */
 export function batchNormForward(x: Tensor, y: Tensor, l: BatchNormLayer, B: number, training: boolean): void {
-  if (training) batchNormForwardTrain(x, y, l.gamma, l.beta, l.runningMean, l.runningVar, l.mean, l.invstd, null, B, l.C, l.HW);
-  else batchNormForwardInfer(x, y, l.gamma, l.beta, l.runningMean, l.runningVar, B, l.C, l.HW);
+  if (training) batchNormForwardTrain(x, y, l.gamma, l.beta, l.runningMean, l.runningVar, l.mean, l.invstd, null, B, l.C, l.HW, l.momentum, l.eps);
+  else batchNormForwardInfer(x, y, l.gamma, l.beta, l.runningMean, l.runningVar, B, l.C, l.HW, l.eps);
 }
 
 /** Backward of whichever forward ran last (`training` as it was then). */
 export function batchNormBackwardLayer(x: Tensor, dy: Tensor, dx: Tensor, l: BatchNormLayer, B: number, training: boolean): void {
   if (training) batchNormBackward(x, dy, dx, l.gamma, l.mean, l.invstd, l.dgamma, l.dbeta, B, l.C, l.HW);
-  else batchNormBackwardInfer(x, dy, dx, l.gamma, l.runningMean, l.runningVar, l.dgamma, l.dbeta, B, l.C, l.HW);
+  else batchNormBackwardInfer(x, dy, dx, l.gamma, l.runningMean, l.runningVar, l.dgamma, l.dbeta, B, l.C, l.HW, l.eps);
 }

@@ -24,12 +24,14 @@ export * from "./dropout.js";
 export * from "./batchnorm.js";
 export * from "./loss.js";
 export * from "./add.js";
+export * from "./channels.js";
 export * from "./optim.js";
 export * from "./model.js";
 export * from "./augment.js";
 export * from "./kernels.js";
 export * from "./create-async.js";
 export { sha256Hex } from "./sha256.js";
+export { erf } from "./erf.js";
 export {
   WeightsError,
   specHash,

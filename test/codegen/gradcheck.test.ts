@@ -29,7 +29,7 @@ const CASES: Record<string, string[]> = {
   hardswish: ["input 6, fc 5, hardswish, fc 3", "input 2x4x4, conv 3x3 x3 pad 1, hardswish, flatten, fc 3"],
   softmax: ["input 6, fc 5, softmax, fc 3"],
   dropout: ["input 6, fc 8, dropout 0.4, fc 3"],
-  batchnorm: ["input 2x4x4, conv 3x3 x3 pad 1, batchnorm, relu, flatten, fc 5, batchnorm, fc 3"],
+  batchnorm: ["input 2x4x4, conv 3x3 x3 pad 1, batchnorm, relu, flatten, fc 5, batchnorm, fc 3", "input 2x4x4, conv 3x3 x3 pad 1, batchnorm eps 0.2 momentum 0.5, relu, flatten, fc 5, batchnorm momentum 1 eps 1e-3, fc 3"],
   input: ["input 4, fc 3"],
   loss: ["input 4, fc 3"],
   deconv: [
@@ -42,6 +42,13 @@ const CASES: Record<string, string[]> = {
   ],
   adaptiveavgpool: ["input 2x7x5, conv 2x2 x2, adaptiveavgpool 4x3, adaptiveavgpool 6, adaptiveavgpool 2, flatten, fc 3"],
   adaptivemaxpool: ["input 2x7x5, conv 2x2 x2, adaptivemaxpool 4x3, adaptivemaxpool 5, adaptivemaxpool 2x1, flatten, fc 3"],
+  relu6: ["input 6, fc 5, relu6, fc 3", "input 2x4x4, conv 3x3 x3 pad 1, relu6, flatten, fc 3"],
+  hardsigmoid: ["input 6, fc 5, hardsigmoid, fc 3", "input 2x4x4, conv 3x3 x3 pad 1, hardsigmoid, flatten, fc 3"],
+  silu: ["input 6, fc 5, silu, fc 3", "input 2x4x4, conv 3x3 x3 pad 1, silu, flatten, fc 3"],
+  gelu: ["input 6, fc 5, gelu, fc 3", "input 2x4x4, conv 3x3 x3 pad 1, gelu, flatten, fc 3"],
+  padchannels: ["input 2x3x3, conv 2x2 x3, padchannels 6, flatten, fc 3", "input 5, fc 3, padchannels 4, fc 2"],
+  channels: ["input 2x3x3, conv 2x2 x5, channels 1:4, flatten, fc 3", "input 5, fc 4, channels 0:3, fc 2"],
+  shuffle: ["input 2x3x3, conv 2x2 x6, shuffle 3, conv 1x1 x4, flatten, fc 3", "input 2x3x3, conv 2x2 x6, shuffle 2, flatten, fc 3", "input 5, fc 6, shuffle 2, fc 2"],
 };
 
 const STRUCTURE_CASES: Record<string, string> = {

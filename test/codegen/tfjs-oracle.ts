@@ -11,9 +11,6 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { LayerNode } from "../../compiler/index.js";
 
-const BN_EPS = 1e-5;
-const BN_MOMENTUM = 0.1;
-
 export interface OracleEnv {
   params: Record<string, tf.Tensor>;
   /** Running statistics (inference-mode batchnorm). */
@@ -89,13 +86,14 @@ function batchnorm(n: LayerNode, x: tf.Tensor, env: OracleEnv): tf.Tensor {
     const mb = mean.dataSync();
     const vb = variance.dataSync();
     // running = (1 − m)·running + m·batch, with the unbiased batch variance
-    env.updated[`${n.name}.mean`] = m0.map((r, c) => (1 - BN_MOMENTUM) * r + BN_MOMENTUM * mb[c]!);
-    env.updated[`${n.name}.var`] = v0.map((r, c) => (1 - BN_MOMENTUM) * r + (BN_MOMENTUM * vb[c]! * count) / (count - 1));
+    const m = n.attrs.momentum;
+    env.updated[`${n.name}.mean`] = m0.map((r, c) => (1 - m) * r + m * mb[c]!);
+    env.updated[`${n.name}.var`] = v0.map((r, c) => (1 - m) * r + (m * vb[c]! * count) / (count - 1));
   } else {
     mean = tf.tensor1d(env.buffers[`${n.name}.mean`]!);
     variance = tf.tensor1d(env.buffers[`${n.name}.var`]!);
   }
-  return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, BN_EPS))), gamma), beta);
+  return tf.add(tf.mul(tf.mul(tf.sub(x, mean), tf.rsqrt(tf.add(variance, n.attrs.eps))), gamma), beta);
 }
 
 /**
@@ -195,6 +193,27 @@ export const TFJS_ORACLE: Readonly<Record<string, Oracle>> = {
   // x·relu6(x + 3)/6 (TF.js has no hardswish); its gradient is TF.js's autodiff of these ops
   hardswish: (_n, x) => tf.div(tf.mul(x, tf.relu6(tf.add(x, 3))), 6),
   softmax: (_n, x) => tf.softmax(x),
+  relu6: (_n, x) => tf.relu6(x),
+  // relu6(x + 3)/6 (TF.js has no hardsigmoid; tf.hardSigmoid does not exist)
+  hardsigmoid: (_n, x) => tf.div(tf.relu6(tf.add(x, 3)), 6),
+  silu: (_n, x) => tf.mul(x, tf.sigmoid(x)),
+  // x·(1 + erf(x/√2))/2 with TF.js's own erf
+  // the channel axis is the last one here (NHWC, or the features of a vector)
+  padchannels(n, x) {
+    const c = x.shape[x.rank - 1]!;
+    const before = Math.floor((n.attrs.channels - c) / 2);
+    return tf.pad(x, [...x.shape.slice(1).map((): [number, number] => [0, 0]), [before, n.attrs.channels - c - before]]);
+  },
+  channels: (n, x) => tf.slice(x, [...x.shape.slice(1).map(() => 0), n.attrs.start], [...x.shape.slice(0, -1), n.attrs.end - n.attrs.start]),
+  shuffle(n, x) {
+    // torchvision's view(G, C/G), transpose, flatten, on the last axis
+    const c = x.shape[x.rank - 1]!;
+    const lead = x.shape.slice(0, -1);
+    const grouped = tf.reshape(x, [...lead, n.attrs.groups, c / n.attrs.groups]);
+    const perm = [...lead.map((_, i) => i), lead.length + 1, lead.length];
+    return tf.reshape(tf.transpose(grouped, perm), x.shape);
+  },
+  gelu: (_n, x) => tf.mul(tf.mul(x, 0.5), tf.add(1, tf.erf(tf.mul(x, Math.SQRT1_2)))),
   dropout(n, x, env) {
     if (env.training && n.attrs.value > 0) throw new Error("dropout in training mode cannot be reproduced");
     return x;

@@ -1,5 +1,5 @@
 // Every activation with a WebAssembly pair (runtime/activations.ts's KERNEL_ACTIVATIONS): the module exports
-// it, and the wasm kernel set (1 and 2 threads) computes what the TypeScript kernels do, forward and backward.
+// it, and the wasm kernel set (1, 2 and 3 threads) computes what the TypeScript kernels do, forward and backward.
 import { beforeAll, describe, expect, it } from "vitest";
 import { jsKernels, KERNEL_ACTIVATIONS, Rng, type KernelActivation } from "../../runtime/index.js";
 import { instantiateKernels, newSharedMemory } from "../../runtime/wasm/module.js";
@@ -35,7 +35,7 @@ describe("activation kernels: WebAssembly against TypeScript", () => {
   });
 
   for (const name of NAMES)
-    for (const threads of [1, 2])
+    for (const threads of [1, 2, 3])
       for (const n of [1, 7, 4099, 300_001]) {
         it(`${name} over ${n} values, ${threads} thread(s)`, () => {
           const e = engine(threads);

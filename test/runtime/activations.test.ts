@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
-  Rng, eluBackward, eluForward, hardswishBackward, hardswishForward, leakyReluBackward, leakyReluForward, reluBackward, reluForward, sigmoidBackward,
+  Rng, erf, eluBackward, eluForward, geluBackward, geluForward, hardsigmoidBackward, hardsigmoidForward, relu6Backward, relu6Forward, siluBackward, siluForward, hardswishBackward, hardswishForward, leakyReluBackward, leakyReluForward, reluBackward, reluForward, sigmoidBackward,
   sigmoidForward, softmaxBackward, softmaxForward, tanhBackward, tanhForward, type Tensor,
 } from "../../runtime/index.js";
 import { PRECISIONS, distinctArray, dot, expectClose, expectGradMatches, nanArray, randArray } from "./helpers.js";
@@ -22,6 +22,10 @@ const acts: Act[] = [
   { name: "elu(0.3)", fwd: (x, y, n) => eluForward(x, y, n, 0.3), bwd: (y, dy, dx, n) => eluBackward(y, dy, dx, n, 0.3), ref: (v) => (v > 0 ? v : 0.3 * (Math.exp(v) - 1)) },
   { name: "leakyrelu(0.01)", fwd: (x, y, n) => leakyReluForward(x, y, n), bwd: (y, dy, dx, n) => leakyReluBackward(y, dy, dx, n), ref: (v) => (v > 0 ? v : 0.01 * v) },
   { name: "hardswish", fwd: hardswishForward, bwd: hardswishBackward, from: "x", ref: (v) => (v * Math.min(Math.max(v + 3, 0), 6)) / 6 },
+  { name: "relu6", fwd: relu6Forward, bwd: relu6Backward, ref: (v) => Math.min(Math.max(v, 0), 6) },
+  { name: "hardsigmoid", fwd: hardsigmoidForward, bwd: hardsigmoidBackward, ref: (v) => Math.min(Math.max(v + 3, 0), 6) / 6 },
+  { name: "silu", fwd: siluForward, bwd: siluBackward, from: "x", ref: (v) => v / (1 + Math.exp(-v)) },
+  { name: "gelu", fwd: geluForward, bwd: geluBackward, from: "x", ref: (v) => 0.5 * v * (1 + erf(v / Math.SQRT2)) },
   { name: "leakyrelu(0.2)", fwd: (x, y, n) => leakyReluForward(x, y, n, 0.2), bwd: (y, dy, dx, n) => leakyReluBackward(y, dy, dx, n, 0.2), ref: (v) => (v > 0 ? v : 0.2 * v) },
 ];
 
@@ -82,6 +86,55 @@ describe("pointwise activations", () => {
     const dx = new Float64Array(x.length);
     hardswishBackward(x, r, dx, x.length);
     expectGradMatches(() => (hardswishForward(x, y, x.length), dot(r, y)), x, dx, "hardswish");
+  });
+
+  it("erf: double-precision values (from mpmath, 30 digits) across every interval of its approximation", () => {
+    const cases: [number, number][] = [
+      [1e-10, 1.1283791670955126e-10],
+      [0.1, 0.1124629160182848922032750717439],
+      [0.5, 0.5204998778130465376827466538920],
+      [0.84375, 0.767225661232341633458978160274],
+      [1, 0.8427007929497148693412206350826],
+      [1.5, 0.9661051464753107270669762616459],
+      [2, 0.9953222650189527341620692563673],
+      [2.5, 0.9995930479825550410604357842601],
+      [3, 0.9999779095030014145586272238705],
+      [4, 0.9999999845827420997199811478404],
+      [5.9, 0.9999999999999999],
+      [7, 1],
+    ];
+    for (const [x, want] of cases) {
+      expect(Math.abs(erf(x) - want), `erf(${x})`).toBeLessThanOrEqual(2 * Number.EPSILON * Math.abs(want));
+      expect(erf(-x), `erf(−${x})`).toBe(-erf(x));
+    }
+    expect(erf(0)).toBe(0);
+    expect(erf(Infinity)).toBe(1);
+    expect(Number.isNaN(erf(Number.NaN))).toBe(true);
+  });
+
+  it("relu6, hardsigmoid: values and slopes at and between the kinks (PyTorch's: no gradient at a kink)", () => {
+    const x = Float64Array.from([-4, -3, -1, 0, 1.5, 3, 5, 6, 7]);
+    const y = new Float64Array(x.length);
+    const dx = new Float64Array(x.length);
+    const dy = new Float64Array(x.length).fill(6);
+    relu6Forward(x, y, x.length);
+    expectClose(y, [0, 0, 0, 0, 1.5, 3, 5, 6, 6], 0, "relu6 values");
+    relu6Backward(y, dy, dx, x.length);
+    expectClose(dx, [0, 0, 0, 0, 6, 6, 6, 0, 0], 0, "relu6 slopes × 6");
+    hardsigmoidForward(x, y, x.length);
+    expectClose(y, [0, 0, 1 / 3, 0.5, 0.75, 1, 1, 1, 1], 1e-15, "hardsigmoid values");
+    hardsigmoidBackward(y, dy, dx, x.length);
+    expectClose(dx, [0, 0, 1, 1, 1, 0, 0, 0, 0], 1e-15, "hardsigmoid slopes × 6");
+  });
+
+  it("silu, gelu: values worked out independently (x·σ(x); x·Φ(x) from tabulated Φ)", () => {
+    const x = Float64Array.from([-2, -1, 0, 1, 2]);
+    const y = new Float64Array(5);
+    siluForward(x, y, 5);
+    expectClose(y, [-0.2384058440442351, -0.2689414213699951, 0, 0.7310585786300049, 1.7615941559557646], 1e-15, "silu values");
+    geluForward(x, y, 5);
+    // Φ(1) = 0.841344746068542948585232545632, Φ(2) = 0.977249868051820792799845499547
+    expectClose(y, [-0.0455002638963584144, -0.158655253931457051, 0, 0.841344746068542948585, 1.954499736103641585599], 1e-15, "gelu values");
   });
 
   it("sigmoid does not overflow for large |x|", () => {
