@@ -1,8 +1,8 @@
-/** `conv KHxKW xF [stride S] [pad P|same|valid] [floor] [nobias] [init I]`: 2-D convolution, weight OIHW. */
+/** `conv KHxKW xF [stride S] [pad P|same|valid] [floor] [nobias] [init I] [groups G] [dilation D]`: 2-D convolution, weight OIHW (F·(C/G)·KH·KW). */
 import type { Span } from "../../diagnostics/source.js";
 import { windowGeometry } from "./window-geometry.js";
 import { option } from "../args.js";
-import { requireImage, slideWindow, type WindowAttrs } from "./window-layer.js";
+import { effectiveKernel, requireImage, slideWindow, type WindowAttrs } from "./window-layer.js";
 import { defineLayer, lit, type Init } from "./types.js";
 import { int, ints } from "./onnx.js";
 import { windowAttributes } from "./window-onnx.js";
@@ -15,15 +15,19 @@ export interface ConvAttrs extends WindowAttrs {
   padMode: "same" | "valid" | "explicit";
   bias: boolean;
   init: Init;
+  /** `groups G`: C and F split into G groups, group g's filters seeing only its channels (G = C = F: depthwise). */
+  groups: number;
+  dilation: [number, number];
   padSpan?: Span;
+  groupsSpan?: Span;
 }
 
 export const conv = defineLayer<ConvAttrs>({
   kind: "conv",
   words: "KHxKW xF",
-  options: { stride: option.pair("S"), pad: option.pad, floor: option.flag, nobias: option.flag, init: option.init },
+  options: { stride: option.pair("S"), pad: option.pad, floor: option.flag, nobias: option.flag, init: option.init, groups: option.int("G"), dilation: option.pair("D") },
   keywords: ["x"],
-  doc: "2-D convolution over a CxHxW input with F filters of size C·KH·KW (weight layout OIHW).",
+  doc: "2-D convolution over a CxHxW input with F filters of size (C/G)·KH·KW (weight layout OIHW); `groups G` splits channels and filters into G groups (G = C = F: depthwise), `dilation D` spaces the taps D apart.",
   read(r) {
     const kernel = r.window("a kernel size like `3x3`", true);
     if (!kernel) return undefined;
@@ -44,12 +48,20 @@ export const conv = defineLayer<ConvAttrs>({
       floor: o.floor === true,
       bias: !o.nobias,
       init: (o.init as Init) ?? { kind: "he" },
+      groups: (o.groups as number) ?? 1,
+      dilation: (o.dilation as [number, number]) ?? [1, 1],
     };
     if (spans.pad) a.padSpan = spans.pad;
+    if (spans.groups) a.groupsSpan = spans.groups;
     return a;
   },
   infer(a, input, ctx) {
     if (!requireImage("conv", input, ctx)) return undefined;
+    const c = input[0]!;
+    if (c % a.groups !== 0 || a.filters % a.groups !== 0) {
+      ctx.report("NN3025", { groups: a.groups, channels: c, filters: a.filters, hint: groupsHint(c, a.filters) }, a.groupsSpan);
+      return undefined;
+    }
     if (a.padMode === "same") {
       const odd = a.kernel[0] % 2 === 1 && a.kernel[1] % 2 === 1;
       if (!odd || a.stride[0] !== 1 || a.stride[1] !== 1) {
@@ -58,21 +70,21 @@ export const conv = defineLayer<ConvAttrs>({
         ctx.report("NN3011", { detail, pad: half[0] === half[1] ? `${half[0]}` : half.join("x") }, a.padSpan);
         return undefined;
       }
-      a.pad = [(a.kernel[0] - 1) / 2, (a.kernel[1] - 1) / 2];
+      a.pad = [(a.dilation[0] * (a.kernel[0] - 1)) / 2, (a.dilation[1] * (a.kernel[1] - 1)) / 2];
     }
     const out = slideWindow("conv", a, input, ctx);
     return out ? [a.filters, out[0], out[1]] : undefined;
   },
   params(a, input) {
-    const c = input[0]!;
+    const c = input[0]! / a.groups;
     const fanIn = c * a.kernel[0] * a.kernel[1];
-    const fanOut = a.filters * a.kernel[0] * a.kernel[1];
+    const fanOut = (a.filters / a.groups) * a.kernel[0] * a.kernel[1];
     const w = { name: "weight" as const, shape: [a.filters, c, a.kernel[0], a.kernel[1]], init: a.init, decay: true, fanIn, fanOut };
     return a.bias ? [w, { name: "bias" as const, shape: [a.filters], init: { kind: "zeros" as const }, decay: false, fanIn, fanOut }] : [w];
   },
   flops(a, input, output) {
     const outs = output[0]! * output[1]! * output[2]!;
-    return 2 * outs * input[0]! * a.kernel[0] * a.kernel[1] + (a.bias ? outs : 0);
+    return 2 * outs * (input[0]! / a.groups) * a.kernel[0] * a.kernel[1] + (a.bias ? outs : 0);
   },
   emit: {
     backwardReads: ["x"],
@@ -99,3 +111,11 @@ export const conv = defineLayer<ConvAttrs>({
   },
 });
 
+
+/** The group counts that divide both C and F (all of them when few, else the largest few). */
+function groupsHint(c: number, f: number): string {
+  const both: number[] = [];
+  for (let g = 1; g <= Math.min(c, f); g++) if (c % g === 0 && f % g === 0) both.push(g);
+  const depthwise = c === f ? `; \`groups ${c}\` makes it depthwise` : "";
+  return `groups must divide both; for ${c} channels and ${f} filters that is ${both.map((g) => `\`groups ${g}\``).join(", ")}${depthwise}`;
+}
