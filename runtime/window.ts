@@ -82,3 +82,14 @@ export function resolveWindow(what: string, spec: WindowSpec, known: readonly st
   if (OH <= 0 || OW <= 0) throw new RangeError(`${what}: window ${KH}x${KW} larger than padded input ${H}x${W}`);
   return { B, C, H, W, KH, KW, SH, SW, PH, PW, OH, OW };
 }
+
+/** The outputs [lo, hi) of an axis whose input position o*S - P + tap lies inside [0, size). */
+export function insideRange(tap: number, P: number, S: number, size: number, out: number): [number, number] {
+  let lo = Math.ceil((P - tap) / S);
+  if (lo < 0) lo = 0;
+  if (lo > out) lo = out;
+  let hi = Math.floor((size - 1 + P - tap) / S) + 1;
+  if (hi > out) hi = out;
+  if (hi < lo) hi = lo;
+  return [lo, hi];
+}

@@ -93,9 +93,12 @@ export const conv = defineLayer<ConvAttrs>({
     forward(a, e) {
       const [c] = e.input as [number, number, number];
       const [, oh, ow] = e.output as [number, number, number];
-      const geom = windowGeometry("conv2dParams", a, e, { filters: lit(a.filters) });
+      const own: Record<string, string> = { filters: lit(a.filters) };
+      if (a.groups !== 1) own.groups = lit(a.groups);
+      if (a.dilation[0] !== 1 || a.dilation[1] !== 1) own.dilation = `[${lit(a.dilation[0])}, ${lit(a.dilation[1])}]`;
+      const geom = windowGeometry("conv2dParams", a, e, own);
       // One image's im2col matrix at least; the WebAssembly kernels put several small images in one GEMM when the scratch holds them.
-      const perImage = (c * a.kernel[0] * a.kernel[1] + a.filters) * oh * ow;
+      const perImage = ((c / a.groups) * a.kernel[0] * a.kernel[1] + a.filters) * oh * ow;
       const scratch = e.scratch(Math.max(perImage, CONV_SCRATCH_FLOATS));
       return [`${geom}.B = ${e.n};`, `k.conv2dForward(${e.x}, ${e.param("weight")}, ${a.bias ? e.param("bias") : "null"}, ${e.y}, ${scratch}, ${geom}${e.fusedRelu ? ", rt.ACT_RELU" : ""});`];
     },
@@ -105,9 +108,9 @@ export const conv = defineLayer<ConvAttrs>({
       return [`${geom}.B = ${e.n};`, `k.conv2dBackward(${e.x}, ${e.param("weight")}, ${e.dy}, ${e.dx ?? "null"}, ${e.grad("weight")}, ${a.bias ? e.grad("bias") : "null"}, ${scratch}, ${geom});`];
     },
   },
-  // Conv with weight OIHW, pads [ph, pw, ph, pw]; the bias is optional.
+  // Conv with weight OIHW (I = C/G), pads [ph, pw, ph, pw], dilations and group; the bias is optional.
   onnx(a, c) {
-    c.op("Conv", [c.x, c.required("weight"), c.tensor("bias")], [...windowAttributes(a), ints("dilations", [1, 1]), int("group", 1)]);
+    c.op("Conv", [c.x, c.required("weight"), c.tensor("bias")], [...windowAttributes(a), ints("dilations", a.dilation), int("group", a.groups)]);
   },
 });
 

@@ -18,7 +18,7 @@
  * on the calling thread, where a split would cost more than it saves.
  */
 import { activationKernels, type Activation, type ActivationKernels } from "../activations.js";
-import type { Conv2dParams } from "../conv.js";
+import { conv2dBackward as tsConv2dBackward, conv2dForward as tsConv2dForward, type Conv2dParams } from "../conv.js";
 import type { Kernels, PlanSizes } from "../kernel-types.js";
 import type { Pool2dParams } from "../pool.js";
 import type { Tensor } from "../tensor.js";
@@ -33,6 +33,13 @@ const FC_SPLIT_MACS = 1 << 21;
 const ELEMENTWISE_SPLIT = 1 << 16;
 
 const align = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
+
+/**
+ * Groups and dilation have no WebAssembly kernel yet: such layers run the
+ * TypeScript kernels (runtime/conv.ts, runtime/depthwise.ts) on the arena's
+ * views, on the calling thread.
+ */
+const plainConv = (p: Conv2dParams): boolean => p.G === 1 && p.DH === 1 && p.DW === 1;
 
 /**
  * Byte offsets of the arena's views, looked up once: V8's byteOffset getter is
@@ -173,6 +180,7 @@ class WasmKernels implements Kernels {
   }
 
   conv2dForward(x: Tensor, w: Tensor, bias: Tensor | null, y: Tensor, scratch: Tensor, p: Conv2dParams, act: Activation = 0): void {
+    if (!plainConv(p)) return tsConv2dForward(x, w, bias, y, scratch, p, act);
     this.convGeom(p, scratch);
     const T = this.split(p.B);
     for (let t = 1; t < T; t++) {
@@ -183,6 +191,7 @@ class WasmKernels implements Kernels {
   }
 
   conv2dBackward(x: Tensor, w: Tensor, dy: Tensor, dx: Tensor | null, dw: Tensor, db: Tensor | null, scratch: Tensor, p: Conv2dParams): void {
+    if (!plainConv(p)) return tsConv2dBackward(x, w, dy, dx, dw, db, scratch, p);
     this.convGeom(p, scratch);
     const T = this.split(p.B);
     for (let t = 1; t < T; t++) {
