@@ -2,7 +2,7 @@ import { ACT_NONE, ACT_RELU, reluInPlace, type Activation } from "./activations.
 import { depthwiseBackward, depthwiseForward, isDepthwise } from "./depthwise.js";
 import { gemm } from "./gemm.js";
 import type { Tensor } from "./tensor.js";
-import { insideRange, resolveWindow, WINDOW_FIELDS, type Window2dParams, type WindowSpec } from "./window.js";
+import { insideHi, insideLo, resolveWindow, WINDOW_FIELDS, type Window2dParams, type WindowSpec } from "./window.js";
 
 /**
  * Geometry of a 2-D convolution (cross-correlation, like PyTorch Conv2d).
@@ -98,7 +98,8 @@ function walkCols(img: Tensor, imgOff: number, p: Conv2dParams, C: number, col: 
     for (let kh = 0; kh < KH; kh++) {
       for (let kw = 0; kw < KW; kw++, r += OHW) {
         // Output columns whose input column iw = ow*SW - PW + kw*DW lies inside [0, W).
-        const [owLo, owHi] = insideRange(kw * DW, PW, SW, W, OW);
+        const owLo = insideLo(kw * DW, PW, SW, OW);
+        const owHi = insideHi(kw * DW, PW, SW, W, OW, owLo);
         const shift = owLo * SW - PW + kw * DW;
         for (let oh = 0; oh < OH; oh++) {
           const ih = oh * SH - PH + kh * DH;

@@ -3,12 +3,12 @@
  * convolved with its own KHxKW filter. A direct kernel: an im2col and a GEMM
  * per channel would be a 1-row GEMM, far too slow. Forward and backward walk
  * the same taps, each over the outputs whose input lies inside the image
- * (insideRange), so the padding costs nothing.
+ * (insideLo, insideHi), so the padding costs nothing.
  *   x [B][C][H][W]   w [C][1][KH][KW]   bias [C]   y [B][C][OH][OW]
  */
 import { ACT_RELU, type Activation } from "./activations.js";
 import type { Conv2dParams } from "./conv.js";
-import { insideRange } from "./window.js";
+import { insideHi, insideLo } from "./window.js";
 import type { Tensor } from "./tensor.js";
 
 /** True when the geometry is depthwise (the kernel set's conv entry points dispatch here then). */
@@ -32,10 +32,12 @@ export function depthwisePlanes(x: Tensor, w: Tensor, bias: Tensor | null, y: Te
     const yo = plane * OHW;
     y.fill(bias === null ? 0 : bias[c]!, yo, yo + OHW);
     for (let kh = 0; kh < KH; kh++) {
-      const [ohLo, ohHi] = insideRange(kh * DH, PH, SH, H, OH);
+      const ohLo = insideLo(kh * DH, PH, SH, OH);
+      const ohHi = insideHi(kh * DH, PH, SH, H, OH, ohLo);
       for (let kw = 0; kw < KW; kw++) {
         const wv = w[(c * KH + kh) * KW + kw]!;
-        const [owLo, owHi] = insideRange(kw * DW, PW, SW, W, OW);
+        const owLo = insideLo(kw * DW, PW, SW, OW);
+        const owHi = insideHi(kw * DW, PW, SW, W, OW, owLo);
         for (let oh = ohLo; oh < ohHi; oh++) {
           const s = xo + (oh * SH - PH + kh * DH) * W - PW + kw * DW;
           const d = yo + oh * OW;
@@ -74,11 +76,13 @@ export function depthwiseGradPlanes(x: Tensor, w: Tensor, dy: Tensor, dx: Tensor
       db[c] += s;
     }
     for (let kh = 0; kh < KH; kh++) {
-      const [ohLo, ohHi] = insideRange(kh * DH, PH, SH, H, OH);
+      const ohLo = insideLo(kh * DH, PH, SH, OH);
+      const ohHi = insideHi(kh * DH, PH, SH, H, OH, ohLo);
       for (let kw = 0; kw < KW; kw++) {
         const k = (c * KH + kh) * KW + kw;
         const wv = w[k]!;
-        const [owLo, owHi] = insideRange(kw * DW, PW, SW, W, OW);
+        const owLo = insideLo(kw * DW, PW, SW, OW);
+        const owHi = insideHi(kw * DW, PW, SW, W, OW, owLo);
         let g = 0;
         for (let oh = ohLo; oh < ohHi; oh++) {
           const s = xo + (oh * SH - PH + kh * DH) * W - PW + kw * DW;

@@ -83,13 +83,15 @@ export function resolveWindow(what: string, spec: WindowSpec, known: readonly st
   return { B, C, H, W, KH, KW, SH, SW, PH, PW, OH, OW };
 }
 
-/** The outputs [lo, hi) of an axis whose input position o*S - P + tap lies inside [0, size). */
-export function insideRange(tap: number, P: number, S: number, size: number, out: number): [number, number] {
-  let lo = Math.ceil((P - tap) / S);
-  if (lo < 0) lo = 0;
-  if (lo > out) lo = out;
+/** The first output o of an axis whose input position o*S - P + tap is ≥ 0 (at most out). */
+export function insideLo(tap: number, P: number, S: number, out: number): number {
+  const lo = Math.ceil((P - tap) / S);
+  return lo < 0 ? 0 : lo > out ? out : lo;
+}
+
+/** The end (exclusive) of the outputs o whose input position o*S - P + tap is < size (at least lo, at most out). */
+export function insideHi(tap: number, P: number, S: number, size: number, out: number, lo: number): number {
   let hi = Math.floor((size - 1 + P - tap) / S) + 1;
   if (hi > out) hi = out;
-  if (hi < lo) hi = lo;
-  return [lo, hi];
+  return hi < lo ? lo : hi;
 }

@@ -68,6 +68,8 @@ const CASES = [
   { B: 1, C: 3, H: 11, W: 12, F: 3, G: 3, K: [3, 5], s: [1, 2], pad: [2, 1], d: [2, 1] }, // depthwise dilated, uneven
   { B: 2, C: 3, H: 9, W: 10, F: 4, G: 1, K: [3, 3], s: [1, 1], pad: [2, 2], d: [2, 2] }, // dense dilated
   { B: 2, C: 4, H: 8, W: 8, F: 8, G: 4, K: [2, 3], s: [2, 1], pad: [0, 2], d: [3, 2] }, // grouped dilated (channel multiplier 2)
+  { B: 2, C: 33, H: 32, W: 31, F: 33, G: 33, K: [3, 3], s: [1, 1], pad: [1, 1], d: [1, 1] }, // depthwise, large enough to split across threads
+  { B: 3, C: 24, H: 29, W: 30, F: 24, G: 24, K: [5, 5], s: [2, 2], pad: [2, 2], d: [1, 1] }, // depthwise 5x5 stride 2, split
 ] as const;
 
 function params(c: (typeof CASES)[number]): Conv2dParams {
@@ -111,7 +113,7 @@ describe("grouped, depthwise and dilated conv: TypeScript kernels against the de
 
 describe("grouped, depthwise and dilated conv: wasm kernel set against TypeScript", () => {
   beforeAll(ensureWasmBuilt);
-  const { engine } = wasmEngines({ floats: 400_000, ints: 1000, scratch: 50_000, convParams: 10_000 });
+  const { engine } = wasmEngines({ floats: 1_000_000, ints: 1000, scratch: 50_000, convParams: 10_000 });
   const filled = (e: Engine<Float32Array>, n: number, rng: Rng): Float32Array => {
     const v = e.floats.take(n);
     for (let i = 0; i < n; i++) v[i] = rng.next() * 2 - 1;
@@ -130,12 +132,14 @@ describe("grouped, depthwise and dilated conv: wasm kernel set against TypeScrip
         const scratch = e.floats.take(Math.max(1, conv2dScratchSize(p)));
         const y = e.floats.take(outN), dx = e.floats.take(inN), dw = e.floats.take(wN), db = e.floats.take(c.F);
         const ref = { y: new Float32Array(outN), dx: new Float32Array(inN), dw: new Float32Array(wN), db: new Float32Array(c.F), s: new Float32Array(scratch.length) };
+        const bias = i % 2 === 0 ? b : null;
         for (const act of [ACT_NONE, ACT_RELU]) {
           y.fill(NaN);
-          e.kernels.conv2dForward(x, w, b, y, scratch, p, act);
-          jsKernels.conv2dForward(x, w, b, ref.y, ref.s, p, act);
+          e.kernels.conv2dForward(x, w, bias, y, scratch, p, act);
+          jsKernels.conv2dForward(x, w, bias, ref.y, ref.s, p, act);
           expectClose(y, ref.y, 2e-5, `y act ${act}`);
         }
+        dx.fill(NaN), dw.fill(NaN), db.fill(NaN);
         e.kernels.conv2dBackward(x, w, dy, dx, dw, db, scratch, p);
         jsKernels.conv2dBackward(x, w, dy, ref.dx, ref.dw, ref.db, ref.s, p);
         expectClose(dx, ref.dx, 2e-5, "dx");
