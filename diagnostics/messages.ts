@@ -82,7 +82,7 @@ export const MESSAGES = {
     message: "`input {shape}` looks channels-last (height x width x channels), but nnspec reads an image as channels x height x width",
     help: "for {h}x{w} images with {c} channel{s}, write `input {c}x{h}x{w}`; as written, the layers see {shape0} channels of {shape1}x{shape2}",
   },
-  NN3025: { severity: "error", message: "`groups {groups}` does not divide the {channels} input channels and the {filters} filters", help: "{hint}" },
+  NN3025: { severity: "error", message: "`groups {groups}` must divide both the {channels} input channels and the {filters} filters", help: "{hint}" },
 
   // --- size limits -----------------------------------------------------------
   NN4001: { severity: "error", message: "model `{model}` is too large to build: {detail}", help: "the limits are {paramLimit} parameters and {activationLimit} activation values per example" },

@@ -59,7 +59,7 @@ export const conv = defineLayer<ConvAttrs>({
     if (!requireImage("conv", input, ctx)) return undefined;
     const c = input[0]!;
     if (c % a.groups !== 0 || a.filters % a.groups !== 0) {
-      ctx.report("NN3025", { groups: a.groups, channels: c, filters: a.filters, hint: groupsHint(c, a.filters) }, a.groupsSpan);
+      ctx.report("NN3025", { groups: a.groups, channels: c, filters: a.filters, hint: groupsHint(a.groups, c, a.filters) }, a.groupsSpan);
       return undefined;
     }
     if (a.padMode === "same") {
@@ -115,10 +115,14 @@ export const conv = defineLayer<ConvAttrs>({
 });
 
 
-/** The group counts that divide both C and F (all of them when few, else the largest few). */
-function groupsHint(c: number, f: number): string {
-  const both: number[] = [];
-  for (let g = 1; g <= Math.min(c, f); g++) if (c % g === 0 && f % g === 0) both.push(g);
-  const depthwise = c === f ? `; \`groups ${c}\` makes it depthwise` : "";
-  return `groups must divide both; for ${c} channels and ${f} filters that is ${both.map((g) => `\`groups ${g}\``).join(", ")}${depthwise}`;
+/** The group counts nearest to g that divide both C and F (and depthwise, when F = C). */
+function groupsHint(g: number, c: number, f: number): string {
+  const fits = (k: number) => c % k === 0 && f % k === 0;
+  let below = g - 1;
+  while (below > 1 && !fits(below)) below--;
+  let above = g + 1;
+  while (above <= Math.min(c, f) && !fits(above)) above++;
+  const options = [below >= 1 ? `\`groups ${below}\`` : "", above <= Math.min(c, f) ? `\`groups ${above}\`` : ""].filter(Boolean).join(" or ");
+  const depthwise = c === f && above !== c ? `; \`groups ${c}\` makes it depthwise` : c === f ? " (depthwise)" : "";
+  return `the nearest that divide both: ${options}${depthwise}`;
 }
