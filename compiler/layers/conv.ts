@@ -66,7 +66,7 @@ export const conv = defineLayer<ConvAttrs>({
       const odd = a.kernel[0] % 2 === 1 && a.kernel[1] % 2 === 1;
       if (!odd || a.stride[0] !== 1 || a.stride[1] !== 1) {
         const detail = `stride ${a.stride.join("x")} and kernel ${a.kernel.join("x")}`;
-        const half = a.kernel.map((k) => Math.max(1, Math.floor((k - 1) / 2)));
+        const half = a.kernel.map((k, i) => Math.max(1, Math.floor((a.dilation[i]! * (k - 1)) / 2)));
         ctx.report("NN3011", { detail, pad: half[0] === half[1] ? `${half[0]}` : half.join("x") }, a.padSpan);
         return undefined;
       }

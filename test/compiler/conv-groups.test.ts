@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { checkSource } from "../../compiler/index.js";
 import { codes, diagnose, summary } from "../helpers/check.js";
 
 describe("conv groups and dilation (checker)", () => {
@@ -28,6 +29,11 @@ describe("conv groups and dilation (checker)", () => {
     const d = diagnose("model m { input 6x5x5, conv 3x3 x4 groups 4 }");
     expect(d[0]).toContain("groups 4");
     expect(d[0]).toContain("6 input channels");
+  });
+
+  it("suggests the dilated padding when `pad same` cannot apply", () => {
+    const [d] = checkSource("t.nnspec", "model m { input 1x9x9, conv 3x3 x2 dilation 2 stride 2 pad same }").diagnostics;
+    expect([d!.code, d!.help]).toEqual(["NN3011", "give the padding explicitly: `pad 2`"]);
   });
 
   it("reports a dilated window that does not fit", () => {
