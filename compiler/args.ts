@@ -50,6 +50,7 @@ export const option = {
   pad: { type: "pad", value: "P|same|valid" },
   pair: (value: string, min = 1): OptionSpec => ({ type: "pair", value, min }),
   number: (value: string, rule?: NumberRule): OptionSpec => ({ type: "number", value, ...(rule ? { rule } : {}) }),
+  int: (value: string): OptionSpec => ({ type: "int", value }),
 } as const satisfies Record<string, OptionSpec | ((value: string) => OptionSpec)>;
 
 /** Words an option's value may be (besides numbers): inside a layer statement they mean that, so they cannot name block parameters. */

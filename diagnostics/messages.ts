@@ -82,6 +82,7 @@ export const MESSAGES = {
     message: "`input {shape}` looks channels-last (height x width x channels), but nnspec reads an image as channels x height x width",
     help: "for {h}x{w} images with {c} channel{s}, write `input {c}x{h}x{w}`; as written, the layers see {shape0} channels of {shape1}x{shape2}",
   },
+  NN3025: { severity: "error", message: "`groups {groups}` must divide both the {channels} input channels and the {filters} filters", help: "{hint}" },
 
   NN3030: { severity: "error", message: "`{statement}` does not fit the {channels} channels of its input {shape}", help: "{hint}" },
 

@@ -1,24 +1,33 @@
 import { ACT_NONE, ACT_RELU, reluInPlace, type Activation } from "./activations.js";
+import { depthwiseBackward, depthwiseForward, isDepthwise } from "./depthwise.js";
 import { gemm } from "./gemm.js";
 import type { Tensor } from "./tensor.js";
-import { resolveWindow, WINDOW_FIELDS, type Window2dParams, type WindowSpec } from "./window.js";
+import { insideHi, insideLo, resolveWindow, WINDOW_FIELDS, type Window2dParams, type WindowSpec } from "./window.js";
 
 /**
- * Geometry of a 2-D convolution (cross-correlation, like PyTorch Conv2d with
- * dilation 1 and groups 1). Build it once with conv2dParams and reuse it.
- *   x  [B][C][H][W]      w  [F][C][KH][KW]      b  [F]      y  [B][F][OH][OW]
- * OH = floor((H + 2*PH - KH) / SH) + 1, likewise OW (windowOutSize).
+ * Geometry of a 2-D convolution (cross-correlation, like PyTorch Conv2d).
+ * Build it once with conv2dParams and reuse it.
+ *   x  [B][C][H][W]      w  [F][C/G][KH][KW]      b  [F]      y  [B][F][OH][OW]
+ * OH = floor((H + 2*PH - DH*(KH-1) - 1) / SH) + 1, likewise OW (windowOutSize
+ * of the dilated extent). Filter group g (filters g*F/G …) reads channel group g.
  */
 export interface Conv2dParams extends Window2dParams {
   F: number; // output channels (number of filters)
+  G: number; // groups (1: dense; G = C = F: depthwise)
+  DH: number; // vertical dilation (taps DH rows apart)
+  DW: number; // horizontal dilation
 }
 
-/** The named geometry of a convolution: the window's fields, then the number of filters. */
+/** The named geometry of a convolution: the window's fields, then the number of filters (and groups and dilation, when not 1). */
 export interface ConvSpec extends WindowSpec {
   filters: number;
+  /** Default 1; must divide channels and filters. */
+  groups?: number;
+  /** Default [1, 1]. */
+  dilation?: readonly [number, number];
 }
 
-const CONV_FIELDS: readonly string[] = [...WINDOW_FIELDS, "filters"];
+const CONV_FIELDS: readonly string[] = [...WINDOW_FIELDS, "filters", "groups", "dilation"];
 
 /**
  * Builds a Conv2dParams, e.g. `conv2dParams({ batch: 32, channels: 1,
@@ -27,10 +36,16 @@ const CONV_FIELDS: readonly string[] = [...WINDOW_FIELDS, "filters"];
  * input, or a field it does not know.
  */
 export function conv2dParams(spec: ConvSpec): Conv2dParams {
-  const w = resolveWindow("conv2dParams", spec, CONV_FIELDS, [1, 1], false);
+  const { groups: G = 1, dilation = [1, 1], ...window } = spec;
+  const [DH, DW] = dilation;
   const F = spec.filters;
-  if (!(F > 0)) throw new RangeError(`conv2dParams: invalid dimensions ${JSON.stringify(spec)}`);
-  return { B: w.B, C: w.C, H: w.H, W: w.W, F, KH: w.KH, KW: w.KW, SH: w.SH, SW: w.SW, PH: w.PH, PW: w.PW, OH: w.OH, OW: w.OW };
+  if (!(F > 0 && Number.isInteger(G) && G > 0 && DH > 0 && DW > 0 && spec.channels % G === 0 && F % G === 0)) {
+    throw new RangeError(`conv2dParams: invalid dimensions ${JSON.stringify(spec)}`);
+  }
+  // The window rule sees the dilated extent; the kernels the taps.
+  const [KH, KW] = spec.kernel;
+  const w = resolveWindow("conv2dParams", { ...window, kernel: [DH * (KH - 1) + 1, DW * (KW - 1) + 1] }, CONV_FIELDS, [1, 1], false);
+  return { B: w.B, C: w.C, H: w.H, W: w.W, F, G, DH, DW, KH, KW, SH: w.SH, SW: w.SW, PH: w.PH, PW: w.PW, OH: w.OH, OW: w.OW };
 }
 
 /** True when the convolution is a plain 1x1, stride 1, no padding (no im2col needed). */
@@ -39,29 +54,32 @@ function isPointwise(p: Conv2dParams): boolean {
 }
 
 /**
- * Number of scratch elements conv2dForward/conv2dBackward need: one im2col
- * matrix for a single image, C*KH*KW x OH*OW (0 for 1x1/stride 1/pad 0).
- * The same scratch serves forward and backward. Use the same element type as x.
+ * Number of scratch elements conv2dForward/conv2dBackward need: one group's
+ * im2col matrix for a single image, (C/G)*KH*KW x OH*OW (0 for 1x1/stride
+ * 1/pad 0 and for depthwise). The same scratch serves forward and backward.
+ * Use the same element type as x.
  */
 export function conv2dScratchSize(p: Conv2dParams): number {
-  return isPointwise(p) ? 0 : p.C * p.KH * p.KW * p.OH * p.OW;
+  return isPointwise(p) || isDepthwise(p) ? 0 : (p.C / p.G) * p.KH * p.KW * p.OH * p.OW;
 }
 
 /**
- * im2col for one image: col[(c*KH + kh)*KW + kw][oh*OW + ow] =
- * x[xOff + c*H*W + ih*W + iw] with ih = oh*SH - PH + kh, iw = ow*SW - PW + kw,
- * or 0 when (ih, iw) is in the padding.
+ * im2col for one image, channels [c0, c0 + cn) (default all):
+ * col[((c-c0)*KH + kh)*KW + kw][oh*OW + ow] = x[xOff + c*H*W + ih*W + iw]
+ * with ih = oh*SH - PH + kh*DH, iw = ow*SW - PW + kw*DW, or 0 when (ih, iw)
+ * is in the padding.
  */
-export function im2col(x: Tensor, xOff: number, p: Conv2dParams, col: Tensor): void {
-  walkCols(x, xOff, p, col, false);
+export function im2col(x: Tensor, xOff: number, p: Conv2dParams, col: Tensor, c0 = 0, cn = p.C): void {
+  walkCols(x, xOff + c0 * p.H * p.W, p, cn, col, false);
 }
 
 /**
- * col2im for one image, the adjoint of im2col: dx[xOff + ...] += col[...] for
- * every non-padding position. Accumulates; the caller zeroes dx first.
+ * col2im for one image, the adjoint of im2col (channels [c0, c0 + cn)):
+ * dx[xOff + ...] += col[...] for every non-padding position. Accumulates;
+ * the caller zeroes dx first.
  */
-export function col2im(col: Tensor, p: Conv2dParams, dx: Tensor, xOff: number): void {
-  walkCols(dx, xOff, p, col, true);
+export function col2im(col: Tensor, p: Conv2dParams, dx: Tensor, xOff: number, c0 = 0, cn = p.C): void {
+  walkCols(dx, xOff + c0 * p.H * p.W, p, cn, col, true);
 }
 
 /**
@@ -70,8 +88,8 @@ export function col2im(col: Tensor, p: Conv2dParams, dx: Tensor, xOff: number): 
  * zeroes the rest of the row (it reads padding), true adds col → image.
  * One walk for both keeps them each other's adjoint (as conv.as.ts does).
  */
-function walkCols(img: Tensor, imgOff: number, p: Conv2dParams, col: Tensor, adjoint: boolean): void {
-  const { C, H, W, KH, KW, SH, SW, PH, PW, OH, OW } = p;
+function walkCols(img: Tensor, imgOff: number, p: Conv2dParams, C: number, col: Tensor, adjoint: boolean): void {
+  const { H, W, KH, KW, SH, SW, PH, PW, OH, OW, DH, DW } = p;
   const HW = H * W;
   const OHW = OH * OW;
   let r = 0;
@@ -79,16 +97,12 @@ function walkCols(img: Tensor, imgOff: number, p: Conv2dParams, col: Tensor, adj
     const ic = imgOff + c * HW;
     for (let kh = 0; kh < KH; kh++) {
       for (let kw = 0; kw < KW; kw++, r += OHW) {
-        // Output columns whose input column iw = ow*SW - PW + kw lies inside [0, W).
-        let owLo = Math.ceil((PW - kw) / SW);
-        if (owLo < 0) owLo = 0;
-        if (owLo > OW) owLo = OW;
-        let owHi = Math.floor((W - 1 + PW - kw) / SW) + 1;
-        if (owHi > OW) owHi = OW;
-        if (owHi < owLo) owHi = owLo;
-        const shift = owLo * SW - PW + kw;
+        // Output columns whose input column iw = ow*SW - PW + kw*DW lies inside [0, W).
+        const owLo = insideLo(kw * DW, PW, SW, OW);
+        const owHi = insideHi(kw * DW, PW, SW, W, OW, owLo);
+        const shift = owLo * SW - PW + kw * DW;
         for (let oh = 0; oh < OH; oh++) {
-          const ih = oh * SH - PH + kh;
+          const ih = oh * SH - PH + kh * DH;
           const inside = ih >= 0 && ih < H;
           const d = r + oh * OW;
           const s = ic + ih * W + shift;
@@ -137,20 +151,28 @@ export function conv2dForward(
   p: Conv2dParams, // geometry
   act: Activation = ACT_NONE, // fused activation
 ): void {
-  const { B, C, H, W, F, KH, KW, OH, OW } = p;
-  const CKK = C * KH * KW;
+  if (isDepthwise(p)) return depthwiseForward(x, w, bias, y, p, act);
+  const { B, C, H, W, F, G, KH, KW, OH, OW } = p;
+  const Cg = C / G;
+  const Fg = F / G;
+  const CKK = Cg * KH * KW;
+  const HW = H * W;
   const OHW = OH * OW;
-  const inSize = C * H * W;
+  const inSize = C * HW;
   const outSize = F * OHW;
   const pointwise = isPointwise(p);
   for (let b = 0; b < B; b++) {
     const xb = b * inSize;
     const yb = b * outSize;
-    if (pointwise) {
-      gemm(false, false, F, OHW, C, 1, w, 0, C, x, xb, OHW, 0, y, yb, OHW);
-    } else {
-      im2col(x, xb, p, scratch);
-      gemm(false, false, F, OHW, CKK, 1, w, 0, CKK, scratch, 0, OHW, 0, y, yb, OHW);
+    // Group g: filters [g*Fg, (g+1)*Fg) over channels [g*Cg, (g+1)*Cg).
+    for (let g = 0; g < G; g++) {
+      const yg = yb + g * Fg * OHW;
+      if (pointwise) {
+        gemm(false, false, Fg, OHW, Cg, 1, w, g * Fg * Cg, Cg, x, xb + g * Cg * HW, OHW, 0, y, yg, OHW);
+      } else {
+        im2col(x, xb, p, scratch, g * Cg, Cg);
+        gemm(false, false, Fg, OHW, CKK, 1, w, g * Fg * CKK, CKK, scratch, 0, OHW, 0, y, yg, OHW);
+      }
     }
     if (bias !== null) {
       for (let f = 0; f < F; f++) {
@@ -165,7 +187,7 @@ export function conv2dForward(
 
 /**
  * Convolution backward. All gradients are OVERWRITTEN (not accumulated).
- *   dw [F][C][KH][KW] = sum_b dy_b * im2col(x_b)^T
+ *   dw [F][C/G][KH][KW] = sum_b dy_b * im2col(x_b)^T (per group)
  *   db [F]            = sum over batch and space of dy (skipped if null)
  *   dx [B][C][H][W]   = col2im(w^T * dy_b)           (skipped if null, e.g. first layer)
  * scratch: at least conv2dScratchSize(p) elements (im2col and its gradient share it).
@@ -181,10 +203,14 @@ export function conv2dBackward(
   scratch: Tensor, // im2col buffer, >= conv2dScratchSize(p)
   p: Conv2dParams, // geometry
 ): void {
-  const { B, C, H, W, F, KH, KW, OH, OW } = p;
-  const CKK = C * KH * KW;
+  if (isDepthwise(p)) return depthwiseBackward(x, w, dy, dx, dw, db, p);
+  const { B, C, H, W, F, G, KH, KW, OH, OW } = p;
+  const Cg = C / G;
+  const Fg = F / G;
+  const CKK = Cg * KH * KW;
+  const HW = H * W;
   const OHW = OH * OW;
-  const inSize = C * H * W;
+  const inSize = C * HW;
   const outSize = F * OHW;
   const pointwise = isPointwise(p);
   if (B === 0) {
@@ -196,16 +222,21 @@ export function conv2dBackward(
     const xb = b * inSize;
     const yb = b * outSize;
     const beta = b === 0 ? 0 : 1;
-    if (pointwise) {
-      gemm(false, true, F, C, OHW, 1, dy, yb, OHW, x, xb, OHW, beta, dw, 0, C);
-      if (dx !== null) gemm(true, false, C, OHW, F, 1, w, 0, C, dy, yb, OHW, 0, dx, xb, OHW);
-    } else {
-      im2col(x, xb, p, scratch);
-      gemm(false, true, F, CKK, OHW, 1, dy, yb, OHW, scratch, 0, OHW, beta, dw, 0, CKK);
-      if (dx !== null) {
-        gemm(true, false, CKK, OHW, F, 1, w, 0, CKK, dy, yb, OHW, 0, scratch, 0, OHW);
-        dx.fill(0, xb, xb + inSize);
-        col2im(scratch, p, dx, xb);
+    if (dx !== null && !pointwise) dx.fill(0, xb, xb + inSize);
+    for (let g = 0; g < G; g++) {
+      const yg = yb + g * Fg * OHW;
+      const wg = g * Fg * CKK;
+      if (pointwise) {
+        const xg = xb + g * Cg * HW;
+        gemm(false, true, Fg, Cg, OHW, 1, dy, yg, OHW, x, xg, OHW, beta, dw, wg, Cg);
+        if (dx !== null) gemm(true, false, Cg, OHW, Fg, 1, w, wg, Cg, dy, yg, OHW, 0, dx, xg, OHW);
+      } else {
+        im2col(x, xb, p, scratch, g * Cg, Cg);
+        gemm(false, true, Fg, CKK, OHW, 1, dy, yg, OHW, scratch, 0, OHW, beta, dw, wg, CKK);
+        if (dx !== null) {
+          gemm(true, false, CKK, OHW, Fg, 1, w, wg, CKK, dy, yg, OHW, 0, scratch, 0, OHW);
+          col2im(scratch, p, dx, xb, g * Cg, Cg);
+        }
       }
     }
   }

@@ -82,3 +82,16 @@ export function resolveWindow(what: string, spec: WindowSpec, known: readonly st
   if (OH <= 0 || OW <= 0) throw new RangeError(`${what}: window ${KH}x${KW} larger than padded input ${H}x${W}`);
   return { B, C, H, W, KH, KW, SH, SW, PH, PW, OH, OW };
 }
+
+/** The first output o of an axis whose input position o*S - P + tap is ≥ 0 (at most out). */
+export function insideLo(tap: number, P: number, S: number, out: number): number {
+  const lo = Math.ceil((P - tap) / S);
+  return lo < 0 ? 0 : lo > out ? out : lo;
+}
+
+/** The end (exclusive) of the outputs o whose input position o*S - P + tap is < size (at least lo, at most out). */
+export function insideHi(tap: number, P: number, S: number, size: number, out: number, lo: number): number {
+  let hi = Math.floor((size - 1 + P - tap) / S) + 1;
+  if (hi > out) hi = out;
+  return hi < lo ? lo : hi;
+}

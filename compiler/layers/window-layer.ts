@@ -10,14 +10,24 @@ export interface WindowAttrs {
   ceil: boolean;
   /** `floor`: rows and columns no window reads are dropped on purpose (the same computation, no NN3002). */
   floor?: boolean;
+  /** `dilation DHxDW` (conv): taps D apart, so the window spans D·(K−1)+1; default [1, 1]. */
+  dilation?: [number, number];
+}
+
+/** The extent a window covers on each axis: D·(K−1)+1 (K without dilation). */
+export function effectiveKernel(a: WindowAttrs): [number, number] {
+  const d = a.dilation ?? [1, 1];
+  return [d[0] * (a.kernel[0] - 1) + 1, d[1] * (a.kernel[1] - 1) + 1];
 }
 
 /** [OH, OW], or undefined after reporting a window that does not fit. */
 export function slideWindow(kind: string, a: WindowAttrs, input: Shape, ctx: InferContext): [number, number] | undefined {
   const [, h, w] = input as [number, number, number];
-  const rows = windowOutput({ size: h, kernel: a.kernel[0], stride: a.stride[0], pad: a.pad[0], ceil: a.ceil });
-  const cols = windowOutput({ size: w, kernel: a.kernel[1], stride: a.stride[1], pad: a.pad[1], ceil: a.ceil });
-  const window = `${a.kernel[0]}x${a.kernel[1]}`;
+  const [kh, kw] = effectiveKernel(a);
+  const rows = windowOutput({ size: h, kernel: kh, stride: a.stride[0], pad: a.pad[0], ceil: a.ceil });
+  const cols = windowOutput({ size: w, kernel: kw, stride: a.stride[1], pad: a.pad[1], ceil: a.ceil });
+  const dilated = kh !== a.kernel[0] || kw !== a.kernel[1];
+  const window = `${a.kernel[0]}x${a.kernel[1]}${dilated ? ` (dilated to ${kh}x${kw})` : ""}`;
   const where = `${h}x${w}`;
   if (rows.out <= 0 || cols.out <= 0) {
     const arithmetic = [rows.out <= 0 ? `height ${rows.arithmetic}` : "", cols.out <= 0 && (cols.arithmetic !== rows.arithmetic || rows.out > 0) ? `width ${cols.arithmetic}` : ""]
@@ -26,14 +36,14 @@ export function slideWindow(kind: string, a: WindowAttrs, input: Shape, ctx: Inf
     const hint = ctx.channelsFirstInput
       ? `the input is read as channels first (CxHxW); if it holds images with their channels last, write \`${ctx.channelsFirstInput}\` (see the warning at \`input\`)`
       : kind === "conv"
-        ? `pad the input (\`pad ${Math.ceil((Math.max(a.kernel[0], a.kernel[1]) - 1) / 2)}\`) or use a smaller kernel; ${formatShape(input)} may have been pooled too often`
+        ? `pad the input (\`pad ${Math.ceil((Math.max(kh, kw) - 1) / 2)}\`) or use a smaller kernel; ${formatShape(input)} may have been pooled too often`
         : `use a smaller window; ${formatShape(input)} may have been pooled too often`;
     ctx.report("NN3001", { window, input: `${formatShape(input)}`, arithmetic, hint });
     return undefined;
   }
   // Input rows no window reads, only where windows otherwise cover everything (stride ≤ kernel).
-  const skipsRows = rows.unread > 0 && a.stride[0] <= a.kernel[0];
-  const skipsCols = cols.unread > 0 && a.stride[1] <= a.kernel[1];
+  const skipsRows = rows.unread > 0 && a.stride[0] <= kh;
+  const skipsCols = cols.unread > 0 && a.stride[1] <= kw;
   if ((skipsRows || skipsCols) && !a.floor) {
     const count = (k: number, one: string, many: string) => (k === 1 ? one : `${k} ${many}`);
     const parts = [skipsRows ? count(rows.unread, "row", "rows") : "", skipsCols ? count(cols.unread, "column", "columns") : ""].filter(Boolean);

@@ -18,7 +18,8 @@
  * on the calling thread, where a split would cost more than it saves.
  */
 import { activationKernels, type Activation, type ActivationKernels } from "../activations.js";
-import type { Conv2dParams } from "../conv.js";
+import { conv2dBackward as tsConv2dBackward, conv2dForward as tsConv2dForward, type Conv2dParams } from "../conv.js";
+import { isDepthwise } from "../depthwise.js";
 import type { Kernels, PlanSizes } from "../kernel-types.js";
 import type { Pool2dParams } from "../pool.js";
 import type { Tensor } from "../tensor.js";
@@ -33,6 +34,14 @@ const FC_SPLIT_MACS = 1 << 21;
 const ELEMENTWISE_SPLIT = 1 << 16;
 
 const align = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
+
+/**
+ * Depthwise convolutions (any stride, padding, dilation) have their own
+ * kernel (depthwise.as.ts), split by channel. Other grouped or dilated
+ * convolutions have no WebAssembly kernel yet: they run the TypeScript
+ * kernels (runtime/conv.ts) on the arena's views, on the calling thread.
+ */
+const plainConv = (p: Conv2dParams): boolean => p.G === 1 && p.DH === 1 && p.DW === 1;
 
 /**
  * Byte offsets of the arena's views, looked up once: V8's byteOffset getter is
@@ -173,6 +182,8 @@ class WasmKernels implements Kernels {
   }
 
   conv2dForward(x: Tensor, w: Tensor, bias: Tensor | null, y: Tensor, scratch: Tensor, p: Conv2dParams, act: Activation = 0): void {
+    if (isDepthwise(p)) return this.depthwiseForward(x, w, bias, y, p, act);
+    if (!plainConv(p)) return tsConv2dForward(x, w, bias, y, scratch, p, act);
     this.convGeom(p, scratch);
     const T = this.split(p.B);
     for (let t = 1; t < T; t++) {
@@ -183,6 +194,8 @@ class WasmKernels implements Kernels {
   }
 
   conv2dBackward(x: Tensor, w: Tensor, dy: Tensor, dx: Tensor | null, dw: Tensor, db: Tensor | null, scratch: Tensor, p: Conv2dParams): void {
+    if (isDepthwise(p)) return this.depthwiseBackward(x, w, dy, dx, dw, db, p);
+    if (!plainConv(p)) return tsConv2dBackward(x, w, dy, dx, dw, db, scratch, p);
     this.convGeom(p, scratch);
     const T = this.split(p.B);
     for (let t = 1; t < T; t++) {
@@ -198,6 +211,32 @@ class WasmKernels implements Kernels {
       this.k.add(ptr(dw), e.dw, ptr(dw), 0, nw);
       if (db !== null) this.k.add(ptr(db), e.db, ptr(db), 0, p.F);
     }
+  }
+
+  /** Threads for a depthwise layer: split by channels once it is big enough. */
+  private depthwiseThreads(p: Conv2dParams): number {
+    return p.B * p.C * Math.max(p.H * p.W, p.OH * p.OW) < ELEMENTWISE_SPLIT ? 1 : this.split(p.C);
+  }
+
+  private depthwiseForward(x: Tensor, w: Tensor, bias: Tensor | null, y: Tensor, p: Conv2dParams, act: Activation): void {
+    writeGeometry(this.geom, p, 0);
+    const T = this.depthwiseThreads(p);
+    for (let t = 1; t < T; t++) {
+      this.pool!.post(t - 1, "depthwiseForward", ptr(x), ptr(w), ptr(bias), ptr(y), this.geomPtr, p.B, cut(p.C, T, t, 1), cut(p.C, T, t + 1, 1), act);
+    }
+    this.k.depthwiseForward(ptr(x), ptr(w), ptr(bias), ptr(y), this.geomPtr, p.B, 0, cut(p.C, T, 1, 1), act);
+    if (T > 1) this.pool!.wait(T - 1);
+  }
+
+  /** Each thread writes the weight and bias gradients of its own channels: nothing to sum afterwards. */
+  private depthwiseBackward(x: Tensor, w: Tensor, dy: Tensor, dx: Tensor | null, dw: Tensor, db: Tensor | null, p: Conv2dParams): void {
+    writeGeometry(this.geom, p, 0);
+    const T = this.depthwiseThreads(p);
+    for (let t = 1; t < T; t++) {
+      this.pool!.post(t - 1, "depthwiseBackward", ptr(x), ptr(w), ptr(dy), ptr(dx), ptr(dw), ptr(db), this.geomPtr, p.B, cut(p.C, T, t, 1), cut(p.C, T, t + 1, 1));
+    }
+    this.k.depthwiseBackward(ptr(x), ptr(w), ptr(dy), ptr(dx), ptr(dw), ptr(db), this.geomPtr, p.B, 0, cut(p.C, T, 1, 1));
+    if (T > 1) this.pool!.wait(T - 1);
   }
 
   fcForward(x: Tensor, w: Tensor, b: Tensor | null, y: Tensor, B: number, M: number, N: number, act: Activation = 0): void {

@@ -24,6 +24,9 @@ export const GEOMETRY_SLOTS = [
   "OH", // output height
   "OW", // output width
   "scratch", // floats of conv scratch the kernels may use (0 for pooling)
+  "G", // conv groups (0 for pooling)
+  "DH", // conv vertical dilation (0 for pooling)
+  "DW", // conv horizontal dilation (0 for pooling)
 ] as const;
 
 export type GeometrySlot = (typeof GEOMETRY_SLOTS)[number];

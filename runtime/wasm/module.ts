@@ -60,12 +60,15 @@ export interface KernelExports extends ActivationExports {
   avgPoolBackward(dy: number, dx: number, geom: number, p0: number, p1: number): void;
   add(a: number, b: number, out: number, i0: number, i1: number): void;
   copy(src: number, dst: number, n: number): void;
+  depthwiseForward(x: number, w: number, bias: number, y: number, geom: number, B: number, c0: number, c1: number, act: number): void;
+  depthwiseBackward(x: number, w: number, dy: number, dx: number, dw: number, db: number, geom: number, B: number, c0: number, c1: number): void;
 }
 
 /** Kernels a worker thread can run, by job number (the worker looks them up in this order). */
 export const JOBS = [
   "convForward", "convBackward", "fcForward", "fcBackward", "maxPoolForward", "maxPoolBackward",
   "avgPoolForward", "avgPoolBackward", ...activationJobs(), "add",
+  "depthwiseForward", "depthwiseBackward",
 ] as const satisfies readonly (keyof KernelExports)[];
 export type JobName = (typeof JOBS)[number];
 

@@ -15,6 +15,9 @@ const CASES: Record<string, string[]> = {
   conv: [
     "input 2x7x6, conv 3x3 x3, conv 3x2 x2 stride 2 pad 1, flatten, fc 3",
     "input 2x6x6, conv 3x3 x2 pad same nobias, conv 1x1 x3 init xavier, conv 2x2 x2 stride 2x1 pad 1x0, flatten, fc 2",
+    "input 4x6x5, conv 3x3 x6 pad 1 groups 2, conv 1x1 x4 groups 2 nobias, conv 3x2 x4 stride 2 pad 1 groups 4, flatten, fc 3",
+    "input 2x6x6, conv 1x1 x3, conv 3x3 x3 pad 1 groups 3, relu, conv 3x3 x3 stride 2 pad 1 groups 3 nobias, conv 2x3 x3 stride 1x2 dilation 2x1 groups 3, flatten, fc 2",
+    "input 2x9x8, conv 3x3 x3 dilation 2 pad same, conv 3x2 x2 dilation 2x3 stride 2, flatten, fc 3",
   ],
   maxpool: ["input 2x7x7, conv 3x3 x2 pad 1, maxpool 2 ceil, maxpool 3x2 stride 1 pad 1, flatten, fc 3", "input 1x8x8, conv 3x3 x2, maxpool 3 stride 2 pad 1, flatten, fc 2"],
   avgpool: ["input 2x7x7, conv 3x3 x2 pad 1, avgpool 2 ceil, avgpool 3 stride 1 pad 1, flatten, fc 3", "input 1x8x8, conv 3x3 x2, avgpool 2x3 stride 2, flatten, fc 2"],
@@ -65,6 +68,7 @@ const STRUCTURE_CASES: Record<string, string> = {
   "parameter-free layers, then batchnorm": "input 2x4x4, maxpool 2, relu, batchnorm, flatten, fc 3",
   "residual with a shortcut first": "input 2x4x4, residual { conv 3x3 x3 stride 2 pad 1, relu } shortcut { conv 1x1 x3 stride 2 }, flatten, fc 3",
   "parameter-free residual first": "input 2x4x4, residual { relu, maxpool 1 } shortcut { avgpool 1 }, conv 3x3 x2, flatten, fc 3",
+  "depthwise conv first": "input 3x5x5, conv 3x3 x3 pad 2 dilation 2 groups 3, flatten, fc 2",
 };
 
 const LOSSES = ["loss softmax", "loss softmax + l2 0.01", "loss mse", "loss mse + l2 0.1"];

@@ -48,7 +48,7 @@ const TOL = 1e-4;
 const BATCH = 4;
 
 const SPECS: { label: string; path: string }[] = [
-  ...["lenet5", "cifar_cnn", "regressor", "all_layers"].map((n) => ({ label: `specs/${n}`, path: join(ROOT, "specs", `${n}.nnspec`) })),
+  ...["lenet5", "cifar_cnn", "regressor", "all_layers", "separable"].map((n) => ({ label: `specs/${n}`, path: join(ROOT, "specs", `${n}.nnspec`) })),
   { label: "specs/decoder", path: join(ROOT, "specs", "decoder.nnspec") },
   ...(acceptanceSpecsOrFail("valid").length ? ["lenet5", "cifar_cnn", "regressor", "all_ops"].map((n) => ({ label: `acceptance/${n}`, path: acceptanceSpec("valid", n) })) : []),
 ];

@@ -73,6 +73,51 @@ function conv2d(x: tf.Tensor4D, w: tf.Tensor4D, strides: [number, number]): tf.T
   return op(x, w);
 }
 
+/**
+ * A conv with groups and dilation from TF.js operators: depthwise (groups =
+ * C = F) is tf.depthwiseConv2d; other groups (TF.js has no grouped conv) are
+ * G convolutions of channel slices, concatenated. Dilation with stride 1 is
+ * TF.js's `dilations`; with a larger stride (which TF.js refuses), and for
+ * depthwise (whose TF.js gradient refuses dilation), the kernel
+ * is dilated by inserting zero taps, a differentiable reshaping of w.
+ */
+function groupedConv(x: tf.Tensor4D, w: tf.Tensor4D, strides: [number, number], groups: number, dilation: [number, number]): tf.Tensor4D {
+  const [, , Cg, F] = w.shape;
+  const C = x.shape[3];
+  const depthwise = groups > 1 && groups === C && F === C;
+  const dilated = dilation[0] !== 1 || dilation[1] !== 1;
+  // TF.js's depthwise gradient has no dilation either.
+  const stride1 = strides[0] === 1 && strides[1] === 1 && !depthwise;
+  if (dilated && !stride1) w = dilateKernel(w, dilation);
+  const native: [number, number] = dilated && stride1 ? dilation : [1, 1];
+  if (depthwise) {
+    // HWIO with I = 1 → HW·C·1 (channel multiplier 1)
+    return tf.depthwiseConv2d(x, tf.reshape(w, [w.shape[0], w.shape[1], C, 1]) as tf.Tensor4D, strides, "valid", "NHWC");
+  }
+  const one = (xs: tf.Tensor4D, ws: tf.Tensor4D): tf.Tensor4D => (dilated && stride1 ? tf.conv2d(xs, ws, strides, "valid", "NHWC", native) : conv2d(xs, ws, strides));
+  if (groups === 1) return one(x, w);
+  const Fg = F / groups;
+  const parts: tf.Tensor4D[] = [];
+  for (let g = 0; g < groups; g++) {
+    const xs = tf.slice(x, [0, 0, 0, g * Cg], [-1, -1, -1, Cg]) as tf.Tensor4D;
+    const ws = tf.slice(w, [0, 0, 0, g * Fg], [-1, -1, -1, Fg]) as tf.Tensor4D;
+    parts.push(one(xs, ws));
+  }
+  return tf.concat(parts, 3);
+}
+
+/** w [KH][KW][I][O] → [D·(KH−1)+1][…][I][O] with zeros between the taps. */
+function dilateKernel(w: tf.Tensor4D, [DH, DW]: [number, number]): tf.Tensor4D {
+  const spread = (t: tf.Tensor, axis: 0 | 1, D: number): tf.Tensor => {
+    if (D === 1) return t;
+    const K = t.shape[axis]!;
+    const withGap = tf.concat([tf.expandDims(t, axis + 1), tf.zeros([...t.shape.slice(0, axis + 1), D - 1, ...t.shape.slice(axis + 1)])], axis + 1);
+    const flat = tf.reshape(withGap, [...t.shape.slice(0, axis), K * D, ...t.shape.slice(axis + 1)]);
+    return tf.slice(flat, [0, 0, 0, 0], axis === 0 ? [(K - 1) * D + 1, -1, -1, -1] : [-1, (K - 1) * D + 1, -1, -1]);
+  };
+  return spread(spread(w, 0, DH), 1, DW) as tf.Tensor4D;
+}
+
 function batchnorm(n: LayerNode, x: tf.Tensor, env: OracleEnv): tf.Tensor {
   const gamma = param(env, `${n.name}.gamma`);
   const beta = param(env, `${n.name}.beta`);
@@ -166,7 +211,7 @@ export const TFJS_ORACLE: Readonly<Record<string, Oracle>> = {
   conv(n, x, env) {
     // weight OIHW → HWIO
     const w = tf.transpose(param(env, `${n.name}.weight`), [2, 3, 1, 0]) as tf.Tensor4D;
-    const y = conv2d(tf.pad(x, windowPads(n)) as tf.Tensor4D, w, n.attrs.stride);
+    const y = groupedConv(tf.pad(x, windowPads(n)) as tf.Tensor4D, w, n.attrs.stride, n.attrs.groups, n.attrs.dilation);
     return n.attrs.bias ? tf.add(y, param(env, `${n.name}.bias`)) : y;
   },
   // padding and the ceil overhang are −∞: they never win

@@ -88,6 +88,13 @@ if (acceptanceSpecsOrFail("valid").length > 0) {
   }
 }
 
+// Conv attributes no spec of specs/ has: dense dilation with a stride, a channel multiplier (groups < F).
+{
+  const label = "inline/conv-dilation-groups";
+  const text = "model dg {\n  input 4x13x12\n  conv 3x3 x6 stride 2 dilation 2x3 pad 1\n  conv 3x2 x12 groups 3 dilation 2 pad 2x1, relu\n  conv 3x3 x12 groups 12 stride 2 pad 1\n  flatten\n  fc 3\n}\n";
+  cases.push({ label, text, model: checked(label, text) });
+}
+
 // ------------------------------------------------------------------ helpers
 
 /** mulberry32: a small seeded generator, so every run uses the same random numbers. */

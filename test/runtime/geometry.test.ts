@@ -17,7 +17,7 @@ const poolSpec: PoolSpec = { batch: 3, channels: 5, height: 17, width: 19, kerne
 
 describe("named geometry", () => {
   it("resolves conv and pooling specs field by field", () => {
-    expect(conv2dParams(convSpec)).toEqual({ B: 3, C: 5, H: 17, W: 19, F: 7, KH: 3, KW: 4, SH: 2, SW: 3, PH: 1, PW: 2, OH: 9, OW: 7 });
+    expect(conv2dParams(convSpec)).toEqual({ B: 3, C: 5, H: 17, W: 19, F: 7, G: 1, DH: 1, DW: 1, KH: 3, KW: 4, SH: 2, SW: 3, PH: 1, PW: 2, OH: 9, OW: 7 });
     // ceil: (17 + 2 − 3) / 2 + 1 = 9; (19 + 4 − 4) / 3 + 1 = 7.33 → 8, but the 8th window would start in the right padding → 7
     expect(pool2dParams(poolSpec)).toEqual({ B: 3, C: 5, H: 17, W: 19, KH: 3, KW: 4, SH: 2, SW: 3, PH: 1, PW: 2, OH: 9, OW: 7 });
     // Defaults: conv stride 1 and pooling stride = window, no padding, floor mode.
@@ -33,7 +33,7 @@ describe("named geometry", () => {
   });
 
   it("rejects a field it does not know rather than ignoring it", () => {
-    expect(() => conv2dParams({ ...convSpec, dilation: [2, 2] } as ConvSpec)).toThrow(/conv2dParams: unknown geometry field `dilation`/);
+    expect(() => conv2dParams({ ...convSpec, ceil: true } as ConvSpec)).toThrow(/conv2dParams: unknown geometry field `ceil`/);
     expect(() => pool2dParams({ ...poolSpec, filters: 3 } as PoolSpec)).toThrow(/pool2dParams: unknown geometry field `filters`/);
     expect(() => conv2dParams({ ...convSpec, filters: 0 })).toThrow(RangeError);
     expect(() => pool2dParams({ ...poolSpec, stride: [0, 1] })).toThrow(RangeError);
@@ -61,7 +61,7 @@ describe("wasm geometry slots", () => {
     const g = new Int32Array(GEOMETRY_SLOTS.length).fill(-1);
     writeGeometry(g, p, 12345);
     const byName = Object.fromEntries(GEOMETRY_SLOTS.map((s, i) => [s, g[i]]));
-    expect(byName).toEqual({ C: 5, H: 17, W: 19, F: 7, KH: 3, KW: 4, SH: 2, SW: 3, PH: 1, PW: 2, OH: 9, OW: 7, scratch: 12345 });
+    expect(byName).toEqual({ C: 5, H: 17, W: 19, F: 7, KH: 3, KW: 4, SH: 2, SW: 3, PH: 1, PW: 2, OH: 9, OW: 7, scratch: 12345, G: 1, DH: 1, DW: 1 });
     writeGeometry(g, pool2dParams(poolSpec), 0);
     expect(g[GEOMETRY_SLOTS.indexOf("F")]).toBe(0); // pooling has no filters; nothing stale is left behind
   });

@@ -15,7 +15,10 @@ export enum Slot {
   OH = 10,
   OW = 11,
   scratch = 12,
+  G = 13,
+  DH = 14,
+  DW = 15,
 }
 
 /** Number of slots. */
-export const SLOTS: i32 = 13;
+export const SLOTS: i32 = 16;

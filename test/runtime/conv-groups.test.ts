@@ -1,0 +1,154 @@
+// Grouped, depthwise and dilated convolution: the TypeScript kernels against a float64 reference
+// straight from the definition, and the wasm kernel set (1–3 threads) against the TypeScript one.
+import { beforeAll, describe, expect, it } from "vitest";
+import { ACT_NONE, ACT_RELU, conv2dBackward, conv2dForward, conv2dParams, conv2dScratchSize, jsKernels, Rng, type Conv2dParams, type Engine } from "../../runtime/index.js";
+import { expectClose, randArray } from "./helpers.js";
+import { ensureWasmBuilt, wasmEngines } from "../helpers/wasm.js";
+
+/** Reference forward, x [B][C][H][W], w [F][C/G][KH][KW]: returns y (float64). */
+function refForward(x: ArrayLike<number>, w: ArrayLike<number>, b: ArrayLike<number> | null, p: Conv2dParams): Float64Array {
+  const { B, C, H, W, F, G, KH, KW, SH, SW, PH, PW, OH, OW, DH, DW } = p;
+  const Cg = C / G;
+  const Fg = F / G;
+  const y = new Float64Array(B * F * OH * OW);
+  for (let n = 0; n < B; n++)
+    for (let f = 0; f < F; f++)
+      for (let oh = 0; oh < OH; oh++)
+        for (let ow = 0; ow < OW; ow++) {
+          let s = b ? b[f]! : 0;
+          const g = Math.floor(f / Fg);
+          for (let cg = 0; cg < Cg; cg++)
+            for (let kh = 0; kh < KH; kh++)
+              for (let kw = 0; kw < KW; kw++) {
+                const ih = oh * SH - PH + kh * DH;
+                const iw = ow * SW - PW + kw * DW;
+                if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+                s += x[((n * C + g * Cg + cg) * H + ih) * W + iw]! * w[((f * Cg + cg) * KH + kh) * KW + kw]!;
+              }
+          y[((n * F + f) * OH + oh) * OW + ow] = s;
+        }
+  return y;
+}
+
+/** Reference backward as the adjoint of refForward: dx, dw, db. */
+function refBackward(x: ArrayLike<number>, w: ArrayLike<number>, dy: ArrayLike<number>, p: Conv2dParams) {
+  const { B, C, H, W, F, G, KH, KW, SH, SW, PH, PW, OH, OW, DH, DW } = p;
+  const Cg = C / G;
+  const Fg = F / G;
+  const dx = new Float64Array(B * C * H * W);
+  const dw = new Float64Array(F * Cg * KH * KW);
+  const db = new Float64Array(F);
+  for (let n = 0; n < B; n++)
+    for (let f = 0; f < F; f++)
+      for (let oh = 0; oh < OH; oh++)
+        for (let ow = 0; ow < OW; ow++) {
+          const t = dy[((n * F + f) * OH + oh) * OW + ow]!;
+          db[f] += t;
+          const g = Math.floor(f / Fg);
+          for (let cg = 0; cg < Cg; cg++)
+            for (let kh = 0; kh < KH; kh++)
+              for (let kw = 0; kw < KW; kw++) {
+                const ih = oh * SH - PH + kh * DH;
+                const iw = ow * SW - PW + kw * DW;
+                if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
+                const xi = ((n * C + g * Cg + cg) * H + ih) * W + iw;
+                const wi = ((f * Cg + cg) * KH + kh) * KW + kw;
+                dx[xi] += t * w[wi]!;
+                dw[wi] += t * x[xi]!;
+              }
+        }
+  return { dx, dw, db };
+}
+
+const CASES = [
+  { B: 2, C: 4, H: 7, W: 6, F: 6, G: 2, K: [3, 3], s: [1, 1], pad: [1, 1], d: [1, 1] }, // grouped
+  { B: 3, C: 6, H: 5, W: 5, F: 9, G: 3, K: [1, 1], s: [1, 1], pad: [0, 0], d: [1, 1] }, // grouped pointwise
+  { B: 2, C: 5, H: 9, W: 8, F: 5, G: 5, K: [3, 3], s: [1, 1], pad: [1, 1], d: [1, 1] }, // depthwise
+  { B: 3, C: 4, H: 10, W: 9, F: 4, G: 4, K: [3, 3], s: [2, 2], pad: [1, 1], d: [1, 1] }, // depthwise stride 2
+  { B: 1, C: 3, H: 11, W: 12, F: 3, G: 3, K: [3, 5], s: [1, 2], pad: [2, 1], d: [2, 1] }, // depthwise dilated, uneven
+  { B: 2, C: 3, H: 9, W: 10, F: 4, G: 1, K: [3, 3], s: [1, 1], pad: [2, 2], d: [2, 2] }, // dense dilated
+  { B: 2, C: 4, H: 8, W: 8, F: 8, G: 4, K: [2, 3], s: [2, 1], pad: [0, 2], d: [3, 2] }, // grouped dilated (channel multiplier 2)
+  { B: 2, C: 33, H: 32, W: 31, F: 33, G: 33, K: [3, 3], s: [1, 1], pad: [1, 1], d: [1, 1] }, // depthwise, large enough to split across threads
+  { B: 3, C: 24, H: 29, W: 30, F: 24, G: 24, K: [5, 5], s: [2, 2], pad: [2, 2], d: [1, 1] }, // depthwise 5x5 stride 2, split
+] as const;
+
+function params(c: (typeof CASES)[number]): Conv2dParams {
+  return conv2dParams({ batch: c.B, channels: c.C, height: c.H, width: c.W, kernel: c.K, stride: c.s, pad: c.pad, filters: c.F, groups: c.G, dilation: c.d });
+}
+
+describe("grouped, depthwise and dilated conv: TypeScript kernels against the definition", () => {
+  it("resolves the dilated extent in the output size and refuses groups that do not divide", () => {
+    const p = conv2dParams({ batch: 1, channels: 2, height: 9, width: 9, kernel: [3, 3], filters: 2, dilation: [2, 3] });
+    expect([p.OH, p.OW, p.KH, p.DH, p.DW, p.G]).toEqual([5, 3, 3, 2, 3, 1]);
+    expect(() => conv2dParams({ batch: 1, channels: 6, height: 5, width: 5, kernel: [3, 3], filters: 4, groups: 4 })).toThrow(RangeError);
+  });
+  for (const [i, c] of CASES.entries()) {
+    it(`case ${i} ${JSON.stringify(c)}: forward (with relu) and backward`, () => {
+      const p = params(c);
+      const rng = new Rng(40 + i);
+      const wN = c.F * (c.C / c.G) * c.K[0] * c.K[1];
+      const x = randArray(Float64Array, c.B * c.C * c.H * c.W, rng);
+      const w = randArray(Float64Array, wN, rng);
+      const b = randArray(Float64Array, c.F, rng);
+      const outN = c.B * c.F * p.OH * p.OW;
+      const dy = randArray(Float64Array, outN, rng);
+      const scratch = new Float64Array(Math.max(1, conv2dScratchSize(p)));
+      const y = new Float64Array(outN).fill(NaN);
+      conv2dForward(x, w, b, y, scratch, p);
+      const want = refForward(x, w, b, p);
+      expectClose(y, want, 1e-12, "y");
+      conv2dForward(x, w, b, y, scratch, p, ACT_RELU);
+      expectClose(y, want.map((v) => Math.max(0, v)), 1e-12, "relu(y)");
+      const dx = new Float64Array(x.length).fill(NaN);
+      const dw = new Float64Array(wN).fill(NaN);
+      const db = new Float64Array(c.F).fill(NaN);
+      conv2dBackward(x, w, dy, dx, dw, db, scratch, p);
+      const ref = refBackward(x, w, dy, p);
+      expectClose(dx, ref.dx, 1e-12, "dx");
+      expectClose(dw, ref.dw, 1e-12, "dw");
+      expectClose(db, ref.db, 1e-12, "db");
+    });
+  }
+});
+
+describe("grouped, depthwise and dilated conv: wasm kernel set against TypeScript", () => {
+  beforeAll(ensureWasmBuilt);
+  const { engine } = wasmEngines({ floats: 1_000_000, ints: 1000, scratch: 50_000, convParams: 10_000 });
+  const filled = (e: Engine<Float32Array>, n: number, rng: Rng): Float32Array => {
+    const v = e.floats.take(n);
+    for (let i = 0; i < n; i++) v[i] = rng.next() * 2 - 1;
+    return v;
+  };
+  for (const threads of [1, 2, 3]) {
+    for (const [i, c] of CASES.entries()) {
+      it(`case ${i}, ${threads} thread(s)`, () => {
+        const e = engine(threads);
+        const p = params(c);
+        const rng = new Rng(70 + i + threads);
+        const wN = c.F * (c.C / c.G) * c.K[0] * c.K[1];
+        const inN = c.B * c.C * c.H * c.W;
+        const outN = c.B * c.F * p.OH * p.OW;
+        const x = filled(e, inN, rng), w = filled(e, wN, rng), b = filled(e, c.F, rng), dy = filled(e, outN, rng);
+        const scratch = e.floats.take(Math.max(1, conv2dScratchSize(p)));
+        const y = e.floats.take(outN), dx = e.floats.take(inN), dw = e.floats.take(wN), db = e.floats.take(c.F);
+        const ref = { y: new Float32Array(outN), dx: new Float32Array(inN), dw: new Float32Array(wN), db: new Float32Array(c.F), s: new Float32Array(scratch.length) };
+        const bias = i % 2 === 0 ? b : null;
+        for (const act of [ACT_NONE, ACT_RELU]) {
+          y.fill(NaN);
+          e.kernels.conv2dForward(x, w, bias, y, scratch, p, act);
+          jsKernels.conv2dForward(x, w, bias, ref.y, ref.s, p, act);
+          expectClose(y, ref.y, 2e-5, `y act ${act}`);
+        }
+        dx.fill(NaN), dw.fill(NaN), db.fill(NaN);
+        e.kernels.conv2dBackward(x, w, dy, dx, dw, db, scratch, p);
+        jsKernels.conv2dBackward(x, w, dy, ref.dx, ref.dw, ref.db, ref.s, p);
+        expectClose(dx, ref.dx, 2e-5, "dx");
+        expectClose(dw, ref.dw, 1e-4, "dw");
+        expectClose(db, ref.db, 1e-4, "db");
+        dw.fill(7);
+        e.kernels.conv2dBackward(x, w, dy, null, dw, null, scratch, p);
+        expectClose(dw, ref.dw, 1e-4, "dw without dx");
+      });
+    }
+  }
+});
