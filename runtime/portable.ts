@@ -21,6 +21,7 @@ export * from "./dropout.js";
 export * from "./batchnorm.js";
 export * from "./loss.js";
 export * from "./add.js";
+export * from "./branch.js";
 export * from "./optim.js";
 export * from "./model.js";
 export * from "./augment.js";
