@@ -435,7 +435,8 @@ class ModelChecker {
   private concat(s: ConcatStatement, shape: Shape | undefined, scope: Scope, out: Node[]): Shape | undefined {
     const name = this.claimName(s, "concat", scope);
     if (s.branches.length < 2) {
-      this.report("NN3021", { count: s.branches.length }, s.keyword, scope.trail);
+      if (s.others) this.ok = false;
+      else this.report("NN3021", { count: s.branches.length }, s.keyword, scope.trail);
       return undefined;
     }
     const branches: Node[][] = [];

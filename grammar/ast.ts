@@ -56,6 +56,8 @@ export interface ConcatStatement extends StatementBase {
   type: "concat";
   keyword: Span;
   branches: Branch[];
+  /** Statements other than branches were written inside (already reported). */
+  others?: true;
 }
 
 /** `gate { … }`: x ⊙ BODY(x). */

@@ -186,16 +186,18 @@ class AstBuilder {
   }
 
   /** The branches of `concat { branch { … } … }`; any other statement there is an error. */
-  private branches(node: CstNode | undefined): Branch[] {
-    if (!node) return [];
+  private branches(node: CstNode | undefined): { branches: Branch[]; others: boolean } {
     const out: Branch[] = [];
+    let others = false;
+    if (!node) return { branches: out, others };
     for (const s of ((node.children as Children).statement ?? []) as CstNode[]) {
       const c = s.children as Children;
       const b = c.branch?.[0] as CstNode | undefined;
       if (!b) {
-        const first = Object.values(c).flat().filter(isToken)[0];
         const span = this.span(s);
-        this.bag.report("NN1015", this.src, span, { found: first?.image ?? "this statement" });
+        const found = this.src.text.slice(span.start, span.end).trim().split(/[\s,{(]/)[0] || "this statement";
+        this.bag.report("NN1015", this.src, span, { found });
+        others = true;
         continue;
       }
       const label = this.name(c.label?.[0]);
@@ -208,7 +210,7 @@ class AstBuilder {
       if (assertion) branch.assertion = assertion;
       out.push(branch);
     }
-    return out;
+    return { branches: out, others };
   }
 
   /** `shortcut { … }` on the line after a residual's `}` belongs to that residual. */
@@ -242,7 +244,9 @@ class AstBuilder {
       this.setAssertion(stmt, r.assertion?.[0]);
     } else if (c.concat) {
       const r = (c.concat[0] as CstNode).children as Children;
-      stmt = { type: "concat", keyword: this.span(r.Concat?.[0] as IToken), branches: this.branches(r.body?.[0] as CstNode | undefined), span };
+      const { branches, others } = this.branches(r.body?.[0] as CstNode | undefined);
+      stmt = { type: "concat", keyword: this.span(r.Concat?.[0] as IToken), branches, span };
+      if (others) stmt.others = true;
       this.setAssertion(stmt, r.assertion?.[0]);
     } else if (c.gate) {
       const r = (c.gate[0] as CstNode).children as Children;
