@@ -361,10 +361,10 @@ class ModuleGenerator {
     const dg = dy === null ? null : this.names.one(`d${y}_gate`);
     if (dg !== null) this.buffers.push({ id: dg, fixed: 0, perExample: numel(last.output), kind: "float", comment: `(B, ${last.output.join(", ")}), gradient of the gate`, section: "layer" });
     const body = this.sequence(gn.body, x, dx, dg);
-    const forward = [`// ${commentText(gn.name)}: body`, ...body.forward, `// ${this.header(gn)}`, `rt.gateForward(${x}, ${body.output}, ${y}, n, ${channels}, ${spatial});`];
+    const forward = [`// ${commentText(gn.name)}: body`, ...body.forward, `// ${this.header(gn)}`, `k.gateForward(${x}, ${body.output}, ${y}, n, ${channels}, ${spatial});`];
     if (dy === null || dg === null) return { forward, backward: [] };
-    const backward = [`// backward of ${this.header(gn)}: the body gets Σ dy ⊙ x; x gets the body's gradient plus dy ⊙ gate`, `rt.gateBackwardGate(${dy}, ${x}, ${dg}, n, ${channels}, ${spatial});`, ...body.backward];
-    if (dx !== null) backward.push(`rt.gateBackwardInput(${dy}, ${body.output}, ${dx}, n, ${channels}, ${spatial});`);
+    const backward = [`// backward of ${this.header(gn)}: the body gets Σ dy ⊙ x; x gets the body's gradient plus dy ⊙ gate`, `k.gateBackwardGate(${dy}, ${x}, ${dg}, n, ${channels}, ${spatial});`, ...body.backward];
+    if (dx !== null) backward.push(`k.gateBackwardInput(${dy}, ${body.output}, ${dx}, n, ${channels}, ${spatial});`);
     return { forward, backward };
   }
 }

@@ -276,4 +276,21 @@ class WasmKernels implements Kernels {
   copy(src: Tensor, dst: Tensor, n: number): void {
     this.k.copy(ptr(src), ptr(dst), n);
   }
+
+  gateForward(x: Tensor, g: Tensor, y: Tensor, n: number, channels: number, spatial: number): void {
+    this.gateJob("gateForward", n * channels, spatial, ptr(x), ptr(g), ptr(y));
+  }
+
+  gateBackwardGate(dy: Tensor, x: Tensor, dg: Tensor, n: number, channels: number, spatial: number): void {
+    this.gateJob("gateBackwardGate", n * channels, spatial, ptr(dy), ptr(x), ptr(dg));
+  }
+
+  gateBackwardInput(dy: Tensor, g: Tensor, dx: Tensor, n: number, channels: number, spatial: number): void {
+    this.gateJob("gateBackwardInput", n * channels, spatial, ptr(dy), ptr(g), ptr(dx));
+  }
+
+  /** A gate kernel over `runs` runs of `spatial` values, split across threads by runs like the elementwise kernels by values. */
+  private gateJob(job: "gateForward" | "gateBackwardGate" | "gateBackwardInput", runs: number, spatial: number, a: number, b: number, c: number): void {
+    this.ranged(job, Math.min(this.elementwiseThreads(runs * spatial), this.split(runs)), runs, 1, 4, a, b, c, spatial);
+  }
 }

@@ -60,12 +60,16 @@ export interface KernelExports extends ActivationExports {
   avgPoolBackward(dy: number, dx: number, geom: number, p0: number, p1: number): void;
   add(a: number, b: number, out: number, i0: number, i1: number): void;
   copy(src: number, dst: number, n: number): void;
+  gateForward(x: number, g: number, y: number, spatial: number, r0: number, r1: number): void;
+  gateBackwardGate(dy: number, x: number, dg: number, spatial: number, r0: number, r1: number): void;
+  gateBackwardInput(dy: number, g: number, dx: number, spatial: number, r0: number, r1: number): void;
 }
 
 /** Kernels a worker thread can run, by job number (the worker looks them up in this order). */
 export const JOBS = [
   "convForward", "convBackward", "fcForward", "fcBackward", "maxPoolForward", "maxPoolBackward",
   "avgPoolForward", "avgPoolBackward", ...activationJobs(), "add",
+  "gateForward", "gateBackwardGate", "gateBackwardInput",
 ] as const satisfies readonly (keyof KernelExports)[];
 export type JobName = (typeof JOBS)[number];
 

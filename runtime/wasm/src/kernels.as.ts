@@ -10,3 +10,5 @@ export { convForward, convBackward, fcForward, fcBackward } from "./conv.as";
 export { maxPoolForward, maxPoolBackward, avgPoolForward, avgPoolBackward } from "./pool.as";
 // Every elementwise kernel: the activation pairs of runtime/activations.ts's KERNEL_ACTIVATIONS, add and copy.
 export * from "./eltwise.as";
+// `gate { … }`: x ⊙ g and its two gradients.
+export { gateForward, gateBackwardGate, gateBackwardInput } from "./gate.as";
