@@ -321,8 +321,8 @@ class ModuleGenerator {
       const at = lit(offset);
       offset += size;
       if (branch.length === 0) {
-        forward.push(`// ${commentText(c.name)}.branch${i + 1}: the input itself`, `rt.copySlices(${x}, ${inSize}, 0, ${y}, ${outSize}, ${at}, ${lit(size)}, n);`);
-        if (dx !== null && dy !== null) backward.push(`rt.${written ? "addSlices" : "copySlices"}(${dy}, ${outSize}, ${at}, ${dx}, ${inSize}, 0, ${lit(size)}, n);`);
+        forward.push(`// ${commentText(c.name)}.branch${i + 1}: the input itself`, `k.copySlices(${x}, ${inSize}, 0, ${y}, ${outSize}, ${at}, ${lit(size)}, n);`);
+        if (dx !== null && dy !== null) backward.push(`k.${written ? "addSlices" : "copySlices"}(${dy}, ${outSize}, ${at}, ${dx}, ${inSize}, 0, ${lit(size)}, n);`);
         written ||= dx !== null;
         return;
       }
@@ -341,8 +341,8 @@ class ModuleGenerator {
         }
       }
       const code = this.sequence(branch, x, branchDx, dyBranch);
-      forward.push(`// ${commentText(c.name)}.branch${i + 1}`, ...code.forward, `rt.copySlices(${code.output}, ${lit(size)}, 0, ${y}, ${outSize}, ${at}, ${lit(size)}, n);`);
-      if (dyBranch !== null) backward.push(`rt.copySlices(${dy}, ${outSize}, ${at}, ${dyBranch}, ${lit(size)}, 0, ${lit(size)}, n);`);
+      forward.push(`// ${commentText(c.name)}.branch${i + 1}`, ...code.forward, `k.copySlices(${code.output}, ${lit(size)}, 0, ${y}, ${outSize}, ${at}, ${lit(size)}, n);`);
+      if (dyBranch !== null) backward.push(`k.copySlices(${dy}, ${outSize}, ${at}, ${dyBranch}, ${lit(size)}, 0, ${lit(size)}, n);`);
       backward.push(...code.backward);
       if (branchDx !== null && branchDx !== dx) backward.push(`rt.addInto(${dx}, ${branchDx}, n * ${inSize});`);
       written ||= dx !== null;

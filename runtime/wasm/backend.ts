@@ -277,6 +277,20 @@ class WasmKernels implements Kernels {
     this.k.copy(ptr(src), ptr(dst), n);
   }
 
+  /** One memory.copy per example. */
+  copySlices(src: Tensor, srcStride: number, srcOffset: number, dst: Tensor, dstStride: number, dstOffset: number, count: number, n: number): void {
+    const s = ptr(src) + srcOffset * 4;
+    const d = ptr(dst) + dstOffset * 4;
+    for (let b = 0; b < n; b++) this.k.copy(s + b * srcStride * 4, d + b * dstStride * 4, count);
+  }
+
+  /** One SIMD add per example, on this thread (the slices are short; a gradient sum). */
+  addSlices(src: Tensor, srcStride: number, srcOffset: number, dst: Tensor, dstStride: number, dstOffset: number, count: number, n: number): void {
+    const s = ptr(src) + srcOffset * 4;
+    const d = ptr(dst) + dstOffset * 4;
+    for (let b = 0; b < n; b++) this.k.add(d + b * dstStride * 4, s + b * srcStride * 4, d + b * dstStride * 4, 0, count);
+  }
+
   gateForward(x: Tensor, g: Tensor, y: Tensor, n: number, channels: number, spatial: number): void {
     this.gateJob("gateForward", n * channels, spatial, ptr(x), ptr(g), ptr(y));
   }
