@@ -3,7 +3,7 @@
  * shape and counts parameters, FLOPs and memory. An unknown shape (after a
  * reported mistake) flows on quietly, so one mistake gives one error.
  */
-import type { BlockDeclaration, CallStatement, LayerStatement, ModelDeclaration, Program, RepeatStatement, ResidualStatement, Statement, Value } from "../grammar/ast.js";
+import { nestedBodies, type BlockDeclaration, type CallStatement, type ConcatStatement, type GateStatement, type LayerStatement, type ModelDeclaration, type Program, type RepeatStatement, type ResidualStatement, type Statement, type Value } from "../grammar/ast.js";
 import type { Span } from "../diagnostics/source.js";
 import { ArgReader, writtenValue, type Env } from "./args.js";
 import { DiagnosticBag, type Diagnostic, type Related, type ReportExtra } from "../diagnostics/diagnostic.js";
@@ -11,7 +11,9 @@ import { MESSAGES, type ArgsOf, type Code } from "../diagnostics/messages.js";
 import type { LossAttrs } from "./layers/loss.js";
 import { LAYERS } from "./layers/registry.js";
 import type { InferContext } from "./layers/types.js";
-import type { CheckedModel, LayerNode, Node, ResidualNode } from "./model.js";
+import { allLayers, type CheckedModel, type ConcatNode, type GateNode, type LayerNode, type Node, type ResidualNode } from "./model.js";
+import { windowOutput } from "./window.js";
+import type { WindowAttrs } from "./layers/window-layer.js";
 import { formatBytes } from "./format.js";
 import { formatShape, numel, sameShape, type Shape } from "./shape.js";
 import { checkStructure, type Structure } from "./structure.js";
@@ -40,10 +42,7 @@ function usedBlocks(stmts: Statement[], structure: Structure, used = new Map<str
         used.set(b.name.text, b);
         usedBlocks(b.body, structure, used);
       }
-    } else if (s.type === "residual") {
-      usedBlocks(s.body, structure, used);
-      if (s.shortcut) usedBlocks(s.shortcut.body, structure, used);
-    } else if (s.type === "repeat") usedBlocks(s.body, structure, used);
+    } else for (const b of nestedBodies(s)) usedBlocks(b, structure, used);
   }
   return [...used.values()];
 }
@@ -237,6 +236,12 @@ class ModelChecker {
       case "residual":
         result = this.residual(s, shape, scope, out);
         break;
+      case "concat":
+        result = this.concat(s, shape, scope, out);
+        break;
+      case "gate":
+        result = this.gate(s, shape, scope, out);
+        break;
       case "repeat":
         result = this.repeat(s, shape, scope, out);
         break;
@@ -422,6 +427,107 @@ class ModelChecker {
     return bodyOut;
   }
 
+  /** A nested scope (residual body, concat branch, gate body): names prefixed with the node's name. */
+  private innerScope(scope: Scope, prefix: string, stmts: Statement[]): Scope {
+    return { ...scope, prefix, counters: new Map(), labels: labelsOf(stmts), topLevel: false, labelSuffix: "" };
+  }
+
+  private concat(s: ConcatStatement, shape: Shape | undefined, scope: Scope, out: Node[]): Shape | undefined {
+    const name = this.claimName(s, "concat", scope);
+    if (s.branches.length < 2) {
+      if (s.others) this.ok = false;
+      else this.report("NN3021", { count: s.branches.length }, s.keyword, scope.trail);
+      return undefined;
+    }
+    const branches: Node[][] = [];
+    const outputs: (Shape | undefined)[] = [];
+    s.branches.forEach((b, i) => {
+      const nodes: Node[] = [];
+      const o = this.sequence(b.body, shape, this.innerScope(scope, `${name}.branch${i + 1}.`, b.body), nodes);
+      if (o && b.assertion) this.checkAssertion({ ...s, assertion: b.assertion }, o, scope);
+      branches.push(nodes);
+      outputs.push(o);
+    });
+    if (!shape || outputs.some((o) => !o)) return undefined;
+    const shapes = outputs as Shape[];
+    const list = shapes.map(formatShape).join(", ");
+    // Each branch's last statement (or its keyword when empty), labelled with what it gives.
+    const related = (): Related[] =>
+      s.branches.flatMap((b, i) => {
+        const lastStmt = b.body[b.body.length - 1];
+        const gives = `branch ${i + 1} gives ${formatShape(shapes[i]!)}`;
+        const items: Related[] = [{ message: lastStmt ? gives : `${gives} (the input itself)`, file: this.file, span: lastStmt ? lastStmt.span : b.keyword }];
+        for (const p of flooredWindows(branches[i]!)) items.push({ message: `this ${p.kind} drops the last ${p.what} of ${p.size} (rounds down)`, file: this.file, span: p.span });
+        return items;
+      });
+    if (shapes.some((o) => o.length !== shapes[0]!.length) || shapes.some((o) => o.length !== 1 && o.length !== 3)) {
+      this.report("NN3022", { name, shapes: list }, s.keyword, scope.trail, { related: related() });
+      return undefined;
+    }
+    if (shapes[0]!.length === 3 && shapes.some((o) => o[1] !== shapes[0]![1] || o[2] !== shapes[0]![2])) {
+      const floored = branches.some((b) => flooredWindows(b).length > 0);
+      const hint = floored
+        ? "a window rounded an odd size down: pad the input to an even size, add `ceil` to the pooling, or crop the other branch to match"
+        : "make every branch keep the same height and width (pad the convolutions: `pad 1` for 3x3), or resize the branches that differ";
+      this.report("NN3020", { name, shapes: list, what: "heights and widths", hint }, s.keyword, scope.trail, { related: related() });
+      return undefined;
+    }
+    const channels = shapes.reduce((sum, o) => sum + o[0]!, 0);
+    const output: Shape = shapes[0]!.length === 3 ? [channels, shapes[0]![1]!, shapes[0]![2]!] : [channels];
+    const node: ConcatNode = {
+      type: "concat",
+      kind: "concat",
+      name,
+      input: shape,
+      output,
+      flops: 0,
+      branches,
+      file: this.file,
+      span: s.span,
+      line: this.file.position(s.span.start).line,
+      trail: scope.trail,
+    };
+    this.count(node, 0, s, scope);
+    out.push(node);
+    this.lastKind = "concat";
+    return output;
+  }
+
+  private gate(s: GateStatement, shape: Shape | undefined, scope: Scope, out: Node[]): Shape | undefined {
+    const name = this.claimName(s, "gate", scope);
+    const body: Node[] = [];
+    const g = this.sequence(s.body, shape, this.innerScope(scope, `${name}.`, s.body), body);
+    if (!g || !shape) return undefined;
+    const perChannel = shape.length === 3 && g.length === 1 && g[0] === shape[0];
+    if (body.length === 0 || !(perChannel || sameShape(g, shape))) {
+      const channels = shape.length === 3 ? String(shape[0]) : formatShape(shape);
+      const hint =
+        shape.length === 3
+          ? `end the body with \`fc ${shape[0]}\` after \`globalavgpool\` (squeeze-and-excitation: \`gate { globalavgpool, fc 16, relu, fc ${shape[0]}, hardsigmoid }\`), or keep the map's shape`
+          : `end the body with \`fc ${shape[0]}\``;
+      const last = s.body[s.body.length - 1];
+      this.report("NN3023", { output: formatShape(g), input: formatShape(shape), channels, hint }, s.keyword, scope.trail, last ? { related: [{ message: `the body ends here, giving ${formatShape(g)}`, file: this.file, span: last.span }] } : {});
+      return undefined;
+    }
+    const node: GateNode = {
+      type: "gate",
+      kind: "gate",
+      name,
+      input: shape,
+      output: shape,
+      flops: numel(shape),
+      body,
+      file: this.file,
+      span: s.span,
+      line: this.file.position(s.span.start).line,
+      trail: scope.trail,
+    };
+    this.count(node, 0, s, scope);
+    out.push(node);
+    this.lastKind = "gate";
+    return shape;
+  }
+
   private repeat(s: RepeatStatement, shape: Shape | undefined, scope: Scope, out: Node[]): Shape | undefined {
     if (s.label) this.report("NN2023", { kind: "repeat", label: s.label.text }, s.label.span, scope.trail);
     let count = this.intValue(s.count, "the repeat count", 0, scope);
@@ -545,6 +651,22 @@ class ModelChecker {
     }
     return this.sequence(block.body, shape, inner, out);
   }
+}
+
+/** Window layers (pooling, strided convs) among the nodes that rounded an odd size down: rows or columns no window reads. */
+function flooredWindows(nodes: readonly Node[]): { kind: string; what: string; size: number; span: Span }[] {
+  const found: { kind: string; what: string; size: number; span: Span }[] = [];
+  for (const n of allLayers(nodes)) {
+    const a = n.attrs as Partial<WindowAttrs> | undefined;
+    if (!a?.kernel || !a.stride || !a.pad || n.input.length !== 3) continue;
+    const axis = (i: 0 | 1) => windowOutput({ size: n.input[i + 1]!, kernel: a.kernel![i], stride: a.stride![i], pad: a.pad![i], ceil: a.ceil ?? false });
+    const rows = axis(0).unread;
+    const cols = axis(1).unread;
+    if (rows === 0 && cols === 0) continue;
+    const what = rows && cols ? "row and column" : rows ? (rows === 1 ? "row" : `${rows} rows`) : cols === 1 ? "column" : `${cols} columns`;
+    found.push({ kind: n.kind, what, size: rows ? n.input[1]! : n.input[2]!, span: n.span });
+  }
+  return found;
 }
 
 function describe(v: Value): string {

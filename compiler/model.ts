@@ -37,7 +37,36 @@ export interface ResidualNode extends NodeBase {
   shortcut: Node[] | null;
 }
 
-export type Node = LayerNode | ResidualNode;
+/** `concat { branch { … } … }`: every branch reads the input; their outputs are joined along channels (features for vectors). */
+export interface ConcatNode extends NodeBase {
+  type: "concat";
+  kind: "concat";
+  /** One node list per branch; an empty list is the input itself. */
+  branches: Node[][];
+}
+
+/** `gate { … }`: input ⊙ body(input), the body's C values broadcast over H and W when it gives one per channel. */
+export interface GateNode extends NodeBase {
+  type: "gate";
+  kind: "gate";
+  body: Node[];
+}
+
+export type Node = LayerNode | ResidualNode | ConcatNode | GateNode;
+
+/** The node lists nested in a node, in order: residual body then shortcut, each concat branch, the gate body. */
+export function childLists(n: Node): Node[][] {
+  switch (n.type) {
+    case "layer":
+      return [];
+    case "residual":
+      return n.shortcut ? [n.body, n.shortcut] : [n.body];
+    case "concat":
+      return n.branches;
+    case "gate":
+      return [n.body];
+  }
+}
 
 export interface CheckedModel {
   name: string;
@@ -55,13 +84,10 @@ export interface CheckedModel {
   activationBytes: number;
 }
 
-/** Every layer node, depth first, residual bodies before their shortcuts. */
+/** Every layer node, depth first, residual bodies before their shortcuts, concat branches in order. */
 export function* allLayers(nodes: readonly Node[]): Generator<LayerNode> {
   for (const n of nodes) {
     if (n.type === "layer") yield n;
-    else {
-      yield* allLayers(n.body);
-      if (n.shortcut) yield* allLayers(n.shortcut);
-    }
+    else for (const list of childLists(n)) yield* allLayers(list);
   }
 }

@@ -4,7 +4,7 @@
  * duplicate definitions, reserved names, `input`/`loss` out of place.
  * Statements found wrong here are returned so shape checking skips them quietly.
  */
-import type { BlockDeclaration, Program, Statement } from "../grammar/ast.js";
+import { nestedBodies, type BlockDeclaration, type Program, type Statement } from "../grammar/ast.js";
 import type { DiagnosticBag } from "../diagnostics/diagnostic.js";
 import { LAYERS, OPTION_WORDS, RESERVED } from "./layers/registry.js";
 import { suggestion } from "../diagnostics/suggest.js";
@@ -82,8 +82,9 @@ export function checkStructure(program: Program, bag: DiagnosticBag): Structure 
           break;
         }
         case "residual":
-          visit(s.body, "nested");
-          if (s.shortcut) visit(s.shortcut.body, "nested");
+        case "concat":
+        case "gate":
+          for (const b of nestedBodies(s)) visit(b, "nested");
           break;
         case "repeat":
           visit(s.body, "nested");
@@ -103,8 +104,7 @@ function findRecursion(program: Program, blocks: Map<string, BlockDeclaration>, 
   const calls = (stmts: Statement[], out: Statement[] = []): Statement[] => {
     for (const s of stmts) {
       if (s.type === "call") out.push(s);
-      else if (s.type === "residual") calls(s.shortcut ? [...s.body, ...s.shortcut.body] : s.body, out);
-      else if (s.type === "repeat") calls(s.body, out);
+      else for (const b of nestedBodies(s)) calls(b, out);
     }
     return out;
   };

@@ -32,6 +32,12 @@ export function summarize(m: CheckedModel): ModelSummary {
         walk(n.body);
         if (n.shortcut) walk(n.shortcut);
         layers.push({ name: n.name, kind: n.shortcut ? "residual (add shortcut)" : "residual (add input)", outputShape: [...n.output], params: 0, flops: n.flops });
+      } else if (n.type === "concat") {
+        n.branches.forEach(walk);
+        layers.push({ name: n.name, kind: `concat (${n.branches.length} branches)`, outputShape: [...n.output], params: 0, flops: n.flops });
+      } else if (n.type === "gate") {
+        walk(n.body);
+        layers.push({ name: n.name, kind: "gate (multiply input)", outputShape: [...n.output], params: 0, flops: n.flops });
       } else {
         layers.push({ name: n.name, kind: n.kind, outputShape: [...n.output], params: n.params.reduce((s, p) => s + numel(p.shape), 0), flops: n.flops });
       }

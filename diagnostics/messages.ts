@@ -35,6 +35,8 @@ export const MESSAGES = {
   NN1012: { severity: "error", message: "expected `model` or `block` at the top level, found `{found}`", help: "{hint}" },
   NN1013: { severity: "error", message: "a statement cannot start with `{found}`", help: "{hint}" },
   NN1011: { severity: "error", message: "`shortcut` must follow a `residual {…}` body", help: "write it right after the residual's closing brace: `residual { … } shortcut { … }`" },
+  NN1014: { severity: "error", message: "`branch` is only allowed directly inside `concat { … }`", help: "join branches with `concat { branch { … } branch { … } }`" },
+  NN1015: { severity: "error", message: "a `concat` holds only `branch { … }` statements, found `{found}`", help: "put the layers inside a branch: `concat { branch { conv 1x1 x16 } branch { conv 3x3 x16 pad 1 } }`; layers before or after the join go outside the concat" },
 
   // --- names and structure ---------------------------------------------------
   NN2001: { severity: "error", message: "unknown layer `{name}`", help: "{suggestion}" },
@@ -82,8 +84,11 @@ export const MESSAGES = {
     message: "`input {shape}` looks channels-last (height x width x channels), but nnspec reads an image as channels x height x width",
     help: "for {h}x{w} images with {c} channel{s}, write `input {c}x{h}x{w}`; as written, the layers see {shape0} channels of {shape1}x{shape2}",
   },
+  NN3020: { severity: "error", message: "the branches of `{name}` give {shapes}: their {what} differ, so they cannot be joined along channels", help: "{hint}" },
+  NN3021: { severity: "error", message: "`concat` needs at least two branches; it has {count}", help: "add a branch (`branch { }` passes the input itself), or remove the concat" },
+  NN3022: { severity: "error", message: "the branches of `{name}` mix images and vectors ({shapes})", help: "every branch must give an image (CxHxW, joined along channels) or every branch a vector (joined along features); add `flatten` or `globalavgpool` to the branches that give images" },
+  NN3023: { severity: "error", message: "the gate body gives {output}, but for the input {input} it must give {channels} (one value per channel) or {input}", help: "{hint}" },
   NN3025: { severity: "error", message: "`groups {groups}` must divide both the {channels} input channels and the {filters} filters", help: "{hint}" },
-
   NN3030: { severity: "error", message: "`{statement}` does not fit the {channels} channels of its input {shape}", help: "{hint}" },
 
   // --- size limits -----------------------------------------------------------

@@ -43,6 +43,31 @@ export interface ResidualStatement extends StatementBase {
   shortcut?: { keyword: Span; body: Statement[]; span: Span };
 }
 
+/** `branch { … }` inside a concat: every branch reads the concat's input. */
+export interface Branch {
+  keyword: Span;
+  body: Statement[];
+  span: Span;
+  assertion?: Assertion;
+}
+
+/** `concat { branch { … } branch { … } }`: the branches' outputs joined along channels. */
+export interface ConcatStatement extends StatementBase {
+  type: "concat";
+  keyword: Span;
+  branches: Branch[];
+  /** Statements other than branches were written inside (already reported). */
+  others?: true;
+}
+
+/** `gate { … }`: x ⊙ BODY(x). */
+export interface GateStatement extends StatementBase {
+  type: "gate";
+  keyword: Span;
+  body: Statement[];
+  bodySpan: Span;
+}
+
 export interface RepeatStatement extends StatementBase {
   type: "repeat";
   keyword: Span;
@@ -56,7 +81,22 @@ export interface CallStatement extends StatementBase {
   args: Value[];
 }
 
-export type Statement = LayerStatement | ResidualStatement | RepeatStatement | CallStatement;
+export type Statement = LayerStatement | ResidualStatement | ConcatStatement | GateStatement | RepeatStatement | CallStatement;
+
+/** The bodies nested in a statement that open a scope of their own (residual, shortcut, branches, gate), or repeat's. */
+export function nestedBodies(s: Statement): Statement[][] {
+  switch (s.type) {
+    case "residual":
+      return s.shortcut ? [s.body, s.shortcut.body] : [s.body];
+    case "concat":
+      return s.branches.map((b) => b.body);
+    case "gate":
+    case "repeat":
+      return [s.body];
+    default:
+      return [];
+  }
+}
 
 export interface ModelDeclaration {
   type: "model";

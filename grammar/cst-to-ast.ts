@@ -5,7 +5,7 @@
  */
 import type { CstNode, IToken } from "./chevrotain.js";
 import type { DiagnosticBag } from "../diagnostics/diagnostic.js";
-import type { Arg, Assertion, Name, Program, Statement, Value } from "./ast.js";
+import type { Arg, Assertion, Branch, Name, Program, Statement, Value } from "./ast.js";
 import { tokenize } from "./lexer.js";
 import { parseTokens, type SyntaxMessage } from "./parser.js";
 import type { SourceFile, Span } from "../diagnostics/source.js";
@@ -99,7 +99,7 @@ function describeOpener(tokens: IToken[], brace: IToken): string {
     const t = tokens[j]!.tokenType;
     if (t === T.Newline) break;
     if (t === T.Model || t === T.Block) return `${tokens[j]!.image} \`${tokens[j + 1]?.image ?? ""}\` at the end of the file`;
-    if (t === T.Residual || t === T.Shortcut || t === T.Repeat) return `this \`${tokens[j]!.image}\` body`;
+    if (t === T.Residual || t === T.Shortcut || t === T.Repeat || t === T.Concat || t === T.Branch || t === T.Gate) return `this \`${tokens[j]!.image}\` body`;
   }
   return "it";
 }
@@ -175,10 +175,42 @@ class AstBuilder {
         this.attachShortcut(out, shortcut, c.label?.[0] as IToken | undefined);
         continue;
       }
+      if (c.branch) {
+        this.bag.report("NN1014", this.src, this.span(((c.branch[0] as CstNode).children as Children).Branch?.[0] as IToken), {});
+        continue;
+      }
       const stmt = this.statement(s);
       if (stmt) out.push(stmt);
     }
     return out;
+  }
+
+  /** The branches of `concat { branch { … } … }`; any other statement there is an error. */
+  private branches(node: CstNode | undefined): { branches: Branch[]; others: boolean } {
+    const out: Branch[] = [];
+    let others = false;
+    if (!node) return { branches: out, others };
+    for (const s of ((node.children as Children).statement ?? []) as CstNode[]) {
+      const c = s.children as Children;
+      const b = c.branch?.[0] as CstNode | undefined;
+      if (!b) {
+        const span = this.span(s);
+        const found = this.src.text.slice(span.start, span.end).trim().split(/[\s,{(]/)[0] || "this statement";
+        this.bag.report("NN1015", this.src, span, { found });
+        others = true;
+        continue;
+      }
+      const label = this.name(c.label?.[0]);
+      if (label) this.bag.report("NN2023", this.src, label.span, { kind: "branch", label: label.text });
+      const bc = b.children as Children;
+      const bodyNode = bc.body?.[0] as CstNode | undefined;
+      const keyword = this.span(bc.Branch?.[0] as IToken);
+      const branch: Branch = { keyword, body: this.body(bodyNode), span: this.span(b) };
+      const assertion = this.assertion(bc.assertion?.[0] as CstNode | undefined);
+      if (assertion) branch.assertion = assertion;
+      out.push(branch);
+    }
+    return { branches: out, others };
   }
 
   /** `shortcut { … }` on the line after a residual's `}` belongs to that residual. */
@@ -209,6 +241,17 @@ class AstBuilder {
       stmt = { type: "residual", keyword: this.span(r.Residual?.[0] as IToken), body: this.body(bodyNode), bodySpan: bodyNode ? this.span(bodyNode) : span, span };
       const sc = r.shortcutBody?.[0] as CstNode | undefined;
       if (sc && r.Shortcut?.[0]) stmt.shortcut = { keyword: this.span(r.Shortcut[0] as IToken), body: this.body(sc), span: this.span(sc) };
+      this.setAssertion(stmt, r.assertion?.[0]);
+    } else if (c.concat) {
+      const r = (c.concat[0] as CstNode).children as Children;
+      const { branches, others } = this.branches(r.body?.[0] as CstNode | undefined);
+      stmt = { type: "concat", keyword: this.span(r.Concat?.[0] as IToken), branches, span };
+      if (others) stmt.others = true;
+      this.setAssertion(stmt, r.assertion?.[0]);
+    } else if (c.gate) {
+      const r = (c.gate[0] as CstNode).children as Children;
+      const bodyNode = r.body?.[0] as CstNode | undefined;
+      stmt = { type: "gate", keyword: this.span(r.Gate?.[0] as IToken), body: this.body(bodyNode), bodySpan: bodyNode ? this.span(bodyNode) : span, span };
       this.setAssertion(stmt, r.assertion?.[0]);
     } else if (c.repeat) {
       const r = (c.repeat[0] as CstNode).children as Children;

@@ -6,9 +6,12 @@
  *   model      := "model" Name "{" stmts "}"
  *   block      := "block" Name "(" [Name ("," Name)*] ")" "{" stmts "}"
  *   stmts      := (statement | NL | ",")*
- *   statement  := [Name ":"] (residual | shortcut | repeat | call | layer)
+ *   statement  := [Name ":"] (residual | shortcut | concat | branch | gate | repeat | call | layer)
  *   residual   := "residual" "{" stmts "}" ["shortcut" "{" stmts "}"] [assert]
  *   shortcut   := "shortcut" "{" stmts "}" [assert]        (attached to the residual before it)
+ *   concat     := "concat" "{" stmts "}" [assert]                (its statements must be branches)
+ *   branch     := "branch" "{" stmts "}"                         (only inside a concat)
+ *   gate       := "gate" "{" stmts "}" [assert]
  *   repeat     := "repeat" value "{" stmts "}" [assert]
  *   call       := Name "(" [value ("," value)*] ")" [assert]
  *   layer      := Name arg*                                 (a trailing "-> dims" is the assertion)
@@ -75,6 +78,9 @@ class NnspecParser extends CstParser {
         { ALT: () => this.CONSUME(T.Repeat) },
         { ALT: () => this.CONSUME(T.Residual) },
         { ALT: () => this.CONSUME(T.Shortcut) },
+        { ALT: () => this.CONSUME(T.Concat) },
+        { ALT: () => this.CONSUME(T.Branch) },
+        { ALT: () => this.CONSUME(T.Gate) },
         { ALT: () => this.CONSUME(T.Arrow) },
         { ALT: () => this.CONSUME(T.Plus) },
         { ALT: () => this.CONSUME(T.LBrace) },
@@ -101,6 +107,9 @@ class NnspecParser extends CstParser {
       { ALT: () => this.CONSUME(T.Repeat, { LABEL: "name" }) },
       { ALT: () => this.CONSUME(T.Residual, { LABEL: "name" }) },
       { ALT: () => this.CONSUME(T.Shortcut, { LABEL: "name" }) },
+      { ALT: () => this.CONSUME(T.Concat, { LABEL: "name" }) },
+      { ALT: () => this.CONSUME(T.Branch, { LABEL: "name" }) },
+      { ALT: () => this.CONSUME(T.Gate, { LABEL: "name" }) },
     ]);
   });
 
@@ -165,12 +174,18 @@ class NnspecParser extends CstParser {
         { ALT: () => this.CONSUME(T.Repeat, { LABEL: "label" }) },
         { ALT: () => this.CONSUME(T.Residual, { LABEL: "label" }) },
         { ALT: () => this.CONSUME(T.Shortcut, { LABEL: "label" }) },
+        { ALT: () => this.CONSUME(T.Concat, { LABEL: "label" }) },
+        { ALT: () => this.CONSUME(T.Branch, { LABEL: "label" }) },
+        { ALT: () => this.CONSUME(T.Gate, { LABEL: "label" }) },
       ]);
       this.CONSUME(T.Colon);
     });
     this.OR([
       { ALT: () => this.SUBRULE(this.residual) },
       { ALT: () => this.SUBRULE(this.shortcut) },
+      { ALT: () => this.SUBRULE(this.concat) },
+      { ALT: () => this.SUBRULE(this.branch) },
+      { ALT: () => this.SUBRULE(this.gate) },
       { ALT: () => this.SUBRULE(this.repeat) },
       { GATE: () => this.LA(2).tokenType === T.LParen, ALT: () => this.SUBRULE(this.call) },
       { ALT: () => this.SUBRULE(this.layer) },
@@ -189,6 +204,24 @@ class NnspecParser extends CstParser {
 
   shortcut = this.RULE("shortcut", () => {
     this.CONSUME(T.Shortcut);
+    this.SUBRULE(this.body);
+    this.OPTION(() => this.SUBRULE(this.assertion));
+  });
+
+  concat = this.RULE("concat", () => {
+    this.CONSUME(T.Concat);
+    this.SUBRULE(this.body);
+    this.OPTION(() => this.SUBRULE(this.assertion));
+  });
+
+  branch = this.RULE("branch", () => {
+    this.CONSUME(T.Branch);
+    this.SUBRULE(this.body);
+    this.OPTION(() => this.SUBRULE(this.assertion));
+  });
+
+  gate = this.RULE("gate", () => {
+    this.CONSUME(T.Gate);
     this.SUBRULE(this.body);
     this.OPTION(() => this.SUBRULE(this.assertion));
   });

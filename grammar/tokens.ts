@@ -17,6 +17,9 @@ export const Block = keyword("block");
 export const Repeat = keyword("repeat");
 export const Residual = keyword("residual");
 export const Shortcut = keyword("shortcut");
+export const Concat = keyword("concat");
+export const Branch = keyword("branch");
+export const Gate = keyword("gate");
 
 /** `3x3`, `1x28x28`: a kernel or a shape. */
 export const Dims = createToken({ name: "Dims", pattern: /[0-9]+(?:x[0-9]+)+(?![A-Za-z0-9_.])/ });
@@ -53,6 +56,9 @@ export const allTokens: TokenType[] = [
   Repeat,
   Residual,
   Shortcut,
+  Concat,
+  Branch,
+  Gate,
   Filters,
   Identifier,
   Plus,
@@ -72,6 +78,9 @@ export const tokenDisplay: Record<string, string> = {
   Repeat: "`repeat`",
   Residual: "`residual`",
   Shortcut: "`shortcut`",
+  Concat: "`concat`",
+  Branch: "`branch`",
+  Gate: "`gate`",
   Dims: "a shape like `3x3`",
   Filters: "a filter count like `x64`",
   Number: "a number",

@@ -30,6 +30,16 @@ export interface Kernels extends ActivationKernels {
   add(a: Tensor, b: Tensor, out: Tensor, n: number): void;
   /** dst = src over n elements (flatten, dropout in inference). */
   copy(src: Tensor, dst: Tensor, n: number): void;
+  /** `concat`: for each of n examples, dst[b·dstStride + dstOffset + i] = src[b·srcStride + srcOffset + i], i < count (runtime/branch.ts). */
+  copySlices(src: Tensor, srcStride: number, srcOffset: number, dst: Tensor, dstStride: number, dstOffset: number, count: number, n: number): void;
+  /** As copySlices, with dst += src. */
+  addSlices(src: Tensor, srcStride: number, srcOffset: number, dst: Tensor, dstStride: number, dstOffset: number, count: number, n: number): void;
+  /** `gate`: y = x ⊙ g over n examples of `channels` runs of `spatial` values, g one value per run (runtime/branch.ts). */
+  gateForward(x: Tensor, g: Tensor, y: Tensor, n: number, channels: number, spatial: number): void;
+  /** dg = Σ over each run of dy ⊙ x. */
+  gateBackwardGate(dy: Tensor, x: Tensor, dg: Tensor, n: number, channels: number, spatial: number): void;
+  /** dx += dy ⊙ g. */
+  gateBackwardInput(dy: Tensor, g: Tensor, dx: Tensor, n: number, channels: number, spatial: number): void;
   /** Stops worker threads (the kernels must not be used afterwards). */
   dispose(): void;
   /** Starts every worker thread now and resolves when all are ready (createModelAsync awaits it). */

@@ -10,6 +10,7 @@
  */
 import { activationKernels, KERNEL_ACTIVATIONS } from "./activations.js";
 import { add, copyInto } from "./add.js";
+import { addSlices, copySlices, gateBackwardGate, gateBackwardInput, gateForward } from "./branch.js";
 import { conv2dBackward, conv2dForward } from "./conv.js";
 import { fcBackward, fcForward } from "./fc.js";
 import { Arena, type TensorCtor } from "./model.js";
@@ -39,6 +40,11 @@ export const jsKernels: Kernels = Object.freeze({
   ...activationKernels((name) => KERNEL_ACTIVATIONS[name]),
   add,
   copy: copyInto,
+  copySlices,
+  addSlices,
+  gateForward,
+  gateBackwardGate,
+  gateBackwardInput,
   dispose: () => {},
   ready: () => Promise.resolve(),
 });

@@ -25,6 +25,7 @@ export * from "./batchnorm.js";
 export * from "./loss.js";
 export * from "./add.js";
 export * from "./channels.js";
+export * from "./branch.js";
 export * from "./optim.js";
 export * from "./model.js";
 export * from "./augment.js";

@@ -6,7 +6,7 @@
 import type { LossAttrs } from "../layers/loss.js";
 import type { EmitLayer, ParamSpec } from "../layers/types.js";
 import { lit } from "../layers/types.js";
-import { allLayers, type CheckedModel, type LayerNode, type Node, type ResidualNode } from "../model.js";
+import { allLayers, childLists, type CheckedModel, type ConcatNode, type GateNode, type LayerNode, type Node, type ResidualNode } from "../model.js";
 import { formatShape, numel, type Shape } from "../shape.js";
 import { CODE_RESERVED, commentText, Names } from "../names.js";
 import type { MemoryPlan, PlannedBuffer } from "./plan.js";
@@ -67,10 +67,7 @@ class ModuleGenerator {
     const assign = (nodes: readonly Node[]) => {
       for (const n of nodes) {
         this.layerIds.set(n, this.names.pair(n.name));
-        if (n.type === "residual") {
-          assign(n.body);
-          if (n.shortcut) assign(n.shortcut);
-        }
+        for (const list of childLists(n)) assign(list);
       }
     };
     assign(m.nodes);
@@ -156,7 +153,11 @@ class ModuleGenerator {
       const code =
         n.type === "residual"
           ? this.residual(n, input, id, dys[i]!, inputGrad)
-          : this.layer(n, input, fused[i] ? ids[i + 1]! : id, dys[i]!, inputGrad, fused[i]);
+          : n.type === "concat"
+            ? this.concat(n, input, id, dys[i]!, inputGrad)
+            : n.type === "gate"
+              ? this.gate(n, input, id, dys[i]!, inputGrad)
+              : this.layer(n, input, fused[i] ? ids[i + 1]! : id, dys[i]!, inputGrad, fused[i]);
       if (i > 0 && fused[i - 1]) code.forward = [`// ${this.header(n)} (applied by ${commentText(nodes[i - 1]!.name)}'s kernel)`];
       if (inputGrad === null && !hasParams(n)) code.backward = [`// backward of ${this.header(n)}: nothing to do (no parameters, and nothing reads its input's gradient)`];
       forward.push(...code.forward);
@@ -171,6 +172,8 @@ class ModuleGenerator {
     const where = `${this.specPath}:${pos.line}:${pos.column}`;
     let what: string;
     if (n.type === "residual") what = n.shortcut ? "residual { … } shortcut { … }" : "residual { … }";
+    else if (n.type === "concat") what = `concat { ${n.branches.map(() => "branch { … }").join(" ")} }`;
+    else if (n.type === "gate") what = "gate { … }";
     else {
       const stmt = n.file.text.slice(n.span.start, n.span.end).split(/\r\n|\r|\n/)[0]!;
       what = stmt.replace(/^\s*[A-Za-z_][A-Za-z0-9_]*\s*:\s*/, "").replace(/\s*->\s*[0-9x]+\s*$/, "");
@@ -294,6 +297,74 @@ class ModuleGenerator {
       backward.push(r.body.length ? `rt.addInto(${dx}, ${dy}, ${inCount});` : `k.add(${dy}, ${dy}, ${dx}, ${inCount});`);
     }
     forward.push(`// ${this.header(r)}`, `k.add(${body.output}, ${skip}, ${y}, ${count});`);
+    return { forward, backward };
+  }
+
+  /**
+   * A concat: every branch reads x; each writes its own buffer, copied into
+   * its slice of y per example (channels first, a branch's slice of one
+   * example is contiguous, but the slices of successive examples are not).
+   * Backward: each branch's slice of dy is copied out, the branch runs its
+   * backward, and the input gradients add up in dx (`branch { }` adds its
+   * slice of dy itself).
+   */
+  private concat(c: ConcatNode, x: string, y: string, dy: string | null, dx: string | null): Code {
+    const inSize = lit(numel(c.input));
+    const outSize = lit(numel(c.output));
+    const forward: string[] = [];
+    const backward: string[] = [`// backward of ${this.header(c)}: each branch gets its slice of the gradient; their input gradients add up`];
+    let written = false;
+    let skipGrad: string | null = null;
+    let offset = 0;
+    c.branches.forEach((branch, i) => {
+      const size = numel(branch.length ? branch[branch.length - 1]!.output : c.input);
+      const at = lit(offset);
+      offset += size;
+      if (branch.length === 0) {
+        forward.push(`// ${commentText(c.name)}.branch${i + 1}: the input itself`, `k.copySlices(${x}, ${inSize}, 0, ${y}, ${outSize}, ${at}, ${lit(size)}, n);`);
+        if (dx !== null && dy !== null) backward.push(`k.${written ? "addSlices" : "copySlices"}(${dy}, ${outSize}, ${at}, ${dx}, ${inSize}, 0, ${lit(size)}, n);`);
+        written ||= dx !== null;
+        return;
+      }
+      const needsGrad = dy !== null && (dx !== null || branch.some(hasParams));
+      const dyBranch = needsGrad ? this.names.one(`d${y}_branch${i + 1}`) : null;
+      if (dyBranch !== null) this.buffers.push({ id: dyBranch, fixed: 0, perExample: size, kind: "float", comment: `(B, ${size}), slice ${offset - size}…${offset} of d${y}`, section: "layer" });
+      let branchDx: string | null = null;
+      if (dx !== null) {
+        if (!written) branchDx = dx;
+        else {
+          if (skipGrad === null) {
+            skipGrad = this.names.one(`d${y}_skip`);
+            this.buffers.push({ id: skipGrad, fixed: 0, perExample: numel(c.input), kind: "float", comment: `(B, ${c.input.join(", ")})`, section: "layer" });
+          }
+          branchDx = skipGrad;
+        }
+      }
+      const code = this.sequence(branch, x, branchDx, dyBranch);
+      forward.push(`// ${commentText(c.name)}.branch${i + 1}`, ...code.forward, `k.copySlices(${code.output}, ${lit(size)}, 0, ${y}, ${outSize}, ${at}, ${lit(size)}, n);`);
+      if (dyBranch !== null) backward.push(`k.copySlices(${dy}, ${outSize}, ${at}, ${dyBranch}, ${lit(size)}, 0, ${lit(size)}, n);`);
+      backward.push(...code.backward);
+      if (branchDx !== null && branchDx !== dx) backward.push(`rt.addInto(${dx}, ${branchDx}, n * ${inSize});`);
+      written ||= dx !== null;
+    });
+    // Forward is written in branch order; the header goes after the branches, as for residual.
+    forward.push(`// ${this.header(c)} (joined above, slice by slice)`);
+    return { forward, backward };
+  }
+
+  /** A gate: g = body(x), y = x ⊙ g (g broadcast over H and W when it has one value per channel). */
+  private gate(gn: GateNode, x: string, y: string, dy: string | null, dx: string | null): Code {
+    const last = gn.body[gn.body.length - 1]!;
+    const perChannel = gn.input.length === 3 && last.output.length === 1;
+    const channels = lit(perChannel ? gn.input[0]! : numel(gn.input));
+    const spatial = lit(perChannel ? gn.input[1]! * gn.input[2]! : 1);
+    const dg = dy === null ? null : this.names.one(`d${y}_gate`);
+    if (dg !== null) this.buffers.push({ id: dg, fixed: 0, perExample: numel(last.output), kind: "float", comment: `(B, ${last.output.join(", ")}), gradient of the gate`, section: "layer" });
+    const body = this.sequence(gn.body, x, dx, dg);
+    const forward = [`// ${commentText(gn.name)}: body`, ...body.forward, `// ${this.header(gn)}`, `k.gateForward(${x}, ${body.output}, ${y}, n, ${channels}, ${spatial});`];
+    if (dy === null || dg === null) return { forward, backward: [] };
+    const backward = [`// backward of ${this.header(gn)}: the body gets Σ dy ⊙ x; x gets the body's gradient plus dy ⊙ gate`, `k.gateBackwardGate(${dy}, ${x}, ${dg}, n, ${channels}, ${spatial});`, ...body.backward];
+    if (dx !== null) backward.push(`k.gateBackwardInput(${dy}, ${body.output}, ${dx}, n, ${channels}, ${spatial});`);
     return { forward, backward };
   }
 }

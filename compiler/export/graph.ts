@@ -52,6 +52,15 @@ export class OnnxGraph {
     return output;
   }
 
+  /** A small int64 initializer (axes, shapes), always inside the model (the name must be reserved in `values` already). */
+  int64Initializer(name: string, values: readonly number[]): string {
+    const bytes = new Uint8Array(values.length * 8);
+    const view = new DataView(bytes.buffer);
+    values.forEach((v, i) => view.setBigInt64(i * 8, BigInt(v), true));
+    this.initializers.push({ name, dims: [values.length], dataType: onnx.TensorProto.DataType.INT64, rawData: bytes });
+    return name;
+  }
+
   /** A float32 initializer (the name must be reserved in `values` already), its values where the graph's store puts them. */
   initializer(name: string, dims: readonly number[], values: ArrayLike<number>): string {
     this.initializers.push({ name, dims: [...dims], dataType: onnx.TensorProto.DataType.FLOAT, ...this.store(values) });

@@ -15,7 +15,7 @@
  * `exportOnnxWithExternalData` puts the initializers in a data file beside
  * the model instead (external-data.ts), for a model of any size.
  */
-import { allLayers, type CheckedModel, type LayerNode, type Node } from "../model.js";
+import { allLayers, childLists, type CheckedModel, type LayerNode, type Node } from "../model.js";
 import { numel } from "../shape.js";
 import type { Names } from "../names.js";
 import type { OnnxAttribute, OnnxContext } from "../layers/onnx.js";
@@ -157,10 +157,7 @@ function valueInfo(name: string, shape: readonly number[]) {
 function reserveNames(nodes: readonly Node[], names: Names): void {
   for (const n of nodes) {
     names.reserve(n.name);
-    if (n.type === "residual") {
-      reserveNames(n.body, names);
-      if (n.shortcut) reserveNames(n.shortcut, names);
-    }
+    for (const list of childLists(n)) reserveNames(list, names);
   }
 }
 
@@ -170,10 +167,21 @@ function chain(g: OnnxGraph, nodes: readonly Node[], x: string, tensors: Readonl
   nodes.forEach((n, i) => {
     const out = y !== undefined && i === nodes.length - 1 ? y : g.values.unique(n.name);
     if (n.type === "layer") layer(g, n, value, out, tensors, opset);
-    else {
+    else if (n.type === "residual") {
       const body = chain(g, n.body, value, tensors, opset);
       const shortcut = n.shortcut ? chain(g, n.shortcut, value, tensors, opset) : value;
       g.node("Add", n.name, [body, shortcut], out);
+    } else if (n.type === "concat") {
+      const parts = n.branches.map((b) => (b.length ? chain(g, b, value, tensors, opset) : value));
+      g.node("Concat", n.name, parts, out, [int("axis", 1)]);
+    } else {
+      let gate = chain(g, n.body, value, tensors, opset);
+      if (n.input.length === 3 && n.body[n.body.length - 1]!.output.length === 1) {
+        // (B, C) → (B, C, 1, 1), which Mul broadcasts over H and W
+        const axes = g.int64Initializer(g.values.unique(`${n.name}.axes`), [2, 3]);
+        gate = g.node("Unsqueeze", g.nodeNames.unique(`${n.name}.unsqueeze`), [gate, axes], g.values.unique(`${n.name}.unsqueeze.out`));
+      }
+      g.node("Mul", n.name, [value, gate], out);
     }
     value = out;
   });

@@ -44,4 +44,4 @@ export const LAYERS: ReadonlyMap<string, LayerDef<any>> = new Map<string, LayerD
 export const OPTION_WORDS: ReadonlySet<string> = optionWords(LAYERS.values());
 
 /** Words that are layer kinds or structure; they cannot name things. */
-export const RESERVED: ReadonlySet<string> = new Set([...LAYERS.keys(), "model", "block", "repeat", "residual", "shortcut"]);
+export const RESERVED: ReadonlySet<string> = new Set([...LAYERS.keys(), "model", "block", "repeat", "residual", "shortcut", "concat", "branch", "gate"]);

@@ -315,4 +315,35 @@ class WasmKernels implements Kernels {
   copy(src: Tensor, dst: Tensor, n: number): void {
     this.k.copy(ptr(src), ptr(dst), n);
   }
+
+  /** One memory.copy per example. */
+  copySlices(src: Tensor, srcStride: number, srcOffset: number, dst: Tensor, dstStride: number, dstOffset: number, count: number, n: number): void {
+    const s = ptr(src) + srcOffset * 4;
+    const d = ptr(dst) + dstOffset * 4;
+    for (let b = 0; b < n; b++) this.k.copy(s + b * srcStride * 4, d + b * dstStride * 4, count);
+  }
+
+  /** One SIMD add per example, on this thread (the slices are short; a gradient sum). */
+  addSlices(src: Tensor, srcStride: number, srcOffset: number, dst: Tensor, dstStride: number, dstOffset: number, count: number, n: number): void {
+    const s = ptr(src) + srcOffset * 4;
+    const d = ptr(dst) + dstOffset * 4;
+    for (let b = 0; b < n; b++) this.k.add(d + b * dstStride * 4, s + b * srcStride * 4, d + b * dstStride * 4, 0, count);
+  }
+
+  gateForward(x: Tensor, g: Tensor, y: Tensor, n: number, channels: number, spatial: number): void {
+    this.gateJob("gateForward", n * channels, spatial, ptr(x), ptr(g), ptr(y));
+  }
+
+  gateBackwardGate(dy: Tensor, x: Tensor, dg: Tensor, n: number, channels: number, spatial: number): void {
+    this.gateJob("gateBackwardGate", n * channels, spatial, ptr(dy), ptr(x), ptr(dg));
+  }
+
+  gateBackwardInput(dy: Tensor, g: Tensor, dx: Tensor, n: number, channels: number, spatial: number): void {
+    this.gateJob("gateBackwardInput", n * channels, spatial, ptr(dy), ptr(g), ptr(dx));
+  }
+
+  /** A gate kernel over `runs` runs of `spatial` values, split across threads by runs like the elementwise kernels by values. */
+  private gateJob(job: "gateForward" | "gateBackwardGate" | "gateBackwardInput", runs: number, spatial: number, a: number, b: number, c: number): void {
+    this.ranged(job, Math.min(this.elementwiseThreads(runs * spatial), this.split(runs)), runs, 1, 4, a, b, c, spatial);
+  }
 }

@@ -62,6 +62,9 @@ export interface KernelExports extends ActivationExports {
   copy(src: number, dst: number, n: number): void;
   depthwiseForward(x: number, w: number, bias: number, y: number, geom: number, B: number, c0: number, c1: number, act: number): void;
   depthwiseBackward(x: number, w: number, dy: number, dx: number, dw: number, db: number, geom: number, B: number, c0: number, c1: number): void;
+  gateForward(x: number, g: number, y: number, spatial: number, r0: number, r1: number): void;
+  gateBackwardGate(dy: number, x: number, dg: number, spatial: number, r0: number, r1: number): void;
+  gateBackwardInput(dy: number, g: number, dx: number, spatial: number, r0: number, r1: number): void;
 }
 
 /** Kernels a worker thread can run, by job number (the worker looks them up in this order). */
@@ -69,6 +72,7 @@ export const JOBS = [
   "convForward", "convBackward", "fcForward", "fcBackward", "maxPoolForward", "maxPoolBackward",
   "avgPoolForward", "avgPoolBackward", ...activationJobs(), "add",
   "depthwiseForward", "depthwiseBackward",
+  "gateForward", "gateBackwardGate", "gateBackwardInput",
 ] as const satisfies readonly (keyof KernelExports)[];
 export type JobName = (typeof JOBS)[number];
 

@@ -23,7 +23,7 @@ async function compileFile(path: string, shown: string, dtype: "f32" | "f64" = "
 }
 
 describe("golden generated code", () => {
-  for (const spec of ["lenet5", "cifar_cnn"]) {
+  for (const spec of ["lenet5", "cifar_cnn", "branches"]) {
     it(`specs/${spec}.nnspec`, async () => {
       const [c] = await compileFile(join(ROOT, "specs", `${spec}.nnspec`), `specs/${spec}.nnspec`);
       await expect(c!.typescript).toMatchFileSnapshot(join("..", "golden", "codegen", `${spec}.ts.golden`));

@@ -69,6 +69,16 @@ const STRUCTURE_CASES: Record<string, string> = {
   "residual with a shortcut first": "input 2x4x4, residual { conv 3x3 x3 stride 2 pad 1, relu } shortcut { conv 1x1 x3 stride 2 }, flatten, fc 3",
   "parameter-free residual first": "input 2x4x4, residual { relu, maxpool 1 } shortcut { avgpool 1 }, conv 3x3 x2, flatten, fc 3",
   "depthwise conv first": "input 3x5x5, conv 3x3 x3 pad 2 dilation 2 groups 3, flatten, fc 2",
+  "concat of two branches": "input 2x5x5, conv 3x3 x2 pad 1, concat { branch { conv 1x1 x2, relu } branch { conv 3x3 x3 pad 1 } }, flatten, fc 3",
+  "concat with identity branches, nested": "input 2x4x4, conv 3x3 x2 pad 1, concat { branch { } branch { conv 3x3 x2 pad 1, concat { branch { relu } branch { } } } branch { maxpool 3 stride 1 pad 1 } }, conv 1x1 x2, flatten, fc 3",
+  "concat of vectors": "input 5, fc 4, concat { branch { fc 3 } branch { tanh } }, fc 3",
+  "concat first": "input 2x4x4, concat { branch { conv 1x1 x2 } branch { } }, flatten, fc 3",
+  "parameter-free concat first": "input 2x4x4, concat { branch { relu } branch { } }, conv 3x3 x2, flatten, fc 3",
+  "concat of identity branches only": "input 5, fc 4, concat { branch { } branch { } }, fc 3",
+  "gate, squeeze-and-excitation": "input 2x4x4, conv 3x3 x3 pad 1, gate { globalavgpool, fc 2, relu, fc 3, sigmoid }, flatten, fc 3",
+  "gate, same shape": "input 2x4x4, conv 3x3 x2 pad 1, gate { conv 3x3 x2 pad 1, sigmoid }, flatten, fc 3",
+  "gate on vectors": "input 5, fc 4, gate { fc 4, tanh }, fc 3",
+  "gate first": "input 2x4x4, gate { globalavgpool, fc 2 }, conv 3x3 x2, flatten, fc 3",
 };
 
 const LOSSES = ["loss softmax", "loss softmax + l2 0.01", "loss mse", "loss mse + l2 0.1"];

@@ -48,7 +48,7 @@ const TOL = 1e-4;
 const BATCH = 4;
 
 const SPECS: { label: string; path: string }[] = [
-  ...["lenet5", "cifar_cnn", "regressor", "all_layers", "separable"].map((n) => ({ label: `specs/${n}`, path: join(ROOT, "specs", `${n}.nnspec`) })),
+  ...["lenet5", "cifar_cnn", "regressor", "all_layers", "separable", "branches"].map((n) => ({ label: `specs/${n}`, path: join(ROOT, "specs", `${n}.nnspec`) })),
   { label: "specs/decoder", path: join(ROOT, "specs", "decoder.nnspec") },
   ...(acceptanceSpecsOrFail("valid").length ? ["lenet5", "cifar_cnn", "regressor", "all_ops"].map((n) => ({ label: `acceptance/${n}`, path: acceptanceSpec("valid", n) })) : []),
 ];
@@ -102,7 +102,13 @@ function runLayer(n: LayerNode, x: tf.Tensor, env: OracleEnv): tf.Tensor {
 function runNodes(nodes: readonly Node[], x: tf.Tensor, env: OracleEnv): tf.Tensor {
   for (const n of nodes) {
     if (n.type === "residual") x = tf.add(runNodes(n.body, x, env), n.shortcut ? runNodes(n.shortcut, x, env) : x);
-    else x = runLayer(n, x, env);
+    else if (n.type === "concat") {
+      const input = x;
+      x = tf.concat(n.branches.map((b) => runNodes(b, input, env)), -1); // NHWC: channels last
+    } else if (n.type === "gate") {
+      const g = runNodes(n.body, x, env);
+      x = tf.mul(x, g.rank === 2 && x.rank === 4 ? tf.reshape(g, [g.shape[0]!, 1, 1, g.shape[1]!]) : g);
+    } else x = runLayer(n, x, env);
     const want = n.output.length === 3 ? [x.shape[0], n.output[1], n.output[2], n.output[0]] : [x.shape[0], ...n.output];
     if (x.shape.join() !== want.join()) throw new Error(`${n.name}: TF.js shape ${x.shape} where ${want} was expected`);
   }

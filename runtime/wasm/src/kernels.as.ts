@@ -11,3 +11,5 @@ export { maxPoolForward, maxPoolBackward, avgPoolForward, avgPoolBackward } from
 export { depthwiseForward, depthwiseBackward } from "./depthwise.as";
 // Every elementwise kernel: the activation pairs of runtime/activations.ts's KERNEL_ACTIVATIONS, add and copy.
 export * from "./eltwise.as";
+// `gate { … }`: x ⊙ g and its two gradients.
+export { gateForward, gateBackwardGate, gateBackwardInput } from "./gate.as";
