@@ -276,7 +276,8 @@ class ModelChecker {
     }
     let n = scope.counters.get(kind) ?? 0;
     let name: string;
-    do name = `${scope.prefix}${kind}${++n}`;
+    const stem = /\d$/.test(kind) ? `${kind}_` : kind; // the first relu6 is relu6_1, never read as the sixth relu
+    do name = `${scope.prefix}${stem}${++n}`;
     while (this.names.has(name) || scope.labels.has(name.slice(scope.prefix.length)));
     scope.counters.set(kind, n);
     this.names.set(name, s.span);

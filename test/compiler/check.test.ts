@@ -162,6 +162,12 @@ describe("errors", () => {
     expect(summary("model m { input 4, relu, repeat 1 { relu1: relu } }").layers.map((l) => l.name)).toEqual(["relu2", "relu1"]);
   });
 
+  it("puts an underscore before the counter of a kind that ends in a digit (relu6_1), so relu6 stays the sixth relu", () => {
+    const relus = Array.from({ length: 6 }, () => "relu").join(", ");
+    const names = summary(`model m { input 4, ${relus}, relu6, relu6 }`).layers.map((l) => l.name);
+    expect(names.slice(-3)).toEqual(["relu6", "relu6_1", "relu6_2"]);
+  });
+
   it("counts unread rows and columns separately", () => {
     expect(diagnose("model m { input 1x7x8, maxpool 3 }")[0]).toContain("the last row and 2 columns of the 7x8 input are never read");
   });
