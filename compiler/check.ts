@@ -265,6 +265,15 @@ class ModelChecker {
     this.report("NN3008", { actual: formatShape(result), expected: formatShape(expected), hint }, s.assertion!.span, scope.trail);
   }
 
+  /** A checked node, given its own fields: where it is written, counted (with `params` parameters) and appended to `out`. */
+  private place<N extends Node>(fields: Omit<N, "file" | "span" | "line" | "trail">, s: Statement, scope: Scope, out: Node[], params = 0): N {
+    const node = { ...fields, file: this.file, span: s.span, line: this.file.position(s.span.start).line, trail: scope.trail } as N;
+    this.count(node, params, s, scope);
+    out.push(node);
+    this.lastKind = node.kind;
+    return node;
+  }
+
   /** Name a statement: its label, or kind + counter in its scope; report duplicates. */
   private claimName(s: Statement, kind: string, scope: Scope): string {
     if (s.label) {
@@ -309,7 +318,7 @@ class ModelChecker {
     const output = def.infer(attrs, shape, this.inferContext(s, scope));
     if (!output) return undefined;
     const params = def.params?.(attrs, shape, output) ?? [];
-    const node: LayerNode = {
+    this.place<LayerNode>({
       type: "layer",
       name,
       kind,
@@ -320,14 +329,7 @@ class ModelChecker {
       params,
       buffers: def.buffers?.(attrs, shape, output) ?? [],
       flops: def.flops(attrs, shape, output),
-      file: this.file,
-      span: s.span,
-      line: this.file.position(s.span.start).line,
-      trail: scope.trail,
-    };
-    this.count(node, params.reduce((sum, p) => sum + numel(p.shape), 0), s, scope);
-    out.push(node);
-    this.lastKind = kind;
+    }, s, scope, out, params.reduce((sum, p) => sum + numel(p.shape), 0));
     this.lastSpan = s.span;
     this.lastInput = shape;
     return output;
@@ -408,7 +410,7 @@ class ModelChecker {
       }
       return undefined;
     }
-    const node: ResidualNode = {
+    this.place<ResidualNode>({
       type: "residual",
       kind: "residual",
       name,
@@ -417,14 +419,7 @@ class ModelChecker {
       flops: numel(bodyOut),
       body,
       shortcut,
-      file: this.file,
-      span: s.span,
-      line: this.file.position(s.span.start).line,
-      trail: scope.trail,
-    };
-    this.count(node, 0, s, scope);
-    out.push(node);
-    this.lastKind = "residual";
+    }, s, scope, out);
     return bodyOut;
   }
 
@@ -475,7 +470,7 @@ class ModelChecker {
     }
     const channels = shapes.reduce((sum, o) => sum + o[0]!, 0);
     const output: Shape = shapes[0]!.length === 3 ? [channels, shapes[0]![1]!, shapes[0]![2]!] : [channels];
-    const node: ConcatNode = {
+    this.place<ConcatNode>({
       type: "concat",
       kind: "concat",
       name,
@@ -483,14 +478,7 @@ class ModelChecker {
       output,
       flops: 0,
       branches,
-      file: this.file,
-      span: s.span,
-      line: this.file.position(s.span.start).line,
-      trail: scope.trail,
-    };
-    this.count(node, 0, s, scope);
-    out.push(node);
-    this.lastKind = "concat";
+    }, s, scope, out);
     return output;
   }
 
@@ -510,7 +498,7 @@ class ModelChecker {
       this.report("NN3023", { output: formatShape(g), input: formatShape(shape), channels, hint }, s.keyword, scope.trail, last ? { related: [{ message: `the body ends here, giving ${formatShape(g)}`, file: this.file, span: last.span }] } : {});
       return undefined;
     }
-    const node: GateNode = {
+    this.place<GateNode>({
       type: "gate",
       kind: "gate",
       name,
@@ -518,14 +506,7 @@ class ModelChecker {
       output: shape,
       flops: numel(shape),
       body,
-      file: this.file,
-      span: s.span,
-      line: this.file.position(s.span.start).line,
-      trail: scope.trail,
-    };
-    this.count(node, 0, s, scope);
-    out.push(node);
-    this.lastKind = "gate";
+    }, s, scope, out);
     return shape;
   }
 

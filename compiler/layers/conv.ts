@@ -2,7 +2,7 @@
 import type { Span } from "../../diagnostics/source.js";
 import { windowGeometry } from "./window-geometry.js";
 import { option } from "../args.js";
-import { effectiveKernel, requireImage, slideWindow, type WindowAttrs } from "./window-layer.js";
+import { requireImage, slideWindow, type WindowAttrs } from "./window-layer.js";
 import { defineLayer, lit, type Init } from "./types.js";
 import { int, ints } from "./onnx.js";
 import { windowAttributes } from "./window-onnx.js";
