@@ -7,9 +7,11 @@
  *   x [B][C][H][W]   w [C][1][KH][KW]   bias [C]   y [B][C][OH][OW]
  */
 import { ACT_RELU, type Activation } from "./activations.js";
-import type { Conv2dParams } from "./conv.js";
-import { insideHi, insideLo } from "./window.js";
+import { insideHi, insideLo, type Window2dParams } from "./window.js";
 import type { Tensor } from "./tensor.js";
+
+/** The fields of conv.ts's Conv2dParams these kernels read (named here: conv.ts imports this module). */
+type Conv2dParams = Window2dParams & { F: number; G: number; DH: number; DW: number };
 
 /** True when the geometry is depthwise (the kernel set's conv entry points dispatch here then). */
 export function isDepthwise(p: Conv2dParams): boolean {
