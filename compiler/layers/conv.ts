@@ -2,7 +2,7 @@
 import type { Span } from "../../diagnostics/source.js";
 import { windowGeometry } from "./window-geometry.js";
 import { option } from "../args.js";
-import { requireImage, slideWindow, type WindowAttrs } from "./window-layer.js";
+import { readFilterWindow, requireImage, slideWindow, type WindowAttrs } from "./window-layer.js";
 import { defineLayer, lit, type Init } from "./types.js";
 import { int, ints } from "./onnx.js";
 import { windowAttributes } from "./window-onnx.js";
@@ -29,14 +29,9 @@ export const conv = defineLayer<ConvAttrs>({
   keywords: ["x"],
   doc: "2-D convolution over a CxHxW input with F filters of size (C/G)·KH·KW (weight layout OIHW); `groups G` splits channels and filters into G groups (G = C = F: depthwise), `dilation D` spaces the taps D apart.",
   read(r) {
-    const kernel = r.window("a kernel size like `3x3`", true);
-    if (!kernel) return undefined;
-    const filters = r.filters();
-    if (filters === undefined) return undefined;
-    const o = r.options();
-    r.end();
-    if (r.failed) return undefined;
-    const spans = (o.__spans ?? {}) as Record<string, Span>;
+    const read = readFilterWindow(r, "3x3");
+    if (!read) return undefined;
+    const { kernel, filters, o, spans } = read;
     const pad = o.pad ?? [0, 0];
     const a: ConvAttrs = {
       kernel,

@@ -9,10 +9,9 @@
  * conv's input gradient (col2im), backward conv's forward (dx) and weight
  * gradient (dw).
  */
-import type { Span } from "../../diagnostics/source.js";
 import { formatShape } from "../shape.js";
 import { option } from "../args.js";
-import { requireImage, type WindowAttrs } from "./window-layer.js";
+import { readFilterWindow, requireImage, type WindowAttrs } from "./window-layer.js";
 import { windowGeometry } from "./window-geometry.js";
 import { defineLayer, lit, type EmitLayer, type Init } from "./types.js";
 import { int, ints } from "./onnx.js";
@@ -41,14 +40,9 @@ export const deconv = defineLayer<DeconvAttrs>({
   keywords: ["x"],
   doc: "Transposed 2-D convolution over a CxHxW input with F filters (weight layout IOHW: C·F·KH·KW); H' = (H − 1)·S − 2·P + KH + outpad.",
   read(r) {
-    const kernel = r.window("a kernel size like `2x2`", true);
-    if (!kernel) return undefined;
-    const filters = r.filters();
-    if (filters === undefined) return undefined;
-    const o = r.options();
-    r.end();
-    if (r.failed) return undefined;
-    const spans = (o.__spans ?? {}) as Record<string, Span>;
+    const read = readFilterWindow(r, "2x2");
+    if (!read) return undefined;
+    const { kernel, filters, o, spans } = read;
     const stride = (o.stride as [number, number]) ?? [1, 1];
     const outpad = (o.outpad as [number, number]) ?? [0, 0];
     if (outpad[0] >= stride[0] || outpad[1] >= stride[1]) {

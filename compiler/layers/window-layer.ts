@@ -1,6 +1,8 @@
 /** Shape rule shared by conv and the pools: a window sliding over H and W. */
 import { formatShape, type Shape } from "../shape.js";
 import { windowOutput } from "../window.js";
+import type { Span } from "../../diagnostics/source.js";
+import type { ArgReader } from "../args.js";
 import type { InferContext } from "./types.js";
 
 export interface WindowAttrs {
@@ -64,4 +66,21 @@ export function requireImage(kind: string, input: Shape, ctx: InferContext): boo
   const hint = input.length === 1 ? `\`${kind}\` works on feature maps; it cannot follow \`flatten\` or \`fc\`` : "";
   ctx.report("NN3010", { layer: kind, shape: formatShape(input), hint }, ctx.kindSpan);
   return false;
+}
+
+/**
+ * The words a filter layer (conv, deconv) is written with — `KHxKW xF`, then
+ * its options — read to the end of the statement; undefined when any part
+ * failed (the reader has reported it). `example` is the kernel size the
+ * message suggests.
+ */
+export function readFilterWindow(r: ArgReader, example: string): { kernel: [number, number]; filters: number; o: Record<string, unknown>; spans: Record<string, Span> } | undefined {
+  const kernel = r.window(`a kernel size like \`${example}\``, true);
+  if (!kernel) return undefined;
+  const filters = r.filters();
+  if (filters === undefined) return undefined;
+  const o = r.options();
+  r.end();
+  if (r.failed) return undefined;
+  return { kernel, filters, o, spans: (o.__spans ?? {}) as Record<string, Span> };
 }
