@@ -11,6 +11,25 @@ export interface Related {
   span: Span;
 }
 
+/** One replacement: the text of `span` in `file` becomes `text` (an insertion when the span is empty). */
+export interface Edit {
+  file: SourceFile;
+  span: Span;
+  text: string;
+}
+
+/**
+ * A machine-applicable fix for a diagnostic: applying all its edits (they do
+ * not overlap) removes that diagnostic. `applicable` marks the unambiguous
+ * ones, which `nnspec check --fix` applies; the others are offered (editor
+ * code actions) but never applied without the user choosing.
+ */
+export interface Suggestion {
+  message: string;
+  edits: Edit[];
+  applicable: boolean;
+}
+
 /** What a report may add besides the message: a label under the underline, and related places. */
 export interface ReportExtra {
   label?: string;
@@ -28,6 +47,8 @@ export interface Diagnostic {
   /** Short text written under the primary span's underline. */
   label?: string;
   related: Related[];
+  /** Fixes that can be applied as edits (absent when there are none). */
+  suggestions?: Suggestion[];
 }
 
 /**
