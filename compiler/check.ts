@@ -13,7 +13,7 @@ import { LAYERS } from "./layers/registry.js";
 import type { InferContext } from "./layers/types.js";
 import { allLayers, type CheckedModel, type ConcatNode, type GateNode, type LayerNode, type Node, type ResidualNode } from "./model.js";
 import { windowOutput } from "./window.js";
-import type { WindowAttrs } from "./layers/window-layer.js";
+import { effectiveKernel, type WindowAttrs } from "./layers/window-layer.js";
 import { formatBytes } from "./format.js";
 import { formatShape, numel, sameShape, type Shape } from "./shape.js";
 import { checkStructure, type Structure } from "./structure.js";
@@ -640,8 +640,10 @@ function flooredWindows(nodes: readonly Node[]): { kind: string; what: string; s
   const found: { kind: string; what: string; size: number; span: Span }[] = [];
   for (const n of allLayers(nodes)) {
     const a = n.attrs as Partial<WindowAttrs> | undefined;
-    if (!a?.kernel || !a.stride || !a.pad || n.input.length !== 3) continue;
-    const axis = (i: 0 | 1) => windowOutput({ size: n.input[i + 1]!, kernel: a.kernel![i], stride: a.stride![i], pad: a.pad![i], ceil: a.ceil ?? false });
+    // A transposed window (deconv) multiplies the size and never rounds it.
+    if (!a?.kernel || !a.stride || !a.pad || n.input.length !== 3 || n.kind === "deconv") continue;
+    const kernel = effectiveKernel(a as WindowAttrs);
+    const axis = (i: 0 | 1) => windowOutput({ size: n.input[i + 1]!, kernel: kernel[i], stride: a.stride![i], pad: a.pad![i], ceil: a.ceil ?? false });
     const rows = axis(0).unread;
     const cols = axis(1).unread;
     if (rows === 0 && cols === 0) continue;

@@ -40,6 +40,15 @@ describe("concat", () => {
     expect(d.help).toContain("odd size");
   });
 
+  it("names only windows that rounded: not a deconv (it never rounds), a dilated conv by its extent", () => {
+    // 19x19: the pool floors 19 to 9; the deconv doubles 9 to 18 exactly (read as a window, 9 would round);
+    // a 3x3 conv dilated 2 (extent 5) with stride 3 floors (18 − 5)/3 = 4.33 (undilated, (18 − 3)/3 = 5 would not).
+    const r = checkSource("t.nnspec", "model m {\n input 1x19x19\n concat {\n branch { }\n branch { maxpool 2 floor, deconv 2x2 x1 stride 2, conv 3x3 x1 stride 3 dilation 2 floor }\n }\n}");
+    const d = r.diagnostics[0]!;
+    expect(d.code).toBe("NN3020");
+    expect(d.related.map((x) => x.message)).toEqual(["branch 1 gives 1x19x19 (the input itself)", "branch 2 gives 1x5x5", "this maxpool drops the last row and column of 19 (rounds down)", "this conv drops the last row and column of 18 (rounds down)"]);
+  });
+
   it("needs two branches, all images or all vectors", () => {
     expect(codes("model m { input 4, concat { branch { fc 2 } } }")).toEqual(["NN3021"]);
     expect(codes("model m { input 1x4x4, concat { branch { flatten } branch { } } }")).toEqual(["NN3022"]);
