@@ -7,8 +7,12 @@
  * ../shared/acceptance/valid; missing, it is a failing test): random weights (biases, batchnorm γ, β
  * and running statistics non-trivial), export at opset 13, load in ORT (which
  * runs its own validation and shape inference), run random inputs at batch 1
- * and batch 7, and compare with nnspec's own inference-mode forward (`forward`
- * for logits/outputs, `predict` for probabilities): max |difference| ≤ 1e-4.
+ * and batch 7 (batch 1 only for inputs larger than 3x64x64, the 224x224
+ * ImageNet networks), and compare with nnspec's own inference-mode forward (`forward`
+ * for logits/outputs, `predict` for probabilities): max |difference| ≤ 1e-4,
+ * relative to the output's scale where it exceeds 1 (random batchnorm
+ * statistics let a deep residual net such as ResNet-56 reach logits of ~1e4,
+ * where float32 rounding alone differs by more than 1e-4).
  * Also: the graph's names, symbolic batch dimension and initializers; every
  * opset 13–21; a mapping for every layer kind; errors naming the layer; and the
  * CLI (`nnspec export`, built dist/): --weights uses exactly the file's values,
@@ -16,8 +20,9 @@
  * byte-for-byte deterministic.
  *
  * Size rule (stated, not silent): a spec is excluded when its model has more
- * than 20,000,000 parameters or an input larger than 3x64x64 values; the
- * list of exclusions is asserted by a test.
+ * than 10,000,000 parameters (AlexNet, VGG, ResNet-18: their weights alone
+ * take seconds to export and load, and they add no layer kind); the list of
+ * exclusions is asserted by a test.
  */
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -32,16 +37,18 @@ import { saveWeights, specHash, type WeightsInfo } from "../../runtime/index.js"
 import { loadSpec, type GeneratedModel } from "../helpers/compile.js";
 import { nnspecAsync, ROOT } from "../helpers/cli.js";
 import { acceptanceSpec, acceptanceSpecsOrFail } from "../helpers/acceptance.js";
+import { ONNX_MAX_PARAMS } from "../helpers/example-specs.js";
 
 const { onnx } = onnxProto;
 ort.env.wasm.numThreads = 1;
 
 const TOLERANCE = 1e-4;
-const MAX_PARAMS = 20_000_000;
-const MAX_INPUT = 3 * 64 * 64;
+const MAX_PARAMS = ONNX_MAX_PARAMS;
+/** Inputs larger than this run at batch 1 only (a batch of 7 224x224 DenseNet activations would take 1.3 GB). */
+const MAX_BATCHED_INPUT = 3 * 64 * 64;
 const ACCEPTANCE = ["lenet5", "cifar_cnn", "all_ops", "regressor", "card_one_line"];
 /** What the size rule is expected to exclude from specs/ (a new big spec must be added here, on purpose). */
-const EXPECTED_EXCLUSIONS = ["mobilenet_v2", "resnet18", "squeezenet1_1", "vgg16", "vgg19"];
+const EXPECTED_EXCLUSIONS = ["alexnet", "resnet18", "vgg16", "vgg19"];
 
 const DIR = join(ROOT, "test", ".tmp", `export-${process.pid}`);
 rmSync(DIR, { recursive: true, force: true });
@@ -65,10 +72,12 @@ function checked(label: string, text: string): CheckedModel {
 }
 
 function sizeRule(m: CheckedModel): string | undefined {
-  const why: string[] = [];
-  if (m.params > MAX_PARAMS) why.push(`${m.params.toLocaleString("en-US")} parameters > ${MAX_PARAMS.toLocaleString("en-US")}`);
-  if (numel(m.inputShape) > MAX_INPUT) why.push(`input ${m.inputShape.join("x")} > 3x64x64`);
-  return why.length ? why.join(", ") : undefined;
+  return m.params > MAX_PARAMS ? `${m.params.toLocaleString("en-US")} parameters > ${MAX_PARAMS.toLocaleString("en-US")}` : undefined;
+}
+
+/** The batches (and their input seeds) a case runs at: 1 and 7, or 1 alone for a large input. */
+function batchesOf(m: CheckedModel): (readonly [number, number])[] {
+  return numel(m.inputShape) > MAX_BATCHED_INPUT ? [[1, 21]] : [[1, 21], [7, 22]];
 }
 
 const specFiles = readdirSync(join(ROOT, "specs"))
@@ -134,11 +143,16 @@ function randomInput(n: number, shape: readonly number[], seed: number): Float32
   return x;
 }
 
+/** max |a − b|, divided by the largest |b| when that is above 1 (float32 rounding grows with the values). */
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   expect(a.length).toBe(b.length);
   let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i]! - b[i]!));
-  return m;
+  let scale = 1;
+  for (let i = 0; i < a.length; i++) {
+    m = Math.max(m, Math.abs(a[i]! - b[i]!));
+    scale = Math.max(scale, Math.abs(b[i]!));
+  }
+  return m / scale;
 }
 
 function tensorsOf(model: GeneratedModel): Record<string, Float32Array | Float64Array> {
@@ -211,13 +225,13 @@ afterAll(() => {
   if (!measured.length) return;
   const lines = measured.map((r) => `  ${r.label.padEnd(28)} ${String(r.params).padStart(9)} params  batch ${r.batch}  ${Object.entries(r.diffs).map(([k, v]) => `${k} ${v.toExponential(2)}`).join("  ")}`);
   const excluded = cases.filter((c) => c.excluded).map((c) => `  ${c.label}: ${c.excluded}`);
-  console.log(`ONNX Runtime vs nnspec, max |difference|:\n${lines.join("\n")}\nexcluded by the size rule:\n${excluded.join("\n") || "  none"}`);
+  console.log(`ONNX Runtime vs nnspec, max |difference| (divided by the largest |output| where above 1):\n${lines.join("\n")}\nexcluded by the size rule:\n${excluded.join("\n") || "  none"}`);
 });
 
 // ------------------------------------------------------------------ ORT agrees with nnspec
 
 describe("exported models run in ONNX Runtime and agree with nnspec", () => {
-  it(`the size rule (params > ${MAX_PARAMS.toLocaleString("en-US")} or input > 3x64x64) excludes exactly ${EXPECTED_EXCLUSIONS.join(", ")} from specs/`, () => {
+  it(`the size rule (params > ${MAX_PARAMS.toLocaleString("en-US")}) excludes exactly ${EXPECTED_EXCLUSIONS.join(", ")} from specs/`, () => {
     const excluded = cases.filter((c) => c.excluded).map((c) => c.label.replace("specs/", ""));
     expect(excluded).toEqual(EXPECTED_EXCLUSIONS.filter((n) => specFiles.includes(`${n}.nnspec`)));
     expect(cases.filter((c) => !c.excluded && c.label.startsWith("specs/")).length).toBeGreaterThanOrEqual(5);
@@ -225,19 +239,17 @@ describe("exported models run in ONNX Runtime and agree with nnspec", () => {
 
   for (const c of cases) {
     if (c.excluded) continue; // listed and asserted by the test above
-    it(`${c.label}: batch 1 and batch 7 within ${TOLERANCE}`, async () => {
+    const batches = batchesOf(c.model);
+    it(`${c.label}: batch ${batches.map(([b]) => b).join(" and batch ")} within ${TOLERANCE}`, async () => {
       const mod = await loadSpec(c.text);
-      const model = mod.createModel({ batchSize: 7, seed: 11 });
+      const model = mod.createModel({ batchSize: Math.max(...batches.map(([b]) => b)), seed: 11 });
       randomize(model, 12);
       const bytes = exportOnnx(c.model, tensorsOf(model), { specHash: specHash(c.text) });
       checkStructure(bytes, c.model, 13);
       const session = await ort.InferenceSession.create(bytes);
       expect(session.inputNames).toEqual(["input"]);
       expect((session.inputMetadata[0] as { shape: readonly (number | string)[] }).shape).toEqual(["batch", ...c.model.inputShape]);
-      for (const [batch, seed] of [
-        [1, 21],
-        [7, 22],
-      ] as const) {
+      for (const [batch, seed] of batches) {
         const diffs = await compare(session, model, c.model, batch, seed);
         measured.push({ label: c.label, params: c.model.params, batch, diffs });
         for (const d of Object.values(diffs)) expect(d).toBeLessThanOrEqual(TOLERANCE);
