@@ -1,17 +1,17 @@
 /** The checker's diagnostics as LSP diagnostics: help after the message, block call sites and other places as related information. */
 import { DiagnosticSeverity, type Diagnostic as LspDiagnostic } from "vscode-languageserver";
 import type { Diagnostic } from "../../diagnostics/diagnostic.js";
-import { toRange, type Analysis } from "./analysis.js";
+import { MAX_DOCUMENT_CHARS, toRange, type Analysis } from "./analysis.js";
 
 export function lspDiagnostics(a: Analysis): LspDiagnostic[] {
   if (a.tooLarge) {
-    const message = `nnspec does not check documents over ${a.text.length > 0 ? "2 MiB" : ""} in the editor (this one has ${a.text.length} characters); run \`nnspec check\` on it`;
+    const message = `nnspec does not check documents of more than ${MAX_DOCUMENT_CHARS} characters as you type (this one has ${a.text.length}); run \`nnspec check\` on the file`;
     return [{ range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } }, severity: DiagnosticSeverity.Warning, source: "nnspec", message }];
   }
-  return a.diagnostics.map((d) => toLsp(a, d));
+  return a.diagnostics.map((d) => lspDiagnostic(a, d));
 }
 
-function toLsp(a: Analysis, d: Diagnostic): LspDiagnostic {
+export function lspDiagnostic(a: Analysis, d: Diagnostic): LspDiagnostic {
   const lines = [d.message];
   if (d.label) lines.push(d.label);
   if (d.help !== undefined) lines.push(`help: ${d.help}`);

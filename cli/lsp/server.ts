@@ -4,13 +4,19 @@
  * document (checking it first if an edit is still pending). Each feature is
  * its own file; this one only wires them to the connection.
  */
-import { createConnection, ProposedFeatures, TextDocumentSyncKind, type Connection } from "vscode-languageserver/node";
+import { CodeActionKind, createConnection, ProposedFeatures, TextDocumentSyncKind, type Connection } from "vscode-languageserver/node";
 import type { Analysis } from "./analysis.js";
 import { guard } from "./guard.js";
 import { Workspace } from "./workspace.js";
 import { UsageError } from "../io.js";
 import { inlayHints } from "./hints.js";
 import { hover } from "./hover.js";
+import { completion } from "./completion.js";
+import { definition, prepareRename, references, rename } from "./navigation.js";
+import { documentSymbols } from "./symbols.js";
+import { codeActions } from "./actions.js";
+import { LEGEND, semanticTokens } from "./tokens.js";
+import { formatDocument, loadFormatter } from "./formatting.js";
 
 export function startServer(connection: Connection = createConnection(ProposedFeatures.all)): Connection {
   const workspace = new Workspace(connection);
@@ -19,6 +25,14 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       textDocumentSync: TextDocumentSyncKind.Incremental,
       hoverProvider: true,
       inlayHintProvider: true,
+      completionProvider: { triggerCharacters: [">", " "] },
+      definitionProvider: true,
+      referencesProvider: true,
+      renameProvider: { prepareProvider: true },
+      documentSymbolProvider: true,
+      codeActionProvider: { codeActionKinds: [CodeActionKind.QuickFix] },
+      semanticTokensProvider: { legend: LEGEND, full: true },
+      documentFormattingProvider: true,
     },
     serverInfo: { name: "nnspec" },
   }));
@@ -31,6 +45,23 @@ export function startServer(connection: Connection = createConnection(ProposedFe
     };
   connection.onHover(on((a, p) => hover(a, p.position)));
   connection.languages.inlayHint.on(on((a, p) => inlayHints(a, p.range)));
+  connection.onCompletion(on((a, p) => completion(a, p.position)));
+  connection.onDefinition(on((a, p) => definition(a, p.position)));
+  connection.onReferences(on((a, p) => references(a, p.position, p.context.includeDeclaration)));
+  connection.onPrepareRename(on((a, p) => prepareRename(a, p.position)));
+  // A refused new name is an error the editor shows (ResponseError), so rename is not guarded.
+  connection.onRenameRequest((p) => {
+    const a = workspace.get(p.textDocument.uri);
+    return a ? rename(a, p.position, p.newName) : null;
+  });
+  connection.onDocumentSymbol(on((a) => documentSymbols(a)));
+  connection.onCodeAction(on((a, p) => codeActions(a, p.range)));
+  connection.languages.semanticTokens.on(on((a) => semanticTokens(a)));
+  connection.onDocumentFormatting(async (p) => {
+    const format = await loadFormatter();
+    const a = workspace.get(p.textDocument.uri);
+    return a ? guard(() => formatDocument(a, format)) : null;
+  });
   workspace.documents.listen(connection);
   connection.listen();
   return connection;

@@ -1,6 +1,7 @@
 /** `nnspec lsp` over stdio: diagnostics on open and change, hover and inlay hints (one server for the file). */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LspClient } from "../helpers/lsp.js";
+import { at } from "../helpers/lsp-text.js";
 
 const BAD = `block stage(width) {
   conv 3x3 x width pad 1
@@ -27,14 +28,6 @@ afterAll(async () => {
   await client.shutdown();
   expect(client.stderr).toBe("");
 });
-
-/** The 0-based line and UTF-16 character of the first occurrence of `needle` (after `from`). */
-function at(text: string, needle: string, from = 0): { line: number; character: number } {
-  const offset = text.indexOf(needle, from);
-  if (offset < 0) throw new Error(`no ${needle}`);
-  const before = text.slice(0, offset).split("\n");
-  return { line: before.length - 1, character: before[before.length - 1]!.length };
-}
 
 describe("diagnostics", () => {
   it("an error inside a block: its range, the call site as related information; fixing it clears them", async () => {
