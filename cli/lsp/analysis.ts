@@ -10,8 +10,8 @@ import { allNodes, indexStatements, type StatementInfo } from "./statements.js";
 import type { Node } from "../../compiler/model.js";
 import type { SourceFile, Span } from "../../diagnostics/source.js";
 
-/** Larger documents are not checked (real specs are a few kilobytes): the editor stays responsive. */
-export const MAX_DOCUMENT_CHARS = 2 * 1024 * 1024;
+/** Larger documents are not checked as you type (real specs are a few kilobytes; 250,000 characters of layers take seconds): the server stays responsive. */
+export const MAX_DOCUMENT_CHARS = 512 * 1024;
 
 export interface Analysis extends CheckOutput {
   uri: string;
