@@ -59,6 +59,11 @@ export function distinctShapes(shapes: readonly Shape[]): string {
   return [...new Set(shapes.map(formatShape))].join(" | ");
 }
 
+/** An error is reported inside the statement: what the checker recorded for it is its recovery (e.g. `fc` after a map), not a shape to show. */
+export function hasError(a: Analysis, s: Statement): boolean {
+  return a.diagnostics.some((d) => d.severity === "error" && d.span.start >= s.span.start && d.span.start < Math.max(s.span.end, s.span.start + 1));
+}
+
 /** A node's trainable parameters. */
 export function nodeParams(n: Node): number {
   return n.type === "layer" ? n.params.reduce((s, p) => s + numel(p.shape), 0) : 0;

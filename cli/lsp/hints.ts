@@ -1,12 +1,12 @@
 /**
  * Inlay hints: at the end of each line that ends a statement, the shape it
  * gives (`→ 16x5x5`), unless the line asserts it; and the parameters of the
- * line's layers that have weights.
+ * line's layers that have weights. Statements with an error get none.
  */
 import { InlayHintKind, type InlayHint, type Range } from "vscode-languageserver";
 import type { Statement } from "../../grammar/ast.js";
 import { toPosition, type Analysis } from "./analysis.js";
-import { count, distinctShapes, nodeParams, statementOutputs } from "./expansions.js";
+import { count, distinctShapes, hasError, nodeParams, statementOutputs } from "./expansions.js";
 
 export function inlayHints(a: Analysis, range: Range): InlayHint[] {
   if (!a.file) return [];
@@ -19,11 +19,13 @@ export function inlayHints(a: Analysis, range: Range): InlayHint[] {
   }
   const hints: InlayHint[] = [];
   for (const stmts of byLine.values()) {
-    const last = stmts.reduce((x, y) => (y.span.end > x.span.end || (y.span.end === x.span.end && y.span.start < x.span.start) ? y : x));
+    const shown = stmts.filter((s) => !hasError(a, s));
+    if (!shown.length) continue;
+    const last = shown.reduce((x, y) => (y.span.end > x.span.end || (y.span.end === x.span.end && y.span.start < x.span.start) ? y : x));
     const parts: string[] = [];
     const shapes = distinctShapes(statementOutputs(a, last));
     if (shapes && !last.assertion) parts.push(`→ ${shapes}`);
-    const params = lineParams(a, stmts);
+    const params = lineParams(a, shown);
     if (params) parts.push(`${params} params`);
     if (parts.length) hints.push({ position: toPosition(a, last.span.end), label: parts.join(" · "), kind: parts[0]!.startsWith("→") ? InlayHintKind.Type : InlayHintKind.Parameter, paddingLeft: true });
   }

@@ -10,7 +10,7 @@ import type { Node } from "../../compiler/model.js";
 import { formatShape } from "../../compiler/shape.js";
 import { toOffset, toRange, type Analysis } from "./analysis.js";
 import { outputArithmetic } from "./arithmetic.js";
-import { callExpansions, count, nodeParams } from "./expansions.js";
+import { callExpansions, count, hasError, nodeParams } from "./expansions.js";
 import { nameAt } from "./names.js";
 import { statementAt } from "./statements.js";
 
@@ -47,6 +47,7 @@ function statementHover(a: Analysis, s: Statement): string[] {
   const head = [`**${kind}**${def ? ` — \`${def.usage}\`` : ""}`];
   if (def) head.push("", def.doc);
   if (!nodes.length) return [...head, "", "_no shape: the layers before it, or this one, have errors_"];
+  if (hasError(a, s)) head.push("", "_this statement has an error (see the diagnostic): the shapes below are the checker's recovery_");
   const many = nodes.length > 1;
   const body = nodes.slice(0, LIST_LIMIT).flatMap((n) => nodeLines(n, many));
   if (nodes.length > LIST_LIMIT) body.push(`- … ${nodes.length - LIST_LIMIT} more`);

@@ -18,7 +18,7 @@ import { codeActions } from "./actions.js";
 import { LEGEND, semanticTokens } from "./tokens.js";
 import { formatDocument, loadFormatter } from "./formatting.js";
 
-export function startServer(connection: Connection = createConnection(ProposedFeatures.all)): Connection {
+export function startServer(connection: Connection = createConnection(ProposedFeatures.all, process.stdin, process.stdout)): Connection {
   const workspace = new Workspace(connection);
   connection.onInitialize(() => ({
     capabilities: {

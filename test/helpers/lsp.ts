@@ -18,7 +18,7 @@ export class LspClient {
   private readonly published = new Map<string, PublishDiagnosticsParams>();
   private readonly waiters: { uri: string; version: number; resolve: (p: PublishDiagnosticsParams) => void }[] = [];
 
-  constructor(args: string[] = ["lsp", "--stdio"]) {
+  constructor(args: string[] = ["lsp"]) {
     requireBuilt("cli");
     this.child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, stdio: ["pipe", "pipe", "pipe"] });
     this.child.stderr!.on("data", (d: Buffer) => (this.stderr += d.toString()));

@@ -2,6 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LspClient } from "../helpers/lsp.js";
 import { at } from "../helpers/lsp-text.js";
+import { nnspec } from "../helpers/cli.js";
 
 const BAD = `block stage(width) {
   conv 3x3 x width pad 1
@@ -27,6 +28,15 @@ beforeAll(async () => {
 afterAll(async () => {
   await client.shutdown();
   expect(client.stderr).toBe("");
+});
+
+describe("the command", () => {
+  it("nnspec lsp refuses arguments other than --stdio (exit 2, one line)", () => {
+    const r = nnspec(["lsp", "--socket=9000"]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/^nnspec: .*nnspec lsp takes no arguments besides --stdio, got '--socket=9000'/);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+  });
 });
 
 describe("diagnostics", () => {
@@ -77,6 +87,14 @@ describe("hover and inlay hints", () => {
     expect(byLine[9]).toBeUndefined(); // asserted
     expect(byLine[10]).toBe("→ 10 · 5,130 params");
     expect(hints.find((h) => h.position.line === 1)!.position.character).toBe("  conv 3x3 x width pad 1".length);
+  });
+
+  it("a model with an error: lines before it keep their hints, the line with the error has none", async () => {
+    const broken = "model e {\n  input 1x8x8\n  conv 3x3 x4 pad 1\n  fc 10\n  loss softmax\n}\n";
+    const u = "file:///tmp/lsp-broken.nnspec";
+    expect((await client.open(u, broken)).diagnostics.map((d) => d.code)).toEqual(["NN3003"]);
+    const hints = await client.request<{ position: { line: number }; label: string }[]>("textDocument/inlayHint", { textDocument: { uri: u }, range: { start: { line: 0, character: 0 }, end: { line: 9, character: 0 } } });
+    expect(hints.map((h) => [h.position.line, h.label])).toEqual([[2, "→ 4x8x8 · 40 params"]]);
   });
 
   it("hover on a conv: kind, shapes, parameters, FLOPs and the output-size arithmetic", async () => {
