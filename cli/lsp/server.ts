@@ -25,7 +25,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
       textDocumentSync: TextDocumentSyncKind.Incremental,
       hoverProvider: true,
       inlayHintProvider: true,
-      completionProvider: { triggerCharacters: [">", " "] },
+      completionProvider: { triggerCharacters: [">"] },
       definitionProvider: true,
       referencesProvider: true,
       renameProvider: { prepareProvider: true },
