@@ -20,6 +20,7 @@ Usage:
                                                   predictions for new inputs
   nnspec export FILE --onnx OUT.onnx [--weights W.safetensors] [--opset N] [--seed N]
                [--external-data]                  the model and its weights as ONNX
+  nnspec lsp                                      the language server an editor starts (stdio)
   nnspec help COMMAND                             a command's options (also: nnspec COMMAND --help)
   nnspec --help | --version
 
@@ -162,6 +163,19 @@ Options:
   --seed N             seed of the fresh initialisation without --weights (default 0)
   --force              load weights even if they were trained for another spec, and
                        overwrite an existing --onnx (or its .data) file nnspec did not write
+  -h, --help           this help`,
+  lsp: `Usage: nnspec lsp [--stdio]
+
+The nnspec language server, for editors: it speaks the Language Server
+Protocol on standard input and output (--stdio is accepted and changes
+nothing). It checks each open .nnspec file as you type and gives diagnostics
+with their fixes as code actions, shape and parameter hints at the end of
+layer lines, hover (shapes, parameters, FLOPs, output-size arithmetic),
+completion, go to definition, references, rename, the outline, formatting
+and semantic highlighting. See docs/editors.md for VS Code, Neovim and Helix.
+
+Options:
+  --stdio              talk over stdin and stdout (the default and only transport)
   -h, --help           this help`,
   summary: `Usage: nnspec summary [--format text|json] [--model NAME] [--batch N] FILE|-
 

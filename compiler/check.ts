@@ -56,13 +56,18 @@ function unusedBlocks(program: Program, structure: Structure): BlockDeclaration[
 
 export interface CheckResult {
   models: CheckedModel[];
+  /** Each model's nodes as far as checking got, also when the model has errors (what an editor shows beside the text). */
+  partial: { model: string; nodes: Node[] }[];
 }
 
 export function checkProgram(program: Program, bag: DiagnosticBag): CheckResult {
   const structure = checkStructure(program, bag);
   const models: CheckedModel[] = [];
+  const partial: CheckResult["partial"] = [];
   for (const m of program.models) {
-    const checked = new ModelChecker(program, structure, bag, m).run();
+    const checker = new ModelChecker(program, structure, bag, m);
+    const checked = checker.run();
+    partial.push({ model: m.name.text, nodes: checker.nodes });
     // Any error inside the model's text or a block it uses (syntax, names) means there is no model to show.
     const spans = [m.span, ...usedBlocks(m.body, structure).map((b) => b.span)];
     const inside = bag.items.some((d) => d.severity === "error" && spans.some((sp) => d.span.start >= sp.start && d.span.start < sp.end));
@@ -71,7 +76,7 @@ export function checkProgram(program: Program, bag: DiagnosticBag): CheckResult 
   // Blocks no model uses still get their words checked (no shapes: nothing flows into them).
   for (const b of unusedBlocks(program, structure)) new ModelChecker(program, structure, bag, { type: "model", name: b.name, body: [], span: b.span }).dryRunBlock(b);
   if (program.models.length === 0 && bag.items.length === 0) bag.report("NN2018", program.file, { start: 0, end: 0 }, {});
-  return { models };
+  return { models, partial };
 }
 
 /** Where a statement sits: the name prefix, its counters, and the block invocation it came from. */
@@ -115,6 +120,8 @@ class ModelChecker {
   private channelsFirstInput: string | undefined;
   /** The first window that did not fit (NN3001), for the smallest input that fits. */
   private windowError: Diagnostic | undefined;
+  /** The model's nodes, filled by `run` (as far as it got when there are errors). */
+  readonly nodes: Node[] = [];
 
   constructor(
     private readonly program: Program,
@@ -171,7 +178,7 @@ class ModelChecker {
         this.report("NN4001", { model: this.model.name.text, detail, paramLimit: fmtCount(LIMITS.params), activationLimit: fmtCount(LIMITS.activationsPerExample) }, first!.span, []);
       }
     }
-    const nodes: Node[] = [];
+    const nodes = this.nodes;
     shape = this.sequence(rest, shape, scope, nodes);
     if (this.windowError && inputShape && !this.inputOverride && !this.channelsFirstInput) this.nameSmallestInput(this.windowError, inputShape);
     if (!this.ok || !inputShape || !shape || this.tooLarge) return undefined;

@@ -19,7 +19,7 @@ const ALLOWED: Record<string, readonly string[]> = {
   cli: ["diagnostics", "grammar", "compiler", "runtime"],
   plugins: ["diagnostics", "compiler"],
 };
-const SKIP = new Set(["node_modules", "dist", "test", "bench", "scripts", "specs", "docs", "out", "examples"]);
+const SKIP = new Set(["node_modules", "dist", "test", "bench", "scripts", "specs", "docs", "out", "examples", "editors"]);
 
 /** Project-relative paths of every .ts source outside node_modules, dist and test. */
 function sources(root: string): string[] {
