@@ -32,6 +32,7 @@ import { saveWeights, specHash, type WeightsInfo } from "../../runtime/index.js"
 import { loadSpec, type GeneratedModel } from "../helpers/compile.js";
 import { nnspecAsync, ROOT } from "../helpers/cli.js";
 import { acceptanceSpec, acceptanceSpecsOrFail } from "../helpers/acceptance.js";
+import { randomInput as randomValues, randomize } from "../helpers/random-weights.js";
 
 const { onnx } = onnxProto;
 ort.env.wasm.numThreads = 1;
@@ -98,40 +99,8 @@ if (acceptanceSpecsOrFail("valid").length > 0) {
 
 // ------------------------------------------------------------------ helpers
 
-/** mulberry32: a small seeded generator, so every run uses the same random numbers. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const fill = (t: Float32Array | Float64Array, random: () => number, lo: number, hi: number) => {
-  for (let i = 0; i < t.length; i++) t[i] = lo + (hi - lo) * random();
-};
-
-/** Initialised weights, with biases, batchnorm γ/β/mean/var and zero-initialised weights made non-trivial. */
-function randomize(model: GeneratedModel, seed: number): void {
-  const random = rng(seed);
-  for (const [name, t] of Object.entries(model.params)) {
-    if (name.endsWith(".bias") || name.endsWith(".beta")) fill(t, random, -0.5, 0.5);
-    else if (name.endsWith(".gamma")) fill(t, random, 0.5, 1.5);
-    else if (t.every((v) => v === 0)) fill(t, random, -0.1, 0.1);
-  }
-  for (const [name, t] of Object.entries(model.buffers)) {
-    if (name.endsWith(".mean")) fill(t, random, -0.5, 0.5);
-    else fill(t, random, 0.5, 2);
-  }
-}
-
 function randomInput(n: number, shape: readonly number[], seed: number): Float32Array {
-  const x = new Float32Array(n * numel(shape));
-  fill(x, rng(seed), -1, 1);
-  return x;
+  return randomValues(n, numel(shape), seed);
 }
 
 function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {

@@ -1,0 +1,34 @@
+/**
+ * The system Python with Debian's torch and onnx (`/usr/bin/python3`, never
+ * another python on PATH), for the tests that use PyTorch and onnx.checker as
+ * independent oracles. Missing, it is a failing test naming the install
+ * command, never a skip. One process per test file: importing torch takes
+ * about two seconds.
+ */
+import { spawn } from "node:child_process";
+
+export const PYTHON = "/usr/bin/python3";
+export const INSTALL = "apt-get update && apt-get install -y python3-torch python3-onnx";
+
+export interface PythonRun {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run `python3 args…` (asynchronously, so the test runner stays responsive); fails with the install command when python3 or a module is missing. */
+export function python(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<PythonRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(PYTHON, args, { cwd: opts.cwd, env: { ...process.env, OMP_NUM_THREADS: "1", ...opts.env }, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    child.on("error", (e) => reject(new Error(`${PYTHON} cannot run (${e.message}); install it with: ${INSTALL}`)));
+    child.on("close", (status) => {
+      const missing = /ModuleNotFoundError: No module named '(torch|onnx|numpy)'/.exec(stderr);
+      if (missing) reject(new Error(`${PYTHON} has no ${missing[1]}; install it with: ${INSTALL}\n${stderr}`));
+      else resolve({ status, stdout, stderr });
+    });
+  });
+}
