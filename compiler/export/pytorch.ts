@@ -61,8 +61,8 @@ const SHADOWED_MODULES = new Set(["torch", "numpy", "json", "os", "sys", "argpar
 
 /** `.name` when Python can spell it as an attribute, else `._modules["name"]` (names are identifiers, so the literal needs no escaping). */
 function member(name: string): string {
-  if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(name)) throw new Error(`internal: ${JSON.stringify(name)} is not an identifier`);
-  return PYTHON_KEYWORDS.has(name) || MODULE_ATTRIBUTES.has(name) ? `._modules["${name}"]` : `.${name}`;
+  if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) throw new Error(`internal: ${JSON.stringify(name)} is not an identifier`);
+  return name.startsWith("_") || PYTHON_KEYWORDS.has(name) || MODULE_ATTRIBUTES.has(name) ? `._modules["${name}"]` : `.${name}`;
 }
 
 /** `self.a.b.c` for the dotted name `a.b.c`. */

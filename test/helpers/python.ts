@@ -16,14 +16,25 @@ export interface PythonRun {
   stderr: string;
 }
 
-/** Run `python3 args…` (asynchronously, so the test runner stays responsive); fails with the install command when python3 or a module is missing. */
-export function python(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<PythonRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(PYTHON, args, { cwd: opts.cwd, env: { ...process.env, OMP_NUM_THREADS: "1", ...opts.env }, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+export interface PythonProcess {
+  /** Write a line to its stdin. */
+  send(line: string): void;
+  /** Close its stdin and wait for it to end; rejects with the install command when python3 or a module is missing. */
+  finish(): Promise<PythonRun>;
+}
+
+/**
+ * Start `python3 args…` now (so that importing torch overlaps the test's own
+ * preparation) with one thread per library (the machine's cores are shared).
+ */
+export function startPython(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): PythonProcess {
+  const child = spawn(PYTHON, args, { cwd: opts.cwd, env: { ...process.env, OMP_NUM_THREADS: "1", ...opts.env }, stdio: ["pipe", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  child.stdin.on("error", () => {}); // a process that died early: reported by finish()
+  const done = new Promise<PythonRun>((resolve, reject) => {
     child.on("error", (e) => reject(new Error(`${PYTHON} cannot run (${e.message}); install it with: ${INSTALL}`)));
     child.on("close", (status) => {
       const missing = /ModuleNotFoundError: No module named '(torch|onnx|numpy)'/.exec(stderr);
@@ -31,4 +42,16 @@ export function python(args: string[], opts: { cwd?: string; env?: NodeJS.Proces
       else resolve({ status, stdout, stderr });
     });
   });
+  return {
+    send: (line) => void child.stdin.write(`${line}\n`),
+    finish() {
+      child.stdin.end();
+      return done;
+    },
+  };
+}
+
+/** Run `python3 args…` to its end. */
+export function python(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<PythonRun> {
+  return startPython(args, opts).finish();
 }
