@@ -33,6 +33,7 @@ import { loadSpec, type GeneratedModel } from "../helpers/compile.js";
 import { nnspecAsync, ROOT } from "../helpers/cli.js";
 import { acceptanceSpec, acceptanceSpecsOrFail } from "../helpers/acceptance.js";
 import { randomInput as randomValues, randomize } from "../helpers/random-weights.js";
+import { onnxChecker } from "../helpers/onnx-checker.js";
 
 const { onnx } = onnxProto;
 ort.env.wasm.numThreads = 1;
@@ -48,6 +49,8 @@ const DIR = join(ROOT, "test", ".tmp", `export-${process.pid}`);
 rmSync(DIR, { recursive: true, force: true });
 mkdirSync(DIR, { recursive: true });
 afterAll(() => rmSync(DIR, { recursive: true, force: true }));
+/** Every model exported here also passes onnx.checker.check_model(full_check=True) (checked after the tests, in one Python process). */
+const checker = onnxChecker("onnx");
 
 // ------------------------------------------------------------------ the specs
 
@@ -199,6 +202,7 @@ describe("exported models run in ONNX Runtime and agree with nnspec", () => {
       const model = mod.createModel({ batchSize: 7, seed: 11 });
       randomize(model, 12);
       const bytes = exportOnnx(c.model, tensorsOf(model), { specHash: specHash(c.text) });
+      checker.add(c.label, bytes);
       checkStructure(bytes, c.model, 13);
       const session = await ort.InferenceSession.create(bytes);
       expect(session.inputNames).toEqual(["input"]);
@@ -222,6 +226,7 @@ describe("exported models run in ONNX Runtime and agree with nnspec", () => {
     randomize(model, 4);
     for (let opset = 13; opset <= 21; opset++) {
       const bytes = exportOnnx(c.model, tensorsOf(model), { opset });
+      checker.add(`all_layers, opset ${opset}`, bytes);
       checkStructure(bytes, c.model, opset);
       const session = await ort.InferenceSession.create(bytes);
       const diffs = await compare(session, model, c.model, 7, opset);
@@ -277,6 +282,7 @@ describe("exported models run in ONNX Runtime and agree with nnspec", () => {
       randomize(model, 6);
       for (const opset of [13, 21]) {
         const bytes = exportOnnx(m, tensorsOf(model), { opset });
+        checker.add(`${label}, opset ${opset}`, bytes);
         checkStructure(bytes, m, opset);
         const session = await ort.InferenceSession.create(bytes);
         // ORT's own shape inference agrees with nnspec's shapes.
@@ -303,6 +309,7 @@ describe("exported models run in ONNX Runtime and agree with nnspec", () => {
       const model = mod.createModel({ batchSize: 7, seed: 8 });
       randomize(model, 9);
       const bytes = exportOnnx(m, tensorsOf(model));
+      checker.add(label, bytes);
       checkStructure(bytes, m, 13);
       const session = await ort.InferenceSession.create(bytes);
       for (const n of [1, 7]) for (const d of Object.values(await compare(session, model, m, n, 50 + n))) expect(d, label).toBeLessThanOrEqual(TOLERANCE);
@@ -414,6 +421,7 @@ describe("nnspec export", () => {
       cli(["export", seeded, "--onnx", "d2.onnx", "--seed", "7", "--opset", "17"]),
     ]);
     for (const r of [a, fresh, d1, b, forced, d2]) expect(r.status, r.stderr).toBe(0);
+    for (const file of ["a.onnx", "fresh.onnx", "d1.onnx", "forced.onnx"]) checker.addFile(`nnspec export --onnx ${file}`, join(DIR, file));
     expect(a.stderr).toMatch(/wrote a\.onnx: all_layers, opset 13, input \[batch, 3, 12, 12\], outputs output; 3,036 parameters, weights from .*w\.safetensors/);
     expect(d1.stderr).toMatch(/wrote d1\.onnx: lenet5, opset 17, input \[batch, 1, 28, 28\], outputs logits, probabilities; 61,706 parameters, freshly initialised weights \(seed 7/);
 
