@@ -52,14 +52,14 @@ def load_split(folder, split):
 
 
 def evaluate(model, x, y, device, batch):
-    """nnspec eval's figures: the mean loss (with L2, as nnspec's loss) and, for softmax, the correct count."""
+    """nnspec eval's figures: the mean loss (without the L2 term, as nnspec eval) and, for softmax, the correct count."""
     model.eval()
     total, correct = 0.0, 0
     with torch.no_grad():
         for i in range(0, len(x), batch):
             xb, yb = x[i : i + batch].to(device), y[i : i + batch].to(device)
             out = model(xb)
-            total += float(spec.objective(model, out, yb)) * len(xb)
+            total += float(spec.loss_fn(out, yb)) * len(xb)
             if spec.LOSS == "softmax":
                 correct += int((out.argmax(dim=1) == yb).sum())
     return total / len(x), correct
