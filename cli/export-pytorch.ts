@@ -67,7 +67,7 @@ export async function writePytorch(out: PytorchOutputs, loaded: LoadedModel, mod
       throw fileError(path, describeIoError(e));
     }
   }
-  await saveWeights(out.init, model, loaded.info as Parameters<typeof saveWeights>[2], { model: loaded.info.name, specHash: hash });
+  await saveWeights(out.init, model, loaded.info, { model: loaded.info.name, specHash: hash });
   const names = [...files.files.map((f) => f.name), "init.safetensors"].map((n) => displayPath(join(out.dir, n)));
   process.stderr.write(
     `wrote ${names.join(", ")}: ${loaded.info.name} as a torch.nn.Module, input [batch, ${loaded.info.inputShape.join(", ")}]; ${loaded.info.paramCount.toLocaleString("en-US")} parameters, ${source}\n`,
