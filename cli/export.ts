@@ -2,6 +2,7 @@
  * `nnspec export FILE --onnx OUT.onnx`: the model and its weights as an ONNX
  * file; with external data (--external-data, or weights too large for one
  * ONNX file) OUT.onnx plus its weights in OUT.onnx.data beside it.
+ * `--pytorch DIR`: MODEL.py, train_ddp.py and init.safetensors in DIR (export-pytorch.ts).
  */
 import { statSync } from "node:fs";
 import { basename } from "node:path";
@@ -14,6 +15,7 @@ import { loadModelFromSpec } from "./load-model.js";
 import { checkOutputs, type InputFile, type OutputFile } from "./paths.js";
 import { nonNegativeInt, parse, shared } from "./args.js";
 import { nnspecVersion } from "../compiler/emit/version.js";
+import { pytorchOutputs, writePytorch } from "./export-pytorch.js";
 
 function opsetValue(value: unknown): number {
   if (value === undefined) return DEFAULT_OPSET;
@@ -54,29 +56,36 @@ export async function exportCommand(argv: string[]): Promise<number> {
     onnx: { type: "string" },
     opset: { type: "string" },
     "external-data": { type: "boolean" },
+    pytorch: { type: "string" },
   }, "one");
-  if (values.onnx === undefined || values.onnx === "") throw new UsageError("export needs --onnx OUT.onnx (the file to write)");
+  const pytorch = values.pytorch as string | undefined;
+  if (pytorch === "") throw new UsageError("--pytorch needs a folder (DIR, where MODEL.py and train_ddp.py go)");
+  if (values.onnx === "" || (values.onnx === undefined && pytorch === undefined)) throw new UsageError("export needs --onnx OUT.onnx (the file to write) or --pytorch DIR (a PyTorch module and train_ddp.py)");
   const opset = opsetValue(values.opset);
   const seed = values.seed === undefined ? 0 : nonNegativeInt(values.seed, "--seed");
   const weights = values.weights as string | undefined;
   const force = values.force === true;
   const forced = values["external-data"] === true;
   if (weights !== undefined && values.seed !== undefined) warn("--seed has no effect with --weights (every value comes from the weights file)");
-  const out: OutputFile = { role: "--onnx", path: values.onnx as string, kind: "onnx" };
   const inputs: InputFile[] = [{ role: "the spec", path: positionals[0]! }];
   if (weights !== undefined) inputs.push({ role: "--weights", path: weights });
-  checkOutputs(inputs, [out], force);
-  let data = forced ? dataOutput(inputs, out, force) : undefined;
+  const out: OutputFile | undefined = values.onnx === undefined ? undefined : { role: "--onnx", path: values.onnx as string, kind: "onnx" };
+  if (out) checkOutputs(inputs, [out], force);
+  let data = out && forced ? dataOutput(inputs, out, force) : undefined;
 
   const loaded = await loadModelFromSpec(positionals[0]!, values.model as string | undefined);
-  const bytes = weightBytes(loaded.checked);
-  // Weights too large for one ONNX file (a protobuf message holds 2 GiB) go beside it; that output is checked before any weights exist.
-  data ??= bytes > INLINE_WEIGHTS_LIMIT ? dataOutput(inputs, out, force) : undefined;
   const hash = specHash(loaded.specText);
+  const python = pytorch === undefined ? undefined : pytorchOutputs(inputs, pytorch, loaded.checked, hash, out, force);
   // Export reads the parameters only: the TypeScript kernels, which need no WebAssembly memory (a model of any size fits).
   const model = loaded.createModel({ batchSize: 1, seed, kernels: "js" });
   if (weights !== undefined) loadWeightsForCli(weights, model, loaded.info, { specHash: hash, force });
+  const source = weights !== undefined ? `weights from ${displayPath(weights)}` : `freshly initialised weights (seed ${seed}; pass --weights W.safetensors for trained ones)`;
+  if (python !== undefined) await writePytorch(python, loaded, model, hash, source);
+  if (out === undefined) return 0;
 
+  const bytes = weightBytes(loaded.checked);
+  // Weights too large for one ONNX file (a protobuf message holds 2 GiB) go beside it; that output is checked before any weights exist.
+  data ??= bytes > INLINE_WEIGHTS_LIMIT ? dataOutput(inputs, out, force) : undefined;
   // An ExportError (no ONNX form for this model) reaches the error boundary, cli/errors.ts: one line, exit 1.
   const tensors = { ...model.params, ...model.buffers };
   const options = { opset, producerVersion: nnspecVersion(), specHash: hash };
@@ -89,7 +98,6 @@ export async function exportCommand(argv: string[]): Promise<number> {
     await write(out.path, r.model);
     wrote += ` with its weights in ${displayPath(data.path)} (external data, ${forced ? "--external-data" : `${(bytes / 2 ** 30).toFixed(2)} GiB of weights, more than one ONNX file holds`})`;
   }
-  const source = weights !== undefined ? `weights from ${displayPath(weights)}` : `freshly initialised weights (seed ${seed}; pass --weights W.safetensors for trained ones)`;
   const outputs = onnxOutputNames(loaded.checked).join(", ");
   process.stderr.write(
     `wrote ${wrote}: ${loaded.info.name}, opset ${opset}, input [batch, ${loaded.info.inputShape.join(", ")}], outputs ${outputs}; ${loaded.info.paramCount.toLocaleString("en-US")} parameters, ${source}\n`,

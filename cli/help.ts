@@ -19,6 +19,7 @@ Usage:
   nnspec predict FILE --weights W.safetensors --input X.npy [--output Y.npy]
                                                   predictions for new inputs
   nnspec export FILE --onnx OUT.onnx [--weights W.safetensors] [--opset N] [--seed N]
+  nnspec export FILE --pytorch DIR [--weights W.safetensors] [--seed N]
                [--external-data]                  the model and its weights as ONNX
   nnspec lsp                                      the language server an editor starts (stdio)
   nnspec help COMMAND                             a command's options (also: nnspec COMMAND --help)
@@ -140,6 +141,7 @@ Options:
 ${KERNEL_HELP}
   -h, --help           this help`,
   export: `Usage: nnspec export FILE --onnx OUT.onnx [--weights W.safetensors] [options]
+       nnspec export FILE --pytorch DIR [--weights W.safetensors] [options]
 
 Writes the model as an ONNX file (written atomically) that ONNX Runtime and
 other engines can run: input \`input\` [batch, …input shape] with a symbolic
@@ -154,8 +156,17 @@ An ONNX file holds at most 2 GiB: a model whose weights take more (over
 in OUT.onnx.data beside it (ONNX external data; keep the two files together).
 The data file is written first, then the model file.
 
+--pytorch DIR writes DIR/MODEL.py, a torch.nn.Module whose state_dict keys are
+nnspec's tensor names (batchnorm: gamma, beta, mean, var), with the loss and
+safetensors load_weights/save_weights; DIR/train_ddp.py, which trains it with
+DistributedDataParallel under torchrun on the .npy data of train --data DIR and
+saves weights nnspec eval, predict and export take; and DIR/init.safetensors,
+the weights to start from. See docs/interop.md, "Scaling out with PyTorch".
+
 Options:
-  --onnx FILE          the ONNX file to write (required)
+  --onnx FILE          the ONNX file to write
+  --pytorch DIR        the folder for MODEL.py, train_ddp.py and init.safetensors
+                       (made if missing); --onnx, --pytorch or both
   --external-data      put the weights in OUT.onnx.data for any model
   --weights FILE       weights saved by nnspec train (default: fresh initialisation)
   --model NAME         the model, when the file has several

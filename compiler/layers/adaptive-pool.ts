@@ -8,6 +8,7 @@ import { numel } from "../shape.js";
 import { requireImage } from "./window-layer.js";
 import { defineLayer, lit, type EmitLayer, type LayerDef } from "./types.js";
 import { int, ints, type OnnxContext } from "./onnx.js";
+import { pair } from "./pytorch.js";
 
 export interface AdaptiveAttrs {
   size: [number, number];
@@ -86,5 +87,7 @@ export function adaptivePoolLayer(kind: "adaptiveavgpool" | "adaptivemaxpool", d
       ],
     },
     onnx: max ? adaptiveOnnx("MaxPool", "ReduceMax") : adaptiveOnnx("AveragePool", "ReduceMean"),
+    // PyTorch's own adaptive windows, which nnspec's follow.
+    pytorch: (a) => ({ module: `nn.${max ? "AdaptiveMaxPool2d" : "AdaptiveAvgPool2d"}(${pair(a.size)})` }),
   });
 }

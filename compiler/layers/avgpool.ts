@@ -2,6 +2,7 @@
 import { int } from "./onnx.js";
 import { poolLayer } from "./pool.js";
 import { poolWindow } from "./window-onnx.js";
+import { bool, pair } from "./pytorch.js";
 
 export const avgpool = poolLayer("avgpool", "Average pooling per channel; padding is not counted in the mean; stride defaults to the window size.", {
   forward: (e) => `k.avgPoolForward(${e.x}, ${e.y}, ${e.constant("geom", "")});`,
@@ -10,4 +11,6 @@ export const avgpool = poolLayer("avgpool", "Average pooling per channel; paddin
   onnx(a, c) {
     c.op("AveragePool", [c.x], [...poolWindow(a, c.input, c.output), int("count_include_pad", 0)]);
   },
+  // AvgPool2d without counting padding (count_include_pad=False); ceil mode as nnspec's.
+  pytorch: (a) => ({ module: `nn.AvgPool2d(${pair(a.kernel)}, stride=${pair(a.stride)}, padding=${pair(a.pad)}, ceil_mode=${bool(a.ceil)}, count_include_pad=False)` }),
 });

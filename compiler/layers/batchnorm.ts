@@ -3,6 +3,7 @@ import { option } from "../args.js";
 import { numel } from "../shape.js";
 import { defineLayer, lit, type EmitLayer } from "./types.js";
 import { float } from "./onnx.js";
+import { py } from "./pytorch.js";
 
 /** PyTorch's defaults, as in runtime/batchnorm.ts. */
 const DEFAULT_EPS = 1e-5;
@@ -60,6 +61,8 @@ export const batchnorm = defineLayer<BatchNormAttrs>({
     if (a.momentum !== DEFAULT_MOMENTUM) attrs.push(float("momentum", 1 - a.momentum));
     c.op("BatchNormalization", [c.x, c.required("gamma"), c.required("beta"), c.required("mean"), c.required("var")], attrs);
   },
+  // nnspec's names (gamma, beta, mean, var) on F.batch_norm, which computes what nnspec does (biased batch variance to normalise, unbiased into the running variance, PyTorch's momentum).
+  pytorch: (a, c) => ({ module: `BatchNorm(${py(c.input[0]!)}, eps=${py(a.eps)}, momentum=${py(a.momentum)})`, uses: ["BatchNorm"] }),
 });
 
 /** The layer's tensors bundled once in createModel. */

@@ -2,6 +2,7 @@
 import { channelMismatch, channelsOf } from "./channel-ops.js";
 import { ints } from "./onnx.js";
 import { defineLayer, lit } from "./types.js";
+import { py } from "./pytorch.js";
 
 export interface ChannelsAttrs {
   start: number;
@@ -44,4 +45,5 @@ export const channels = defineLayer<ChannelsAttrs>({
     const k = (part: string, v: number) => c.op("Constant", [], [ints("value_ints", [v])], part);
     c.op("Slice", [c.x, k("starts", a.start), k("ends", a.end), k("axes", 1)]);
   },
+  pytorch: (a) => ({ module: `Channels(${py(a.start)}, ${py(a.end)})`, uses: ["Channels"] }),
 });

@@ -6,6 +6,7 @@ import { readFilterWindow, requireImage, slideWindow, type WindowAttrs } from ".
 import { defineLayer, lit, type Init } from "./types.js";
 import { int, ints } from "./onnx.js";
 import { windowAttributes } from "./window-onnx.js";
+import { bool, pair, py } from "./pytorch.js";
 
 /** Scratch floats a model keeps for convolutions (2 MiB): room for several small images' im2col columns. */
 const CONV_SCRATCH_FLOATS = 1 << 19;
@@ -107,6 +108,10 @@ export const conv = defineLayer<ConvAttrs>({
   onnx(a, c) {
     c.op("Conv", [c.x, c.required("weight"), c.tensor("bias")], [...windowAttributes(a), ints("dilations", a.dilation), int("group", a.groups)]);
   },
+  // Conv2d with weight OIHW (I = C/G) as nnspec's; `pad same` is resolved to numbers by the shape rule.
+  pytorch: (a, c) => ({
+    module: `nn.Conv2d(${py(c.input[0]!)}, ${py(a.filters)}, ${pair(a.kernel)}, stride=${pair(a.stride)}, padding=${pair(a.pad)}, dilation=${pair(a.dilation)}, groups=${py(a.groups)}, bias=${bool(a.bias)})`,
+  }),
 });
 
 

@@ -16,6 +16,7 @@ import { windowGeometry } from "./window-geometry.js";
 import { defineLayer, lit, type EmitLayer, type Init } from "./types.js";
 import { int, ints } from "./onnx.js";
 import { windowAttributes } from "./window-onnx.js";
+import { bool, pair, py } from "./pytorch.js";
 
 /** Scratch floats kept for the col2im columns (as conv's). */
 const DECONV_SCRATCH_FLOATS = 1 << 19;
@@ -113,4 +114,8 @@ export const deconv = defineLayer<DeconvAttrs>({
   onnx(a, c) {
     c.op("ConvTranspose", [c.x, c.required("weight"), c.tensor("bias")], [...windowAttributes(a), ints("output_padding", a.outpad), ints("dilations", [1, 1]), int("group", 1)]);
   },
+  // ConvTranspose2d with weight IOHW as nnspec's.
+  pytorch: (a, c) => ({
+    module: `nn.ConvTranspose2d(${py(c.input[0]!)}, ${py(a.filters)}, ${pair(a.kernel)}, stride=${pair(a.stride)}, padding=${pair(a.pad)}, output_padding=${pair(a.outpad)}, bias=${bool(a.bias)})`,
+  }),
 });

@@ -3,6 +3,7 @@ import type { ArgReader, NumberRule } from "../args.js";
 import { numel } from "../shape.js";
 import { defineLayer, lit, type LayerDef, type LayerEmitter } from "./types.js";
 import type { OnnxMapping } from "./onnx.js";
+import type { PytorchMapping } from "./pytorch.js";
 
 export interface ScalarAttrs {
   /** The optional or required number after the kind (elu's α, leakyrelu's slope, dropout's p); NaN when none applies. */
@@ -17,6 +18,7 @@ export function elementwise(
     flopsPerElement?: number;
     emit?: LayerEmitter<ScalarAttrs>;
     onnx?: OnnxMapping<ScalarAttrs>;
+    pytorch?: PytorchMapping<ScalarAttrs>;
   } = {},
 ): LayerDef<ScalarAttrs> {
   const arg = opts.arg;
@@ -38,6 +40,7 @@ export function elementwise(
     flops: (_a, input) => numel(input) * (opts.flopsPerElement ?? 1),
     ...(opts.emit ? { emit: opts.emit } : {}),
     ...(opts.onnx ? { onnx: opts.onnx } : {}),
+    ...(opts.pytorch ? { pytorch: opts.pytorch } : {}),
   });
 }
 

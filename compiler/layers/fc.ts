@@ -4,6 +4,7 @@ import { option } from "../args.js";
 import { formatShape, numel } from "../shape.js";
 import { defineLayer, lit, type Init, type InferContext } from "./types.js";
 import { float, int } from "./onnx.js";
+import { bool, py } from "./pytorch.js";
 
 export interface FcAttrs {
   units: number;
@@ -70,6 +71,8 @@ export const fc = defineLayer<FcAttrs>({
   onnx(_a, c) {
     c.op("Gemm", [c.x, c.required("weight"), c.tensor("bias")], [float("alpha", 1), float("beta", 1), int("transA", 0), int("transB", 1)]);
   },
+  // Linear: weight [out][in] as nnspec's.
+  pytorch: (a, c) => ({ module: `nn.Linear(${py(c.input[0]!)}, ${py(a.units)}, bias=${bool(a.bias)})` }),
 });
 
 /**

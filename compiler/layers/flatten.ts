@@ -2,6 +2,7 @@
 import { formatShape, numel } from "../shape.js";
 import { defineLayer, lit } from "./types.js";
 import { int } from "./onnx.js";
+import { torchModule } from "./pytorch.js";
 
 export const flatten = defineLayer<object>({
   kind: "flatten",
@@ -28,4 +29,6 @@ export const flatten = defineLayer<object>({
   onnx(_a, c) {
     c.op("Flatten", [c.x], [int("axis", 1)]);
   },
+  // Flatten from dim 1: C, then H, then W, as in nnspec.
+  pytorch: torchModule("nn.Flatten()"),
 });

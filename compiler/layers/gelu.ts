@@ -1,6 +1,7 @@
 /** `gelu`: x · Φ(x) with the exact erf, PyTorch's GELU (approximate "none"). */
 import { activationEmitter, elementwise } from "./elementwise.js";
 import { float } from "./onnx.js";
+import { torchModule } from "./pytorch.js";
 
 export const gelu = elementwise("gelu", "Gaussian error linear unit x·Φ(x) = x·(1 + erf(x/√2))/2, with the exact erf (PyTorch's GELU).", {
   flopsPerElement: 8,
@@ -17,4 +18,6 @@ export const gelu = elementwise("gelu", "Gaussian error linear unit x·Φ(x) = x
     const phi = c.op("Mul", [c.op("Add", [erf, k("one", 1)], [], "onePlusErf"), k("half", 0.5)], [], "phi");
     c.op("Mul", [c.x, phi]);
   },
+  // The exact erf form (approximate="none", the default).
+  pytorch: torchModule("nn.GELU()"),
 });

@@ -3,6 +3,7 @@ import { numel } from "../shape.js";
 import { requireImage } from "./window-layer.js";
 import { defineLayer, lit } from "./types.js";
 import { int } from "./onnx.js";
+import { torchModule } from "./pytorch.js";
 
 export const globalavgpool = defineLayer<object>({
   kind: "globalavgpool",
@@ -23,4 +24,6 @@ export const globalavgpool = defineLayer<object>({
     const pooled = c.op("GlobalAveragePool", [c.x]);
     c.op("Flatten", [pooled], [int("axis", 1)], "flatten");
   },
+  // The mean over H and W, [N, C, H, W] → [N, C].
+  pytorch: () => ({ module: "GlobalAvgPool()", uses: ["GlobalAvgPool"] }),
 });

@@ -2,6 +2,7 @@
 import { channelMismatch, channelsOf } from "./channel-ops.js";
 import { ints } from "./onnx.js";
 import { defineLayer, lit } from "./types.js";
+import { py } from "./pytorch.js";
 
 export interface PadChannelsAttrs {
   channels: number;
@@ -43,5 +44,10 @@ export const padchannels = defineLayer<PadChannelsAttrs>({
     const begins = Array.from({ length: rank }, (_, i) => (i === 1 ? padBefore(c.input[0]!, a.channels) : 0));
     const ends = Array.from({ length: rank }, (_, i) => (i === 1 ? a.channels - c.input[0]! - begins[1]! : 0));
     c.op("Pad", [c.x, c.op("Constant", [], [ints("value_ints", [...begins, ...ends])], "pads")]);
+  },
+  // Zero channels before and after on dim 1.
+  pytorch(a, c) {
+    const before = padBefore(c.input[0]!, a.channels);
+    return { module: `PadChannels(${py(before)}, ${py(a.channels - c.input[0]! - before)})`, uses: ["PadChannels"] };
   },
 });

@@ -6,6 +6,7 @@ import { windowGeometry } from "./window-geometry.js";
 import { requireImage, slideWindow, type WindowAttrs } from "./window-layer.js";
 import { defineLayer, type EmitLayer, type InferContext, type LayerDef } from "./types.js";
 import type { OnnxMapping } from "./onnx.js";
+import type { PytorchMapping } from "./pytorch.js";
 
 export interface PoolAttrs extends WindowAttrs {
   padSpan?: Span;
@@ -48,7 +49,7 @@ export function poolGeometry(a: PoolAttrs, e: EmitLayer): string {
 }
 
 /** A pooling layer kind: the shared reading, shape rule and FLOPs, plus its own kernel calls (after the geometry's batch is set) and ONNX operator. */
-export function poolLayer(kind: string, doc: string, code: { forward(e: EmitLayer): string; backward(e: EmitLayer): string; onnx: OnnxMapping<PoolAttrs> }): LayerDef<PoolAttrs> {
+export function poolLayer(kind: string, doc: string, code: { forward(e: EmitLayer): string; backward(e: EmitLayer): string; onnx: OnnxMapping<PoolAttrs>; pytorch: PytorchMapping<PoolAttrs> }): LayerDef<PoolAttrs> {
   return defineLayer<PoolAttrs>({
     kind,
     words: "K[xK]",
@@ -63,5 +64,6 @@ export function poolLayer(kind: string, doc: string, code: { forward(e: EmitLaye
       backward: (a, e) => [`${poolGeometry(a, e)}.B = ${e.n};`, code.backward(e)],
     },
     onnx: code.onnx,
+    pytorch: code.pytorch,
   });
 }

@@ -2,6 +2,7 @@
 import { channelMismatch, channelsOf } from "./channel-ops.js";
 import { ints } from "./onnx.js";
 import { defineLayer, lit } from "./types.js";
+import { py } from "./pytorch.js";
 
 export interface ShuffleAttrs {
   groups: number;
@@ -48,4 +49,5 @@ export const shuffle = defineLayer<ShuffleAttrs>({
     const swapped = c.op("Transpose", [grouped], [ints("perm", perm)], "transposed");
     c.op("Reshape", [swapped, shape("shape", [0, ch, ...rest])]);
   },
+  pytorch: (a) => ({ module: `Shuffle(${py(a.groups)})`, uses: ["Shuffle"] }),
 });

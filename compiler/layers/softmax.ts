@@ -3,6 +3,7 @@ import { formatShape } from "../shape.js";
 import { elementwise } from "./elementwise.js";
 import { defineLayer, lit } from "./types.js";
 import { int } from "./onnx.js";
+import { torchModule } from "./pytorch.js";
 
 const base = elementwise("softmax", "Softmax over the features of a vector: e^xᵢ / Σⱼ e^xⱼ.", {
   flopsPerElement: 3,
@@ -14,6 +15,7 @@ const base = elementwise("softmax", "Softmax over the features of a vector: e^x�
   onnx(_a, c) {
     c.op("Softmax", [c.x], [int("axis", 1)]);
   },
+  pytorch: torchModule("nn.Softmax(dim=1)"),
 });
 
 export const softmax = defineLayer({

@@ -6,6 +6,7 @@ import { optionUsage, optionValueWords, type ArgReader, type OptionSpecs } from 
 import type { Shape } from "../shape.js";
 import type { Init } from "../init.js";
 import type { OnnxMapping } from "./onnx.js";
+import type { PytorchMapping } from "./pytorch.js";
 
 export type { Init, InitKind } from "../init.js";
 
@@ -136,6 +137,8 @@ export interface LayerSpec<A = unknown> {
   emit?: LayerEmitter<A>;
   /** The ONNX operators of the layer at inference (all kinds but `input` and `loss`, which are the graph's input and outputs). */
   onnx?: OnnxMapping<A>;
+  /** The PyTorch module of the layer (all kinds but `input` and `loss`, which are the model's input and its loss function). */
+  pytorch?: PytorchMapping<A>;
 }
 
 export interface LayerDef<A = unknown> extends LayerSpec<A> {

@@ -6,6 +6,7 @@ import { numel } from "../shape.js";
 import { requireImage } from "./window-layer.js";
 import { defineLayer, lit } from "./types.js";
 import { floats, str } from "./onnx.js";
+import { py } from "./pytorch.js";
 
 const MODES = ["nearest", "bilinear"] as const;
 
@@ -66,4 +67,6 @@ export const upsample = defineLayer<UpsampleAttrs>({
         : [str("mode", "linear"), str("coordinate_transformation_mode", "half_pixel")];
     c.op("Resize", [c.x, undefined, scales], attrs);
   },
+  // Upsample by a whole scale factor: nearest (PyTorch's legacy `nearest`, source index ⌊i/S⌋) or bilinear with align_corners=False.
+  pytorch: (a) => ({ module: a.mode === "nearest" ? `nn.Upsample(scale_factor=${py(a.scale)}, mode="nearest")` : `nn.Upsample(scale_factor=${py(a.scale)}, mode="bilinear", align_corners=False)` }),
 });

@@ -29,6 +29,7 @@ import { numel } from "../../compiler/shape.js";
 import { saveWeights, specHash, type WeightsInfo } from "../../runtime/index.js";
 import { loadSpec, type GeneratedModel } from "../helpers/compile.js";
 import { nnspecAsync, ROOT } from "../helpers/cli.js";
+import { onnxChecker } from "../helpers/onnx-checker.js";
 
 const { onnx } = onnxProto;
 type TensorProto = onnxProto.onnx.TensorProto;
@@ -38,6 +39,8 @@ const DIR = join(ROOT, "test", ".tmp", `external-data-${process.pid}`);
 rmSync(DIR, { recursive: true, force: true });
 mkdirSync(DIR, { recursive: true });
 afterAll(() => rmSync(DIR, { recursive: true, force: true }));
+/** Every model exported here also passes onnx.checker.check_model(full_check=True), its external data beside it. */
+const checker = onnxChecker("external-data");
 
 /** A conv, a batchnorm (buffers), a 1.1 MB fc weight (large alignment) and small tensors. */
 const SPEC = `model ext {
@@ -85,6 +88,7 @@ describe("exportOnnxWithExternalData: the layout", () => {
     randomize(model, 7);
     const tensors = tensorsOf(model);
     const r = exportOnnxWithExternalData(m, tensors, { location: "ext.onnx.data" });
+    checker.add("external data, the layout", r.model, r.data);
     expect(r.data.location).toBe("ext.onnx.data");
     const data = joined(r.data.pieces);
     expect(data.length).toBe(r.data.byteLength);
@@ -201,6 +205,7 @@ describe("nnspec export --external-data", () => {
     expect(existsSync(join(DIR, "plain.onnx.data"))).toBe(false);
 
     const modelBytes = readFileSync(join(DIR, "cli.onnx"));
+    checker.addFile("nnspec export --onnx cli.onnx --external-data", join(DIR, "cli.onnx"));
     const dataBytes = readFileSync(join(DIR, "cli.onnx.data"));
     const expected = exportOnnxWithExternalData(checked(SPEC), tensorsOf(model), { location: "cli.onnx.data", specHash: specHash(SPEC) });
     expect(joined(expected.data.pieces).equals(dataBytes)).toBe(true);

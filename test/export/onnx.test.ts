@@ -38,6 +38,8 @@ import { loadSpec, type GeneratedModel } from "../helpers/compile.js";
 import { nnspecAsync, ROOT } from "../helpers/cli.js";
 import { acceptanceSpec, acceptanceSpecsOrFail } from "../helpers/acceptance.js";
 import { ONNX_MAX_PARAMS } from "../helpers/example-specs.js";
+import { randomInput as randomValues, randomize } from "../helpers/random-weights.js";
+import { onnxChecker } from "../helpers/onnx-checker.js";
 
 const { onnx } = onnxProto;
 ort.env.wasm.numThreads = 1;
@@ -54,6 +56,8 @@ const DIR = join(ROOT, "test", ".tmp", `export-${process.pid}`);
 rmSync(DIR, { recursive: true, force: true });
 mkdirSync(DIR, { recursive: true });
 afterAll(() => rmSync(DIR, { recursive: true, force: true }));
+/** Every model exported here also passes onnx.checker.check_model(full_check=True) (checked after the tests, in one Python process). */
+const checker = onnxChecker("onnx");
 
 // ------------------------------------------------------------------ the specs
 
@@ -107,40 +111,8 @@ if (acceptanceSpecsOrFail("valid").length > 0) {
 
 // ------------------------------------------------------------------ helpers
 
-/** mulberry32: a small seeded generator, so every run uses the same random numbers. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const fill = (t: Float32Array | Float64Array, random: () => number, lo: number, hi: number) => {
-  for (let i = 0; i < t.length; i++) t[i] = lo + (hi - lo) * random();
-};
-
-/** Initialised weights, with biases, batchnorm γ/β/mean/var and zero-initialised weights made non-trivial. */
-function randomize(model: GeneratedModel, seed: number): void {
-  const random = rng(seed);
-  for (const [name, t] of Object.entries(model.params)) {
-    if (name.endsWith(".bias") || name.endsWith(".beta")) fill(t, random, -0.5, 0.5);
-    else if (name.endsWith(".gamma")) fill(t, random, 0.5, 1.5);
-    else if (t.every((v) => v === 0)) fill(t, random, -0.1, 0.1);
-  }
-  for (const [name, t] of Object.entries(model.buffers)) {
-    if (name.endsWith(".mean")) fill(t, random, -0.5, 0.5);
-    else fill(t, random, 0.5, 2);
-  }
-}
-
 function randomInput(n: number, shape: readonly number[], seed: number): Float32Array {
-  const x = new Float32Array(n * numel(shape));
-  fill(x, rng(seed), -1, 1);
-  return x;
+  return randomValues(n, numel(shape), seed);
 }
 
 /** max |a − b|, divided by the largest |b| when that is above 1 (float32 rounding grows with the values). */
@@ -245,6 +217,7 @@ describe("exported models run in ONNX Runtime and agree with nnspec", () => {
       const model = mod.createModel({ batchSize: Math.max(...batches.map(([b]) => b)), seed: 11 });
       randomize(model, 12);
       const bytes = exportOnnx(c.model, tensorsOf(model), { specHash: specHash(c.text) });
+      checker.add(c.label, bytes);
       checkStructure(bytes, c.model, 13);
       const session = await ort.InferenceSession.create(bytes);
       expect(session.inputNames).toEqual(["input"]);
@@ -265,6 +238,7 @@ describe("exported models run in ONNX Runtime and agree with nnspec", () => {
     randomize(model, 4);
     for (let opset = 13; opset <= 21; opset++) {
       const bytes = exportOnnx(c.model, tensorsOf(model), { opset });
+      checker.add(`all_layers, opset ${opset}`, bytes);
       checkStructure(bytes, c.model, opset);
       const session = await ort.InferenceSession.create(bytes);
       const diffs = await compare(session, model, c.model, 7, opset);
@@ -320,6 +294,7 @@ describe("exported models run in ONNX Runtime and agree with nnspec", () => {
       randomize(model, 6);
       for (const opset of [13, 21]) {
         const bytes = exportOnnx(m, tensorsOf(model), { opset });
+        checker.add(`${label}, opset ${opset}`, bytes);
         checkStructure(bytes, m, opset);
         const session = await ort.InferenceSession.create(bytes);
         // ORT's own shape inference agrees with nnspec's shapes.
@@ -346,6 +321,7 @@ describe("exported models run in ONNX Runtime and agree with nnspec", () => {
       const model = mod.createModel({ batchSize: 7, seed: 8 });
       randomize(model, 9);
       const bytes = exportOnnx(m, tensorsOf(model));
+      checker.add(label, bytes);
       checkStructure(bytes, m, 13);
       const session = await ort.InferenceSession.create(bytes);
       for (const n of [1, 7]) for (const d of Object.values(await compare(session, model, m, n, 50 + n))) expect(d, label).toBeLessThanOrEqual(TOLERANCE);
@@ -457,6 +433,7 @@ describe("nnspec export", () => {
       cli(["export", seeded, "--onnx", "d2.onnx", "--seed", "7", "--opset", "17"]),
     ]);
     for (const r of [a, fresh, d1, b, forced, d2]) expect(r.status, r.stderr).toBe(0);
+    for (const file of ["a.onnx", "fresh.onnx", "d1.onnx", "forced.onnx"]) checker.addFile(`nnspec export --onnx ${file}`, join(DIR, file));
     expect(a.stderr).toMatch(/wrote a\.onnx: all_layers, opset 13, input \[batch, 3, 12, 12\], outputs output; 3,036 parameters, weights from .*w\.safetensors/);
     expect(d1.stderr).toMatch(/wrote d1\.onnx: lenet5, opset 17, input \[batch, 1, 28, 28\], outputs logits, probabilities; 61,706 parameters, freshly initialised weights \(seed 7/);
 

@@ -9,7 +9,11 @@ import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { checkSource } from "../../compiler/index.js";
-import { compileModel } from "../../compiler/emit/index.js";
+import { compileModel, nnspecVersion } from "../../compiler/emit/index.js";
+import { generate } from "../../compiler/emit/generate.js";
+import { buildModule } from "../../compiler/emit/module.js";
+import { DEFAULT_RUNTIME } from "../../compiler/emit/runtime-specifier.js";
+import type { CheckedModel } from "../../compiler/model.js";
 import { ROOT } from "./cli.js";
 
 export interface GeneratedModel {
@@ -50,6 +54,20 @@ export async function compileToSource(spec: string, opts: { dtype?: "f32" | "f64
 /** Compile and import; modules are cached on disk by content hash. */
 export async function loadSpec(spec: string, opts: { dtype?: "f32" | "f64"; model?: string } = {}): Promise<GeneratedModule> {
   const { code } = await compileToSource(spec, opts);
+  return importCode(code);
+}
+
+/**
+ * A checked model (which a test may have changed, e.g. dropout's P) compiled
+ * and imported without prettier's formatting, which takes most of a compile
+ * and changes nothing the code does: for tests that run many specs.
+ */
+export async function loadCheckedModel(m: CheckedModel, opts: { dtype?: "f32" | "f64" } = {}): Promise<GeneratedModule> {
+  const specPath = "test.nnspec";
+  return importCode(buildModule(generate(m, specPath), { dtype: opts.dtype ?? "f32", runtime: DEFAULT_RUNTIME, specPath, version: nnspecVersion() }));
+}
+
+async function importCode(code: string): Promise<GeneratedModule> {
   const dir = join(TMP, createHash("sha256").update(code).digest("hex").slice(0, 16));
   mkdirSync(dir, { recursive: true });
   const file = join(dir, "model.ts");
