@@ -3,6 +3,7 @@
  * `gate { … }`, over a batch laid out channels first: example b of a tensor
  * with `stride` values per example starts at b·stride.
  */
+import { KERNEL_ACTIVATIONS, type KernelActivation } from "./activations.js";
 import type { Tensor } from "./tensor.js";
 
 /**
@@ -25,6 +26,19 @@ export function addSlices(src: Tensor, srcStride: number, srcOffset: number, dst
     const s = b * srcStride + srcOffset;
     const d = b * dstStride + dstOffset;
     for (let i = 0; i < count; i++) dst[d + i] += src[s + i]!;
+  }
+}
+
+/**
+ * The backward of activation `kind` for a branch that writes straight into
+ * its slice of a concat's output: `from` (the forward output) and dy are
+ * slices (example b starts at b·stride), dx is packed (b·count).
+ */
+export function activationBackwardSlices(kind: KernelActivation, from: Tensor, dy: Tensor, dx: Tensor, stride: number, count: number, n: number): void {
+  const backward = KERNEL_ACTIVATIONS[kind].backward;
+  for (let b = 0; b < n; b++) {
+    const s = b * stride;
+    backward(from.subarray(s, s + count), dy.subarray(s, s + count), dx.subarray(b * count, (b + 1) * count), count);
   }
 }
 

@@ -17,7 +17,7 @@
  * layers by output features, elementwise layers by ranges. Small layers stay
  * on the calling thread, where a split would cost more than it saves.
  */
-import { activationKernels, type Activation, type ActivationKernels } from "../activations.js";
+import { activationKernels, KERNEL_ACTIVATIONS, type Activation, type ActivationKernels, type KernelActivation } from "../activations.js";
 import { conv2dBackward as tsConv2dBackward, conv2dForward as tsConv2dForward, type Conv2dParams } from "../conv.js";
 import { isDepthwise } from "../depthwise.js";
 import type { Kernels, PlanSizes } from "../kernel-types.js";
@@ -127,6 +127,9 @@ function cut(n: number, parts: number, t: number, step: number): number {
   // | 0 keeps it a small integer: a double passed to a call would be boxed (allocated).
   return Math.min(n, Math.round((n * t) / parts / step) * step) | 0;
 }
+
+/** The backward job of each activation, named once (a string built at each call would allocate). */
+const BACKWARD_JOBS = Object.fromEntries(Object.keys(KERNEL_ACTIVATIONS).map((a) => [a, `${a}Backward`])) as { [K in KernelActivation]: `${K}Backward` };
 
 // The activation methods (reluForward, …) are added for every KERNEL_ACTIVATIONS entry in the constructor.
 interface WasmKernels extends ActivationKernels {}
@@ -328,6 +331,16 @@ class WasmKernels implements Kernels {
     const s = ptr(src) + srcOffset * 4;
     const d = ptr(dst) + dstOffset * 4;
     for (let b = 0; b < n; b++) this.k.add(d + b * dstStride * 4, s + b * srcStride * 4, d + b * dstStride * 4, 0, count);
+  }
+
+  /** Per example, the activation's SIMD backward over its run (split across threads like any elementwise kernel when the run is long). */
+  activationBackwardSlices(kind: KernelActivation, from: Tensor, dy: Tensor, dx: Tensor, stride: number, count: number, n: number): void {
+    const job = BACKWARD_JOBS[kind];
+    const T = this.elementwiseThreads(count);
+    const f = ptr(from);
+    const d = ptr(dy);
+    const o = ptr(dx);
+    for (let b = 0; b < n; b++) this.ranged(job, T, count, 16, 3, f + b * stride * 4, d + b * stride * 4, o + b * count * 4);
   }
 
   gateForward(x: Tensor, g: Tensor, y: Tensor, n: number, channels: number, spatial: number): void {
