@@ -55,6 +55,11 @@ export function activationEmitter(kernel: string, opts: { withArg?: boolean; on?
   return {
     backwardReads: [from],
     forward: (a, e) => [`${on}.${kernel}Forward(${e.x}, ${e.y}, ${e.n} * ${lit(e.outSize)}${extra(a)});`],
-    backward: (a, e) => [`${on}.${kernel}Backward(${e[from]}, ${e.dy}, ${e.dx}, ${e.n} * ${lit(e.outSize)}${extra(a)});`],
+    backward: (a, e) => {
+      if (e.yStride === null && e.dyStride === null) return [`${on}.${kernel}Backward(${e[from]}, ${e.dy}, ${e.dx}, ${e.n} * ${lit(e.outSize)}${extra(a)});`];
+      // A relu fused into the last conv of a concat branch: y and dy are the branch's slices, dx is packed.
+      if (on !== "k" || from !== "y" || opts.withArg || e.yStride !== e.dyStride) throw new Error(`internal: ${kernel}'s backward cannot read slices`);
+      return [`k.activationBackwardSlices(${JSON.stringify(kernel)}, ${e.y}, ${e.dy}, ${e.dx}, ${lit(e.yStride!)}, ${lit(e.outSize)}, ${e.n});`];
+    },
   };
 }
