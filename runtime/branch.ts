@@ -30,15 +30,26 @@ export function addSlices(src: Tensor, srcStride: number, srcOffset: number, dst
 }
 
 /**
- * The backward of activation `kind` for a branch that writes straight into
- * its slice of a concat's output: `from` (the forward output) and dy are
- * slices (example b starts at b·stride), dx is packed (b·count).
+ * Activation `kind` as the last layer of a concat branch that writes straight
+ * into its slice of the concat's output: x is packed (example b at b·count),
+ * y a slice (b·stride).
  */
-export function activationBackwardSlices(kind: KernelActivation, from: Tensor, dy: Tensor, dx: Tensor, stride: number, count: number, n: number): void {
+export function activationForwardSlices(kind: KernelActivation, x: Tensor, y: Tensor, stride: number, count: number, n: number): void {
+  const forward = KERNEL_ACTIVATIONS[kind].forward;
+  for (let b = 0; b < n; b++) forward(x.subarray(b * count, (b + 1) * count), y.subarray(b * stride, b * stride + count), count);
+}
+
+/**
+ * Its backward: `from` (the forward input or output, whichever the kind's
+ * derivative reads) has examples fromStride apart, dy dyStride apart (a
+ * slice of the concat's gradient), dx is packed (b·count).
+ */
+export function activationBackwardSlices(kind: KernelActivation, from: Tensor, fromStride: number, dy: Tensor, dyStride: number, dx: Tensor, count: number, n: number): void {
   const backward = KERNEL_ACTIVATIONS[kind].backward;
   for (let b = 0; b < n; b++) {
-    const s = b * stride;
-    backward(from.subarray(s, s + count), dy.subarray(s, s + count), dx.subarray(b * count, (b + 1) * count), count);
+    const f = b * fromStride;
+    const d = b * dyStride;
+    backward(from.subarray(f, f + count), dy.subarray(d, d + count), dx.subarray(b * count, (b + 1) * count), count);
   }
 }
 

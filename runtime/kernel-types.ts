@@ -34,8 +34,10 @@ export interface Kernels extends ActivationKernels {
   copySlices(src: Tensor, srcStride: number, srcOffset: number, dst: Tensor, dstStride: number, dstOffset: number, count: number, n: number): void;
   /** As copySlices, with dst += src. */
   addSlices(src: Tensor, srcStride: number, srcOffset: number, dst: Tensor, dstStride: number, dstOffset: number, count: number, n: number): void;
-  /** The backward of activation `kind` when its output and dy are a concat's slices (example b at b·stride) and dx is packed (b·count; runtime/branch.ts). */
-  activationBackwardSlices(kind: KernelActivation, from: Tensor, dy: Tensor, dx: Tensor, stride: number, count: number, n: number): void;
+  /** Activation `kind` ending a concat branch that writes into its slice: x packed (example b at b·count), y a slice (b·stride; runtime/branch.ts). */
+  activationForwardSlices(kind: KernelActivation, x: Tensor, y: Tensor, stride: number, count: number, n: number): void;
+  /** Its backward: `from` with examples fromStride apart, dy dyStride apart, dx packed. */
+  activationBackwardSlices(kind: KernelActivation, from: Tensor, fromStride: number, dy: Tensor, dyStride: number, dx: Tensor, count: number, n: number): void;
   /** `gate`: y = x ⊙ g over n examples of `channels` runs of `spatial` values, g one value per run (runtime/branch.ts). */
   gateForward(x: Tensor, g: Tensor, y: Tensor, n: number, channels: number, spatial: number): void;
   /** dg = Σ over each run of dy ⊙ x. */

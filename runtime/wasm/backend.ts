@@ -128,7 +128,8 @@ function cut(n: number, parts: number, t: number, step: number): number {
   return Math.min(n, Math.round((n * t) / parts / step) * step) | 0;
 }
 
-/** The backward job of each activation, named once (a string built at each call would allocate). */
+/** The jobs of each activation, named once (a string built at each call would allocate). */
+const FORWARD_JOBS = Object.fromEntries(Object.keys(KERNEL_ACTIVATIONS).map((a) => [a, `${a}Forward`])) as { [K in KernelActivation]: `${K}Forward` };
 const BACKWARD_JOBS = Object.fromEntries(Object.keys(KERNEL_ACTIVATIONS).map((a) => [a, `${a}Backward`])) as { [K in KernelActivation]: `${K}Backward` };
 
 // The activation methods (reluForward, …) are added for every KERNEL_ACTIVATIONS entry in the constructor.
@@ -333,14 +334,19 @@ class WasmKernels implements Kernels {
     for (let b = 0; b < n; b++) this.k.add(d + b * dstStride * 4, s + b * srcStride * 4, d + b * dstStride * 4, 0, count);
   }
 
-  /** Per example, the activation's SIMD backward over its run (split across threads like any elementwise kernel when the run is long). */
-  activationBackwardSlices(kind: KernelActivation, from: Tensor, dy: Tensor, dx: Tensor, stride: number, count: number, n: number): void {
+  /** Per example, the activation's SIMD kernel over its run (split across threads like any elementwise kernel when the run is long). */
+  activationForwardSlices(kind: KernelActivation, x: Tensor, y: Tensor, stride: number, count: number, n: number): void {
+    const job = FORWARD_JOBS[kind];
+    const T = this.elementwiseThreads(count);
+    const [a, c] = [ptr(x), ptr(y)];
+    for (let b = 0; b < n; b++) this.ranged(job, T, count, 16, 2, a + b * count * 4, c + b * stride * 4);
+  }
+
+  activationBackwardSlices(kind: KernelActivation, from: Tensor, fromStride: number, dy: Tensor, dyStride: number, dx: Tensor, count: number, n: number): void {
     const job = BACKWARD_JOBS[kind];
     const T = this.elementwiseThreads(count);
-    const f = ptr(from);
-    const d = ptr(dy);
-    const o = ptr(dx);
-    for (let b = 0; b < n; b++) this.ranged(job, T, count, 16, 3, f + b * stride * 4, d + b * stride * 4, o + b * count * 4);
+    const [f, d, o] = [ptr(from), ptr(dy), ptr(dx)];
+    for (let b = 0; b < n; b++) this.ranged(job, T, count, 16, 3, f + b * fromStride * 4, d + b * dyStride * 4, o + b * count * 4);
   }
 
   gateForward(x: Tensor, g: Tensor, y: Tensor, n: number, channels: number, spatial: number): void {

@@ -67,8 +67,9 @@ describe("concat branches write straight into their slices", () => {
 });
 
 // Fire-style and Inception-style concats with every case: fused relu (1x1 and Winograd-sized 3x3), a conv without relu
-// (gradient read in place through the Winograd input gradient), identity, grouped, depthwise (copied), and a concat
-// inside a residual body (whose output gradient the shortcut reads again).
+// (gradient read in place through the Winograd input gradient), identity, an activation after batchnorm (reading y)
+// and one reading x, pooling (copied), grouped, depthwise (copied), and a concat inside a residual body (whose output
+// gradient the shortcut reads again).
 const MIXED = `
 model mixed {
   input 3x6x6
@@ -78,6 +79,13 @@ model mixed {
     branch { conv 3x3 x8 pad 1 }
     branch { }
   }
+  concat {
+    branch { conv 1x1 x4, batchnorm, relu }
+    branch { conv 1x1 x4, hardswish }
+    branch { maxpool 3 stride 1 pad 1, conv 1x1 x6 }
+    branch { avgpool 3 stride 1 pad 1 }
+  }
+  conv 1x1 x22
   residual {
     conv 1x1 x8, relu
     concat {
@@ -102,8 +110,8 @@ describe("results are those of the copying path", () => {
   it("the spec has both kinds of branch", () => {
     const r = checkSource("t.nnspec", MIXED);
     const b = branches(generate(r.models[0]!).forward);
-    expect(b.copied).toEqual(["concat1.branch3", "residual1.concat1.branch2"]);
-    expect(b.inPlace).toEqual(["concat1.branch1", "concat1.branch2", "residual1.concat1.branch1", "residual1.concat1.branch3"]);
+    expect(b.copied).toEqual(["concat1.branch3", "concat2.branch4", "residual1.concat1.branch2"]);
+    expect(b.inPlace).toEqual(["concat1.branch1", "concat1.branch2", "concat2.branch1", "concat2.branch2", "concat2.branch3", "residual1.concat1.branch1", "residual1.concat1.branch3"]);
   });
 
   for (const [kernels, threads] of [["js", 1], ["wasm", 1], ["wasm", 2]] as const)
@@ -115,7 +123,7 @@ describe("results are those of the copying path", () => {
       const run = (mod: GeneratedModule) => {
         const m = mod.createModel({ batchSize: 4, seed: 2, kernels, threads });
         try {
-          const out = [...m.forward(x)];
+          const out = [...m.forward(x, { training: true })];
           const loss = m.loss(labels);
           m.backward();
           return { out, loss, grads: Object.fromEntries(Object.entries(m.grads).map(([k, v]) => [k, [...v]])) };

@@ -83,19 +83,26 @@ describe("conv2dParams outStride / gradStride (a concat's branch writing into it
 
   // One engine per thread count (starting workers is what costs): every conv path, then the relu backward over slices.
   for (const threads of [1, 2, 3])
-    it(`WebAssembly against TypeScript, ${threads} thread(s): every conv path, activationBackwardSlices`, () => {
+    it(`WebAssembly against TypeScript, ${threads} thread(s): every conv path, activations over slices`, () => {
       const e = engine(threads);
       for (const name of Object.keys(cases)) compare(e.kernels, (n) => e.floats.take(n), name, threads);
-      // Runs long enough to be split across threads.
+      // Activations ending a branch, runs long enough to be split across threads: forward into slices; backward
+      // from the slices (relu reads y) or from the packed input (hardswish reads x).
       const [n, count, stride] = [2, 66_000, 66_013];
       const rng = new Rng(4);
-      const [from, dy, out] = [e.floats.take(n * stride), e.floats.take(n * stride), e.floats.take(n * count)];
-      fill(from, rng);
-      fill(dy, rng);
-      const ref = new Float32Array(n * count);
-      jsKernels.activationBackwardSlices("relu", from.subarray(2), dy.subarray(2), ref, stride, count, n);
-      expect(ref[count + 7]).toBe(from[2 + stride + 7]! > 0 ? dy[2 + stride + 7] : 0);
-      e.kernels.activationBackwardSlices("relu", from.subarray(2), dy.subarray(2), out, stride, count, n);
-      expect([...out].every((v, i) => v === ref[i])).toBe(true);
+      const [x, y, dy, dx] = [e.floats.take(n * count), e.floats.take(n * stride), e.floats.take(n * stride), e.floats.take(n * count)];
+      [x, dy].forEach((t) => fill(t, rng));
+      const [yRef, dxRef] = [new Float32Array(n * stride), new Float32Array(n * count)];
+      for (const kind of ["relu", "hardswish"] as const) {
+        jsKernels.activationForwardSlices(kind, x, yRef.subarray(2), stride, count, n);
+        e.kernels.activationForwardSlices(kind, x, y.subarray(2), stride, count, n);
+        expect(yRef[2 + stride + 7]).toBe(kind === "relu" ? Math.max(0, x[count + 7]!) : yRef[2 + stride + 7]);
+        expect([...y.subarray(2)].every((v, i) => i % stride >= count || Math.abs(v - yRef[2 + i]!) <= 1e-6 * Math.abs(v))).toBe(true);
+        const [from, fromStride] = kind === "relu" ? [y.subarray(2), stride] : [x, count];
+        jsKernels.activationBackwardSlices(kind, from, fromStride, dy.subarray(2), stride, dxRef, count, n);
+        e.kernels.activationBackwardSlices(kind, from, fromStride, dy.subarray(2), stride, dx, count, n);
+        if (kind === "relu") expect(dxRef[count + 7]).toBe(y[2 + stride + 7]! > 0 ? dy[2 + stride + 7] : 0);
+        expect([...dx].every((v, i) => Math.abs(v - dxRef[i]!) <= 1e-6 * Math.max(1, Math.abs(v)))).toBe(true);
+      }
     });
 });
