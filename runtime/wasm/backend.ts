@@ -338,14 +338,17 @@ class WasmKernels implements Kernels {
   activationForwardSlices(kind: KernelActivation, x: Tensor, y: Tensor, stride: number, count: number, n: number): void {
     const job = FORWARD_JOBS[kind];
     const T = this.elementwiseThreads(count);
-    const [a, c] = [ptr(x), ptr(y)];
+    const a = ptr(x);
+    const c = ptr(y);
     for (let b = 0; b < n; b++) this.ranged(job, T, count, 16, 2, a + b * count * 4, c + b * stride * 4);
   }
 
   activationBackwardSlices(kind: KernelActivation, from: Tensor, fromStride: number, dy: Tensor, dyStride: number, dx: Tensor, count: number, n: number): void {
     const job = BACKWARD_JOBS[kind];
     const T = this.elementwiseThreads(count);
-    const [f, d, o] = [ptr(from), ptr(dy), ptr(dx)];
+    const f = ptr(from);
+    const d = ptr(dy);
+    const o = ptr(dx);
     for (let b = 0; b < n; b++) this.ranged(job, T, count, 16, 3, f + b * fromStride * 4, d + b * dyStride * 4, o + b * count * 4);
   }
 
