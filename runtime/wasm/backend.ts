@@ -334,22 +334,40 @@ class WasmKernels implements Kernels {
     for (let b = 0; b < n; b++) this.k.add(d + b * dstStride * 4, s + b * srcStride * 4, d + b * dstStride * 4, 0, count);
   }
 
-  /** Per example, the activation's SIMD kernel over its run (split across threads like any elementwise kernel when the run is long). */
+  /** The activation's SIMD kernel over each example's run (see slices). */
   activationForwardSlices(kind: KernelActivation, x: Tensor, y: Tensor, stride: number, count: number, n: number): void {
-    const job = FORWARD_JOBS[kind];
-    const T = this.elementwiseThreads(count);
-    const a = ptr(x);
-    const c = ptr(y);
-    for (let b = 0; b < n; b++) this.ranged(job, T, count, 16, 2, a + b * count * 4, c + b * stride * 4);
+    this.slices(FORWARD_JOBS[kind], 2, count, n, ptr(x), count, ptr(y), stride, 0, 0);
   }
 
   activationBackwardSlices(kind: KernelActivation, from: Tensor, fromStride: number, dy: Tensor, dyStride: number, dx: Tensor, count: number, n: number): void {
-    const job = BACKWARD_JOBS[kind];
+    this.slices(BACKWARD_JOBS[kind], 3, count, n, ptr(from), fromStride, ptr(dy), dyStride, ptr(dx), count);
+  }
+
+  /**
+   * An elementwise `job` over n examples of `count` values whose operands
+   * have their own per-example strides (a, b, c: byte pointers; strides in
+   * values). A long run is split across threads like any elementwise kernel;
+   * short runs of a large batch go one whole example per thread, in rounds.
+   */
+  private slices(job: JobName, fixed: 2 | 3, count: number, n: number, a: number, as: number, b: number, bs: number, c: number, cs: number): void {
     const T = this.elementwiseThreads(count);
-    const f = ptr(from);
-    const d = ptr(dy);
-    const o = ptr(dx);
-    for (let b = 0; b < n; b++) this.ranged(job, T, count, 16, 3, f + b * fromStride * 4, d + b * dyStride * 4, o + b * count * 4);
+    const P = T === 1 && this.elementwiseThreads(n * count) > 1 ? this.split(n) : 1;
+    if (P === 1) {
+      for (let e = 0; e < n; e++) this.ranged(job, T, count, 16, fixed, a + e * as * 4, b + e * bs * 4, c + e * cs * 4);
+      return;
+    }
+    const fn = this.k[job] as (...args: number[]) => void;
+    for (let e0 = 0; e0 < n; e0 += P) {
+      const parts = Math.min(P, n - e0);
+      for (let t = 1; t < parts; t++) {
+        const e = e0 + t;
+        if (fixed === 2) this.pool!.post(t - 1, job, a + e * as * 4, b + e * bs * 4, 0, count);
+        else this.pool!.post(t - 1, job, a + e * as * 4, b + e * bs * 4, c + e * cs * 4, 0, count);
+      }
+      if (fixed === 2) fn(a + e0 * as * 4, b + e0 * bs * 4, 0, count);
+      else fn(a + e0 * as * 4, b + e0 * bs * 4, c + e0 * cs * 4, 0, count);
+      if (parts > 1) this.pool!.wait(parts - 1);
+    }
   }
 
   gateForward(x: Tensor, g: Tensor, y: Tensor, n: number, channels: number, spatial: number): void {

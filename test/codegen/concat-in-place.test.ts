@@ -43,7 +43,7 @@ describe("concat branches write straight into their slices", () => {
     expect(b.copied).toEqual([]);
     expect(copies(g.forward) + copies(g.backward)).toBe(0);
     // The fused relu's backward reads the slices; the expand convs have the concat's per-example stride.
-    expect(g.backward.filter((l) => l.startsWith("k.activationBackwardSlices(\"relu\""))).toHaveLength(16);
+    expect(g.backward.filter((l) => l.startsWith('k.activationBackwardSlices("relu"'))).toHaveLength(16);
     expect(g.constants.filter((l) => l.includes("outStride: "))).toHaveLength(16);
     // The copying path, for comparison: one copy per branch forward and one backward.
     const copying = generate(spec("squeezenet1_1"), undefined, { inPlaceConcat: false });
@@ -114,7 +114,11 @@ describe("results are those of the copying path", () => {
     expect(b.inPlace).toEqual(["concat1.branch1", "concat1.branch2", "concat2.branch1", "concat2.branch2", "concat2.branch3", "residual1.concat1.branch1", "residual1.concat1.branch3"]);
   });
 
-  for (const [kernels, threads] of [["js", 1], ["wasm", 1], ["wasm", 2]] as const)
+  for (const [kernels, threads] of [
+    ["js", 1],
+    ["wasm", 1],
+    ["wasm", 2],
+  ] as const)
     it(`${kernels}, ${threads} thread(s): output, loss and every gradient identical`, () => {
       const rng = new Rng(5);
       const n = 3;

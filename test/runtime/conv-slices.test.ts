@@ -8,7 +8,7 @@ import { ensureWasmBuilt, wasmEngines } from "../helpers/wasm.js";
 beforeAll(ensureWasmBuilt);
 
 const SCRATCH = 1 << 16;
-const { engine } = wasmEngines({ floats: 1_000_000, ints: 1, scratch: SCRATCH, convParams: 2000 });
+const { engine } = wasmEngines({ floats: 1_500_000, ints: 1, scratch: SCRATCH, convParams: 2000 });
 
 const base = { batch: 3, height: 6, width: 7, stride: [1, 1], pad: [1, 1] } as const;
 // Each wasm forward path (conv.as.ts): 1x1 GEMM, Winograd (and its input gradient), direct, implicit GEMM,
@@ -86,23 +86,30 @@ describe("conv2dParams outStride / gradStride (a concat's branch writing into it
     it(`WebAssembly against TypeScript, ${threads} thread(s): every conv path, activations over slices`, () => {
       const e = engine(threads);
       for (const name of Object.keys(cases)) compare(e.kernels, (n) => e.floats.take(n), name, threads);
-      // Activations ending a branch, runs long enough to be split across threads: forward into slices; backward
-      // from the slices (relu reads y) or from the packed input (hardswish reads x).
-      const [n, count, stride] = [2, 66_000, 66_013];
-      const rng = new Rng(4);
-      const [x, y, dy, dx] = [e.floats.take(n * count), e.floats.take(n * stride), e.floats.take(n * stride), e.floats.take(n * count)];
-      [x, dy].forEach((t) => fill(t, rng));
-      const [yRef, dxRef] = [new Float32Array(n * stride), new Float32Array(n * count)];
-      for (const kind of ["relu", "hardswish"] as const) {
-        jsKernels.activationForwardSlices(kind, x, yRef.subarray(2), stride, count, n);
-        e.kernels.activationForwardSlices(kind, x, y.subarray(2), stride, count, n);
-        expect(yRef[2 + stride + 7]).toBe(kind === "relu" ? Math.max(0, x[count + 7]!) : yRef[2 + stride + 7]);
-        expect([...y.subarray(2)].every((v, i) => i % stride >= count || Math.abs(v - yRef[2 + i]!) <= 1e-6 * Math.abs(v))).toBe(true);
-        const [from, fromStride] = kind === "relu" ? [y.subarray(2), stride] : [x, count];
-        jsKernels.activationBackwardSlices(kind, from, fromStride, dy.subarray(2), stride, dxRef, count, n);
-        e.kernels.activationBackwardSlices(kind, from, fromStride, dy.subarray(2), stride, dx, count, n);
-        if (kind === "relu") expect(dxRef[count + 7]).toBe(y[2 + stride + 7]! > 0 ? dy[2 + stride + 7] : 0);
-        expect([...dx].every((v, i) => Math.abs(v - dxRef[i]!) <= 1e-6 * Math.max(1, Math.abs(v)))).toBe(true);
-      }
+      // Activations ending a branch: forward into slices; backward from the slices (relu reads y) or from the packed
+      // input (hardswish reads x). Runs long enough to be split across threads, then short runs that go one example per thread.
+      for (const [n, count, stride] of [
+        [2, 66_000, 66_013],
+        [7, 10_000, 10_009],
+      ] as const)
+        activations(e.kernels, (k) => e.floats.take(k), n, count, stride);
     });
 });
+
+function activations(k: Kernels, take: (n: number) => Float32Array, n: number, count: number, stride: number): void {
+  const rng = new Rng(4);
+  const [x, y, dy, dx] = [take(n * count), take(n * stride), take(n * stride), take(n * count)];
+  [x, dy].forEach((t) => fill(t, rng));
+  const [yRef, dxRef] = [new Float32Array(n * stride), new Float32Array(n * count)];
+  for (const kind of ["relu", "hardswish"] as const) {
+    jsKernels.activationForwardSlices(kind, x, yRef.subarray(2), stride, count, n);
+    k.activationForwardSlices(kind, x, y.subarray(2), stride, count, n);
+    expect(yRef[2 + stride + 7]).toBe(kind === "relu" ? Math.max(0, x[count + 7]!) : yRef[2 + stride + 7]);
+    expect([...y.subarray(2)].every((v, i) => i % stride >= count || Math.abs(v - yRef[2 + i]!) <= 1e-6 * Math.abs(v))).toBe(true);
+    const [from, fromStride] = kind === "relu" ? [y.subarray(2), stride] : [x, count];
+    jsKernels.activationBackwardSlices(kind, from, fromStride, dy.subarray(2), stride, dxRef, count, n);
+    k.activationBackwardSlices(kind, from, fromStride, dy.subarray(2), stride, dx, count, n);
+    if (kind === "relu") expect(dxRef[count + 7]).toBe(y[2 + stride + 7]! > 0 ? dy[2 + stride + 7] : 0);
+    expect([...dx].every((v, i) => Math.abs(v - dxRef[i]!) <= 1e-6 * Math.max(1, Math.abs(v)))).toBe(true);
+  }
+}
