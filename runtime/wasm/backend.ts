@@ -346,13 +346,16 @@ class WasmKernels implements Kernels {
   /**
    * An elementwise `job` over n examples of `count` values whose operands
    * have their own per-example strides (a, b, c: byte pointers; strides in
-   * values). A long run is split across threads like any elementwise kernel;
-   * short runs of a large batch go one whole example per thread, in rounds.
+   * values). When the whole is worth splitting, threads take whole examples,
+   * in rounds of one example each (fewer rounds, each one a wait, than
+   * splitting every example); a batch smaller than the threads splits each
+   * example's run instead.
    */
   private slices(job: JobName, fixed: 2 | 3, count: number, n: number, a: number, as: number, b: number, bs: number, c: number, cs: number): void {
-    const T = this.elementwiseThreads(count);
-    const P = T === 1 && this.elementwiseThreads(n * count) > 1 ? this.split(n) : 1;
+    const total = this.elementwiseThreads(n * count);
+    const P = total > 1 && n >= total ? total : 1;
     if (P === 1) {
+      const T = total > 1 ? this.elementwiseThreads(count) : 1;
       for (let e = 0; e < n; e++) this.ranged(job, T, count, 16, fixed, a + e * as * 4, b + e * bs * 4, c + e * cs * 4);
       return;
     }
