@@ -40,8 +40,9 @@ export interface Generated {
 
 export interface GenerateOptions {
   /**
-   * A concat branch whose last layer can write a slice (a conv, or a relu fused
-   * into one) writes straight into its slice of the concat's output, and reads
+   * A concat branch whose last layer can write a slice (`writesSlices`: a conv,
+   * an activation of the kernel set, or a relu fused into a conv) writes
+   * straight into its slice of the concat's output, and reads
    * its slice of the gradient in place (default true). false copies every
    * branch, as before: tests compare the two.
    */
@@ -336,8 +337,9 @@ class ModuleGenerator {
   /**
    * A concat: every branch reads x. Channels first, a branch's slice of one
    * example is contiguous, but the slices of successive examples are not: a
-   * branch ending in a layer that writes slices (a conv, or a relu fused into
-   * one) writes straight into its slice of y, examples outSize apart, and
+   * branch ending in a layer that writes slices (a conv, an activation of the
+   * kernel set, or a relu fused into a conv) writes straight into its slice of
+   * y, examples outSize apart, and
    * its backward reads its slice of dy in place; any other branch writes its
    * own buffer, copied into its slice per example, and gets its slice of dy
    * copied out. The branches' input gradients add up in dx (`branch { }`
