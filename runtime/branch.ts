@@ -3,6 +3,7 @@
  * `gate { … }`, over a batch laid out channels first: example b of a tensor
  * with `stride` values per example starts at b·stride.
  */
+import { KERNEL_ACTIVATIONS, type KernelActivation } from "./activations.js";
 import type { Tensor } from "./tensor.js";
 
 /**
@@ -25,6 +26,30 @@ export function addSlices(src: Tensor, srcStride: number, srcOffset: number, dst
     const s = b * srcStride + srcOffset;
     const d = b * dstStride + dstOffset;
     for (let i = 0; i < count; i++) dst[d + i] += src[s + i]!;
+  }
+}
+
+/**
+ * Activation `kind` as the last layer of a concat branch that writes straight
+ * into its slice of the concat's output: x is packed (example b at b·count),
+ * y a slice (b·stride).
+ */
+export function activationForwardSlices(kind: KernelActivation, x: Tensor, y: Tensor, stride: number, count: number, n: number): void {
+  const forward = KERNEL_ACTIVATIONS[kind].forward;
+  for (let b = 0; b < n; b++) forward(x.subarray(b * count, (b + 1) * count), y.subarray(b * stride, b * stride + count), count);
+}
+
+/**
+ * Its backward: `from` (the forward input or output, whichever the kind's
+ * derivative reads) has examples fromStride apart, dy dyStride apart (a
+ * slice of the concat's gradient), dx is packed (b·count).
+ */
+export function activationBackwardSlices(kind: KernelActivation, from: Tensor, fromStride: number, dy: Tensor, dyStride: number, dx: Tensor, count: number, n: number): void {
+  const backward = KERNEL_ACTIVATIONS[kind].backward;
+  for (let b = 0; b < n; b++) {
+    const f = b * fromStride;
+    const d = b * dyStride;
+    backward(from.subarray(f, f + count), dy.subarray(d, d + count), dx.subarray(b * count, (b + 1) * count), count);
   }
 }
 

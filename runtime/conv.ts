@@ -16,6 +16,13 @@ export interface Conv2dParams extends Window2dParams {
   G: number; // groups (1: dense; G = C = F: depthwise)
   DH: number; // vertical dilation (taps DH rows apart)
   DW: number; // horizontal dilation
+  /**
+   * Per-example stride of y (forward) and of dy (backward) when they are one
+   * example's run inside a larger tensor (a concat's output and its gradient:
+   * the branch writes straight into its slice); absent: F·OH·OW (packed).
+   */
+  YS?: number;
+  DYS?: number;
 }
 
 /** The named geometry of a convolution: the window's fields, then the number of filters (and groups and dilation, when not 1). */
@@ -25,9 +32,13 @@ export interface ConvSpec extends WindowSpec {
   groups?: number;
   /** Default [1, 1]. */
   dilation?: readonly [number, number];
+  /** Values from one example of y to the next (≥ filters·OH·OW; default packed). Pass y at the slice's first value. Not for depthwise. */
+  outStride?: number;
+  /** The same for dy in conv2dBackward. */
+  gradStride?: number;
 }
 
-const CONV_FIELDS: readonly string[] = [...WINDOW_FIELDS, "filters", "groups", "dilation"];
+const CONV_FIELDS: readonly string[] = [...WINDOW_FIELDS, "filters", "groups", "dilation", "outStride", "gradStride"];
 
 /**
  * Builds a Conv2dParams, e.g. `conv2dParams({ batch: 32, channels: 1,
@@ -36,7 +47,7 @@ const CONV_FIELDS: readonly string[] = [...WINDOW_FIELDS, "filters", "groups", "
  * input, or a field it does not know.
  */
 export function conv2dParams(spec: ConvSpec): Conv2dParams {
-  const { groups: G = 1, dilation = [1, 1], ...window } = spec;
+  const { groups: G = 1, dilation = [1, 1], outStride, gradStride, ...window } = spec;
   const [DH, DW] = dilation;
   const F = spec.filters;
   if (!(F > 0 && Number.isInteger(G) && G > 0 && DH > 0 && DW > 0 && spec.channels % G === 0 && F % G === 0)) {
@@ -45,7 +56,15 @@ export function conv2dParams(spec: ConvSpec): Conv2dParams {
   // The window rule sees the dilated extent; the kernels the taps.
   const [KH, KW] = spec.kernel;
   const w = resolveWindow("conv2dParams", { ...window, kernel: [DH * (KH - 1) + 1, DW * (KW - 1) + 1] }, CONV_FIELDS, [1, 1], false);
-  return { B: w.B, C: w.C, H: w.H, W: w.W, F, G, DH, DW, KH, KW, SH: w.SH, SW: w.SW, PH: w.PH, PW: w.PW, OH: w.OH, OW: w.OW };
+  const p: Conv2dParams = { B: w.B, C: w.C, H: w.H, W: w.W, F, G, DH, DW, KH, KW, SH: w.SH, SW: w.SW, PH: w.PH, PW: w.PW, OH: w.OH, OW: w.OW };
+  for (const [name, stride, slot] of [["outStride", outStride, "YS"], ["gradStride", gradStride, "DYS"]] as const) {
+    if (stride === undefined) continue;
+    if (!(Number.isInteger(stride) && stride >= F * w.OH * w.OW) || isDepthwise(p)) {
+      throw new RangeError(`conv2dParams: ${name} ${stride} must be a whole number ≥ filters·OH·OW = ${F * w.OH * w.OW}, and the convolution not depthwise`);
+    }
+    p[slot] = stride;
+  }
+  return p;
 }
 
 /** True when the convolution is a plain 1x1, stride 1, no padding (no im2col needed). */
@@ -139,8 +158,8 @@ function addRun(img: Tensor, s: number, SW: number, col: Tensor, d: number, owLo
 
 /**
  * Convolution forward: y = conv(x, w) + bias, then relu when act is ACT_RELU.
- * x [B][C][H][W], w [F][C][KH][KW], bias [F] or null, y [B][F][OH][OW] (overwritten),
- * scratch: at least conv2dScratchSize(p) elements.
+ * x [B][C][H][W], w [F][C][KH][KW], bias [F] or null, y [B][F][OH][OW] (overwritten;
+ * example b at b·p.YS when y is a slice of a larger tensor), scratch: at least conv2dScratchSize(p) elements.
  */
 export function conv2dForward(
   x: Tensor, // input  [B][C][H][W]
@@ -160,10 +179,11 @@ export function conv2dForward(
   const OHW = OH * OW;
   const inSize = C * HW;
   const outSize = F * OHW;
+  const yStride = p.YS ?? outSize;
   const pointwise = isPointwise(p);
   for (let b = 0; b < B; b++) {
     const xb = b * inSize;
-    const yb = b * outSize;
+    const yb = b * yStride;
     // Group g: filters [g*Fg, (g+1)*Fg) over channels [g*Cg, (g+1)*Cg).
     for (let g = 0; g < G; g++) {
       const yg = yb + g * Fg * OHW;
@@ -191,6 +211,7 @@ export function conv2dForward(
  *   db [F]            = sum over batch and space of dy (skipped if null)
  *   dx [B][C][H][W]   = col2im(w^T * dy_b)           (skipped if null, e.g. first layer)
  * scratch: at least conv2dScratchSize(p) elements (im2col and its gradient share it).
+ * dy's example b starts at b·p.DYS when it is a slice of a larger tensor.
  * dx must not alias dy or x.
  */
 export function conv2dBackward(
@@ -211,7 +232,7 @@ export function conv2dBackward(
   const HW = H * W;
   const OHW = OH * OW;
   const inSize = C * HW;
-  const outSize = F * OHW;
+  const dyStride = p.DYS ?? F * OHW;
   const pointwise = isPointwise(p);
   if (B === 0) {
     dw.fill(0, 0, F * CKK);
@@ -220,7 +241,7 @@ export function conv2dBackward(
   }
   for (let b = 0; b < B; b++) {
     const xb = b * inSize;
-    const yb = b * outSize;
+    const yb = b * dyStride;
     const beta = b === 0 ? 0 : 1;
     if (dx !== null && !pointwise) dx.fill(0, xb, xb + inSize);
     for (let g = 0; g < G; g++) {
@@ -244,7 +265,7 @@ export function conv2dBackward(
     for (let f = 0; f < F; f++) {
       let s = 0;
       for (let b = 0; b < B; b++) {
-        const o = b * outSize + f * OHW;
+        const o = b * dyStride + f * OHW;
         for (let i = 0; i < OHW; i++) s += dy[o + i]!;
       }
       db[f] = s;

@@ -3,7 +3,7 @@
  * backend (which runtime/kernels.ts creates) can implement it without an
  * import cycle.
  */
-import type { Activation, ActivationKernels } from "./activations.js";
+import type { Activation, ActivationKernels, KernelActivation } from "./activations.js";
 import type { Conv2dParams } from "./conv.js";
 import type { Pool2dParams } from "./pool.js";
 import type { Tensor } from "./tensor.js";
@@ -34,6 +34,10 @@ export interface Kernels extends ActivationKernels {
   copySlices(src: Tensor, srcStride: number, srcOffset: number, dst: Tensor, dstStride: number, dstOffset: number, count: number, n: number): void;
   /** As copySlices, with dst += src. */
   addSlices(src: Tensor, srcStride: number, srcOffset: number, dst: Tensor, dstStride: number, dstOffset: number, count: number, n: number): void;
+  /** Activation `kind` ending a concat branch that writes into its slice: x packed (example b at b·count), y a slice (b·stride; runtime/branch.ts). */
+  activationForwardSlices(kind: KernelActivation, x: Tensor, y: Tensor, stride: number, count: number, n: number): void;
+  /** Its backward: `from` with examples fromStride apart, dy dyStride apart, dx packed. */
+  activationBackwardSlices(kind: KernelActivation, from: Tensor, fromStride: number, dy: Tensor, dyStride: number, dx: Tensor, count: number, n: number): void;
   /** `gate`: y = x ⊙ g over n examples of `channels` runs of `spatial` values, g one value per run (runtime/branch.ts). */
   gateForward(x: Tensor, g: Tensor, y: Tensor, n: number, channels: number, spatial: number): void;
   /** dg = Σ over each run of dy ⊙ x. */

@@ -10,7 +10,7 @@
  */
 import { activationKernels, KERNEL_ACTIVATIONS } from "./activations.js";
 import { add, copyInto } from "./add.js";
-import { addSlices, copySlices, gateBackwardGate, gateBackwardInput, gateForward } from "./branch.js";
+import { activationBackwardSlices, activationForwardSlices, addSlices, copySlices, gateBackwardGate, gateBackwardInput, gateForward } from "./branch.js";
 import { conv2dBackward, conv2dForward } from "./conv.js";
 import { fcBackward, fcForward } from "./fc.js";
 import { Arena, type TensorCtor } from "./model.js";
@@ -42,6 +42,8 @@ export const jsKernels: Kernels = Object.freeze({
   copy: copyInto,
   copySlices,
   addSlices,
+  activationForwardSlices,
+  activationBackwardSlices,
   gateForward,
   gateBackwardGate,
   gateBackwardInput,

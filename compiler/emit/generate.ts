@@ -38,8 +38,26 @@ export interface Generated {
   usesTraining: boolean;
 }
 
-export function generate(model: CheckedModel, specPath = model.file.path): Generated {
-  return new ModuleGenerator(model, specPath).run();
+export interface GenerateOptions {
+  /**
+   * A concat branch whose last layer can write a slice (`writesSlices`: a conv,
+   * an activation of the kernel set, or a relu fused into a conv) writes
+   * straight into its slice of the concat's output, and reads
+   * its slice of the gradient in place (default true). false copies every
+   * branch, as before: tests compare the two.
+   */
+  inPlaceConcat?: boolean;
+}
+
+export function generate(model: CheckedModel, specPath = model.file.path, options: GenerateOptions = {}): Generated {
+  return new ModuleGenerator(model, specPath, options.inPlaceConcat ?? true).run();
+}
+
+/** Where a concat branch's output goes when it writes straight into the concat's output: `of` from `offset` on, examples `stride` apart. */
+interface Slice {
+  of: string;
+  offset: number;
+  stride: number;
 }
 
 class ModuleGenerator {
@@ -57,6 +75,7 @@ class ModuleGenerator {
   constructor(
     private readonly model: CheckedModel,
     private readonly specPath: string,
+    private readonly inPlaceConcat: boolean,
   ) {}
 
   run(): Generated {
@@ -129,7 +148,7 @@ class ModuleGenerator {
    * Code for a sequence of nodes reading `x` (whose gradient goes to `dx`, or
    * nowhere when null). The last node's output gradient is `dyLast`.
    */
-  private sequence(nodes: readonly Node[], x: string, dx: string | null, dyLast: string | null): Code & { output: string } {
+  private sequence(nodes: readonly Node[], x: string, dx: string | null, dyLast: string | null, slice: Slice | null = null): Code & { output: string } {
     const ids = nodes.map((n) => this.layerIds.get(n)!);
     // Is each node's input gradient read? Not when it is the model input's; after that, when the node
     // before has parameters (its backward runs) or passes on a gradient that is read.
@@ -141,14 +160,20 @@ class ModuleGenerator {
     const backward: string[][] = [];
     // `conv …, relu` and `fc …, relu`: the kernel applies the relu and writes the relu's output directly.
     // The fused layer's own output is never stored, so only a relu whose backward reads its output (not its input) can be fused.
-    const fused = nodes.map((n, i) => n.type === "layer" && n.def.emit?.fusesRelu === true && isRelu(nodes[i + 1]) && !readsInput(nodes[i + 1]!));
+    const fused = nodes.map((_, i) => fusesNext(nodes, i));
+    // A concat branch writing into its slice: the last node's output is a view of the concat's output and its gradient a
+    // view of the concat's (dyLast); the layer writing it (the last, or the one the last relu is fused into) gets the stride.
+    const last = nodes.length - 1;
+    const yStride = (i: number): number | null => (slice !== null && (i === last || (fused[i] && i + 1 === last)) ? slice.stride : null);
+    const dyStride = (i: number): number | null => (slice !== null && i === last && dyLast !== null ? slice.stride : null);
     nodes.forEach((n, i) => {
       const id = ids[i]!;
       const input = i === 0 ? x : ids[i - 1]!;
       const inputGrad = i === 0 ? dx : dys[i - 1]!;
       // A fused layer writes straight into the relu's output: its own output buffer is never needed.
       const shape = `(B, ${n.output.join(", ")})`;
-      if (!fused[i]) this.buffers.push({ id, fixed: 0, perExample: numel(n.output), kind: "float", comment: shape, section: "activations" });
+      if (slice !== null && i === last) this.view(id, slice.of, slice.offset, `${shape}, slice ${slice.offset}… of ${slice.of}'s examples (${slice.stride} apart)`);
+      else if (!fused[i]) this.buffers.push({ id, fixed: 0, perExample: numel(n.output), kind: "float", comment: shape, section: "activations" });
       if (dys[i] === `d${id}`) this.buffers.push({ id: `d${id}`, fixed: 0, perExample: numel(n.output), kind: "float", comment: fused[i] ? shape : "", section: "activations" });
       const code =
         n.type === "residual"
@@ -157,7 +182,7 @@ class ModuleGenerator {
             ? this.concat(n, input, id, dys[i]!, inputGrad)
             : n.type === "gate"
               ? this.gate(n, input, id, dys[i]!, inputGrad)
-              : this.layer(n, input, fused[i] ? ids[i + 1]! : id, dys[i]!, inputGrad, fused[i]);
+              : this.layer(n, input, fused[i] ? ids[i + 1]! : id, dys[i]!, inputGrad, fused[i], yStride(i), dyStride(i));
       if (i > 0 && fused[i - 1]) code.forward = [`// ${this.header(n)} (applied by ${commentText(nodes[i - 1]!.name)}'s kernel)`];
       if (inputGrad === null && !hasParams(n)) code.backward = [`// backward of ${this.header(n)}: nothing to do (no parameters, and nothing reads its input's gradient)`];
       forward.push(...code.forward);
@@ -197,7 +222,7 @@ class ModuleGenerator {
    * is null only when, in addition, the layer has no parameters: it then has
    * no backward code (sequence writes the comment that says so).
    */
-  private layer(n: LayerNode, x: string, y: string, dy: string | null, dx: string | null, fusedRelu: boolean): Code {
+  private layer(n: LayerNode, x: string, y: string, dy: string | null, dx: string | null, fusedRelu: boolean, yStride: number | null = null, dyStride: number | null = null): Code {
     const emit = n.def.emit;
     if (!emit) throw new Error(`internal: layer kind ${n.kind} has no code generator`);
     const idle = dx === null && n.params.length === 0;
@@ -264,10 +289,19 @@ class ModuleGenerator {
       },
       rng: "rng",
       fusedRelu,
+      yStride,
+      dyStride,
     };
     const forward = [`// ${this.header(n)}`, ...emit.forward(n.attrs, ctx)];
     const backward = idle ? [] : [`// backward of ${this.header(n)}`, ...emit.backward(n.attrs, declaredOnly(ctx, n))];
     return { forward, backward };
+  }
+
+  /** A buffer that is `of` from `offset` on (no memory of its own), declared in the same section as `of`, after it. */
+  private view(id: string, of: string, offset: number, comment: string): void {
+    const base = this.buffers.find((b) => b.id === of);
+    if (!base) throw new Error(`internal: view ${id} of ${of}, which is not planned yet`);
+    this.buffers.push({ id, fixed: 0, perExample: 0, kind: "float", comment, section: base.section, view: { of, offset } });
   }
 
   private tensorId(n: LayerNode, name: string): string {
@@ -301,12 +335,15 @@ class ModuleGenerator {
   }
 
   /**
-   * A concat: every branch reads x; each writes its own buffer, copied into
-   * its slice of y per example (channels first, a branch's slice of one
-   * example is contiguous, but the slices of successive examples are not).
-   * Backward: each branch's slice of dy is copied out, the branch runs its
-   * backward, and the input gradients add up in dx (`branch { }` adds its
-   * slice of dy itself).
+   * A concat: every branch reads x. Channels first, a branch's slice of one
+   * example is contiguous, but the slices of successive examples are not: a
+   * branch ending in a layer that writes slices (a conv, an activation of the
+   * kernel set, or a relu fused into a conv) writes straight into its slice of
+   * y, examples outSize apart, and
+   * its backward reads its slice of dy in place; any other branch writes its
+   * own buffer, copied into its slice per example, and gets its slice of dy
+   * copied out. The branches' input gradients add up in dx (`branch { }`
+   * adds its slice of dy itself).
    */
   private concat(c: ConcatNode, x: string, y: string, dy: string | null, dx: string | null): Code {
     const inSize = lit(numel(c.input));
@@ -327,8 +364,10 @@ class ModuleGenerator {
         return;
       }
       const needsGrad = dy !== null && (dx !== null || branch.some(hasParams));
+      const inPlace = this.inPlaceConcat && writesSlice(branch);
       const dyBranch = needsGrad ? this.names.one(`d${y}_branch${i + 1}`) : null;
-      if (dyBranch !== null) this.buffers.push({ id: dyBranch, fixed: 0, perExample: size, kind: "float", comment: `(B, ${size}), slice ${offset - size}…${offset} of d${y}`, section: "layer" });
+      if (dyBranch !== null && inPlace) this.view(dyBranch, dy!, offset - size, `slice ${offset - size}… of ${dy}'s examples (${outSize} apart)`);
+      else if (dyBranch !== null) this.buffers.push({ id: dyBranch, fixed: 0, perExample: size, kind: "float", comment: `(B, ${size}), slice ${offset - size}…${offset} of d${y}`, section: "layer" });
       let branchDx: string | null = null;
       if (dx !== null) {
         if (!written) branchDx = dx;
@@ -340,9 +379,10 @@ class ModuleGenerator {
           branchDx = skipGrad;
         }
       }
-      const code = this.sequence(branch, x, branchDx, dyBranch);
-      forward.push(`// ${commentText(c.name)}.branch${i + 1}`, ...code.forward, `k.copySlices(${code.output}, ${lit(size)}, 0, ${y}, ${outSize}, ${at}, ${lit(size)}, n);`);
-      if (dyBranch !== null) backward.push(`k.copySlices(${dy}, ${outSize}, ${at}, ${dyBranch}, ${lit(size)}, 0, ${lit(size)}, n);`);
+      const code = this.sequence(branch, x, branchDx, dyBranch, inPlace ? { of: y, offset: offset - size, stride: numel(c.output) } : null);
+      if (inPlace) forward.push(`// ${commentText(c.name)}.branch${i + 1}: writes straight into its slice of ${y}`, ...code.forward);
+      else forward.push(`// ${commentText(c.name)}.branch${i + 1}`, ...code.forward, `k.copySlices(${code.output}, ${lit(size)}, 0, ${y}, ${outSize}, ${at}, ${lit(size)}, n);`);
+      if (dyBranch !== null && !inPlace) backward.push(`k.copySlices(${dy}, ${outSize}, ${at}, ${dyBranch}, ${lit(size)}, 0, ${lit(size)}, n);`);
       backward.push(...code.backward);
       if (branchDx !== null && branchDx !== dx) backward.push(`rt.addInto(${dx}, ${branchDx}, n * ${inSize});`);
       written ||= dx !== null;
@@ -379,6 +419,19 @@ interface Code {
 function hasParams(n: Node): boolean {
   for (const layer of allLayers([n])) if (layer.params.length > 0) return true;
   return false;
+}
+
+/** `conv …, relu` and `fc …, relu`: node i's kernel applies the relu after it (only a relu whose backward reads its output, not its input, can be fused). */
+function fusesNext(nodes: readonly Node[], i: number): boolean {
+  const n = nodes[i]!;
+  return n.type === "layer" && n.def.emit?.fusesRelu === true && isRelu(nodes[i + 1]) && !readsInput(nodes[i + 1]!);
+}
+
+/** Can a concat branch write straight into its slice: its last layer, or the one its last relu is fused into, writes slices. */
+function writesSlice(branch: readonly Node[]): boolean {
+  const last = branch.length - 1;
+  const writer = last > 0 && fusesNext(branch, last - 1) ? branch[last - 1]! : branch[last];
+  return writer?.type === "layer" && writer.def.emit?.writesSlices?.(writer.attrs) === true;
 }
 
 function isRelu(n: Node | undefined): boolean {

@@ -14,6 +14,8 @@ export interface CompileOptions {
   runtime?: string;
   /** The spec path written in the banner (keep it relative for deterministic output). */
   specPath?: string;
+  /** Concat branches write straight into their slices where they can (default true; false: copy every branch). */
+  inPlaceConcat?: boolean;
 }
 
 export interface CompiledModule {
@@ -23,7 +25,7 @@ export interface CompiledModule {
 }
 
 export async function compileModel(model: CheckedModel, options: CompileOptions = {}): Promise<CompiledModule> {
-  const g = generate(model, options.specPath ?? model.file.path);
+  const g = generate(model, options.specPath ?? model.file.path, { inPlaceConcat: options.inPlaceConcat ?? true });
   const raw = buildModule(g, {
     dtype: options.dtype ?? "f32",
     runtime: options.runtime ?? DEFAULT_RUNTIME,

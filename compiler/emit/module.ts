@@ -214,7 +214,8 @@ function createModelBody(g: Generated, opts: ModuleOptions, Arr: string): string
     const size = b.perExample ? (b.fixed ? `${b.fixed} + batchSize * ${b.perExample}` : `batchSize * ${b.perExample}`) : String(b.fixed);
     const arena = b.kind === "int" ? "imem" : "mem";
     const comment = b.comment ? ` // ${b.comment}` : "";
-    if (b.section === "state" && b.id !== "stateBackup") {
+    if (b.view) s.push(`const ${b.id} = ${b.view.of}.subarray(${b.view.offset});${comment}`);
+    else if (b.section === "state" && b.id !== "stateBackup") {
       const offset = stateOffset(g, b.id);
       s.push(`const ${b.id} = state.subarray(${offset}, ${offset + b.fixed});${comment}`);
     } else s.push(`const ${b.id} = ${arena}.take(${size});${comment}`);

@@ -14,6 +14,13 @@ export interface PlannedBuffer {
   /** Shape comment, e.g. `[6][1][5][5]` or `(B, 6, 28, 28)`. */
   comment: string;
   section: "params" | "grads" | "state" | "activations" | "layer" | "scratch";
+  /**
+   * A view, no memory of its own (fixed and perExample 0): buffer `of` from
+   * value `offset` on. A concat branch that writes straight into its slice
+   * has its output (and gradient) as such a view, examples the concat's
+   * outSize apart; the kernels are told that stride.
+   */
+  view?: { of: string; offset: number };
 }
 
 export interface MemoryPlan {

@@ -86,12 +86,16 @@ export const conv = defineLayer<ConvAttrs>({
     backwardReads: ["x"],
     nullableDx: true,
     fusesRelu: true,
+    // Not depthwise (G = C = F): that kernel writes packed outputs only.
+    writesSlices: (a) => a.groups === 1 || a.groups !== a.filters,
     forward(a, e) {
       const [c] = e.input as [number, number, number];
       const [, oh, ow] = e.output as [number, number, number];
       const own: Record<string, string> = { filters: lit(a.filters) };
       if (a.groups !== 1) own.groups = lit(a.groups);
       if (a.dilation[0] !== 1 || a.dilation[1] !== 1) own.dilation = `[${lit(a.dilation[0])}, ${lit(a.dilation[1])}]`;
+      if (e.yStride !== null) own.outStride = lit(e.yStride);
+      if (e.dyStride !== null) own.gradStride = lit(e.dyStride);
       const geom = windowGeometry("conv2dParams", a, e, own);
       // One image's im2col matrix at least; the WebAssembly kernels put several small images in one GEMM when the scratch holds them.
       const perImage = ((c / a.groups) * a.kernel[0] * a.kernel[1] + a.filters) * oh * ow;

@@ -1,7 +1,7 @@
 /** Shared definition of layers that keep the shape: activations and dropout. */
 import type { ArgReader, NumberRule } from "../args.js";
 import { numel } from "../shape.js";
-import { defineLayer, lit, type LayerDef, type LayerEmitter } from "./types.js";
+import { defineLayer, lit, type EmitLayer, type LayerDef, type LayerEmitter } from "./types.js";
 import type { OnnxMapping } from "./onnx.js";
 import type { PytorchMapping } from "./pytorch.js";
 
@@ -55,9 +55,24 @@ export function activationEmitter(kernel: string, opts: { withArg?: boolean; on?
   const on = opts.on ?? "rt";
   const from = opts.backwardFrom ?? "y";
   const extra = (a: ScalarAttrs) => (opts.withArg ? `, ${lit(a.value)}` : "");
+  // The kernel set's activations (on "k") also run as the last layer of a concat branch writing into its slice.
+  const slices = on === "k" && !opts.withArg;
+  const name = JSON.stringify(kernel);
+  const count = (e: EmitLayer) => lit(e.outSize);
   return {
     backwardReads: [from],
-    forward: (a, e) => [`${on}.${kernel}Forward(${e.x}, ${e.y}, ${e.n} * ${lit(e.outSize)}${extra(a)});`],
-    backward: (a, e) => [`${on}.${kernel}Backward(${e[from]}, ${e.dy}, ${e.dx}, ${e.n} * ${lit(e.outSize)}${extra(a)});`],
+    ...(slices ? { writesSlices: () => true } : {}),
+    forward: (a, e) => {
+      if (e.yStride === null) return [`${on}.${kernel}Forward(${e.x}, ${e.y}, ${e.n} * ${lit(e.outSize)}${extra(a)});`];
+      if (!slices) throw new Error(`internal: ${kernel} cannot write a slice`);
+      return [`k.activationForwardSlices(${name}, ${e.x}, ${e.y}, ${lit(e.yStride)}, ${count(e)}, ${e.n});`];
+    },
+    backward: (a, e) => {
+      if (e.yStride === null && e.dyStride === null) return [`${on}.${kernel}Backward(${e[from]}, ${e.dy}, ${e.dx}, ${e.n} * ${lit(e.outSize)}${extra(a)});`];
+      // y and dy are the branch's slices (also when the relu is fused into the conv before it); x and dx are packed.
+      if (!slices) throw new Error(`internal: ${kernel}'s backward cannot read slices`);
+      const fromStride = from === "y" ? (e.yStride ?? e.outSize) : e.outSize;
+      return [`k.activationBackwardSlices(${name}, ${e[from]}, ${lit(fromStride)}, ${e.dy}, ${lit(e.dyStride ?? e.outSize)}, ${e.dx}, ${count(e)}, ${e.n});`];
+    },
   };
 }

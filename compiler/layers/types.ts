@@ -82,6 +82,14 @@ export interface EmitLayer {
   rng: string;
   /** A relu follows and is fused into this layer's forward: `y` is the relu's output (only for emitters with fusesRelu). */
   fusedRelu: boolean;
+  /**
+   * Non-null when `y` (yStride) or `dy` (dyStride) is a concat branch's slice
+   * of the concat's output or its gradient: example b starts at b·stride
+   * instead of b·outSize. Only for emitters with `writesSlices` (and the
+   * backward of the relu fused into one).
+   */
+  yStride: number | null;
+  dyStride: number | null;
 }
 
 export interface LayerEmitter<A> {
@@ -91,6 +99,12 @@ export interface LayerEmitter<A> {
   nullableDx?: boolean;
   /** The forward kernel can apply a following relu itself (conv, fc): the relu layer's forward is then skipped. */
   fusesRelu?: boolean;
+  /**
+   * The kernels can write y and read dy as a slice (EmitLayer.yStride,
+   * dyStride): a concat branch ending in this layer (or in a relu fused into
+   * it) then writes straight into its slice of the concat's output, uncopied.
+   */
+  writesSlices?: (a: A) => boolean;
   /**
    * The forward values the backward code reads besides dy: the layer's input
    * `x` (conv, fc, batchnorm; activations that are not monotonic, such as

@@ -17,7 +17,7 @@
  * layers by output features, elementwise layers by ranges. Small layers stay
  * on the calling thread, where a split would cost more than it saves.
  */
-import { activationKernels, type Activation, type ActivationKernels } from "../activations.js";
+import { activationKernels, KERNEL_ACTIVATIONS, type Activation, type ActivationKernels, type KernelActivation } from "../activations.js";
 import { conv2dBackward as tsConv2dBackward, conv2dForward as tsConv2dForward, type Conv2dParams } from "../conv.js";
 import { isDepthwise } from "../depthwise.js";
 import type { Kernels, PlanSizes } from "../kernel-types.js";
@@ -127,6 +127,10 @@ function cut(n: number, parts: number, t: number, step: number): number {
   // | 0 keeps it a small integer: a double passed to a call would be boxed (allocated).
   return Math.min(n, Math.round((n * t) / parts / step) * step) | 0;
 }
+
+/** The jobs of each activation, named once (a string built at each call would allocate). */
+const FORWARD_JOBS = Object.fromEntries(Object.keys(KERNEL_ACTIVATIONS).map((a) => [a, `${a}Forward`])) as { [K in KernelActivation]: `${K}Forward` };
+const BACKWARD_JOBS = Object.fromEntries(Object.keys(KERNEL_ACTIVATIONS).map((a) => [a, `${a}Backward`])) as { [K in KernelActivation]: `${K}Backward` };
 
 // The activation methods (reluForward, …) are added for every KERNEL_ACTIVATIONS entry in the constructor.
 interface WasmKernels extends ActivationKernels {}
@@ -328,6 +332,45 @@ class WasmKernels implements Kernels {
     const s = ptr(src) + srcOffset * 4;
     const d = ptr(dst) + dstOffset * 4;
     for (let b = 0; b < n; b++) this.k.add(d + b * dstStride * 4, s + b * srcStride * 4, d + b * dstStride * 4, 0, count);
+  }
+
+  /** The activation's SIMD kernel over each example's run (see slices). */
+  activationForwardSlices(kind: KernelActivation, x: Tensor, y: Tensor, stride: number, count: number, n: number): void {
+    this.slices(FORWARD_JOBS[kind], 2, count, n, ptr(x), count, ptr(y), stride, 0, 0);
+  }
+
+  activationBackwardSlices(kind: KernelActivation, from: Tensor, fromStride: number, dy: Tensor, dyStride: number, dx: Tensor, count: number, n: number): void {
+    this.slices(BACKWARD_JOBS[kind], 3, count, n, ptr(from), fromStride, ptr(dy), dyStride, ptr(dx), count);
+  }
+
+  /**
+   * An elementwise `job` over n examples of `count` values whose operands
+   * have their own per-example strides (a, b, c: byte pointers; strides in
+   * values). When the whole is worth splitting, threads take whole examples,
+   * in rounds of one example each (fewer rounds, each one a wait, than
+   * splitting every example); a batch smaller than the threads splits each
+   * example's run instead.
+   */
+  private slices(job: JobName, fixed: 2 | 3, count: number, n: number, a: number, as: number, b: number, bs: number, c: number, cs: number): void {
+    const total = this.elementwiseThreads(n * count);
+    const P = total > 1 && n >= total ? total : 1;
+    if (P === 1) {
+      const T = total > 1 ? this.elementwiseThreads(count) : 1;
+      for (let e = 0; e < n; e++) this.ranged(job, T, count, 16, fixed, a + e * as * 4, b + e * bs * 4, c + e * cs * 4);
+      return;
+    }
+    const fn = this.k[job] as (...args: number[]) => void;
+    for (let e0 = 0; e0 < n; e0 += P) {
+      const parts = Math.min(P, n - e0);
+      for (let t = 1; t < parts; t++) {
+        const e = e0 + t;
+        if (fixed === 2) this.pool!.post(t - 1, job, a + e * as * 4, b + e * bs * 4, 0, count);
+        else this.pool!.post(t - 1, job, a + e * as * 4, b + e * bs * 4, c + e * cs * 4, 0, count);
+      }
+      if (fixed === 2) fn(a + e0 * as * 4, b + e0 * bs * 4, 0, count);
+      else fn(a + e0 * as * 4, b + e0 * bs * 4, c + e0 * cs * 4, 0, count);
+      if (parts > 1) this.pool!.wait(parts - 1);
+    }
   }
 
   gateForward(x: Tensor, g: Tensor, y: Tensor, n: number, channels: number, spatial: number): void {

@@ -41,18 +41,18 @@ export interface GeneratedModule {
 
 export const TMP = join(ROOT, "test", ".tmp");
 
-export async function compileToSource(spec: string, opts: { dtype?: "f32" | "f64"; model?: string; path?: string } = {}): Promise<{ name: string; code: string }> {
+export async function compileToSource(spec: string, opts: { dtype?: "f32" | "f64"; model?: string; path?: string; inPlaceConcat?: boolean } = {}): Promise<{ name: string; code: string }> {
   const r = checkSource(opts.path ?? "test.nnspec", spec);
   const errors = r.diagnostics.filter((d) => d.severity === "error");
   if (errors.length) throw new Error(`spec does not check: ${errors.map((d) => `${d.code} ${d.message}`).join("; ")}`);
   const m = opts.model ? r.models.find((x) => x.name === opts.model) : r.models[0];
   if (!m) throw new Error("no model");
-  const c = await compileModel(m, { dtype: opts.dtype ?? "f32", specPath: opts.path ?? "test.nnspec" });
+  const c = await compileModel(m, { dtype: opts.dtype ?? "f32", specPath: opts.path ?? "test.nnspec", ...(opts.inPlaceConcat === false ? { inPlaceConcat: false } : {}) });
   return { name: m.name, code: c.typescript };
 }
 
 /** Compile and import; modules are cached on disk by content hash. */
-export async function loadSpec(spec: string, opts: { dtype?: "f32" | "f64"; model?: string } = {}): Promise<GeneratedModule> {
+export async function loadSpec(spec: string, opts: { dtype?: "f32" | "f64"; model?: string; inPlaceConcat?: boolean } = {}): Promise<GeneratedModule> {
   const { code } = await compileToSource(spec, opts);
   return importCode(code);
 }

@@ -49,7 +49,9 @@ describe("wasm geometry slots", () => {
   });
 
   it("every field of the conv and pooling geometry has a slot, and every slot is a field", () => {
-    const fields = new Set([...Object.keys(conv2dParams(convSpec)), ...Object.keys(pool2dParams(poolSpec))]);
+    // A concat branch's conv adds the per-example strides of its output slice (YS, DYS).
+    const sliced = conv2dParams({ ...convSpec, outStride: 500, gradStride: 600 });
+    const fields = new Set([...Object.keys(conv2dParams(convSpec)), ...Object.keys(sliced), ...Object.keys(pool2dParams(poolSpec))]);
     const slots = new Set<string>(GEOMETRY_SLOTS);
     const sent = [...fields].filter((f) => !NOT_IN_SLOTS.includes(f));
     expect(sent.filter((f) => !slots.has(f)), "geometry fields the wasm kernels would never see").toEqual([]);
@@ -61,7 +63,9 @@ describe("wasm geometry slots", () => {
     const g = new Int32Array(GEOMETRY_SLOTS.length).fill(-1);
     writeGeometry(g, p, 12345);
     const byName = Object.fromEntries(GEOMETRY_SLOTS.map((s, i) => [s, g[i]]));
-    expect(byName).toEqual({ C: 5, H: 17, W: 19, F: 7, KH: 3, KW: 4, SH: 2, SW: 3, PH: 1, PW: 2, OH: 9, OW: 7, scratch: 12345, G: 1, DH: 1, DW: 1 });
+    expect(byName).toEqual({ C: 5, H: 17, W: 19, F: 7, KH: 3, KW: 4, SH: 2, SW: 3, PH: 1, PW: 2, OH: 9, OW: 7, scratch: 12345, G: 1, DH: 1, DW: 1, YS: 0, DYS: 0 });
+    writeGeometry(g, conv2dParams({ ...convSpec, outStride: 500, gradStride: 600 }), 0);
+    expect([g[GEOMETRY_SLOTS.indexOf("YS")], g[GEOMETRY_SLOTS.indexOf("DYS")]]).toEqual([500, 600]);
     writeGeometry(g, pool2dParams(poolSpec), 0);
     expect(g[GEOMETRY_SLOTS.indexOf("F")]).toBe(0); // pooling has no filters; nothing stale is left behind
   });

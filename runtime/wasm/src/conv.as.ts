@@ -13,7 +13,7 @@
  * Winograd and everything else with im2col, col2im and GEMMs.
  */
 import { sgemm } from "./gemm.as";
-import { ACT_NONE, ACT_RELU, gi, Slot } from "./geometry.as";
+import { ACT_NONE, ACT_RELU, exampleBytes, gi, Slot } from "./geometry.as";
 import { implicitApplies, implicitConv, implicitPackOnce, implicitSetup } from "./implicit.as";
 import { winogradApplies, winogradForward, winogradInputGradient } from "./winograd.as";
 import { directApplies, directConv, directSetup } from "./direct.as";
@@ -177,7 +177,7 @@ export function convForward(x: usize, w: usize, bias: usize, y: usize, col: usiz
   const CKK = C * gi(g, Slot.KH) * gi(g, Slot.KW);
   const OHW = gi(g, Slot.OH) * gi(g, Slot.OW);
   const inBytes = <usize>(C * H * W) << 2;
-  const outBytes = <usize>(F * OHW) << 2;
+  const outBytes = exampleBytes(g, Slot.YS, F, OHW);
   if (isPointwise(g)) {
     for (let b = b0; b < b1; b++) {
       const yb = y + <usize>b * outBytes;
@@ -188,7 +188,7 @@ export function convForward(x: usize, w: usize, bias: usize, y: usize, col: usiz
   }
   if (winogradApplies(g)) {
     // 3x3, stride 1: Winograd F(4x4, 3x3), 4x fewer multiplications.
-    winogradForward(x, w, bias, y, col, g, b0, b1, act);
+    winogradForward(x, w, bias, y, col, g, b0, b1, act, inBytes, outBytes);
     return;
   }
   if (directApplies(g)) {
@@ -242,7 +242,7 @@ export function convBackward(x: usize, w: usize, dy: usize, dx: usize, dw: usize
   const CKK = C * gi(g, Slot.KH) * gi(g, Slot.KW);
   const OHW = gi(g, Slot.OH) * gi(g, Slot.OW);
   const inBytes = <usize>(C * H * W) << 2;
-  const outBytes = <usize>(F * OHW) << 2;
+  const outBytes = exampleBytes(g, Slot.DYS, F, OHW);
   if (b1 <= b0) {
     memory.fill(dw, 0, <usize>(F * CKK) << 2);
     if (db != 0) memory.fill(db, 0, <usize>F << 2);
@@ -289,7 +289,7 @@ export function convBackward(x: usize, w: usize, dy: usize, dx: usize, dw: usize
       let s = f32x4.splat(0);
       let t: f32 = 0;
       for (let b = b0; b < b1; b++) {
-        let p = dy + (<usize>(b * F * OHW + f * OHW) << 2);
+        let p = dy + <usize>b * outBytes + (<usize>(f * OHW) << 2);
         let i = 0;
         for (; i + 4 <= OHW; i += 4, p += 16) s = f32x4.add(s, v128.load(p));
         for (; i < OHW; i++, p += 4) t += load<f32>(p);

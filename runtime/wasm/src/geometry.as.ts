@@ -32,6 +32,14 @@ export function si(g: usize, s: Slot, v: i32): void {
   store<i32>(g + (<usize>s << 2), v);
 }
 
+/** Bytes from one example of a conv's output (slot YS) or output gradient (slot DYS) to the next: packed F·OHW unless the slot is set (a concat's slice). */
+// @ts-ignore: decorator
+@inline
+export function exampleBytes(g: usize, s: Slot, F: i32, OHW: i32): usize {
+  const v = gi(g, s);
+  return <usize>(v > 0 ? v : F * OHW) << 2;
+}
+
 /**
  * Copies image xb (C x H x W) into the interior of a padded buffer pad (C
  * planes of Hp rows of Wp floats) at row PH, column PW; the border is left

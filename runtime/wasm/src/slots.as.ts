@@ -18,7 +18,9 @@ export enum Slot {
   G = 13,
   DH = 14,
   DW = 15,
+  YS = 16,
+  DYS = 17,
 }
 
 /** Number of slots. */
-export const SLOTS: i32 = 16;
+export const SLOTS: i32 = 18;

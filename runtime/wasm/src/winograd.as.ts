@@ -20,7 +20,7 @@
  * Scratch (the caller's conv scratch, capacity gi(g, Slot.scratch) floats): U, the padded
  * image, V, M and a staging area (36 f32x4) for the transforms.
  */
-import { ACT_RELU, gi, padInto, si, Slot, SLOTS } from "./geometry.as";
+import { ACT_RELU, exampleBytes, gi, padInto, si, Slot, SLOTS } from "./geometry.as";
 import { sgemm } from "./gemm.as";
 
 /** Int32s of the transposed geometry at the start of the input gradient's scratch (64-byte aligned). */
@@ -91,8 +91,8 @@ export function winogradApplies(g: usize): bool {
   return gi(g, Slot.KH) == 3 && gi(g, Slot.KW) == 3 && gi(g, Slot.SH) == 1 && gi(g, Slot.SW) == 1 && gi(g, Slot.C) >= 8 && imagesPerRun(g, 1) == 1;
 }
 
-/** y_b = act(conv(x_b) + bias) for images [b0, b1) (winogradApplies must hold). */
-export function winogradForward(x: usize, w: usize, bias: usize, y: usize, col: usize, g: usize, b0: i32, b1: i32, act: i32): void {
+/** y_b = act(conv(x_b) + bias) for images [b0, b1) (winogradApplies must hold); x_b at x + b·inBytes, y_b at y + b·outBytes. */
+export function winogradForward(x: usize, w: usize, bias: usize, y: usize, col: usize, g: usize, b0: i32, b1: i32, act: i32, inBytes: usize, outBytes: usize): void {
   const C = gi(g, Slot.C), H = gi(g, Slot.H), W = gi(g, Slot.W), F = gi(g, Slot.F);
   const PH = gi(g, Slot.PH), PW = gi(g, Slot.PW), OH = gi(g, Slot.OH), OW = gi(g, Slot.OW);
   const TH = tilesH(g), TW = tilesW(g), T = TH * TW;
@@ -107,8 +107,6 @@ export function winogradForward(x: usize, w: usize, bias: usize, y: usize, col: 
   transformWeights(w, u, F, C, stage);
   // Rows and columns outside the image stay zero; each image overwrites the interior.
   memory.fill(pad, 0, <usize>paddedFloats(g) << 2);
-  const inBytes = <usize>(C * H * W) << 2;
-  const outBytes = <usize>(F * OH * OW) << 2;
   for (let b = b0; b < b1; b += nbMax) {
     const nb = min(nbMax, b1 - b);
     const N = nb * T;
@@ -160,7 +158,9 @@ export function winogradInputGradient(w: usize, dy: usize, dx: usize, col: usize
       for (let t = 0; t < 9; t++) store<f32>(dst + (<usize>t << 2), load<f32>(src + (<usize>(8 - t) << 2)));
     }
   }
-  winogradForward(dy, wt, 0, dx, wt + (<usize>wFloats << 2), g2, b0, b1, 0);
+  // dy's examples are DYS apart when it is a slice of a concat's gradient; dx is packed.
+  const dyBytes = exampleBytes(g, Slot.DYS, F, gi(g, Slot.OH) * gi(g, Slot.OW));
+  winogradForward(dy, wt, 0, dx, wt + (<usize>wFloats << 2), g2, b0, b1, 0, dyBytes, <usize>(C * gi(g, Slot.H) * gi(g, Slot.W)) << 2);
   return true;
 }
 
