@@ -3,6 +3,7 @@ import { formatShape } from "../shape.js";
 import { elementwise } from "./elementwise.js";
 import { defineLayer, lit } from "./types.js";
 import { int } from "./onnx.js";
+import { addFlatten } from "./layer-fixes.js";
 
 const base = elementwise("softmax", "Softmax over the features of a vector: e^xᵢ / Σⱼ e^xⱼ.", {
   flopsPerElement: 3,
@@ -20,7 +21,7 @@ export const softmax = defineLayer({
   ...base,
   infer(_a, input, ctx) {
     if (input.length === 1) return input;
-    ctx.report("NN3003", { layer: "softmax", shape: formatShape(input), size: input.reduce((x, y) => x * y, 1) }, ctx.kindSpan);
+    ctx.report("NN3003", { layer: "softmax", shape: formatShape(input), size: input.reduce((x, y) => x * y, 1) }, ctx.kindSpan, { suggestions: [addFlatten(ctx)] });
     return undefined;
   },
 });

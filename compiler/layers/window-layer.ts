@@ -4,6 +4,7 @@ import { windowOutput } from "../window.js";
 import type { Span } from "../../diagnostics/source.js";
 import type { ArgReader } from "../args.js";
 import type { InferContext } from "./types.js";
+import { addOption } from "./layer-fixes.js";
 
 export interface WindowAttrs {
   kernel: [number, number];
@@ -40,7 +41,9 @@ export function slideWindow(kind: string, a: WindowAttrs, input: Shape, ctx: Inf
       : kind === "conv"
         ? `pad the input (\`pad ${Math.ceil((Math.max(kh, kw) - 1) / 2)}\`) or use a smaller kernel; ${formatShape(input)} may have been pooled too often`
         : `use a smaller window; ${formatShape(input)} may have been pooled too often`;
-    ctx.report("NN3001", { window, input: `${formatShape(input)}`, arithmetic, hint });
+    // Padding is one way of several (a smaller kernel, a larger input): offered, not applied.
+    const pad = kind === "conv" && !ctx.channelsFirstInput ? addOption(ctx, "pad", `pad ${Math.ceil((Math.max(kh, kw) - 1) / 2)}`, false) : undefined;
+    ctx.report("NN3001", { window, input: `${formatShape(input)}`, arithmetic, hint }, undefined, { suggestions: pad ? [pad] : [] });
     return undefined;
   }
   // Input rows no window reads, only where windows otherwise cover everything (stride ≤ kernel).
@@ -56,7 +59,9 @@ export function slideWindow(kind: string, a: WindowAttrs, input: Shape, ctx: Inf
       kind === "conv"
         ? "change the padding, kernel or stride so that (H + 2·P − K) is a multiple of S, or crop the input; or, if they are dropped on purpose, add `floor`"
         : "add `ceil` to keep a last, partial window, or pad the input; or, if they are dropped on purpose, add `floor`";
-    ctx.report("NN3002", { what, input: where, are: n === 1 && !(skipsRows && skipsCols) ? "is" : "are", arithmetic, hint });
+    // Dropping them on purpose (`floor`) or keeping a partial window (`ceil`, pools) is the writer's choice: offered, not applied.
+    const suggestions = [kind === "conv" ? undefined : addOption(ctx, "ceil", "ceil", false), addOption(ctx, "floor", "floor", false)].filter((x) => x !== undefined);
+    ctx.report("NN3002", { what, input: where, are: n === 1 && !(skipsRows && skipsCols) ? "is" : "are", arithmetic, hint }, undefined, { suggestions });
   }
   return [rows.out, cols.out];
 }
