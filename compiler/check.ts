@@ -13,7 +13,7 @@ import { LAYERS } from "./layers/registry.js";
 import type { InferContext } from "./layers/types.js";
 import { allLayers, type CheckedModel, type ConcatNode, type GateNode, type LayerNode, type Node, type ResidualNode } from "./model.js";
 import { windowOutput } from "./window.js";
-import type { WindowAttrs } from "./layers/window-layer.js";
+import { padReaching, type WindowAttrs } from "./layers/window-layer.js";
 import { formatBytes } from "./format.js";
 import { formatShape, numel, sameShape, type Shape } from "./shape.js";
 import { checkStructure, type Structure } from "./structure.js";
@@ -250,11 +250,11 @@ class ModelChecker {
         result = this.call(s, shape, scope, out);
         break;
     }
-    if (result && s.assertion) this.checkAssertion(s, result, scope);
+    if (result && s.assertion) this.checkAssertion(s, result, scope, out);
     return result;
   }
 
-  private checkAssertion(s: Statement, result: Shape, scope: Scope): void {
+  private checkAssertion(s: Statement, result: Shape, scope: Scope, out: Node[] = []): void {
     const expected = s.assertion!.dims;
     if (expected.some((d) => Number.isNaN(d)) || sameShape(expected, result)) return;
     const rank = (sh: readonly number[]) => (sh.length === 1 ? "a vector" : sh.length === 3 ? "an image" : `${sh.length} dimensions`);
@@ -263,7 +263,23 @@ class ModelChecker {
       return;
     }
     const hint = `the shape is ${formatShape(result)}; write \`-> ${formatShape(result)}\`, or change the layers before it`;
-    this.report("NN3008", { actual: formatShape(result), expected: formatShape(expected), hint }, s.assertion!.span, scope.trail, { suggestions: [this.assertionFix(s, result)] });
+    const pad = this.paddingFix(s, expected, out.at(-1));
+    this.report("NN3008", { actual: formatShape(result), expected: formatShape(expected), hint }, s.assertion!.span, scope.trail, { suggestions: [...(pad ? [pad] : []), this.assertionFix(s, result)] });
+  }
+
+  /**
+   * `conv 3x3 x16 -> 16x32x32` on a 32x32 input: a convolution without
+   * padding whose assertion asks for the size padding gives. With stride 1
+   * only one padding gives it, so the fix is applied by `check --fix`.
+   */
+  private paddingFix(s: Statement, expected: Shape, node: Node | undefined): Suggestion | undefined {
+    if (s.type !== "layer" || node?.type !== "layer" || node.span !== s.span || node.kind !== "conv") return undefined;
+    if (statementOptions(s).has("pad")) return undefined;
+    const pad = padReaching(node.attrs as WindowAttrs, node.input, expected);
+    if (!pad) return undefined;
+    const words = `pad ${pad[0] === pad[1] ? pad[0] : pad.join("x")}`;
+    const stride = (node.attrs as WindowAttrs).stride;
+    return fix(`add \`${words}\``, [insert(this.file, wordsEnd(s), ` ${words}`)], stride[0] === 1 && stride[1] === 1);
   }
 
   /** Rewrite the assertion to what the layers give: offered, never applied by itself (the assertion may be right and the layers wrong). */
@@ -365,8 +381,8 @@ class ModelChecker {
       span: s.span,
       kindSpan: s.kind.span,
       file: this.file,
-      wordsEnd: (s.assertion ? s.args.filter((a) => a.span.end <= s.assertion!.span.start) : s.args).at(-1)?.span.end ?? s.kind.span.end,
-      written: new Set(s.args.flatMap((a) => (a.kind === "name" ? [a.name] : []))),
+      wordsEnd: wordsEnd(s),
+      written: statementOptions(s),
       report: (code, args, span, extra) => this.report(code, args, span ?? s.span, scope.trail, extra),
     };
     if (this.lastKind && this.lastInput) ctx.previous = { kind: this.lastKind, input: this.lastInput };
@@ -693,6 +709,16 @@ function labelsOf(stmts: Statement[], set = new Set<string>()): Set<string> {
 }
 
 /** How to make a residual join: a 1x1 projection with the right filters and stride. */
+/** Where a layer statement's words end, before its `-> shape` assertion. */
+function wordsEnd(s: LayerStatement): number {
+  return (s.assertion ? s.args.filter((a) => a.span.end <= s.assertion!.span.start) : s.args).at(-1)?.span.end ?? s.kind.span.end;
+}
+
+/** The names written among a layer statement's words (its options, among others). */
+function statementOptions(s: LayerStatement): Set<string> {
+  return new Set(s.args.flatMap((a) => (a.kind === "name" ? [a.name] : [])));
+}
+
 /** The 1x1 convolution that takes `input` to `target` (`conv 1x1 x32 stride 2`), when a strided one can. */
 function projection(input: Shape, target: Shape): string | undefined {
   if (input.length !== 3 || target.length !== 3) return undefined;

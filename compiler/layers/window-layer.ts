@@ -66,6 +66,21 @@ export function slideWindow(kind: string, a: WindowAttrs, input: Shape, ctx: Inf
   return [rows.out, cols.out];
 }
 
+/**
+ * The padding (half the window, as `pad same` would give) with which a
+ * window over `input` gives `target` (same channels), when it does and the
+ * window has none now; undefined otherwise.
+ */
+export function padReaching(a: WindowAttrs, input: Shape, target: Shape): [number, number] | undefined {
+  if (input.length !== 3 || target.length !== 3 || a.pad[0] !== 0 || a.pad[1] !== 0) return undefined;
+  const [kh, kw] = effectiveKernel(a);
+  const pad: [number, number] = [Math.floor((kh - 1) / 2), Math.floor((kw - 1) / 2)];
+  if (pad[0] === 0 && pad[1] === 0) return undefined;
+  const rows = windowOutput({ size: input[1]!, kernel: kh, stride: a.stride[0], pad: pad[0], ceil: a.ceil }).out;
+  const cols = windowOutput({ size: input[2]!, kernel: kw, stride: a.stride[1], pad: pad[1], ceil: a.ceil }).out;
+  return rows === target[1] && cols === target[2] ? pad : undefined;
+}
+
 export function requireImage(kind: string, input: Shape, ctx: InferContext): boolean {
   if (input.length === 3) return true;
   const hint = input.length === 1 ? `\`${kind}\` works on feature maps; it cannot follow \`flatten\` or \`fc\`` : "";
