@@ -5,6 +5,7 @@ export const HELP = `nnspec — define, check and train neural networks
 
 Usage:
   nnspec check [--format text|json] FILE...      check specs (- reads one from stdin); report every mistake
+  nnspec check --fix FILE...                     apply the unambiguous fixes, then report what remains
   nnspec summary [--format text|json] [--model NAME] [--batch N] FILE|-
                                                   layers, shapes, parameters, FLOPs, memory
   nnspec compile FILE [--model NAME] [-o DIR] [--dtype f32|f64] [--js] [--runtime SPECIFIER] [--force]
@@ -28,15 +29,21 @@ Options take two dashes (--out DIR or --out=DIR); the few one-letter forms
 Exit status: 0 no errors (warnings allowed), 1 errors in a spec, 2 usage or file problems.`;
 
 export const COMMAND_HELP: Record<string, string> = {
-  check: `Usage: nnspec check [--format text|json] FILE...
+  check: `Usage: nnspec check [--fix] [--format text|json] FILE...
 
 Parses and shape-checks each file and reports every error and warning with
 its place, the arithmetic where it helps, and a fix. A FILE of - is the spec
 on standard input (shown as <stdin>; at most 16 MiB, like a file).
 
 Options:
+  --fix                apply the fixes that are unambiguous (a misspelt name
+                       with one candidate, a missing flatten, …), rewriting each
+                       changed file atomically; print each change
+                       (file:line:col: fixed CODE: what), then what remains.
+                       The exit status is that of what remains. Not for stdin.
   --format text|json   text (default) on stderr, or one JSON document on stdout:
-                       {"diagnostics":[{"severity","code","message","help","span","related"}]}
+                       {"diagnostics":[{"severity","code","message","help","span","related","suggestions"}]}
+                       (with --fix, also "fixed":[{"file","line","column","code","message"}])
   -h, --help           this help`,
   compile: `Usage: nnspec compile FILE [--model NAME] [-o DIR] [--dtype f32|f64] [--js] [--runtime SPECIFIER] [--force]
 

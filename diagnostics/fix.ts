@@ -41,7 +41,8 @@ function lineStart(text: string, offset: number): { start: number; indent: strin
  */
 export function insertStatementBefore(file: SourceFile, span: Span, stmt: string): Edit {
   const { start, indent } = lineStart(file.text, span.start);
-  return start + indent.length === span.start ? insert(file, span.start, `${stmt}\n${indent}`) : insert(file, span.start, `${stmt}, `);
+  const newline = file.text.includes("\r\n") ? "\r\n" : "\n";
+  return start + indent.length === span.start ? insert(file, span.start, `${stmt}${newline}${indent}`) : insert(file, span.start, `${stmt}, `);
 }
 
 /**
