@@ -18,7 +18,7 @@ import { formatBytes } from "./format.js";
 import { formatShape, numel, sameShape, type Shape } from "./shape.js";
 import { checkStructure, type Structure } from "./structure.js";
 import { suggestion } from "../diagnostics/suggest.js";
-import { deleteLabel, deleteStatement, fix, insert, replace, typoFixes } from "../diagnostics/fix.js";
+import { deleteLabel, deleteStatement, fix, insert, insertStatementBefore, replace, typoFixes } from "../diagnostics/fix.js";
 import { looksChannelsLast, SEARCH_STEPS, smallestFittingInput, WINDOW_CODES } from "./input-help.js";
 
 /** Limits that stop absurd models before anything is allocated. */
@@ -158,7 +158,8 @@ class ModelChecker {
       this.ok = false;
       const later = body.find((s) => s.type === "layer" && s.kind.text === "input");
       if (later) {
-        this.report("NN2009", { model: this.model.name.text }, (later as LayerStatement).kind.span, []);
+        const move = this.moveBefore(later, body[0]!, `move \`input\` to the top of model \`${this.model.name.text}\``);
+        this.report("NN2009", { model: this.model.name.text }, (later as LayerStatement).kind.span, [], { suggestions: [move] });
         rest = body.filter((s) => s !== later);
       }
       else this.report("NN2008", { name: this.model.name.text }, this.model.name.span, []);
@@ -214,7 +215,10 @@ class ModelChecker {
         if (!this.afterLossReported) {
           this.afterLossReported = true;
           const kind = s.type === "layer" ? s.kind.text : s.type === "call" ? `${s.callee.text}(…)` : s.type;
-          this.report("NN2010", { kind }, s.span, [], { related: [{ message: "the loss is here", file: this.file, span: this.lossStmt.span }] });
+          this.report("NN2010", { kind }, s.span, [], {
+            related: [{ message: "the loss is here", file: this.file, span: this.lossStmt.span }],
+            suggestions: [this.moveBefore(s, this.lossStmt, `move \`${kind}\` before the loss`)],
+          });
         }
         return shape;
       }
@@ -319,7 +323,9 @@ class ModelChecker {
     const kind = s.kind.text;
     const def = LAYERS.get(kind)!;
     if (kind === "input") {
-      this.report(scope.topLevel ? "NN2019" : "NN2015", { kind, hint: "" }, s.kind.span, scope.trail);
+      // Which of the two inputs is meant is a guess: offered, not applied.
+      const suggestions = scope.topLevel ? [fix("remove this `input`", [deleteStatement(this.file, s.span)], false)] : [];
+      this.report(scope.topLevel ? "NN2019" : "NN2015", { kind, hint: "" }, s.kind.span, scope.trail, { suggestions });
       return undefined;
     }
     const reader = new ArgReader(kind, def.usage, s, scope.env, this.host(scope));
@@ -388,6 +394,12 @@ class ModelChecker {
     if (this.lastKind && this.lastInput) ctx.previous = { kind: this.lastKind, input: this.lastInput };
     if (this.channelsFirstInput) ctx.channelsFirstInput = this.channelsFirstInput;
     return ctx;
+  }
+
+  /** Move statement `s` (as written) to just before `target` (NN2009, NN2010: the help says where it belongs). */
+  private moveBefore(s: Statement, target: Statement, message: string): Suggestion {
+    const text = this.file.text.slice(s.span.start, s.span.end);
+    return fix(message, [insertStatementBefore(this.file, target.span, text), deleteStatement(this.file, s.span)], true);
   }
 
   /** A label that names nothing (NN2023) goes: nothing can refer to it. */

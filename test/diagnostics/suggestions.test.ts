@@ -44,6 +44,12 @@ const CASES: [string, string, boolean][] = [
   ["NN2002", "model m {\n  input 1x8x8\n  conv 3x3 x4 strid 1\n}\n", true],
   ["NN2003", "block b(n) {\n  fc n\n}\nmodel m {\n  input 4\n  bb(2)\n}\n", true],
   ["NN2011", "block b(width) {\n  fc widht\n}\nmodel m {\n  input 4\n  b(2)\n}\n", true],
+  ["NN1009", "model m {\n  input 4\n  fc 2 }\n}\n", false],
+  ["NN2009", "model m {\n  fc 2\n  input 4\n  loss mse\n}\n", true],
+  ["NN2009", "model m {\n  fc 4, relu, input 4 # late\n}\n", true],
+  ["NN2010", "model m {\n  input 4\n  loss mse\n  fc 2\n  relu\n}\n", true],
+  ["NN2010", "model m {\n  input 4, loss mse, fc 2\n}\n", true],
+  ["NN2019", "model m {\n  input 4\n  fc 2\n  input 2\n}\n", false],
   ["NN2020", "model m {\n  input 4\n  fc 2\n  loss sofmax\n}\n", true],
   ["NN2013", "model m {\n  input 1x8x8\n  upsample 2 neares\n}\n", true],
   ["NN2023", "model m {\n  in: input 4\n  fc 2\n  l: loss mse\n}\n", true],
@@ -103,7 +109,8 @@ describe("suggestions in the JSON output", () => {
     ]);
     const [w] = checkSource("t.nnspec", "model m {\n  input 4\n  fc 2\n  flatten\n  loss mse\n}\n").diagnostics;
     expect(w!.code).toBe("NN3005");
-    const [plain] = checkSource("t.nnspec", "model m {\n  input 4\n  fc 2\n  input 4\n}\n").diagnostics;
+    const [plain] = checkSource("t.nnspec", "model m {\n  fc 2\n}\n").diagnostics;
+    expect(plain!.code).toBe("NN2008");
     expect("suggestions" in toJson(plain!)).toBe(false);
   });
 });
