@@ -396,6 +396,42 @@ class ModelChecker {
     return ctx;
   }
 
+  /**
+   * NN3006 where the body's convolutions shrink the map because they have no
+   * padding (`residual { conv 3x3 x16 }`): pad each by half its window. Only
+   * when the body is written here (not through a block), every layer of it is
+   * a stride-1 convolution or keeps the map size, and the padding gives back
+   * exactly the input's shape, and none of the padded ones asserts its shape. Offered, not applied (the shortcut may be what
+   * is missing).
+   */
+  private residualPadding(s: ResidualStatement, body: Node[], input: Shape, output: Shape): Suggestion | undefined {
+    if (input.length !== 3 || output.length !== 3 || input[0] !== output[0]) return undefined;
+    const edits = [];
+    let rows = 0;
+    let cols = 0;
+    for (const node of body) {
+      const stmt = s.body.find((x): x is LayerStatement => x.type === "layer" && x.span === node.span);
+      if (!stmt || node.type !== "layer") return undefined;
+      if (node.kind !== "conv") {
+        if (!sameShape(node.input.slice(1), node.output.slice(1))) return undefined;
+        continue;
+      }
+      const a = node.attrs as WindowAttrs;
+      const pad = padReaching(a, node.input, [node.output[0]!, node.input[1]!, node.input[2]!]);
+      if (!pad || statementOptions(stmt).has("pad")) {
+        if (!sameShape(node.input.slice(1), node.output.slice(1))) return undefined;
+        continue;
+      }
+      // Its assertion would then be wrong: rewriting it too would be a second guess.
+      if (stmt.assertion) return undefined;
+      rows += node.input[1]! - node.output[1]!;
+      cols += node.input[2]! - node.output[2]!;
+      edits.push(insert(this.file, wordsEnd(stmt), ` pad ${pad[0] === pad[1] ? pad[0] : pad.join("x")}`));
+    }
+    if (edits.length === 0 || rows !== input[1]! - output[1]! || cols !== input[2]! - output[2]!) return undefined;
+    return fix(edits.length === 1 ? `pad the convolution (\`${edits[0]!.text.trim()}\`)` : "pad the convolutions by half their window", edits, false);
+  }
+
   /** Move statement `s` (as written) to just before `target` (NN2009, NN2010: the help says where it belongs). */
   private moveBefore(s: Statement, target: Statement, message: string): Suggestion {
     const text = this.file.text.slice(s.span.start, s.span.end);
@@ -457,7 +493,8 @@ class ModelChecker {
       } else {
         const conv = projection(shape, bodyOut);
         // One way of several (the body may be what is wrong): offered, not applied.
-        const suggestions = conv ? [fix(`add a \`shortcut { ${conv} }\``, [insert(this.file, s.bodySpan.end, ` shortcut { ${conv} }`)], false)] : [];
+        const pad = this.residualPadding(s, body, shape, bodyOut);
+        const suggestions = [...(pad ? [pad] : []), ...(conv ? [fix(`add a \`shortcut { ${conv} }\``, [insert(this.file, s.bodySpan.end, ` shortcut { ${conv} }`)], false)] : [])];
         this.report("NN3006", { input: formatShape(shape), output: formatShape(bodyOut), hint: projectionHint(shape, bodyOut, "add a shortcut that gives") }, s.keyword, scope.trail, { suggestions });
       }
       return undefined;

@@ -67,6 +67,8 @@ const CASES: [string, string, boolean][] = [
   ["NN3005", "model m {\n  input 8\n  flatten, fc 2\n}\n", true],
   ["NN3005", "model m {\n  input 8\n  fc 4, flatten\n}\n", true],
   ["NN3006", "model m {\n  input 8x8x8\n  residual { conv 3x3 x16 stride 2 pad 1 }\n}\n", false],
+  ["NN3006", "model m {\n  input 8x8x8\n  residual {\n    conv 3x3 x8, batchnorm, relu\n    conv 5x5 x8\n  } -> 8x8x8\n}\n", false],
+  ["NN3006", "model m {\n  input 8x8x8\n  residual { conv 3x3 x8 }\n}\n", false],
   ["NN3007", "model m {\n  input 8x8x8\n  residual { conv 3x3 x16 stride 2 pad 1 } shortcut { conv 1x1 x16 }\n}\n", false],
   ["NN3008", "model m {\n  input 1x28x28\n  conv 5x5 x6 -> 6x28x28\n}\n", true],
   ["NN3008", "model m {\n  input 1x28x28\n  conv 5x5 x6 -> 6x20x20\n}\n", false],
