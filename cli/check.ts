@@ -5,6 +5,7 @@ import { outputFormat, parse, shared } from "./args.js";
 import { readSpec, UsageError } from "./io.js";
 import { countLine, printDiagnosticsText } from "./output.js";
 import { readSpecStdin, STDIN_ARG, STDIN_NAME } from "./stdin.js";
+import { fixFiles, fixLines } from "./check-fix.js";
 
 /**
  * Check spec files. With `stdin`, a file named `-` is standard input (once),
@@ -20,13 +21,16 @@ export function checkFiles(files: string[], opts: { stdin?: boolean } = {}): Che
 }
 
 export function check(argv: string[]): number {
-  const { values, positionals } = parse("check", argv, shared("format"), "some");
+  const { values, positionals } = parse("check", argv, { ...shared("format"), fix: { type: "boolean" } }, "some");
   const fmt = outputFormat(values.format);
-  const results = checkFiles(positionals, { stdin: true });
+  const fixed = values.fix ? fixFiles(positionals) : undefined;
+  const results = fixed ? fixed.map((f) => f.result) : checkFiles(positionals, { stdin: true });
   const diags = results.flatMap((r) => r.diagnostics);
   if (fmt === "json") {
-    process.stdout.write(JSON.stringify({ diagnostics: diags.map(toJson) }) + "\n");
+    const fixes = fixed?.flatMap((f) => f.fixes.map((x) => ({ file: f.path, line: x.line, column: x.column, code: x.code, message: x.message })));
+    process.stdout.write(JSON.stringify(fixes ? { diagnostics: diags.map(toJson), fixed: fixes } : { diagnostics: diags.map(toJson) }) + "\n");
   } else {
+    if (fixed) for (const line of fixLines(fixed)) process.stderr.write(line + "\n");
     printDiagnosticsText(diags);
     const models = results.reduce((n, r) => n + r.models.length, 0);
     process.stderr.write(`${diags.length ? "\n" : ""}checked ${positionals.length} file${positionals.length === 1 ? "" : "s"}, ${models} model${models === 1 ? "" : "s"}: ${countLine(diags)}\n`);

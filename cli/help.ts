@@ -5,6 +5,8 @@ export const HELP = `nnspec — define, check and train neural networks
 
 Usage:
   nnspec check [--format text|json] FILE...      check specs (- reads one from stdin); report every mistake
+  nnspec check --fix FILE...                     apply the unambiguous fixes, then report what remains
+  nnspec fmt [--check] FILE...                   rewrite specs in the canonical layout (--check: list, exit 1)
   nnspec summary [--format text|json] [--model NAME] [--batch N] FILE|-
                                                   layers, shapes, parameters, FLOPs, memory
   nnspec compile FILE [--model NAME] [-o DIR] [--dtype f32|f64] [--js] [--runtime SPECIFIER] [--force]
@@ -30,15 +32,37 @@ Options take two dashes (--out DIR or --out=DIR); the few one-letter forms
 Exit status: 0 no errors (warnings allowed), 1 errors in a spec, 2 usage or file problems.`;
 
 export const COMMAND_HELP: Record<string, string> = {
-  check: `Usage: nnspec check [--format text|json] FILE...
+  check: `Usage: nnspec check [--fix] [--format text|json] FILE...
 
 Parses and shape-checks each file and reports every error and warning with
 its place, the arithmetic where it helps, and a fix. A FILE of - is the spec
 on standard input (shown as <stdin>; at most 16 MiB, like a file).
 
 Options:
+  --fix                apply the fixes that are unambiguous (a misspelt name
+                       with one candidate, a missing flatten, …), rewriting each
+                       changed file atomically; print each change
+                       (file:line:col: fixed CODE: what), then what remains.
+                       The exit status is that of what remains. Not for stdin.
   --format text|json   text (default) on stderr, or one JSON document on stdout:
-                       {"diagnostics":[{"severity","code","message","help","span","related"}]}
+                       {"diagnostics":[{"severity","code","message","help","span","related","suggestions"}]}
+                       (with --fix, also "fixed":[{"file","line","column","code","message"}])
+  -h, --help           this help`,
+  fmt: `Usage: nnspec fmt [--check] FILE...
+
+Rewrites each spec in the canonical layout (docs/language.md, "Formatting"):
+two-space indentation, one blank between words, shape assertions (-> …)
+aligned within each model and block, end-of-line comments aligned, at most
+one blank line in a row. Only blanks change: the words, comments, line
+breaks and the comma style (conv 3x3 x6, relu) stay as written, so the
+meaning never changes. A file is written (atomically) only when it changes;
+each one is named on stderr. A file with syntax errors is left alone and its
+errors are printed (exit 1). A FILE of - is standard input, written
+formatted to standard output.
+
+Options:
+  --check              change nothing: list the files that would change on
+                       stdout and exit 1 if there are any (for CI), else 0
   -h, --help           this help`,
   compile: `Usage: nnspec compile FILE [--model NAME] [-o DIR] [--dtype f32|f64] [--js] [--runtime SPECIFIER] [--force]
 

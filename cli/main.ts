@@ -21,7 +21,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-const COMMANDS = ["check", "summary", "compile", "typegen", "train", "eval", "predict", "export", "lsp"] as const;
+const COMMANDS = ["check", "summary", "compile", "typegen", "train", "eval", "predict", "export", "fmt", "lsp"] as const;
 
 async function run(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -57,6 +57,8 @@ async function run(argv: string[]): Promise<number> {
       return (await import("./export.js")).exportCommand(rest);
     case "lsp":
       return (await import("./lsp/server.js")).lsp(rest);
+    case "fmt":
+      return (await import("./fmt.js")).fmt(rest);
     default:
       if (command.startsWith("-") && command !== "-") {
         const near = closest(command.replace(/^-+/, ""), ["help", "version"]);

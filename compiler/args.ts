@@ -10,6 +10,7 @@ import type { ReportExtra } from "../diagnostics/diagnostic.js";
 import type { ArgsOf, Code } from "../diagnostics/messages.js";
 import { INIT_KINDS, type Init } from "./init.js";
 import { suggestion } from "../diagnostics/suggest.js";
+import { typoFixes } from "../diagnostics/fix.js";
 
 /** The largest size (filters, units, kernel, dimension) a model may name. */
 export const MAX_DIM = 2 ** 31 - 1;
@@ -135,7 +136,9 @@ export class ArgReader {
   /** A name that is neither an option here nor a bound block parameter. */
   private unboundName(w: Word & { kind: "name" }): undefined {
     if (this.env.block !== undefined)
-      return this.error("NN2011", { name: w.name, block: this.env.block, suggestion: suggestion(w.name, [...this.env.values.keys()], "parameters") }, w.span);
+      return this.error("NN2011", { name: w.name, block: this.env.block, suggestion: suggestion(w.name, [...this.env.values.keys()], "parameters") }, w.span, {
+        suggestions: typoFixes(this.host.file, w.span, w.name, [...this.env.values.keys()]),
+      });
     return this.error("NN2021", { name: w.name }, w.span);
   }
 
@@ -193,7 +196,8 @@ export class ArgReader {
     if (!w || w.kind !== "name") return this.error("NN2012", { layer: this.layer, what, usage: this.usage }, w?.span ?? this.stmt.kind.span);
     this.take();
     if ((choices as readonly string[]).includes(w.name)) return w.name as T;
-    return this.error(code, { name: w.name, what, rule: choices.map((c) => `\`${c}\``).join(" or "), value: `\`${w.name}\``, suggestion: suggestion(w.name, choices, plural), hint: suggestion(w.name, choices, plural) }, w.span);
+    const suggestions = w.param === undefined ? typoFixes(this.host.file, w.span, w.name, choices) : [];
+    return this.error(code, { name: w.name, what, rule: choices.map((c) => `\`${c}\``).join(" or "), value: `\`${w.name}\``, suggestion: suggestion(w.name, choices, plural), hint: suggestion(w.name, choices, plural) }, w.span, { suggestions });
   }
 
   private optionSpecs: OptionSpecs = {};
@@ -217,6 +221,7 @@ export class ArgReader {
     const plus = this.optionsAfterPlus;
     const out: Record<string, unknown> = {};
     const spans: Record<string, Span> = {};
+    const valueSpans: Record<string, Span> = {};
     const names = Object.keys(spec);
     while (this.pos < this.words.length) {
       let w = this.take()!;
@@ -240,7 +245,8 @@ export class ArgReader {
       }
       const type = this.isOptionWord(w.name) ? spec[w.name]!.type : undefined;
       if (type === undefined) {
-        this.error("NN2002", { name: w.name, layer: this.layer, suggestion: suggestion(w.name, names, `options of \`${this.layer}\``) }, w.span);
+        const suggestions = typoFixes(this.host.file, w.span, w.name, names.filter((n) => !(n in out)));
+        this.error("NN2002", { name: w.name, layer: this.layer, suggestion: suggestion(w.name, names, `options of \`${this.layer}\``) }, w.span, { suggestions });
         return out;
       }
       if (w.name in out) {
@@ -251,8 +257,11 @@ export class ArgReader {
       const v = this.optionValue(w.name, spec[w.name]!, w);
       if (this.failed) return out;
       out[w.name] = v;
+      // The last word of the value as written (`same` in `pad same`), for fixes that rewrite it.
+      if (this.lastSpan !== w.span) valueSpans[w.name] = this.lastSpan;
     }
     out.__spans = spans;
+    out.__valueSpans = valueSpans;
     return out;
   }
 

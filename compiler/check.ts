@@ -6,18 +6,19 @@
 import { nestedBodies, type BlockDeclaration, type CallStatement, type ConcatStatement, type GateStatement, type LayerStatement, type ModelDeclaration, type Program, type RepeatStatement, type ResidualStatement, type Statement, type Value } from "../grammar/ast.js";
 import type { Span } from "../diagnostics/source.js";
 import { ArgReader, writtenValue, type Env } from "./args.js";
-import { DiagnosticBag, type Diagnostic, type Related, type ReportExtra } from "../diagnostics/diagnostic.js";
+import { DiagnosticBag, type Diagnostic, type Related, type ReportExtra, type Suggestion } from "../diagnostics/diagnostic.js";
 import { MESSAGES, type ArgsOf, type Code } from "../diagnostics/messages.js";
 import type { LossAttrs } from "./layers/loss.js";
 import { LAYERS } from "./layers/registry.js";
 import type { InferContext } from "./layers/types.js";
 import { allLayers, type CheckedModel, type ConcatNode, type GateNode, type LayerNode, type Node, type ResidualNode } from "./model.js";
 import { windowOutput } from "./window.js";
-import { effectiveKernel, type WindowAttrs } from "./layers/window-layer.js";
+import { effectiveKernel, padReaching, type WindowAttrs } from "./layers/window-layer.js";
 import { formatBytes } from "./format.js";
 import { formatShape, numel, sameShape, type Shape } from "./shape.js";
 import { checkStructure, type Structure } from "./structure.js";
 import { suggestion } from "../diagnostics/suggest.js";
+import { deleteLabel, deleteStatement, fix, insert, insertStatementBefore, replace, typoFixes } from "../diagnostics/fix.js";
 import { looksChannelsLast, SEARCH_STEPS, smallestFittingInput, WINDOW_CODES } from "./input-help.js";
 
 /** Limits that stop absurd models before anything is allocated. */
@@ -156,15 +157,16 @@ class ModelChecker {
       shape = a?.shape;
       if (!a) this.ok = false;
       if (shape && this.inputOverride) shape = this.inputOverride;
-      else if (shape) this.warnChannelsLast(shape, first.span);
-      if (first.label) this.report("NN2023", { kind: "input", label: first.label.text }, first.label.span, []);
+      else if (shape) this.warnChannelsLast(shape, first.span, first.args[0]?.kind === "dims" ? first.args[0].span : undefined);
+      if (first.label) this.report("NN2023", { kind: "input", label: first.label.text }, first.label.span, [], { suggestions: [this.labelFix(first.label.span, first.label.text)] });
       if (shape && first.assertion) this.checkAssertion(first, shape, scope);
       rest = body.slice(1);
     } else {
       this.ok = false;
       const later = body.find((s) => s.type === "layer" && s.kind.text === "input");
       if (later) {
-        this.report("NN2009", { model: this.model.name.text }, (later as LayerStatement).kind.span, []);
+        const move = this.moveBefore(later, body[0]!, `move \`input\` to the top of model \`${this.model.name.text}\``);
+        this.report("NN2009", { model: this.model.name.text }, (later as LayerStatement).kind.span, [], { suggestions: [move] });
         rest = body.filter((s) => s !== later);
       }
       else this.report("NN2008", { name: this.model.name.text }, this.model.name.span, []);
@@ -220,7 +222,10 @@ class ModelChecker {
         if (!this.afterLossReported) {
           this.afterLossReported = true;
           const kind = s.type === "layer" ? s.kind.text : s.type === "call" ? `${s.callee.text}(…)` : s.type;
-          this.report("NN2010", { kind }, s.span, [], { related: [{ message: "the loss is here", file: this.file, span: this.lossStmt.span }] });
+          this.report("NN2010", { kind }, s.span, [], {
+            related: [{ message: "the loss is here", file: this.file, span: this.lossStmt.span }],
+            suggestions: [this.moveBefore(s, this.lossStmt, `move \`${kind}\` before the loss`)],
+          });
         }
         return shape;
       }
@@ -256,20 +261,41 @@ class ModelChecker {
         result = this.call(s, shape, scope, out);
         break;
     }
-    if (result && s.assertion) this.checkAssertion(s, result, scope);
+    if (result && s.assertion) this.checkAssertion(s, result, scope, out);
     return result;
   }
 
-  private checkAssertion(s: Statement, result: Shape, scope: Scope): void {
+  private checkAssertion(s: Statement, result: Shape, scope: Scope, out: Node[] = []): void {
     const expected = s.assertion!.dims;
     if (expected.some((d) => Number.isNaN(d)) || sameShape(expected, result)) return;
     const rank = (sh: readonly number[]) => (sh.length === 1 ? "a vector" : sh.length === 3 ? "an image" : `${sh.length} dimensions`);
     if (expected.length !== result.length) {
-      this.report("NN3013", { actual: formatShape(result), rank: rank(result), expected: formatShape(expected) }, s.assertion!.span, scope.trail);
+      this.report("NN3013", { actual: formatShape(result), rank: rank(result), expected: formatShape(expected) }, s.assertion!.span, scope.trail, { suggestions: [this.assertionFix(s, result)] });
       return;
     }
     const hint = `the shape is ${formatShape(result)}; write \`-> ${formatShape(result)}\`, or change the layers before it`;
-    this.report("NN3008", { actual: formatShape(result), expected: formatShape(expected), hint }, s.assertion!.span, scope.trail);
+    const pad = this.paddingFix(s, expected, out.at(-1));
+    this.report("NN3008", { actual: formatShape(result), expected: formatShape(expected), hint }, s.assertion!.span, scope.trail, { suggestions: [...(pad ? [pad] : []), this.assertionFix(s, result)] });
+  }
+
+  /**
+   * `conv 3x3 x16 -> 16x32x32` on a 32x32 input: a convolution without
+   * padding whose assertion asks for the size padding gives. With stride 1
+   * only one padding gives it, so the fix is applied by `check --fix`.
+   */
+  private paddingFix(s: Statement, expected: Shape, node: Node | undefined): Suggestion | undefined {
+    if (s.type !== "layer" || node?.type !== "layer" || node.span !== s.span || node.kind !== "conv") return undefined;
+    if (statementOptions(s).has("pad")) return undefined;
+    const pad = padReaching(node.attrs as WindowAttrs, node.input, expected);
+    if (!pad) return undefined;
+    const words = `pad ${pad[0] === pad[1] ? pad[0] : pad.join("x")}`;
+    const stride = (node.attrs as WindowAttrs).stride;
+    return fix(`add \`${words}\``, [insert(this.file, wordsEnd(s), ` ${words}`)], stride[0] === 1 && stride[1] === 1);
+  }
+
+  /** Rewrite the assertion to what the layers give: offered, never applied by itself (the assertion may be right and the layers wrong). */
+  private assertionFix(s: Statement, result: Shape): Suggestion {
+    return fix(`change the assertion to \`${formatShape(result)}\``, [replace(this.file, s.assertion!.span, `-> ${formatShape(result)}`)], false);
   }
 
   /** A checked node, given its own fields: where it is written, counted (with `params` parameters) and appended to `out`. */
@@ -304,16 +330,21 @@ class ModelChecker {
     const kind = s.kind.text;
     const def = LAYERS.get(kind)!;
     if (kind === "input") {
-      this.report(scope.topLevel ? "NN2019" : "NN2015", { kind, hint: "" }, s.kind.span, scope.trail);
+      // Which of the two inputs is meant is a guess: offered, not applied.
+      const suggestions = scope.topLevel ? [fix("remove this `input`", [deleteStatement(this.file, s.span)], false)] : [];
+      this.report(scope.topLevel ? "NN2019" : "NN2015", { kind, hint: "" }, s.kind.span, scope.trail, { suggestions });
       return undefined;
     }
     const reader = new ArgReader(kind, def.usage, s, scope.env, this.host(scope));
     const attrs = def.read(reader);
     if (kind === "loss") {
       this.lossStmt = s;
-      if (s.label) this.report("NN2023", { kind: "loss", label: s.label.text }, s.label.span, scope.trail);
+      if (s.label) this.report("NN2023", { kind: "loss", label: s.label.text }, s.label.span, scope.trail, { suggestions: [this.labelFix(s.label.span, s.label.text)] });
       if (attrs && (attrs as LossAttrs).kind === "softmax" && this.lastKind === "softmax")
-        this.report("NN2024", {}, s.span, scope.trail, { related: [{ message: "the softmax layer", file: this.file, span: this.lastSpan! }] });
+        this.report("NN2024", {}, s.span, scope.trail, {
+          related: [{ message: "the softmax layer", file: this.file, span: this.lastSpan! }],
+          suggestions: [fix("remove the `softmax` layer", [deleteStatement(this.file, this.lastSpan!)], true)],
+        });
       if (attrs) this.loss = attrs as LossAttrs;
       else this.ok = false;
       if (!attrs || !shape) return shape;
@@ -362,6 +393,9 @@ class ModelChecker {
     const ctx: InferContext = {
       span: s.span,
       kindSpan: s.kind.span,
+      file: this.file,
+      wordsEnd: wordsEnd(s),
+      written: statementOptions(s),
       report: (code, args, span, extra) => this.report(code, args, span ?? s.span, scope.trail, extra),
     };
     if (this.lastKind && this.lastInput) ctx.previous = { kind: this.lastKind, input: this.lastInput };
@@ -369,12 +403,61 @@ class ModelChecker {
     return ctx;
   }
 
+  /**
+   * NN3006 where the body's convolutions shrink the map because they have no
+   * padding (`residual { conv 3x3 x16 }`): pad each by half its window. Only
+   * when the body is written here (not through a block), every layer of it is
+   * a stride-1 convolution or keeps the map size, and the padding gives back
+   * exactly the input's shape, and none of the padded ones asserts its shape. Offered, not applied (the shortcut may be what
+   * is missing).
+   */
+  private residualPadding(s: ResidualStatement, body: Node[], input: Shape, output: Shape): Suggestion | undefined {
+    if (input.length !== 3 || output.length !== 3 || input[0] !== output[0]) return undefined;
+    const edits = [];
+    let rows = 0;
+    let cols = 0;
+    for (const node of body) {
+      const stmt = s.body.find((x): x is LayerStatement => x.type === "layer" && x.span === node.span);
+      if (!stmt || node.type !== "layer") return undefined;
+      if (node.kind !== "conv") {
+        if (!sameShape(node.input.slice(1), node.output.slice(1))) return undefined;
+        continue;
+      }
+      const a = node.attrs as WindowAttrs;
+      const pad = padReaching(a, node.input, [node.output[0]!, node.input[1]!, node.input[2]!]);
+      if (!pad || statementOptions(stmt).has("pad")) {
+        if (!sameShape(node.input.slice(1), node.output.slice(1))) return undefined;
+        continue;
+      }
+      // Its assertion would then be wrong: rewriting it too would be a second guess.
+      if (stmt.assertion) return undefined;
+      rows += node.input[1]! - node.output[1]!;
+      cols += node.input[2]! - node.output[2]!;
+      edits.push(insert(this.file, wordsEnd(stmt), ` pad ${pad[0] === pad[1] ? pad[0] : pad.join("x")}`));
+    }
+    if (edits.length === 0 || rows !== input[1]! - output[1]! || cols !== input[2]! - output[2]!) return undefined;
+    return fix(edits.length === 1 ? `pad the convolution (\`${edits[0]!.text.trim()}\`)` : "pad the convolutions by half their window", edits, false);
+  }
+
+  /** Move statement `s` (as written) to just before `target` (NN2009, NN2010: the help says where it belongs). */
+  private moveBefore(s: Statement, target: Statement, message: string): Suggestion {
+    const text = this.file.text.slice(s.span.start, s.span.end);
+    return fix(message, [insertStatementBefore(this.file, target.span, text), deleteStatement(this.file, s.span)], true);
+  }
+
+  /** A label that names nothing (NN2023) goes: nothing can refer to it. */
+  private labelFix(span: Span, label: string): Suggestion {
+    return fix(`remove \`${label}:\``, [deleteLabel(this.file, span)], true);
+  }
+
   /** NN3014: `input 28x28x1` is almost surely 28x28 images with one channel, written channels-last. */
-  private warnChannelsLast(shape: Shape, span: Span): void {
+  private warnChannelsLast(shape: Shape, span: Span, dimsSpan: Span | undefined): void {
     if (!looksChannelsLast(shape)) return;
     const [h, w, c] = shape as [number, number, number];
     this.channelsFirstInput = `input ${c}x${h}x${w}`;
-    this.report("NN3014", { shape: formatShape(shape), h, w, c, s: c === 1 ? "" : "s", shape0: h, shape1: w, shape2: c }, span, []);
+    // A guess from the sizes: offered, not applied.
+    const suggestions = dimsSpan ? [fix(`read it as ${c}x${h}x${w}`, [replace(this.file, dimsSpan, `${c}x${h}x${w}`)], false)] : [];
+    this.report("NN3014", { shape: formatShape(shape), h, w, c, s: c === 1 ? "" : "s", shape0: h, shape1: w, shape2: c }, span, [], { suggestions });
   }
 
   /** Add to a window error the smallest input at which every window of the model fits, when there is one. */
@@ -409,11 +492,17 @@ class ModelChecker {
     if (!bodyOut || !join || !shape) return undefined;
     if (!sameShape(bodyOut, join)) {
       if (s.shortcut) {
+        const conv = projection(shape, bodyOut);
         this.report("NN3007", { shortcut: formatShape(join), body: formatShape(bodyOut), hint: projectionHint(shape, bodyOut, "make the shortcut give") }, s.shortcut.keyword, scope.trail, {
           related: [{ message: `the body gives ${formatShape(bodyOut)}`, file: this.file, span: s.keyword }],
+          suggestions: conv ? [fix(`make the shortcut \`${conv}\``, [replace(this.file, s.shortcut.span, `{ ${conv} }`)], false)] : [],
         });
       } else {
-        this.report("NN3006", { input: formatShape(shape), output: formatShape(bodyOut), hint: projectionHint(shape, bodyOut, "add a shortcut that gives") }, s.keyword, scope.trail);
+        const conv = projection(shape, bodyOut);
+        // One way of several (the body may be what is wrong): offered, not applied.
+        const pad = this.residualPadding(s, body, shape, bodyOut);
+        const suggestions = [...(pad ? [pad] : []), ...(conv ? [fix(`add a \`shortcut { ${conv} }\``, [insert(this.file, s.bodySpan.end, ` shortcut { ${conv} }`)], false)] : [])];
+        this.report("NN3006", { input: formatShape(shape), output: formatShape(bodyOut), hint: projectionHint(shape, bodyOut, "add a shortcut that gives") }, s.keyword, scope.trail, { suggestions });
       }
       return undefined;
     }
@@ -518,7 +607,7 @@ class ModelChecker {
   }
 
   private repeat(s: RepeatStatement, shape: Shape | undefined, scope: Scope, out: Node[]): Shape | undefined {
-    if (s.label) this.report("NN2023", { kind: "repeat", label: s.label.text }, s.label.span, scope.trail);
+    if (s.label) this.report("NN2023", { kind: "repeat", label: s.label.text }, s.label.span, scope.trail, { suggestions: [this.labelFix(s.label.span, s.label.text)] });
     let count = this.intValue(s.count, "the repeat count", 0, scope);
     if (count === undefined && this.dryRun && s.count?.kind === "name" && scope.env.values.has(s.count.name)) count = 1;
     if (count === undefined) {
@@ -567,7 +656,9 @@ class ModelChecker {
     if (v.kind === "name") {
       value = scope.env.values.get(v.name);
       if (!value) {
-        if (scope.env.block !== undefined) this.report("NN2011", { name: v.name, block: scope.env.block, suggestion: suggestion(v.name, [...scope.env.values.keys()], "parameters") }, v.span, scope.trail);
+        if (scope.env.block !== undefined) this.report("NN2011", { name: v.name, block: scope.env.block, suggestion: suggestion(v.name, [...scope.env.values.keys()], "parameters") }, v.span, scope.trail, {
+            suggestions: typoFixes(this.file, v.span, v.name, [...scope.env.values.keys()]),
+          });
         else this.report("NN2021", { name: v.name }, v.span, scope.trail);
         return undefined;
       }
@@ -608,7 +699,9 @@ class ModelChecker {
         const v = scope.env.values.get(arg.name);
         if (!v) {
           bound = false;
-          if (scope.env.block !== undefined) this.report("NN2011", { name: arg.name, block: scope.env.block, suggestion: suggestion(arg.name, [...scope.env.values.keys()], "parameters") }, arg.span, scope.trail);
+          if (scope.env.block !== undefined) this.report("NN2011", { name: arg.name, block: scope.env.block, suggestion: suggestion(arg.name, [...scope.env.values.keys()], "parameters") }, arg.span, scope.trail, {
+            suggestions: typoFixes(this.file, arg.span, arg.name, [...scope.env.values.keys()]),
+          });
           else this.report("NN2021", { name: arg.name }, arg.span, scope.trail);
           return;
         }
@@ -674,15 +767,29 @@ function labelsOf(stmts: Statement[], set = new Set<string>()): Set<string> {
 }
 
 /** How to make a residual join: a 1x1 projection with the right filters and stride. */
+/** Where a layer statement's words end, before its `-> shape` assertion. */
+function wordsEnd(s: LayerStatement): number {
+  return (s.assertion ? s.args.filter((a) => a.span.end <= s.assertion!.span.start) : s.args).at(-1)?.span.end ?? s.kind.span.end;
+}
+
+/** The names written among a layer statement's words (its options, among others). */
+function statementOptions(s: LayerStatement): Set<string> {
+  return new Set(s.args.flatMap((a) => (a.kind === "name" ? [a.name] : [])));
+}
+
+/** The 1x1 convolution that takes `input` to `target` (`conv 1x1 x32 stride 2`), when a strided one can. */
+function projection(input: Shape, target: Shape): string | undefined {
+  if (input.length !== 3 || target.length !== 3) return undefined;
+  const sh = input[1]! / target[1]!;
+  const sw = input[2]! / target[2]!;
+  if (!(Number.isInteger(sh) && Number.isInteger(sw) && sh >= 1 && sw >= 1)) return undefined;
+  const stride = sh === 1 && sw === 1 ? "" : sh === sw ? ` stride ${sh}` : ` stride ${sh}x${sw}`;
+  return `conv 1x1 x${target[0]}${stride}`;
+}
+
 function projectionHint(input: Shape, target: Shape, lead: string): string {
-  if (input.length === 3 && target.length === 3) {
-    const sh = input[1]! / target[1]!;
-    const sw = input[2]! / target[2]!;
-    if (Number.isInteger(sh) && Number.isInteger(sw) && sh >= 1 && sw >= 1) {
-      const stride = sh === 1 && sw === 1 ? "" : sh === sw ? ` stride ${sh}` : ` stride ${sh}x${sw}`;
-      return `${lead} ${formatShape(target)}, e.g. \`shortcut { conv 1x1 x${target[0]}${stride} }\``;
-    }
-  }
+  const conv = projection(input, target);
+  if (conv) return `${lead} ${formatShape(target)}, e.g. \`shortcut { ${conv} }\``;
   return `${lead} ${formatShape(target)}, or keep the body's output shape equal to its input ${formatShape(input)}`;
 }
 

@@ -8,6 +8,7 @@ import { nestedBodies, type BlockDeclaration, type Program, type Statement } fro
 import type { DiagnosticBag } from "../diagnostics/diagnostic.js";
 import { LAYERS, OPTION_WORDS, RESERVED } from "./layers/registry.js";
 import { suggestion } from "../diagnostics/suggest.js";
+import { typoFixes } from "../diagnostics/fix.js";
 
 export interface Structure {
   blocks: Map<string, BlockDeclaration>;
@@ -52,7 +53,9 @@ export function checkStructure(program: Program, bag: DiagnosticBag): Structure 
             const help = blocks.has(kind)
               ? `\`${kind}\` is a block: call it with parentheses, \`${kind}(${blocks.get(kind)!.params.map((p) => p.text).join(", ")})\``
               : suggestion(kind, [...layerNames, ...blockNames], "layers");
-            bag.report("NN2001", file, s.kind.span, { name: kind, suggestion: help });
+            // A block name in place of a layer kind would need its arguments: only layer names are offered as edits.
+            const suggestions = blocks.has(kind) ? [] : typoFixes(file, s.kind.span, kind, [...layerNames, ...blockNames]).filter((f) => !blocks.has(f.edits[0]!.text));
+            bag.report("NN2001", file, s.kind.span, { name: kind, suggestion: help }, { suggestions });
           } else if ((kind === "input" || kind === "loss") && where !== "model") {
             bad.add(s);
             const hint = kind === "input" ? "the input shape is the model's first statement" : "the loss is the model's last statement";
@@ -67,7 +70,8 @@ export function checkStructure(program: Program, bag: DiagnosticBag): Structure 
             const help = LAYERS.has(s.callee.text)
               ? `\`${s.callee.text}\` is a layer: write its words without parentheses, e.g. \`${LAYERS.get(s.callee.text)!.usage}\``
               : suggestion(s.callee.text, blockNames, "blocks");
-            bag.report("NN2003", file, s.callee.span, { name: s.callee.text, suggestion: help });
+            const suggestions = LAYERS.has(s.callee.text) ? [] : typoFixes(file, s.callee.span, s.callee.text, blockNames);
+            bag.report("NN2003", file, s.callee.span, { name: s.callee.text, suggestion: help }, { suggestions });
           } else if (block.params.length !== s.args.length) {
             bad.add(s);
             const expected = block.params.length;

@@ -34,6 +34,8 @@ export interface Suggestion {
 export interface ReportExtra {
   label?: string;
   related?: Related[];
+  /** Fixes as edits (see fix.ts, which builds them). */
+  suggestions?: Suggestion[];
 }
 
 /** A diagnostic is data; rendering it (text or JSON) is a separate step. */
@@ -73,6 +75,7 @@ export function makeDiagnostic<C extends Code>(code: C, file: SourceFile, span: 
     if (help.trim() !== "") d.help = help;
   }
   if (extra.label) d.label = extra.label;
+  if (extra.suggestions?.length) d.suggestions = extra.suggestions.map((x) => ({ ...x, edits: x.edits.map((e) => ({ ...e, span: clampSpan(e.span, e.file.text.length) })) }));
   return d;
 }
 

@@ -38,3 +38,13 @@ export function suggestion(word: string, known: readonly string[], what: string)
   const list = known.slice(0, 24).map((k) => `\`${k}\``).join(", ");
   return `known ${what}: ${list}${known.length > 24 ? ", …" : ""}`;
 }
+
+/** Every known word at the smallest distance from `word`, if close enough to be a likely typo (one, usually). */
+export function candidates(word: string, known: readonly string[]): string[] {
+  const best = closest(word, known);
+  if (best === undefined) return [];
+  const lower = word.toLowerCase();
+  const dist = (k: string) => (k === lower ? 0.5 : editDistance(lower, k.toLowerCase()));
+  const d = dist(best);
+  return [...new Set(known.filter((k) => dist(k) === d))];
+}

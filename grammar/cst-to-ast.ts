@@ -12,6 +12,7 @@ import type { SourceFile, Span } from "../diagnostics/source.js";
 import * as T from "./tokens.js";
 import { suggestion } from "../diagnostics/suggest.js";
 import { describeChar } from "../diagnostics/chars.js";
+import { fix, replace } from "../diagnostics/fix.js";
 
 /** Deeper nesting than this is refused before parsing (the parser recurses). */
 export const MAX_NESTING = 64;
@@ -75,7 +76,9 @@ function checkBrackets(file: SourceFile, tokens: IToken[], bag: DiagnosticBag): 
       const top = stack[stack.length - 1];
       if (top?.tokenType === open) stack.pop();
       else if (!stack.some((t) => t.tokenType === open)) {
-        bag.report("NN1009", file, tokenSpan(tok), { char: tok.image, open: open === T.LBrace ? "{" : "(" });
+        // Removing it is one fix of two (the matching bracket may be what is missing): offered, not applied.
+        const suggestions = [fix(`remove this \`${tok.image}\``, [replace(file, tokenSpan(tok), "")], false)];
+        bag.report("NN1009", file, tokenSpan(tok), { char: tok.image, open: open === T.LBrace ? "{" : "(" }, { suggestions });
         skip.add(tok.startOffset);
       } else {
         // closes an outer bracket: the inner ones were left open (e.g. a missing `)`); let the parser say what it expected

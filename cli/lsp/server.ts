@@ -16,7 +16,7 @@ import { definition, prepareRename, references, rename } from "./navigation.js";
 import { documentSymbols } from "./symbols.js";
 import { codeActions } from "./actions.js";
 import { LEGEND, semanticTokens } from "./tokens.js";
-import { formatDocument, loadFormatter } from "./formatting.js";
+import { formatDocument } from "./formatting.js";
 
 export function startServer(connection: Connection = createConnection(ProposedFeatures.all, process.stdin, process.stdout)): Connection {
   const workspace = new Workspace(connection);
@@ -57,10 +57,9 @@ export function startServer(connection: Connection = createConnection(ProposedFe
   connection.onDocumentSymbol(on((a) => documentSymbols(a)));
   connection.onCodeAction(on((a, p) => codeActions(a, p.range)));
   connection.languages.semanticTokens.on(on((a) => semanticTokens(a)));
-  connection.onDocumentFormatting(async (p) => {
-    const format = await loadFormatter();
+  connection.onDocumentFormatting((p) => {
     const a = workspace.get(p.textDocument.uri);
-    return a ? guard(() => formatDocument(a, format)) : null;
+    return a ? guard(() => formatDocument(a)) : null;
   });
   workspace.documents.listen(connection);
   connection.listen();

@@ -7,6 +7,7 @@ import { defineLayer, lit, type Init } from "./types.js";
 import { int, ints } from "./onnx.js";
 import { windowAttributes } from "./window-onnx.js";
 import { bool, pair, py } from "./pytorch.js";
+import { fix, replace } from "../../diagnostics/fix.js";
 
 /** Scratch floats a model keeps for convolutions (2 MiB): room for several small images' im2col columns. */
 const CONV_SCRATCH_FLOATS = 1 << 19;
@@ -20,6 +21,8 @@ export interface ConvAttrs extends WindowAttrs {
   groups: number;
   dilation: [number, number];
   padSpan?: Span;
+  /** The value word of `pad same` (replaced by the number in NN3011's fix). */
+  padValueSpan?: Span;
   groupsSpan?: Span;
 }
 
@@ -48,6 +51,8 @@ export const conv = defineLayer<ConvAttrs>({
       dilation: (o.dilation as [number, number]) ?? [1, 1],
     };
     if (spans.pad) a.padSpan = spans.pad;
+    const valueSpans = (o.__valueSpans ?? {}) as Record<string, Span>;
+    if (valueSpans.pad) a.padValueSpan = valueSpans.pad;
     if (spans.groups) a.groupsSpan = spans.groups;
     return a;
   },
@@ -63,7 +68,9 @@ export const conv = defineLayer<ConvAttrs>({
       if (!odd || a.stride[0] !== 1 || a.stride[1] !== 1) {
         const detail = `stride ${a.stride.join("x")} and kernel ${a.kernel.join("x")}`;
         const half = a.kernel.map((k, i) => Math.max(1, Math.floor((a.dilation[i]! * (k - 1)) / 2)));
-        ctx.report("NN3011", { detail, pad: half[0] === half[1] ? `${half[0]}` : half.join("x") }, a.padSpan);
+        const pad = half[0] === half[1] ? `${half[0]}` : half.join("x");
+        // `same` is written after `pad` (a.padSpan is the option's word): the value is the next word.
+        ctx.report("NN3011", { detail, pad }, a.padSpan, { suggestions: a.padValueSpan ? [fix(`write \`pad ${pad}\``, [replace(ctx.file, a.padValueSpan, pad)], true)] : [] });
         return undefined;
       }
       a.pad = [(a.dilation[0] * (a.kernel[0] - 1)) / 2, (a.dilation[1] * (a.kernel[1] - 1)) / 2];

@@ -5,6 +5,8 @@ import { formatShape, numel } from "../shape.js";
 import { defineLayer, lit, type Init, type InferContext } from "./types.js";
 import { float, int } from "./onnx.js";
 import { bool, py } from "./pytorch.js";
+import { addFlatten } from "./layer-fixes.js";
+import { fix, replace } from "../../diagnostics/fix.js";
 
 export interface FcAttrs {
   units: number;
@@ -43,11 +45,13 @@ export const fc = defineLayer<FcAttrs>({
   },
   infer(a, input, ctx) {
     if (input.length !== 1) {
-      ctx.report("NN3003", { layer: "fc", shape: formatShape(input), size: numel(input) }, ctx.kindSpan);
+      ctx.report("NN3003", { layer: "fc", shape: formatShape(input), size: numel(input) }, ctx.kindSpan, { suggestions: [addFlatten(ctx)] });
       return [a.units];
     }
     if (a.declaredIn !== undefined && a.declaredIn !== input[0]) {
-      ctx.report("NN3004", { declared: a.declaredIn, out: a.units, actual: input[0]!, more: globalPoolHint(a, ctx) }, a.declaredSpan);
+      // The written size may be the intent and the layers before it wrong: offered, not applied.
+      const suggestions = a.declaredSpan ? [fix(`write \`fc ${input[0]!}->${a.units}\``, [replace(ctx.file, a.declaredSpan, String(input[0]!))], false)] : [];
+      ctx.report("NN3004", { declared: a.declaredIn, out: a.units, actual: input[0]!, more: globalPoolHint(a, ctx) }, a.declaredSpan, { suggestions });
       return [a.units];
     }
     return [a.units];

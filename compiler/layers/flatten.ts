@@ -3,6 +3,7 @@ import { formatShape, numel } from "../shape.js";
 import { defineLayer, lit } from "./types.js";
 import { int } from "./onnx.js";
 import { torchModule } from "./pytorch.js";
+import { deleteStatement, fix } from "../../diagnostics/fix.js";
 
 export const flatten = defineLayer<object>({
   kind: "flatten",
@@ -13,7 +14,7 @@ export const flatten = defineLayer<object>({
   },
   infer(_a, input, ctx) {
     if (input.length === 1) {
-      ctx.report("NN3005", { shape: formatShape(input) });
+      ctx.report("NN3005", { shape: formatShape(input) }, undefined, { suggestions: [fix("remove this `flatten`", [deleteStatement(ctx.file, ctx.span)], true)] });
       return undefined;
     }
     return [numel(input)];

@@ -4,6 +4,7 @@ import { elementwise } from "./elementwise.js";
 import { defineLayer, lit } from "./types.js";
 import { int } from "./onnx.js";
 import { torchModule } from "./pytorch.js";
+import { addFlatten } from "./layer-fixes.js";
 
 const base = elementwise("softmax", "Softmax over the features of a vector: e^xᵢ / Σⱼ e^xⱼ.", {
   flopsPerElement: 3,
@@ -22,7 +23,7 @@ export const softmax = defineLayer({
   ...base,
   infer(_a, input, ctx) {
     if (input.length === 1) return input;
-    ctx.report("NN3003", { layer: "softmax", shape: formatShape(input), size: input.reduce((x, y) => x * y, 1) }, ctx.kindSpan);
+    ctx.report("NN3003", { layer: "softmax", shape: formatShape(input), size: input.reduce((x, y) => x * y, 1) }, ctx.kindSpan, { suggestions: [addFlatten(ctx)] });
     return undefined;
   },
 });

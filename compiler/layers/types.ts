@@ -1,5 +1,5 @@
 /** What every layer kind provides; one file per kind, all listed in registry.ts. */
-import type { Span } from "../../diagnostics/source.js";
+import type { SourceFile, Span } from "../../diagnostics/source.js";
 import type { ReportExtra } from "../../diagnostics/diagnostic.js";
 import type { ArgsOf, Code } from "../../diagnostics/messages.js";
 import { optionUsage, optionValueWords, type ArgReader, type OptionSpecs } from "../args.js";
@@ -37,6 +37,12 @@ export interface InferContext {
   span: Span;
   /** Span of the statement's kind word. */
   kindSpan: Span;
+  /** The file the statement is in (for the edits of suggestions, diagnostics/fix.ts). */
+  file: SourceFile;
+  /** Where the statement's words end, before its `-> shape` assertion (where an option is added). */
+  wordsEnd: number;
+  /** The options written in the statement, by name. */
+  written: ReadonlySet<string>;
   /** The layer just before this one in the model, with its input (for help that names it, e.g. `flatten` of a feature map). */
   previous?: { kind: string; input: Shape };
   /** Set when the model's input looks channels-last: the `input` statement to write instead (window errors then say so, not "pad the input"). */

@@ -4,6 +4,7 @@ import { windowOutput } from "../window.js";
 import type { Span } from "../../diagnostics/source.js";
 import type { ArgReader } from "../args.js";
 import type { InferContext } from "./types.js";
+import { addOption } from "./layer-fixes.js";
 
 export interface WindowAttrs {
   kernel: [number, number];
@@ -40,7 +41,9 @@ export function slideWindow(kind: string, a: WindowAttrs, input: Shape, ctx: Inf
       : kind === "conv"
         ? `pad the input (\`pad ${Math.ceil((Math.max(kh, kw) - 1) / 2)}\`) or use a smaller kernel; ${formatShape(input)} may have been pooled too often`
         : `use a smaller window; ${formatShape(input)} may have been pooled too often`;
-    ctx.report("NN3001", { window, input: `${formatShape(input)}`, arithmetic, hint });
+    // Padding is one way of several (a smaller kernel, a larger input): offered, not applied.
+    const pad = kind === "conv" && !ctx.channelsFirstInput ? addOption(ctx, "pad", `pad ${Math.ceil((Math.max(kh, kw) - 1) / 2)}`, false) : undefined;
+    ctx.report("NN3001", { window, input: `${formatShape(input)}`, arithmetic, hint }, undefined, { suggestions: pad ? [pad] : [] });
     return undefined;
   }
   // Input rows no window reads, only where windows otherwise cover everything (stride ≤ kernel).
@@ -56,9 +59,26 @@ export function slideWindow(kind: string, a: WindowAttrs, input: Shape, ctx: Inf
       kind === "conv"
         ? "change the padding, kernel or stride so that (H + 2·P − K) is a multiple of S, or crop the input; or, if they are dropped on purpose, add `floor`"
         : "add `ceil` to keep a last, partial window, or pad the input; or, if they are dropped on purpose, add `floor`";
-    ctx.report("NN3002", { what, input: where, are: n === 1 && !(skipsRows && skipsCols) ? "is" : "are", arithmetic, hint });
+    // Dropping them on purpose (`floor`) or keeping a partial window (`ceil`, pools) is the writer's choice: offered, not applied.
+    const suggestions = [kind === "conv" ? undefined : addOption(ctx, "ceil", "ceil", false), addOption(ctx, "floor", "floor", false)].filter((x) => x !== undefined);
+    ctx.report("NN3002", { what, input: where, are: n === 1 && !(skipsRows && skipsCols) ? "is" : "are", arithmetic, hint }, undefined, { suggestions });
   }
   return [rows.out, cols.out];
+}
+
+/**
+ * The padding (half the window, as `pad same` would give) with which a
+ * window over `input` gives `target` (same channels), when it does and the
+ * window has none now; undefined otherwise.
+ */
+export function padReaching(a: WindowAttrs, input: Shape, target: Shape): [number, number] | undefined {
+  if (input.length !== 3 || target.length !== 3 || a.pad[0] !== 0 || a.pad[1] !== 0) return undefined;
+  const [kh, kw] = effectiveKernel(a);
+  const pad: [number, number] = [Math.floor((kh - 1) / 2), Math.floor((kw - 1) / 2)];
+  if (pad[0] === 0 && pad[1] === 0) return undefined;
+  const rows = windowOutput({ size: input[1]!, kernel: kh, stride: a.stride[0], pad: pad[0], ceil: a.ceil }).out;
+  const cols = windowOutput({ size: input[2]!, kernel: kw, stride: a.stride[1], pad: pad[1], ceil: a.ceil }).out;
+  return rows === target[1] && cols === target[2] ? pad : undefined;
 }
 
 export function requireImage(kind: string, input: Shape, ctx: InferContext): boolean {

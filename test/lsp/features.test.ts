@@ -1,6 +1,7 @@
-/** `nnspec lsp`: completion, definition, references, rename, outline and semantic tokens (one server for the file). */
+/** `nnspec lsp`: completion, definition, references, rename, outline, semantic tokens, quick fixes and formatting (one server for the file). */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LspClient } from "../helpers/lsp.js";
+import { TextDocument } from "vscode-languageserver-textdocument";
 import { at } from "../helpers/lsp-text.js";
 
 const TEXT = `block stage(width) {
@@ -137,5 +138,38 @@ describe("outline and semantic tokens", () => {
     }
     expect(decoded.slice(0, 12)).toEqual(["# a comment:comment", "block:keyword", "stage:function", "width:parameter", "conv:function", "3x3:number", "x:enumMember", "width:parameter", "pad:property", "1:number", "relu:function", "maxpool:function"]);
     await client.change(uri, TEXT);
+  });
+});
+
+type TextEdit = { range: { start: { line: number; character: number }; end: { line: number; character: number } }; newText: string };
+const applyEdits = (u: string, text: string, edits: TextEdit[]) => TextDocument.applyEdits(TextDocument.create(u, "nnspec", 1, text), edits);
+
+describe("quick fixes and formatting, end to end", () => {
+  it("a code action from the checker's suggestion: applying it clears the diagnostic", async () => {
+    const u = "file:///tmp/lsp-fix.nnspec";
+    const text = "model m {\n  input 1x8x8\n  conv 3x3 x4 pad 1\n  fc 10\n  loss softmax\n}\n";
+    const opened = await client.open(u, text);
+    const d = opened.diagnostics.find((x) => x.code === "NN3003")!;
+    expect(d).toBeDefined();
+    const actions = await client.request<{ title: string; isPreferred?: boolean; edit: { changes: Record<string, TextEdit[]> } }[]>("textDocument/codeAction", { textDocument: { uri: u }, range: d.range, context: { diagnostics: [d] } });
+    const action = actions.find((a) => /flatten/.test(a.title))!;
+    expect(action.isPreferred).toBe(true);
+    const fixed = applyEdits(u, text, action.edit.changes[u]!);
+    expect(fixed).toContain("flatten");
+    expect((await client.change(u, fixed)).diagnostics).toEqual([]);
+  });
+
+  it("formatting: one edit giving the formatter's layout; none for formatted text or a syntax error", async () => {
+    const u = "file:///tmp/lsp-format.nnspec";
+    const messy = "model m {\ninput 1x8x8\n   flatten    -> 64\n  fc 10\n  loss softmax\n}\n";
+    await client.open(u, messy);
+    const edits = await client.request<TextEdit[]>("textDocument/formatting", { textDocument: { uri: u }, options: { tabSize: 2, insertSpaces: true } });
+    expect(edits).toHaveLength(1);
+    const formatted = applyEdits(u, messy, edits);
+    expect(formatted.split("\n").slice(1, 3)).toEqual(["  input 1x8x8", "  flatten -> 64"]);
+    await client.change(u, formatted);
+    expect(await client.request("textDocument/formatting", { textDocument: { uri: u }, options: { tabSize: 2, insertSpaces: true } })).toEqual([]);
+    await client.change(u, "model m {{\n");
+    expect(await client.request("textDocument/formatting", { textDocument: { uri: u }, options: { tabSize: 2, insertSpaces: true } })).toEqual([]);
   });
 });
