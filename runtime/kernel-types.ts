@@ -21,6 +21,8 @@ export interface Kernels extends ActivationKernels {
   readonly threads: number;
   conv2dForward(x: Tensor, w: Tensor, bias: Tensor | null, y: Tensor, scratch: Tensor, p: Conv2dParams, act?: Activation): void;
   conv2dBackward(x: Tensor, w: Tensor, dy: Tensor, dx: Tensor | null, dw: Tensor, db: Tensor | null, scratch: Tensor, p: Conv2dParams): void;
+  /** `deconv`: runtime/deconv.ts's deconv2dForward (p the geometry of its adjoint convolution). */
+  deconv2dForward(x: Tensor, w: Tensor, bias: Tensor | null, y: Tensor, scratch: Tensor, p: Conv2dParams): void;
   fcForward(x: Tensor, w: Tensor, b: Tensor | null, y: Tensor, B: number, M: number, N: number, act?: Activation): void;
   fcBackward(x: Tensor, w: Tensor, dy: Tensor, dx: Tensor | null, dw: Tensor, db: Tensor | null, B: number, M: number, N: number): void;
   maxPoolForward(x: Tensor, y: Tensor, argmax: Int32Array, p: Pool2dParams): void;

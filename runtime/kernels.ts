@@ -12,6 +12,7 @@ import { activationKernels, KERNEL_ACTIVATIONS } from "./activations.js";
 import { add, copyInto } from "./add.js";
 import { addSlices, copySlices, gateBackwardGate, gateBackwardInput, gateForward } from "./branch.js";
 import { conv2dBackward, conv2dForward } from "./conv.js";
+import { deconv2dForward } from "./deconv.js";
 import { fcBackward, fcForward } from "./fc.js";
 import { Arena, type TensorCtor } from "./model.js";
 import { check, oneOf, OptionError, wholeNumber } from "./options.js";
@@ -31,6 +32,7 @@ export const jsKernels: Kernels = Object.freeze({
   threads: 1,
   conv2dForward,
   conv2dBackward,
+  deconv2dForward,
   fcForward,
   fcBackward,
   maxPoolForward,

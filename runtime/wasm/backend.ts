@@ -18,7 +18,7 @@
  * on the calling thread, where a split would cost more than it saves.
  */
 import { activationKernels, type Activation, type ActivationKernels } from "../activations.js";
-import { conv2dBackward as tsConv2dBackward, conv2dForward as tsConv2dForward, type Conv2dParams } from "../conv.js";
+import type { Conv2dParams } from "../conv.js";
 import { isDepthwise } from "../depthwise.js";
 import type { Kernels, PlanSizes } from "../kernel-types.js";
 import type { Pool2dParams } from "../pool.js";
@@ -38,8 +38,9 @@ const align = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
 /**
  * Depthwise convolutions (any stride, padding, dilation) have their own
  * kernel (depthwise.as.ts), split by channel. Other grouped or dilated
- * convolutions have no WebAssembly kernel yet: they run the TypeScript
- * kernels (runtime/conv.ts) on the arena's views, on the calling thread.
+ * convolutions run the GEMM kernels group by group (convForwardGroups,
+ * convBackwardGroups), split by images or, when there are fewer images than
+ * threads (or, backward, at least as many groups), by groups.
  */
 const plainConv = (p: Conv2dParams): boolean => p.G === 1 && p.DH === 1 && p.DW === 1;
 
@@ -183,8 +184,16 @@ class WasmKernels implements Kernels {
 
   conv2dForward(x: Tensor, w: Tensor, bias: Tensor | null, y: Tensor, scratch: Tensor, p: Conv2dParams, act: Activation = 0): void {
     if (isDepthwise(p)) return this.depthwiseForward(x, w, bias, y, p, act);
-    if (!plainConv(p)) return tsConv2dForward(x, w, bias, y, scratch, p, act);
     this.convGeom(p, scratch);
+    if (!plainConv(p) && p.B < this.threads && p.G > 1) {
+      const T = this.split(p.G);
+      for (let t = 1; t < T; t++) {
+        this.pool!.post(t - 1, "convForwardGroups", ptr(x), ptr(w), ptr(bias), ptr(y), this.extra[t - 1]!.col, this.geomPtr, 0, p.B, cut(p.G, T, t, 1), cut(p.G, T, t + 1, 1), act);
+      }
+      this.k.convForwardGroups(ptr(x), ptr(w), ptr(bias), ptr(y), ptr(scratch), this.geomPtr, 0, p.B, 0, cut(p.G, T, 1, 1), act);
+      if (T > 1) this.pool!.wait(T - 1);
+      return;
+    }
     const T = this.split(p.B);
     for (let t = 1; t < T; t++) {
       this.pool!.post(t - 1, "convForward", ptr(x), ptr(w), ptr(bias), ptr(y), this.extra[t - 1]!.col, this.geomPtr, cut(p.B, T, t, 1), cut(p.B, T, t + 1, 1), act);
@@ -195,8 +204,17 @@ class WasmKernels implements Kernels {
 
   conv2dBackward(x: Tensor, w: Tensor, dy: Tensor, dx: Tensor | null, dw: Tensor, db: Tensor | null, scratch: Tensor, p: Conv2dParams): void {
     if (isDepthwise(p)) return this.depthwiseBackward(x, w, dy, dx, dw, db, p);
-    if (!plainConv(p)) return tsConv2dBackward(x, w, dy, dx, dw, db, scratch, p);
     this.convGeom(p, scratch);
+    if (!plainConv(p) && p.G > 1 && (p.G >= this.threads || p.B < this.threads)) {
+      // By groups: each thread writes its groups' weight and bias gradients, nothing to sum.
+      const T = this.split(p.G);
+      for (let t = 1; t < T; t++) {
+        this.pool!.post(t - 1, "convBackwardGroups", ptr(x), ptr(w), ptr(dy), ptr(dx), ptr(dw), ptr(db), this.extra[t - 1]!.col, this.geomPtr, 0, p.B, cut(p.G, T, t, 1), cut(p.G, T, t + 1, 1));
+      }
+      this.k.convBackwardGroups(ptr(x), ptr(w), ptr(dy), ptr(dx), ptr(dw), ptr(db), ptr(scratch), this.geomPtr, 0, p.B, 0, cut(p.G, T, 1, 1));
+      if (T > 1) this.pool!.wait(T - 1);
+      return;
+    }
     const T = this.split(p.B);
     for (let t = 1; t < T; t++) {
       const e = this.extra[t - 1]!;
@@ -205,12 +223,23 @@ class WasmKernels implements Kernels {
     this.k.convBackward(ptr(x), ptr(w), ptr(dy), ptr(dx), ptr(dw), ptr(db), ptr(scratch), this.geomPtr, 0, cut(p.B, T, 1, 1));
     if (T === 1) return;
     this.pool!.wait(T - 1);
-    const nw = p.F * p.C * p.KH * p.KW;
+    const nw = p.F * (p.C / p.G) * p.KH * p.KW;
     for (let t = 1; t < T; t++) {
       const e = this.extra[t - 1]!;
       this.k.add(ptr(dw), e.dw, ptr(dw), 0, nw);
       if (db !== null) this.k.add(ptr(db), e.db, ptr(db), 0, p.F);
     }
+  }
+
+  /** The transposed convolution (p: its adjoint convolution's geometry), split by images. */
+  deconv2dForward(x: Tensor, w: Tensor, bias: Tensor | null, y: Tensor, scratch: Tensor, p: Conv2dParams): void {
+    this.convGeom(p, scratch);
+    const T = this.split(p.B);
+    for (let t = 1; t < T; t++) {
+      this.pool!.post(t - 1, "deconvForward", ptr(x), ptr(w), ptr(bias), ptr(y), this.extra[t - 1]!.col, this.geomPtr, cut(p.B, T, t, 1), cut(p.B, T, t + 1, 1));
+    }
+    this.k.deconvForward(ptr(x), ptr(w), ptr(bias), ptr(y), ptr(scratch), this.geomPtr, 0, cut(p.B, T, 1, 1));
+    if (T > 1) this.pool!.wait(T - 1);
   }
 
   /** Threads for a depthwise layer: split by channels once it is big enough. */
