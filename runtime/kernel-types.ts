@@ -6,6 +6,7 @@
 import type { Activation, ActivationKernels } from "./activations.js";
 import type { Conv2dParams } from "./conv.js";
 import type { Pool2dParams } from "./pool.js";
+import type { BilinearTaps } from "./resize.js";
 import type { Tensor } from "./tensor.js";
 
 export type KernelKind = "wasm" | "js";
@@ -42,6 +43,12 @@ export interface Kernels extends ActivationKernels {
   gateBackwardGate(dy: Tensor, x: Tensor, dg: Tensor, n: number, channels: number, spatial: number): void;
   /** dx += dy ⊙ g. */
   gateBackwardInput(dy: Tensor, g: Tensor, dx: Tensor, n: number, channels: number, spatial: number): void;
+  /** `upsample S nearest`: runtime/resize.ts's kernels over `planes` planes of H x W. */
+  upsampleNearestForward(x: Tensor, y: Tensor, planes: number, H: number, W: number, S: number): void;
+  upsampleNearestBackward(dy: Tensor, dx: Tensor, planes: number, H: number, W: number, S: number): void;
+  /** `upsample S bilinear` (rows = bilinearTaps(H, S), cols = bilinearTaps(W, S)). */
+  upsampleBilinearForward(x: Tensor, y: Tensor, planes: number, rows: BilinearTaps, cols: BilinearTaps): void;
+  upsampleBilinearBackward(dy: Tensor, dx: Tensor, planes: number, rows: BilinearTaps, cols: BilinearTaps): void;
   /** Stops worker threads (the kernels must not be used afterwards). */
   dispose(): void;
   /** Starts every worker thread now and resolves when all are ready (createModelAsync awaits it). */

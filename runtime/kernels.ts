@@ -17,6 +17,7 @@ import { fcBackward, fcForward } from "./fc.js";
 import { Arena, type TensorCtor } from "./model.js";
 import { check, oneOf, OptionError, wholeNumber } from "./options.js";
 import { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward } from "./pool.js";
+import { upsampleBilinearBackward, upsampleBilinearForward, upsampleNearestBackward, upsampleNearestForward } from "./resize.js";
 import type { Tensor } from "./tensor.js";
 import { ENGINE_SINK, type KernelKind, type Kernels, type PlanSizes } from "./kernel-types.js";
 import { platform } from "#platform";
@@ -47,6 +48,10 @@ export const jsKernels: Kernels = Object.freeze({
   gateForward,
   gateBackwardGate,
   gateBackwardInput,
+  upsampleNearestForward,
+  upsampleNearestBackward,
+  upsampleBilinearForward,
+  upsampleBilinearBackward,
   dispose: () => {},
   ready: () => Promise.resolve(),
 });

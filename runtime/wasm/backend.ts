@@ -22,6 +22,7 @@ import type { Conv2dParams } from "../conv.js";
 import { isDepthwise } from "../depthwise.js";
 import type { Kernels, PlanSizes } from "../kernel-types.js";
 import type { Pool2dParams } from "../pool.js";
+import type { BilinearTaps } from "../resize.js";
 import type { Tensor } from "../tensor.js";
 import { GEOMETRY_SLOTS, writeGeometry } from "./geometry.js";
 import { instantiateKernels, kernelModule, newMemory, sharedMemoryAvailable, type JobName, type KernelExports } from "./module.js";
@@ -369,6 +370,29 @@ class WasmKernels implements Kernels {
 
   gateBackwardInput(dy: Tensor, g: Tensor, dx: Tensor, n: number, channels: number, spatial: number): void {
     this.gateJob("gateBackwardInput", n * channels, spatial, ptr(dy), ptr(g), ptr(dx));
+  }
+
+  upsampleNearestForward(x: Tensor, y: Tensor, planes: number, H: number, W: number, S: number): void {
+    this.upsample("upsampleNearestForward", ptr(x), ptr(y), planes, H, W, S);
+  }
+
+  upsampleNearestBackward(dy: Tensor, dx: Tensor, planes: number, H: number, W: number, S: number): void {
+    this.upsample("upsampleNearestBackward", ptr(dy), ptr(dx), planes, H, W, S);
+  }
+
+  upsampleBilinearForward(x: Tensor, y: Tensor, planes: number, rows: BilinearTaps, cols: BilinearTaps): void {
+    this.upsample("upsampleBilinearForward", ptr(x), ptr(y), planes, rows.size, cols.size, rows.i0.length / rows.size);
+  }
+
+  upsampleBilinearBackward(dy: Tensor, dx: Tensor, planes: number, rows: BilinearTaps, cols: BilinearTaps): void {
+    this.upsample("upsampleBilinearBackward", ptr(dy), ptr(dx), planes, rows.size, cols.size, rows.i0.length / rows.size);
+  }
+
+  /** An upsampling kernel (the factor S in the stride slots), split by planes once the output is big enough. */
+  private upsample(job: "upsampleNearestForward" | "upsampleNearestBackward" | "upsampleBilinearForward" | "upsampleBilinearBackward", a: number, b: number, planes: number, H: number, W: number, S: number): void {
+    writeGeometry(this.geom, { H, W, SH: S, SW: S, OH: H * S, OW: W * S }, 0);
+    const T = planes * H * W * S * S < ELEMENTWISE_SPLIT ? 1 : this.split(planes);
+    this.ranged(job, T, planes, 1, 3, a, b, this.geomPtr);
   }
 
   /** A gate kernel over `runs` runs of `spatial` values, split across threads by runs like the elementwise kernels by values. */

@@ -68,6 +68,10 @@ export interface KernelExports extends ActivationExports {
   convForwardGroups(x: number, w: number, bias: number, y: number, col: number, geom: number, b0: number, b1: number, g0: number, g1: number, act: number): void;
   convBackwardGroups(x: number, w: number, dy: number, dx: number, dw: number, db: number, col: number, geom: number, b0: number, b1: number, g0: number, g1: number): void;
   deconvForward(x: number, w: number, bias: number, y: number, col: number, geom: number, b0: number, b1: number): void;
+  upsampleNearestForward(x: number, y: number, geom: number, p0: number, p1: number): void;
+  upsampleNearestBackward(dy: number, dx: number, geom: number, p0: number, p1: number): void;
+  upsampleBilinearForward(x: number, y: number, geom: number, p0: number, p1: number): void;
+  upsampleBilinearBackward(dy: number, dx: number, geom: number, p0: number, p1: number): void;
 }
 
 /** Kernels a worker thread can run, by job number (the worker looks them up in this order). */
@@ -77,6 +81,7 @@ export const JOBS = [
   "depthwiseForward", "depthwiseBackward",
   "gateForward", "gateBackwardGate", "gateBackwardInput",
   "convForwardGroups", "convBackwardGroups", "deconvForward",
+  "upsampleNearestForward", "upsampleNearestBackward", "upsampleBilinearForward", "upsampleBilinearBackward",
 ] as const satisfies readonly (keyof KernelExports)[];
 export type JobName = (typeof JOBS)[number];
 

@@ -15,3 +15,5 @@ export { depthwiseForward, depthwiseBackward } from "./depthwise.as";
 export * from "./eltwise.as";
 // `gate { … }`: x ⊙ g and its two gradients.
 export { gateForward, gateBackwardGate, gateBackwardInput } from "./gate.as";
+// `upsample S [nearest|bilinear]`.
+export { upsampleNearestForward, upsampleNearestBackward, upsampleBilinearForward, upsampleBilinearBackward } from "./resize.as";
