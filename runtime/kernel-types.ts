@@ -49,6 +49,12 @@ export interface Kernels extends ActivationKernels {
   /** `upsample S bilinear` (rows = bilinearTaps(H, S), cols = bilinearTaps(W, S)). */
   upsampleBilinearForward(x: Tensor, y: Tensor, planes: number, rows: BilinearTaps, cols: BilinearTaps): void;
   upsampleBilinearBackward(dy: Tensor, dx: Tensor, planes: number, rows: BilinearTaps, cols: BilinearTaps): void;
+  /** `adaptiveavgpool HxW`: runtime/adaptive-pool.ts's kernels over `planes` planes of H0 x W0 to H x W. */
+  adaptiveAvgPoolForward(x: Tensor, y: Tensor, planes: number, H0: number, W0: number, H: number, W: number): void;
+  adaptiveAvgPoolBackward(dy: Tensor, dx: Tensor, planes: number, H0: number, W0: number, H: number, W: number): void;
+  /** `adaptivemaxpool HxW`. */
+  adaptiveMaxPoolForward(x: Tensor, y: Tensor, argmax: Int32Array, planes: number, H0: number, W0: number, H: number, W: number): void;
+  adaptiveMaxPoolBackward(dy: Tensor, argmax: Int32Array, dx: Tensor, inputs: number, outputs: number): void;
   /** Stops worker threads (the kernels must not be used afterwards). */
   dispose(): void;
   /** Starts every worker thread now and resolves when all are ready (createModelAsync awaits it). */

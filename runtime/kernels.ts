@@ -9,6 +9,7 @@
  * up to float32 rounding.
  */
 import { activationKernels, KERNEL_ACTIVATIONS } from "./activations.js";
+import { adaptiveAvgPoolBackward, adaptiveAvgPoolForward, adaptiveMaxPoolBackward, adaptiveMaxPoolForward } from "./adaptive-pool.js";
 import { add, copyInto } from "./add.js";
 import { addSlices, copySlices, gateBackwardGate, gateBackwardInput, gateForward } from "./branch.js";
 import { conv2dBackward, conv2dForward } from "./conv.js";
@@ -52,6 +53,10 @@ export const jsKernels: Kernels = Object.freeze({
   upsampleNearestBackward,
   upsampleBilinearForward,
   upsampleBilinearBackward,
+  adaptiveAvgPoolForward,
+  adaptiveAvgPoolBackward,
+  adaptiveMaxPoolForward,
+  adaptiveMaxPoolBackward,
   dispose: () => {},
   ready: () => Promise.resolve(),
 });

@@ -395,6 +395,36 @@ class WasmKernels implements Kernels {
     this.ranged(job, T, planes, 1, 3, a, b, this.geomPtr);
   }
 
+  adaptiveAvgPoolForward(x: Tensor, y: Tensor, planes: number, H0: number, W0: number, H: number, W: number): void {
+    this.adaptiveGeom(H0, W0, H, W);
+    this.ranged("adaptiveAvgPoolForward", this.adaptiveThreads(planes, H0 * W0), planes, 1, 3, ptr(x), ptr(y), this.geomPtr);
+  }
+
+  adaptiveAvgPoolBackward(dy: Tensor, dx: Tensor, planes: number, H0: number, W0: number, H: number, W: number): void {
+    this.adaptiveGeom(H0, W0, H, W);
+    this.ranged("adaptiveAvgPoolBackward", this.adaptiveThreads(planes, H0 * W0), planes, 1, 3, ptr(dy), ptr(dx), this.geomPtr);
+  }
+
+  adaptiveMaxPoolForward(x: Tensor, y: Tensor, argmax: Int32Array, planes: number, H0: number, W0: number, H: number, W: number): void {
+    this.adaptiveGeom(H0, W0, H, W);
+    this.ranged("adaptiveMaxPoolForward", this.adaptiveThreads(planes, H0 * W0), planes, 1, 4, ptr(x), ptr(y), ptr(argmax), this.geomPtr);
+  }
+
+  /** A scatter of one value per output: on this thread. */
+  adaptiveMaxPoolBackward(dy: Tensor, argmax: Int32Array, dx: Tensor, inputs: number, outputs: number): void {
+    this.k.adaptiveMaxPoolBackward(ptr(dy), ptr(argmax), ptr(dx), inputs, outputs);
+  }
+
+  /** An adaptive pooling's geometry: the input plane, the output plane. */
+  private adaptiveGeom(H0: number, W0: number, H: number, W: number): void {
+    writeGeometry(this.geom, { H: H0, W: W0, OH: H, OW: W }, 0);
+  }
+
+  /** Threads for an adaptive pooling: split by planes once the input is big enough. */
+  private adaptiveThreads(planes: number, plane: number): number {
+    return planes * plane < ELEMENTWISE_SPLIT ? 1 : this.split(planes);
+  }
+
   /** A gate kernel over `runs` runs of `spatial` values, split across threads by runs like the elementwise kernels by values. */
   private gateJob(job: "gateForward" | "gateBackwardGate" | "gateBackwardInput", runs: number, spatial: number, a: number, b: number, c: number): void {
     this.ranged(job, Math.min(this.elementwiseThreads(runs * spatial), this.split(runs)), runs, 1, 4, a, b, c, spatial);

@@ -72,6 +72,10 @@ export interface KernelExports extends ActivationExports {
   upsampleNearestBackward(dy: number, dx: number, geom: number, p0: number, p1: number): void;
   upsampleBilinearForward(x: number, y: number, geom: number, p0: number, p1: number): void;
   upsampleBilinearBackward(dy: number, dx: number, geom: number, p0: number, p1: number): void;
+  adaptiveAvgPoolForward(x: number, y: number, geom: number, p0: number, p1: number): void;
+  adaptiveAvgPoolBackward(dy: number, dx: number, geom: number, p0: number, p1: number): void;
+  adaptiveMaxPoolForward(x: number, y: number, argmax: number, geom: number, p0: number, p1: number): void;
+  adaptiveMaxPoolBackward(dy: number, argmax: number, dx: number, inputs: number, outputs: number): void;
 }
 
 /** Kernels a worker thread can run, by job number (the worker looks them up in this order). */
@@ -82,6 +86,7 @@ export const JOBS = [
   "gateForward", "gateBackwardGate", "gateBackwardInput",
   "convForwardGroups", "convBackwardGroups", "deconvForward",
   "upsampleNearestForward", "upsampleNearestBackward", "upsampleBilinearForward", "upsampleBilinearBackward",
+  "adaptiveAvgPoolForward", "adaptiveAvgPoolBackward", "adaptiveMaxPoolForward",
 ] as const satisfies readonly (keyof KernelExports)[];
 export type JobName = (typeof JOBS)[number];
 

@@ -17,3 +17,5 @@ export * from "./eltwise.as";
 export { gateForward, gateBackwardGate, gateBackwardInput } from "./gate.as";
 // `upsample S [nearest|bilinear]`.
 export { upsampleNearestForward, upsampleNearestBackward, upsampleBilinearForward, upsampleBilinearBackward } from "./resize.as";
+// `adaptiveavgpool HxW`, `adaptivemaxpool HxW`.
+export { adaptiveAvgPoolForward, adaptiveAvgPoolBackward, adaptiveMaxPoolForward, adaptiveMaxPoolBackward } from "./adaptive.as";
