@@ -6,7 +6,7 @@
  * 2-thread engines alternate, best of 5 windows each; GFLOP/s counts a
  * multiply-add as 2 FLOPs (backward: input and weight gradients, 4 per MAC).
  * Also the kinds of issue 14 without a workload yet (grouped and dilated
- * conv, deconv). `--ts` adds, for each of those, the TypeScript kernel on the
+ * conv, deconv, upsample, adaptive pooling, shuffle). `--ts` adds, for each of those, the TypeScript kernel on the
  * same arena views (what the wasm set ran before it had them), in the same
  * run; `--quick`: best of 2 windows of 3 calls.
  */
@@ -40,12 +40,25 @@ function layers(e) {
   const cu = rt.conv2dParams({ batch: B, channels: 16, height: 16, width: 16, kernel: [4, 4], stride: [2, 2], pad: [1, 1], filters: 32 });
   const xu = fill(B * 32 * 64, 0.3), wu = fill(32 * 16 * 16, 0.01), bu = fill(16, 0), yu = f.take(B * 16 * 256);
   const macg = B * 64 * 256 * 144, macd = B * 32 * 256 * 288, macu = B * 32 * 64 * 256;
+  // upsample 2 of 32x16x16, adaptive pooling 64x13x13 → 6x6 (AlexNet's), shuffle 2 of 64x16x16.
+  const rows = rt.bilinearTaps(16, 2), cols = rt.bilinearTaps(16, 2);
+  const yup = f.take(B * 32 * 1024);
+  const xa = fill(B * 64 * 169, 0.2), ya = f.take(B * 64 * 36), dxa = f.take(B * 64 * 169), ama = e.ints.take(B * 64 * 36);
   const issue14 = (kk, tag) => [
     [`grouped conv fwd${tag}`, 2 * macg, () => kk.conv2dForward(xg, wg, bg, yg, s, cg, rt.ACT_RELU)],
     [`grouped conv bwd${tag}`, 4 * macg, () => kk.conv2dBackward(xg, wg, yg, dxg, dwg, dbg, s, cg)],
     [`dilated conv fwd${tag}`, 2 * macd, () => kk.conv2dForward(xd, wd, bd, yd, s, cd, rt.ACT_RELU)],
     [`dilated conv bwd${tag}`, 4 * macd, () => kk.conv2dBackward(xd, wd, yd, dxd, dwd, dbd, s, cd)],
     [`deconv 4x4/2 fwd${tag}`, 2 * macu, () => kk.deconv2dForward(xu, wu, bu, yu, s, cu)],
+    [`upsample near fwd${tag}`, 0, () => kk.upsampleNearestForward(xd, yup, B * 32, 16, 16, 2)],
+    [`upsample near bwd${tag}`, 0, () => kk.upsampleNearestBackward(yup, dxd, B * 32, 16, 16, 2)],
+    [`upsample bilin fwd${tag}`, 0, () => kk.upsampleBilinearForward(xd, yup, B * 32, rows, cols)],
+    [`upsample bilin bwd${tag}`, 0, () => kk.upsampleBilinearBackward(yup, dxd, B * 32, rows, cols)],
+    [`adaptiveavg fwd${tag}`, 0, () => kk.adaptiveAvgPoolForward(xa, ya, B * 64, 13, 13, 6, 6)],
+    [`adaptiveavg bwd${tag}`, 0, () => kk.adaptiveAvgPoolBackward(ya, dxa, B * 64, 13, 13, 6, 6)],
+    [`adaptivemax fwd${tag}`, 0, () => kk.adaptiveMaxPoolForward(xa, ya, ama, B * 64, 13, 13, 6, 6)],
+    [`adaptivemax bwd${tag}`, 0, () => kk.adaptiveMaxPoolBackward(ya, ama, dxa, B * 64 * 169, B * 64 * 36)],
+    [`shuffle 2 fwd${tag}`, 0, () => kk.channelShuffle(xg, yg, B, 64, 2, 256)],
   ];
   return [
     ["conv1 forward (+relu)", 2 * mac1, () => k.conv2dForward(x1, w1, b1, y1, s, c1, rt.ACT_RELU)],
@@ -61,7 +74,7 @@ function layers(e) {
   ];
 }
 
-const sizes = { floats: 8_000_000, ints: 300_000, scratch: 1 << 19, convParams: 64 * 288 };
+const sizes = { floats: 10_000_000, ints: 400_000, scratch: 1 << 19, convParams: 64 * 288 };
 const engines = [1, 2].map((threads) => rt.createEngine(Float32Array, sizes, { kernels: "wasm", threads }, "bench"));
 const sets = engines.map(layers);
 const best = sets.map((set) => set.map(() => Infinity));

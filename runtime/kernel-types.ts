@@ -55,6 +55,10 @@ export interface Kernels extends ActivationKernels {
   /** `adaptivemaxpool HxW`. */
   adaptiveMaxPoolForward(x: Tensor, y: Tensor, argmax: Int32Array, planes: number, H0: number, W0: number, H: number, W: number): void;
   adaptiveMaxPoolBackward(dy: Tensor, argmax: Int32Array, dx: Tensor, inputs: number, outputs: number): void;
+  /** `padchannels`, `channels A:B`, `shuffle G` and their gradients: runtime/channels.ts's copies. */
+  channelEmbed(src: Tensor, dst: Tensor, n: number, srcC: number, dstC: number, offset: number, hw: number): void;
+  channelExtract(src: Tensor, dst: Tensor, n: number, srcC: number, dstC: number, offset: number, hw: number): void;
+  channelShuffle(src: Tensor, dst: Tensor, n: number, C: number, groups: number, hw: number): void;
   /** Stops worker threads (the kernels must not be used afterwards). */
   dispose(): void;
   /** Starts every worker thread now and resolves when all are ready (createModelAsync awaits it). */

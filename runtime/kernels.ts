@@ -12,6 +12,7 @@ import { activationKernels, KERNEL_ACTIVATIONS } from "./activations.js";
 import { adaptiveAvgPoolBackward, adaptiveAvgPoolForward, adaptiveMaxPoolBackward, adaptiveMaxPoolForward } from "./adaptive-pool.js";
 import { add, copyInto } from "./add.js";
 import { addSlices, copySlices, gateBackwardGate, gateBackwardInput, gateForward } from "./branch.js";
+import { channelEmbed, channelExtract, channelShuffle } from "./channels.js";
 import { conv2dBackward, conv2dForward } from "./conv.js";
 import { deconv2dForward } from "./deconv.js";
 import { fcBackward, fcForward } from "./fc.js";
@@ -57,6 +58,9 @@ export const jsKernels: Kernels = Object.freeze({
   adaptiveAvgPoolBackward,
   adaptiveMaxPoolForward,
   adaptiveMaxPoolBackward,
+  channelEmbed,
+  channelExtract,
+  channelShuffle,
   dispose: () => {},
   ready: () => Promise.resolve(),
 });

@@ -390,7 +390,7 @@ class WasmKernels implements Kernels {
 
   /** An upsampling kernel (the factor S in the stride slots), split by planes once the output is big enough. */
   private upsample(job: "upsampleNearestForward" | "upsampleNearestBackward" | "upsampleBilinearForward" | "upsampleBilinearBackward", a: number, b: number, planes: number, H: number, W: number, S: number): void {
-    writeGeometry(this.geom, { H, W, SH: S, SW: S, OH: H * S, OW: W * S }, 0);
+    this.planeGeom(H, W, H * S, W * S, S);
     const T = planes * H * W * S * S < ELEMENTWISE_SPLIT ? 1 : this.split(planes);
     this.ranged(job, T, planes, 1, 3, a, b, this.geomPtr);
   }
@@ -417,12 +417,56 @@ class WasmKernels implements Kernels {
 
   /** An adaptive pooling's geometry: the input plane, the output plane. */
   private adaptiveGeom(H0: number, W0: number, H: number, W: number): void {
-    writeGeometry(this.geom, { H: H0, W: W0, OH: H, OW: W }, 0);
+    this.planeGeom(H0, W0, H, W, 0);
+  }
+
+  /** The fields of an upsampling or adaptive pooling, one object reused (a call must not allocate). */
+  private readonly plane = { H: 0, W: 0, OH: 0, OW: 0, SH: 0, SW: 0 };
+
+  /** Writes an input plane H x W, an output plane OH x OW and a stride (an upsampling's factor; 0 for none). */
+  private planeGeom(H: number, W: number, OH: number, OW: number, S: number): void {
+    const g = this.plane;
+    g.H = H;
+    g.W = W;
+    g.OH = OH;
+    g.OW = OW;
+    g.SH = g.SW = S;
+    writeGeometry(this.geom, g, 0);
   }
 
   /** Threads for an adaptive pooling: split by planes once the input is big enough. */
   private adaptiveThreads(planes: number, plane: number): number {
     return planes * plane < ELEMENTWISE_SPLIT ? 1 : this.split(planes);
+  }
+
+  /**
+   * The channel copies run at memory speed on this thread (memory.copy; a
+   * split would not make them faster) and, unlike the TypeScript ones on
+   * the arena's views, allocate nothing (no subarray per run).
+   */
+  channelEmbed(src: Tensor, dst: Tensor, n: number, srcC: number, dstC: number, offset: number, hw: number): void {
+    const s = srcC * hw;
+    const d = dstC * hw;
+    const o = offset * hw;
+    for (let b = 0; b < n; b++) {
+      dst.fill(0, b * d, b * d + o);
+      dst.fill(0, b * d + o + s, b * d + d);
+    }
+    this.k.copyRuns(ptr(src), ptr(dst) + o * 4, s, n, 1, s, 0, d, 0);
+  }
+
+  channelExtract(src: Tensor, dst: Tensor, n: number, srcC: number, dstC: number, offset: number, hw: number): void {
+    const d = dstC * hw;
+    this.k.copyRuns(ptr(src) + offset * hw * 4, ptr(dst), d, n, 1, srcC * hw, 0, d, 0);
+  }
+
+  /** Image by image: group g's channel k goes to channel k·groups + g. */
+  channelShuffle(src: Tensor, dst: Tensor, n: number, C: number, groups: number, hw: number): void {
+    const per = C / groups;
+    for (let b = 0; b < n; b++) {
+      const at = b * C * hw * 4;
+      this.k.copyRuns(ptr(src) + at, ptr(dst) + at, hw, groups, per, per * hw, hw, hw, groups * hw);
+    }
   }
 
   /** A gate kernel over `runs` runs of `spatial` values, split across threads by runs like the elementwise kernels by values. */

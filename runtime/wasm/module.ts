@@ -76,6 +76,7 @@ export interface KernelExports extends ActivationExports {
   adaptiveAvgPoolBackward(dy: number, dx: number, geom: number, p0: number, p1: number): void;
   adaptiveMaxPoolForward(x: number, y: number, argmax: number, geom: number, p0: number, p1: number): void;
   adaptiveMaxPoolBackward(dy: number, argmax: number, dx: number, inputs: number, outputs: number): void;
+  copyRuns(src: number, dst: number, len: number, A: number, B: number, sA: number, sB: number, dA: number, dB: number): void;
 }
 
 /** Kernels a worker thread can run, by job number (the worker looks them up in this order). */
