@@ -8,7 +8,7 @@
  * Also the kinds of issue 14 without a workload yet (grouped and dilated
  * conv, deconv, upsample, adaptive pooling, shuffle). `--ts` adds, for each of those, the TypeScript kernel on the
  * same arena views (what the wasm set ran before it had them), in the same
- * run; `--quick`: best of 2 windows of 3 calls.
+ * run; `--quick`: best of 2 windows of 3 calls; `--only TEXT`: the rows whose name has TEXT.
  */
 import { cpus } from "node:os";
 
@@ -16,6 +16,7 @@ const rt = await import(new URL("../dist/runtime/index.js", import.meta.url).hre
 const json = process.argv.includes("--json");
 const ts = process.argv.includes("--ts");
 const quick = process.argv.includes("--quick");
+const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : null;
 const B = 32;
 
 /** The layers of workload C (bench/cifar_c.nnspec) and their kernel calls on engine e. */
@@ -76,7 +77,7 @@ function layers(e) {
 
 const sizes = { floats: 10_000_000, ints: 400_000, scratch: 1 << 19, convParams: 64 * 288 };
 const engines = [1, 2].map((threads) => rt.createEngine(Float32Array, sizes, { kernels: "wasm", threads }, "bench"));
-const sets = engines.map(layers);
+const sets = engines.map((e) => layers(e).filter(([name]) => only === null || name.includes(only)));
 const best = sets.map((set) => set.map(() => Infinity));
 const rounds = quick ? 2 : 5;
 for (let round = 0; round < rounds; round++) {

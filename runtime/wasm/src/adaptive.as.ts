@@ -53,10 +53,10 @@ function adaptiveWalk(img: usize, out: usize, argmax: usize, g: usize, p0: i32, 
             for (let w = w0; w < w1; w++) {
               const k = base + h * W0 + w;
               const v = load<f32>(img + (<usize>k << 2));
-              if (v > m) {
-                m = v;
-                best = k;
-              }
+              // Branch-free (a data-dependent branch mispredicts on relu outputs); the first maximum wins.
+              const gt = v > m;
+              m = select<f32>(v, m, gt);
+              best = select<i32>(k, best, gt);
             }
           }
           store<f32>(at, m);

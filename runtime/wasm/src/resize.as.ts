@@ -61,11 +61,13 @@ export function upsampleNearestBackward(dy: usize, dx: usize, g: usize, p0: i32,
 
 /**
  * The source coordinate of output o along an axis upsampled by S
- * (align_corners false, clamped at 0): its whole part (at most the last
- * index) is the lower tap, the upper tap the next index (at most the last).
+ * (align_corners false: (o + 0.5) / S − 0.5, clamped at 0) as o·(1/S) + c,
+ * c = 0.5/S − 0.5: a multiply-add, no division. Where it rounds differently
+ * from the division, at whole coordinates, the interpolation is continuous:
+ * the two neighbours' weights become 1 − ε and ε instead of 1 and 0.
  */
-@inline function sourceOf(o: i32, S: i32): f64 {
-  const src = (<f64>o + 0.5) / <f64>S - 0.5;
+@inline function sourceOf(o: i32, invS: f32, c: f32): f32 {
+  const src = <f32>o * invS + c;
   return src > 0 ? src : 0;
 }
 
@@ -73,39 +75,66 @@ export function upsampleNearestBackward(dy: usize, dx: usize, g: usize, p0: i32,
  * The bilinear walk over planes [p0, p1): `adjoint` false writes each output
  * of `out` from its four taps in img; true adds each value of `out` to its
  * four taps in img (a gradient: the caller zeroes img). One walk for both
- * keeps them each other's adjoint.
+ * keeps them each other's adjoint. Along a row, output column w·S + r reads
+ * input columns w + d and w + d + 1 with weights that depend on the phase r
+ * only: the walk goes phase by phase, the first and last columns (clamped
+ * taps) apart.
  */
 // @ts-ignore: decorator
 @inline
 function bilinearWalk(img: usize, out: usize, g: usize, p0: i32, p1: i32, adjoint: bool): void {
   const H = gi(g, Slot.H), W = gi(g, Slot.W), S = gi(g, Slot.SH);
   const OH = H * S, OW = W * S;
-  let o = out + (<usize>(p0 * OH * OW) << 2);
+  const invS = <f32>1 / <f32>S, c = <f32>0.5 * invS - <f32>0.5;
+  const last = <usize>(W - 1) << 2;
   for (let p = p0; p < p1; p++) {
     const base = img + (<usize>(p * H * W) << 2);
     for (let oh = 0; oh < OH; oh++) {
-      const sh = sourceOf(oh, S);
+      const sh = sourceOf(oh, invS, c);
       const ih = min(<i32>sh, H - 1);
-      const h1 = <f32>(sh - ih), h0 = <f32>1 - h1;
+      const h1 = sh - <f32>ih, h0 = <f32>1 - h1;
       const r0 = base + (<usize>(ih * W) << 2);
       const r1 = ih < H - 1 ? r0 + (<usize>W << 2) : r0;
-      for (let ow = 0; ow < OW; ow++, o += 4) {
-        const sw = sourceOf(ow, S);
-        const iw = min(<i32>sw, W - 1);
-        const w1 = <f32>(sw - iw), w0 = <f32>1 - w1;
-        const c0 = <usize>iw << 2;
-        const c1 = iw < W - 1 ? c0 + 4 : c0;
-        if (adjoint) {
-          const v = load<f32>(o);
-          store<f32>(r0 + c0, load<f32>(r0 + c0) + h0 * w0 * v);
-          store<f32>(r0 + c1, load<f32>(r0 + c1) + h0 * w1 * v);
-          store<f32>(r1 + c0, load<f32>(r1 + c0) + h1 * w0 * v);
-          store<f32>(r1 + c1, load<f32>(r1 + c1) + h1 * w1 * v);
-        } else {
-          store<f32>(o, h0 * (w0 * load<f32>(r0 + c0) + w1 * load<f32>(r0 + c1)) + h1 * (w0 * load<f32>(r1 + c0) + w1 * load<f32>(r1 + c1)));
+      const row = out + (<usize>((p * OH + oh) * OW) << 2);
+      for (let r = 0; r < S; r++) {
+        // Phase r: source w + f; below 0 the lower tap is the column before.
+        const f = <f32>r * invS + c;
+        const d = f < 0 ? -1 : 0;
+        const w1 = f < 0 ? f + 1 : f, w0 = <f32>1 - w1;
+        const lo = d < 0 ? 1 : 0;
+        const hi = d < 0 ? W : W - 1;
+        const step = <usize>S << 2;
+        let q = row + (<usize>(lo * S + r) << 2);
+        let a = (<usize>(lo + d) << 2);
+        for (let w = lo; w < hi; w++, q += step, a += 4) {
+          if (adjoint) {
+            const v = load<f32>(q);
+            store<f32>(r0 + a, load<f32>(r0 + a) + h0 * w0 * v);
+            store<f32>(r0 + a + 4, load<f32>(r0 + a + 4) + h0 * w1 * v);
+            store<f32>(r1 + a, load<f32>(r1 + a) + h1 * w0 * v);
+            store<f32>(r1 + a + 4, load<f32>(r1 + a + 4) + h1 * w1 * v);
+          } else {
+            store<f32>(q, h0 * (w0 * load<f32>(r0 + a) + w1 * load<f32>(r0 + a + 4)) + h1 * (w0 * load<f32>(r1 + a) + w1 * load<f32>(r1 + a + 4)));
+          }
         }
+        // The clamped columns: output r (source below 0) reads column 0, and output (W−1)·S + r (no column after) column W − 1.
+        if (d < 0) edgeTap(r0, r1, 0, row + (<usize>r << 2), h0, h1, adjoint);
+        else edgeTap(r0, r1, last, row + (<usize>((W - 1) * S + r) << 2), h0, h1, adjoint);
       }
     }
+  }
+}
+
+/** An output whose column taps are both column `col` (byte offset): it reads (or, adjoint, feeds) rows r0 and r1 there only. */
+// @ts-ignore: decorator
+@inline
+function edgeTap(r0: usize, r1: usize, col: usize, q: usize, h0: f32, h1: f32, adjoint: bool): void {
+  if (adjoint) {
+    const v = load<f32>(q);
+    store<f32>(r0 + col, load<f32>(r0 + col) + h0 * v);
+    store<f32>(r1 + col, load<f32>(r1 + col) + h1 * v);
+  } else {
+    store<f32>(q, h0 * load<f32>(r0 + col) + h1 * load<f32>(r1 + col));
   }
 }
 
