@@ -74,6 +74,7 @@ const CASES = [
   { B: 3, C: 6, H: 7, W: 7, F: 9, G: 3, K: [3, 3], s: [1, 1], pad: [1, 1], d: [1, 1], scratch: 40_000 }, // grouped, several images per GEMM
   { B: 5, C: 4, H: 9, W: 8, F: 6, G: 1, K: [3, 3], s: [2, 1], pad: [2, 2], d: [2, 2], scratch: 40_000 }, // dense dilated, several images per GEMM
   { B: 1, C: 8, H: 6, W: 7, F: 12, G: 4, K: [3, 1], s: [1, 1], pad: [1, 0], d: [1, 1] }, // one image, four groups: split by groups
+  { B: 4, C: 4, H: 6, W: 5, F: 6, G: 2, K: [3, 3], s: [1, 1], pad: [1, 1], d: [1, 1] }, // 3 threads: split by images, weight gradients summed
 ] as const;
 
 function params(c: (typeof CASES)[number]): Conv2dParams {
