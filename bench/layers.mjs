@@ -5,11 +5,18 @@
  * arena views of a wasm engine (as generated models call them); 1-thread and
  * 2-thread engines alternate, best of 5 windows each; GFLOP/s counts a
  * multiply-add as 2 FLOPs (backward: input and weight gradients, 4 per MAC).
+ * Also the kinds of issue 14 without a workload yet (grouped and dilated
+ * conv, deconv, upsample, adaptive pooling, shuffle). `--ts` adds, for each of those, the TypeScript kernel on the
+ * same arena views (what the wasm set ran before it had them), in the same
+ * run; `--quick`: best of 2 windows of 3 calls; `--only TEXT`: the rows whose name has TEXT.
  */
 import { cpus } from "node:os";
 
 const rt = await import(new URL("../dist/runtime/index.js", import.meta.url).href);
 const json = process.argv.includes("--json");
+const ts = process.argv.includes("--ts");
+const quick = process.argv.includes("--quick");
+const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : null;
 const B = 32;
 
 /** The layers of workload C (bench/cifar_c.nnspec) and their kernel calls on engine e. */
@@ -26,6 +33,34 @@ function layers(e) {
   const am = e.ints.take(B * 32 * 256);
   const k = e.kernels;
   const mac1 = B * 32 * 1024 * 27, mac2 = B * 64 * 256 * 288, macf = B * 4096 * 256;
+  // Issue 14 kinds: a ResNeXt-style grouped 3x3 (4 groups), a dilated 3x3, a 4x4 stride-2 deconv (8x8 → 16x16).
+  const cg = rt.conv2dParams({ batch: B, channels: 64, height: 16, width: 16, kernel: [3, 3], stride: [1, 1], pad: [1, 1], filters: 64, groups: 4 });
+  const xg = fill(B * 64 * 256, 0.3), wg = fill(64 * 144, 0.01), bg = fill(64, 0), yg = f.take(B * 64 * 256), dxg = f.take(B * 64 * 256), dwg = f.take(64 * 144), dbg = f.take(64);
+  const cd = rt.conv2dParams({ batch: B, channels: 32, height: 16, width: 16, kernel: [3, 3], stride: [1, 1], pad: [2, 2], filters: 32, dilation: [2, 2] });
+  const xd = fill(B * 32 * 256, 0.3), wd = fill(32 * 288, 0.01), bd = fill(32, 0), yd = f.take(B * 32 * 256), dxd = f.take(B * 32 * 256), dwd = f.take(32 * 288), dbd = f.take(32);
+  const cu = rt.conv2dParams({ batch: B, channels: 16, height: 16, width: 16, kernel: [4, 4], stride: [2, 2], pad: [1, 1], filters: 32 });
+  const xu = fill(B * 32 * 64, 0.3), wu = fill(32 * 16 * 16, 0.01), bu = fill(16, 0), yu = f.take(B * 16 * 256);
+  const macg = B * 64 * 256 * 144, macd = B * 32 * 256 * 288, macu = B * 32 * 64 * 256;
+  // upsample 2 of 32x16x16, adaptive pooling 64x13x13 → 6x6 (AlexNet's), shuffle 2 of 64x16x16.
+  const rows = rt.bilinearTaps(16, 2), cols = rt.bilinearTaps(16, 2);
+  const yup = f.take(B * 32 * 1024);
+  const xa = fill(B * 64 * 169, 0.2), ya = f.take(B * 64 * 36), dxa = f.take(B * 64 * 169), ama = e.ints.take(B * 64 * 36);
+  const issue14 = (kk, tag) => [
+    [`grouped conv fwd${tag}`, 2 * macg, () => kk.conv2dForward(xg, wg, bg, yg, s, cg, rt.ACT_RELU)],
+    [`grouped conv bwd${tag}`, 4 * macg, () => kk.conv2dBackward(xg, wg, yg, dxg, dwg, dbg, s, cg)],
+    [`dilated conv fwd${tag}`, 2 * macd, () => kk.conv2dForward(xd, wd, bd, yd, s, cd, rt.ACT_RELU)],
+    [`dilated conv bwd${tag}`, 4 * macd, () => kk.conv2dBackward(xd, wd, yd, dxd, dwd, dbd, s, cd)],
+    [`deconv 4x4/2 fwd${tag}`, 2 * macu, () => kk.deconv2dForward(xu, wu, bu, yu, s, cu)],
+    [`upsample near fwd${tag}`, 0, () => kk.upsampleNearestForward(xd, yup, B * 32, 16, 16, 2)],
+    [`upsample near bwd${tag}`, 0, () => kk.upsampleNearestBackward(yup, dxd, B * 32, 16, 16, 2)],
+    [`upsample bilin fwd${tag}`, 0, () => kk.upsampleBilinearForward(xd, yup, B * 32, rows, cols)],
+    [`upsample bilin bwd${tag}`, 0, () => kk.upsampleBilinearBackward(yup, dxd, B * 32, rows, cols)],
+    [`adaptiveavg fwd${tag}`, 0, () => kk.adaptiveAvgPoolForward(xa, ya, B * 64, 13, 13, 6, 6)],
+    [`adaptiveavg bwd${tag}`, 0, () => kk.adaptiveAvgPoolBackward(ya, dxa, B * 64, 13, 13, 6, 6)],
+    [`adaptivemax fwd${tag}`, 0, () => kk.adaptiveMaxPoolForward(xa, ya, ama, B * 64, 13, 13, 6, 6)],
+    [`adaptivemax bwd${tag}`, 0, () => kk.adaptiveMaxPoolBackward(ya, ama, dxa, B * 64 * 169, B * 64 * 36)],
+    [`shuffle 2 fwd${tag}`, 0, () => kk.channelShuffle(xg, yg, B, 64, 2, 256)],
+  ];
   return [
     ["conv1 forward (+relu)", 2 * mac1, () => k.conv2dForward(x1, w1, b1, y1, s, c1, rt.ACT_RELU)],
     ["conv1 backward (no dx)", 2 * mac1, () => k.conv2dBackward(x1, w1, y1, null, dw1, db1, s, c1)],
@@ -35,19 +70,22 @@ function layers(e) {
     ["fc 4096→256 backward", 4 * macf, () => k.fcBackward(xf, wf, yf, dxf, dwf, dbf, B, 4096, 256)],
     ["maxpool 2 forward", 0, () => k.maxPoolForward(y1, x2, am, p1)],
     ["maxpool 2 backward", 0, () => k.maxPoolBackward(x2, am, y1, p1)],
+    ...issue14(k, ""),
+    ...(ts ? issue14(rt.jsKernels, " [TS]") : []),
   ];
 }
 
-const sizes = { floats: 8_000_000, ints: 300_000, scratch: 1 << 19, convParams: 64 * 288 };
+const sizes = { floats: 10_000_000, ints: 400_000, scratch: 1 << 19, convParams: 64 * 288 };
 const engines = [1, 2].map((threads) => rt.createEngine(Float32Array, sizes, { kernels: "wasm", threads }, "bench"));
-const sets = engines.map(layers);
+const sets = engines.map((e) => layers(e).filter(([name]) => only === null || name.includes(only)));
 const best = sets.map((set) => set.map(() => Infinity));
-for (let round = 0; round < 5; round++) {
+const rounds = quick ? 2 : 5;
+for (let round = 0; round < rounds; round++) {
   for (let i = 0; i < sets[0].length; i++) {
     for (let t = 0; t < sets.length; t++) {
       const fn = sets[t][i][2];
       fn();
-      const reps = 10;
+      const reps = quick ? 3 : 10;
       const t0 = performance.now();
       for (let r = 0; r < reps; r++) fn();
       best[t][i] = Math.min(best[t][i], (performance.now() - t0) / reps);
@@ -65,7 +103,7 @@ const rows = sets[0].map(([name, flops], i) => ({
 }));
 if (json) console.log(JSON.stringify({ node: process.version, cpu: cpus()[0]?.model, batch: B, rows }, null, 2));
 else {
-  console.log(`WebAssembly layer kernels, workload C shapes, batch ${B}, best of 5 — ${cpus()[0]?.model ?? "cpu"}, Node ${process.version}`);
+  console.log(`WebAssembly layer kernels, workload C shapes, batch ${B}, best of ${rounds} — ${cpus()[0]?.model ?? "cpu"}, Node ${process.version}`);
   console.log(`${"layer".padEnd(24)} ${"1 thread".padStart(20)} ${"2 threads".padStart(20)} ${"speed-up".padStart(9)}`);
   const cell = (ms, g) => `${ms.toFixed(3)} ms${g === null ? "" : ` ${g.toFixed(1)} GF/s`}`.padStart(20);
   for (const r of rows) console.log(`${r.layer.padEnd(24)} ${cell(r.ms1, r.gflops1)} ${cell(r.ms2, r.gflops2)} ${`${r.speedup.toFixed(2)}×`.padStart(9)}`);

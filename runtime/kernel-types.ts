@@ -6,6 +6,7 @@
 import type { Activation, ActivationKernels, KernelActivation } from "./activations.js";
 import type { Conv2dParams } from "./conv.js";
 import type { Pool2dParams } from "./pool.js";
+import type { BilinearTaps } from "./resize.js";
 import type { Tensor } from "./tensor.js";
 
 export type KernelKind = "wasm" | "js";
@@ -21,6 +22,8 @@ export interface Kernels extends ActivationKernels {
   readonly threads: number;
   conv2dForward(x: Tensor, w: Tensor, bias: Tensor | null, y: Tensor, scratch: Tensor, p: Conv2dParams, act?: Activation): void;
   conv2dBackward(x: Tensor, w: Tensor, dy: Tensor, dx: Tensor | null, dw: Tensor, db: Tensor | null, scratch: Tensor, p: Conv2dParams): void;
+  /** `deconv`: runtime/deconv.ts's deconv2dForward (p the geometry of its adjoint convolution). */
+  deconv2dForward(x: Tensor, w: Tensor, bias: Tensor | null, y: Tensor, scratch: Tensor, p: Conv2dParams): void;
   fcForward(x: Tensor, w: Tensor, b: Tensor | null, y: Tensor, B: number, M: number, N: number, act?: Activation): void;
   fcBackward(x: Tensor, w: Tensor, dy: Tensor, dx: Tensor | null, dw: Tensor, db: Tensor | null, B: number, M: number, N: number): void;
   maxPoolForward(x: Tensor, y: Tensor, argmax: Int32Array, p: Pool2dParams): void;
@@ -44,6 +47,22 @@ export interface Kernels extends ActivationKernels {
   gateBackwardGate(dy: Tensor, x: Tensor, dg: Tensor, n: number, channels: number, spatial: number): void;
   /** dx += dy ⊙ g. */
   gateBackwardInput(dy: Tensor, g: Tensor, dx: Tensor, n: number, channels: number, spatial: number): void;
+  /** `upsample S nearest`: runtime/resize.ts's kernels over `planes` planes of H x W. */
+  upsampleNearestForward(x: Tensor, y: Tensor, planes: number, H: number, W: number, S: number): void;
+  upsampleNearestBackward(dy: Tensor, dx: Tensor, planes: number, H: number, W: number, S: number): void;
+  /** `upsample S bilinear` (rows = bilinearTaps(H, S), cols = bilinearTaps(W, S)). */
+  upsampleBilinearForward(x: Tensor, y: Tensor, planes: number, rows: BilinearTaps, cols: BilinearTaps): void;
+  upsampleBilinearBackward(dy: Tensor, dx: Tensor, planes: number, rows: BilinearTaps, cols: BilinearTaps): void;
+  /** `adaptiveavgpool HxW`: runtime/adaptive-pool.ts's kernels over `planes` planes of H0 x W0 to H x W. */
+  adaptiveAvgPoolForward(x: Tensor, y: Tensor, planes: number, H0: number, W0: number, H: number, W: number): void;
+  adaptiveAvgPoolBackward(dy: Tensor, dx: Tensor, planes: number, H0: number, W0: number, H: number, W: number): void;
+  /** `adaptivemaxpool HxW`. */
+  adaptiveMaxPoolForward(x: Tensor, y: Tensor, argmax: Int32Array, planes: number, H0: number, W0: number, H: number, W: number): void;
+  adaptiveMaxPoolBackward(dy: Tensor, argmax: Int32Array, dx: Tensor, inputs: number, outputs: number): void;
+  /** `padchannels`, `channels A:B`, `shuffle G` and their gradients: runtime/channels.ts's copies. */
+  channelEmbed(src: Tensor, dst: Tensor, n: number, srcC: number, dstC: number, offset: number, hw: number): void;
+  channelExtract(src: Tensor, dst: Tensor, n: number, srcC: number, dstC: number, offset: number, hw: number): void;
+  channelShuffle(src: Tensor, dst: Tensor, n: number, C: number, groups: number, hw: number): void;
   /** Stops worker threads (the kernels must not be used afterwards). */
   dispose(): void;
   /** Starts every worker thread now and resolves when all are ready (createModelAsync awaits it). */

@@ -9,13 +9,17 @@
  * up to float32 rounding.
  */
 import { activationKernels, KERNEL_ACTIVATIONS } from "./activations.js";
+import { adaptiveAvgPoolBackward, adaptiveAvgPoolForward, adaptiveMaxPoolBackward, adaptiveMaxPoolForward } from "./adaptive-pool.js";
 import { add, copyInto } from "./add.js";
 import { activationBackwardSlices, activationForwardSlices, addSlices, copySlices, gateBackwardGate, gateBackwardInput, gateForward } from "./branch.js";
+import { channelEmbed, channelExtract, channelShuffle } from "./channels.js";
 import { conv2dBackward, conv2dForward } from "./conv.js";
+import { deconv2dForward } from "./deconv.js";
 import { fcBackward, fcForward } from "./fc.js";
 import { Arena, type TensorCtor } from "./model.js";
 import { check, oneOf, OptionError, wholeNumber } from "./options.js";
 import { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward } from "./pool.js";
+import { upsampleBilinearBackward, upsampleBilinearForward, upsampleNearestBackward, upsampleNearestForward } from "./resize.js";
 import type { Tensor } from "./tensor.js";
 import { ENGINE_SINK, type KernelKind, type Kernels, type PlanSizes } from "./kernel-types.js";
 import { platform } from "#platform";
@@ -31,6 +35,7 @@ export const jsKernels: Kernels = Object.freeze({
   threads: 1,
   conv2dForward,
   conv2dBackward,
+  deconv2dForward,
   fcForward,
   fcBackward,
   maxPoolForward,
@@ -47,6 +52,17 @@ export const jsKernels: Kernels = Object.freeze({
   gateForward,
   gateBackwardGate,
   gateBackwardInput,
+  upsampleNearestForward,
+  upsampleNearestBackward,
+  upsampleBilinearForward,
+  upsampleBilinearBackward,
+  adaptiveAvgPoolForward,
+  adaptiveAvgPoolBackward,
+  adaptiveMaxPoolForward,
+  adaptiveMaxPoolBackward,
+  channelEmbed,
+  channelExtract,
+  channelShuffle,
   dispose: () => {},
   ready: () => Promise.resolve(),
 });

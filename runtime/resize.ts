@@ -9,36 +9,33 @@ import type { Tensor } from "./tensor.js";
 
 /** y[p][oh][ow] = x[p][⌊oh/S⌋][⌊ow/S⌋]. */
 export function upsampleNearestForward(x: Tensor, y: Tensor, planes: number, H: number, W: number, S: number): void {
-  const OW = W * S;
-  let o = 0;
-  for (let p = 0; p < planes; p++) {
-    for (let h = 0; h < H; h++) {
-      const row = (p * H + h) * W;
-      const first = o;
-      for (let w = 0; w < W; w++) {
-        const v = x[row + w]!;
-        for (let s = 0; s < S; s++) y[o++] = v;
-      }
-      for (let s = 1; s < S; s++, o += OW) y.copyWithin(o, first, first + OW);
-    }
-  }
+  nearestWalk(x, y, planes, H, W, S, false);
 }
 
 /** dx[p][h][w] = the sum of dy over the S x S block it was copied to (overwrites dx). */
 export function upsampleNearestBackward(dy: Tensor, dx: Tensor, planes: number, H: number, W: number, S: number): void {
+  nearestWalk(dx, dy, planes, H, W, S, true);
+}
+
+/**
+ * The S x S output block of each input value: `adjoint` false copies the
+ * value of img over its block of out, true writes the sum of its block of
+ * out to img. One walk for both keeps them each other's adjoint.
+ */
+function nearestWalk(img: Tensor, out: Tensor, planes: number, H: number, W: number, S: number, adjoint: boolean): void {
   const OW = W * S;
-  for (let p = 0; p < planes; p++) {
-    for (let h = 0; h < H; h++) {
-      const row = (p * H + h) * W;
-      const block = (p * H + h) * S * OW;
-      for (let w = 0; w < W; w++) {
-        let sum = 0;
-        for (let i = 0; i < S; i++) {
-          const o = block + i * OW + w * S;
-          for (let j = 0; j < S; j++) sum += dy[o + j]!;
+  for (let r = 0; r < planes * H; r++) {
+    const block = r * S * OW;
+    for (let w = 0; w < W; w++) {
+      const o = block + w * S;
+      let v = adjoint ? 0 : img[r * W + w]!;
+      for (let i = 0; i < S; i++) {
+        for (let j = 0; j < S; j++) {
+          if (adjoint) v += out[o + i * OW + j]!;
+          else out[o + i * OW + j] = v;
         }
-        dx[row + w] = sum;
       }
+      if (adjoint) img[r * W + w] = v;
     }
   }
 }
@@ -70,36 +67,25 @@ export function bilinearTaps(size: number, S: number): BilinearTaps {
 
 /** y = the bilinear upsampling of x (align_corners false); rows = bilinearTaps(H, S), cols = bilinearTaps(W, S). */
 export function upsampleBilinearForward(x: Tensor, y: Tensor, planes: number, rows: BilinearTaps, cols: BilinearTaps): void {
-  const H = rows.size;
-  const W = cols.size;
-  const OH = rows.i0.length;
-  const OW = cols.i0.length;
-  let o = 0;
-  for (let p = 0; p < planes; p++) {
-    const base = p * H * W;
-    for (let oh = 0; oh < OH; oh++) {
-      const r0 = base + rows.i0[oh]! * W;
-      const r1 = base + rows.i1[oh]! * W;
-      const h0 = rows.l0[oh]!;
-      const h1 = rows.l1[oh]!;
-      for (let ow = 0; ow < OW; ow++, o++) {
-        const c0 = cols.i0[ow]!;
-        const c1 = cols.i1[ow]!;
-        const w0 = cols.l0[ow]!;
-        const w1 = cols.l1[ow]!;
-        y[o] = h0 * (w0 * x[r0 + c0]! + w1 * x[r0 + c1]!) + h1 * (w0 * x[r1 + c0]! + w1 * x[r1 + c1]!);
-      }
-    }
-  }
+  bilinearWalk(x, y, planes, rows, cols, false);
 }
 
 /** dx = the adjoint of upsampleBilinearForward applied to dy (overwrites dx). */
 export function upsampleBilinearBackward(dy: Tensor, dx: Tensor, planes: number, rows: BilinearTaps, cols: BilinearTaps): void {
+  dx.fill(0, 0, planes * rows.size * cols.size);
+  bilinearWalk(dx, dy, planes, rows, cols, true);
+}
+
+/**
+ * Each output value of `out` and its four taps in img: `adjoint` false
+ * writes the output from its taps, true adds it to them (a gradient; the
+ * caller zeroes img). One walk for both keeps them each other's adjoint.
+ */
+function bilinearWalk(img: Tensor, out: Tensor, planes: number, rows: BilinearTaps, cols: BilinearTaps, adjoint: boolean): void {
   const H = rows.size;
   const W = cols.size;
   const OH = rows.i0.length;
   const OW = cols.i0.length;
-  dx.fill(0, 0, planes * H * W);
   let o = 0;
   for (let p = 0; p < planes; p++) {
     const base = p * H * W;
@@ -109,15 +95,19 @@ export function upsampleBilinearBackward(dy: Tensor, dx: Tensor, planes: number,
       const h0 = rows.l0[oh]!;
       const h1 = rows.l1[oh]!;
       for (let ow = 0; ow < OW; ow++, o++) {
-        const g = dy[o]!;
         const c0 = cols.i0[ow]!;
         const c1 = cols.i1[ow]!;
         const w0 = cols.l0[ow]!;
         const w1 = cols.l1[ow]!;
-        dx[r0 + c0] += h0 * w0 * g;
-        dx[r0 + c1] += h0 * w1 * g;
-        dx[r1 + c0] += h1 * w0 * g;
-        dx[r1 + c1] += h1 * w1 * g;
+        if (adjoint) {
+          const g = out[o]!;
+          img[r0 + c0] += h0 * w0 * g;
+          img[r0 + c1] += h0 * w1 * g;
+          img[r1 + c0] += h1 * w0 * g;
+          img[r1 + c1] += h1 * w1 * g;
+        } else {
+          out[o] = h0 * (w0 * img[r0 + c0]! + w1 * img[r0 + c1]!) + h1 * (w0 * img[r1 + c0]! + w1 * img[r1 + c1]!);
+        }
       }
     }
   }

@@ -56,7 +56,7 @@ function adaptiveOnnx(pool: "AveragePool" | "MaxPool", reduce: "ReduceMean" | "R
   };
 }
 
-/** An adaptive pooling kind (runtime kernels rt.adaptiveAvgPool… or rt.adaptiveMaxPool…). */
+/** An adaptive pooling kind (kernels k.adaptiveAvgPool… or k.adaptiveMaxPool…). */
 export function adaptivePoolLayer(kind: "adaptiveavgpool" | "adaptivemaxpool", doc: string): LayerDef<AdaptiveAttrs> {
   const max = kind === "adaptivemaxpool";
   const dims = (e: EmitLayer) => `${e.n} * ${lit(e.input[0]!)}, ${lit(e.input[1]!)}, ${lit(e.input[2]!)}, ${lit(e.output[1]!)}, ${lit(e.output[2]!)}`;
@@ -78,12 +78,12 @@ export function adaptivePoolLayer(kind: "adaptiveavgpool" | "adaptivemaxpool", d
     emit: {
       backwardReads: [], // max: the argmax indices; average: nothing
       forward: (_a, e) => [
-        max ? `rt.adaptiveMaxPoolForward(${e.x}, ${e.y}, ${e.batchBuffer("argmax", e.outSize, "int")}, ${dims(e)});` : `rt.adaptiveAvgPoolForward(${e.x}, ${e.y}, ${dims(e)});`,
+        max ? `k.adaptiveMaxPoolForward(${e.x}, ${e.y}, ${e.batchBuffer("argmax", e.outSize, "int")}, ${dims(e)});` : `k.adaptiveAvgPoolForward(${e.x}, ${e.y}, ${dims(e)});`,
       ],
       backward: (_a, e) => [
         max
-          ? `rt.adaptiveMaxPoolBackward(${e.dy}, ${e.batchBuffer("argmax", e.outSize, "int")}, ${e.dx}, ${e.n} * ${lit(numel(e.input))}, ${e.n} * ${lit(numel(e.output))});`
-          : `rt.adaptiveAvgPoolBackward(${e.dy}, ${e.dx}, ${dims(e)});`,
+          ? `k.adaptiveMaxPoolBackward(${e.dy}, ${e.batchBuffer("argmax", e.outSize, "int")}, ${e.dx}, ${e.n} * ${lit(numel(e.input))}, ${e.n} * ${lit(numel(e.output))});`
+          : `k.adaptiveAvgPoolBackward(${e.dy}, ${e.dx}, ${dims(e)});`,
       ],
     },
     onnx: max ? adaptiveOnnx("MaxPool", "ReduceMax") : adaptiveOnnx("AveragePool", "ReduceMean"),

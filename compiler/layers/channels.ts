@@ -33,11 +33,11 @@ export const channels = defineLayer<ChannelsAttrs>({
     backwardReads: [],
     forward: (a, e) => {
       const { c, hw } = channelsOf(e.input);
-      return [`rt.channelExtract(${e.x}, ${e.y}, ${e.n}, ${lit(c)}, ${lit(a.end - a.start)}, ${lit(a.start)}, ${lit(hw)});`];
+      return [`k.channelExtract(${e.x}, ${e.y}, ${e.n}, ${lit(c)}, ${lit(a.end - a.start)}, ${lit(a.start)}, ${lit(hw)});`];
     },
     backward: (a, e) => {
       const { c, hw } = channelsOf(e.input);
-      return [`rt.channelEmbed(${e.dy}, ${e.dx}, ${e.n}, ${lit(a.end - a.start)}, ${lit(c)}, ${lit(a.start)}, ${lit(hw)});`];
+      return [`k.channelEmbed(${e.dy}, ${e.dx}, ${e.n}, ${lit(a.end - a.start)}, ${lit(c)}, ${lit(a.start)}, ${lit(hw)});`];
     },
   },
   // Slice on axis 1.

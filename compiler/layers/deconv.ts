@@ -97,7 +97,7 @@ export const deconv = defineLayer<DeconvAttrs>({
       const geom = windowGeometry("conv2dParams", a, adjoint, { filters: lit(c) });
       const perImage = (a.filters * a.kernel[0] * a.kernel[1] + c) * h * w;
       const scratch = e.scratch(Math.max(perImage, DECONV_SCRATCH_FLOATS));
-      return [`${geom}.B = ${e.n};`, `rt.deconv2dForward(${e.x}, ${e.param("weight")}, ${a.bias ? e.param("bias") : "null"}, ${e.y}, ${scratch}, ${geom});`];
+      return [`${geom}.B = ${e.n};`, `k.deconv2dForward(${e.x}, ${e.param("weight")}, ${a.bias ? e.param("bias") : "null"}, ${e.y}, ${scratch}, ${geom});`];
     },
     backward(a, e) {
       const geom = e.constant("geom", "");

@@ -31,11 +31,11 @@ export const padchannels = defineLayer<PadChannelsAttrs>({
     backwardReads: [],
     forward: (a, e) => {
       const { c, hw } = channelsOf(e.input);
-      return [`rt.channelEmbed(${e.x}, ${e.y}, ${e.n}, ${lit(c)}, ${lit(a.channels)}, ${lit(padBefore(c, a.channels))}, ${lit(hw)});`];
+      return [`k.channelEmbed(${e.x}, ${e.y}, ${e.n}, ${lit(c)}, ${lit(a.channels)}, ${lit(padBefore(c, a.channels))}, ${lit(hw)});`];
     },
     backward: (a, e) => {
       const { c, hw } = channelsOf(e.input);
-      return [`rt.channelExtract(${e.dy}, ${e.dx}, ${e.n}, ${lit(a.channels)}, ${lit(c)}, ${lit(padBefore(c, a.channels))}, ${lit(hw)});`];
+      return [`k.channelExtract(${e.dy}, ${e.dx}, ${e.n}, ${lit(a.channels)}, ${lit(c)}, ${lit(padBefore(c, a.channels))}, ${lit(hw)});`];
     },
   },
   // Pad with zeros on axis 1 only; the pads are [begin of every axis, end of every axis].

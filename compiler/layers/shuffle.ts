@@ -32,11 +32,11 @@ export const shuffle = defineLayer<ShuffleAttrs>({
     // A shuffle with G groups is undone by one with C/G groups.
     forward: (a, e) => {
       const { c, hw } = channelsOf(e.input);
-      return [`rt.channelShuffle(${e.x}, ${e.y}, ${e.n}, ${lit(c)}, ${lit(a.groups)}, ${lit(hw)});`];
+      return [`k.channelShuffle(${e.x}, ${e.y}, ${e.n}, ${lit(c)}, ${lit(a.groups)}, ${lit(hw)});`];
     },
     backward: (a, e) => {
       const { c, hw } = channelsOf(e.input);
-      return [`rt.channelShuffle(${e.dy}, ${e.dx}, ${e.n}, ${lit(c)}, ${lit(c / a.groups)}, ${lit(hw)});`];
+      return [`k.channelShuffle(${e.dy}, ${e.dx}, ${e.n}, ${lit(c)}, ${lit(c / a.groups)}, ${lit(hw)});`];
     },
   },
   // Reshape to [N, G, C/G, …], swap axes 1 and 2, reshape back (0 keeps the batch size).

@@ -44,18 +44,18 @@ export const upsample = defineLayer<UpsampleAttrs>({
     forward(a, e) {
       const [c, h, w] = e.input as [number, number, number];
       const planes = `${e.n} * ${lit(c)}`;
-      if (a.mode === "nearest") return [`rt.upsampleNearestForward(${e.x}, ${e.y}, ${planes}, ${lit(h)}, ${lit(w)}, ${lit(a.scale)});`];
+      if (a.mode === "nearest") return [`k.upsampleNearestForward(${e.x}, ${e.y}, ${planes}, ${lit(h)}, ${lit(w)}, ${lit(a.scale)});`];
       const rows = e.constant("rows", `rt.bilinearTaps(${lit(h)}, ${lit(a.scale)})`);
       const cols = e.constant("cols", `rt.bilinearTaps(${lit(w)}, ${lit(a.scale)})`);
-      return [`rt.upsampleBilinearForward(${e.x}, ${e.y}, ${planes}, ${rows}, ${cols});`];
+      return [`k.upsampleBilinearForward(${e.x}, ${e.y}, ${planes}, ${rows}, ${cols});`];
     },
     backward(a, e) {
       const [c, h, w] = e.input as [number, number, number];
       const planes = `${e.n} * ${lit(c)}`;
-      if (a.mode === "nearest") return [`rt.upsampleNearestBackward(${e.dy}, ${e.dx}, ${planes}, ${lit(h)}, ${lit(w)}, ${lit(a.scale)});`];
+      if (a.mode === "nearest") return [`k.upsampleNearestBackward(${e.dy}, ${e.dx}, ${planes}, ${lit(h)}, ${lit(w)}, ${lit(a.scale)});`];
       const rows = e.constant("rows", "");
       const cols = e.constant("cols", "");
-      return [`rt.upsampleBilinearBackward(${e.dy}, ${e.dx}, ${planes}, ${rows}, ${cols});`];
+      return [`k.upsampleBilinearBackward(${e.dy}, ${e.dx}, ${planes}, ${rows}, ${cols});`];
     },
   },
   // Resize with constant scales [1, 1, S, S]: nearest as `asymmetric` + `floor` (PyTorch's nearest), bilinear as `linear` + `half_pixel`.

@@ -18,10 +18,11 @@
  * on the calling thread, where a split would cost more than it saves.
  */
 import { activationKernels, KERNEL_ACTIVATIONS, type Activation, type ActivationKernels, type KernelActivation } from "../activations.js";
-import { conv2dBackward as tsConv2dBackward, conv2dForward as tsConv2dForward, type Conv2dParams } from "../conv.js";
+import type { Conv2dParams } from "../conv.js";
 import { isDepthwise } from "../depthwise.js";
 import type { Kernels, PlanSizes } from "../kernel-types.js";
 import type { Pool2dParams } from "../pool.js";
+import type { BilinearTaps } from "../resize.js";
 import type { Tensor } from "../tensor.js";
 import { GEOMETRY_SLOTS, writeGeometry } from "./geometry.js";
 import { instantiateKernels, kernelModule, newMemory, sharedMemoryAvailable, type JobName, type KernelExports } from "./module.js";
@@ -38,8 +39,9 @@ const align = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
 /**
  * Depthwise convolutions (any stride, padding, dilation) have their own
  * kernel (depthwise.as.ts), split by channel. Other grouped or dilated
- * convolutions have no WebAssembly kernel yet: they run the TypeScript
- * kernels (runtime/conv.ts) on the arena's views, on the calling thread.
+ * convolutions run the GEMM kernels group by group (convForwardGroups,
+ * convBackwardGroups), split by images or, when there are fewer images than
+ * threads (or, backward, at least as many groups), by groups.
  */
 const plainConv = (p: Conv2dParams): boolean => p.G === 1 && p.DH === 1 && p.DW === 1;
 
@@ -187,8 +189,16 @@ class WasmKernels implements Kernels {
 
   conv2dForward(x: Tensor, w: Tensor, bias: Tensor | null, y: Tensor, scratch: Tensor, p: Conv2dParams, act: Activation = 0): void {
     if (isDepthwise(p)) return this.depthwiseForward(x, w, bias, y, p, act);
-    if (!plainConv(p)) return tsConv2dForward(x, w, bias, y, scratch, p, act);
     this.convGeom(p, scratch);
+    if (!plainConv(p) && p.B < this.threads && p.G > 1) {
+      const T = this.split(p.G);
+      for (let t = 1; t < T; t++) {
+        this.pool!.post(t - 1, "convForwardGroups", ptr(x), ptr(w), ptr(bias), ptr(y), this.extra[t - 1]!.col, this.geomPtr, 0, p.B, cut(p.G, T, t, 1), cut(p.G, T, t + 1, 1), act);
+      }
+      this.k.convForwardGroups(ptr(x), ptr(w), ptr(bias), ptr(y), ptr(scratch), this.geomPtr, 0, p.B, 0, cut(p.G, T, 1, 1), act);
+      if (T > 1) this.pool!.wait(T - 1);
+      return;
+    }
     const T = this.split(p.B);
     for (let t = 1; t < T; t++) {
       this.pool!.post(t - 1, "convForward", ptr(x), ptr(w), ptr(bias), ptr(y), this.extra[t - 1]!.col, this.geomPtr, cut(p.B, T, t, 1), cut(p.B, T, t + 1, 1), act);
@@ -199,8 +209,17 @@ class WasmKernels implements Kernels {
 
   conv2dBackward(x: Tensor, w: Tensor, dy: Tensor, dx: Tensor | null, dw: Tensor, db: Tensor | null, scratch: Tensor, p: Conv2dParams): void {
     if (isDepthwise(p)) return this.depthwiseBackward(x, w, dy, dx, dw, db, p);
-    if (!plainConv(p)) return tsConv2dBackward(x, w, dy, dx, dw, db, scratch, p);
     this.convGeom(p, scratch);
+    if (!plainConv(p) && p.G > 1 && (p.G >= this.threads || p.B < this.threads)) {
+      // By groups: each thread writes its groups' weight and bias gradients, nothing to sum.
+      const T = this.split(p.G);
+      for (let t = 1; t < T; t++) {
+        this.pool!.post(t - 1, "convBackwardGroups", ptr(x), ptr(w), ptr(dy), ptr(dx), ptr(dw), ptr(db), this.extra[t - 1]!.col, this.geomPtr, 0, p.B, cut(p.G, T, t, 1), cut(p.G, T, t + 1, 1));
+      }
+      this.k.convBackwardGroups(ptr(x), ptr(w), ptr(dy), ptr(dx), ptr(dw), ptr(db), ptr(scratch), this.geomPtr, 0, p.B, 0, cut(p.G, T, 1, 1));
+      if (T > 1) this.pool!.wait(T - 1);
+      return;
+    }
     const T = this.split(p.B);
     for (let t = 1; t < T; t++) {
       const e = this.extra[t - 1]!;
@@ -209,12 +228,23 @@ class WasmKernels implements Kernels {
     this.k.convBackward(ptr(x), ptr(w), ptr(dy), ptr(dx), ptr(dw), ptr(db), ptr(scratch), this.geomPtr, 0, cut(p.B, T, 1, 1));
     if (T === 1) return;
     this.pool!.wait(T - 1);
-    const nw = p.F * p.C * p.KH * p.KW;
+    const nw = p.F * (p.C / p.G) * p.KH * p.KW;
     for (let t = 1; t < T; t++) {
       const e = this.extra[t - 1]!;
       this.k.add(ptr(dw), e.dw, ptr(dw), 0, nw);
       if (db !== null) this.k.add(ptr(db), e.db, ptr(db), 0, p.F);
     }
+  }
+
+  /** The transposed convolution (p: its adjoint convolution's geometry), split by images. */
+  deconv2dForward(x: Tensor, w: Tensor, bias: Tensor | null, y: Tensor, scratch: Tensor, p: Conv2dParams): void {
+    this.convGeom(p, scratch);
+    const T = this.split(p.B);
+    for (let t = 1; t < T; t++) {
+      this.pool!.post(t - 1, "deconvForward", ptr(x), ptr(w), ptr(bias), ptr(y), this.extra[t - 1]!.col, this.geomPtr, cut(p.B, T, t, 1), cut(p.B, T, t + 1, 1));
+    }
+    this.k.deconvForward(ptr(x), ptr(w), ptr(bias), ptr(y), ptr(scratch), this.geomPtr, 0, cut(p.B, T, 1, 1));
+    if (T > 1) this.pool!.wait(T - 1);
   }
 
   /** Threads for a depthwise layer: split by channels once it is big enough. */
@@ -383,6 +413,103 @@ class WasmKernels implements Kernels {
 
   gateBackwardInput(dy: Tensor, g: Tensor, dx: Tensor, n: number, channels: number, spatial: number): void {
     this.gateJob("gateBackwardInput", n * channels, spatial, ptr(dy), ptr(g), ptr(dx));
+  }
+
+  upsampleNearestForward(x: Tensor, y: Tensor, planes: number, H: number, W: number, S: number): void {
+    this.upsample("upsampleNearestForward", ptr(x), ptr(y), planes, H, W, S);
+  }
+
+  upsampleNearestBackward(dy: Tensor, dx: Tensor, planes: number, H: number, W: number, S: number): void {
+    this.upsample("upsampleNearestBackward", ptr(dy), ptr(dx), planes, H, W, S);
+  }
+
+  upsampleBilinearForward(x: Tensor, y: Tensor, planes: number, rows: BilinearTaps, cols: BilinearTaps): void {
+    this.upsample("upsampleBilinearForward", ptr(x), ptr(y), planes, rows.size, cols.size, rows.i0.length / rows.size);
+  }
+
+  upsampleBilinearBackward(dy: Tensor, dx: Tensor, planes: number, rows: BilinearTaps, cols: BilinearTaps): void {
+    this.upsample("upsampleBilinearBackward", ptr(dy), ptr(dx), planes, rows.size, cols.size, rows.i0.length / rows.size);
+  }
+
+  /** An upsampling kernel (the factor S in the stride slots), split by planes once the output is big enough. */
+  private upsample(job: "upsampleNearestForward" | "upsampleNearestBackward" | "upsampleBilinearForward" | "upsampleBilinearBackward", a: number, b: number, planes: number, H: number, W: number, S: number): void {
+    this.planeGeom(H, W, H * S, W * S, S);
+    const T = planes * H * W * S * S < ELEMENTWISE_SPLIT ? 1 : this.split(planes);
+    this.ranged(job, T, planes, 1, 3, a, b, this.geomPtr);
+  }
+
+  adaptiveAvgPoolForward(x: Tensor, y: Tensor, planes: number, H0: number, W0: number, H: number, W: number): void {
+    this.adaptiveGeom(H0, W0, H, W);
+    this.ranged("adaptiveAvgPoolForward", this.adaptiveThreads(planes, H0 * W0), planes, 1, 3, ptr(x), ptr(y), this.geomPtr);
+  }
+
+  adaptiveAvgPoolBackward(dy: Tensor, dx: Tensor, planes: number, H0: number, W0: number, H: number, W: number): void {
+    this.adaptiveGeom(H0, W0, H, W);
+    this.ranged("adaptiveAvgPoolBackward", this.adaptiveThreads(planes, H0 * W0), planes, 1, 3, ptr(dy), ptr(dx), this.geomPtr);
+  }
+
+  adaptiveMaxPoolForward(x: Tensor, y: Tensor, argmax: Int32Array, planes: number, H0: number, W0: number, H: number, W: number): void {
+    this.adaptiveGeom(H0, W0, H, W);
+    this.ranged("adaptiveMaxPoolForward", this.adaptiveThreads(planes, H0 * W0), planes, 1, 4, ptr(x), ptr(y), ptr(argmax), this.geomPtr);
+  }
+
+  /** A scatter of one value per output: on this thread. */
+  adaptiveMaxPoolBackward(dy: Tensor, argmax: Int32Array, dx: Tensor, inputs: number, outputs: number): void {
+    this.k.adaptiveMaxPoolBackward(ptr(dy), ptr(argmax), ptr(dx), inputs, outputs);
+  }
+
+  /** An adaptive pooling's geometry: the input plane, the output plane. */
+  private adaptiveGeom(H0: number, W0: number, H: number, W: number): void {
+    this.planeGeom(H0, W0, H, W, 0);
+  }
+
+  /** The fields of an upsampling or adaptive pooling, one object reused (a call must not allocate). */
+  private readonly plane = { H: 0, W: 0, OH: 0, OW: 0, SH: 0, SW: 0 };
+
+  /** Writes an input plane H x W, an output plane OH x OW and a stride (an upsampling's factor; 0 for none). */
+  private planeGeom(H: number, W: number, OH: number, OW: number, S: number): void {
+    const g = this.plane;
+    g.H = H;
+    g.W = W;
+    g.OH = OH;
+    g.OW = OW;
+    g.SH = g.SW = S;
+    writeGeometry(this.geom, g, 0);
+  }
+
+  /** Threads for an adaptive pooling: split by planes once the input is big enough. */
+  private adaptiveThreads(planes: number, plane: number): number {
+    return planes * plane < ELEMENTWISE_SPLIT ? 1 : this.split(planes);
+  }
+
+  /**
+   * The channel copies run at memory speed on this thread (memory.copy; a
+   * split would not make them faster) and, unlike the TypeScript ones on
+   * the arena's views, allocate nothing (no subarray per run).
+   */
+  channelEmbed(src: Tensor, dst: Tensor, n: number, srcC: number, dstC: number, offset: number, hw: number): void {
+    const s = srcC * hw;
+    const d = dstC * hw;
+    const o = offset * hw;
+    for (let b = 0; b < n; b++) {
+      dst.fill(0, b * d, b * d + o);
+      dst.fill(0, b * d + o + s, b * d + d);
+    }
+    this.k.copyRuns(ptr(src), ptr(dst) + o * 4, s, n, 1, s, 0, d, 0);
+  }
+
+  channelExtract(src: Tensor, dst: Tensor, n: number, srcC: number, dstC: number, offset: number, hw: number): void {
+    const d = dstC * hw;
+    this.k.copyRuns(ptr(src) + offset * hw * 4, ptr(dst), d, n, 1, srcC * hw, 0, d, 0);
+  }
+
+  /** Image by image: group g's channel k goes to channel k·groups + g. */
+  channelShuffle(src: Tensor, dst: Tensor, n: number, C: number, groups: number, hw: number): void {
+    const per = C / groups;
+    for (let b = 0; b < n; b++) {
+      const at = b * C * hw * 4;
+      this.k.copyRuns(ptr(src) + at, ptr(dst) + at, hw, groups, per, per * hw, hw, hw, groups * hw);
+    }
   }
 
   /** A gate kernel over `runs` runs of `spatial` values, split across threads by runs like the elementwise kernels by values. */

@@ -65,6 +65,18 @@ export interface KernelExports extends ActivationExports {
   gateForward(x: number, g: number, y: number, spatial: number, r0: number, r1: number): void;
   gateBackwardGate(dy: number, x: number, dg: number, spatial: number, r0: number, r1: number): void;
   gateBackwardInput(dy: number, g: number, dx: number, spatial: number, r0: number, r1: number): void;
+  convForwardGroups(x: number, w: number, bias: number, y: number, col: number, geom: number, b0: number, b1: number, g0: number, g1: number, act: number): void;
+  convBackwardGroups(x: number, w: number, dy: number, dx: number, dw: number, db: number, col: number, geom: number, b0: number, b1: number, g0: number, g1: number): void;
+  deconvForward(x: number, w: number, bias: number, y: number, col: number, geom: number, b0: number, b1: number): void;
+  upsampleNearestForward(x: number, y: number, geom: number, p0: number, p1: number): void;
+  upsampleNearestBackward(dy: number, dx: number, geom: number, p0: number, p1: number): void;
+  upsampleBilinearForward(x: number, y: number, geom: number, p0: number, p1: number): void;
+  upsampleBilinearBackward(dy: number, dx: number, geom: number, p0: number, p1: number): void;
+  adaptiveAvgPoolForward(x: number, y: number, geom: number, p0: number, p1: number): void;
+  adaptiveAvgPoolBackward(dy: number, dx: number, geom: number, p0: number, p1: number): void;
+  adaptiveMaxPoolForward(x: number, y: number, argmax: number, geom: number, p0: number, p1: number): void;
+  adaptiveMaxPoolBackward(dy: number, argmax: number, dx: number, inputs: number, outputs: number): void;
+  copyRuns(src: number, dst: number, len: number, A: number, B: number, sA: number, sB: number, dA: number, dB: number): void;
 }
 
 /** Kernels a worker thread can run, by job number (the worker looks them up in this order). */
@@ -73,6 +85,9 @@ export const JOBS = [
   "avgPoolForward", "avgPoolBackward", ...activationJobs(), "add",
   "depthwiseForward", "depthwiseBackward",
   "gateForward", "gateBackwardGate", "gateBackwardInput",
+  "convForwardGroups", "convBackwardGroups", "deconvForward",
+  "upsampleNearestForward", "upsampleNearestBackward", "upsampleBilinearForward", "upsampleBilinearBackward",
+  "adaptiveAvgPoolForward", "adaptiveAvgPoolBackward", "adaptiveMaxPoolForward",
 ] as const satisfies readonly (keyof KernelExports)[];
 export type JobName = (typeof JOBS)[number];
 

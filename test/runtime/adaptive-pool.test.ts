@@ -1,4 +1,7 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { jsKernels, Rng } from "../../runtime/index.js";
+import { ensureWasmBuilt, wasmEngines } from "../helpers/wasm.js";
+import { expectClose } from "./helpers.js";
 import { adaptiveAvgPoolBackward, adaptiveAvgPoolForward, adaptiveMaxPoolBackward, adaptiveMaxPoolForward } from "../../runtime/adaptive-pool.js";
 
 /** A direct float64 reference: every output value from its window, by PyTorch's rule. */
@@ -49,4 +52,48 @@ describe("adaptive pooling kernels", () => {
     adaptiveMaxPoolBackward(dy, argmax, dx, x.length, y.length);
     expect(dot(y, dy)).toBeCloseTo(dot(x, dx), 12);
   });
+});
+
+describe("adaptive pooling: wasm kernel set against TypeScript", () => {
+  beforeAll(ensureWasmBuilt);
+  const { engine } = wasmEngines({ floats: 400_000, ints: 100_000, scratch: 1, convParams: 1 });
+  // planes, H0, W0, H, W: smaller (overlapping windows), larger than the input, uniform, and one big enough to split.
+  const CASES = [
+    [3, 7, 5, 3, 2],
+    [2, 3, 4, 5, 7],
+    [2, 8, 8, 4, 4],
+    [96, 13, 13, 6, 6],
+  ] as const;
+  for (const threads of [1, 2, 3]) {
+    for (const [i, [planes, H0, W0, H, W]] of CASES.entries()) {
+      it(`planes ${planes}, ${H0}x${W0} → ${H}x${W}, ${threads} thread(s): avg and max, forward and backward`, () => {
+        const e = engine(threads);
+        const rng = new Rng(80 + i * 3 + threads);
+        const take = (n: number) => {
+          const v = e.floats.take(n);
+          for (let j = 0; j < n; j++) v[j] = rng.next() * 2 - 1;
+          return v;
+        };
+        const inputs = planes * H0 * W0, outputs = planes * H * W;
+        const x = take(inputs), dy = take(outputs);
+        const y = e.floats.take(outputs), dx = e.floats.take(inputs), am = e.ints.take(outputs);
+        const ry = new Float32Array(outputs), rdx = new Float32Array(inputs), ram = new Int32Array(outputs);
+        y.fill(NaN), dx.fill(NaN);
+        e.kernels.adaptiveAvgPoolForward(x, y, planes, H0, W0, H, W);
+        jsKernels.adaptiveAvgPoolForward(x, ry, planes, H0, W0, H, W);
+        e.kernels.adaptiveAvgPoolBackward(dy, dx, planes, H0, W0, H, W);
+        jsKernels.adaptiveAvgPoolBackward(dy, rdx, planes, H0, W0, H, W);
+        expectClose(y, ry, 2e-6, "avg y");
+        expectClose(dx, rdx, 2e-6, "avg dx");
+        y.fill(NaN), dx.fill(NaN), am.fill(-1);
+        e.kernels.adaptiveMaxPoolForward(x, y, am, planes, H0, W0, H, W);
+        jsKernels.adaptiveMaxPoolForward(x, ry, ram, planes, H0, W0, H, W);
+        e.kernels.adaptiveMaxPoolBackward(dy, am, dx, inputs, outputs);
+        jsKernels.adaptiveMaxPoolBackward(dy, ram, rdx, inputs, outputs);
+        expect([...y]).toEqual([...ry]);
+        expect([...am]).toEqual([...ram]);
+        expectClose(dx, rdx, 2e-6, "max dx");
+      });
+    }
+  }
 });

@@ -70,6 +70,11 @@ const CASES = [
   { B: 2, C: 4, H: 8, W: 8, F: 8, G: 4, K: [2, 3], s: [2, 1], pad: [0, 2], d: [3, 2] }, // grouped dilated (channel multiplier 2)
   { B: 2, C: 33, H: 32, W: 31, F: 33, G: 33, K: [3, 3], s: [1, 1], pad: [1, 1], d: [1, 1] }, // depthwise, large enough to split across threads
   { B: 3, C: 24, H: 29, W: 30, F: 24, G: 24, K: [5, 5], s: [2, 2], pad: [2, 2], d: [1, 1] }, // depthwise 5x5 stride 2, split
+  // With a model-sized scratch the wasm kernels put several images side by side in each group's GEMM.
+  { B: 3, C: 6, H: 7, W: 7, F: 9, G: 3, K: [3, 3], s: [1, 1], pad: [1, 1], d: [1, 1], scratch: 40_000 }, // grouped, several images per GEMM
+  { B: 5, C: 4, H: 9, W: 8, F: 6, G: 1, K: [3, 3], s: [2, 1], pad: [2, 2], d: [2, 2], scratch: 40_000 }, // dense dilated, several images per GEMM
+  { B: 1, C: 8, H: 6, W: 7, F: 12, G: 4, K: [3, 1], s: [1, 1], pad: [1, 0], d: [1, 1] }, // one image, four groups: split by groups
+  { B: 4, C: 4, H: 6, W: 5, F: 6, G: 2, K: [3, 3], s: [1, 1], pad: [1, 1], d: [1, 1] }, // 3 threads: split by images, weight gradients summed
 ] as const;
 
 function params(c: (typeof CASES)[number]): Conv2dParams {
@@ -129,7 +134,7 @@ describe("grouped, depthwise and dilated conv: wasm kernel set against TypeScrip
         const inN = c.B * c.C * c.H * c.W;
         const outN = c.B * c.F * p.OH * p.OW;
         const x = filled(e, inN, rng), w = filled(e, wN, rng), b = filled(e, c.F, rng), dy = filled(e, outN, rng);
-        const scratch = e.floats.take(Math.max(1, conv2dScratchSize(p)));
+        const scratch = e.floats.take("scratch" in c ? c.scratch : Math.max(1, conv2dScratchSize(p)));
         const y = e.floats.take(outN), dx = e.floats.take(inN), dw = e.floats.take(wN), db = e.floats.take(c.F);
         const ref = { y: new Float32Array(outN), dx: new Float32Array(inN), dw: new Float32Array(wN), db: new Float32Array(c.F), s: new Float32Array(scratch.length) };
         const bias = i % 2 === 0 ? b : null;

@@ -1,4 +1,7 @@
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { jsKernels, Rng } from "../../runtime/index.js";
+import { ensureWasmBuilt, wasmEngines } from "../helpers/wasm.js";
+import { expectClose } from "./helpers.js";
 import { bilinearTaps, upsampleBilinearBackward, upsampleBilinearForward, upsampleNearestBackward, upsampleNearestForward } from "../../runtime/resize.js";
 
 describe("upsampling kernels", () => {
@@ -35,4 +38,49 @@ describe("upsampling kernels", () => {
       expect(dot(y, dy)).toBeCloseTo(dot(x, dx), 12);
     }
   });
+});
+
+describe("upsampling: wasm kernel set against TypeScript", () => {
+  beforeAll(ensureWasmBuilt);
+  const { engine } = wasmEngines({ floats: 600_000, ints: 1, scratch: 1, convParams: 1 });
+  // planes, H, W, S: odd widths (SIMD and scalar columns), S = 2, 3 and 1, and one big enough to split across threads.
+  const CASES = [
+    [3, 5, 7, 2],
+    [2, 4, 9, 3],
+    [2, 3, 4, 1],
+    [64, 16, 19, 2],
+  ] as const;
+  for (const threads of [1, 2, 3]) {
+    for (const [i, [planes, H, W, S]] of CASES.entries()) {
+      it(`planes ${planes}, ${H}x${W}, S ${S}, ${threads} thread(s): nearest and bilinear, forward and backward`, () => {
+        const e = engine(threads);
+        const rng = new Rng(60 + i * 3 + threads);
+        const take = (n: number) => {
+          const v = e.floats.take(n);
+          for (let j = 0; j < n; j++) v[j] = rng.next() * 2 - 1;
+          return v;
+        };
+        const x = take(planes * H * W), dy = take(planes * H * W * S * S);
+        const y = e.floats.take(dy.length), dx = e.floats.take(x.length);
+        const ry = new Float32Array(y.length), rdx = new Float32Array(dx.length);
+        const rows = bilinearTaps(H, S), cols = bilinearTaps(W, S);
+        const check = (what: string) => {
+          expectClose(y, ry, 2e-6, `${what} y`);
+          expectClose(dx, rdx, 2e-6, `${what} dx`);
+        };
+        y.fill(NaN), dx.fill(NaN);
+        e.kernels.upsampleNearestForward(x, y, planes, H, W, S);
+        jsKernels.upsampleNearestForward(x, ry, planes, H, W, S);
+        e.kernels.upsampleNearestBackward(dy, dx, planes, H, W, S);
+        jsKernels.upsampleNearestBackward(dy, rdx, planes, H, W, S);
+        check("nearest");
+        y.fill(NaN), dx.fill(NaN);
+        e.kernels.upsampleBilinearForward(x, y, planes, rows, cols);
+        jsKernels.upsampleBilinearForward(x, ry, planes, rows, cols);
+        e.kernels.upsampleBilinearBackward(dy, dx, planes, rows, cols);
+        jsKernels.upsampleBilinearBackward(dy, rdx, planes, rows, cols);
+        check("bilinear");
+      });
+    }
+  }
 });

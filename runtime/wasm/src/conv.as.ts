@@ -10,10 +10,11 @@
  * GEMM), Winograd F(4x4, 3x3) (winograd.as.ts), direct (direct.as.ts, few
  * filters), implicit GEMM (implicit.as.ts, row stride 1), im2col + GEMM.
  * The backward pass computes the input gradient of 3x3 stride-1 layers by
- * Winograd and everything else with im2col, col2im and GEMMs.
+ * Winograd and everything else with im2col, col2im and GEMMs. Grouped and
+ * dilated convolutions take the 1x1 and im2col paths, group by group.
  */
 import { sgemm } from "./gemm.as";
-import { ACT_NONE, ACT_RELU, exampleBytes, gi, Slot } from "./geometry.as";
+import { ACT_NONE, ACT_RELU, endInside, exampleBytes, firstInside, gi, Slot } from "./geometry.as";
 import { implicitApplies, implicitConv, implicitPackOnce, implicitSetup } from "./implicit.as";
 import { winogradApplies, winogradForward, winogradInputGradient } from "./winograd.as";
 import { directApplies, directConv, directSetup } from "./direct.as";
@@ -49,40 +50,26 @@ const SHORT_RUN: i32 = 64;
   for (; i < n; i++) store<f32>(dst + (<usize>i << 2), 0);
 }
 
-/**
- * Output columns [firstInside, endInside) are those whose input column
- * iw = ow*SW - PW + kw lies inside [0, W); the others read padding.
- */
-@inline function firstInside(kw: i32, PW: i32, SW: i32, OW: i32): i32 {
-  const lo = kw >= PW ? 0 : (PW - kw + SW - 1) / SW;
-  return lo < OW ? lo : OW;
+/** im2col of C channels of one image (see runtime/conv.ts): col[(c*KH+kh)*KW+kw][oh*OW+ow], rows `ld` floats apart. */
+function im2col(x: usize, g: usize, col: usize, ld: i32, C: i32): void {
+  walkCols(x, g, col, ld, false, C);
 }
 
-@inline function endInside(kw: i32, W: i32, PW: i32, SW: i32, OW: i32, lo: i32): i32 {
-  let hi = W - 1 + PW - kw >= 0 ? (W - 1 + PW - kw) / SW + 1 : 0;
-  if (hi > OW) hi = OW;
-  return hi < lo ? lo : hi;
-}
-
-/** im2col of one image (see runtime/conv.ts): col[(c*KH+kh)*KW+kw][oh*OW+ow], rows `ld` floats apart. */
-function im2col(x: usize, g: usize, col: usize, ld: i32): void {
-  walkCols(x, g, col, ld, false);
-}
-
-/** col2im of one image (rows `ld` floats apart), accumulating into dx (the adjoint of im2col). */
-function col2im(col: usize, g: usize, dx: usize, ld: i32): void {
-  walkCols(dx, g, col, ld, true);
+/** col2im of C channels of one image (rows `ld` floats apart), accumulating into dx (the adjoint of im2col). */
+function col2im(col: usize, g: usize, dx: usize, ld: i32, C: i32): void {
+  walkCols(dx, g, col, ld, true, C);
 }
 
 /**
  * The run of im2col row (c, kh, kw), output row oh, that reads the image: for
  * each, `adjoint` false copies image → col (zeroing what reads padding),
  * true adds col → image. One walk for both keeps them each other's adjoint.
+ * C channels from img (a group's slice); taps Slot.DH rows and Slot.DW columns apart.
  */
 // @ts-ignore: decorator
 @inline
-function walkCols(img: usize, g: usize, col: usize, ld: i32, adjoint: bool): void {
-  const C = gi(g, Slot.C), H = gi(g, Slot.H), W = gi(g, Slot.W), KH = gi(g, Slot.KH), KW = gi(g, Slot.KW);
+function walkCols(img: usize, g: usize, col: usize, ld: i32, adjoint: bool, C: i32): void {
+  const H = gi(g, Slot.H), W = gi(g, Slot.W), KH = gi(g, Slot.KH), KW = gi(g, Slot.KW), DH = gi(g, Slot.DH), DW = gi(g, Slot.DW);
   const SH = gi(g, Slot.SH), SW = gi(g, Slot.SW), PH = gi(g, Slot.PH), PW = gi(g, Slot.PW), OH = gi(g, Slot.OH), OW = gi(g, Slot.OW);
   const step = <usize>SW << 2;
   let row = col;
@@ -91,13 +78,14 @@ function walkCols(img: usize, g: usize, col: usize, ld: i32, adjoint: bool): voi
     for (let kh = 0; kh < KH; kh++) {
       for (let kw = 0; kw < KW; kw++, row += <usize>ld << 2) {
         let d = row;
-        const owLo = firstInside(kw, PW, SW, OW);
-        const owHi = endInside(kw, W, PW, SW, OW, owLo);
+        const off = kw * DW;
+        const owLo = firstInside(off, PW, SW, OW);
+        const owHi = endInside(off, PW, SW, W, OW, owLo);
         for (let oh = 0; oh < OH; oh++, d += <usize>OW << 2) {
-          const ih = oh * SH - PH + kh;
+          const ih = oh * SH - PH + kh * DH;
           const inside = ih >= 0 && ih < H;
           if (adjoint) {
-            if (inside) addRun(ic + (<usize>(ih * W + owLo * SW - PW + kw) << 2), step, d, owLo, owHi);
+            if (inside) addRun(ic + (<usize>(ih * W + owLo * SW - PW + off) << 2), step, d, owLo, owHi);
             continue;
           }
           if (!inside) {
@@ -105,7 +93,7 @@ function walkCols(img: usize, g: usize, col: usize, ld: i32, adjoint: bool): voi
             continue;
           }
           if (owLo > 0) zeroF32(d, owLo);
-          const src = ic + (<usize>(ih * W + owLo * SW - PW + kw) << 2);
+          const src = ic + (<usize>(ih * W + owLo * SW - PW + off) << 2);
           if (owHi <= owLo) {
             // the whole row is padding
           } else if (SW == 1) {
@@ -168,66 +156,100 @@ function biasActRows(y: usize, bias: usize, R: i32, L: i32, act: i32): void {
   return nb < images ? nb : images;
 }
 
+/** A dense (one group), undilated convolution: the only kind the Winograd, direct and implicit-GEMM paths take. */
+@inline function isPlain(g: usize): bool {
+  return gi(g, Slot.G) == 1 && gi(g, Slot.DH) == 1 && gi(g, Slot.DW) == 1;
+}
+
 /**
  * Convolution forward for images [b0, b1): y_b = act(W * im2col(x_b) + bias).
  * g: geometry (its Slot.scratch the capacity of col), col: this thread's scratch.
  */
 export function convForward(x: usize, w: usize, bias: usize, y: usize, col: usize, g: usize, b0: i32, b1: i32, act: i32): void {
-  const C = gi(g, Slot.C), H = gi(g, Slot.H), W = gi(g, Slot.W), F = gi(g, Slot.F);
-  const CKK = C * gi(g, Slot.KH) * gi(g, Slot.KW);
+  if (isPlain(g) && !isPointwise(g)) {
+    const inBytes = <usize>(gi(g, Slot.C) * gi(g, Slot.H) * gi(g, Slot.W)) << 2;
+    const outBytes = exampleBytes(g, Slot.YS, gi(g, Slot.F), gi(g, Slot.OH) * gi(g, Slot.OW));
+    if (winogradApplies(g)) {
+      // 3x3, stride 1: Winograd F(4x4, 3x3), 4x fewer multiplications.
+      winogradForward(x, w, bias, y, col, g, b0, b1, act, inBytes, outBytes);
+      return;
+    }
+    if (directApplies(g)) {
+      // Stride 1 and few filters: six filters by four columns per step, no GEMM.
+      directSetup(w, col, g);
+      for (let b = b0; b < b1; b++) directConv(x + <usize>b * inBytes, bias, y + <usize>b * outBytes, col, g, act);
+      return;
+    }
+    if (implicitApplies(g)) {
+      // Stride 1 along rows: GEMM panels packed straight from the (padded) image.
+      implicitSetup(col, g);
+      const packed = implicitPackOnce(w, g);
+      for (let b = b0; b < b1; b++) {
+        const yb = y + <usize>b * outBytes;
+        implicitConv(x + <usize>b * inBytes, w, yb, col, g, packed);
+        biasActRows(yb, bias, gi(g, Slot.F), gi(g, Slot.OH) * gi(g, Slot.OW), act);
+      }
+      return;
+    }
+  }
+  convForwardGroups(x, w, bias, y, col, g, b0, b1, 0, gi(g, Slot.G), act);
+}
+
+/**
+ * Convolution forward by GEMMs (1x1: on the image itself; otherwise on its
+ * im2col matrix), for images [b0, b1) and groups [g0, g1): filter group q
+ * (Slot.F / Slot.G filters) reads channel group q, with taps Slot.DH rows and
+ * Slot.DW columns apart. Threads split a layer by images or, for a grouped
+ * layer with fewer images than threads, by groups.
+ */
+export function convForwardGroups(x: usize, w: usize, bias: usize, y: usize, col: usize, g: usize, b0: i32, b1: i32, g0: i32, g1: i32, act: i32): void {
+  const G = gi(g, Slot.G);
+  const HW = gi(g, Slot.H) * gi(g, Slot.W), Cg = gi(g, Slot.C) / G, Fg = gi(g, Slot.F) / G;
+  const CKK = Cg * gi(g, Slot.KH) * gi(g, Slot.KW);
   const OHW = gi(g, Slot.OH) * gi(g, Slot.OW);
-  const inBytes = <usize>(C * H * W) << 2;
-  const outBytes = exampleBytes(g, Slot.YS, F, OHW);
+  const inBytes = <usize>(G * Cg * HW) << 2;
+  const outBytes = exampleBytes(g, Slot.YS, G * Fg, OHW); // a concat's slice: examples YS apart
+  const xStep = <usize>(Cg * HW) << 2; // one channel group of an image
+  const yStep = <usize>(Fg * OHW) << 2; // one filter group of an image's output
+  const wStep = <usize>(Fg * CKK) << 2; // one group's filters
+  const Fr = (g1 - g0) * Fg; // the filters these groups compute
+  const yOff = <usize>g0 * yStep;
+  const biasOff: usize = bias == 0 ? 0 : bias + (<usize>(g0 * Fg) << 2);
+  if (g1 <= g0) return;
   if (isPointwise(g)) {
     for (let b = b0; b < b1; b++) {
+      const xb = x + <usize>b * inBytes;
       const yb = y + <usize>b * outBytes;
-      sgemm(0, 0, F, OHW, C, 1, w, C, x + <usize>b * inBytes, OHW, 0, yb, OHW);
-      biasActRows(yb, bias, F, OHW, act);
+      for (let q = g0; q < g1; q++) sgemm(0, 0, Fg, OHW, Cg, 1, w + <usize>q * wStep, Cg, xb + <usize>q * xStep, OHW, 0, yb + <usize>q * yStep, OHW);
+      biasActRows(yb + yOff, biasOff, Fr, OHW, act);
     }
     return;
   }
-  if (winogradApplies(g)) {
-    // 3x3, stride 1: Winograd F(4x4, 3x3), 4x fewer multiplications.
-    winogradForward(x, w, bias, y, col, g, b0, b1, act, inBytes, outBytes);
-    return;
-  }
-  if (directApplies(g)) {
-    // Stride 1 and few filters: six filters by four columns per step, no GEMM.
-    directSetup(w, col, g);
-    for (let b = b0; b < b1; b++) directConv(x + <usize>b * inBytes, bias, y + <usize>b * outBytes, col, g, act);
-    return;
-  }
-  if (implicitApplies(g)) {
-    // Stride 1 along rows: GEMM panels packed straight from the (padded) image.
-    implicitSetup(col, g);
-    const packed = implicitPackOnce(w, g);
-    for (let b = b0; b < b1; b++) {
-      const yb = y + <usize>b * outBytes;
-      implicitConv(x + <usize>b * inBytes, w, yb, col, g, packed);
-      biasActRows(yb, bias, F, OHW, act);
-    }
-    return;
-  }
-  const nbMax = imagesPerChunk(g, CKK, F, OHW, b1 - b0);
+  const nbMax = imagesPerChunk(g, CKK, Fr, OHW, b1 - b0);
   for (let b = b0; b < b1; b += nbMax) {
     const nb = min(nbMax, b1 - b);
     const ld = nb * OHW;
     if (nb == 1) {
-      // One image: the GEMM writes straight into y.
+      // One image: the GEMMs write straight into y.
+      const xb = x + <usize>b * inBytes;
       const yb = y + <usize>b * outBytes;
-      im2col(x + <usize>b * inBytes, g, col, OHW);
-      sgemm(0, 0, F, OHW, CKK, 1, w, CKK, col, OHW, 0, yb, OHW);
-      biasActRows(yb, bias, F, OHW, act);
+      for (let q = g0; q < g1; q++) {
+        im2col(xb + <usize>q * xStep, g, col, OHW, Cg);
+        sgemm(0, 0, Fg, OHW, CKK, 1, w + <usize>q * wStep, CKK, col, OHW, 0, yb + <usize>q * yStep, OHW);
+      }
+      biasActRows(yb + yOff, biasOff, Fr, OHW, act);
       continue;
     }
+    // stage is [Fr][nb][OHW]; y is [nb][F][OHW].
     const stage = col + (<usize>(CKK * ld) << 2);
-    for (let j = 0; j < nb; j++) im2col(x + <usize>(b + j) * inBytes, g, col + (<usize>(j * OHW) << 2), ld);
-    sgemm(0, 0, F, ld, CKK, 1, w, CKK, col, ld, 0, stage, ld);
-    // stage is [F][nb][OHW]; y is [nb][F][OHW].
+    for (let q = g0; q < g1; q++) {
+      for (let j = 0; j < nb; j++) im2col(x + <usize>(b + j) * inBytes + <usize>q * xStep, g, col + (<usize>(j * OHW) << 2), ld, Cg);
+      sgemm(0, 0, Fg, ld, CKK, 1, w + <usize>q * wStep, CKK, col, ld, 0, stage + (<usize>((q - g0) * Fg * ld) << 2), ld);
+    }
     for (let j = 0; j < nb; j++) {
-      const yb = y + <usize>(b + j) * outBytes;
-      for (let f = 0; f < F; f++) copyF32(yb + (<usize>(f * OHW) << 2), stage + (<usize>(f * ld + j * OHW) << 2), OHW);
-      biasActRows(yb, bias, F, OHW, act);
+      const yb = y + <usize>(b + j) * outBytes + yOff;
+      for (let f = 0; f < Fr; f++) copyF32(yb + (<usize>(f * OHW) << 2), stage + (<usize>(f * ld + j * OHW) << 2), OHW);
+      biasActRows(yb, biasOff, Fr, OHW, act);
     }
   }
 }
@@ -236,56 +258,81 @@ export function convForward(x: usize, w: usize, bias: usize, y: usize, col: usiz
  * Convolution backward for images [b0, b1): dw (and db unless 0) are
  * OVERWRITTEN with the sums over these images; dx_b (unless dx is 0) is
  * overwritten. A second thread passes its own dw/db and the caller adds them.
+ * dw 0 skips the weight gradient (x is then not read): the input gradient
+ * alone is a transposed convolution's forward (deconvForward).
  */
 export function convBackward(x: usize, w: usize, dy: usize, dx: usize, dw: usize, db: usize, col: usize, g: usize, b0: i32, b1: i32): void {
-  const C = gi(g, Slot.C), H = gi(g, Slot.H), W = gi(g, Slot.W), F = gi(g, Slot.F);
-  const CKK = C * gi(g, Slot.KH) * gi(g, Slot.KW);
+  // 3x3 stride 1: the input gradient is a forward convolution of dy, by Winograd.
+  if (b1 > b0 && dx != 0 && isPlain(g) && winogradInputGradient(w, dy, dx, col, g, b0, b1)) dx = 0;
+  convBackwardGroups(x, w, dy, dx, dw, db, col, g, b0, b1, 0, gi(g, Slot.G));
+}
+
+/**
+ * Convolution backward by GEMMs for images [b0, b1) and groups [g0, g1) (as
+ * convForwardGroups): writes the weight and bias gradients of these groups'
+ * filters and the input gradient of their channels, so threads that split a
+ * layer by groups write disjoint parts and nothing is summed afterwards.
+ */
+export function convBackwardGroups(x: usize, w: usize, dy: usize, dx: usize, dw: usize, db: usize, col: usize, g: usize, b0: i32, b1: i32, g0: i32, g1: i32): void {
+  const G = gi(g, Slot.G);
+  const HW = gi(g, Slot.H) * gi(g, Slot.W), Cg = gi(g, Slot.C) / G, Fg = gi(g, Slot.F) / G;
+  const CKK = Cg * gi(g, Slot.KH) * gi(g, Slot.KW);
   const OHW = gi(g, Slot.OH) * gi(g, Slot.OW);
-  const inBytes = <usize>(C * H * W) << 2;
-  const outBytes = exampleBytes(g, Slot.DYS, F, OHW);
+  const inBytes = <usize>(G * Cg * HW) << 2;
+  const outBytes = exampleBytes(g, Slot.DYS, G * Fg, OHW); // a concat's slice of the gradient: examples DYS apart
+  const xStep = <usize>(Cg * HW) << 2;
+  const yStep = <usize>(Fg * OHW) << 2;
+  const wStep = <usize>(Fg * CKK) << 2;
+  if (g1 <= g0) return;
   if (b1 <= b0) {
-    memory.fill(dw, 0, <usize>(F * CKK) << 2);
-    if (db != 0) memory.fill(db, 0, <usize>F << 2);
+    if (dw != 0) memory.fill(dw + <usize>g0 * wStep, 0, <usize>(g1 - g0) * wStep);
+    if (db != 0) memory.fill(db + (<usize>(g0 * Fg) << 2), 0, <usize>((g1 - g0) * Fg) << 2);
     return;
   }
-  // 3x3 stride 1: the input gradient is a forward convolution of dy, by Winograd.
-  if (dx != 0 && winogradInputGradient(w, dy, dx, col, g, b0, b1)) dx = 0;
   if (isPointwise(g)) {
     for (let b = b0; b < b1; b++) {
       const xb = x + <usize>b * inBytes;
       const dyb = dy + <usize>b * outBytes;
-      sgemm(0, 1, F, C, OHW, 1, dyb, OHW, xb, OHW, b == b0 ? 0 : 1, dw, C);
-      if (dx != 0) sgemm(1, 0, C, OHW, F, 1, w, C, dyb, OHW, 0, dx + <usize>b * inBytes, OHW);
+      for (let q = g0; q < g1; q++) {
+        const wq = <usize>q * wStep;
+        if (dw != 0) sgemm(0, 1, Fg, Cg, OHW, 1, dyb + <usize>q * yStep, OHW, xb + <usize>q * xStep, OHW, b == b0 ? 0 : 1, dw + wq, Cg);
+        if (dx != 0) sgemm(1, 0, Cg, OHW, Fg, 1, w + wq, Cg, dyb + <usize>q * yStep, OHW, 0, dx + <usize>b * inBytes + <usize>q * xStep, OHW);
+      }
     }
-  } else {
-    const nbMax = imagesPerChunk(g, CKK, F, OHW, b1 - b0);
+  } else if (dw != 0 || dx != 0) {
+    const nbMax = imagesPerChunk(g, CKK, Fg, OHW, b1 - b0);
     for (let b = b0; b < b1; b += nbMax) {
       const nb = min(nbMax, b1 - b);
       const ld = nb * OHW;
       const beta: f32 = b == b0 ? 0 : 1;
-      // The output gradient of the chunk as [F][nb*OHW] (one image: dy itself).
-      let g0 = dy + <usize>b * outBytes;
-      if (nb > 1) {
-        g0 = col + (<usize>(CKK * ld) << 2);
-        for (let j = 0; j < nb; j++) {
-          const dyb = dy + <usize>(b + j) * outBytes;
-          for (let f = 0; f < F; f++) copyF32(g0 + (<usize>(f * ld + j * OHW) << 2), dyb + (<usize>(f * OHW) << 2), OHW);
+      for (let q = g0; q < g1; q++) {
+        // The group's output gradient over the chunk as [Fg][nb*OHW] (one image: dy itself).
+        let dq = dy + <usize>b * outBytes + <usize>q * yStep;
+        if (nb > 1) {
+          dq = col + (<usize>(CKK * ld) << 2);
+          for (let j = 0; j < nb; j++) {
+            const dyb = dy + <usize>(b + j) * outBytes + <usize>q * yStep;
+            for (let f = 0; f < Fg; f++) copyF32(dq + (<usize>(f * ld + j * OHW) << 2), dyb + (<usize>(f * OHW) << 2), OHW);
+          }
         }
-      }
-      for (let j = 0; j < nb; j++) im2col(x + <usize>(b + j) * inBytes, g, col + (<usize>(j * OHW) << 2), ld);
-      sgemm(0, 1, F, CKK, ld, 1, g0, ld, col, ld, beta, dw, CKK);
-      if (dx != 0) {
-        sgemm(1, 0, CKK, ld, F, 1, w, CKK, g0, ld, 0, col, ld);
-        for (let j = 0; j < nb; j++) {
-          const dxb = dx + <usize>(b + j) * inBytes;
-          memory.fill(dxb, 0, inBytes);
-          col2im(col + (<usize>(j * OHW) << 2), g, dxb, ld);
+        if (dw != 0) {
+          for (let j = 0; j < nb; j++) im2col(x + <usize>(b + j) * inBytes + <usize>q * xStep, g, col + (<usize>(j * OHW) << 2), ld, Cg);
+          sgemm(0, 1, Fg, CKK, ld, 1, dq, ld, col, ld, beta, dw + <usize>q * wStep, CKK);
+        }
+        if (dx != 0) {
+          sgemm(1, 0, CKK, ld, Fg, 1, w + <usize>q * wStep, CKK, dq, ld, 0, col, ld);
+          for (let j = 0; j < nb; j++) {
+            const dxq = dx + <usize>(b + j) * inBytes + <usize>q * xStep;
+            memory.fill(dxq, 0, xStep);
+            col2im(col + (<usize>(j * OHW) << 2), g, dxq, ld, Cg);
+          }
         }
       }
     }
   }
   if (db != 0) {
-    for (let f = 0; f < F; f++) {
+    const F = G * Fg;
+    for (let f = g0 * Fg; f < g1 * Fg; f++) {
       let s = f32x4.splat(0);
       let t: f32 = 0;
       for (let b = b0; b < b1; b++) {
@@ -297,6 +344,19 @@ export function convBackward(x: usize, w: usize, dy: usize, dx: usize, dw: usize
       store<f32>(db + (<usize>f << 2), t + f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1) + f32x4.extract_lane(s, 2) + f32x4.extract_lane(s, 3));
     }
   }
+}
+
+/**
+ * Transposed convolution forward for images [b0, b1) (runtime/deconv.ts):
+ * with g the geometry of the adjoint convolution (from y to x), y is that
+ * convolution's input gradient for output gradient x, plus bias (0: none)
+ * per channel of y.
+ */
+export function deconvForward(x: usize, w: usize, bias: usize, y: usize, col: usize, g: usize, b0: i32, b1: i32): void {
+  convBackward(0, w, x, y, 0, 0, col, g, b0, b1);
+  if (bias == 0) return;
+  const C = gi(g, Slot.C), HW = gi(g, Slot.H) * gi(g, Slot.W);
+  for (let b = b0; b < b1; b++) biasActRows(y + (<usize>(b * C * HW) << 2), bias, C, HW, ACT_NONE);
 }
 
 /**

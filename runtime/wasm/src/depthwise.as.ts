@@ -8,26 +8,7 @@
  * split by channel and write disjoint weight and bias gradients.
  * Geometry g: the slots of geometry.as.ts (Slot.H, Slot.KH, Slot.DH, …).
  */
-import { ACT_RELU, gi, Slot } from "./geometry.as";
-
-/** First output o whose input position o·S − P + tap is ≥ 0 (at most out). */
-// @ts-ignore: decorator
-@inline
-function firstInside(tap: i32, P: i32, S: i32, out: i32): i32 {
-  const v = P - tap;
-  const o = v <= 0 ? 0 : (v + S - 1) / S;
-  return o > out ? out : o;
-}
-
-/** End (exclusive) of the outputs whose input position o·S − P + tap is < size (at least lo). */
-// @ts-ignore: decorator
-@inline
-function endInside(tap: i32, P: i32, S: i32, size: i32, out: i32, lo: i32): i32 {
-  const v = size - 1 + P - tap;
-  let o = v < 0 ? 0 : v / S + 1;
-  if (o > out) o = out;
-  return o < lo ? lo : o;
-}
+import { ACT_RELU, endInside, firstInside, gi, Slot } from "./geometry.as";
 
 /** y = act(depthwise(x, w) + bias) for channels [c0, c1) of images [0, B); bias 0 for none. */
 export function depthwiseForward(x: usize, w: usize, bias: usize, y: usize, g: usize, B: i32, c0: i32, c1: i32, act: i32): void {

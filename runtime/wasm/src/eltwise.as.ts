@@ -90,6 +90,18 @@ export function copy(src: usize, dst: usize, n: i32): void {
   memory.copy(dst, src, <usize>n << 2);
 }
 
+/**
+ * A grid of A x B runs of len floats: run (a, b) copies src + (a·sA + b·sB)
+ * floats to dst + (a·dA + b·dB) floats (a channel shuffle of one image: the
+ * groups by the channels of each).
+ */
+export function copyRuns(src: usize, dst: usize, len: i32, A: i32, B: i32, sA: i32, sB: i32, dA: i32, dB: i32): void {
+  const bytes = <usize>len << 2;
+  for (let a = 0; a < A; a++) {
+    for (let b = 0; b < B; b++) memory.copy(dst + (<usize>(a * dA + b * dB) << 2), src + (<usize>(a * sA + b * sB) << 2), bytes);
+  }
+}
+
 /** y = min(max(x, 0), 6), relu6 (y may alias x; NaN stays NaN). */
 export function relu6Forward(x: usize, y: usize, i0: i32, i1: i32): void {
   const zero = f32x4.splat(0);

@@ -56,3 +56,26 @@ export function padInto(xb: usize, pad: usize, C: i32, H: i32, W: i32, Hp: i32, 
     }
   }
 }
+
+/**
+ * The outputs of a window tap that read the image rather than padding, along
+ * one axis (the conv and depthwise kernels skip the rest): the first output o
+ * whose input position o·S − P + tap is ≥ 0 (at most out).
+ */
+// @ts-ignore: decorator
+@inline
+export function firstInside(tap: i32, P: i32, S: i32, out: i32): i32 {
+  const v = P - tap;
+  const o = v <= 0 ? 0 : (v + S - 1) / S;
+  return o > out ? out : o;
+}
+
+/** End (exclusive) of the outputs whose input position o·S − P + tap is < size (at least lo). */
+// @ts-ignore: decorator
+@inline
+export function endInside(tap: i32, P: i32, S: i32, size: i32, out: i32, lo: i32): i32 {
+  const v = size - 1 + P - tap;
+  let o = v < 0 ? 0 : v / S + 1;
+  if (o > out) o = out;
+  return o < lo ? lo : o;
+}

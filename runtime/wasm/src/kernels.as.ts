@@ -7,9 +7,15 @@
 export { sgemm, scratchBytes, setScratch, heapBase } from "./gemm.as";
 export { geometrySlots } from "./geometry.as";
 export { convForward, convBackward, fcForward, fcBackward } from "./conv.as";
+// Grouped and dilated convolutions split by groups, and the transposed convolution.
+export { convForwardGroups, convBackwardGroups, deconvForward } from "./conv.as";
 export { maxPoolForward, maxPoolBackward, avgPoolForward, avgPoolBackward } from "./pool.as";
 export { depthwiseForward, depthwiseBackward } from "./depthwise.as";
 // Every elementwise kernel: the activation pairs of runtime/activations.ts's KERNEL_ACTIVATIONS, add and copy.
 export * from "./eltwise.as";
 // `gate { … }`: x ⊙ g and its two gradients.
 export { gateForward, gateBackwardGate, gateBackwardInput } from "./gate.as";
+// `upsample S [nearest|bilinear]`.
+export { upsampleNearestForward, upsampleNearestBackward, upsampleBilinearForward, upsampleBilinearBackward } from "./resize.as";
+// `adaptiveavgpool HxW`, `adaptivemaxpool HxW`.
+export { adaptiveAvgPoolForward, adaptiveAvgPoolBackward, adaptiveMaxPoolForward, adaptiveMaxPoolBackward } from "./adaptive.as";
