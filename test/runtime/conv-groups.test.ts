@@ -70,6 +70,12 @@ const CASES = [
   { B: 2, C: 4, H: 8, W: 8, F: 8, G: 4, K: [2, 3], s: [2, 1], pad: [0, 2], d: [3, 2] }, // grouped dilated (channel multiplier 2)
   { B: 2, C: 33, H: 32, W: 31, F: 33, G: 33, K: [3, 3], s: [1, 1], pad: [1, 1], d: [1, 1] }, // depthwise, large enough to split across threads
   { B: 3, C: 24, H: 29, W: 30, F: 24, G: 24, K: [5, 5], s: [2, 2], pad: [2, 2], d: [1, 1] }, // depthwise 5x5 stride 2, split
+  { B: 2, C: 3, H: 9, W: 13, F: 3, G: 3, K: [3, 3], s: [2, 2], pad: [1, 1], d: [1, 1] }, // depthwise stride 2, odd width
+  { B: 1, C: 2, H: 6, W: 18, F: 2, G: 2, K: [3, 3], s: [1, 1], pad: [0, 0], d: [1, 1] }, // depthwise no padding, width 4k + 2
+  { B: 2, C: 3, H: 11, W: 23, F: 3, G: 3, K: [3, 3], s: [1, 1], pad: [2, 2], d: [2, 2] }, // depthwise dilated, width 4k + 3
+  { B: 1, C: 2, H: 12, W: 17, F: 2, G: 2, K: [3, 3], s: [2, 2], pad: [2, 0], d: [2, 2] }, // depthwise stride 2 dilated, no column padding
+  { B: 1, C: 3, H: 10, W: 14, F: 3, G: 3, K: [2, 4], s: [3, 3], pad: [1, 2], d: [1, 1] }, // depthwise stride 3, even kernel
+  { B: 2, C: 2, H: 5, W: 21, F: 2, G: 2, K: [1, 5], s: [1, 1], pad: [0, 2], d: [1, 1] }, // depthwise single filter row, width 4k + 1
 ] as const;
 
 function params(c: (typeof CASES)[number]): Conv2dParams {
