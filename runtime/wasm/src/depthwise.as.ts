@@ -97,6 +97,8 @@ function colsV(g: usize, A: i32, B: i32): i32 {
 }
 
 /** Σ over the taps of filter row wr inside the input row xr (W floats) of w[kw]·x[iw0 + kw·DW]. */
+// @ts-ignore: decorator
+@inline
 function edgeDot(xr: usize, wr: usize, iw0: i32, W: i32, KW: i32, DW: i32): f32 {
   let s: f32 = 0;
   for (let kw = 0; kw < KW; kw++) {
@@ -107,6 +109,8 @@ function edgeDot(xr: usize, wr: usize, iw0: i32, W: i32, KW: i32, DW: i32): f32 
 }
 
 /** yr[ow] += Σ_kw wr[kw]·xr[ow·SW − PW + kw·DW] for the output columns outside the vector blocks [A, V). */
+// @ts-ignore: decorator
+@inline
 function forwardScalar(yr: usize, xr: usize, wr: usize, g: usize, A: i32, B: i32, V: i32): void {
   const W = gi(g, Slot.W), KW = gi(g, Slot.KW), SW = gi(g, Slot.SW), PW = gi(g, Slot.PW), OW = gi(g, Slot.OW), DW = gi(g, Slot.DW);
   for (let ow = 0; ow < A; ow++) store<f32>(at(yr, ow), load<f32>(at(yr, ow)) + edgeDot(xr, wr, ow * SW - PW, W, KW, DW));
