@@ -2,10 +2,11 @@
  * Depthwise convolution (groups = channels = filters): each channel is
  * convolved with its own KHxKW filter. A direct kernel: an im2col and a GEMM
  * per channel would be a 1-row GEMM, far too slow. Row-blocked like the
- * WebAssembly kernel (wasm/src/depthwise.as.ts): each output row is finished
+ * WebAssembly forward (wasm/src/depthwise.as.ts): each output row is finished
  * before the next, from the filter rows whose input row is inside the image;
  * each output column sums the taps whose input is inside the row, a range
  * computed once per column (tapsOf), so the padding costs no test per tap.
+ * Backward walks the same (output row, filter row, column, tap) loop.
  *   x [B][C][H][W]   w [C][1][KH][KW]   bias [C]   y [B][C][OH][OW]
  */
 import { ACT_RELU, type Activation } from "./activations.js";
