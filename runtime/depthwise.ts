@@ -4,9 +4,9 @@
  * per channel would be a 1-row GEMM, far too slow. Row-blocked like the
  * WebAssembly forward (wasm/src/depthwise.as.ts): each output row is finished
  * before the next, from the filter rows whose input row is inside the image;
- * each output column sums the taps whose input is inside the row, a range
- * computed once per column (tapsOf), so the padding costs no test per tap.
- * Backward walks the same (output row, filter row, column, tap) loop.
+ * each tap adds over the output columns whose input is inside the row, a
+ * range computed once per tap (tapColumns), so the padding costs no test per
+ * element. Backward walks the same (output row, filter row, tap) loop.
  *   x [B][C][H][W]   w [C][1][KH][KW]   bias [C]   y [B][C][OH][OW]
  */
 import { ACT_RELU, type Activation } from "./activations.js";
@@ -27,21 +27,21 @@ function tapsOf(i0: number, D: number, K: number, size: number): [number, number
   return [lo, insideHi(i0, 0, D, size, K, lo)];
 }
 
-/** For each output column ow: its first input (ow·SW − PW) and the range of its taps inside the row. */
-function columnTaps(p: Conv2dParams): { iw0: Int32Array; lo: Int32Array; hi: Int32Array } {
+/** For each tap kw: the output columns [lo, hi) whose input ow·SW − PW + kw·DW is inside the row. */
+function tapColumns(p: Conv2dParams): { lo: Int32Array; hi: Int32Array } {
   const { W, KW, SW, PW, OW, DW } = p;
-  const iw0 = new Int32Array(OW), lo = new Int32Array(OW), hi = new Int32Array(OW);
-  for (let ow = 0; ow < OW; ow++) {
-    iw0[ow] = ow * SW - PW;
-    [lo[ow], hi[ow]] = tapsOf(iw0[ow]!, DW, KW, W);
+  const lo = new Int32Array(KW), hi = new Int32Array(KW);
+  for (let kw = 0; kw < KW; kw++) {
+    lo[kw] = insideLo(kw * DW, PW, SW, OW);
+    hi[kw] = insideHi(kw * DW, PW, SW, W, OW, lo[kw]!);
   }
-  return { iw0, lo, hi };
+  return { lo, hi };
 }
 
 /** Forward over all images: y = act(depthwise(x, w) + bias). */
 export function depthwiseForward(x: Tensor, w: Tensor, bias: Tensor | null, y: Tensor, p: Conv2dParams, act: Activation): void {
-  const { B, C, H, W, KH, KW, SH, PH, OH, OW, DH, DW } = p;
-  const col = columnTaps(p);
+  const { B, C, H, W, KH, KW, SH, SW, PH, PW, OH, OW, DH, DW } = p;
+  const col = tapColumns(p);
   for (let plane = 0; plane < B * C; plane++) {
     const c = plane % C;
     const xo = plane * H * W;
@@ -51,13 +51,11 @@ export function depthwiseForward(x: Tensor, w: Tensor, bias: Tensor | null, y: T
       const ih0 = oh * SH - PH;
       const [khLo, khHi] = tapsOf(ih0, DH, KH, H);
       for (let kh = khLo; kh < khHi; kh++) {
-        const xr = xo + (ih0 + kh * DH) * W;
-        const wr = (c * KH + kh) * KW;
-        for (let ow = 0; ow < OW; ow++) {
-          const s0 = xr + col.iw0[ow]!;
-          let s = 0;
-          for (let kw = col.lo[ow]!; kw < col.hi[ow]!; kw++) s += w[wr + kw]! * x[s0 + kw * DW]!;
-          y[d + ow] += s;
+        const xr = xo + (ih0 + kh * DH) * W - PW;
+        for (let kw = 0; kw < KW; kw++) {
+          const wv = w[(c * KH + kh) * KW + kw]!;
+          const s = xr + kw * DW;
+          for (let ow = col.lo[kw]!; ow < col.hi[kw]!; ow++) y[d + ow] += wv * x[s + ow * SW]!;
         }
       }
       if (act === ACT_RELU) for (let i = d; i < d + OW; i++) if (!(y[i]! > 0)) y[i] = 0;
@@ -71,8 +69,8 @@ export function depthwiseForward(x: Tensor, w: Tensor, bias: Tensor | null, y: T
  * forward loop: each (output, tap) pair adds dy·x to dw and dy·w to dx.
  */
 export function depthwiseBackward(x: Tensor, w: Tensor, dy: Tensor, dx: Tensor | null, dw: Tensor, db: Tensor | null, p: Conv2dParams): void {
-  const { B, C, H, W, KH, KW, SH, PH, OH, OW, DH, DW } = p;
-  const col = columnTaps(p);
+  const { B, C, H, W, KH, KW, SH, SW, PH, PW, OH, OW, DH, DW } = p;
+  const col = tapColumns(p);
   const gw = new Float64Array(C * KH * KW); // dw summed in float64, written once
   const gb = new Float64Array(C);
   if (dx !== null) dx.fill(0, 0, B * C * H * W);
@@ -85,15 +83,18 @@ export function depthwiseBackward(x: Tensor, w: Tensor, dy: Tensor, dx: Tensor |
       const ih0 = oh * SH - PH;
       const [khLo, khHi] = tapsOf(ih0, DH, KH, H);
       for (let kh = khLo; kh < khHi; kh++) {
-        const xr = xo + (ih0 + kh * DH) * W;
-        const wr = (c * KH + kh) * KW;
-        for (let ow = 0; ow < OW; ow++) {
-          const s0 = xr + col.iw0[ow]!;
-          const t = dy[d + ow]!;
-          for (let kw = col.lo[ow]!; kw < col.hi[ow]!; kw++) {
-            gw[wr + kw] += t * x[s0 + kw * DW]!;
-            if (dx !== null) dx[s0 + kw * DW] += t * w[wr + kw]!;
+        const xr = xo + (ih0 + kh * DH) * W - PW;
+        for (let kw = 0; kw < KW; kw++) {
+          const k = (c * KH + kh) * KW + kw;
+          const wv = w[k]!;
+          const s = xr + kw * DW;
+          let g = 0;
+          for (let ow = col.lo[kw]!; ow < col.hi[kw]!; ow++) {
+            const t = dy[d + ow]!;
+            g += t * x[s + ow * SW]!;
+            if (dx !== null) dx[s + ow * SW] += wv * t;
           }
+          gw[k] += g;
         }
       }
     }
