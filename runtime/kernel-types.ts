@@ -40,6 +40,8 @@ export interface Kernels extends ActivationKernels {
   gateBackwardGate(dy: Tensor, x: Tensor, dg: Tensor, n: number, channels: number, spatial: number): void;
   /** dx += dy ⊙ g. */
   gateBackwardInput(dy: Tensor, g: Tensor, dx: Tensor, n: number, channels: number, spatial: number): void;
+  /** Batchnorm at inference: y = x·scale[c] + shift[c] over n examples of `channels` runs of `spatial` values (runtime/batchnorm.ts). */
+  channelAffine(x: Tensor, y: Tensor, scale: Tensor, shift: Tensor, n: number, channels: number, spatial: number): void;
   /** Stops worker threads (the kernels must not be used afterwards). */
   dispose(): void;
   /** Starts every worker thread now and resolves when all are ready (createModelAsync awaits it). */

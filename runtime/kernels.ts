@@ -11,6 +11,7 @@
 import { activationKernels, KERNEL_ACTIVATIONS } from "./activations.js";
 import { add, copyInto } from "./add.js";
 import { addSlices, copySlices, gateBackwardGate, gateBackwardInput, gateForward } from "./branch.js";
+import { channelAffine } from "./batchnorm.js";
 import { conv2dBackward, conv2dForward } from "./conv.js";
 import { fcBackward, fcForward } from "./fc.js";
 import { Arena, type TensorCtor } from "./model.js";
@@ -45,6 +46,7 @@ export const jsKernels: Kernels = Object.freeze({
   gateForward,
   gateBackwardGate,
   gateBackwardInput,
+  channelAffine,
   dispose: () => {},
   ready: () => Promise.resolve(),
 });

@@ -65,6 +65,7 @@ export interface KernelExports extends ActivationExports {
   gateForward(x: number, g: number, y: number, spatial: number, r0: number, r1: number): void;
   gateBackwardGate(dy: number, x: number, dg: number, spatial: number, r0: number, r1: number): void;
   gateBackwardInput(dy: number, g: number, dx: number, spatial: number, r0: number, r1: number): void;
+  channelAffine(x: number, y: number, scale: number, shift: number, spatial: number, C: number, r0: number, r1: number): void;
 }
 
 /** Kernels a worker thread can run, by job number (the worker looks them up in this order). */
@@ -73,6 +74,7 @@ export const JOBS = [
   "avgPoolForward", "avgPoolBackward", ...activationJobs(), "add",
   "depthwiseForward", "depthwiseBackward",
   "gateForward", "gateBackwardGate", "gateBackwardInput",
+  "channelAffine",
 ] as const satisfies readonly (keyof KernelExports)[];
 export type JobName = (typeof JOBS)[number];
 

@@ -60,3 +60,25 @@ export function gateBackwardGate(dy: usize, x: usize, dg: usize, spatial: i32, r
 export function gateBackwardInput(dy: usize, g: usize, dx: usize, spatial: i32, r0: i32, r1: i32): void {
   scaleRuns<u16>(dy, g, dx, spatial, r0, r1);
 }
+
+/**
+ * Batchnorm at inference: y = x·scale[c] + shift[c] over the runs [r0, r1)
+ * of `spatial` values, run r being channel c = r mod C of an example.
+ */
+export function channelAffine(x: usize, y: usize, scale: usize, shift: usize, spatial: i32, C: i32, r0: i32, r1: i32): void {
+  for (let r = r0; r < r1; r++) {
+    const c = <usize>(r % C) << 2;
+    const sc = load<f32>(scale + c), sh = load<f32>(shift + c);
+    const sc4 = f32x4.splat(sc), sh4 = f32x4.splat(sh);
+    const base = <usize>r * <usize>spatial;
+    let s = 0;
+    for (; s + 4 <= spatial; s += 4) {
+      const o = (base + <usize>s) << 2;
+      v128.store(y + o, f32x4.add(f32x4.mul(v128.load(x + o), sc4), sh4));
+    }
+    for (; s < spatial; s++) {
+      const o = (base + <usize>s) << 2;
+      store<f32>(y + o, load<f32>(x + o) * sc + sh);
+    }
+  }
+}

@@ -13,3 +13,5 @@ export { depthwiseForward, depthwiseBackward } from "./depthwise.as";
 export * from "./eltwise.as";
 // `gate { … }`: x ⊙ g and its two gradients.
 export { gateForward, gateBackwardGate, gateBackwardInput } from "./gate.as";
+// batchnorm at inference: a scale and shift per channel
+export { channelAffine } from "./gate.as";
