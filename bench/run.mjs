@@ -1,16 +1,16 @@
 #!/usr/bin/env node
 // The comparative speed benchmark (`npm run bench [-- --quick] [-- --json]`):
-// nnspec against TF.js (cpu, wasm) and ONNX Runtime on workloads L and C.
+// nnspec against TF.js (cpu, wasm) and ONNX Runtime on workloads L, C and M.
 // Every runner is its own child process (peer.mjs). Per workload and mode all
 // of them start and warm up one after another, then rounds A B C … A B C …
 // time each in turn while the others wait, so every ratio is measured side by
 // side within one round. See README.md for the columns.
 import { fork } from "node:child_process";
 import { availableParallelism, cpus, loadavg } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
-import { BENCH, SEED, forwardFlops, makeBatch, prepare, workload } from "./runners/common.mjs";
+import { BENCH, ROOT, SEED, forwardFlops, makeBatch, prepare, workload } from "./runners/common.mjs";
 import { openSession } from "./runners/ort.mjs";
 import { printGroup, printScaling } from "./runners/report.mjs";
 import { summarise } from "./runners/stats.mjs";
@@ -21,7 +21,7 @@ const { values: a } = parseArgs({
     quick: { type: "boolean", default: false },
     rounds: { type: "string" },
     seconds: { type: "string" },
-    workloads: { type: "string", default: "L,C" },
+    workloads: { type: "string", default: "L,C,M" },
     modes: { type: "string", default: "train,infer" },
     "no-scaling": { type: "boolean", default: false },
   },
@@ -107,15 +107,16 @@ async function runGroup(configs, w, mode, batchOf, roundCount, secs) {
 async function checkAgreement(key) {
   const w = workload(key);
   const p = await prepare(w);
-  const { x } = makeBatch(w, BATCH);
+  const batch = w.checkBatch ?? BATCH;
+  const { x } = makeBatch(w, batch);
   const { ort, session } = await openSession(p.onnx, 1);
-  const res = await session.run({ input: new ort.Tensor("float32", x, [BATCH, ...w.inputShape]) }, ["logits"]);
+  const res = await session.run({ input: new ort.Tensor("float32", x, [batch, ...w.inputShape]) }, ["logits"]);
   const ref = res.logits.data;
   await session.release();
   const mod = await import(pathToFileURL(p.module).href);
   const checks = [];
   for (const kernels of ["wasm", "js"]) {
-    const model = await mod.createModel({ batchSize: BATCH, seed: SEED, threads: 1, kernels });
+    const model = await mod.createModel({ batchSize: batch, seed: SEED, threads: 1, kernels });
     const got = model.forward(x);
     model.dispose?.();
     let diff = 0;
@@ -125,15 +126,17 @@ async function checkAgreement(key) {
       scale = Math.max(scale, Math.abs(ref[i]));
     }
     const tolerance = 1e-3 * Math.max(1, scale);
-    const c = { workload: key, kernels, batch: BATCH, maxAbsDiff: diff, scale, tolerance, ok: got.length === ref.length && diff <= tolerance };
+    const c = { workload: key, kernels, batch, maxAbsDiff: diff, scale, tolerance, ok: got.length === ref.length && diff <= tolerance };
     checks.push(c);
-    log(`check ${key}: ONNX Runtime vs nnspec forward (${kernels} kernels), batch ${BATCH}: max |diff| ${diff.toExponential(2)}, logit scale ${scale.toFixed(3)} → ${c.ok ? "ok" : "MISMATCH"}`);
+    log(`check ${key}: ONNX Runtime vs nnspec forward (${kernels} kernels), batch ${batch}: max |diff| ${diff.toExponential(2)}, logit scale ${scale.toFixed(3)} → ${c.ok ? "ok" : "MISMATCH"}`);
     if (!c.ok) throw new Error(`ONNX Runtime and nnspec disagree on workload ${key} (${kernels} kernels): max |diff| ${diff} > ${tolerance} (or ${got.length} vs ${ref.length} values); not timing anything`);
   }
   return checks;
 }
 
 const keys = a.workloads.split(",");
+/** The --modes the workload has (M: inference only). */
+const modesOf = (w) => a.modes.split(",").filter((m) => !w.modes || w.modes.includes(m));
 const result = {
   node: process.version,
   cpu: cpus()[0]?.model,
@@ -149,29 +152,31 @@ const result = {
   scaling: [],
 };
 out(`nnspec comparative benchmark — ${result.cpu ?? "cpu"}, ${result.cores} cores (load average ${loadavg()[0].toFixed(2)} at start), Node ${process.version}${quick ? " (--quick)" : ""}`);
-out(`batch ${BATCH}; ${rounds} rounds of ≥${seconds} s per runner after warm-up, alternating runners each round; FLOPs: ${result.flopConvention}`);
+out(`batch ${keys.map((k) => `${k} ${(workload(k).batches ?? [BATCH]).join(" and ")}`).join(", ")}; ${rounds} rounds of ≥${seconds} s per runner after warm-up, alternating runners each round; FLOPs: ${result.flopConvention}`);
 
 for (const key of keys) result.checks.push(...(await checkAgreement(key)));
-out(`ONNX Runtime (1 thread) vs nnspec forward on the same weights, batch ${BATCH}: ${result.checks.map((c) => `${c.workload} ${c.kernels} max |diff| ${c.maxAbsDiff.toExponential(1)}`).join(", ")} — all within 1e-3 × max(1, |logits|)`);
+out(`ONNX Runtime (1 thread) vs nnspec forward on the same weights: ${result.checks.map((c) => `${c.workload} ${c.kernels} batch ${c.batch} max |diff| ${c.maxAbsDiff.toExponential(1)}`).join(", ")} — all within 1e-3 × max(1, |logits|)`);
 let failed = false;
 for (const key of keys) {
   const w = workload(key);
   const flops = forwardFlops(w);
-  for (const mode of a.modes.split(",")) {
-    log(`${key} ${mode}:`);
-    const perImage = mode === "train" ? 3 * flops : flops;
-    const rows = await runGroup([...NNSPEC, ...PEERS[mode]], key, mode, () => BATCH, rounds, seconds);
-    const ratios = summarise(rows, perImage);
-    failed ||= rows.some((r) => r.error?.startsWith("failed:"));
-    const group = { workload: key, model: w.name, title: w.title, mode, batch: BATCH, flopsPerImage: perImage, runners: rows, ratios };
-    result.groups.push(group);
-    if (!a.json) printGroup(group, rounds);
+  for (const mode of modesOf(w)) {
+    for (const batch of w.batches ?? [BATCH]) {
+      log(`${key} ${mode} batch ${batch}:`);
+      const perImage = mode === "train" ? 3 * flops : flops;
+      const rows = await runGroup([...NNSPEC, ...PEERS[mode]].filter((c) => !w.skip?.includes(c.label)), key, mode, () => batch, rounds, seconds);
+      const ratios = summarise(rows, perImage);
+      failed ||= rows.some((r) => r.error?.startsWith("failed:"));
+      const group = { workload: key, model: w.name, spec: relative(ROOT, w.spec), title: w.title, mode, batch, flopsPerImage: perImage, runners: rows, ratios };
+      result.groups.push(group);
+      if (!a.json) printGroup(group, rounds);
+    }
   }
 }
 if (!a["no-scaling"]) {
   const sRounds = quick ? 1 : 3;
-  for (const key of keys)
-    for (const mode of a.modes.split(",")) {
+  for (const key of keys.filter((k) => workload(k).scaling !== false))
+    for (const mode of modesOf(workload(key))) {
       log(`scaling ${key} ${mode}:`);
       const configs = SCALING.map((b) => ({ label: `batch ${b}`, runner: "nnspec", kernels: "wasm", batchSize: b }));
       const rows = await runGroup(configs, key, mode, (c) => c.batchSize, sRounds, quick ? 0.3 : 1);
@@ -179,7 +184,7 @@ if (!a["no-scaling"]) {
       failed ||= rows.some((r) => r.error);
       result.scaling.push({ workload: key, mode, runners: rows.map(({ label, batchSize, stepMs, imagesPerSecond, error }) => ({ label, batch: batchSize, stepMs, imagesPerSecond, error })) });
     }
-  if (!a.json) printScaling(result.scaling, sRounds);
+  if (!a.json && result.scaling.length) printScaling(result.scaling, sRounds);
 }
 result.loadAverageAtEnd = loadavg()[0];
 out(`\nload average at the end: ${result.loadAverageAtEnd.toFixed(2)} (other processes on the machine share its ${result.cores} cores)`);

@@ -1,3 +1,4 @@
+import type { Kernels } from "./kernel-types.js";
 import type { Tensor } from "./tensor.js";
 
 /** Default batch-norm epsilon (PyTorch). */
@@ -96,12 +97,26 @@ export function batchNormForwardInfer(
 ): void {
   const cs = C * HW;
   for (let c = 0; c < C; c++) {
-    const sc = gamma[c]! / Math.sqrt(runningVar[c]! + eps);
-    const sh = beta[c]! - runningMean[c]! * sc;
+    const [sc, sh] = inferenceAffine(gamma, beta, runningMean, runningVar, c, eps);
     for (let b = 0; b < B; b++) {
       const o = b * cs + c * HW;
       for (let i = 0; i < HW; i++) y[o + i] = x[o + i]! * sc + sh;
     }
+  }
+}
+
+/** Channel c's scale and shift at inference: γ/√(var+ε) and β − mean·scale. */
+function inferenceAffine(gamma: Tensor, beta: Tensor, runningMean: Tensor, runningVar: Tensor, c: number, eps: number): [number, number] {
+  const sc = gamma[c]! / Math.sqrt(runningVar[c]! + eps);
+  return [sc, beta[c]! - runningMean[c]! * sc];
+}
+
+/** y = x·scale[c] + shift[c] over n examples of `channels` runs of `spatial` values (the kernel set's channelAffine). */
+export function channelAffine(x: Tensor, y: Tensor, scale: Tensor, shift: Tensor, n: number, channels: number, spatial: number): void {
+  for (let r = 0; r < n * channels; r++) {
+    const sc = scale[r % channels]!;
+    const sh = shift[r % channels]!;
+    for (let i = r * spatial; i < (r + 1) * spatial; i++) y[i] = x[i]! * sc + sh;
   }
 }
 
@@ -213,10 +228,20 @@ export interface BatchNormLayer {
   momentum?: number;
 }
 
-/** Training (batch statistics, running statistics updated) or inference (running statistics) forward. */
-export function batchNormForward(x: Tensor, y: Tensor, l: BatchNormLayer, B: number, training: boolean): void {
+/**
+ * Training (batch statistics, running statistics updated) or inference
+ * (running statistics) forward. With a kernel set, inference is its
+ * channelAffine (WebAssembly SIMD on threads): the per-channel scale and
+ * shift go into `invstd` and `mean`, free at inference (only a training
+ * forward's backward reads them, and it follows its own forward).
+ */
+export function batchNormForward(x: Tensor, y: Tensor, l: BatchNormLayer, B: number, training: boolean, k?: Pick<Kernels, "channelAffine">): void {
   if (training) batchNormForwardTrain(x, y, l.gamma, l.beta, l.runningMean, l.runningVar, l.mean, l.invstd, null, B, l.C, l.HW, l.momentum, l.eps);
-  else batchNormForwardInfer(x, y, l.gamma, l.beta, l.runningMean, l.runningVar, B, l.C, l.HW, l.eps);
+  else if (k === undefined) batchNormForwardInfer(x, y, l.gamma, l.beta, l.runningMean, l.runningVar, B, l.C, l.HW, l.eps);
+  else {
+    for (let c = 0; c < l.C; c++) [l.invstd[c], l.mean[c]] = inferenceAffine(l.gamma, l.beta, l.runningMean, l.runningVar, c, l.eps ?? BN_EPS);
+    k.channelAffine(x, y, l.invstd, l.mean, B, l.C, l.HW);
+  }
 }
 
 /** Backward of whichever forward ran last (`training` as it was then). */

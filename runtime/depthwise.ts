@@ -1,9 +1,12 @@
 /**
  * Depthwise convolution (groups = channels = filters): each channel is
  * convolved with its own KHxKW filter. A direct kernel: an im2col and a GEMM
- * per channel would be a 1-row GEMM, far too slow. Forward and backward walk
- * the same taps, each over the outputs whose input lies inside the image
- * (insideLo, insideHi), so the padding costs nothing.
+ * per channel would be a 1-row GEMM, far too slow. Row-blocked like the
+ * WebAssembly forward (wasm/src/depthwise.as.ts): each output row is finished
+ * before the next, from the filter rows whose input row is inside the image;
+ * each tap adds over the output columns whose input is inside the row, a
+ * range computed once per tap (tapColumns), so the padding costs no test per
+ * element. Backward walks the same (output row, filter row, tap) loop.
  *   x [B][C][H][W]   w [C][1][KH][KW]   bias [C]   y [B][C][OH][OW]
  */
 import { ACT_RELU, type Activation } from "./activations.js";
@@ -18,85 +21,84 @@ export function isDepthwise(p: Conv2dParams): boolean {
   return p.G > 1 && p.G === p.C && p.F === p.C;
 }
 
-/** Forward over all images: y = act(depthwise(x, w) + bias). Planes [b*C + c] for b < B. */
-export function depthwiseForward(x: Tensor, w: Tensor, bias: Tensor | null, y: Tensor, p: Conv2dParams, act: Activation): void {
-  depthwisePlanes(x, w, bias, y, p, act, 0, p.B * p.C);
+/** The taps [lo, hi) of a K-tap filter (dilation D) starting at input i0 whose inputs lie in [0, size). */
+function tapsOf(i0: number, D: number, K: number, size: number): [number, number] {
+  const lo = insideLo(i0, 0, D, K);
+  return [lo, insideHi(i0, 0, D, size, K, lo)];
 }
 
-/** Forward over planes [lo, hi) of the B·C planes (a thread's share). */
-export function depthwisePlanes(x: Tensor, w: Tensor, bias: Tensor | null, y: Tensor, p: Conv2dParams, act: Activation, lo: number, hi: number): void {
-  const { C, H, W, KH, KW, SH, SW, PH, PW, OH, OW, DH, DW } = p;
-  const HW = H * W;
-  const OHW = OH * OW;
-  for (let plane = lo; plane < hi; plane++) {
+/** For each tap kw: the output columns [lo, hi) whose input ow·SW − PW + kw·DW is inside the row. */
+function tapColumns(p: Conv2dParams): { lo: Int32Array; hi: Int32Array } {
+  const { W, KW, SW, PW, OW, DW } = p;
+  const lo = new Int32Array(KW), hi = new Int32Array(KW);
+  for (let kw = 0; kw < KW; kw++) {
+    lo[kw] = insideLo(kw * DW, PW, SW, OW);
+    hi[kw] = insideHi(kw * DW, PW, SW, W, OW, lo[kw]!);
+  }
+  return { lo, hi };
+}
+
+/** Forward over all images: y = act(depthwise(x, w) + bias). */
+export function depthwiseForward(x: Tensor, w: Tensor, bias: Tensor | null, y: Tensor, p: Conv2dParams, act: Activation): void {
+  const { B, C, H, W, KH, KW, SH, SW, PH, PW, OH, OW, DH, DW } = p;
+  const col = tapColumns(p);
+  for (let plane = 0; plane < B * C; plane++) {
     const c = plane % C;
-    const xo = plane * HW;
-    const yo = plane * OHW;
-    y.fill(bias === null ? 0 : bias[c]!, yo, yo + OHW);
-    for (let kh = 0; kh < KH; kh++) {
-      const ohLo = insideLo(kh * DH, PH, SH, OH);
-      const ohHi = insideHi(kh * DH, PH, SH, H, OH, ohLo);
-      for (let kw = 0; kw < KW; kw++) {
-        const wv = w[(c * KH + kh) * KW + kw]!;
-        const owLo = insideLo(kw * DW, PW, SW, OW);
-        const owHi = insideHi(kw * DW, PW, SW, W, OW, owLo);
-        for (let oh = ohLo; oh < ohHi; oh++) {
-          const s = xo + (oh * SH - PH + kh * DH) * W - PW + kw * DW;
-          const d = yo + oh * OW;
-          for (let ow = owLo; ow < owHi; ow++) y[d + ow] += wv * x[s + ow * SW]!;
+    const xo = plane * H * W;
+    for (let oh = 0; oh < OH; oh++) {
+      const d = (plane * OH + oh) * OW;
+      y.fill(bias === null ? 0 : bias[c]!, d, d + OW);
+      const ih0 = oh * SH - PH;
+      const [khLo, khHi] = tapsOf(ih0, DH, KH, H);
+      for (let kh = khLo; kh < khHi; kh++) {
+        const xr = xo + (ih0 + kh * DH) * W - PW;
+        for (let kw = 0; kw < KW; kw++) {
+          const wv = w[(c * KH + kh) * KW + kw]!;
+          const s = xr + kw * DW;
+          for (let ow = col.lo[kw]!; ow < col.hi[kw]!; ow++) y[d + ow] += wv * x[s + ow * SW]!;
         }
       }
+      if (act === ACT_RELU) for (let i = d; i < d + OW; i++) if (!(y[i]! > 0)) y[i] = 0;
     }
-    if (act === ACT_RELU) for (let i = yo; i < yo + OHW; i++) if (!(y[i]! > 0)) y[i] = 0;
   }
 }
 
 /**
  * Backward; gradients OVERWRITTEN: dw [C][1][KH][KW], db [C] (or null), dx
- * [B][C][H][W] (or null). dx must not alias dy or x.
+ * [B][C][H][W] (or null). dx must not alias dy or x. The transpose of the
+ * forward loop: each (output, tap) pair adds dy·x to dw and dy·w to dx.
  */
 export function depthwiseBackward(x: Tensor, w: Tensor, dy: Tensor, dx: Tensor | null, dw: Tensor, db: Tensor | null, p: Conv2dParams): void {
-  const { B, C, KH, KW } = p;
-  dw.fill(0, 0, C * KH * KW);
-  if (db !== null) db.fill(0, 0, C);
-  depthwiseGradPlanes(x, w, dy, dx, dw, db, p, 0, B * C);
-}
-
-/** Backward over planes [lo, hi): dx written for those planes, dw and db accumulated into. */
-export function depthwiseGradPlanes(x: Tensor, w: Tensor, dy: Tensor, dx: Tensor | null, dw: Tensor, db: Tensor | null, p: Conv2dParams, lo: number, hi: number): void {
-  const { C, H, W, KH, KW, SH, SW, PH, PW, OH, OW, DH, DW } = p;
-  const HW = H * W;
-  const OHW = OH * OW;
-  for (let plane = lo; plane < hi; plane++) {
+  const { B, C, H, W, KH, KW, SH, SW, PH, PW, OH, OW, DH, DW } = p;
+  const col = tapColumns(p);
+  const gw = new Float64Array(C * KH * KW); // dw summed in float64, written once
+  const gb = new Float64Array(C);
+  if (dx !== null) dx.fill(0, 0, B * C * H * W);
+  for (let plane = 0; plane < B * C; plane++) {
     const c = plane % C;
-    const xo = plane * HW;
-    const yo = plane * OHW;
-    if (dx !== null) dx.fill(0, xo, xo + HW);
-    if (db !== null) {
-      let s = 0;
-      for (let i = yo; i < yo + OHW; i++) s += dy[i]!;
-      db[c] += s;
-    }
-    for (let kh = 0; kh < KH; kh++) {
-      const ohLo = insideLo(kh * DH, PH, SH, OH);
-      const ohHi = insideHi(kh * DH, PH, SH, H, OH, ohLo);
-      for (let kw = 0; kw < KW; kw++) {
-        const k = (c * KH + kh) * KW + kw;
-        const wv = w[k]!;
-        const owLo = insideLo(kw * DW, PW, SW, OW);
-        const owHi = insideHi(kw * DW, PW, SW, W, OW, owLo);
-        let g = 0;
-        for (let oh = ohLo; oh < ohHi; oh++) {
-          const s = xo + (oh * SH - PH + kh * DH) * W - PW + kw * DW;
-          const d = yo + oh * OW;
-          for (let ow = owLo; ow < owHi; ow++) {
+    const xo = plane * H * W;
+    for (let oh = 0; oh < OH; oh++) {
+      const d = (plane * OH + oh) * OW;
+      for (let ow = 0; ow < OW; ow++) gb[c] += dy[d + ow]!;
+      const ih0 = oh * SH - PH;
+      const [khLo, khHi] = tapsOf(ih0, DH, KH, H);
+      for (let kh = khLo; kh < khHi; kh++) {
+        const xr = xo + (ih0 + kh * DH) * W - PW;
+        for (let kw = 0; kw < KW; kw++) {
+          const k = (c * KH + kh) * KW + kw;
+          const wv = w[k]!;
+          const s = xr + kw * DW;
+          let g = 0;
+          for (let ow = col.lo[kw]!; ow < col.hi[kw]!; ow++) {
             const t = dy[d + ow]!;
             g += t * x[s + ow * SW]!;
             if (dx !== null) dx[s + ow * SW] += wv * t;
           }
+          gw[k] += g;
         }
-        dw[k] += g;
       }
     }
   }
+  dw.set(gw);
+  if (db !== null) db.set(gb);
 }

@@ -63,6 +63,8 @@ export interface Kernels extends ActivationKernels {
   channelEmbed(src: Tensor, dst: Tensor, n: number, srcC: number, dstC: number, offset: number, hw: number): void;
   channelExtract(src: Tensor, dst: Tensor, n: number, srcC: number, dstC: number, offset: number, hw: number): void;
   channelShuffle(src: Tensor, dst: Tensor, n: number, C: number, groups: number, hw: number): void;
+  /** Batchnorm at inference: y = x·scale[c] + shift[c] over n examples of `channels` runs of `spatial` values (runtime/batchnorm.ts). */
+  channelAffine(x: Tensor, y: Tensor, scale: Tensor, shift: Tensor, n: number, channels: number, spatial: number): void;
   /** Stops worker threads (the kernels must not be used afterwards). */
   dispose(): void;
   /** Starts every worker thread now and resolves when all are ready (createModelAsync awaits it). */

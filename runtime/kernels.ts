@@ -12,6 +12,7 @@ import { activationKernels, KERNEL_ACTIVATIONS } from "./activations.js";
 import { adaptiveAvgPoolBackward, adaptiveAvgPoolForward, adaptiveMaxPoolBackward, adaptiveMaxPoolForward } from "./adaptive-pool.js";
 import { add, copyInto } from "./add.js";
 import { activationBackwardSlices, activationForwardSlices, addSlices, copySlices, gateBackwardGate, gateBackwardInput, gateForward } from "./branch.js";
+import { channelAffine } from "./batchnorm.js";
 import { channelEmbed, channelExtract, channelShuffle } from "./channels.js";
 import { conv2dBackward, conv2dForward } from "./conv.js";
 import { deconv2dForward } from "./deconv.js";
@@ -63,6 +64,7 @@ export const jsKernels: Kernels = Object.freeze({
   channelEmbed,
   channelExtract,
   channelShuffle,
+  channelAffine,
   dispose: () => {},
   ready: () => Promise.resolve(),
 });

@@ -10,7 +10,13 @@ export const ROOT = join(BENCH, "..");
 export const TMP = join(BENCH, ".tmp");
 const CLI = join(ROOT, "bin", "nnspec.js");
 
-/** The benchmark's workloads; `layers` is what the TF.js runners build (channels last). */
+/**
+ * The benchmark's workloads; `layers` is what the TF.js runners build
+ * (channels last), or "spec": the layers of the checked spec (specLayers).
+ * Optional: `modes` (default train and infer), `batches` (default [32]),
+ * `checkBatch` (the ONNX Runtime agreement check's batch, default 32),
+ * `skip` (runner labels not run on it), `scaling: false` (no batch-size table).
+ */
 export const WORKLOADS = {
   L: {
     name: "lenet5",
@@ -45,6 +51,20 @@ export const WORKLOADS = {
       ["dense", { units: 10 }],
     ],
   },
+  M: {
+    name: "mobilenet_v2",
+    title: "MobileNetV2 1.0",
+    spec: join(ROOT, "specs", "mobilenet_v2.nnspec"),
+    inputShape: [3, 224, 224],
+    classes: 1000,
+    layers: "spec",
+    modes: ["infer"],
+    batches: [1, 8],
+    checkBatch: 2,
+    // nnspec's TypeScript kernels and TF.js's CPU backend take seconds per batch-8 step here
+    skip: ["nnspec js 1t", "tfjs-cpu"],
+    scaling: false,
+  },
 };
 
 /** Seed of every nnspec model in the benchmark (the ONNX file holds these weights). */
@@ -52,8 +72,70 @@ export const SEED = 1;
 
 export function workload(key) {
   const w = WORKLOADS[key];
-  if (!w) throw new Error(`unknown workload ${JSON.stringify(key)} (L or C)`);
+  if (!w) throw new Error(`unknown workload ${JSON.stringify(key)} (${Object.keys(WORKLOADS).join(", ")})`);
   return w;
+}
+
+/** The workload's TF.js layer description: its own, or (layers "spec") the one specLayers reads from the spec. */
+export async function tfLayers(w) {
+  return w.layers === "spec" ? specLayers(w) : w.layers;
+}
+
+/**
+ * The layers of the workload's spec as nnspec's checker expands them (blocks,
+ * repeats, residuals), in the description runners/tfjs-model.mjs builds:
+ * conv2d / depthwise (+ zeropad where the padding is not TF.js's "same"), bn,
+ * relu, relu6, pool, gap, dropout, flatten, dense, and ["residual", body,
+ * shortcut or undefined for the identity].
+ */
+export async function specLayers(w) {
+  const { checkSource } = await import("nnspec");
+  const out = checkSource(w.spec, readFileSync(w.spec, "utf8"));
+  const model = out.models.find((m) => m.name === w.name);
+  if (!model) throw new Error(`${w.spec}: no model ${w.name}`);
+  return describeNodes(model.nodes);
+}
+
+function describeNodes(nodes) {
+  return nodes.flatMap((n) => {
+    if (n.type === "residual") return [["residual", describeNodes(n.body), n.shortcut ? describeNodes(n.shortcut) : undefined]];
+    if (n.type !== "layer") throw new Error(`TF.js description: no mapping for ${n.type} (${n.name})`);
+    return describeLayer(n);
+  });
+}
+
+function describeLayer(n) {
+  const a = n.attrs;
+  switch (n.kind) {
+    case "conv": {
+      const [C, H, W] = n.input;
+      const [F, OH, OW] = n.output;
+      const depthwise = a.groups > 1 && a.groups === C && F === C;
+      if (a.groups > 1 && !depthwise) throw new Error(`TF.js description: grouped conv ${n.name} has no TF.js layer`);
+      const extent = a.kernel.map((k, i) => (k - 1) * a.dilation[i]);
+      const same = a.pad.every((p, i) => 2 * p === extent[i]) && OH === Math.ceil(H / a.stride[0]) && OW === Math.ceil(W / a.stride[1]);
+      const valid = a.pad.every((p) => p === 0);
+      const opts = { kernelSize: a.kernel, strides: a.stride, dilationRate: a.dilation, useBias: a.bias, padding: same ? "same" : "valid" };
+      const pad = same || valid ? [] : [["zeropad", { padding: [[a.pad[0], a.pad[0]], [a.pad[1], a.pad[1]]] }]];
+      return [...pad, depthwise ? ["depthwise", opts] : ["conv2d", { ...opts, filters: F }]];
+    }
+    case "batchnorm":
+      return [["bn", { epsilon: a.eps, momentum: 1 - a.momentum }]];
+    case "relu":
+    case "relu6":
+    case "globalavgpool":
+    case "flatten":
+      return [[{ globalavgpool: "gap" }[n.kind] ?? n.kind]];
+    case "maxpool":
+      if (a.pad.some((p) => p > 0)) throw new Error(`TF.js description: padded maxpool ${n.name}`);
+      return [["pool", { poolSize: a.kernel, strides: a.stride }]];
+    case "dropout":
+      return [["dropout", { rate: a.value }]];
+    case "fc":
+      return [["dense", { units: a.units, useBias: a.bias }]];
+    default:
+      throw new Error(`TF.js description: no mapping for layer kind ${n.kind} (${n.name})`);
+  }
 }
 
 export const paths = (w) => ({

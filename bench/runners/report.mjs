@@ -17,7 +17,7 @@ function table(header, rows, right) {
 export function printGroup(g, rounds) {
   const mflop = g.flopsPerImage / 1e6;
   console.log();
-  console.log(`Workload ${g.workload} (${g.title}, bench/${g.model}.nnspec), ${g.mode === "train" ? "training step" : "inference"}, batch ${g.batch}, ${num(mflop, 2)} MFLOP/image${g.mode === "train" ? " (3 × forward)" : ""}`);
+  console.log(`Workload ${g.workload} (${g.title}, ${g.spec}), ${g.mode === "train" ? "training step" : "inference"}, batch ${g.batch}, ${num(mflop, 2)} MFLOP/image${g.mode === "train" ? " (3 × forward)" : ""}`);
   const rows = g.runners.filter((r) => !r.error).map((r) => {
     const ips = r.imagesPerSecond;
     return [r.label, r.threadsUsed, num(r.coresBusy, 2), sig(ips.median), `${sig(ips.min)}–${sig(ips.max)}`, sig(r.stepMs), sig(r.gflops), num(r.maxRssMiB)];

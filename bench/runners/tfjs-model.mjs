@@ -2,19 +2,52 @@
 // (runners/tfjs.mjs) and the browser benchmark (browser/tfjs.mjs): no Node
 // import here. Channels last; the spec's layers in order.
 
-/** The workload's layers as a compiled tf.sequential(): SGD 0.01, softmax cross-entropy on the logits. */
-export function buildTfModel(tf, w) {
+/**
+ * The workload's layers (`layers`: the description of runners/common.mjs) as
+ * a compiled functional tf.model(): SGD 0.01, softmax cross-entropy on the logits.
+ */
+export function buildTfModel(tf, w, layers = w.layers) {
   const [c, h, wd] = w.inputShape;
-  const model = tf.sequential();
-  w.layers.forEach(([kind, opts], i) => {
-    const first = i === 0 ? { inputShape: [h, wd, c] } : {};
-    if (kind === "conv") model.add(tf.layers.conv2d({ ...opts, ...first, activation: "relu" }));
-    else if (kind === "pool") model.add(tf.layers.maxPooling2d({ poolSize: 2, strides: 2 }));
-    else if (kind === "flatten") model.add(tf.layers.flatten());
-    else model.add(tf.layers.dense({ ...opts, ...first }));
-  });
+  const input = tf.input({ shape: [h, wd, c] });
+  const model = tf.model({ inputs: input, outputs: applyLayers(tf, layers, input) });
   model.compile({ optimizer: tf.train.sgd(0.01), loss: (y, logits) => tf.losses.softmaxCrossEntropy(y, logits) });
   return model;
+}
+
+const applyLayers = (tf, layers, x) => layers.reduce((y, l) => applyLayer(tf, l, y), x);
+
+/** One entry of the description applied to the symbolic tensor x. */
+function applyLayer(tf, [kind, opts, shortcut], x) {
+  const L = tf.layers;
+  switch (kind) {
+    case "conv": // conv + relu (workloads L and C)
+      return L.conv2d({ ...opts, activation: "relu" }).apply(x);
+    case "conv2d":
+      return L.conv2d(opts).apply(x);
+    case "depthwise":
+      return L.depthwiseConv2d(opts).apply(x);
+    case "zeropad":
+      return L.zeroPadding2d(opts).apply(x);
+    case "bn":
+      return L.batchNormalization({ axis: -1, ...opts }).apply(x);
+    case "relu":
+      return L.reLU().apply(x);
+    case "relu6":
+      return L.reLU({ maxValue: 6 }).apply(x);
+    case "pool":
+      return L.maxPooling2d({ poolSize: 2, strides: 2, ...opts }).apply(x);
+    case "gap":
+      return L.globalAveragePooling2d({}).apply(x);
+    case "dropout":
+      return L.dropout(opts).apply(x);
+    case "flatten":
+      return L.flatten().apply(x);
+    case "dense":
+      return L.dense(opts).apply(x);
+    case "residual": // opts: the body; shortcut: its layers, or undefined for the identity
+      return L.add().apply([shortcut ? applyLayers(tf, shortcut, x) : x, applyLayers(tf, opts, x)]);
+  }
+  throw new Error(`TF.js model: unknown layer kind ${JSON.stringify(kind)}`);
 }
 
 /** One timed step: train = trainOnBatch (resolves to the loss), infer = predict + dataSync (returns the logits). */

@@ -1,9 +1,9 @@
 // TF.js runners (layers API): backend "cpu" (pure JS) or "wasm" (@tensorflow/tfjs-backend-wasm).
-// Same layers as the spec, channels last (runners/tfjs-model.mjs); train = trainOnBatch with SGD 0.01 and
+// Same layers as the spec (for workload M read from the checked spec), channels last (runners/tfjs-model.mjs); train = trainOnBatch with SGD 0.01 and
 // softmax cross-entropy on the logits, infer = predict + dataSync.
 import { createRequire } from "node:module";
 import { dirname } from "node:path";
-import { makeBatch, toNHWC } from "./common.mjs";
+import { makeBatch, tfLayers, toNHWC } from "./common.mjs";
 import { buildTfModel, tfStep } from "./tfjs-model.mjs";
 
 const require = createRequire(import.meta.url);
@@ -24,7 +24,7 @@ async function loadTf(backend, threads) {
 export async function setup(w, { mode, batch, backend, threads }) {
   const tf = await loadTf(backend, threads);
   const [c, h, wd] = w.inputShape;
-  const model = buildTfModel(tf, w);
+  const model = buildTfModel(tf, w, await tfLayers(w));
   const { x, labels } = makeBatch(w, batch);
   const xs = tf.tensor4d(toNHWC(x, batch, w.inputShape), [batch, h, wd, c]);
   const ys = tf.oneHot(tf.tensor1d(labels, "int32"), w.classes).toFloat();

@@ -52,7 +52,7 @@ export const batchnorm = defineLayer<BatchNormAttrs>({
   flops: (_a, input) => 2 * numel(input),
   emit: {
     backwardReads: ["x"],
-    forward: (a, e) => [`rt.batchNormForward(${e.x}, ${e.y}, ${layer(a, e)}, ${e.n}, ${e.training});`],
+    forward: (a, e) => [`rt.batchNormForward(${e.x}, ${e.y}, ${layer(a, e)}, ${e.n}, ${e.training}, k);`],
     backward: (a, e) => [`rt.batchNormBackwardLayer(${e.x}, ${e.dy}, ${e.dx}, ${layer(a, e)}, ${e.n}, ${e.training});`],
   },
   // BatchNormalization with the running statistics; ONNX's momentum is the weight of the running value, 1 − M.

@@ -512,6 +512,15 @@ class WasmKernels implements Kernels {
     }
   }
 
+  /** Batchnorm at inference (scale and shift per channel), split across threads by runs. */
+  channelAffine(x: Tensor, y: Tensor, scale: Tensor, shift: Tensor, n: number, channels: number, spatial: number): void {
+    const runs = n * channels;
+    const T = Math.min(this.elementwiseThreads(runs * spatial), this.split(runs));
+    for (let t = 1; t < T; t++) this.pool!.post(t - 1, "channelAffine", ptr(x), ptr(y), ptr(scale), ptr(shift), spatial, channels, cut(runs, T, t, 1), cut(runs, T, t + 1, 1));
+    this.k.channelAffine(ptr(x), ptr(y), ptr(scale), ptr(shift), spatial, channels, 0, cut(runs, T, 1, 1));
+    if (T > 1) this.pool!.wait(T - 1);
+  }
+
   /** A gate kernel over `runs` runs of `spatial` values, split across threads by runs like the elementwise kernels by values. */
   private gateJob(job: "gateForward" | "gateBackwardGate" | "gateBackwardInput", runs: number, spatial: number, a: number, b: number, c: number): void {
     this.ranged(job, Math.min(this.elementwiseThreads(runs * spatial), this.split(runs)), runs, 1, 4, a, b, c, spatial);

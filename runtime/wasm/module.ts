@@ -77,6 +77,7 @@ export interface KernelExports extends ActivationExports {
   adaptiveMaxPoolForward(x: number, y: number, argmax: number, geom: number, p0: number, p1: number): void;
   adaptiveMaxPoolBackward(dy: number, argmax: number, dx: number, inputs: number, outputs: number): void;
   copyRuns(src: number, dst: number, len: number, A: number, B: number, sA: number, sB: number, dA: number, dB: number): void;
+  channelAffine(x: number, y: number, scale: number, shift: number, spatial: number, C: number, r0: number, r1: number): void;
 }
 
 /** Kernels a worker thread can run, by job number (the worker looks them up in this order). */
@@ -88,6 +89,7 @@ export const JOBS = [
   "convForwardGroups", "convBackwardGroups", "deconvForward",
   "upsampleNearestForward", "upsampleNearestBackward", "upsampleBilinearForward", "upsampleBilinearBackward",
   "adaptiveAvgPoolForward", "adaptiveAvgPoolBackward", "adaptiveMaxPoolForward",
+  "channelAffine",
 ] as const satisfies readonly (keyof KernelExports)[];
 export type JobName = (typeof JOBS)[number];
 

@@ -75,6 +75,12 @@ const CASES = [
   { B: 5, C: 4, H: 9, W: 8, F: 6, G: 1, K: [3, 3], s: [2, 1], pad: [2, 2], d: [2, 2], scratch: 40_000 }, // dense dilated, several images per GEMM
   { B: 1, C: 8, H: 6, W: 7, F: 12, G: 4, K: [3, 1], s: [1, 1], pad: [1, 0], d: [1, 1] }, // one image, four groups: split by groups
   { B: 4, C: 4, H: 6, W: 5, F: 6, G: 2, K: [3, 3], s: [1, 1], pad: [1, 1], d: [1, 1] }, // 3 threads: split by images, weight gradients summed
+  { B: 2, C: 3, H: 9, W: 13, F: 3, G: 3, K: [3, 3], s: [2, 2], pad: [1, 1], d: [1, 1] }, // depthwise stride 2, odd width
+  { B: 1, C: 2, H: 6, W: 18, F: 2, G: 2, K: [3, 3], s: [1, 1], pad: [0, 0], d: [1, 1] }, // depthwise no padding, width 4k + 2
+  { B: 2, C: 3, H: 11, W: 23, F: 3, G: 3, K: [3, 3], s: [1, 1], pad: [2, 2], d: [2, 2] }, // depthwise dilated, width 4k + 3
+  { B: 1, C: 2, H: 12, W: 17, F: 2, G: 2, K: [3, 3], s: [2, 2], pad: [2, 0], d: [2, 2] }, // depthwise stride 2 dilated, no column padding
+  { B: 1, C: 3, H: 10, W: 14, F: 3, G: 3, K: [2, 4], s: [3, 3], pad: [1, 2], d: [1, 1] }, // depthwise stride 3, even kernel
+  { B: 2, C: 2, H: 5, W: 21, F: 2, G: 2, K: [1, 5], s: [1, 1], pad: [0, 2], d: [1, 1] }, // depthwise single filter row, width 4k + 1
 ] as const;
 
 function params(c: (typeof CASES)[number]): Conv2dParams {

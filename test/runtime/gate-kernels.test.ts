@@ -48,7 +48,7 @@ describe("gate kernels", () => {
         const g = e.floats.take(n * c);
         const dy = e.floats.take(total);
         fill(x, rng), fill(g, rng), fill(dy, rng);
-        const y = e.floats.take(total);
+        const y = e.floats.take(total).fill(NaN); // forward overwrites: leftovers must not show
         const yRef = new Float32Array(total);
         e.kernels.gateForward(x, g, y, n, c, s);
         jsKernels.gateForward(x, g, yRef, n, c, s);

@@ -19,3 +19,5 @@ export { gateForward, gateBackwardGate, gateBackwardInput } from "./gate.as";
 export { upsampleNearestForward, upsampleNearestBackward, upsampleBilinearForward, upsampleBilinearBackward } from "./resize.as";
 // `adaptiveavgpool HxW`, `adaptivemaxpool HxW`.
 export { adaptiveAvgPoolForward, adaptiveAvgPoolBackward, adaptiveMaxPoolForward, adaptiveMaxPoolBackward } from "./adaptive.as";
+// batchnorm at inference: a scale and shift per channel
+export { channelAffine } from "./gate.as";
