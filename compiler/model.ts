@@ -91,3 +91,16 @@ export function* allLayers(nodes: readonly Node[]): Generator<LayerNode> {
     else for (const list of childLists(n)) yield* allLayers(list);
   }
 }
+
+/**
+ * What a node's statement says, for the comments generated code carries:
+ * `conv 5x5 x6 pad 2` (its first line, without the label or the `->`
+ * assertion), or the structure of a residual, concat or gate.
+ */
+export function statementText(n: Node): string {
+  if (n.type === "residual") return n.shortcut ? "residual { … } shortcut { … }" : "residual { … }";
+  if (n.type === "concat") return `concat { ${n.branches.map(() => "branch { … }").join(" ")} }`;
+  if (n.type === "gate") return "gate { … }";
+  const stmt = n.file.text.slice(n.span.start, n.span.end).split(/\r\n|\r|\n/)[0]!;
+  return stmt.replace(/^\s*[A-Za-z_][A-Za-z0-9_]*\s*:\s*/, "").replace(/\s*->\s*[0-9x]+\s*$/, "");
+}

@@ -6,7 +6,7 @@
 import type { LossAttrs } from "../layers/loss.js";
 import type { EmitLayer, ParamSpec } from "../layers/types.js";
 import { lit } from "../layers/types.js";
-import { allLayers, childLists, type CheckedModel, type ConcatNode, type GateNode, type LayerNode, type Node, type ResidualNode } from "../model.js";
+import { allLayers, childLists, statementText, type CheckedModel, type ConcatNode, type GateNode, type LayerNode, type Node, type ResidualNode } from "../model.js";
 import { formatShape, numel, type Shape } from "../shape.js";
 import { CODE_RESERVED, commentText, Names } from "../names.js";
 import type { MemoryPlan, PlannedBuffer } from "./plan.js";
@@ -195,15 +195,7 @@ class ModuleGenerator {
   private header(n: Node): string {
     const pos = n.file.position(n.span.start);
     const where = `${this.specPath}:${pos.line}:${pos.column}`;
-    let what: string;
-    if (n.type === "residual") what = n.shortcut ? "residual { … } shortcut { … }" : "residual { … }";
-    else if (n.type === "concat") what = `concat { ${n.branches.map(() => "branch { … }").join(" ")} }`;
-    else if (n.type === "gate") what = "gate { … }";
-    else {
-      const stmt = n.file.text.slice(n.span.start, n.span.end).split(/\r\n|\r|\n/)[0]!;
-      what = stmt.replace(/^\s*[A-Za-z_][A-Za-z0-9_]*\s*:\s*/, "").replace(/\s*->\s*[0-9x]+\s*$/, "");
-    }
-    return `${commentText(n.name)}: ${commentText(what)} (${commentText(where)}) → ${formatShape(n.output)}`;
+    return `${commentText(n.name)}: ${commentText(statementText(n))} (${commentText(where)}) → ${formatShape(n.output)}`;
   }
 
   /**

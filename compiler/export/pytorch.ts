@@ -14,7 +14,7 @@
  * cannot use as an attribute (a keyword, `forward`, `training`, a leading
  * underscore) is reached through `_modules["name"]` instead.
  */
-import { allLayers, type CheckedModel, type LayerNode, type Node } from "../model.js";
+import { allLayers, statementText, type CheckedModel, type LayerNode, type Node } from "../model.js";
 import { formatShape } from "../shape.js";
 import { commentText } from "../names.js";
 import type { PreludeClass } from "../layers/pytorch.js";
@@ -158,15 +158,7 @@ function construct(n: LayerNode) {
 
 /** `conv1: conv 5x5 x6 pad 2, line 12 -> 6x28x28` (the statement's text without line breaks). */
 function header(n: Node): string {
-  let what: string;
-  if (n.type === "residual") what = n.shortcut ? "residual { … } shortcut { … }" : "residual { … }";
-  else if (n.type === "concat") what = `concat { ${n.branches.map(() => "branch { … }").join(" ")} }`;
-  else if (n.type === "gate") what = "gate { … }";
-  else {
-    const stmt = n.file.text.slice(n.span.start, n.span.end).split(/\r\n|\r|\n/)[0]!;
-    what = stmt.replace(/^\s*[A-Za-z_][A-Za-z0-9_]*\s*:\s*/, "").replace(/\s*->\s*[0-9x]+\s*$/, "");
-  }
-  return `${n.name}: ${commentText(what)}, line ${n.line} -> ${formatShape(n.output)}`;
+  return `${n.name}: ${commentText(statementText(n))}, line ${n.line} -> ${formatShape(n.output)}`;
 }
 
 /** The forward method's lines: values in `x` and fresh locals `x1`, `x2`, … for the inputs that structure keeps. */
