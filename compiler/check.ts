@@ -300,7 +300,9 @@ class ModelChecker {
 
   /** A checked node, given its own fields: where it is written, counted (with `params` parameters) and appended to `out`. */
   private place<N extends Node>(fields: Omit<N, "file" | "span" | "line" | "trail">, s: Statement, scope: Scope, out: Node[], params = 0): N {
-    const node = { ...fields, file: this.file, span: s.span, line: this.file.position(s.span.start).line, trail: scope.trail } as N;
+    // The caller's fresh object literal gets the shared fields in place: a spread of it cost
+    // more than everything else the checker does per layer (measured on a 100,000-layer DenseNet).
+    const node = Object.assign(fields, { file: this.file, span: s.span, line: this.file.position(s.span.start).line, trail: scope.trail }) as unknown as N;
     this.count(node, params, s, scope);
     out.push(node);
     this.lastKind = node.kind;
