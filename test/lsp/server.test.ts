@@ -30,15 +30,6 @@ afterAll(async () => {
   expect(client.stderr).toBe("");
 });
 
-describe("the command", () => {
-  it("nnspec lsp refuses arguments other than --stdio (exit 2, one line)", () => {
-    const r = nnspec(["lsp", "--socket=9000"]);
-    expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/^nnspec: .*nnspec lsp takes no arguments besides --stdio, got '--socket=9000'/);
-    expect(r.stderr.trim().split("\n")).toHaveLength(1);
-  });
-});
-
 describe("diagnostics", () => {
   it("an error inside a block: its range, the call site as related information; fixing it clears them", async () => {
     const uri = "file:///tmp/lsp-diag.nnspec";
