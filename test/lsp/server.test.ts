@@ -2,7 +2,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LspClient } from "../helpers/lsp.js";
 import { at } from "../helpers/lsp-text.js";
-import { nnspec } from "../helpers/cli.js";
 
 const BAD = `block stage(width) {
   conv 3x3 x width pad 1
