@@ -83,7 +83,8 @@ function parameterHover(a: Analysis, block: BlockDeclaration, name: string): str
     const written = `- line ${line(a, c.span.start)}: \`${name} = ${arg ? argText(arg) : "?"}\``;
     if (arg?.kind !== "name") return [written];
     // The argument is the calling block's parameter: its value in each expansion of this call.
-    const resolved = callExpansions(a, c).map((e) => `${written} = \`${resolvedArg(a, e.trail, i) ?? "?"}\` ${e.trail[0]!.message}, line ${line(a, e.trail[0]!.span.start)}`);
+    // A set: a call inside a `repeat` expands once per round, to the same line.
+    const resolved = [...new Set(callExpansions(a, c).map((e) => `${written} = \`${resolvedArg(a, e.trail, i) ?? "?"}\` ${e.trail[0]!.message}, line ${line(a, e.trail[0]!.span.start)}`))];
     return resolved.length ? resolved.slice(0, LIST_LIMIT) : [written];
   });
   return [`**${name}**: parameter ${i + 1} of \`${block.name.text}(${block.params.map((p) => p.text).join(", ")})\``, "", ...(values.length ? values : ["_no calls_"])].join("\n");

@@ -9,7 +9,7 @@ const TEXT = `block inner(w) {
 }
 
 block outer(c, d) {
-  inner(c)
+  repeat d { inner(c) }
   inner(8)
   relu
 }
