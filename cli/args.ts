@@ -46,9 +46,10 @@ const HELP_FLAG: Options = { help: { type: "boolean", short: "h" } };
  * `--name=VALUE`, `-x VALUE`; `--` ends the flags and `-` alone is a
  * positional (stdin). Refused: unknown flags, single-dash words (`-out`),
  * values attached to short flags (`-oDIR`), a missing value, a value for a
- * switch, a flag given twice, and a FILE count other than `files` says.
+ * switch, a flag given twice, and a FILE count other than `files` says
+ * (`none` for a command such as `lsp` that reads no file).
  */
-export function parse(command: string, argv: readonly string[], options: Options, files: "one" | "some"): { values: Values; positionals: string[] } {
+export function parse(command: string, argv: readonly string[], options: Options, files: "none" | "one" | "some"): { values: Values; positionals: string[] } {
   const table: Options = { ...options, ...HELP_FLAG };
   const hint = `(try: nnspec ${command} --help)`;
   const values: Values = {};
@@ -81,6 +82,7 @@ export function parse(command: string, argv: readonly string[], options: Options
     if (values[name] !== undefined && flag.type === "string") throw new UsageError(`${shown} is given twice (${String(values[name])} and ${String(value)}); give it once`);
     values[name] = value;
   }
+  if (!values.help && files === "none" && positionals.length > 0) throw new UsageError(`${command} takes no FILE, got ${positionals.join(" ")} ${hint}`);
   if (!values.help && files === "one" && positionals.length !== 1) throw new UsageError(`${command} takes exactly one FILE, got ${positionals.length} ${hint}`);
   if (!values.help && files === "some" && positionals.length === 0) throw new UsageError(`${command} needs at least one FILE ${hint}`);
   return { values, positionals };

@@ -6,7 +6,7 @@ export const HELP = `nnspec — define, check and train neural networks
 Usage:
   nnspec check [--format text|json] FILE...      check specs (- reads one from stdin); report every mistake
   nnspec check --fix FILE...                     apply the unambiguous fixes, then report what remains
-  nnspec fmt [--check] FILE...                   rewrite specs in the canonical layout (--check: list, exit 1)
+  nnspec fmt [--check] FILE|DIR...               rewrite specs in the canonical layout (--check: list, exit 1)
   nnspec summary [--format text|json] [--model NAME] [--batch N] FILE|-
                                                   layers, shapes, parameters, FLOPs, memory
   nnspec compile FILE [--model NAME] [-o DIR] [--dtype f32|f64] [--js] [--runtime SPECIFIER] [--force]
@@ -48,7 +48,7 @@ Options:
                        {"diagnostics":[{"severity","code","message","help","span","related","suggestions"}]}
                        (with --fix, also "fixed":[{"file","line","column","code","message"}])
   -h, --help           this help`,
-  fmt: `Usage: nnspec fmt [--check] FILE...
+  fmt: `Usage: nnspec fmt [--check] FILE|DIR...
 
 Rewrites each spec in the canonical layout (docs/language.md, "Formatting"):
 two-space indentation, one blank between words, shape assertions (-> …)
@@ -58,7 +58,8 @@ breaks and the comma style (conv 3x3 x6, relu) stay as written, so the
 meaning never changes. A file is written (atomically) only when it changes;
 each one is named on stderr. A file with syntax errors is left alone and its
 errors are printed (exit 1). A FILE of - is standard input, written
-formatted to standard output.
+formatted to standard output. A DIR stands for the .nnspec files under it
+(node_modules, dist and dot folders skipped): nnspec fmt --check specs/
 
 Options:
   --check              change nothing: list the files that would change on

@@ -41,4 +41,18 @@ describe("nnspec fmt", () => {
     expect(r.stderr).not.toContain("formatted b.nnspec");
     expect(fs.readdirSync(DIR).filter((f) => !f.endsWith(".nnspec"))).toEqual([]);
   });
+
+  it("a directory stands for the .nnspec files under it (dot folders and node_modules skipped); an empty one is refused", async () => {
+    const tree = join(DIR, "tree");
+    for (const d of ["deep", ".hidden", "node_modules/x", "empty"]) fs.mkdirSync(join(tree, d), { recursive: true });
+    fs.writeFileSync(join(tree, "deep", "ugly.nnspec"), UGLY);
+    fs.writeFileSync(join(tree, "pretty.nnspec"), PRETTY);
+    fs.writeFileSync(join(tree, ".hidden", "ugly.nnspec"), UGLY);
+    fs.writeFileSync(join(tree, "node_modules", "x", "ugly.nnspec"), UGLY);
+    fs.writeFileSync(join(tree, "notes.txt"), UGLY);
+    const [listed, empty] = await Promise.all([nnspecAsync(["fmt", "--check", "tree"], { cwd: DIR }), nnspecAsync(["fmt", "--check", join("tree", "empty")], { cwd: DIR })]);
+    expect([listed.status, listed.stdout]).toEqual([1, `${join("tree", "deep", "ugly.nnspec")}\n`]);
+    expect(listed.stderr).toContain("1 of 2 files would be reformatted");
+    expect([empty.status, empty.stderr]).toEqual([2, `nnspec: ${join("tree", "empty")}: a directory with no .nnspec file under it\n`]);
+  });
 });

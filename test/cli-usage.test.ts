@@ -27,7 +27,9 @@ function usage(r: CliResult, ...parts: string[]): string {
   return r.stderr;
 }
 
-const COMMANDS = ["check", "summary", "compile", "train", "eval", "predict", "export"] as const;
+const COMMANDS = ["check", "summary", "compile", "typegen", "train", "eval", "predict", "export", "fmt", "lsp"] as const;
+/** The commands that read exactly one FILE (check, typegen and fmt take several; lsp none). */
+const ONE_FILE = COMMANDS.filter((c) => !["check", "typegen", "fmt", "lsp"].includes(c));
 
 describe("did you mean", () => {
   it.each([
@@ -36,6 +38,8 @@ describe("did you mean", () => {
     ["sumary", "summary"],
     ["trian", "train"],
     ["exprot", "export"],
+    ["lps", "lsp"],
+    ["fomt", "fmt"],
   ])("command %s → %s", (typo, command) => {
     usage(nnspec([typo, SPEC]), `unknown command '${typo}'`, `did you mean '${command}'?`);
   });
@@ -194,8 +198,9 @@ describe("nnspec help COMMAND", () => {
   });
 
   it("the number of FILEs is checked in one place", () => {
-    usage(nnspec(["check"]), "check needs at least one FILE", "nnspec check --help");
-    for (const command of COMMANDS.filter((c) => c !== "check")) usage(nnspec([command, SPEC, SPEC]), `${command} takes exactly one FILE, got 2`, `nnspec ${command} --help`);
+    for (const command of ["check", "typegen", "fmt"]) usage(nnspec([command]), `${command} needs at least one FILE`, `nnspec ${command} --help`);
+    for (const command of ONE_FILE) usage(nnspec([command, SPEC, SPEC]), `${command} takes exactly one FILE, got 2`, `nnspec ${command} --help`);
+    usage(nnspec(["lsp", SPEC]), `lsp takes no FILE, got ${SPEC}`, "nnspec lsp --help");
   });
 
   it("help alone is the overview, exit 0, and mentions help COMMAND", () => {

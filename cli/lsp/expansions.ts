@@ -12,6 +12,8 @@ import type { Analysis } from "./analysis.js";
 export interface Expansion {
   /** The call site as the checker recorded it (`in \`basic(16)\``). */
   call: Related;
+  /** The block invocations from the model down to this call (the call last). */
+  trail: Related[];
   input: Shape;
   output: Shape;
   /** The nodes written directly in the block (nested ones are inside them). */
@@ -23,19 +25,20 @@ export function callExpansions(a: Analysis, call: CallStatement): Expansion[] {
   const block = a.program?.blocks.find((b) => b.name.text === call.callee.text);
   if (!block) return [];
   const top = new Set(topLevel(block).map((s) => s.span.start));
-  const groups = new Map<Related, Node[]>();
+  const groups = new Map<Related, { trail: Related[]; nodes: Node[] }>();
   for (const [start, nodes] of a.nodes) {
     if (!top.has(start)) continue;
     for (const n of nodes) {
-      const r = n.trail.find((t) => t.span.start === call.span.start && t.span.end === call.span.end);
-      if (!r) continue;
-      if (!groups.has(r)) groups.set(r, []);
-      groups.get(r)!.push(n);
+      const k = n.trail.findIndex((t) => t.span.start === call.span.start && t.span.end === call.span.end);
+      if (k < 0) continue;
+      const r = n.trail[k]!;
+      if (!groups.has(r)) groups.set(r, { trail: n.trail.slice(0, k + 1), nodes: [] });
+      groups.get(r)!.nodes.push(n);
     }
   }
-  return [...groups].map(([r, nodes]) => {
+  return [...groups].map(([r, { trail, nodes }]) => {
     nodes.sort((x, y) => x.span.start - y.span.start);
-    return { call: r, input: nodes[0]!.input, output: nodes[nodes.length - 1]!.output, nodes };
+    return { call: r, trail, input: nodes[0]!.input, output: nodes[nodes.length - 1]!.output, nodes };
   });
 }
 

@@ -5,6 +5,7 @@
  */
 import type { Hover, Position } from "vscode-languageserver";
 import type { BlockDeclaration, CallStatement, Statement } from "../../grammar/ast.js";
+import type { Related } from "../../diagnostics/diagnostic.js";
 import { LAYERS } from "../../compiler/layers/registry.js";
 import type { Node } from "../../compiler/model.js";
 import { formatShape } from "../../compiler/shape.js";
@@ -77,9 +78,34 @@ function callHover(a: Analysis, block: BlockDeclaration, call: CallStatement): s
 
 function parameterHover(a: Analysis, block: BlockDeclaration, name: string): string {
   const i = block.params.findIndex((p) => p.text === name);
-  const calls = callsOf(a, block);
-  const values = calls.map((c) => `- line ${line(a, c.span.start)}: \`${name} = ${c.args[i] ? argText(c.args[i]!) : "?"}\``);
+  const values = callsOf(a, block).flatMap((c) => {
+    const arg = c.args[i];
+    const written = `- line ${line(a, c.span.start)}: \`${name} = ${arg ? argText(arg) : "?"}\``;
+    if (arg?.kind !== "name") return [written];
+    // The argument is the calling block's parameter: its value in each expansion of this call.
+    // A set: a call inside a `repeat` expands once per round, to the same line.
+    const resolved = [...new Set(callExpansions(a, c).map((e) => `${written} = \`${resolvedArg(a, e.trail, i) ?? "?"}\` ${e.trail[0]!.message}, line ${line(a, e.trail[0]!.span.start)}`))];
+    return resolved.length ? resolved.slice(0, LIST_LIMIT) : [written];
+  });
   return [`**${name}**: parameter ${i + 1} of \`${block.name.text}(${block.params.map((p) => p.text).join(", ")})\``, "", ...(values.length ? values : ["_no calls_"])].join("\n");
+}
+
+/**
+ * The value of argument `i` of the innermost call of a trail (the block
+ * invocations from the model down to that call), bound as the checker binds
+ * them: each call's arguments are read in the parameters of the call around it.
+ */
+function resolvedArg(a: Analysis, trail: readonly Related[], i: number): string | undefined {
+  let env = new Map<string, string>();
+  let last: string[] = [];
+  for (const r of trail) {
+    const call = a.statements.find(({ stmt }) => stmt.type === "call" && stmt.span.start === r.span.start && stmt.span.end === r.span.end)?.stmt as CallStatement | undefined;
+    const block = call && a.program!.blocks.find((b) => b.name.text === call.callee.text);
+    if (!call || !block) return undefined;
+    last = call.args.map((v) => (v.kind === "name" ? (env.get(v.name) ?? "?") : v.text));
+    env = new Map(block.params.map((p, k) => [p.text, last[k] ?? "?"]));
+  }
+  return last[i];
 }
 
 const signature = (b: BlockDeclaration) => `**block** \`${b.name.text}(${b.params.map((p) => p.text).join(", ")})\``;

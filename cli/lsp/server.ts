@@ -8,7 +8,7 @@ import { CodeActionKind, createConnection, ProposedFeatures, TextDocumentSyncKin
 import type { Analysis } from "./analysis.js";
 import { guard } from "./guard.js";
 import { Workspace } from "./workspace.js";
-import { UsageError } from "../io.js";
+import { parse } from "../args.js";
 import { inlayHints } from "./hints.js";
 import { hover } from "./hover.js";
 import { completion } from "./completion.js";
@@ -68,8 +68,7 @@ export function startServer(connection: Connection = createConnection(ProposedFe
 
 /** `nnspec lsp [--stdio]`: serve on stdin and stdout until the client exits (stdio is the only transport). */
 export function lsp(args: string[]): Promise<number> {
-  const unknown = args.find((x) => x !== "--stdio");
-  if (unknown !== undefined) throw new UsageError(`nnspec lsp takes no arguments besides --stdio, got '${unknown}' (it is started by an editor; see docs/editors.md)`);
+  parse("lsp", args, { stdio: { type: "boolean" } }, "none");
   const connection = startServer();
   return new Promise((resolve) => connection.onExit(() => resolve(0)));
 }

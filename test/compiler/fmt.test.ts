@@ -5,14 +5,17 @@
  * removed): formatting twice is formatting once, and the formatted spec means
  * the same — the same summary and diagnostics as `check` gives (spans and
  * lines aside), the same words and the same comments in the same order.
+ * And the repository keeps its own specs and docs examples formatted.
  */
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { check } from "../../compiler/api.js";
 import { formatSpec } from "../../compiler/fmt/index.js";
 import { fmtLines } from "../../compiler/fmt/lex.js";
 import { specCorpus } from "../helpers/spec-corpus.js";
+import { ROOT } from "../helpers/root.js";
 
 const RUNS = Math.max(0.1, Number(process.env.FUZZ_RUNS ?? 1));
 const SEED = process.env.FUZZ_SEED === undefined ? undefined : Number(process.env.FUZZ_SEED);
@@ -150,5 +153,23 @@ describe("fmt properties", () => {
     );
     // Most mutations keep a spec readable; the property must have been tested, not skipped.
     expect(parsed).toBeGreaterThan(Math.round(150 * RUNS) / 3);
+  });
+});
+
+describe("the repository's own specs are formatted (nnspec fmt changes nothing)", () => {
+  const own = corpus.filter(({ name }) => !name.startsWith("acceptance/"));
+  it.each(own.map((c) => [c.name, c.text] as const))("%s", (name, text) => {
+    const r = formatSpec(name, text);
+    // A spec with syntax errors (in specs/errors) is not formatted: nothing to compare.
+    if (!("errors" in r)) expect(r.text, `run: nnspec fmt ${name}`).toBe(text);
+  });
+
+  it.each(["README.md", join("docs", "language.md")])("the nnspec examples in %s", (doc) => {
+    const blocks = [...readFileSync(join(ROOT, doc), "utf8").matchAll(/```nnspec\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    expect(blocks.length).toBeGreaterThan(0);
+    for (const block of blocks) {
+      const r = formatSpec(doc, block);
+      if (!("errors" in r)) expect(r.text, doc).toBe(block);
+    }
   });
 });

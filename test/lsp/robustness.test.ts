@@ -1,13 +1,15 @@
 /**
  * Bad documents never crash `nnspec lsp`: binary garbage, a 5 MB file, and
- * every prefix of corpus specs cut at each line (half-typed lines); after
- * each, the server still answers diagnostics, hints, hover and completion.
+ * half-typed lines (a sample of cursor positions in corpus specs; every
+ * position is done in process by cursor-positions.test.ts); after each, the
+ * server still answers diagnostics, hints, hover and completion.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LspClient } from "../helpers/lsp.js";
 import { ROOT } from "../helpers/cli.js";
+import { halfTypedEdits } from "../helpers/half-typed.js";
 
 let client: LspClient;
 beforeAll(async () => {
@@ -56,21 +58,13 @@ describe("bad documents", () => {
     await askEverything(big);
   });
 
-  // Half-typed lines for one spec, line by line for a spec with blocks, residuals and repeats (each prefix is checked in full: keep the list short).
+  // A sample of the half-typed edits test/lsp/cursor-positions.test.ts makes at every cursor position, through the server, on a spec with blocks, residuals and repeats too.
   it.each([
-    ["lenet5.nnspec", true],
-    ["resnet20.nnspec", false],
-  ])("every prefix of %s cut at the end of each line (and inside it: %s)", async (name, halves) => {
+    ["lenet5.nnspec", 23],
+    ["resnet20.nnspec", 37],
+  ])("half-typed lines in %s, every %sth cursor position", async (name, every) => {
     const spec = readFileSync(join(ROOT, "specs", name), "utf8");
-    const cuts = new Set<number>();
-    let lineStart = 0;
-    for (const line of spec.split("\n")) {
-      if (halves) cuts.add(lineStart + Math.ceil(line.length / 2)); // half-typed
-      cuts.add(lineStart + line.length); // end of the line
-      lineStart += line.length + 1;
-    }
-    for (const cut of [...cuts].sort((x, y) => x - y)) {
-      const text = spec.slice(0, cut);
+    for (const { text } of halfTypedEdits(spec, every)) {
       await client.change(uri, text);
       await askEverything(text);
     }

@@ -2,7 +2,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { LspClient } from "../helpers/lsp.js";
 import { at } from "../helpers/lsp-text.js";
-import { nnspec } from "../helpers/cli.js";
 
 const BAD = `block stage(width) {
   conv 3x3 x width pad 1
@@ -28,15 +27,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await client.shutdown();
   expect(client.stderr).toBe("");
-});
-
-describe("the command", () => {
-  it("nnspec lsp refuses arguments other than --stdio (exit 2, one line)", () => {
-    const r = nnspec(["lsp", "--socket=9000"]);
-    expect(r.status).toBe(2);
-    expect(r.stderr).toMatch(/^nnspec: .*nnspec lsp takes no arguments besides --stdio, got '--socket=9000'/);
-    expect(r.stderr.trim().split("\n")).toHaveLength(1);
-  });
 });
 
 describe("diagnostics", () => {
