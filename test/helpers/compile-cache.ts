@@ -17,6 +17,8 @@ import type { CheckedModel } from "../../compiler/model.js";
 import { ROOT } from "./root.js";
 
 const DIR = join(ROOT, "test", ".tmp", "compile-cache");
+/** What the generated code is made from: the compiler and the modules it imports. */
+const SOURCES = ["compiler", "grammar", "diagnostics", "runtime"];
 
 function sourcesOf(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true })
@@ -24,18 +26,16 @@ function sourcesOf(dir: string): string[] {
     .sort();
 }
 
-let compilerHash: string | undefined;
-const SOURCES = ["compiler", "grammar", "diagnostics", "runtime"];
-
-/** A hash of the compiler's sources, package.json and package-lock.json, once per test file. */
-function compilerSources(): string {
-  if (compilerHash === undefined) {
-    const h = createHash("sha256");
-    for (const file of [...SOURCES.flatMap((d) => sourcesOf(join(ROOT, d))), join(ROOT, "package.json"), join(ROOT, "package-lock.json")]) h.update(relative(ROOT, file)).update("\0").update(readFileSync(file)).update("\0");
-    compilerHash = h.digest("hex");
-  }
-  return compilerHash;
+/** A hash of the paths and contents of the .ts files under `dirs` (recursively) and of `files`. */
+export function sourcesHash(root: string, dirs: readonly string[], files: readonly string[]): string {
+  const h = createHash("sha256");
+  for (const file of [...dirs.flatMap((d) => sourcesOf(join(root, d))), ...files.map((f) => join(root, f))]) h.update(relative(root, file)).update("\0").update(readFileSync(file)).update("\0");
+  return h.digest("hex");
 }
+
+let compilerHash: string | undefined;
+/** The compiler's sources, package.json and package-lock.json, hashed once per test file. */
+const compilerSources = (): string => (compilerHash ??= sourcesHash(ROOT, SOURCES, ["package.json", "package-lock.json"]));
 
 /** The code `produce` makes from `inputs` (JSON), from the cache when an entry has the same inputs and compiler sources. */
 export async function cachedCode(inputs: Record<string, unknown>, produce: () => Promise<string> | string): Promise<string> {
