@@ -33,7 +33,7 @@ describe("every example spec runs forward", () => {
 
   for (const s of here) {
     it(`${s.name}: batch 1 with the wasm kernels, output ${s.model.outputShape.join("x")} and finite`, async () => {
-      const mod = await loadSpec(s.text);
+      const mod = await loadSpec(s.text, { path: `${s.name}.nnspec` }); // the path test/codegen/golden-and-typecheck.test.ts compiles it at: one compile for both (helpers/compile-cache.ts)
       const model = mod.createModel({ batchSize: 1, seed: 1, kernels: "wasm" });
       try {
         const x = Float32Array.from({ length: numel(s.model.inputShape) }, (_, i) => Math.sin(i));

@@ -79,6 +79,9 @@ function sizeRule(m: CheckedModel): string | undefined {
   return m.params > MAX_PARAMS ? `${m.params.toLocaleString("en-US")} parameters > ${MAX_PARAMS.toLocaleString("en-US")}` : undefined;
 }
 
+/** The path a case is compiled at: `densenet121.nnspec`, as test/codegen/golden-and-typecheck.test.ts does, so that the two share a compile (helpers/compile-cache.ts). */
+const shownPath = (c: Case): string => `${c.label.slice(c.label.indexOf("/") + 1)}.nnspec`;
+
 /** The batches (and their input seeds) a case runs at: 1 and 7, or 1 alone for a large input. */
 function batchesOf(m: CheckedModel): (readonly [number, number])[] {
   return numel(m.inputShape) > MAX_BATCHED_INPUT ? [[1, 21]] : [[1, 21], [7, 22]];
@@ -213,7 +216,7 @@ describe("exported models run in ONNX Runtime and agree with nnspec", () => {
     if (c.excluded) continue; // listed and asserted by the test above
     const batches = batchesOf(c.model);
     it(`${c.label}: batch ${batches.map(([b]) => b).join(" and batch ")} within ${TOLERANCE}`, async () => {
-      const mod = await loadSpec(c.text);
+      const mod = await loadSpec(c.text, { path: shownPath(c) });
       const model = mod.createModel({ batchSize: Math.max(...batches.map(([b]) => b)), seed: 11 });
       randomize(model, 12);
       const bytes = exportOnnx(c.model, tensorsOf(model), { specHash: specHash(c.text) });
@@ -233,7 +236,7 @@ describe("exported models run in ONNX Runtime and agree with nnspec", () => {
 
   it("all_layers at every opset from 13 to 21 (IR version 7 to 10)", async () => {
     const c = cases.find((x) => x.label === "specs/all_layers")!;
-    const mod = await loadSpec(c.text);
+    const mod = await loadSpec(c.text, { path: shownPath(c) });
     const model = mod.createModel({ batchSize: 7, seed: 3 });
     randomize(model, 4);
     for (let opset = 13; opset <= 21; opset++) {

@@ -9,12 +9,13 @@ import { createHash } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { checkSource } from "../../compiler/index.js";
-import { compileModel, nnspecVersion } from "../../compiler/emit/index.js";
+import { nnspecVersion } from "../../compiler/emit/index.js";
 import { generate } from "../../compiler/emit/generate.js";
 import { buildModule } from "../../compiler/emit/module.js";
 import { DEFAULT_RUNTIME } from "../../compiler/emit/runtime-specifier.js";
 import type { CheckedModel } from "../../compiler/model.js";
 import { ROOT } from "./cli.js";
+import { compiledTypeScript } from "./compile-cache.js";
 
 export interface GeneratedModel {
   forward(x: ArrayLike<number>, options?: { training?: boolean }): Float32Array | Float64Array;
@@ -47,12 +48,12 @@ export async function compileToSource(spec: string, opts: { dtype?: "f32" | "f64
   if (errors.length) throw new Error(`spec does not check: ${errors.map((d) => `${d.code} ${d.message}`).join("; ")}`);
   const m = opts.model ? r.models.find((x) => x.name === opts.model) : r.models[0];
   if (!m) throw new Error("no model");
-  const c = await compileModel(m, { dtype: opts.dtype ?? "f32", specPath: opts.path ?? "test.nnspec", ...(opts.inPlaceConcat === false ? { inPlaceConcat: false } : {}) });
-  return { name: m.name, code: c.typescript };
+  const code = await compiledTypeScript(spec, m, { dtype: opts.dtype ?? "f32", specPath: opts.path ?? "test.nnspec", ...(opts.inPlaceConcat === false ? { inPlaceConcat: false } : {}) });
+  return { name: m.name, code };
 }
 
-/** Compile and import; modules are cached on disk by content hash. */
-export async function loadSpec(spec: string, opts: { dtype?: "f32" | "f64"; model?: string; inPlaceConcat?: boolean } = {}): Promise<GeneratedModule> {
+/** Compile (through the compile cache, helpers/compile-cache.ts) and import. */
+export async function loadSpec(spec: string, opts: { dtype?: "f32" | "f64"; model?: string; path?: string; inPlaceConcat?: boolean } = {}): Promise<GeneratedModule> {
   const { code } = await compileToSource(spec, opts);
   return importCode(code);
 }
