@@ -29,7 +29,7 @@ import { join } from "node:path";
 import onnxProto from "onnx-proto";
 import * as ort from "onnxruntime-web";
 import { afterAll, describe, expect, it } from "vitest";
-import { allLayers, checkSource, LAYERS, type CheckedModel, type LayerNode, type Node } from "../../compiler/index.js";
+import { allLayers, LAYERS, type CheckedModel, type LayerNode, type Node } from "../../compiler/index.js";
 import { childLists } from "../../compiler/model.js";
 import { ExportError, exportOnnx, irVersionFor } from "../../compiler/export/onnx.js";
 import { numel } from "../../compiler/shape.js";
@@ -37,7 +37,7 @@ import { saveWeights, specHash, type WeightsInfo } from "../../runtime/index.js"
 import { loadSpec, type GeneratedModel } from "../helpers/compile.js";
 import { nnspecAsync, ROOT } from "../helpers/cli.js";
 import { acceptanceSpec, acceptanceSpecsOrFail } from "../helpers/acceptance.js";
-import { ONNX_MAX_PARAMS } from "../helpers/example-specs.js";
+import { ONNX_MAX_PARAMS, checkedSpec as checked } from "../helpers/example-specs.js";
 import { randomInput as randomValues, randomize } from "../helpers/random-weights.js";
 import { onnxChecker } from "../helpers/onnx-checker.js";
 
@@ -66,13 +66,6 @@ interface Case {
   text: string;
   model: CheckedModel;
   excluded?: string;
-}
-
-function checked(label: string, text: string): CheckedModel {
-  const r = checkSource(`${label}.nnspec`, text);
-  const errors = r.diagnostics.filter((d) => d.severity === "error");
-  if (errors.length || r.models.length !== 1) throw new Error(`${label}: expected one clean model, got ${r.models.length} and ${errors.map((d) => d.code).join(", ")}`);
-  return r.models[0]!;
 }
 
 function sizeRule(m: CheckedModel): string | undefined {

@@ -32,12 +32,12 @@
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { allLayers, checkSource, LAYERS, type CheckedModel } from "../../compiler/index.js";
+import { allLayers, LAYERS, type CheckedModel } from "../../compiler/index.js";
 import { exportPytorch } from "../../compiler/export/pytorch.js";
 import { numel } from "../../compiler/shape.js";
 import { saveNpySync, saveWeightsSync, specHash, loadNpySync, type WeightsInfo } from "../../runtime/index.js";
 import { loadCheckedModel, loadSpec } from "../helpers/compile.js";
-import { ONNX_MAX_PARAMS } from "../helpers/example-specs.js";
+import { ONNX_MAX_PARAMS, checkedSpec as checked } from "../helpers/example-specs.js";
 import { ROOT } from "../helpers/cli.js";
 import { startPython } from "../helpers/python.js";
 import { randomInput, randomize, rng } from "../helpers/random-weights.js";
@@ -65,13 +65,6 @@ interface Case {
   original?: string;
   /** Why the eval-only comparison leaves it out too. */
   excluded?: string;
-}
-
-function checked(label: string, text: string): CheckedModel {
-  const r = checkSource(`${label}.nnspec`, text);
-  const errors = r.diagnostics.filter((d) => d.severity === "error");
-  if (errors.length || r.models.length !== 1) throw new Error(`${label}: expected one clean model, got ${r.models.length} and ${errors.map((d) => d.code).join(", ")}`);
-  return r.models[0]!;
 }
 
 const count = (n: number): string => n.toLocaleString("en-US");
