@@ -72,6 +72,7 @@ describe("wasm kernels match the TypeScript kernels", () => {
     { B: 2, C: 9, H: 6, W: 6, F: 3, KH: 3, KW: 3, s: 1, p: 2, sw: 1, pw: 2, scratch: 200_000 },
     { B: 7, C: 32, H: 16, W: 16, F: 64, KH: 3, KW: 3, s: 1, p: 1, sw: 1, pw: 1, scratch: 200_000 },
     { B: 2, C: 4, H: 7, W: 9, F: 10, KH: 3, KW: 3, s: 1, p: 2, sw: 1, pw: 0, scratch: 200_000 }, // Winograd input gradient only, uneven padding
+    { B: 2, C: 5, H: 23, W: 29, F: 7, KH: 1, KW: 1, s: 1, p: 0, sw: 1, pw: 0 }, // pointwise, 667 columns: with an epilogue, GEMM blocks of 512 and a partial one
   ];
   for (const threads of THREADS) {
     for (const [ci, c] of convCases.entries()) {
