@@ -147,11 +147,12 @@ export function affineAct(p: usize, L: i32, s: f32, b: f32, act: i32): void {
   const zero = f32x4.splat(0), six = f32x4.splat(6), sv = f32x4.splat(s), bv = f32x4.splat(b);
   let j = 0;
   if (act == ACT_RELU) {
-    for (; j + 4 <= L; j += 4, p += 16) v128.store(p, f32x4.max(f32x4.add(f32x4.mul(v128.load(p), sv), bv), zero));
+    // pmax(zero, v) = 0 < v ? v : 0 (NaN to 0, as reluInPlace), one instruction; f32x4.max's NaN rules cost several
+    for (; j + 4 <= L; j += 4, p += 16) v128.store(p, f32x4.pmax(zero, f32x4.add(f32x4.mul(v128.load(p), sv), bv)));
     for (; j < L; j++, p += 4) store<f32>(p, max(load<f32>(p) * s + b, <f32>0));
   } else if (act == ACT_RELU6) {
-    // pmin(6, pmax(0, v)): 0 < v ? … : 0 would turn NaN into 0; relu6 keeps NaN, so clamp with max/min (NaN in, NaN out)
-    for (; j + 4 <= L; j += 4, p += 16) v128.store(p, f32x4.min(f32x4.max(f32x4.add(f32x4.mul(v128.load(p), sv), bv), zero), six));
+    // pmax(v, 0) = v < 0 ? 0 : v and pmin(v, 6) = 6 < v ? 6 : v keep NaN (as relu6Forward) in one instruction each
+    for (; j + 4 <= L; j += 4, p += 16) v128.store(p, f32x4.pmin(f32x4.pmax(f32x4.add(f32x4.mul(v128.load(p), sv), bv), zero), six));
     for (; j < L; j++, p += 4) store<f32>(p, min(max(load<f32>(p) * s + b, <f32>0), <f32>6));
   } else {
     for (; j + 4 <= L; j += 4, p += 16) v128.store(p, f32x4.add(f32x4.mul(v128.load(p), sv), bv));
