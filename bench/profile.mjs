@@ -14,7 +14,8 @@
  * A `conv …, batchnorm[, relu6]` folded into one kernel at inference
  * (compiler/emit/fold.ts) counts as its conv's kind; "unfolded" is the same
  * forward with the fold turned off (the module's `unfold` set: the layers one
- * by one, as before the fold), timed alternately with the folded one.
+ * by one, as before the fold), timed alternately with the folded one (CPU
+ * time of the process with one thread, wall time with more).
  */
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
@@ -74,6 +75,22 @@ const timed = await import(pathToFileURL(profiled).href);
 const folds = /let unfold = false;/.test(source);
 const unfoldedModule = folds ? await import(pathToFileURL(unfolded).href) : null;
 
+/** Calls fn until it has used ≥ seconds of this process's CPU time; CPU ms per call (steadier than wall time on a shared machine). */
+function runCpu(fn, seconds) {
+  const cpu = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1000;
+  };
+  fn();
+  let n = 0;
+  const c0 = cpu();
+  while (cpu() - c0 < seconds * 1000 || n === 0) {
+    fn();
+    n++;
+  }
+  return (cpu() - c0) / n;
+}
+
 /** Calls fn for ≥ seconds; ms per call. */
 function run(fn, seconds) {
   fn();
@@ -95,12 +112,13 @@ for (const threads of a.threads.split(",").map(Number)) {
     let forwardMs;
     let unfoldedMs = null;
     if (unfoldedModule) {
-      // Folded and unfolded alternately, 4 rounds each, the median of each: a busy moment hits both.
+      // Folded and unfolded alternately, 4 rounds each, the median of each (CPU time with 1 thread): a busy moment hits both.
       const m2 = await unfoldedModule.createModel(options);
+      const time = threads === 1 ? runCpu : run;
       const f = [], u = [];
       for (let r = 0; r < 4; r++) {
-        f.push(run(() => m0.forward(x), Number(a.seconds) / 4));
-        u.push(run(() => m2.forward(x), Number(a.seconds) / 4));
+        f.push(time(() => m0.forward(x), Number(a.seconds) / 4));
+        u.push(time(() => m2.forward(x), Number(a.seconds) / 4));
       }
       m2.dispose();
       const median = (v) => v.sort((p, q) => p - q)[v.length >> 1];
@@ -128,7 +146,8 @@ for (const threads of a.threads.split(",").map(Number)) {
 if (a.json) console.log(JSON.stringify({ workload: a.workload, model: w.name, results }, null, 2));
 else
   for (const r of results) {
-    const unfolded = r.unfoldedMs === null ? "" : ` (unfolded: ${r.unfoldedMs.toFixed(1)} ms, ${(r.unfoldedMs / r.forwardMs).toFixed(2)}x)`;
-    console.log(`\n${w.title} forward, batch ${r.batch}, ${r.threads} thread(s): ${r.forwardMs.toFixed(1)} ms per forward unwrapped${unfolded}, ${r.timedSumMs.toFixed(1)} ms in the timed calls`);
+    const unit = r.threads === 1 ? "CPU ms" : "ms";
+    const unfolded = r.unfoldedMs === null ? "" : ` (${unit}: ${r.forwardMs.toFixed(1)} folded, ${r.unfoldedMs.toFixed(1)} unfolded, ${(r.unfoldedMs / r.forwardMs).toFixed(2)}x)`;
+    console.log(`\n${w.title} forward, batch ${r.batch}, ${r.threads} thread(s): ${r.unfoldedMs === null ? `${r.forwardMs.toFixed(1)} ms per forward unwrapped` : `per forward unwrapped${unfolded}`}, ${r.timedSumMs.toFixed(1)} ms in the timed calls`);
     for (const k of r.kinds) console.log(`  ${k.kind.padEnd(18)} ${k.ms.toFixed(2).padStart(8)} ms ${k.percent.toFixed(1).padStart(5)}%`);
   }
