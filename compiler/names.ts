@@ -14,7 +14,7 @@ export const CODE_RESERVED: ReadonlySet<string> = new Set(
   (
     "break case catch class const continue debugger default delete do else enum export extends false finally for function if import in instanceof new null return super switch this throw true try typeof var void while with yield let static implements interface package private protected public await async of arguments eval undefined NaN Infinity globalThis Object Array Math Number String Error RangeError TypeError Float32Array Float64Array Int32Array Symbol JSON Reflect Proxy Promise constructor prototype __proto__ toString valueOf hasOwnProperty " +
     // locals of the generated module
-    "rt info Model ParamName BufferName createModel options batchSize seed rng mem imem state stateBackup scratch input dinput output doutput probs targets labels n training lossReady forward predict loss backward trainStep reseed params grads buffers x target optimizer value outputViews probsViews decayed TRAIN result count memoryBytes engine k kernels threads dispose"
+    "rt info Model ParamName BufferName createModel options batchSize seed rng mem imem state stateBackup scratch input dinput output doutput probs targets labels n training lossReady forward predict loss backward trainStep reseed params grads buffers x target optimizer value outputViews probsViews decayed TRAIN result count memoryBytes engine k kernels threads dispose layers unfold"
   ).split(" "),
 );
 

@@ -7,14 +7,28 @@ import type { Tensor } from "./tensor.js";
  * dx; dx may alias dy. Using y means a layer only has to keep its output.
  */
 
-/** Activations a conv or fc kernel can apply to its output (the compiler fuses `conv …, relu`). */
+/** Activations a conv or fc kernel can apply to its output (the compiler fuses `conv …, relu`; relu6 only at inference, into convs). */
 export const ACT_NONE = 0;
 export const ACT_RELU = 1;
-export type Activation = typeof ACT_NONE | typeof ACT_RELU;
+/** min(max(x, 0), 6): conv kernels only (`conv …, batchnorm, relu6` at inference). */
+export const ACT_RELU6 = 2;
+export type Activation = typeof ACT_NONE | typeof ACT_RELU | typeof ACT_RELU6;
 
 /** x[off … off+n) = max(x, 0). */
 export function reluInPlace(x: Tensor, off: number, n: number): void {
   for (let i = off; i < off + n; i++) if (!(x[i]! > 0)) x[i] = 0;
+}
+
+/**
+ * The conv epilogue: x[off … off+n) = act(x·scale + shift) , NaN as the layers treat it (relu: 0, relu6: NaN).
+ */
+export function affineActInPlace(x: Tensor, off: number, n: number, scale: number, shift: number, act: Activation): void {
+  for (let i = off; i < off + n; i++) {
+    const v = x[i]! * scale + shift;
+    if (act === ACT_RELU) x[i] = v > 0 ? v : 0;
+    else if (act === ACT_RELU6) x[i] = v > 0 ? (v < 6 ? v : 6) : v === v ? 0 : v;
+    else x[i] = v;
+  }
 }
 
 /** y = max(x, 0). */

@@ -244,6 +244,22 @@ export function batchNormForward(x: Tensor, y: Tensor, l: BatchNormLayer, B: num
   }
 }
 
+/**
+ * Inference batchnorm folded into the convolution before it (bias: the
+ * convolution's, or null): after this, conv(x)·invstd + mean is
+ * batchnorm(conv(x) + bias), what the conv kernels compute with `invstd` as
+ * their `scale` argument and `mean` as their bias.
+ * Computed every inference forward from the current parameters and running
+ * statistics (C values), so nothing is cached and nothing goes stale.
+ */
+export function batchNormFold(l: BatchNormLayer, bias: Tensor | null): void {
+  for (let c = 0; c < l.C; c++) {
+    const [sc, sh] = inferenceAffine(l.gamma, l.beta, l.runningMean, l.runningVar, c, l.eps ?? BN_EPS);
+    l.invstd[c] = sc;
+    l.mean[c] = bias === null ? sh : sh + bias[c]! * sc;
+  }
+}
+
 /** Backward of whichever forward ran last (`training` as it was then). */
 export function batchNormBackwardLayer(x: Tensor, dy: Tensor, dx: Tensor, l: BatchNormLayer, B: number, training: boolean): void {
   if (training) batchNormBackward(x, dy, dx, l.gamma, l.mean, l.invstd, l.dgamma, l.dbeta, B, l.C, l.HW);

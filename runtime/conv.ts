@@ -1,4 +1,4 @@
-import { ACT_NONE, ACT_RELU, reluInPlace, type Activation } from "./activations.js";
+import { ACT_NONE, affineActInPlace, type Activation } from "./activations.js";
 import { depthwiseBackward, depthwiseForward, isDepthwise } from "./depthwise.js";
 import { gemm } from "./gemm.js";
 import type { Tensor } from "./tensor.js";
@@ -157,7 +157,9 @@ function addRun(img: Tensor, s: number, SW: number, col: Tensor, d: number, owLo
 }
 
 /**
- * Convolution forward: y = conv(x, w) + bias, then relu when act is ACT_RELU.
+ * Convolution forward: y = act(conv(x, w)·scale + bias), per filter (scale
+ * null: 1; a batchnorm folded in at inference gives both), act ACT_NONE,
+ * ACT_RELU or ACT_RELU6.
  * x [B][C][H][W], w [F][C][KH][KW], bias [F] or null, y [B][F][OH][OW] (overwritten;
  * example b at b·p.YS when y is a slice of a larger tensor), scratch: at least conv2dScratchSize(p) elements.
  */
@@ -169,8 +171,9 @@ export function conv2dForward(
   scratch: Tensor, // im2col buffer, >= conv2dScratchSize(p)
   p: Conv2dParams, // geometry
   act: Activation = ACT_NONE, // fused activation
+  scale: Tensor | null = null, // per-filter scale [F] or null
 ): void {
-  if (isDepthwise(p)) return depthwiseForward(x, w, bias, y, p, act);
+  if (isDepthwise(p)) return depthwiseForward(x, w, bias, y, p, act, scale);
   const { B, C, H, W, F, G, KH, KW, OH, OW } = p;
   const Cg = C / G;
   const Fg = F / G;
@@ -194,14 +197,9 @@ export function conv2dForward(
         gemm(false, false, Fg, OHW, CKK, 1, w, g * Fg * CKK, CKK, scratch, 0, OHW, 0, y, yg, OHW);
       }
     }
-    if (bias !== null) {
-      for (let f = 0; f < F; f++) {
-        const bf = bias[f]!;
-        const o = yb + f * OHW;
-        for (let i = 0; i < OHW; i++) y[o + i] += bf;
-      }
+    if (bias !== null || scale !== null || act !== ACT_NONE) {
+      for (let f = 0; f < F; f++) affineActInPlace(y, yb + f * OHW, OHW, scale === null ? 1 : scale[f]!, bias === null ? 0 : bias[f]!, act);
     }
-    if (act === ACT_RELU) reluInPlace(y, yb, outSize);
   }
 }
 

@@ -9,7 +9,7 @@
  * element. Backward walks the same (output row, filter row, tap) loop.
  *   x [B][C][H][W]   w [C][1][KH][KW]   bias [C]   y [B][C][OH][OW]
  */
-import { ACT_RELU, type Activation } from "./activations.js";
+import { ACT_NONE, affineActInPlace, type Activation } from "./activations.js";
 import { insideHi, insideLo, type Window2dParams } from "./window.js";
 import type { Tensor } from "./tensor.js";
 
@@ -38,8 +38,8 @@ function tapColumns(p: Conv2dParams): { lo: Int32Array; hi: Int32Array } {
   return { lo, hi };
 }
 
-/** Forward over all images: y = act(depthwise(x, w) + bias). */
-export function depthwiseForward(x: Tensor, w: Tensor, bias: Tensor | null, y: Tensor, p: Conv2dParams, act: Activation): void {
+/** Forward over all images: y = act(depthwise(x, w)·scale + bias) (scale null: 1). */
+export function depthwiseForward(x: Tensor, w: Tensor, bias: Tensor | null, y: Tensor, p: Conv2dParams, act: Activation, scale: Tensor | null = null): void {
   const { B, C, H, W, KH, KW, SH, SW, PH, PW, OH, OW, DH, DW } = p;
   const col = tapColumns(p);
   for (let plane = 0; plane < B * C; plane++) {
@@ -47,7 +47,7 @@ export function depthwiseForward(x: Tensor, w: Tensor, bias: Tensor | null, y: T
     const xo = plane * H * W;
     for (let oh = 0; oh < OH; oh++) {
       const d = (plane * OH + oh) * OW;
-      y.fill(bias === null ? 0 : bias[c]!, d, d + OW);
+      y.fill(scale === null && bias !== null ? bias[c]! : 0, d, d + OW);
       const ih0 = oh * SH - PH;
       const [khLo, khHi] = tapsOf(ih0, DH, KH, H);
       for (let kh = khLo; kh < khHi; kh++) {
@@ -58,7 +58,8 @@ export function depthwiseForward(x: Tensor, w: Tensor, bias: Tensor | null, y: T
           for (let ow = col.lo[kw]!; ow < col.hi[kw]!; ow++) y[d + ow] += wv * x[s + ow * SW]!;
         }
       }
-      if (act === ACT_RELU) for (let i = d; i < d + OW; i++) if (!(y[i]! > 0)) y[i] = 0;
+      if (scale !== null) affineActInPlace(y, d, OW, scale[c]!, bias === null ? 0 : bias[c]!, act);
+      else if (act !== ACT_NONE) affineActInPlace(y, d, OW, 1, 0, act);
     }
   }
 }

@@ -20,7 +20,7 @@ export interface Kernels extends ActivationKernels {
   readonly kind: KernelKind;
   /** Threads the kernels split their work across (1 for "js"). */
   readonly threads: number;
-  conv2dForward(x: Tensor, w: Tensor, bias: Tensor | null, y: Tensor, scratch: Tensor, p: Conv2dParams, act?: Activation): void;
+  conv2dForward(x: Tensor, w: Tensor, bias: Tensor | null, y: Tensor, scratch: Tensor, p: Conv2dParams, act?: Activation, scale?: Tensor | null): void;
   conv2dBackward(x: Tensor, w: Tensor, dy: Tensor, dx: Tensor | null, dw: Tensor, db: Tensor | null, scratch: Tensor, p: Conv2dParams): void;
   /** `deconv`: runtime/deconv.ts's deconv2dForward (p the geometry of its adjoint convolution). */
   deconv2dForward(x: Tensor, w: Tensor, bias: Tensor | null, y: Tensor, scratch: Tensor, p: Conv2dParams): void;

@@ -10,6 +10,7 @@ import { allLayers, childLists, statementText, type CheckedModel, type ConcatNod
 import { formatShape, numel, type Shape } from "../shape.js";
 import { CODE_RESERVED, commentText, Names } from "../names.js";
 import type { MemoryPlan, PlannedBuffer } from "./plan.js";
+import { foldAt, foldedForward, type FoldGroup } from "./fold.js";
 
 export interface ParamEntry {
   name: string;
@@ -36,6 +37,8 @@ export interface Generated {
   decayed: ParamEntry[];
   /** Some layer's code reads `training` (dropout, batchnorm): the module keeps the mode of the last forward. */
   usesTraining: boolean;
+  /** Some `conv …, batchnorm` runs as one kernel at inference unless `unfold` is set (fold.ts): the layers are a function of their own. */
+  folds: boolean;
 }
 
 export interface GenerateOptions {
@@ -68,6 +71,8 @@ class ModuleGenerator {
   private readonly constants: string[] = [];
   private scratch = 0;
   private usesTraining = false;
+  /** Some `conv …, batchnorm` runs as one kernel at inference (fold.ts). */
+  private folds = false;
   private readonly layerIds = new Map<Node, string>();
   /** Identifiers of each layer's parameters and running statistics, by their short name. */
   private readonly tensorIds = new Map<LayerNode, Map<string, string>>();
@@ -135,6 +140,7 @@ class ModuleGenerator {
       loss: m.loss,
       decayed: m.loss && m.loss.l2 > 0 ? this.params.filter((p) => p.spec.decay) : [],
       usesTraining: this.usesTraining,
+      folds: this.folds,
     };
   }
 
@@ -156,7 +162,7 @@ class ModuleGenerator {
     nodes.forEach((n, i) => readsDx.push(i === 0 ? dx !== null : readsDx[i - 1]! || hasParams(nodes[i - 1]!)));
     // Output gradient of each node: the last gets dyLast, the others their own `d` buffer when it is read.
     const dys = ids.map((id, i) => (i === nodes.length - 1 ? dyLast : readsDx[i + 1] ? `d${id}` : null));
-    const forward: string[] = [];
+    const codes: Code[] = [];
     const backward: string[][] = [];
     // `conv …, relu` and `fc …, relu`: the kernel applies the relu and writes the relu's output directly.
     // The fused layer's own output is never stored, so only a relu whose backward reads its output (not its input) can be fused.
@@ -185,10 +191,27 @@ class ModuleGenerator {
               : this.layer(n, input, fused[i] ? ids[i + 1]! : id, dys[i]!, inputGrad, fused[i], yStride(i), dyStride(i));
       if (i > 0 && fused[i - 1]) code.forward = [`// ${this.header(n)} (applied by ${commentText(nodes[i - 1]!.name)}'s kernel)`];
       if (inputGrad === null && !hasParams(n)) code.backward = [`// backward of ${this.header(n)}: nothing to do (no parameters, and nothing reads its input's gradient)`];
-      forward.push(...code.forward);
+      codes.push(code);
       backward.push(code.backward);
     });
-    return { forward, backward: backward.reverse().flat(), output: ids[ids.length - 1] ?? x };
+    return { forward: this.foldGroups(nodes, codes, ids, slice !== null), backward: backward.reverse().flat(), output: ids[ids.length - 1] ?? x };
+  }
+
+  /** The sequence's forward code, each `conv …, batchnorm[, relu|relu6]` run as one kernel at inference (fold.ts). */
+  private foldGroups(nodes: readonly Node[], codes: readonly Code[], ids: readonly string[], lastIsSlice: boolean): string[] {
+    const forward: string[] = [];
+    for (let i = 0; i < nodes.length; i++) {
+      const group: FoldGroup | null = foldAt(nodes, i, lastIsSlice);
+      if (group === null) {
+        forward.push(...codes[i]!.forward);
+        continue;
+      }
+      const unfused = codes.slice(i, group.end + 1).flatMap((c) => c.forward);
+      forward.push(...foldedForward(nodes[i] as LayerNode, codes[i]!.ctx!, nodes[i + 1] as LayerNode, codes[i + 1]!.ctx!, group, ids[group.end]!, unfused));
+      this.folds = true;
+      i = group.end;
+    }
+    return forward;
   }
 
   /** `conv1: conv 5x5 x6 pad 2 (specs/lenet5.nnspec:12:3) → 6x28x28`: the node's statement, where it is, its output shape. */
@@ -286,7 +309,7 @@ class ModuleGenerator {
     };
     const forward = [`// ${this.header(n)}`, ...emit.forward(n.attrs, ctx)];
     const backward = idle ? [] : [`// backward of ${this.header(n)}`, ...emit.backward(n.attrs, declaredOnly(ctx, n))];
-    return { forward, backward };
+    return { forward, backward, ctx };
   }
 
   /** A buffer that is `of` from `offset` on (no memory of its own), declared in the same section as `of`, after it. */
@@ -405,6 +428,8 @@ interface Code {
   forward: string[];
   backward: string[];
   output?: string;
+  /** A layer's emitter context (for the inference fold, fold.ts). */
+  ctx?: EmitLayer;
 }
 
 /** Does the node (or any layer inside it) have parameters, i.e. a gradient to compute? */

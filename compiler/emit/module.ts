@@ -258,11 +258,18 @@ function createModelBody(g: Generated, opts: ModuleOptions, Arr: string): string
   if (g.usesTraining) s.push(`const TRAIN = { training: true };`);
 
   // forward
+  if (g.folds) {
+    s.push("let unfold = false; // run the layers one by one at inference too (compiler/emit/fold.ts)");
+    s.push(`/** The layers' forward on the first n examples of input. */
+  function layers(): void {
+    ${g.forward.join("\n")}
+  }`);
+  }
   s.push(`function forward(x: ArrayLike<number>${g.usesTraining ? ", options?: { training?: boolean }" : ""}): ${Arr} {
     n = rt.loadInput(x, input, ${g.inputSize}, batchSize, ${what("forward")}, info.inputShape);
     ${g.usesTraining ? "training = options?.training === true;" : "// no layer reads the mode: forward(x, { training: true }) runs this same code"}
     lossReady = false;
-    ${g.forward.join("\n")}
+    ${g.folds ? "layers();" : g.forward.join("\n")}
     return outputViews.get(n);
   }`);
   s.push(`function predict(x: ArrayLike<number>): ${Arr} {
@@ -294,7 +301,15 @@ function createModelBody(g: Generated, opts: ModuleOptions, Arr: string): string
   // backward
   const l2grads = g.decayed.map((p) => `rt.l2Grad(${p.id}, d${p.id}, ${g.loss!.l2});`);
   s.push(`function backward(): void {
-    if (!lossReady) throw new Error(${JSON.stringify(`${m.name}.backward: call forward(x) and then loss(target) first`)});
+    if (!lossReady) throw new Error(${JSON.stringify(`${m.name}.backward: call forward(x) and then loss(target) first`)});${g.folds ? `\nif (!training) {
+// the inference forward folded batchnorms into convolutions: run it again layer by layer for the outputs backward reads
+unfold = true;
+try {
+layers();
+} finally {
+unfold = false;
+}
+}` : ""}
     ${g.backward.join("\n")}
     ${l2grads.length ? `// L2: λ·w into the weight gradients\n${l2grads.join("\n")}` : ""}
   }`);

@@ -54,6 +54,8 @@ export const batchnorm = defineLayer<BatchNormAttrs>({
     backwardReads: ["x"],
     forward: (a, e) => [`rt.batchNormForward(${e.x}, ${e.y}, ${layer(a, e)}, ${e.n}, ${e.training}, k);`],
     backward: (a, e) => [`rt.batchNormBackwardLayer(${e.x}, ${e.dy}, ${e.dx}, ${layer(a, e)}, ${e.n}, ${e.training});`],
+    // The inference scale and shift go where channelAffine's go (invstd, batchMean): free at inference.
+    fold: (a, e, bias) => ({ code: [`rt.batchNormFold(${layer(a, e)}, ${bias});`], scale: e.fixedBuffer("invstd", e.input[0]!), shift: e.fixedBuffer("batchMean", e.input[0]!) }),
   },
   // BatchNormalization with the running statistics; ONNX's momentum is the weight of the running value, 1 − M.
   onnx(a, c) {

@@ -93,6 +93,7 @@ export const conv = defineLayer<ConvAttrs>({
     backwardReads: ["x"],
     nullableDx: true,
     fusesRelu: true,
+    foldsBatchnorm: true,
     // Not depthwise (G = C = F): that kernel writes packed outputs only.
     writesSlices: (a) => a.groups === 1 || a.groups !== a.filters,
     forward(a, e) {
@@ -107,6 +108,10 @@ export const conv = defineLayer<ConvAttrs>({
       // One image's im2col matrix at least; the WebAssembly kernels put several small images in one GEMM when the scratch holds them.
       const perImage = ((c / a.groups) * a.kernel[0] * a.kernel[1] + a.filters) * oh * ow;
       const scratch = e.scratch(Math.max(perImage, CONV_SCRATCH_FLOATS));
+      if (e.epilogue) {
+        const { scale, shift, act } = e.epilogue;
+        return [`${geom}.B = ${e.n};`, `k.conv2dForward(${e.x}, ${e.param("weight")}, ${shift}, ${e.y}, ${scratch}, ${geom}, ${act ?? "rt.ACT_NONE"}, ${scale});`];
+      }
       return [`${geom}.B = ${e.n};`, `k.conv2dForward(${e.x}, ${e.param("weight")}, ${a.bias ? e.param("bias") : "null"}, ${e.y}, ${scratch}, ${geom}${e.fusedRelu ? ", rt.ACT_RELU" : ""});`];
     },
     backward(a, e) {

@@ -96,6 +96,13 @@ export interface EmitLayer {
    */
   yStride: number | null;
   dyStride: number | null;
+  /**
+   * Set only in the inference forward of a convolution with the batchnorm
+   * after it folded in (emitters with foldsBatchnorm): y = act(conv·scale +
+   * shift), `shift` in place of the bias, `act` the kernel constant of a
+   * relu or relu6 after the batchnorm (or null); `y` is the last one's output.
+   */
+  epilogue?: { scale: string; shift: string; act: string | null };
 }
 
 export interface LayerEmitter<A> {
@@ -105,6 +112,15 @@ export interface LayerEmitter<A> {
   nullableDx?: boolean;
   /** The forward kernel can apply a following relu itself (conv, fc): the relu layer's forward is then skipped. */
   fusesRelu?: boolean;
+  /** At inference, a batchnorm after this layer (and a relu or relu6 after that) can run in its kernel (EmitLayer.epilogue): conv. */
+  foldsBatchnorm?: boolean;
+  /**
+   * The layer (batchnorm) can be folded into the layer before it at
+   * inference: code that leaves per-channel `scale` and `shift` such that
+   * this layer's output is prev·scale + shift, prev's bias (`bias`, or
+   * "null") included in `shift`.
+   */
+  fold?: (a: A, e: EmitLayer, bias: string) => { code: string[]; scale: string; shift: string };
   /**
    * The kernels can write y and read dy as a slice (EmitLayer.yStride,
    * dyStride): a concat branch ending in this layer (or in a relu fused into

@@ -187,23 +187,23 @@ class WasmKernels implements Kernels {
     writeGeometry(this.geom, p, 0);
   }
 
-  conv2dForward(x: Tensor, w: Tensor, bias: Tensor | null, y: Tensor, scratch: Tensor, p: Conv2dParams, act: Activation = 0): void {
-    if (isDepthwise(p)) return this.depthwiseForward(x, w, bias, y, p, act);
+  conv2dForward(x: Tensor, w: Tensor, bias: Tensor | null, y: Tensor, scratch: Tensor, p: Conv2dParams, act: Activation = 0, scale: Tensor | null = null): void {
+    if (isDepthwise(p)) return this.depthwiseForward(x, w, bias, y, p, act, scale);
     this.convGeom(p, scratch);
     if (!plainConv(p) && p.B < this.threads && p.G > 1) {
       const T = this.split(p.G);
       for (let t = 1; t < T; t++) {
-        this.pool!.post(t - 1, "convForwardGroups", ptr(x), ptr(w), ptr(bias), ptr(y), this.extra[t - 1]!.col, this.geomPtr, 0, p.B, cut(p.G, T, t, 1), cut(p.G, T, t + 1, 1), act);
+        this.pool!.post(t - 1, "convForwardGroups", ptr(x), ptr(w), ptr(bias), ptr(y), this.extra[t - 1]!.col, this.geomPtr, 0, p.B, cut(p.G, T, t, 1), cut(p.G, T, t + 1, 1), act, ptr(scale));
       }
-      this.k.convForwardGroups(ptr(x), ptr(w), ptr(bias), ptr(y), ptr(scratch), this.geomPtr, 0, p.B, 0, cut(p.G, T, 1, 1), act);
+      this.k.convForwardGroups(ptr(x), ptr(w), ptr(bias), ptr(y), ptr(scratch), this.geomPtr, 0, p.B, 0, cut(p.G, T, 1, 1), act, ptr(scale));
       if (T > 1) this.pool!.wait(T - 1);
       return;
     }
     const T = this.split(p.B);
     for (let t = 1; t < T; t++) {
-      this.pool!.post(t - 1, "convForward", ptr(x), ptr(w), ptr(bias), ptr(y), this.extra[t - 1]!.col, this.geomPtr, cut(p.B, T, t, 1), cut(p.B, T, t + 1, 1), act);
+      this.pool!.post(t - 1, "convForward", ptr(x), ptr(w), ptr(bias), ptr(y), this.extra[t - 1]!.col, this.geomPtr, cut(p.B, T, t, 1), cut(p.B, T, t + 1, 1), act, ptr(scale));
     }
-    this.k.convForward(ptr(x), ptr(w), ptr(bias), ptr(y), ptr(scratch), this.geomPtr, 0, cut(p.B, T, 1, 1), act);
+    this.k.convForward(ptr(x), ptr(w), ptr(bias), ptr(y), ptr(scratch), this.geomPtr, 0, cut(p.B, T, 1, 1), act, ptr(scale));
     if (T > 1) this.pool!.wait(T - 1);
   }
 
@@ -252,13 +252,13 @@ class WasmKernels implements Kernels {
     return p.B * p.C * Math.max(p.H * p.W, p.OH * p.OW) < ELEMENTWISE_SPLIT ? 1 : this.split(p.C);
   }
 
-  private depthwiseForward(x: Tensor, w: Tensor, bias: Tensor | null, y: Tensor, p: Conv2dParams, act: Activation): void {
+  private depthwiseForward(x: Tensor, w: Tensor, bias: Tensor | null, y: Tensor, p: Conv2dParams, act: Activation, scale: Tensor | null): void {
     writeGeometry(this.geom, p, 0);
     const T = this.depthwiseThreads(p);
     for (let t = 1; t < T; t++) {
-      this.pool!.post(t - 1, "depthwiseForward", ptr(x), ptr(w), ptr(bias), ptr(y), this.geomPtr, p.B, cut(p.C, T, t, 1), cut(p.C, T, t + 1, 1), act);
+      this.pool!.post(t - 1, "depthwiseForward", ptr(x), ptr(w), ptr(bias), ptr(y), this.geomPtr, p.B, cut(p.C, T, t, 1), cut(p.C, T, t + 1, 1), act, ptr(scale));
     }
-    this.k.depthwiseForward(ptr(x), ptr(w), ptr(bias), ptr(y), this.geomPtr, p.B, 0, cut(p.C, T, 1, 1), act);
+    this.k.depthwiseForward(ptr(x), ptr(w), ptr(bias), ptr(y), this.geomPtr, p.B, 0, cut(p.C, T, 1, 1), act, ptr(scale));
     if (T > 1) this.pool!.wait(T - 1);
   }
 

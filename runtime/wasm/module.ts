@@ -50,7 +50,7 @@ export interface KernelExports extends ActivationExports {
   setScratch(ptr: number): void;
   /** Geometry slots the kernels read (GEOMETRY_SLOTS.length when kernels.wasm is current). */
   geometrySlots(): number;
-  convForward(x: number, w: number, bias: number, y: number, col: number, geom: number, b0: number, b1: number, act: number): void;
+  convForward(x: number, w: number, bias: number, y: number, col: number, geom: number, b0: number, b1: number, act: number, scale: number): void;
   convBackward(x: number, w: number, dy: number, dx: number, dw: number, db: number, col: number, geom: number, b0: number, b1: number): void;
   fcForward(x: number, w: number, bias: number, y: number, B: number, M: number, N: number, n0: number, n1: number, act: number): void;
   fcBackward(x: number, w: number, dy: number, dx: number, dw: number, db: number, B: number, M: number, N: number, n0: number, n1: number, m0: number, m1: number): void;
@@ -60,12 +60,12 @@ export interface KernelExports extends ActivationExports {
   avgPoolBackward(dy: number, dx: number, geom: number, p0: number, p1: number): void;
   add(a: number, b: number, out: number, i0: number, i1: number): void;
   copy(src: number, dst: number, n: number): void;
-  depthwiseForward(x: number, w: number, bias: number, y: number, geom: number, B: number, c0: number, c1: number, act: number): void;
+  depthwiseForward(x: number, w: number, bias: number, y: number, geom: number, B: number, c0: number, c1: number, act: number, scale: number): void;
   depthwiseBackward(x: number, w: number, dy: number, dx: number, dw: number, db: number, geom: number, B: number, c0: number, c1: number): void;
   gateForward(x: number, g: number, y: number, spatial: number, r0: number, r1: number): void;
   gateBackwardGate(dy: number, x: number, dg: number, spatial: number, r0: number, r1: number): void;
   gateBackwardInput(dy: number, g: number, dx: number, spatial: number, r0: number, r1: number): void;
-  convForwardGroups(x: number, w: number, bias: number, y: number, col: number, geom: number, b0: number, b1: number, g0: number, g1: number, act: number): void;
+  convForwardGroups(x: number, w: number, bias: number, y: number, col: number, geom: number, b0: number, b1: number, g0: number, g1: number, act: number, scale: number): void;
   convBackwardGroups(x: number, w: number, dy: number, dx: number, dw: number, db: number, col: number, geom: number, b0: number, b1: number, g0: number, g1: number): void;
   deconvForward(x: number, w: number, bias: number, y: number, col: number, geom: number, b0: number, b1: number): void;
   upsampleNearestForward(x: number, y: number, geom: number, p0: number, p1: number): void;

@@ -1,7 +1,7 @@
 // Grouped, depthwise and dilated convolution: the TypeScript kernels against a float64 reference
 // straight from the definition, and the wasm kernel set (1–3 threads) against the TypeScript one.
 import { beforeAll, describe, expect, it } from "vitest";
-import { ACT_NONE, ACT_RELU, conv2dBackward, conv2dForward, conv2dParams, conv2dScratchSize, jsKernels, Rng, type Conv2dParams, type Engine } from "../../runtime/index.js";
+import { ACT_NONE, ACT_RELU, ACT_RELU6, conv2dBackward, conv2dForward, conv2dParams, conv2dScratchSize, jsKernels, Rng, type Conv2dParams, type Engine } from "../../runtime/index.js";
 import { expectClose, randArray } from "./helpers.js";
 import { ensureWasmBuilt, wasmEngines } from "../helpers/wasm.js";
 
@@ -110,6 +110,12 @@ describe("grouped, depthwise and dilated conv: TypeScript kernels against the de
       expectClose(y, want, 1e-12, "y");
       conv2dForward(x, w, b, y, scratch, p, ACT_RELU);
       expectClose(y, want.map((v) => Math.max(0, v)), 1e-12, "relu(y)");
+      // The inference epilogue of a folded batchnorm: relu6(conv·scale[f] + b[f]), the bias not scaled.
+      const scale = randArray(Float64Array, c.F, rng).map((v) => 8 * v);
+      const unbiased = refForward(x, w, null, p);
+      const OHW = p.OH * p.OW;
+      conv2dForward(x, w, b, y, scratch, p, ACT_RELU6, scale);
+      expectClose(y, unbiased.map((v, j) => Math.min(6, Math.max(0, v * scale[Math.floor(j / OHW) % c.F]! + b[Math.floor(j / OHW) % c.F]!))), 1e-12, "relu6(y·scale + b)");
       const dx = new Float64Array(x.length).fill(NaN);
       const dw = new Float64Array(wN).fill(NaN);
       const db = new Float64Array(c.F).fill(NaN);
@@ -144,11 +150,14 @@ describe("grouped, depthwise and dilated conv: wasm kernel set against TypeScrip
         const y = e.floats.take(outN), dx = e.floats.take(inN), dw = e.floats.take(wN), db = e.floats.take(c.F);
         const ref = { y: new Float32Array(outN), dx: new Float32Array(inN), dw: new Float32Array(wN), db: new Float32Array(c.F), s: new Float32Array(scratch.length) };
         const bias = i % 2 === 0 ? b : null;
-        for (const act of [ACT_NONE, ACT_RELU]) {
+        // Scales in [-4, 4) so that relu6 clamps at both ends.
+        const scale = filled(e, c.F, rng);
+        scale.forEach((v, f) => (scale[f] = 4 * v)); // in place: the kernels read the arena
+        for (const [act, sc] of [[ACT_NONE, null], [ACT_RELU, null], [ACT_NONE, scale], [ACT_RELU6, scale], [ACT_RELU6, null]] as const) {
           y.fill(NaN);
-          e.kernels.conv2dForward(x, w, bias, y, scratch, p, act);
-          jsKernels.conv2dForward(x, w, bias, ref.y, ref.s, p, act);
-          expectClose(y, ref.y, 2e-5, `y act ${act}`);
+          e.kernels.conv2dForward(x, w, bias, y, scratch, p, act, sc);
+          jsKernels.conv2dForward(x, w, bias, ref.y, ref.s, p, act, sc);
+          expectClose(y, ref.y, 2e-5, `y act ${act}${sc ? " with scale" : ""}`);
         }
         dx.fill(NaN), dw.fill(NaN), db.fill(NaN);
         e.kernels.conv2dBackward(x, w, dy, dx, dw, db, scratch, p);

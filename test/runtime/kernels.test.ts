@@ -5,6 +5,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import {
   ACT_NONE,
   ACT_RELU,
+  ACT_RELU6,
   conv2dParams,
   conv2dScratchSize,
   createEngine,
@@ -71,6 +72,7 @@ describe("wasm kernels match the TypeScript kernels", () => {
     { B: 2, C: 9, H: 6, W: 6, F: 3, KH: 3, KW: 3, s: 1, p: 2, sw: 1, pw: 2, scratch: 200_000 },
     { B: 7, C: 32, H: 16, W: 16, F: 64, KH: 3, KW: 3, s: 1, p: 1, sw: 1, pw: 1, scratch: 200_000 },
     { B: 2, C: 4, H: 7, W: 9, F: 10, KH: 3, KW: 3, s: 1, p: 2, sw: 1, pw: 0, scratch: 200_000 }, // Winograd input gradient only, uneven padding
+    { B: 2, C: 5, H: 23, W: 29, F: 7, KH: 1, KW: 1, s: 1, p: 0, sw: 1, pw: 0 }, // pointwise, 667 columns: with an epilogue, GEMM blocks of 512 and a partial one
   ];
   for (const threads of THREADS) {
     for (const [ci, c] of convCases.entries()) {
@@ -94,6 +96,17 @@ describe("wasm kernels match the TypeScript kernels", () => {
           const wino3x3 = c.scratch !== undefined && c.KH === 3 && c.KW === 3 && c.s === 1 && c.sw === 1;
           const range = (v: Float32Array): number => v.reduce((m, u) => Math.max(m, Math.abs(u)), 1);
           expectClose(y, ref.y, "y", 2e-5, wino3x3 && c.C >= 8 ? range(ref.y) : 1);
+          if (act === ACT_RELU) {
+            // The inference epilogue of a folded batchnorm on every path (Winograd and direct take it as a pass after their own): relu6(conv·scale + bias).
+            // Scales up to 8 scale the rounding errors too: compared against 8× the unscaled floor.
+            const floor = 8 * (wino3x3 && c.C >= 8 ? range(ref.y) : 1);
+            const scale = filled(e, c.F, rng);
+            scale.forEach((v, f) => (scale[f] = 8 * v)); // in place: the kernels read the arena
+            y.fill(Number.NaN);
+            e.kernels.conv2dForward(x, w, bias, y, scratch, p, ACT_RELU6, scale);
+            jsKernels.conv2dForward(x, w, bias, ref.y, ref.s, p, ACT_RELU6, scale);
+            expectClose(y, ref.y, "relu6(y·scale + bias)", 2e-5, floor);
+          }
           e.kernels.conv2dBackward(x, w, dy, dx, dw, db, scratch, p);
           jsKernels.conv2dBackward(x, w, dy, ref.dx, ref.dw, ref.db, ref.s, p);
           // (3x3 stride 1: the input gradient is a Winograd convolution of dy as well.)

@@ -13,8 +13,8 @@
  * Winograd and everything else with im2col, col2im and GEMMs. Grouped and
  * dilated convolutions take the 1x1 and im2col paths, group by group.
  */
-import { sgemm } from "./gemm.as";
-import { ACT_NONE, ACT_RELU, endInside, exampleBytes, firstInside, gi, Slot } from "./geometry.as";
+import { NC, sgemm } from "./gemm.as";
+import { ACT_NONE, ACT_RELU, ACT_RELU6, endInside, exampleBytes, firstInside, gi, Slot } from "./geometry.as";
 import { implicitApplies, implicitConv, implicitPackOnce, implicitSetup } from "./implicit.as";
 import { winogradApplies, winogradForward, winogradInputGradient } from "./winograd.as";
 import { directApplies, directConv, directSetup } from "./direct.as";
@@ -121,24 +121,42 @@ function addRun(s: usize, step: usize, d: usize, owLo: i32, owHi: i32): void {
 }
 
 /**
- * y[r][j] = act(y[r][j] + bias[r]) for rows r < R of length L (bias 0: none).
+ * y[r][j] = act(y[r][j]·scale[r] + bias[r]) for rows r < R of length L
+ * (bias 0: none; scale 0: 1, as y + bias, bit for bit).
  * The conv epilogue (rows = filters) runs while the image's output is in cache.
  */
-function biasActRows(y: usize, bias: usize, R: i32, L: i32, act: i32): void {
-  if (bias == 0 && act == ACT_NONE) return;
-  const zero = f32x4.splat(0);
+function biasActRows(y: usize, bias: usize, scale: usize, R: i32, L: i32, act: i32): void {
+  biasActBlock(y, bias, scale, R, L, L, act);
+}
+
+/** biasActRows over rows `ld` floats apart (a block of columns of a wider matrix). */
+function biasActBlock(y: usize, bias: usize, scale: usize, R: i32, L: i32, ld: i32, act: i32): void {
+  if (bias == 0 && scale == 0 && act == ACT_NONE) return;
   for (let r = 0; r < R; r++) {
     const b = bias != 0 ? load<f32>(bias + (<usize>r << 2)) : <f32>0;
-    const bv = f32x4.splat(b);
-    let p = y + (<usize>(r * L) << 2);
-    let j = 0;
-    if (act == ACT_RELU) {
-      for (; j + 4 <= L; j += 4, p += 16) v128.store(p, f32x4.max(f32x4.add(v128.load(p), bv), zero));
-      for (; j < L; j++, p += 4) store<f32>(p, max(load<f32>(p) + b, <f32>0));
-    } else {
-      for (; j + 4 <= L; j += 4, p += 16) v128.store(p, f32x4.add(v128.load(p), bv));
-      for (; j < L; j++, p += 4) store<f32>(p, load<f32>(p) + b);
-    }
+    const p = y + (<usize>r * <usize>ld << 2);
+    if (scale != 0) affineAct(p, L, load<f32>(scale + (<usize>r << 2)), b, act);
+    else affineAct(p, L, 1, b, act);
+  }
+}
+
+/** p[0 … L) = act(p·s + b); s is 1 exactly when there is no scale, so the product changes nothing. */
+// @ts-ignore: decorator
+@inline
+export function affineAct(p: usize, L: i32, s: f32, b: f32, act: i32): void {
+  const zero = f32x4.splat(0), six = f32x4.splat(6), sv = f32x4.splat(s), bv = f32x4.splat(b);
+  let j = 0;
+  if (act == ACT_RELU) {
+    // pmax(zero, v) = 0 < v ? v : 0 (NaN to 0, as reluInPlace), one instruction; f32x4.max's NaN rules cost several
+    for (; j + 4 <= L; j += 4, p += 16) v128.store(p, f32x4.pmax(zero, f32x4.add(f32x4.mul(v128.load(p), sv), bv)));
+    for (; j < L; j++, p += 4) store<f32>(p, max(load<f32>(p) * s + b, <f32>0));
+  } else if (act == ACT_RELU6) {
+    // pmax(v, 0) = v < 0 ? 0 : v and pmin(v, 6) = 6 < v ? 6 : v keep NaN (as relu6Forward) in one instruction each
+    for (; j + 4 <= L; j += 4, p += 16) v128.store(p, f32x4.pmin(f32x4.pmax(f32x4.add(f32x4.mul(v128.load(p), sv), bv), zero), six));
+    for (; j < L; j++, p += 4) store<f32>(p, min(max(load<f32>(p) * s + b, <f32>0), <f32>6));
+  } else {
+    for (; j + 4 <= L; j += 4, p += 16) v128.store(p, f32x4.add(f32x4.mul(v128.load(p), sv), bv));
+    for (; j < L; j++, p += 4) store<f32>(p, load<f32>(p) * s + b);
   }
 }
 
@@ -165,19 +183,23 @@ function biasActRows(y: usize, bias: usize, R: i32, L: i32, act: i32): void {
  * Convolution forward for images [b0, b1): y_b = act(W * im2col(x_b) + bias).
  * g: geometry (its Slot.scratch the capacity of col), col: this thread's scratch.
  */
-export function convForward(x: usize, w: usize, bias: usize, y: usize, col: usize, g: usize, b0: i32, b1: i32, act: i32): void {
+export function convForward(x: usize, w: usize, bias: usize, y: usize, col: usize, g: usize, b0: i32, b1: i32, act: i32, scale: usize): void {
   if (isPlain(g) && !isPointwise(g)) {
     const inBytes = <usize>(gi(g, Slot.C) * gi(g, Slot.H) * gi(g, Slot.W)) << 2;
     const outBytes = exampleBytes(g, Slot.YS, gi(g, Slot.F), gi(g, Slot.OH) * gi(g, Slot.OW));
+    // Winograd's and the direct kernel's own epilogues add a bias and apply relu; a scale or relu6 is a pass after them.
+    const own = scale == 0 && act != ACT_RELU6;
     if (winogradApplies(g)) {
       // 3x3, stride 1: Winograd F(4x4, 3x3), 4x fewer multiplications.
-      winogradForward(x, w, bias, y, col, g, b0, b1, act, inBytes, outBytes);
+      winogradForward(x, w, own ? bias : 0, y, col, g, b0, b1, own ? act : ACT_NONE, inBytes, outBytes);
+      if (!own) epilogueImages(y, bias, scale, g, b0, b1, act, outBytes);
       return;
     }
     if (directApplies(g)) {
       // Stride 1 and few filters: six filters by four columns per step, no GEMM.
       directSetup(w, col, g);
-      for (let b = b0; b < b1; b++) directConv(x + <usize>b * inBytes, bias, y + <usize>b * outBytes, col, g, act);
+      for (let b = b0; b < b1; b++) directConv(x + <usize>b * inBytes, own ? bias : 0, y + <usize>b * outBytes, col, g, own ? act : ACT_NONE);
+      if (!own) epilogueImages(y, bias, scale, g, b0, b1, act, outBytes);
       return;
     }
     if (implicitApplies(g)) {
@@ -187,12 +209,17 @@ export function convForward(x: usize, w: usize, bias: usize, y: usize, col: usiz
       for (let b = b0; b < b1; b++) {
         const yb = y + <usize>b * outBytes;
         implicitConv(x + <usize>b * inBytes, w, yb, col, g, packed);
-        biasActRows(yb, bias, gi(g, Slot.F), gi(g, Slot.OH) * gi(g, Slot.OW), act);
+        biasActRows(yb, bias, scale, gi(g, Slot.F), gi(g, Slot.OH) * gi(g, Slot.OW), act);
       }
       return;
     }
   }
-  convForwardGroups(x, w, bias, y, col, g, b0, b1, 0, gi(g, Slot.G), act);
+  convForwardGroups(x, w, bias, y, col, g, b0, b1, 0, gi(g, Slot.G), act, scale);
+}
+
+/** The epilogue over whole images [b0, b1) of y (examples outBytes apart). */
+function epilogueImages(y: usize, bias: usize, scale: usize, g: usize, b0: i32, b1: i32, act: i32, outBytes: usize): void {
+  for (let b = b0; b < b1; b++) biasActRows(y + <usize>b * outBytes, bias, scale, gi(g, Slot.F), gi(g, Slot.OH) * gi(g, Slot.OW), act);
 }
 
 /**
@@ -202,7 +229,7 @@ export function convForward(x: usize, w: usize, bias: usize, y: usize, col: usiz
  * Slot.DW columns apart. Threads split a layer by images or, for a grouped
  * layer with fewer images than threads, by groups.
  */
-export function convForwardGroups(x: usize, w: usize, bias: usize, y: usize, col: usize, g: usize, b0: i32, b1: i32, g0: i32, g1: i32, act: i32): void {
+export function convForwardGroups(x: usize, w: usize, bias: usize, y: usize, col: usize, g: usize, b0: i32, b1: i32, g0: i32, g1: i32, act: i32, scale: usize): void {
   const G = gi(g, Slot.G);
   const HW = gi(g, Slot.H) * gi(g, Slot.W), Cg = gi(g, Slot.C) / G, Fg = gi(g, Slot.F) / G;
   const CKK = Cg * gi(g, Slot.KH) * gi(g, Slot.KW);
@@ -215,13 +242,26 @@ export function convForwardGroups(x: usize, w: usize, bias: usize, y: usize, col
   const Fr = (g1 - g0) * Fg; // the filters these groups compute
   const yOff = <usize>g0 * yStep;
   const biasOff: usize = bias == 0 ? 0 : bias + (<usize>(g0 * Fg) << 2);
+  const scaleOff: usize = scale == 0 ? 0 : scale + (<usize>(g0 * Fg) << 2);
   if (g1 <= g0) return;
   if (isPointwise(g)) {
+    // With an epilogue, the GEMM runs in blocks of NC columns (its own column block, so nothing is packed twice),
+    // each finished while it is in cache: a separate pass over a large output costs as much as the pass it replaces.
+    const epilogue = bias != 0 || scale != 0 || act != ACT_NONE;
+    const step = epilogue ? NC : OHW;
     for (let b = b0; b < b1; b++) {
       const xb = x + <usize>b * inBytes;
       const yb = y + <usize>b * outBytes;
-      for (let q = g0; q < g1; q++) sgemm(0, 0, Fg, OHW, Cg, 1, w + <usize>q * wStep, Cg, xb + <usize>q * xStep, OHW, 0, yb + <usize>q * yStep, OHW);
-      biasActRows(yb + yOff, biasOff, Fr, OHW, act);
+      for (let q = g0; q < g1; q++) {
+        const bq: usize = bias == 0 ? 0 : bias + (<usize>(q * Fg) << 2);
+        const sq: usize = scale == 0 ? 0 : scale + (<usize>(q * Fg) << 2);
+        for (let j = 0; j < OHW; j += step) {
+          const nc = min(step, OHW - j);
+          const yq = yb + <usize>q * yStep + (<usize>j << 2);
+          sgemm(0, 0, Fg, nc, Cg, 1, w + <usize>q * wStep, Cg, xb + <usize>q * xStep + (<usize>j << 2), OHW, 0, yq, OHW);
+          biasActBlock(yq, bq, sq, Fg, nc, OHW, act);
+        }
+      }
     }
     return;
   }
@@ -237,7 +277,7 @@ export function convForwardGroups(x: usize, w: usize, bias: usize, y: usize, col
         im2col(xb + <usize>q * xStep, g, col, OHW, Cg);
         sgemm(0, 0, Fg, OHW, CKK, 1, w + <usize>q * wStep, CKK, col, OHW, 0, yb + <usize>q * yStep, OHW);
       }
-      biasActRows(yb + yOff, biasOff, Fr, OHW, act);
+      biasActRows(yb + yOff, biasOff, scaleOff, Fr, OHW, act);
       continue;
     }
     // stage is [Fr][nb][OHW]; y is [nb][F][OHW].
@@ -249,7 +289,7 @@ export function convForwardGroups(x: usize, w: usize, bias: usize, y: usize, col
     for (let j = 0; j < nb; j++) {
       const yb = y + <usize>(b + j) * outBytes + yOff;
       for (let f = 0; f < Fr; f++) copyF32(yb + (<usize>(f * OHW) << 2), stage + (<usize>(f * ld + j * OHW) << 2), OHW);
-      biasActRows(yb, biasOff, Fr, OHW, act);
+      biasActRows(yb, biasOff, scaleOff, Fr, OHW, act);
     }
   }
 }
@@ -356,7 +396,7 @@ export function deconvForward(x: usize, w: usize, bias: usize, y: usize, col: us
   convBackward(0, w, x, y, 0, 0, col, g, b0, b1);
   if (bias == 0) return;
   const C = gi(g, Slot.C), HW = gi(g, Slot.H) * gi(g, Slot.W);
-  for (let b = b0; b < b1; b++) biasActRows(y + (<usize>(b * C * HW) << 2), bias, C, HW, ACT_NONE);
+  for (let b = b0; b < b1; b++) biasActRows(y + (<usize>(b * C * HW) << 2), bias, 0, C, HW, ACT_NONE);
 }
 
 /**

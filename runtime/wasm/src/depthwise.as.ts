@@ -20,7 +20,8 @@
  * so threads split by channel and write disjoint weight and bias gradients.
  * Geometry g: the slots of geometry.as.ts (Slot.H, Slot.KH, Slot.DH, …).
  */
-import { ACT_RELU, endInside, firstInside, gi, Slot } from "./geometry.as";
+import { ACT_NONE, ACT_RELU, ACT_RELU6, endInside, firstInside, gi, Slot } from "./geometry.as";
+import { affineAct } from "./conv.as";
 
 // @ts-ignore: decorator
 @inline
@@ -176,15 +177,18 @@ function forwardTap<S>(y: usize, x: usize, wv: v128, n: i32): void {
   }
 }
 
-/** y = act(depthwise(x, w) + bias) for channels [c0, c1) of images [0, B); bias 0 for none. */
-export function depthwiseForward(x: usize, w: usize, bias: usize, y: usize, g: usize, B: i32, c0: i32, c1: i32, act: i32): void {
+/** y = act(depthwise(x, w)·scale + bias) for channels [c0, c1) of images [0, B); bias 0 for none, scale 0 for 1. */
+export function depthwiseForward(x: usize, w: usize, bias: usize, y: usize, g: usize, B: i32, c0: i32, c1: i32, act: i32, scale: usize): void {
   const C = gi(g, Slot.C), H = gi(g, Slot.H), W = gi(g, Slot.W), KH = gi(g, Slot.KH), KW = gi(g, Slot.KW);
   const SH = gi(g, Slot.SH), PH = gi(g, Slot.PH), OH = gi(g, Slot.OH), OW = gi(g, Slot.OW), DH = gi(g, Slot.DH);
   const A = colsA(g), Bc = colsB(g, A), V = colsV(g, A, Bc);
   const zero = f32x4.splat(0);
   for (let ch = c0; ch < c1; ch++) {
-    const bv: f32 = bias != 0 ? load<f32>(at(bias, ch)) : 0;
+    // Without a scale the rows start from the bias (as before scales existed); with one, the bias is added after the scale.
+    const bias1: f32 = bias != 0 ? load<f32>(at(bias, ch)) : 0;
+    const bv: f32 = scale == 0 ? bias1 : 0;
     const bv4 = f32x4.splat(bv);
+    const sc: f32 = scale != 0 ? load<f32>(at(scale, ch)) : 1;
     const wc = at(w, ch * KH * KW);
     for (let b = 0; b < B; b++) {
       const plane = b * C + ch;
@@ -203,6 +207,8 @@ export function depthwiseForward(x: usize, w: usize, bias: usize, y: usize, g: u
             if (ih >= 0 && ih < H) forwardRow(yr, at(xo, ih * W), at(wc, kh * KW), g, A, Bc, V);
           }
         }
+        // One pass over the row (in L1): the scale and the bias after it when there is a scale, relu6's clamp.
+        if (scale != 0 || act == ACT_RELU6) affineAct(yr, OW, sc, scale != 0 ? bias1 : 0, act == ACT_RELU6 ? act : ACT_NONE);
         if (act == ACT_RELU) {
           // pmax(0, v) = 0 < v ? v : 0, so NaN becomes 0 as in runtime/activations.ts
           i = 0;

@@ -17,6 +17,8 @@ export function geometrySlots(): i32 {
 /** Epilogue activations (the act argument of the conv and fc kernels; runtime/activations.ts numbers them the same). */
 export const ACT_NONE: i32 = 0;
 export const ACT_RELU: i32 = 1;
+/** min(max(x, 0), 6), NaN kept (conv kernels only). */
+export const ACT_RELU6: i32 = 2;
 
 /** Slot s of the geometry at g. */
 // @ts-ignore: decorator
