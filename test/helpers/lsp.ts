@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createMessageConnection, StreamMessageReader, StreamMessageWriter, type MessageConnection } from "vscode-jsonrpc/node";
 import type { PublishDiagnosticsParams } from "vscode-languageserver-protocol";
+import { afterAll, beforeAll, expect } from "vitest";
 import { BIN, ROOT } from "./cli.js";
 import { requireBuilt } from "./build.js";
 
@@ -85,4 +86,23 @@ export class LspClient {
     }
     this.connection.dispose();
   }
+}
+
+/**
+ * One server for a test file: started and initialised before its tests,
+ * shut down after them, and it must not have exited early nor written to
+ * stderr. `use` receives the client (the file keeps it in its own variable).
+ */
+export function serverForFile(use: (client: LspClient) => void): void {
+  let client: LspClient;
+  beforeAll(async () => {
+    client = new LspClient();
+    await client.initialize();
+    use(client);
+  });
+  afterAll(async () => {
+    expect(client.exited).toBe(false);
+    await client.shutdown();
+    expect(client.stderr).toBe("");
+  });
 }

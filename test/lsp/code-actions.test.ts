@@ -3,20 +3,13 @@
  * published diagnostic offers the quick fix by its title, and applying the
  * action's edit to the document makes the server publish no such diagnostic.
  */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import type { CodeAction, Diagnostic } from "vscode-languageserver-protocol";
-import { LspClient } from "../helpers/lsp.js";
+import { LspClient, serverForFile } from "../helpers/lsp.js";
 
 let client: LspClient;
-beforeAll(async () => {
-  client = new LspClient();
-  await client.initialize();
-});
-afterAll(async () => {
-  await client.shutdown();
-  expect(client.stderr).toBe("");
-});
+serverForFile((c) => (client = c));
 
 const m = (...lines: string[]): string => `model m {\n${lines.map((l) => `  ${l}\n`).join("")}}\n`;
 

@@ -1,6 +1,6 @@
 /** `nnspec lsp`: completion, definition, references, rename, outline, semantic tokens, quick fixes and formatting (one server for the file). */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LspClient } from "../helpers/lsp.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { LspClient, serverForFile } from "../helpers/lsp.js";
 import { TextDocument } from "vscode-languageserver-textdocument";
 import { at } from "../helpers/lsp-text.js";
 
@@ -21,14 +21,9 @@ model m {
 `;
 const uri = "file:///tmp/lsp-features.nnspec";
 let client: LspClient;
+serverForFile((c) => (client = c));
 beforeAll(async () => {
-  client = new LspClient();
-  await client.initialize();
   await client.open(uri, TEXT);
-});
-afterAll(async () => {
-  await client.shutdown();
-  expect(client.stderr).toBe("");
 });
 
 type Item = { label: string; insertText?: string; preselect?: boolean };

@@ -6,21 +6,13 @@
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LspClient } from "../helpers/lsp.js";
+import { describe, expect, it } from "vitest";
+import { LspClient, serverForFile } from "../helpers/lsp.js";
 import { ROOT } from "../helpers/cli.js";
 import { halfTypedEdits } from "../helpers/half-typed.js";
 
 let client: LspClient;
-beforeAll(async () => {
-  client = new LspClient();
-  await client.initialize();
-});
-afterAll(async () => {
-  expect(client.exited).toBe(false);
-  await client.shutdown();
-  expect(client.stderr).toBe("");
-});
+serverForFile((c) => (client = c));
 
 const uri = "file:///tmp/lsp-robust.nnspec";
 

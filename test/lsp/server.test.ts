@@ -1,6 +1,6 @@
 /** `nnspec lsp` over stdio: diagnostics on open and change, hover and inlay hints (one server for the file). */
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { LspClient } from "../helpers/lsp.js";
+import { beforeAll, describe, expect, it } from "vitest";
+import { LspClient, serverForFile } from "../helpers/lsp.js";
 import { at } from "../helpers/lsp-text.js";
 
 const BAD = `block stage(width) {
@@ -20,14 +20,7 @@ model m {
 const GOOD = BAD.replace("8x8x9", "8x8x8");
 
 let client: LspClient;
-beforeAll(async () => {
-  client = new LspClient();
-  await client.initialize();
-});
-afterAll(async () => {
-  await client.shutdown();
-  expect(client.stderr).toBe("");
-});
+serverForFile((c) => (client = c));
 
 describe("diagnostics", () => {
   it("an error inside a block: its range, the call site as related information; fixing it clears them", async () => {
