@@ -4,61 +4,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { ACT_NONE, ACT_RELU, ACT_RELU6, conv2dBackward, conv2dForward, conv2dParams, conv2dScratchSize, jsKernels, Rng, type Conv2dParams, type Engine } from "../../runtime/index.js";
 import { expectClose, randArray } from "./helpers.js";
 import { ensureWasmBuilt, wasmEngines } from "../helpers/wasm.js";
-
-/** Reference forward, x [B][C][H][W], w [F][C/G][KH][KW]: returns y (float64). */
-function refForward(x: ArrayLike<number>, w: ArrayLike<number>, b: ArrayLike<number> | null, p: Conv2dParams): Float64Array {
-  const { B, C, H, W, F, G, KH, KW, SH, SW, PH, PW, OH, OW, DH, DW } = p;
-  const Cg = C / G;
-  const Fg = F / G;
-  const y = new Float64Array(B * F * OH * OW);
-  for (let n = 0; n < B; n++)
-    for (let f = 0; f < F; f++)
-      for (let oh = 0; oh < OH; oh++)
-        for (let ow = 0; ow < OW; ow++) {
-          let s = b ? b[f]! : 0;
-          const g = Math.floor(f / Fg);
-          for (let cg = 0; cg < Cg; cg++)
-            for (let kh = 0; kh < KH; kh++)
-              for (let kw = 0; kw < KW; kw++) {
-                const ih = oh * SH - PH + kh * DH;
-                const iw = ow * SW - PW + kw * DW;
-                if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
-                s += x[((n * C + g * Cg + cg) * H + ih) * W + iw]! * w[((f * Cg + cg) * KH + kh) * KW + kw]!;
-              }
-          y[((n * F + f) * OH + oh) * OW + ow] = s;
-        }
-  return y;
-}
-
-/** Reference backward as the adjoint of refForward: dx, dw, db. */
-function refBackward(x: ArrayLike<number>, w: ArrayLike<number>, dy: ArrayLike<number>, p: Conv2dParams) {
-  const { B, C, H, W, F, G, KH, KW, SH, SW, PH, PW, OH, OW, DH, DW } = p;
-  const Cg = C / G;
-  const Fg = F / G;
-  const dx = new Float64Array(B * C * H * W);
-  const dw = new Float64Array(F * Cg * KH * KW);
-  const db = new Float64Array(F);
-  for (let n = 0; n < B; n++)
-    for (let f = 0; f < F; f++)
-      for (let oh = 0; oh < OH; oh++)
-        for (let ow = 0; ow < OW; ow++) {
-          const t = dy[((n * F + f) * OH + oh) * OW + ow]!;
-          db[f] += t;
-          const g = Math.floor(f / Fg);
-          for (let cg = 0; cg < Cg; cg++)
-            for (let kh = 0; kh < KH; kh++)
-              for (let kw = 0; kw < KW; kw++) {
-                const ih = oh * SH - PH + kh * DH;
-                const iw = ow * SW - PW + kw * DW;
-                if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
-                const xi = ((n * C + g * Cg + cg) * H + ih) * W + iw;
-                const wi = ((f * Cg + cg) * KH + kh) * KW + kw;
-                dx[xi] += t * w[wi]!;
-                dw[wi] += t * x[xi]!;
-              }
-        }
-  return { dx, dw, db };
-}
+import { refConvBackward as refBackward, refConvForward as refForward } from "./conv-reference.js";
 
 const CASES = [
   { B: 2, C: 4, H: 7, W: 6, F: 6, G: 2, K: [3, 3], s: [1, 1], pad: [1, 1], d: [1, 1] }, // grouped

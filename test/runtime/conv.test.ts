@@ -3,55 +3,7 @@ import {
   Rng, conv2dBackward, conv2dForward, conv2dParams, conv2dScratchSize, windowOutSize, type Conv2dParams,
 } from "../../runtime/index.js";
 import { PRECISIONS, dot, expectClose, expectGradMatches, nanArray, randArray, randInt, toF64, type Ctor } from "./helpers.js";
-
-/** Reference convolution straight from the definition (float64). */
-function refConvForward(x: ArrayLike<number>, w: ArrayLike<number>, b: ArrayLike<number> | null, p: Conv2dParams): Float64Array {
-  const { B, C, H, W, F, KH, KW, SH, SW, PH, PW, OH, OW } = p;
-  const y = new Float64Array(B * F * OH * OW);
-  for (let n = 0; n < B; n++)
-    for (let f = 0; f < F; f++)
-      for (let oh = 0; oh < OH; oh++)
-        for (let ow = 0; ow < OW; ow++) {
-          let s = b ? b[f]! : 0;
-          for (let c = 0; c < C; c++)
-            for (let kh = 0; kh < KH; kh++)
-              for (let kw = 0; kw < KW; kw++) {
-                const ih = oh * SH - PH + kh;
-                const iw = ow * SW - PW + kw;
-                if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
-                s += x[((n * C + c) * H + ih) * W + iw]! * w[((f * C + c) * KH + kh) * KW + kw]!;
-              }
-          y[((n * F + f) * OH + oh) * OW + ow] = s;
-        }
-  return y;
-}
-
-/** Reference backward by direct summation: returns dx, dw, db. */
-function refConvBackward(x: ArrayLike<number>, w: ArrayLike<number>, dy: ArrayLike<number>, p: Conv2dParams) {
-  const { B, C, H, W, F, KH, KW, SH, SW, PH, PW, OH, OW } = p;
-  const dx = new Float64Array(B * C * H * W);
-  const dw = new Float64Array(F * C * KH * KW);
-  const db = new Float64Array(F);
-  for (let n = 0; n < B; n++)
-    for (let f = 0; f < F; f++)
-      for (let oh = 0; oh < OH; oh++)
-        for (let ow = 0; ow < OW; ow++) {
-          const g = dy[((n * F + f) * OH + oh) * OW + ow]!;
-          db[f] += g;
-          for (let c = 0; c < C; c++)
-            for (let kh = 0; kh < KH; kh++)
-              for (let kw = 0; kw < KW; kw++) {
-                const ih = oh * SH - PH + kh;
-                const iw = ow * SW - PW + kw;
-                if (ih < 0 || ih >= H || iw < 0 || iw >= W) continue;
-                const xi = ((n * C + c) * H + ih) * W + iw;
-                const wi = ((f * C + c) * KH + kh) * KW + kw;
-                dw[wi] += g * x[xi]!;
-                dx[xi] += g * w[wi]!;
-              }
-        }
-  return { dx, dw, db };
-}
+import { refConvBackward, refConvForward } from "./conv-reference.js";
 
 function randomParams(rng: Rng): Conv2dParams {
   for (;;) {
