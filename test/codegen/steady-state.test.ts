@@ -8,6 +8,13 @@
  * growth over N steps, minus the growth over 0 steps (the measurement's own
  * cost), is what the steps allocated; a collection in between shows up as a
  * drop and that sample is taken again.
+ *
+ * The probe runs with --no-concurrent-recompilation: V8 then optimizes a hot
+ * function on the main thread when it is marked, so the warm-up ends with
+ * optimized code. With the default background compiler, a loaded machine can
+ * delay it past the warm-up, and the measured steps then run unoptimized code
+ * that boxes its doubles (reproduced with --concurrent-recompilation-delay=10000:
+ * 4,448 bytes per adam step instead of 16).
  */
 import { spawnSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
@@ -17,13 +24,14 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { nnspec, ROOT } from "../helpers/cli.js";
 
 const DIR = join(ROOT, "test", ".tmp", `steady-state-${process.pid}`);
-const STEPS = 400;
 
 const PROBE = `
 import v8 from "node:v8";
 const rt = await import(${JSON.stringify(pathToFileURL(join(ROOT, "dist", "runtime", "index.js")).href)});
 const mod = await import(process.argv[2]);
 const [kernels, threads, what] = [process.argv[3], Number(process.argv[4]), process.argv[5]];
+// steps per measured window: fewer on the (slower) TypeScript kernels
+const STEPS = kernels === "js" ? 100 : 400;
 const B = 8;
 const x = new Float32Array(B * 784).map((_, i) => (i % 13) / 13);
 const y = Int32Array.from({ length: B }, (_, i) => i % 10);
@@ -43,8 +51,8 @@ function grown(n) {
   }
 }
 const base = Math.min(grown(0), grown(0), grown(0));
-const perStep = Math.min(grown(${STEPS}), grown(${STEPS}), grown(${STEPS})) - base;
-console.log(JSON.stringify({ kernels: m.kernels, threads: m.threads, bytes: perStep / ${STEPS} }));
+const perStep = Math.min(grown(STEPS), grown(STEPS), grown(STEPS)) - base;
+console.log(JSON.stringify({ kernels: m.kernels, threads: m.threads, bytes: perStep / STEPS }));
 // no dispose(): the process must still exit on its own
 `;
 
@@ -58,7 +66,7 @@ beforeAll(() => {
 });
 
 function probe(kernels: string, threads: number, what: string): { kernels: string; threads: number; bytes: number } {
-  const r = spawnSync(process.execPath, [join(DIR, "probe.mjs"), moduleUrl, kernels, String(threads), what], { encoding: "utf8", timeout: 120_000 });
+  const r = spawnSync(process.execPath, ["--no-concurrent-recompilation", join(DIR, "probe.mjs"), moduleUrl, kernels, String(threads), what], { encoding: "utf8", timeout: 120_000 });
   expect(r.status, `probe exited with ${r.status} (signal ${r.signal}): ${r.stderr}`).toBe(0);
   return JSON.parse(r.stdout.trim()) as { kernels: string; threads: number; bytes: number };
 }
