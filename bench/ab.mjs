@@ -20,7 +20,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { ROOT } from "./runners/common.mjs";
+import { ROOT, checkOwnRuntime } from "./runners/common.mjs";
 import { median } from "./runners/stats.mjs";
 
 const { values: a } = parseArgs({
@@ -43,8 +43,11 @@ for (const [side, dir] of Object.entries(trees)) {
   const pkg = join(dir, "bench", "node_modules", "nnspec");
   if (!existsSync(join(dir, "dist", "runtime", "index.js"))) fail(`${dir} is not built: run npm run build there`);
   if (!existsSync(pkg)) fail(`${dir}/bench has no node_modules: run node bench/setup.mjs there`);
-  if (realpathSync(pkg) !== realpathSync(dir))
-    fail(`${side} checkout ${dir}: bench/node_modules/nnspec resolves to ${realpathSync(pkg)}, so it would run that checkout's runtime; give it its own bench/node_modules (cp -al, not a symlink)`);
+  try {
+    checkOwnRuntime(dir);
+  } catch (e) {
+    fail(`${side} checkout: ${e.message}`);
+  }
 }
 if (realpathSync(trees.base) === realpathSync(trees.this)) fail("--base is this checkout");
 

@@ -1,7 +1,7 @@
 // Shared by run.mjs, peer.mjs and the runners: the workloads, where the
 // compiled modules / weights / ONNX files go, and a deterministic input batch.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, realpathSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -9,6 +9,18 @@ export const BENCH = join(dirname(fileURLToPath(import.meta.url)), "..");
 export const ROOT = join(BENCH, "..");
 export const TMP = join(BENCH, ".tmp");
 const CLI = join(ROOT, "bin", "nnspec.js");
+
+/**
+ * The runners import `nnspec/runtime` through bench/node_modules/nnspec (a link to `..`): if
+ * bench/node_modules is a symlink to another checkout's, that link leads there and this checkout's
+ * benchmarks would time the other one's runtime. Say so instead.
+ */
+export function checkOwnRuntime(root = ROOT) {
+  const link = join(root, "bench", "node_modules", "nnspec");
+  if (existsSync(link) && realpathSync(link) !== realpathSync(root))
+    throw new Error(`${root}/bench/node_modules/nnspec leads to ${realpathSync(link)}: the benchmark would run that checkout's runtime. Give this checkout its own bench/node_modules (node bench/setup.mjs, or cp -al of another's), not a symlink.`);
+}
+checkOwnRuntime();
 
 /**
  * The benchmark's workloads; `layers` is what the TF.js runners build
