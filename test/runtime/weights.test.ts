@@ -194,6 +194,10 @@ describe("saveWeights / loadWeights", () => {
     expect(fs.existsSync(file)).toBe(false);
     const b = trainedLike(f32, 13);
     expect(() => saveWeightsSync(file, b, f32.info, { model: "tiny", specHash: HASH, format: "np" })).toThrow(WeightsError);
+    expect(() => saveWeightsSync(file, b, f32.info, { model: "tiny", specHash: HASH, "nnspec.spec_words_sha256": "w" })).toThrow(/metadata key "nnspec.spec_words_sha256" is reserved/);
+    expect(() => saveWeightsSync(file, b, f32.info, { model: "tiny", specHash: HASH, specWordsHash: 5 as never })).toThrow(/meta.specWordsHash must be a string/);
+    saveWeightsSync(file, b, f32.info, { model: "tiny", specHash: HASH, specWordsHash: "w" });
+    expect(loadWeights(file, trainedLike(f32, 14), f32.info).metadata).toEqual({ format: "pt", "nnspec.model": "tiny", "nnspec.spec_sha256": HASH, "nnspec.spec_words_sha256": "w" });
   });
 });
 
