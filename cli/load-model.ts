@@ -49,7 +49,6 @@ export interface LoadedModel {
   checked: CheckedModel;
   info: ModelInfo;
   createModel(options?: { batchSize?: number; seed?: number; threads?: number; kernels?: "wasm" | "js" }): RunnableModel;
-  specText: string;
   /** The spec's text and words hashes, which weights files record and loading compares. */
   spec: { specHash: string; specWordsHash: string };
 }
@@ -71,7 +70,7 @@ export async function loadModelFromSpec(file: string, modelName: string | undefi
     checked = models[0]!;
   }
   const mod = await importCompiled(checked, file);
-  return { checked, info: mod.info, createModel: mod.createModel, specText: checked.file.text, spec: specIdentity(checked.file.text) };
+  return { checked, info: mod.info, createModel: mod.createModel, spec: specIdentity(checked.file.text) };
 }
 
 /**

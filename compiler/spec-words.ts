@@ -3,7 +3,7 @@
  * edits leave unchanged (runtime/spec-identity.ts records it beside the text
  * hash). Computed here, at compile time: the runtime has no lexer.
  *
- * The definition (docs/interop.md, "Which spec a file belongs to"):
+ * The definition (docs/interop.md, "Which spec a weights file belongs to"):
  *   1. the tokens of grammar/lexer.ts, without its skipped ones (comments and
  *      blanks, a byte order mark included);
  *   2. each line break (`\n`, `\r\n` or `\r`) written `\n`, a run of them
