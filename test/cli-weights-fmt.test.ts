@@ -2,11 +2,12 @@
  * Weights survive `nnspec fmt`: `nnspec train` records the spec's text hash
  * and its words hash (compiler/spec-words.ts); after `nnspec fmt` (another
  * text, the same words) or a comment edit, eval, predict and export load the
- * weights without --force and without a warning. A change of meaning (an
- * activation, a width, a layer's name) is still refused, naming both hashes.
- * A file written before the words hash (the text hash only) is compared by
- * its text, as before. The exported MODEL.py's load_weights checks the same
- * way. All CLI runs in two processes (nnspecMany).
+ * weights without --force and without a warning, and `train --resume`
+ * continues from them. A change of meaning (an activation, a width, a
+ * layer's name) is still refused, naming both hashes. A file written before
+ * the words hash (the text hash only) is compared by its text, as before.
+ * The exported MODEL.py's load_weights checks the same way. All CLI runs in
+ * two processes (nnspecMany).
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -76,6 +77,7 @@ describe("weights trained before `nnspec fmt`", () => {
       predict: ["predict", "tiny.nnspec", "--weights", weights, "--input", "x.npy", "--format", "json", ...js],
       onnx: ["export", "tiny.nnspec", "--weights", weights, "--onnx", "tiny.onnx"],
       pytorch: ["export", "tiny.nnspec", "--weights", weights, "--pytorch", "py"],
+      resume: ["train", "tiny.nnspec", "--data", dir, "--epochs", "2", "--batch", "8", "--quiet", ...js, "--resume", weights, "--out", at("resumed.safetensors")],
       comment: evalOf("comment.nnspec"),
       tanh: evalOf("tanh.nnspec"),
       tanhForced: evalOf("tanh.nnspec", weights, "--force"),
@@ -94,11 +96,13 @@ describe("weights trained before `nnspec fmt`", () => {
     expect(specHash(formatted)).not.toBe(specHash(ORIGINAL));
 
     // After fmt, and after a comment edit: loaded, no --force, no warning.
-    for (const k of ["eval", "predict", "comment", "oldSameText"] as const) {
+    for (const k of ["eval", "predict", "resume", "comment", "oldSameText"] as const) {
       ok(r[k]);
       expect(r[k].stderr, k).toBe("");
     }
     expect(r.comment.stdout).toBe(r.eval.stdout);
+    const resumed = decodeSafetensors(readFileSync(at("resumed.safetensors"))).metadata;
+    expect([resumed["nnspec.spec_sha256"], resumed["nnspec.spec_words_sha256"]]).toEqual([specHash(formatted), specWordsHash(ORIGINAL)]);
     for (const k of ["onnx", "pytorch"] as const) {
       ok(r[k]);
       expect(r[k].stderr, k).toMatch(/^wrote [^\n]*weights from [^\n]*w\.safetensors\n$/);
