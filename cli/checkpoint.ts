@@ -18,7 +18,7 @@ import {
 } from "../runtime/index.js";
 import { describeIoError, fileError, UsageError, warn } from "./io.js";
 import { displayPath } from "../diagnostics/display.js";
-import type { ModelInfo, RunnableModel } from "./load-model.js";
+import type { LoadedModel, ModelInfo, RunnableModel } from "./load-model.js";
 import { loadWeightsForCli } from "./weights.js";
 
 export interface EpochMetrics {
@@ -49,8 +49,8 @@ export interface TrainingRun {
   optimizerName: OptimizerName;
   lr: number;
   seed: number;
-  /** specHash of the spec's text. */
-  hash: string;
+  /** The spec's text and words hashes (load-model.ts). */
+  spec: LoadedModel["spec"];
   settings: { schedule: string; epochs: number; batch: number; augment: number };
 }
 
@@ -86,12 +86,12 @@ function optimizerTensors(optimizer: Optimizer): Record<string, Tensor> {
  * and cost do not grow with the epochs.
  */
 export function checkpoint(out: string, run: TrainingRun, p: Progress): void {
-  const { model, info, optimizer, optimizerName: name, lr, seed, hash, settings } = run;
+  const { model, info, optimizer, optimizerName: name, lr, seed, spec, settings } = run;
   const runsOn = { "nnspec.kernels": model.kernels, "nnspec.threads": String(model.threads) };
   const marker = `${p.epoch}:${p.step}`;
   const meta: Record<string, string> = {
     model: info.name,
-    specHash: hash,
+    ...spec,
     "nnspec.epoch": String(p.epoch),
     "nnspec.step": String(p.step),
     "nnspec.progress": JSON.stringify({ sumLoss: p.sumLoss, correct: p.correct, seen: p.seen }),
@@ -108,7 +108,7 @@ export function checkpoint(out: string, run: TrainingRun, p: Progress): void {
     const t = optimizer instanceof Adam ? String(optimizer.t) : "0";
     // Weights streamed to a device or a pipe (--out /dev/null) cannot be resumed from: no optimizer state beside them.
     if (!isStreamTarget(out)) saveSafetensorsSync(optimizerStatePath(out), tensors, { "nnspec.checkpoint": marker, "nnspec.optimizer": name, "nnspec.t": t });
-    saveWeightsSync(out, model, info, { ...meta, model: info.name, specHash: hash });
+    saveWeightsSync(out, model, info, { ...meta, model: info.name, ...spec });
   } catch (e) {
     throw fileError(out, `cannot save: ${describeIoError(e)}`);
   }
@@ -122,8 +122,8 @@ export interface Resumed {
 
 /** Load a checkpoint's weights into the model (and its optimizer state, when it matches); where training stands. */
 export function resume(path: string, run: TrainingRun, force: boolean): Resumed {
-  const { model, info, optimizer, optimizerName: name, hash } = run;
-  const metadata = loadWeightsForCli(path, model, info, { specHash: hash, force });
+  const { model, info, optimizer, optimizerName: name, spec } = run;
+  const metadata = loadWeightsForCli(path, model, info, { ...spec, force });
   const progress = savedProgress(path, metadata);
   // The optimizer state, when it belongs to this very checkpoint and optimizer.
   const statePath = optimizerStatePath(path);

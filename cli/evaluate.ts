@@ -10,13 +10,13 @@ import { describeIoError, fileError, UsageError } from "./io.js";
 import { loadModelFromSpec, type LoadedModel, type ModelInfo, type RunnableModel } from "./load-model.js";
 import { batchSize as batchSizeValue, choice, outputFormat, parse, positiveInt, shared } from "./args.js";
 import { argmax, evaluate } from "./measure.js";
-import { MAX_BATCH_SIZE, specHash } from "../runtime/index.js";
+import { MAX_BATCH_SIZE } from "../runtime/index.js";
 
 async function withWeights(command: string, file: string, modelName: string | undefined, weights: string | undefined, batchSize: number, force: boolean, kernels: KernelChoice): Promise<{ loaded: LoadedModel; model: RunnableModel }> {
   if (weights === undefined) throw new UsageError(`${command} needs --weights W.safetensors`);
   const loaded = await loadModelFromSpec(file, modelName);
   const model = createRunnable(loaded, { batchSize }, kernels, (text) => process.stderr.write(text + "\n"));
-  loadWeightsForCli(weights, model, loaded.info, { specHash: specHash(loaded.specText), force });
+  loadWeightsForCli(weights, model, loaded.info, { ...loaded.spec, force });
   return { loaded, model };
 }
 

@@ -23,7 +23,7 @@ export interface PytorchOutputs {
 }
 
 /** The module text and the checked output paths (nothing written yet); an ExportError when the model has no PyTorch form. */
-export function pytorchOutputs(inputs: readonly InputFile[], dir: string, checked: CheckedModel, hash: string, onnx: OutputFile | undefined, force: boolean): PytorchOutputs {
+export function pytorchOutputs(inputs: readonly InputFile[], dir: string, checked: CheckedModel, spec: LoadedModel["spec"], onnx: OutputFile | undefined, force: boolean): PytorchOutputs {
   let st;
   try {
     st = statSync(dir);
@@ -31,7 +31,7 @@ export function pytorchOutputs(inputs: readonly InputFile[], dir: string, checke
     // a new folder, made in its parent (which checkOutputs finds missing or not a folder)
   }
   if (st !== undefined && !st.isDirectory()) throw new UsageError(`--pytorch ${displayPath(dir)} is not a folder; give a folder for MODEL.py and train_ddp.py`);
-  const files = exportPytorch(checked, { specHash: hash, specPath: inputs[0]!.path, producerVersion: nnspecVersion() });
+  const files = exportPytorch(checked, { ...spec, specPath: inputs[0]!.path, producerVersion: nnspecVersion() });
   const outputs: OutputFile[] = [
     ...files.files.map((f) => ({ role: `--pytorch's ${f.name}`, path: join(dir, f.name), kind: "python" as const })),
     { role: "--pytorch's init.safetensors", path: join(dir, "init.safetensors"), kind: "safetensors" },
@@ -52,7 +52,7 @@ function statOrUndefined(path: string) {
 }
 
 /** Write the module, train_ddp.py and the model's current weights. */
-export async function writePytorch(out: PytorchOutputs, loaded: LoadedModel, model: RunnableModel, hash: string, source: string): Promise<void> {
+export async function writePytorch(out: PytorchOutputs, loaded: LoadedModel, model: RunnableModel, source: string): Promise<void> {
   const files = out.files;
   try {
     mkdirSync(out.dir, { recursive: false });
@@ -67,7 +67,7 @@ export async function writePytorch(out: PytorchOutputs, loaded: LoadedModel, mod
       throw fileError(path, describeIoError(e));
     }
   }
-  await saveWeights(out.init, model, loaded.info, { model: loaded.info.name, specHash: hash });
+  await saveWeights(out.init, model, loaded.info, { model: loaded.info.name, ...loaded.spec });
   const names = [...files.files.map((f) => f.name), "init.safetensors"].map((n) => displayPath(join(out.dir, n)));
   process.stderr.write(
     `wrote ${names.join(", ")}: ${loaded.info.name} as a torch.nn.Module, input [batch, ${loaded.info.inputShape.join(", ")}]; ${loaded.info.paramCount.toLocaleString("en-US")} parameters, ${source}\n`,

@@ -6,7 +6,7 @@
  */
 import { statSync } from "node:fs";
 import { basename } from "node:path";
-import { specHash, writeFileAtomic, type WriteBytes } from "../runtime/index.js";
+import { writeFileAtomic, type WriteBytes } from "../runtime/index.js";
 import { loadWeightsForCli } from "./weights.js";
 import { DEFAULT_OPSET, exportOnnx, exportOnnxWithExternalData, INLINE_WEIGHTS_LIMIT, MAX_OPSET, MIN_OPSET, onnxOutputNames, weightBytes } from "../compiler/export/onnx.js";
 import { displayPath } from "../diagnostics/display.js";
@@ -74,13 +74,13 @@ export async function exportCommand(argv: string[]): Promise<number> {
   let data = out && forced ? dataOutput(inputs, out, force) : undefined;
 
   const loaded = await loadModelFromSpec(positionals[0]!, values.model as string | undefined);
-  const hash = specHash(loaded.specText);
-  const python = pytorch === undefined ? undefined : pytorchOutputs(inputs, pytorch, loaded.checked, hash, out, force);
+  const spec = loaded.spec;
+  const python = pytorch === undefined ? undefined : pytorchOutputs(inputs, pytorch, loaded.checked, spec, out, force);
   // Export reads the parameters only: the TypeScript kernels, which need no WebAssembly memory (a model of any size fits).
   const model = loaded.createModel({ batchSize: 1, seed, kernels: "js" });
-  if (weights !== undefined) loadWeightsForCli(weights, model, loaded.info, { specHash: hash, force });
+  if (weights !== undefined) loadWeightsForCli(weights, model, loaded.info, { ...spec, force });
   const source = weights !== undefined ? `weights from ${displayPath(weights)}` : `freshly initialised weights (seed ${seed}; pass --weights W.safetensors for trained ones)`;
-  if (python !== undefined) await writePytorch(python, loaded, model, hash, source);
+  if (python !== undefined) await writePytorch(python, loaded, model, source);
   if (out === undefined) return 0;
 
   const bytes = weightBytes(loaded.checked);
@@ -88,7 +88,7 @@ export async function exportCommand(argv: string[]): Promise<number> {
   data ??= bytes > INLINE_WEIGHTS_LIMIT ? dataOutput(inputs, out, force) : undefined;
   // An ExportError (no ONNX form for this model) reaches the error boundary, cli/errors.ts: one line, exit 1.
   const tensors = { ...model.params, ...model.buffers };
-  const options = { opset, producerVersion: nnspecVersion(), specHash: hash };
+  const options = { opset, producerVersion: nnspecVersion(), ...spec };
   let wrote = displayPath(out.path);
   if (data === undefined) await write(out.path, exportOnnx(loaded.checked, tensors, options));
   else {

@@ -55,11 +55,13 @@ two-space indentation, one blank between words, shape assertions (-> …)
 aligned within each model and block, end-of-line comments aligned, at most
 one blank line in a row. Only blanks change: the words, comments, line
 breaks and the comma style (conv 3x3 x6, relu) stay as written, so the
-meaning never changes. A file is written (atomically) only when it changes;
-each one is named on stderr. A file with syntax errors is left alone and its
-errors are printed (exit 1). A FILE of - is standard input, written
-formatted to standard output. A DIR stands for the .nnspec files under it
-(node_modules, dist and dot folders skipped): nnspec fmt --check specs/
+meaning never changes, and weights trained before still load (they record
+the spec's words hash, which formatting keeps). A file is written
+(atomically) only when it changes; each one is named on stderr. A file with
+syntax errors is left alone and its errors are printed (exit 1). A FILE
+of - is standard input, written formatted to standard output. A DIR stands
+for the .nnspec files under it (node_modules, dist and dot folders
+skipped): nnspec fmt --check specs/
 
 Options:
   --check              change nothing: list the files that would change on

@@ -14,6 +14,7 @@ import { describeIoError, UsageError, warn } from "./io.js";
 import { checkFiles } from "./check.js";
 import { printDiagnosticsText } from "./output.js";
 import type { Optimizer, Tensor } from "../runtime/index.js";
+import { specIdentity } from "../compiler/spec-words.js";
 
 export interface ModelInfo {
   name: string;
@@ -48,7 +49,8 @@ export interface LoadedModel {
   checked: CheckedModel;
   info: ModelInfo;
   createModel(options?: { batchSize?: number; seed?: number; threads?: number; kernels?: "wasm" | "js" }): RunnableModel;
-  specText: string;
+  /** The spec's text and words hashes, which weights files record and loading compares. */
+  spec: { specHash: string; specWordsHash: string };
 }
 
 /** Check FILE (printing diagnostics), pick the model, compile it and import it. */
@@ -68,7 +70,7 @@ export async function loadModelFromSpec(file: string, modelName: string | undefi
     checked = models[0]!;
   }
   const mod = await importCompiled(checked, file);
-  return { checked, info: mod.info, createModel: mod.createModel, specText: checked.file.text };
+  return { checked, info: mod.info, createModel: mod.createModel, spec: specIdentity(checked.file.text) };
 }
 
 /**

@@ -7,7 +7,7 @@
  */
 import { mkdirSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import { createOptimizer, isStreamTarget, NPY_FILES, specHash } from "../runtime/index.js";
+import { createOptimizer, isStreamTarget, NPY_FILES } from "../runtime/index.js";
 import { displayPath } from "../diagnostics/display.js";
 import { parse } from "./args.js";
 import { optimizerStatePath, resume, type EpochMetrics, type Progress, type TrainingRun } from "./checkpoint.js";
@@ -50,7 +50,7 @@ async function setUp(o: TrainOptions): Promise<Session> {
     optimizerName: o.optimizerName,
     lr: o.lr,
     seed: o.seed,
-    hash: specHash(loaded.specText),
+    spec: loaded.spec,
     settings: { schedule: o.schedule, epochs: o.epochs, batch: o.batchSize, augment: o.augment },
   };
   let progress: Progress = { epoch: 1, step: 0, sumLoss: 0, correct: 0, seen: 0 };

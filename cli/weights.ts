@@ -7,7 +7,7 @@ import { loadWeights, WeightsError, WeightsFormatError } from "../runtime/index.
 import { describeIoError, fileError, UsageError, warn } from "./io.js";
 import type { ModelInfo, RunnableModel } from "./load-model.js";
 
-export function loadWeightsForCli(path: string, model: RunnableModel, info: ModelInfo, opts: { specHash: string; force: boolean }): Record<string, string> {
+export function loadWeightsForCli(path: string, model: RunnableModel, info: ModelInfo, opts: { specHash: string; specWordsHash: string; force: boolean }): Record<string, string> {
   try {
     const r = loadWeights(path, model, info, opts);
     for (const w of r.warnings) warn(w.replace(/\(force: true\)$/, "(--force)"));

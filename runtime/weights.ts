@@ -6,7 +6,10 @@
  * per the model's dtype, and `__metadata__` with
  *   format               "pt" (so PyTorch's `safetensors.torch.load_file` accepts it)
  *   nnspec.model         the model's name
- *   nnspec.spec_sha256   `specHash` of the spec source it was trained from
+ *   nnspec.spec_sha256        `specHash` of the spec source it was trained from
+ *   nnspec.spec_words_sha256  `specWordsHash` of that source: the sha256 of its words
+ *                             (tokens without comments and blanks; compiler/spec-words.ts),
+ *                             which `nnspec fmt` and comment edits leave unchanged
  * plus any extra string entries passed in `meta` (stored under their own keys).
  * Files are written atomically (temporary file + rename), so an interrupted
  * save never leaves a half-written file in place.
@@ -20,10 +23,12 @@
  *     rejected too) — and only finite values, none below the buffer's `min`
  *     (a batchnorm variance is ≥ 0: a negative one makes every output NaN);
  *   - if the file says which model / spec it was trained for and that differs
- *     from `info.name` / `opts.specHash`, it is an error unless `opts.force`,
- *     which turns it into a warning. A file without nnspec metadata (e.g.
- *     written by PyTorch from a state_dict with the right names) loads, with a
- *     warning when a spec hash was given.
+ *     from `info.name` / `opts.specHash` and `opts.specWordsHash` (the spec
+ *     matches when either hash does: spec-identity.ts `compareSpecs`; files
+ *     older than the words hash record the text hash only), it is an error
+ *     unless `opts.force`, which turns it into a warning. A file without nnspec
+ *     metadata (e.g. written by PyTorch from a state_dict with the right names)
+ *     loads, with a warning when a spec hash was given.
  * Every failure is a `WeightsError` naming the file and, where there is one,
  * the tensor and the index; a bad argument (not a file problem) is an
  * `OptionError`.
@@ -44,6 +49,7 @@ import {
 import { formatIndex } from "./io/binary.js";
 import { FileRefusedError } from "./io/refused.js";
 import { BOOLEAN, check, NON_EMPTY_STRING, OBJECT, oneOf, readOptions, rule, STRING } from "./options.js";
+import { compareSpecs, recordedSpec, SPEC_KEYS, type SpecIdentity } from "./spec-identity.js";
 export { specHash } from "./sha256.js";
 
 /** What loadWeights reads: a file path, or the file's bytes. */
@@ -86,15 +92,16 @@ export interface WeightsInfo {
   readonly buffers: readonly { readonly name: string; readonly shape: readonly number[]; readonly min?: number }[];
 }
 
-/** Metadata stored with the weights: model name, spec hash, and extra string entries. */
+/** Metadata stored with the weights: model name, spec hashes (the words hash optional), and extra string entries. */
 export interface WeightsMeta {
   model: string;
   specHash: string;
-  [key: string]: string;
+  specWordsHash?: string;
+  [key: string]: string | undefined;
 }
 
 /** Metadata keys written by saveWeights itself. */
-const RESERVED_KEYS = new Set(["format", "nnspec.model", "nnspec.spec_sha256"]);
+const RESERVED_KEYS = new Set(["format", "nnspec.model", ...Object.values(SPEC_KEYS)]);
 
 
 function shapeText(shape: readonly number[]): string {
@@ -199,12 +206,14 @@ function encode(fn: string, path: string | undefined, model: WeightsModel, info:
   check(fn, "meta", meta, OBJECT);
   const all = slots(model, info, fn);
   const where = path === undefined ? "cannot encode weights" : `cannot save weights to ${path}`;
-  const { model: modelName, specHash: hash, ...extra } = meta;
+  const { model: modelName, specHash: hash, specWordsHash: wordsHash, ...extra } = meta;
   if (typeof modelName !== "string" || (typeof hash !== "string" && (path !== undefined || hash !== undefined))) {
     throw new WeightsError(`${where}: meta.model and meta.specHash must be strings`, { file: path });
   }
+  if (wordsHash !== undefined && typeof wordsHash !== "string") throw new WeightsError(`${where}: meta.specWordsHash must be a string`, { file: path });
   const metadata: Record<string, string> = { format: "pt", "nnspec.model": modelName };
-  if (hash !== undefined) metadata["nnspec.spec_sha256"] = hash;
+  if (hash !== undefined) metadata[SPEC_KEYS.specHash] = hash;
+  if (wordsHash !== undefined) metadata[SPEC_KEYS.specWordsHash] = wordsHash;
   for (const [key, value] of Object.entries(extra)) {
     if (RESERVED_KEYS.has(key)) throw new WeightsError(`${where}: metadata key ${JSON.stringify(key)} is reserved`, { file: path });
     if (typeof value !== "string") {
@@ -249,6 +258,11 @@ function short(hash: string | undefined): string {
   return hash.length > 12 ? `${hash.slice(0, 12)}…` : hash;
 }
 
+/** `spec sha256 …` and, when either side knows one, `, words sha256 …`. */
+function describeSpec(spec: SpecIdentity, wordsKnown: boolean): string {
+  return `spec sha256 ${short(spec.specHash)}` + (wordsKnown ? `, words sha256 ${short(spec.specWordsHash)}` : "");
+}
+
 /**
  * Load weights saved by `saveWeights` (or any safetensors file with the
  * model's tensor names, shapes and dtype) into `model`, from a file path
@@ -262,11 +276,16 @@ export function loadWeights(
   source: string | Uint8Array | ArrayBuffer,
   model: WeightsModel,
   info: WeightsInfo,
-  opts: { specHash?: string; force?: boolean; source?: string } = {},
+  opts: { specHash?: string; specWordsHash?: string; force?: boolean; source?: string } = {},
 ): { metadata: Record<string, string>; warnings: string[] } {
   check("loadWeights", "source", source, WEIGHTS_SOURCE);
   const targets = slots(model, info, "loadWeights");
-  const { specHash: expectedHash, force } = readOptions("loadWeights", opts, { specHash: { rule: STRING }, force: { rule: BOOLEAN, default: false }, source: { rule: NON_EMPTY_STRING } });
+  const { specHash: expectedHash, specWordsHash: expectedWords, force } = readOptions("loadWeights", opts, {
+    specHash: { rule: STRING },
+    specWordsHash: { rule: STRING },
+    force: { rule: BOOLEAN, default: false },
+    source: { rule: NON_EMPTY_STRING },
+  });
   const path = typeof source === "string" ? source : (opts.source ?? "weights");
 
   let bytes: Uint8Array;
@@ -290,17 +309,19 @@ export function loadWeights(
 
   // Which model and spec the file was trained for.
   const fileModel = metadata["nnspec.model"];
-  const fileHash = metadata["nnspec.spec_sha256"];
+  const fileSpec = recordedSpec(metadata);
+  const expectedSpec: SpecIdentity = { specHash: expectedHash, specWordsHash: expectedWords };
+  const spec = compareSpecs(fileSpec, expectedSpec);
   const warnings: string[] = [];
   let mismatch: string | undefined;
   const nameDiffers = fileModel !== undefined && info.name !== undefined && fileModel !== info.name;
-  const hashDiffers = fileHash !== undefined && expectedHash !== undefined && fileHash !== expectedHash;
-  if (nameDiffers || hashDiffers) {
+  if (nameDiffers || spec === "different") {
+    const words = fileSpec.specWordsHash !== undefined || expectedWords !== undefined;
     mismatch =
-      `weights were trained for a different spec (model ${fileModel ?? "unknown"}, spec sha256 ${short(fileHash)}; ` +
-      `this is model ${info.name ?? "unknown"}, spec sha256 ${short(expectedHash)})`;
-  } else if (expectedHash !== undefined && fileHash === undefined) {
-    warnings.push(`${path} does not record which spec it was trained for (no nnspec.spec_sha256 metadata); loaded by tensor names and shapes only`);
+      `weights were trained for a different spec (model ${fileModel ?? "unknown"}, ${describeSpec(fileSpec, words)}; ` +
+      `this is model ${info.name ?? "unknown"}, ${describeSpec(expectedSpec, words)})`;
+  } else if (spec === "unknown" && (expectedHash !== undefined || expectedWords !== undefined)) {
+    warnings.push(`${path} does not record which spec it was trained for (no ${SPEC_KEYS.specHash} metadata); loaded by tensor names and shapes only`);
   }
 
   const fail = (problem: string, tensor?: string): never => {

@@ -619,9 +619,9 @@ describe("nnspec train / eval / predict", () => {
       "other.optim.safetensors": goodOptim,
     };
     for (const [name, bytes] of Object.entries(files)) writeFileSync(join(cwd, name), bytes);
-    // The same model, but the spec's text differs (one more comment line), so its hash does.
+    // The same tensors, but another spec (tanh for the first relu), so both its hashes differ (a comment edit would keep the words hash).
     const edited = "edited.nnspec";
-    writeFileSync(join(cwd, edited), "# edited\n" + readFileSync(REGRESSOR, "utf8"));
+    writeFileSync(join(cwd, edited), readFileSync(REGRESSOR, "utf8").replace("relu", "tanh"));
     const listing = readdirSync(cwd).sort();
 
     // Each run names the spec its own way, so they can overlap (see the file comment).

@@ -3,7 +3,7 @@
  * `Model` interface, `createModel`, whose body holds the memory plan and
  * the forward/backward code from generate.ts, `createModelAsync` (the
  * runtime's createAsync around it), and `loadWeights`/`saveWeights` (the
- * runtime's, with this module's `info` and spec hash bound). Everything taken from the spec
+ * runtime's, with this module's `info` and spec hashes bound). Everything taken from the spec
  * reaches the output as a JSON string literal, a sanitized identifier, or a
  * sanitized one-line comment.
  */
@@ -12,7 +12,7 @@ import { formatShape } from "../shape.js";
 import type { Generated } from "./generate.js";
 import { commentText } from "../names.js";
 import { planTotals, type PlannedBuffer } from "./plan.js";
-import { specHash } from "../../runtime/sha256.js";
+import { specIdentity } from "../spec-words.js";
 
 export interface ModuleOptions {
   dtype: "f32" | "f64";
@@ -38,6 +38,7 @@ export function buildModule(g: Generated, opts: ModuleOptions): string {
   const Arr = opts.dtype === "f64" ? "Float64Array" : "Float32Array";
   const name = JSON.stringify(g.model.name);
   const m = g.model;
+  const spec = specIdentity(m.file.text);
 
   file.addImportDeclaration({ namespaceImport: "rt", moduleSpecifier: opts.runtime });
   file.insertStatements(0, [
@@ -56,7 +57,8 @@ export function buildModule(g: Generated, opts: ModuleOptions): string {
         name: "info",
         initializer: `{
           name: ${name},
-          specHash: ${JSON.stringify(specHash(m.file.text))},
+          specHash: ${JSON.stringify(spec.specHash)},
+          specWordsHash: ${JSON.stringify(spec.specWordsHash)},
           dtype: ${JSON.stringify(opts.dtype)},
           inputShape: [${m.inputShape.join(", ")}],
           outputShape: [${m.outputShape.join(", ")}],
@@ -158,7 +160,8 @@ function addWeightsFunctions(file: SourceFile, modelName: string): void {
     docs: [
       "Loads weights from the bytes of a safetensors file (a Uint8Array, or the ArrayBuffer of `fetch(…).arrayBuffer()`) into `model`.\n" +
         "Checks everything first (tensor names, shapes, dtype, finite values) and nothing changes when it throws an rt.WeightsError;\n" +
-        `a file saved for another model or spec (not ${modelName} with spec sha256 \`info.specHash\`) is refused unless \`opts.force\`.\n` +
+        `a file saved for another model or spec (not ${modelName}, or neither this spec's text hash \`info.specHash\`\n` +
+        "nor its words hash `info.specWordsHash`: formatting or editing comments keeps the words) is refused unless `opts.force`.\n" +
         "`opts.source` names the bytes in messages (default \"weights\"). Returns the file's metadata and any warnings.",
     ],
     parameters: [
@@ -167,15 +170,15 @@ function addWeightsFunctions(file: SourceFile, modelName: string): void {
       { name: "opts", type: "{ force?: boolean; source?: string }", initializer: "{}" },
     ],
     returnType: "{ metadata: Record<string, string>; warnings: string[] }",
-    statements: ["return rt.loadWeights(bytes, model, info, { ...opts, specHash: info.specHash });"],
+    statements: ["return rt.loadWeights(bytes, model, info, { ...opts, specHash: info.specHash, specWordsHash: info.specWordsHash });"],
   });
   file.addFunction({
     isExported: true,
     name: "saveWeights",
-    docs: ["The model's weights as the bytes of a safetensors file recording the model's name and spec hash: what `nnspec train` writes, without the training metadata."],
+    docs: ["The model's weights as the bytes of a safetensors file recording the model's name and spec hashes: what `nnspec train` writes, without the training metadata."],
     parameters: [{ name: "model", type: "Model" }],
     returnType: "Uint8Array",
-    statements: ["return rt.encodeWeights(model, info, { specHash: info.specHash });"],
+    statements: ["return rt.encodeWeights(model, info, { specHash: info.specHash, specWordsHash: info.specWordsHash });"],
   });
 }
 

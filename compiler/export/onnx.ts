@@ -21,6 +21,7 @@ import type { Names } from "../names.js";
 import type { OnnxAttribute, OnnxContext } from "../layers/onnx.js";
 import { onnx, OnnxGraph, float, floats, inlineStore, int, ints, str, type Attribute, type TensorStore } from "./graph.js";
 import { ExternalDataBuilder, type ExternalData } from "./external-data.js";
+import { SPEC_KEYS } from "../../runtime/spec-identity.js";
 
 export const MIN_OPSET = 13;
 export const MAX_OPSET = 21;
@@ -51,6 +52,8 @@ export interface ExportOptions {
   producerVersion?: string;
   /** sha256 of the spec text (runtime `specHash`), recorded in metadata_props as nnspec.spec_sha256. */
   specHash?: string;
+  /** sha256 of the spec's words (compiler/spec-words.ts), recorded as nnspec.spec_words_sha256. */
+  specWordsHash?: string;
 }
 
 /**
@@ -129,7 +132,7 @@ function build(model: CheckedModel, tensors: Readonly<Record<string, ArrayLike<n
   if (model.loss?.kind === "softmax") g.node("Softmax", g.nodeNames.unique("probabilities"), [main], "probabilities", [int("axis", 1)]);
 
   const metadataProps = [{ key: "nnspec.model", value: model.name }];
-  if (options.specHash !== undefined) metadataProps.push({ key: "nnspec.spec_sha256", value: options.specHash });
+  for (const k of ["specHash", "specWordsHash"] as const) if (options[k] !== undefined) metadataProps.push({ key: SPEC_KEYS[k], value: options[k] });
   const proto = onnx.ModelProto.create({
     irVersion: irVersionFor(opset),
     opsetImport: [{ domain: "", version: opset }],

@@ -145,11 +145,16 @@ def write_safetensors(path, tensors, metadata):
 
 def load_weights(model, path):
     """Load nnspec weights (from nnspec train or save_weights) with load_state_dict(strict=True); returns the metadata.
-    Refuses a file recorded for another spec (a different nnspec.spec_sha256)."""
+    Refuses a file recorded for another spec: a hash known on both sides, and none equal (nnspec's compareSpecs).
+    The words hash is unchanged by nnspec fmt and comment edits; files older than it record the text hash only."""
     tensors, metadata = read_safetensors(path)
-    recorded = metadata.get("nnspec.spec_sha256")
-    if recorded is not None and recorded != SPEC_SHA256:
-        raise ValueError(f"{path} holds weights for another spec (sha256 {recorded}, this module's is {SPEC_SHA256})")
+    recorded = (metadata.get("nnspec.spec_sha256"), metadata.get("nnspec.spec_words_sha256"))
+    pairs = [(r, own) for r, own in zip(recorded, (SPEC_SHA256, SPEC_WORDS_SHA256)) if r is not None and own is not None]
+    if pairs and not any(r == own for r, own in pairs):
+        raise ValueError(
+            f"{path} holds weights for another spec (sha256 {recorded[0]}, words sha256 {recorded[1]}; "
+            f"this module's are {SPEC_SHA256} and {SPEC_WORDS_SHA256})"
+        )
     dtype = next(iter(model.state_dict().values())).dtype if len(model.state_dict()) else torch.float32
     model.load_state_dict({name: t.to(dtype) for name, t in tensors.items()}, strict=True)
     return metadata
@@ -159,5 +164,7 @@ def save_weights(model, path, metadata=None):
     """Save the state_dict as float32 safetensors with nnspec's metadata: nnspec eval, predict,
     export --onnx and loadWeights accept it for this spec."""
     meta = {"format": "pt", "nnspec.model": MODEL_NAME, "nnspec.spec_sha256": SPEC_SHA256}
+    if SPEC_WORDS_SHA256 is not None:
+        meta["nnspec.spec_words_sha256"] = SPEC_WORDS_SHA256
     meta.update(metadata or {})
     write_safetensors(path, {name: t.float() for name, t in model.state_dict().items()}, meta)`;

@@ -25,6 +25,8 @@ import { ExportError } from "./onnx.js";
 export interface PytorchExportOptions {
   /** sha256 of the spec text (runtime `specHash`), recorded as SPEC_SHA256 and in saved weights. */
   specHash: string;
+  /** sha256 of the spec's words (compiler/spec-words.ts), recorded as SPEC_WORDS_SHA256 (None without it) and in saved weights. */
+  specWordsHash?: string;
   /** The spec's path as the user gave it, for the header comment. */
   specPath?: string;
   producerVersion?: string;
@@ -75,7 +77,7 @@ const strings = (names: readonly string[]): string => (names.length ? `(\n${name
 export function exportPytorch(model: CheckedModel, options: PytorchExportOptions): PytorchExport {
   if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(model.name) || PYTHON_KEYWORDS.has(model.name) || SHADOWED_MODULES.has(model.name))
     throw new ExportError(`model ${model.name} cannot be exported to PyTorch: ${model.name}.py would not be importable (a Python keyword or a module the scripts import); rename the model`);
-  if (!/^[0-9a-f]{64}$/.test(options.specHash)) throw new Error("internal: specHash must be a sha256 hex digest");
+  for (const hash of [options.specHash, options.specWordsHash ?? "0".repeat(64)]) if (!/^[0-9a-f]{64}$/.test(hash)) throw new Error("internal: spec hashes must be sha256 hex digests");
   const moduleFile = `${model.name}.py`;
   return { moduleFile, files: [{ name: moduleFile, text: moduleText(model, options) }, { name: "train_ddp.py", text: trainDdpScript(model.name) }] };
 }
@@ -124,6 +126,7 @@ function moduleText(model: CheckedModel, options: PytorchExportOptions): string 
     "",
     `MODEL_NAME = "${model.name}"`,
     `SPEC_SHA256 = "${options.specHash}"`,
+    `SPEC_WORDS_SHA256 = ${options.specWordsHash === undefined ? "None" : `"${options.specWordsHash}"`}`,
     `INPUT_SHAPE = (${model.inputShape.join(", ")}${model.inputShape.length === 1 ? "," : ""})`,
     `OUTPUT_SHAPE = (${model.outputShape.join(", ")}${model.outputShape.length === 1 ? "," : ""})`,
     `LOSS = ${loss ? `"${loss.kind}"` : "None"}`,

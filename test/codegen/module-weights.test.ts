@@ -9,6 +9,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { decodeSafetensors } from "../../runtime/io/index.js";
+import { specWordsHash } from "../../compiler/spec-words.js";
 import { encodeWeights, loadWeights as rtLoadWeights, specHash, WeightsError, type WeightsInfo } from "../../runtime/weights.js";
 import { requireBuilt } from "../helpers/build.js";
 import { freshDir } from "../helpers/bundler.js";
@@ -17,11 +18,13 @@ import { loadSpec, type GeneratedModel } from "../helpers/compile.js";
 import { LENET5, LENET5_PATH } from "../helpers/lenet5.js";
 
 const SPEC = "model tiny { input 1x4x4, conv 3x3 x2 pad same, batchnorm, relu, flatten -> 32, fc 3, loss softmax }\n";
-/** The same model from a different spec text: same name, tensors and shapes, another spec hash. */
-const OTHER_SPEC = `# edited\n${SPEC}`;
+/** The same model from another spec (tanh for relu): same name, tensors and shapes, other spec hashes. */
+const OTHER_SPEC = SPEC.replace("relu", "tanh");
+/** The same spec, formatted and with a comment: another text hash, the same words hash. */
+const FORMATTED_SPEC = `# formatted\n\n${SPEC.replace(/, /g, " ,\t").replace(/\n$/, "   # tiny\n\n")}`;
 
 interface Module {
-  info: WeightsInfo & { name: string; specHash: string };
+  info: WeightsInfo & { name: string; specHash: string; specWordsHash: string };
   createModel(options?: { batchSize?: number; seed?: number; threads?: number }): GeneratedModel;
   loadWeights(model: GeneratedModel, bytes: Uint8Array | ArrayBuffer, opts?: { force?: boolean; source?: string }): { metadata: Record<string, string>; warnings: string[] };
   saveWeights(model: GeneratedModel): Uint8Array;
@@ -29,26 +32,33 @@ interface Module {
 
 let tiny: Module;
 let other: Module;
+let formatted: Module;
 beforeAll(async () => {
   tiny = (await loadSpec(SPEC)) as unknown as Module;
   other = (await loadSpec(OTHER_SPEC)) as unknown as Module;
+  formatted = (await loadSpec(FORMATTED_SPEC)) as unknown as Module;
 });
 
 const values = (m: GeneratedModel) => Object.values({ ...m.params, ...m.buffers }).map((a) => Array.from(a));
 
 describe("generated loadWeights / saveWeights", () => {
-  it("info.specHash is the spec's hash, computed at compile time", () => {
+  it("info.specHash and info.specWordsHash are the spec's hashes, computed at compile time", () => {
     expect(tiny.info.specHash).toBe(specHash(SPEC));
     expect(other.info.specHash).toBe(specHash(OTHER_SPEC));
     expect(other.info.specHash).not.toBe(tiny.info.specHash);
+    expect(tiny.info.specWordsHash).toBe(specWordsHash(SPEC));
+    expect(other.info.specWordsHash).not.toBe(tiny.info.specWordsHash);
+    expect(formatted.info.specWordsHash).toBe(tiny.info.specWordsHash);
+    expect(formatted.info.specHash).not.toBe(tiny.info.specHash);
   });
 
   it("saveWeights: the runtime's encodeWeights with the model's name and spec hash, and nothing else", () => {
     const a = tiny.createModel({ seed: 1, batchSize: 2 });
     const bytes = tiny.saveWeights(a);
     expect(bytes).toBeInstanceOf(Uint8Array);
-    expect(Buffer.from(bytes).equals(Buffer.from(encodeWeights(a, tiny.info, { specHash: specHash(SPEC) })))).toBe(true);
-    expect(decodeSafetensors(bytes).metadata).toEqual({ format: "pt", "nnspec.model": "tiny", "nnspec.spec_sha256": specHash(SPEC) });
+    const spec = { specHash: specHash(SPEC), specWordsHash: specWordsHash(SPEC) };
+    expect(Buffer.from(bytes).equals(Buffer.from(encodeWeights(a, tiny.info, spec)))).toBe(true);
+    expect(decodeSafetensors(bytes).metadata).toEqual({ format: "pt", "nnspec.model": "tiny", "nnspec.spec_sha256": spec.specHash, "nnspec.spec_words_sha256": spec.specWordsHash });
   });
 
   it("round trip through bytes (Uint8Array and ArrayBuffer), bit for bit, also with the runtime's loadWeights", () => {
@@ -91,12 +101,24 @@ describe("generated loadWeights / saveWeights", () => {
     }
     expect(error).toBeInstanceOf(WeightsError);
     expect((error as WeightsError).forceable).toBe(true);
-    expect((error as Error).message).toMatch(/^weights: weights were trained for a different spec \(model tiny, spec sha256 \w{12}…; this is model tiny, spec sha256 \w{12}…\); load with \{ force: true \} to accept it$/);
+    expect((error as Error).message).toMatch(
+      /^weights: weights were trained for a different spec \(model tiny, spec sha256 \w{12}…, words sha256 \w{12}…; this is model tiny, spec sha256 \w{12}…, words sha256 \w{12}…\); load with \{ force: true \} to accept it$/,
+    );
     expect(values(b)).toEqual(before);
     const r = tiny.loadWeights(b, bytes, { force: true });
     expect(r.warnings).toHaveLength(1);
     expect(r.warnings[0]).toMatch(/different spec.*loading anyway \(force: true\)/);
     expect(values(b)).toEqual(values(a));
+  });
+
+  it("a file saved from the spec before it was formatted loads without a warning (the words hash matches), and the other way round", () => {
+    const a = tiny.createModel({ seed: 1, batchSize: 2 });
+    const b = formatted.createModel({ seed: 2, batchSize: 2 });
+    expect(formatted.loadWeights(b, tiny.saveWeights(a)).warnings).toEqual([]);
+    expect(values(b)).toEqual(values(a));
+    const c = tiny.createModel({ seed: 3, batchSize: 2 });
+    expect(tiny.loadWeights(c, formatted.saveWeights(b)).warnings).toEqual([]);
+    expect(values(c)).toEqual(values(a));
   });
 
   it("a file written by `nnspec train` loads without a warning: the module's spec hash is the CLI's", async () => {
@@ -111,7 +133,13 @@ describe("generated loadWeights / saveWeights", () => {
     expect(warnings).toEqual([]);
     expect(metadata["nnspec.spec_sha256"]).toBe(lenet.info.specHash);
     const saved = decodeSafetensors(lenet.saveWeights(m)).metadata;
-    expect(saved).toEqual({ format: metadata["format"], "nnspec.model": metadata["nnspec.model"], "nnspec.spec_sha256": metadata["nnspec.spec_sha256"] });
+    expect(metadata["nnspec.spec_words_sha256"]).toBe(lenet.info.specWordsHash);
+    expect(saved).toEqual({
+      format: metadata["format"],
+      "nnspec.model": metadata["nnspec.model"],
+      "nnspec.spec_sha256": metadata["nnspec.spec_sha256"],
+      "nnspec.spec_words_sha256": metadata["nnspec.spec_words_sha256"],
+    });
     m.dispose();
   });
 });

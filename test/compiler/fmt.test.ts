@@ -4,7 +4,8 @@
  * parse (blanks, tabs, line breaks, comments and commas inserted, blanks
  * removed): formatting twice is formatting once, and the formatted spec means
  * the same — the same summary and diagnostics as `check` gives (spans and
- * lines aside), the same words and the same comments in the same order.
+ * lines aside), the same words and the same comments in the same order, and
+ * the same words hash (compiler/spec-words.ts, which weights files record).
  * And the repository keeps its own specs and docs examples formatted.
  */
 import { readFileSync } from "node:fs";
@@ -14,6 +15,7 @@ import { describe, expect, it } from "vitest";
 import { check } from "../../compiler/api.js";
 import { formatSpec } from "../../compiler/fmt/index.js";
 import { fmtLines } from "../../compiler/fmt/lex.js";
+import { specWordsHash } from "../../compiler/spec-words.js";
 import { specCorpus } from "../helpers/spec-corpus.js";
 import { ROOT } from "../helpers/root.js";
 
@@ -46,6 +48,7 @@ function holds(text: string): boolean {
   expect(formatted(r.text), "fmt(fmt(x)) = fmt(x)").toBe(r.text);
   expect(r.changed).toBe(r.text !== text);
   expect(words(r.text)).toEqual(words(text));
+  expect(specWordsHash(r.text), "the words hash weights files record").toBe(specWordsHash(text));
   expect(meaning(r.text)).toEqual(meaning(text));
   return true;
 }

@@ -34,6 +34,7 @@ import { childLists } from "../../compiler/model.js";
 import { ExportError, exportOnnx, irVersionFor } from "../../compiler/export/onnx.js";
 import { numel } from "../../compiler/shape.js";
 import { saveWeights, specHash, type WeightsInfo } from "../../runtime/index.js";
+import { specWordsHash } from "../../compiler/spec-words.js";
 import { loadSpec, type GeneratedModel } from "../helpers/compile.js";
 import { nnspecAsync, ROOT } from "../helpers/cli.js";
 import { acceptanceSpec, acceptanceSpecsOrFail } from "../helpers/acceptance.js";
@@ -407,7 +408,8 @@ describe("nnspec export", () => {
 
   it("--weights exports exactly the file's values; weights for another spec need --force; same inputs give byte-identical files", async () => {
     const spec = specFile("weights", ALL_LAYERS);
-    const changed = specFile("weights_changed", ALL_LAYERS.replace("# Every kind of layer", "# Changed: every kind of layer"));
+    // Another meaning with the same tensors (a comment or a blank changed would be the same spec: its words hash matches).
+    const changed = specFile("weights_changed", ALL_LAYERS.replace("leakyrelu 0.1", "leakyrelu 0.2"));
     const seeded = specFile("seeded", LENET);
     const m = checked("all_layers", ALL_LAYERS);
     const mod = await loadSpec(ALL_LAYERS);
@@ -452,6 +454,7 @@ describe("nnspec export", () => {
     expect(onnx.ModelProto.decode(bytesA).metadataProps.map((e) => [e.key, e.value])).toEqual([
       ["nnspec.model", "all_layers"],
       ["nnspec.spec_sha256", specHash(ALL_LAYERS)],
+      ["nnspec.spec_words_sha256", specWordsHash(ALL_LAYERS)],
     ]);
     // Exactly the saved values (bit for bit), which the seed alone does not give.
     const tensors = tensorsOf(model);

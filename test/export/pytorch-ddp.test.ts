@@ -90,7 +90,7 @@ describe("train_ddp.py", () => {
     expect(r.examples).toBe(TEST);
     expect(Math.round(r.accuracy * TEST)).toBe(correct);
     const meta = readFileSync(join(DIR, "ddp.safetensors")).subarray(8, 400).toString("latin1");
-    expect(meta).toMatch(/^\{"__metadata__":\{"format":"pt","nnspec\.model":"lenet5","nnspec\.spec_sha256":"[0-9a-f]{64}","nnspec\.trained_with":"pytorch [^"]+ ddp x2"\}/);
+    expect(meta).toMatch(/^\{"__metadata__":\{"format":"pt","nnspec\.model":"lenet5","nnspec\.spec_sha256":"[0-9a-f]{64}","nnspec\.spec_words_sha256":"[0-9a-f]{64}","nnspec\.trained_with":"pytorch [^"]+ ddp x2"\}/);
   }, 180_000);
 });
 

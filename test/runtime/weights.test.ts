@@ -14,6 +14,7 @@ import {
 } from "../../runtime/weights.js";
 import { refuses } from "./helpers.js";
 import { loadSpec, type GeneratedModel } from "../helpers/compile.js";
+import { specWordsHash } from "../../compiler/spec-words.js";
 
 const SPEC = `model tiny {
   input 1x4x4
@@ -193,6 +194,10 @@ describe("saveWeights / loadWeights", () => {
     expect(fs.existsSync(file)).toBe(false);
     const b = trainedLike(f32, 13);
     expect(() => saveWeightsSync(file, b, f32.info, { model: "tiny", specHash: HASH, format: "np" })).toThrow(WeightsError);
+    expect(() => saveWeightsSync(file, b, f32.info, { model: "tiny", specHash: HASH, "nnspec.spec_words_sha256": "w" })).toThrow(/metadata key "nnspec.spec_words_sha256" is reserved/);
+    expect(() => saveWeightsSync(file, b, f32.info, { model: "tiny", specHash: HASH, specWordsHash: 5 as never })).toThrow(/meta.specWordsHash must be a string/);
+    saveWeightsSync(file, b, f32.info, { model: "tiny", specHash: HASH, specWordsHash: "w" });
+    expect(loadWeights(file, trainedLike(f32, 14), f32.info).metadata).toEqual({ format: "pt", "nnspec.model": "tiny", "nnspec.spec_sha256": HASH, "nnspec.spec_words_sha256": "w" });
   });
 });
 
@@ -215,13 +220,14 @@ describe("loadWeights rejects bad files and leaves the model untouched", () => {
   }
 
   /** Load into a fresh model; expect a WeightsError whose message has every pattern; check nothing changed. */
-  function rejects(file: string, patterns: (string | RegExp)[], opts: { specHash?: string; force?: boolean; tensor?: string; mod?: Module } = {}): WeightsError {
+  function rejects(file: string, patterns: (string | RegExp)[], opts: { specHash?: string; specWordsHash?: string; force?: boolean; tensor?: string; mod?: Module } = {}): WeightsError {
     const mod = opts.mod ?? f32;
     const target = trainedLike(mod, 77);
     const before = snapshot(target);
     let caught: unknown;
     try {
-      loadWeights(file, target, mod.info, { specHash: opts.specHash ?? HASH, force: opts.force ?? false });
+      const words = opts.specWordsHash === undefined ? {} : { specWordsHash: opts.specWordsHash };
+      loadWeights(file, target, mod.info, { specHash: opts.specHash ?? HASH, ...words, force: opts.force ?? false });
     } catch (e) {
       caught = e;
     }
@@ -351,6 +357,33 @@ describe("loadWeights rejects bad files and leaves the model untouched", () => {
     expect(loadWeights(file, f32.createModel({ seed: 3 }), f32.info).warnings).toEqual([]);
   });
 
+  it("either hash suffices: the words after formatting, the text for a file older than the words hash", () => {
+    const identity = (text: string) => ({ specHash: specHash(text), specWordsHash: specWordsHash(text) });
+    const formatted = identity(SPEC.replace(/\n {2}/g, "\n\t") + "# a comment\n"); // another text, the same words
+    expect(formatted.specHash).not.toBe(HASH);
+    const load = (file: string, spec: { specHash: string; specWordsHash: string }) => {
+      const target = f32.createModel({ seed: 3 });
+      const r = loadWeights(file, target, f32.info, spec);
+      expectSameBits(snapshot(target), snapshot(source));
+      return r.warnings;
+    };
+    const both = writeFile(good, { ...META(), "nnspec.spec_words_sha256": specWordsHash(SPEC) });
+    expect(load(both, formatted)).toEqual([]);
+    // A file written before the words hash (the text hash only) loads when its text matches, as it always did...
+    const old = writeFile(good);
+    expect(load(old, identity(SPEC))).toEqual([]);
+    // ...and is refused when it does not, the words unknown.
+    rejects(old, ["different spec (model tiny, spec sha256 " + HASH.slice(0, 12) + "…, words sha256 unknown; this is model tiny, spec sha256 " + formatted.specHash.slice(0, 12)], formatted);
+    // Another meaning (tanh for relu: the same tensors), so both hashes differ: refused, naming both of each side.
+    const tanh = identity(SPEC.replace("relu", "tanh"));
+    const err = rejects(both, [
+      `(model tiny, spec sha256 ${HASH.slice(0, 12)}…, words sha256 ${specWordsHash(SPEC).slice(0, 12)}…; ` +
+        `this is model tiny, spec sha256 ${tanh.specHash.slice(0, 12)}…, words sha256 ${tanh.specWordsHash.slice(0, 12)}…)`,
+      "load with { force: true } to accept it",
+    ], tanh);
+    expect(err.forceable).toBe(true);
+  });
+
   it("model name mismatch: an error, or a warning with force", () => {
     const file = writeFile(good, { ...META(), "nnspec.model": "lenet5" });
     const named = rejects(file, ["model lenet5", "this is model tiny", "{ force: true }"], { specHash: HASH });
@@ -375,7 +408,7 @@ describe("the weights functions refuse bad arguments with an OptionError naming 
     refuses(() => loadWeights(file, m, f32.info, null as never), "loadWeights: options must be an object, got null");
     refuses(() => loadWeights(file, m, f32.info, { specHash: 5 } as never), "loadWeights: specHash must be a string, got 5");
     refuses(() => loadWeights(file, m, f32.info, { force: "yes" } as never), 'loadWeights: force must be true or false, got the string "yes"');
-    refuses(() => loadWeights(file, m, f32.info, { froce: true } as never), 'loadWeights: unknown option "froce"', "specHash, force");
+    refuses(() => loadWeights(file, m, f32.info, { froce: true } as never), 'loadWeights: unknown option "froce"', "specHash, specWordsHash, force");
     refuses(() => loadWeights(undefined as never, m, f32.info), "loadWeights: source must be a file path (a non-empty string) or the file's bytes (a Uint8Array or an ArrayBuffer), got undefined");
     refuses(() => loadWeights(file, null as never, f32.info), "loadWeights: model must be an object with params and buffers, got null");
     refuses(() => loadWeights(file, m, null as never), "loadWeights: info must be an object with dtype, params and buffers, got null");
