@@ -20,8 +20,8 @@ async function start() {
   const command = serverCommand();
   // TransportKind.stdio adds --stdio, which `nnspec lsp` accepts. On Windows, npm's shims are .cmd files: run through the shell.
   const run = { command, args: ["lsp"], transport: TransportKind.stdio, options: { shell: process.platform === "win32" } };
-  client = new LanguageClient("nnspec", "nnspec", { run, debug: run }, { documentSelector: [{ language: "nnspec" }] });
   try {
+    client = new LanguageClient("nnspec", "nnspec", { run, debug: run }, { documentSelector: [{ language: "nnspec" }] });
     await client.start();
   } catch (e) {
     client = undefined;
