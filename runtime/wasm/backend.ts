@@ -273,21 +273,21 @@ class WasmKernels implements Kernels {
     if (T > 1) this.pool!.wait(T - 1);
   }
 
-  fcForward(x: Tensor, w: Tensor, b: Tensor | null, y: Tensor, B: number, M: number, N: number, act: Activation = 0): void {
+  fcForward(x: Tensor, w: Tensor, b: Tensor | null, y: Tensor, B: number, M: number, N: number, act: Activation = 0, ys: number = N): void {
     const T = B * M * N < FC_SPLIT_MACS ? 1 : this.split(Math.floor(N / 8));
     for (let t = 1; t < T; t++) {
-      this.pool!.post(t - 1, "fcForward", ptr(x), ptr(w), ptr(b), ptr(y), B, M, N, cut(N, T, t, 8), cut(N, T, t + 1, 8), act);
+      this.pool!.post(t - 1, "fcForward", ptr(x), ptr(w), ptr(b), ptr(y), B, M, N, ys, cut(N, T, t, 8), cut(N, T, t + 1, 8), act);
     }
-    this.k.fcForward(ptr(x), ptr(w), ptr(b), ptr(y), B, M, N, 0, cut(N, T, 1, 8), act);
+    this.k.fcForward(ptr(x), ptr(w), ptr(b), ptr(y), B, M, N, ys, 0, cut(N, T, 1, 8), act);
     if (T > 1) this.pool!.wait(T - 1);
   }
 
-  fcBackward(x: Tensor, w: Tensor, dy: Tensor, dx: Tensor | null, dw: Tensor, db: Tensor | null, B: number, M: number, N: number): void {
+  fcBackward(x: Tensor, w: Tensor, dy: Tensor, dx: Tensor | null, dw: Tensor, db: Tensor | null, B: number, M: number, N: number, dys: number = N): void {
     const T = B * M * N < FC_SPLIT_MACS ? 1 : this.split(Math.floor(Math.min(N, M) / 8));
     for (let t = 1; t < T; t++) {
-      this.pool!.post(t - 1, "fcBackward", ptr(x), ptr(w), ptr(dy), ptr(dx), ptr(dw), ptr(db), B, M, N, cut(N, T, t, 8), cut(N, T, t + 1, 8), cut(M, T, t, 8), cut(M, T, t + 1, 8));
+      this.pool!.post(t - 1, "fcBackward", ptr(x), ptr(w), ptr(dy), ptr(dx), ptr(dw), ptr(db), B, M, N, dys, cut(N, T, t, 8), cut(N, T, t + 1, 8), cut(M, T, t, 8), cut(M, T, t + 1, 8));
     }
-    this.k.fcBackward(ptr(x), ptr(w), ptr(dy), ptr(dx), ptr(dw), ptr(db), B, M, N, 0, cut(N, T, 1, 8), 0, cut(M, T, 1, 8));
+    this.k.fcBackward(ptr(x), ptr(w), ptr(dy), ptr(dx), ptr(dw), ptr(db), B, M, N, dys, 0, cut(N, T, 1, 8), 0, cut(M, T, 1, 8));
     if (T > 1) this.pool!.wait(T - 1);
   }
 
@@ -512,12 +512,13 @@ class WasmKernels implements Kernels {
     }
   }
 
-  /** Batchnorm at inference (scale and shift per channel), split across threads by runs. */
-  channelAffine(x: Tensor, y: Tensor, scale: Tensor, shift: Tensor, n: number, channels: number, spatial: number): void {
+  /** Batchnorm at inference (scale and shift per channel), split across threads by runs; y's examples yStride apart. */
+  channelAffine(x: Tensor, y: Tensor, scale: Tensor, shift: Tensor, n: number, channels: number, spatial: number, yStride: number = channels * spatial): void {
     const runs = n * channels;
     const T = Math.min(this.elementwiseThreads(runs * spatial), this.split(runs));
-    for (let t = 1; t < T; t++) this.pool!.post(t - 1, "channelAffine", ptr(x), ptr(y), ptr(scale), ptr(shift), spatial, channels, cut(runs, T, t, 1), cut(runs, T, t + 1, 1));
-    this.k.channelAffine(ptr(x), ptr(y), ptr(scale), ptr(shift), spatial, channels, 0, cut(runs, T, 1, 1));
+    const ys = yStride - channels * spatial;
+    for (let t = 1; t < T; t++) this.pool!.post(t - 1, "channelAffine", ptr(x), ptr(y), ptr(scale), ptr(shift), spatial, channels, ys, cut(runs, T, t, 1), cut(runs, T, t + 1, 1));
+    this.k.channelAffine(ptr(x), ptr(y), ptr(scale), ptr(shift), spatial, channels, ys, 0, cut(runs, T, 1, 1));
     if (T > 1) this.pool!.wait(T - 1);
   }
 
