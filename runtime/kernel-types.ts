@@ -67,6 +67,11 @@ export interface Kernels extends ActivationKernels {
   channelShuffle(src: Tensor, dst: Tensor, n: number, C: number, groups: number, hw: number): void;
   /** Batchnorm at inference: y = x·scale[c] + shift[c] over n examples of `channels` runs of `spatial` values (runtime/batchnorm.ts); y's examples yStride apart (default channels·spatial). */
   channelAffine(x: Tensor, y: Tensor, scale: Tensor, shift: Tensor, n: number, channels: number, spatial: number, yStride?: number): void;
+  /** `globalavgpool`: runtime/pool.ts's kernels over B·C planes of HW values. */
+  globalAvgPoolForward(x: Tensor, y: Tensor, B: number, C: number, HW: number): void;
+  globalAvgPoolBackward(dy: Tensor, dx: Tensor, B: number, C: number, HW: number): void;
+  /** The bias gradient of `deconv`: runtime/deconv.ts's channelSums. */
+  channelSums(t: Tensor, out: Tensor, B: number, C: number, plane: number): void;
   /** Stops worker threads (the kernels must not be used afterwards). */
   dispose(): void;
   /** Starts every worker thread now and resolves when all are ready (createModelAsync awaits it). */

@@ -522,6 +522,27 @@ class WasmKernels implements Kernels {
     if (T > 1) this.pool!.wait(T - 1);
   }
 
+  globalAvgPoolForward(x: Tensor, y: Tensor, B: number, C: number, HW: number): void {
+    this.ranged("globalAvgPoolForward", this.planeThreads(B * C, HW), B * C, 1, 3, ptr(x), ptr(y), HW);
+  }
+
+  globalAvgPoolBackward(dy: Tensor, dx: Tensor, B: number, C: number, HW: number): void {
+    this.ranged("globalAvgPoolBackward", this.planeThreads(B * C, HW), B * C, 1, 3, ptr(dy), ptr(dx), HW);
+  }
+
+  /** Split by channels (each thread sums its channels over the whole batch) once the input is big enough. */
+  channelSums(t: Tensor, out: Tensor, B: number, C: number, plane: number): void {
+    const T = this.planeThreads(C, B * plane);
+    for (let i = 1; i < T; i++) this.pool!.post(i - 1, "channelSums", ptr(t), ptr(out), B, C, plane, cut(C, T, i, 1), cut(C, T, i + 1, 1));
+    this.k.channelSums(ptr(t), ptr(out), B, C, plane, 0, cut(C, T, 1, 1));
+    if (T > 1) this.pool!.wait(T - 1);
+  }
+
+  /** Threads for a kernel over `units` runs of `size` values each (planes, channels): split by runs once there are enough values. */
+  private planeThreads(units: number, size: number): number {
+    return Math.min(this.elementwiseThreads(units * size), this.split(units));
+  }
+
   /** A gate kernel over `runs` runs of `spatial` values, split across threads by runs like the elementwise kernels by values. */
   private gateJob(job: "gateForward" | "gateBackwardGate" | "gateBackwardInput", runs: number, spatial: number, a: number, b: number, c: number): void {
     this.ranged(job, Math.min(this.elementwiseThreads(runs * spatial), this.split(runs)), runs, 1, 4, a, b, c, spatial);

@@ -78,6 +78,9 @@ export interface KernelExports extends ActivationExports {
   adaptiveMaxPoolBackward(dy: number, argmax: number, dx: number, inputs: number, outputs: number): void;
   copyRuns(src: number, dst: number, len: number, A: number, B: number, sA: number, sB: number, dA: number, dB: number): void;
   channelAffine(x: number, y: number, scale: number, shift: number, spatial: number, C: number, skip: number, r0: number, r1: number): void;
+  globalAvgPoolForward(x: number, y: number, HW: number, p0: number, p1: number): void;
+  globalAvgPoolBackward(dy: number, dx: number, HW: number, p0: number, p1: number): void;
+  channelSums(t: number, out: number, B: number, C: number, plane: number, c0: number, c1: number): void;
 }
 
 /** Kernels a worker thread can run, by job number (the worker looks them up in this order). */
@@ -90,6 +93,7 @@ export const JOBS = [
   "upsampleNearestForward", "upsampleNearestBackward", "upsampleBilinearForward", "upsampleBilinearBackward",
   "adaptiveAvgPoolForward", "adaptiveAvgPoolBackward", "adaptiveMaxPoolForward",
   "channelAffine",
+  "globalAvgPoolForward", "globalAvgPoolBackward", "channelSums",
 ] as const satisfies readonly (keyof KernelExports)[];
 export type JobName = (typeof JOBS)[number];
 

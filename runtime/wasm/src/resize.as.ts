@@ -78,7 +78,8 @@ export function upsampleNearestBackward(dy: usize, dx: usize, g: usize, p0: i32,
  * keeps them each other's adjoint. Along a row, output column w·S + r reads
  * input columns w + d and w + d + 1 with weights that depend on the phase r
  * only: the walk goes phase by phase, the first and last columns (clamped
- * taps) apart.
+ * taps) apart, four columns at a time with SIMD (the scalar loop's
+ * arithmetic, in its order, lane by lane).
  */
 // @ts-ignore: decorator
 @inline
@@ -106,7 +107,38 @@ function bilinearWalk(img: usize, out: usize, g: usize, p0: i32, p1: i32, adjoin
         const step = <usize>S << 2;
         let q = row + (<usize>(lo * S + r) << 2);
         let a = (<usize>(lo + d) << 2);
-        for (let w = lo; w < hi; w++, q += step, a += 4) {
+        let w = lo;
+        // Four columns at a time: their taps are the four values at a and the four after them (SIMD), their outputs S apart.
+        const h04 = f32x4.splat(h0), h14 = f32x4.splat(h1), w04 = f32x4.splat(w0), w14 = f32x4.splat(w1);
+        const k00 = f32x4.splat(h0 * w0), k01 = f32x4.splat(h0 * w1), k10 = f32x4.splat(h1 * w0), k11 = f32x4.splat(h1 * w1);
+        // Adjoint: the second-tap terms of the previous four columns; lane 3 belongs to this block's first value.
+        let carry0 = f32x4.splat(0), carry1 = f32x4.splat(0);
+        for (; w + 4 <= hi; w += 4, q += step << 2, a += 16) {
+          if (adjoint) {
+            // The scalar loop's sums in its order (each value gets the term of the column before it, then its own
+            // column's), one load and one store per row and block: no store overlapping a later load.
+            const v = f32x4.replace_lane(f32x4.replace_lane(f32x4.replace_lane(f32x4.splat(load<f32>(q)), 1, load<f32>(q + step)), 2, load<f32>(q + 2 * step)), 3, load<f32>(q + 3 * step));
+            const t1 = f32x4.mul(k01, v), b1 = f32x4.mul(k11, v);
+            v128.store(r0 + a, f32x4.add(f32x4.add(v128.load(r0 + a), v128.shuffle<f32>(carry0, t1, 3, 4, 5, 6)), f32x4.mul(k00, v)));
+            v128.store(r1 + a, f32x4.add(f32x4.add(v128.load(r1 + a), v128.shuffle<f32>(carry1, b1, 3, 4, 5, 6)), f32x4.mul(k10, v)));
+            carry0 = t1;
+            carry1 = b1;
+          } else {
+            // The scalar loop's arithmetic, lane by lane: the same values.
+            const t = f32x4.add(f32x4.mul(w04, v128.load(r0 + a)), f32x4.mul(w14, v128.load(r0 + a + 4)));
+            const b = f32x4.add(f32x4.mul(w04, v128.load(r1 + a)), f32x4.mul(w14, v128.load(r1 + a + 4)));
+            const v = f32x4.add(f32x4.mul(h04, t), f32x4.mul(h14, b));
+            store<f32>(q, f32x4.extract_lane(v, 0));
+            store<f32>(q + step, f32x4.extract_lane(v, 1));
+            store<f32>(q + 2 * step, f32x4.extract_lane(v, 2));
+            store<f32>(q + 3 * step, f32x4.extract_lane(v, 3));
+          }
+        }
+        if (adjoint && w > lo) {
+          store<f32>(r0 + a, load<f32>(r0 + a) + f32x4.extract_lane(carry0, 3));
+          store<f32>(r1 + a, load<f32>(r1 + a) + f32x4.extract_lane(carry1, 3));
+        }
+        for (; w < hi; w++, q += step, a += 4) {
           if (adjoint) {
             const v = load<f32>(q);
             store<f32>(r0 + a, load<f32>(r0 + a) + h0 * w0 * v);
