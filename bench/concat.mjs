@@ -2,7 +2,7 @@
 // Concat branches writing straight into their slices against copying them (the code generator's
 // `inPlaceConcat: false`, the path before): forward + loss + backward of the same spec compiled both ways,
 // same runtime, same weights, timed in alternating rounds. `npm run build` first, then
-//   node bench/concat.mjs [--quick] [--json]
+//   node bench/concat.mjs [--quick] [--json] [--only TEXT]   (--only: the workloads whose name has TEXT)
 // Workloads: SqueezeNet 1.1 (specs/squeezenet1_1.nnspec, 3x224x224) at batch 2, one fire module
 // (fire(16, 64) on 64x55x55, as SqueezeNet's first) at batch 8, and an Inception-style module whose branches
 // end in batchnorm, max pooling and average pooling (64x28x28) at batch 8; WebAssembly on 1 and 2 threads.
@@ -19,6 +19,7 @@ const { checkSource } = await import(dist("compiler/index.js"));
 const { compileModel, toJavaScript } = await import(dist("compiler/emit/index.js"));
 const quick = process.argv.includes("--quick");
 const json = process.argv.includes("--json");
+const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : null;
 const rounds = quick ? 3 : 7;
 const seconds = quick ? 0.5 : 1.5;
 
@@ -84,7 +85,7 @@ function timer(m, x, y) {
 
 const median = (a) => [...a].sort((p, q) => p - q)[Math.floor(a.length / 2)];
 const results = [];
-for (const w of workloads) {
+for (const w of workloads.filter((w) => only === null || w.name.includes(only))) {
   const [inPlace, copying] = [await load(w, true), await load(w, false)];
   const inSize = inPlace.info.inputShape.reduce((a, b) => a * b, 1);
   const rng = new rt.Rng(1);

@@ -13,7 +13,12 @@
  * texts separated by commas). Each row also gives the best CPU time of the process per call (all its
  * threads, process.cpuUsage): on a machine shared with other work, wall time includes the moments
  * the OS ran something else, while 1-thread CPU time is the steadier figure of a kernel's cost.
+ * `--split` (Linux): for each row, each thread's time on a CPU (/proc/self/task/<tid>/schedstat)
+ * over ≥ 0.3 s of calls on each engine: the busiest thread's milliseconds per call on 2 threads,
+ * and 1-thread CPU ÷ that: the speed-up two free cores would give, measurable on a loaded machine
+ * (it counts a waiting thread's spinning, up to tens of µs per call, as work).
  */
+import { readdirSync, readFileSync } from "node:fs";
 import { cpus } from "node:os";
 
 const rt = await import(new URL("../dist/runtime/index.js", import.meta.url).href);
@@ -111,6 +116,34 @@ for (let round = 0; round < rounds; round++) {
     }
   }
 }
+/** Nanoseconds each of this process's threads has spent on a CPU, by thread id. */
+function threadTimes() {
+  const t = new Map();
+  for (const tid of readdirSync("/proc/self/task")) {
+    try {
+      t.set(tid, Number(readFileSync(`/proc/self/task/${tid}/schedstat`, "utf8").split(" ")[0]));
+    } catch {
+      // the thread ended
+    }
+  }
+  return t;
+}
+
+/** Calls fn for ≥ 0.3 s: per call, the busiest thread's and all threads' CPU milliseconds. */
+function split(fn) {
+  fn();
+  const before = threadTimes();
+  let n = 0;
+  const t0 = performance.now();
+  while (performance.now() - t0 < 300 || n < 3) {
+    fn();
+    n++;
+  }
+  const after = threadTimes();
+  const used = [...after].map(([tid, ns]) => ns - (before.get(tid) ?? 0));
+  return { busiest: Math.max(...used) / 1e6 / n, total: used.reduce((a, b) => a + b, 0) / 1e6 / n };
+}
+const splits = process.argv.includes("--split") ? sets[0].map((_, i) => sets.map((set) => split(set[i][2]))) : null;
 engines.forEach((e) => e.kernels.dispose());
 const rows = sets[0].map(([name, flops], i) => ({
   layer: name,
@@ -121,11 +154,16 @@ const rows = sets[0].map(([name, flops], i) => ({
   gflops1: flops ? flops / best[0][i] / 1e6 : null,
   gflops2: flops ? flops / best[1][i] / 1e6 : null,
   speedup: best[0][i] / best[1][i],
+  ...(splits ? { busiestMs2: splits[i][1].busiest, cpuSpeedup: splits[i][0].total / splits[i][1].busiest } : {}),
 }));
 if (json) console.log(JSON.stringify({ node: process.version, cpu: cpus()[0]?.model, batch: B, rows }, null, 2));
 else {
   console.log(`WebAssembly layer kernels, workload C shapes, batch ${B}, best of ${rounds} — ${cpus()[0]?.model ?? "cpu"}, Node ${process.version}`);
   console.log(`${"layer".padEnd(24)} ${"1 thread".padStart(20)} ${"2 threads".padStart(20)} ${"speed-up".padStart(9)}   ${"CPU ms, 1 thread".padStart(16)} ${"2 threads".padStart(10)}`);
   const cell = (ms, g) => `${ms.toFixed(3)} ms${g === null ? "" : ` ${g.toFixed(1)} GF/s`}`.padStart(20);
-  for (const r of rows) console.log(`${r.layer.padEnd(24)} ${cell(r.ms1, r.gflops1)} ${cell(r.ms2, r.gflops2)} ${`${r.speedup.toFixed(2)}×`.padStart(9)}   ${r.cpuMs1.toFixed(3).padStart(16)} ${r.cpuMs2.toFixed(3).padStart(10)}`);
+  if (splits) console.log(`(--split: 1-thread CPU ms per call, over ≥ 0.3 s; the busiest of the 2-thread engine's threads; their ratio)`);
+  for (const r of rows) {
+    const extra = splits ? `   ${splits[rows.indexOf(r)][0].total.toFixed(3).padStart(8)} ${r.busiestMs2.toFixed(3).padStart(8)} ${`${r.cpuSpeedup.toFixed(2)}×`.padStart(7)}` : "";
+    console.log(`${r.layer.padEnd(24)} ${cell(r.ms1, r.gflops1)} ${cell(r.ms2, r.gflops2)} ${`${r.speedup.toFixed(2)}×`.padStart(9)}   ${r.cpuMs1.toFixed(3).padStart(16)} ${r.cpuMs2.toFixed(3).padStart(10)}${extra}`);
+  }
 }

@@ -33,6 +33,8 @@ const ALIGN = 64;
 const FC_SPLIT_MACS = 1 << 21;
 /** Elements below which pooling and elementwise kernels are not split. */
 const ELEMENTWISE_SPLIT = 1 << 16;
+/** Values below which the sums (global average pooling, a bias gradient's channel sums) are not split. */
+const SUM_SPLIT = 1 << 20;
 
 const align = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
 
@@ -523,24 +525,29 @@ class WasmKernels implements Kernels {
   }
 
   globalAvgPoolForward(x: Tensor, y: Tensor, B: number, C: number, HW: number): void {
-    this.ranged("globalAvgPoolForward", this.planeThreads(B * C, HW), B * C, 1, 3, ptr(x), ptr(y), HW);
+    this.ranged("globalAvgPoolForward", this.sumThreads(B * C, HW), B * C, 1, 3, ptr(x), ptr(y), HW);
   }
 
   globalAvgPoolBackward(dy: Tensor, dx: Tensor, B: number, C: number, HW: number): void {
-    this.ranged("globalAvgPoolBackward", this.planeThreads(B * C, HW), B * C, 1, 3, ptr(dy), ptr(dx), HW);
+    this.ranged("globalAvgPoolBackward", this.sumThreads(B * C, HW), B * C, 1, 3, ptr(dy), ptr(dx), HW);
   }
 
   /** Split by channels (each thread sums its channels over the whole batch) once the input is big enough. */
   channelSums(t: Tensor, out: Tensor, B: number, C: number, plane: number): void {
-    const T = this.planeThreads(C, B * plane);
+    const T = this.sumThreads(C, B * plane);
     for (let i = 1; i < T; i++) this.pool!.post(i - 1, "channelSums", ptr(t), ptr(out), B, C, plane, cut(C, T, i, 1), cut(C, T, i + 1, 1));
     this.k.channelSums(ptr(t), ptr(out), B, C, plane, 0, cut(C, T, 1, 1));
     if (T > 1) this.pool!.wait(T - 1);
   }
 
-  /** Threads for a kernel over `units` runs of `size` values each (planes, channels): split by runs once there are enough values. */
-  private planeThreads(units: number, size: number): number {
-    return Math.min(this.elementwiseThreads(units * size), this.split(units));
+  /**
+   * Threads for a sum (or fill) over `units` runs of `size` values each (planes, channels): split by runs
+   * from SUM_SPLIT values on. A SIMD sum costs a fraction of an elementwise kernel per value (one read, no
+   * write): below that, the hand-off to a worker costs more than it saves (bench/layers.mjs --split: at
+   * 524,288 values, 40 µs on one thread, the split was slower).
+   */
+  private sumThreads(units: number, size: number): number {
+    return units * size < SUM_SPLIT ? 1 : this.split(units);
   }
 
   /** A gate kernel over `runs` runs of `spatial` values, split across threads by runs like the elementwise kernels by values. */

@@ -202,13 +202,14 @@ describe("wasm kernels match the TypeScript kernels", () => {
       expect(Array.from(arg)).toEqual(Array.from(rarg));
     });
 
-    // B, C, HW: planes with SIMD and scalar tails (HW 1, 3, 13, 49), and one large enough to split across threads.
+    // B, C, HW: planes with SIMD and scalar tails (HW 1, 3, 13, 49, 1029), the last large enough to split across threads.
     for (const [B, C, HW] of [
       [2, 3, 13],
       [3, 5, 1],
       [1, 2, 3],
       [8, 64, 196],
       [2, 512, 49],
+      [4, 256, 1029], // over a million values: split across threads
     ] as const) {
       it(`global average pooling and per-channel sums (deconv's bias gradient), ${B}x${C}x${HW}, ${threads} thread(s)`, () => {
         const e = engine(threads);
