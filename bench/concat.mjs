@@ -2,9 +2,10 @@
 // Concat branches writing straight into their slices against copying them (the code generator's
 // `inPlaceConcat: false`, the path before): forward + loss + backward of the same spec compiled both ways,
 // same runtime, same weights, timed in alternating rounds. `npm run build` first, then
-//   node bench/concat.mjs [--quick] [--json]
-// Workloads: SqueezeNet 1.1 (specs/squeezenet1_1.nnspec, 3x224x224) at batch 2, and one fire module
-// (fire(16, 64) on 64x55x55, as SqueezeNet's first) at batch 8; WebAssembly on 1 and 2 threads.
+//   node bench/concat.mjs [--quick] [--json] [--only TEXT]   (--only: the workloads whose name has TEXT)
+// Workloads: SqueezeNet 1.1 (specs/squeezenet1_1.nnspec, 3x224x224) at batch 2, one fire module
+// (fire(16, 64) on 64x55x55, as SqueezeNet's first) at batch 8, and an Inception-style module whose branches
+// end in batchnorm, max pooling and average pooling (64x28x28) at batch 8; WebAssembly on 1 and 2 threads.
 import { mkdirSync, writeFileSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -18,6 +19,7 @@ const { checkSource } = await import(dist("compiler/index.js"));
 const { compileModel, toJavaScript } = await import(dist("compiler/emit/index.js"));
 const quick = process.argv.includes("--quick");
 const json = process.argv.includes("--json");
+const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : null;
 const rounds = quick ? 3 : 7;
 const seconds = quick ? 0.5 : 1.5;
 
@@ -33,9 +35,23 @@ model fire {
   fc 10
   loss softmax
 }`;
+const MIXED = `
+model mixed_endings {
+  input 64x28x28
+  concat {
+    branch { conv 1x1 x64 nobias, batchnorm }
+    branch { conv 1x1 x48, relu, conv 3x3 x64 pad 1 nobias, batchnorm }
+    branch { maxpool 3 stride 1 pad 1 }
+    branch { avgpool 3 stride 1 pad 1 }
+  }
+  globalavgpool
+  fc 10
+  loss softmax
+}`;
 const workloads = [
   { name: "squeezenet1_1", text: readFileSync(join(root, "specs", "squeezenet1_1.nnspec"), "utf8"), batch: 2 },
   { name: "fire(16, 64) 64x55x55", text: FIRE, batch: 8 },
+  { name: "bn/pool endings 64x28x28", text: MIXED, batch: 8 },
 ];
 
 async function load(w, inPlaceConcat) {
@@ -69,7 +85,7 @@ function timer(m, x, y) {
 
 const median = (a) => [...a].sort((p, q) => p - q)[Math.floor(a.length / 2)];
 const results = [];
-for (const w of workloads) {
+for (const w of workloads.filter((w) => only === null || w.name.includes(only))) {
   const [inPlace, copying] = [await load(w, true), await load(w, false)];
   const inSize = inPlace.info.inputShape.reduce((a, b) => a * b, 1);
   const rng = new rt.Rng(1);

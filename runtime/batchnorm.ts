@@ -19,6 +19,7 @@ export const BN_MOMENTUM = 0.1;
  *   runningMean = (1-momentum)*runningMean + momentum*mean
  *   runningVar  = (1-momentum)*runningVar  + momentum*var*n/(n-1)   (unbiased, n = B*HW)
  * y may alias x (but batchNormBackward needs the original x, so keep it).
+ * y's examples may be `ys` ≥ C·HW values apart (a slice of a concat's output).
  */
 export function batchNormForwardTrain(
   x: Tensor, // input [B][C][HW]
@@ -35,6 +36,7 @@ export function batchNormForwardTrain(
   HW: number, // spatial size per channel (1 for vectors)
   momentum: number = BN_MOMENTUM, // running-stat momentum
   eps: number = BN_EPS, // variance epsilon
+  ys: number = C * HW, // values from one example of y to the next
 ): void {
   const n = B * HW;
   const cs = C * HW;
@@ -64,16 +66,17 @@ export function batchNormForwardTrain(
     const bt = beta[c]!;
     for (let b = 0; b < B; b++) {
       const o = b * cs + c * HW;
+      const yo = b * ys + c * HW;
       if (xhat !== null) {
         for (let i = 0; i < HW; i++) {
           const h = (x[o + i]! - mu) * is;
           xhat[o + i] = h;
-          y[o + i] = g * h + bt;
+          y[yo + i] = g * h + bt;
         }
       } else {
         const sc = g * is;
         const sh = bt - mu * sc;
-        for (let i = 0; i < HW; i++) y[o + i] = x[o + i]! * sc + sh;
+        for (let i = 0; i < HW; i++) y[yo + i] = x[o + i]! * sc + sh;
       }
     }
   }
@@ -82,6 +85,7 @@ export function batchNormForwardTrain(
 /**
  * Inference forward with running statistics:
  * y = gamma * (x - runningMean) / sqrt(runningVar + eps) + beta. y may alias x.
+ * y's examples may be `ys` ≥ C·HW values apart.
  */
 export function batchNormForwardInfer(
   x: Tensor, // input [B][C][HW]
@@ -94,13 +98,15 @@ export function batchNormForwardInfer(
   C: number, // channels
   HW: number, // spatial size per channel
   eps: number = BN_EPS, // variance epsilon
+  ys: number = C * HW, // values from one example of y to the next
 ): void {
   const cs = C * HW;
   for (let c = 0; c < C; c++) {
     const [sc, sh] = inferenceAffine(gamma, beta, runningMean, runningVar, c, eps);
     for (let b = 0; b < B; b++) {
       const o = b * cs + c * HW;
-      for (let i = 0; i < HW; i++) y[o + i] = x[o + i]! * sc + sh;
+      const yo = b * ys + c * HW;
+      for (let i = 0; i < HW; i++) y[yo + i] = x[o + i]! * sc + sh;
     }
   }
 }
@@ -111,12 +117,14 @@ function inferenceAffine(gamma: Tensor, beta: Tensor, runningMean: Tensor, runni
   return [sc, beta[c]! - runningMean[c]! * sc];
 }
 
-/** y = x·scale[c] + shift[c] over n examples of `channels` runs of `spatial` values (the kernel set's channelAffine). */
-export function channelAffine(x: Tensor, y: Tensor, scale: Tensor, shift: Tensor, n: number, channels: number, spatial: number): void {
+/** y = x·scale[c] + shift[c] over n examples of `channels` runs of `spatial` values (the kernel set's channelAffine); y's examples yStride apart. */
+export function channelAffine(x: Tensor, y: Tensor, scale: Tensor, shift: Tensor, n: number, channels: number, spatial: number, yStride: number = channels * spatial): void {
+  const skip = yStride - channels * spatial;
   for (let r = 0; r < n * channels; r++) {
     const sc = scale[r % channels]!;
     const sh = shift[r % channels]!;
-    for (let i = r * spatial; i < (r + 1) * spatial; i++) y[i] = x[i]! * sc + sh;
+    const yo = Math.floor(r / channels) * skip;
+    for (let i = r * spatial; i < (r + 1) * spatial; i++) y[i + yo] = x[i]! * sc + sh;
   }
 }
 
@@ -125,7 +133,8 @@ export function channelAffine(x: Tensor, y: Tensor, scale: Tensor, shift: Tensor
  *   dbeta  = sum dy,   dgamma = sum dy * xhat,
  *   dx     = gamma * invstd / n * (n*dy - dbeta - xhat*dgamma)
  * xhat is recomputed from x, mean and invstd saved by batchNormForwardTrain.
- * dx may alias dy; dx must not alias x.
+ * dx may alias dy; dx must not alias x. dy's examples may be `dys` ≥ C·HW
+ * values apart (a slice of a concat's output gradient); dx is packed.
  */
 export function batchNormBackward(
   x: Tensor, // forward input [B][C][HW]
@@ -139,6 +148,7 @@ export function batchNormBackward(
   B: number, // batch size
   C: number, // channels
   HW: number, // spatial size per channel
+  dys: number = C * HW, // values from one example of dy to the next
 ): void {
   const n = B * HW;
   const cs = C * HW;
@@ -149,8 +159,9 @@ export function batchNormBackward(
     let sdyx = 0;
     for (let b = 0; b < B; b++) {
       const o = b * cs + c * HW;
+      const d = b * dys + c * HW;
       for (let i = 0; i < HW; i++) {
-        const g = dy[o + i]!;
+        const g = dy[d + i]!;
         sdy += g;
         sdyx += g * (x[o + i]! - mu);
       }
@@ -163,8 +174,9 @@ export function batchNormBackward(
     const mxh = dg * is; // multiplies (x - mu): xhat * dgamma = (x - mu) * is * dg
     for (let b = 0; b < B; b++) {
       const o = b * cs + c * HW;
+      const d = b * dys + c * HW;
       for (let i = 0; i < HW; i++) {
-        dx[o + i] = k * (n * dy[o + i]! - mdy - (x[o + i]! - mu) * mxh);
+        dx[o + i] = k * (n * dy[d + i]! - mdy - (x[o + i]! - mu) * mxh);
       }
     }
   }
@@ -173,6 +185,7 @@ export function batchNormBackward(
 /**
  * Backward of the inference forward (running statistics are constants):
  * dx = dy·γ/√(runningVar+ε), dγ = Σ dy·x̂, dβ = Σ dy. dx may be null; dx may alias dy.
+ * dy's examples may be `dys` ≥ C·HW values apart; dx is packed.
  */
 export function batchNormBackwardInfer(
   x: Tensor, // input of the forward [B][C][HW]
@@ -187,6 +200,7 @@ export function batchNormBackwardInfer(
   C: number, // channels
   HW: number, // spatial size per channel (1 for vectors)
   eps: number = BN_EPS, // variance epsilon
+  dys: number = C * HW, // values from one example of dy to the next
 ): void {
   const cs = C * HW;
   for (let c = 0; c < C; c++) {
@@ -197,8 +211,9 @@ export function batchNormBackwardInfer(
     let sb = 0;
     for (let b = 0; b < B; b++) {
       const o = b * cs + c * HW;
+      const d = b * dys + c * HW;
       for (let i = 0; i < HW; i++) {
-        const g = dy[o + i]!;
+        const g = dy[d + i]!;
         sb += g;
         sg += g * (x[o + i]! - mu) * is;
         if (dx !== null) dx[o + i] = g * scale;
@@ -226,6 +241,9 @@ export interface BatchNormLayer {
   eps?: number;
   /** Running-statistics momentum (PyTorch's meaning); BN_MOMENTUM when absent. */
   momentum?: number;
+  /** Values from one example of y (forward) and of dy (backward) to the next when they are slices of a concat's output; C·HW (packed) when absent. */
+  outStride?: number;
+  gradStride?: number;
 }
 
 /**
@@ -236,11 +254,12 @@ export interface BatchNormLayer {
  * forward's backward reads them, and it follows its own forward).
  */
 export function batchNormForward(x: Tensor, y: Tensor, l: BatchNormLayer, B: number, training: boolean, k?: Pick<Kernels, "channelAffine">): void {
-  if (training) batchNormForwardTrain(x, y, l.gamma, l.beta, l.runningMean, l.runningVar, l.mean, l.invstd, null, B, l.C, l.HW, l.momentum, l.eps);
-  else if (k === undefined) batchNormForwardInfer(x, y, l.gamma, l.beta, l.runningMean, l.runningVar, B, l.C, l.HW, l.eps);
+  const ys = l.outStride ?? l.C * l.HW;
+  if (training) batchNormForwardTrain(x, y, l.gamma, l.beta, l.runningMean, l.runningVar, l.mean, l.invstd, null, B, l.C, l.HW, l.momentum, l.eps, ys);
+  else if (k === undefined) batchNormForwardInfer(x, y, l.gamma, l.beta, l.runningMean, l.runningVar, B, l.C, l.HW, l.eps, ys);
   else {
     for (let c = 0; c < l.C; c++) [l.invstd[c], l.mean[c]] = inferenceAffine(l.gamma, l.beta, l.runningMean, l.runningVar, c, l.eps ?? BN_EPS);
-    k.channelAffine(x, y, l.invstd, l.mean, B, l.C, l.HW);
+    k.channelAffine(x, y, l.invstd, l.mean, B, l.C, l.HW, ys);
   }
 }
 
@@ -262,6 +281,7 @@ export function batchNormFold(l: BatchNormLayer, bias: Tensor | null): void {
 
 /** Backward of whichever forward ran last (`training` as it was then). */
 export function batchNormBackwardLayer(x: Tensor, dy: Tensor, dx: Tensor, l: BatchNormLayer, B: number, training: boolean): void {
-  if (training) batchNormBackward(x, dy, dx, l.gamma, l.mean, l.invstd, l.dgamma, l.dbeta, B, l.C, l.HW);
-  else batchNormBackwardInfer(x, dy, dx, l.gamma, l.runningMean, l.runningVar, l.dgamma, l.dbeta, B, l.C, l.HW, l.eps);
+  const dys = l.gradStride ?? l.C * l.HW;
+  if (training) batchNormBackward(x, dy, dx, l.gamma, l.mean, l.invstd, l.dgamma, l.dbeta, B, l.C, l.HW, dys);
+  else batchNormBackwardInfer(x, dy, dx, l.gamma, l.runningMean, l.runningVar, l.dgamma, l.dbeta, B, l.C, l.HW, l.eps, dys);
 }

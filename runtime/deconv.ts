@@ -5,7 +5,8 @@
  * p.H = OH', p.F = C, p.OH = H), and the weight [C][F][KH][KW] (IOHW) is that
  * convolution's OIHW weight. Forward is the convolution's input gradient;
  * backward is the convolution's forward (dx) and weight gradient (dw), which
- * generated code calls through the kernel set, plus channelSums for the bias.
+ * generated code calls through the kernel set, plus channelSums for the bias
+ * (also through the kernel set: WebAssembly SIMD, split by channels).
  */
 import { col2im, type Conv2dParams } from "./conv.js";
 import { gemm } from "./gemm.js";

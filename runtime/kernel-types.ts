@@ -24,8 +24,10 @@ export interface Kernels extends ActivationKernels {
   conv2dBackward(x: Tensor, w: Tensor, dy: Tensor, dx: Tensor | null, dw: Tensor, db: Tensor | null, scratch: Tensor, p: Conv2dParams): void;
   /** `deconv`: runtime/deconv.ts's deconv2dForward (p the geometry of its adjoint convolution). */
   deconv2dForward(x: Tensor, w: Tensor, bias: Tensor | null, y: Tensor, scratch: Tensor, p: Conv2dParams): void;
-  fcForward(x: Tensor, w: Tensor, b: Tensor | null, y: Tensor, B: number, M: number, N: number, act?: Activation): void;
-  fcBackward(x: Tensor, w: Tensor, dy: Tensor, dx: Tensor | null, dw: Tensor, db: Tensor | null, B: number, M: number, N: number): void;
+  /** y's rows ys ≥ N values apart (default N; more when y is a slice of a concat's output). */
+  fcForward(x: Tensor, w: Tensor, b: Tensor | null, y: Tensor, B: number, M: number, N: number, act?: Activation, ys?: number): void;
+  /** dy's rows dys ≥ N values apart (default N). */
+  fcBackward(x: Tensor, w: Tensor, dy: Tensor, dx: Tensor | null, dw: Tensor, db: Tensor | null, B: number, M: number, N: number, dys?: number): void;
   maxPoolForward(x: Tensor, y: Tensor, argmax: Int32Array, p: Pool2dParams): void;
   maxPoolBackward(dy: Tensor, argmax: Int32Array, dx: Tensor, p: Pool2dParams): void;
   avgPoolForward(x: Tensor, y: Tensor, p: Pool2dParams): void;
@@ -63,8 +65,13 @@ export interface Kernels extends ActivationKernels {
   channelEmbed(src: Tensor, dst: Tensor, n: number, srcC: number, dstC: number, offset: number, hw: number): void;
   channelExtract(src: Tensor, dst: Tensor, n: number, srcC: number, dstC: number, offset: number, hw: number): void;
   channelShuffle(src: Tensor, dst: Tensor, n: number, C: number, groups: number, hw: number): void;
-  /** Batchnorm at inference: y = x·scale[c] + shift[c] over n examples of `channels` runs of `spatial` values (runtime/batchnorm.ts). */
-  channelAffine(x: Tensor, y: Tensor, scale: Tensor, shift: Tensor, n: number, channels: number, spatial: number): void;
+  /** Batchnorm at inference: y = x·scale[c] + shift[c] over n examples of `channels` runs of `spatial` values (runtime/batchnorm.ts); y's examples yStride apart (default channels·spatial). */
+  channelAffine(x: Tensor, y: Tensor, scale: Tensor, shift: Tensor, n: number, channels: number, spatial: number, yStride?: number): void;
+  /** `globalavgpool`: runtime/pool.ts's kernels over B·C planes of HW values. */
+  globalAvgPoolForward(x: Tensor, y: Tensor, B: number, C: number, HW: number): void;
+  globalAvgPoolBackward(dy: Tensor, dx: Tensor, B: number, C: number, HW: number): void;
+  /** The bias gradient of `deconv`: runtime/deconv.ts's channelSums. */
+  channelSums(t: Tensor, out: Tensor, B: number, C: number, plane: number): void;
   /** Stops worker threads (the kernels must not be used afterwards). */
   dispose(): void;
   /** Starts every worker thread now and resolves when all are ready (createModelAsync awaits it). */

@@ -15,11 +15,11 @@ import { activationBackwardSlices, activationForwardSlices, addSlices, copySlice
 import { channelAffine } from "./batchnorm.js";
 import { channelEmbed, channelExtract, channelShuffle } from "./channels.js";
 import { conv2dBackward, conv2dForward } from "./conv.js";
-import { deconv2dForward } from "./deconv.js";
+import { channelSums, deconv2dForward } from "./deconv.js";
 import { fcBackward, fcForward } from "./fc.js";
 import { Arena, type TensorCtor } from "./model.js";
 import { check, oneOf, OptionError, wholeNumber } from "./options.js";
-import { avgPoolBackward, avgPoolForward, maxPoolBackward, maxPoolForward } from "./pool.js";
+import { avgPoolBackward, avgPoolForward, globalAvgPoolBackward, globalAvgPoolForward, maxPoolBackward, maxPoolForward } from "./pool.js";
 import { upsampleBilinearBackward, upsampleBilinearForward, upsampleNearestBackward, upsampleNearestForward } from "./resize.js";
 import type { Tensor } from "./tensor.js";
 import { ENGINE_SINK, type KernelKind, type Kernels, type PlanSizes } from "./kernel-types.js";
@@ -65,6 +65,9 @@ export const jsKernels: Kernels = Object.freeze({
   channelExtract,
   channelShuffle,
   channelAffine,
+  globalAvgPoolForward,
+  globalAvgPoolBackward,
+  channelSums,
   dispose: () => {},
   ready: () => Promise.resolve(),
 });

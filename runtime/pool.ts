@@ -1,5 +1,5 @@
 import type { Tensor } from "./tensor.js";
-import { resolveWindow, WINDOW_FIELDS, type Window2dParams, type WindowSpec } from "./window.js";
+import { resolveWindow, sliceStrides, WINDOW_FIELDS, type Window2dParams, type WindowSpec } from "./window.js";
 
 /**
  * Geometry of a 2-D max/average pooling over x [B][C][H][W] -> y [B][C][OH][OW].
@@ -8,14 +8,27 @@ import { resolveWindow, WINDOW_FIELDS, type Window2dParams, type WindowSpec } fr
  * (never win a max, never counted in an average). In ceil mode (windowOutSize)
  * the last windows may hang past the padded edge.
  */
-export type Pool2dParams = Window2dParams;
+export interface Pool2dParams extends Window2dParams {
+  /**
+   * Per-example stride of y (forward) and of dy (backward) when they are one
+   * example's run inside a larger tensor (a concat's output and its gradient:
+   * the branch writes straight into its slice); absent: C·OH·OW (packed).
+   * The argmax of max pooling stays packed.
+   */
+  YS?: number;
+  DYS?: number;
+}
 
 /** The named geometry of a pooling layer: the window's fields, then ceil mode (default false). */
 export interface PoolSpec extends WindowSpec {
   ceil?: boolean;
+  /** Values from one example of y to the next (≥ channels·OH·OW; default packed). Pass y at the slice's first value. */
+  outStride?: number;
+  /** The same for dy in the backward kernels. */
+  gradStride?: number;
 }
 
-const POOL_FIELDS: readonly string[] = [...WINDOW_FIELDS, "ceil"];
+const POOL_FIELDS: readonly string[] = [...WINDOW_FIELDS, "ceil", "outStride", "gradStride"];
 
 /**
  * Builds a Pool2dParams, e.g. `pool2dParams({ batch: 32, channels: 6,
@@ -25,7 +38,13 @@ const POOL_FIELDS: readonly string[] = [...WINDOW_FIELDS, "ceil"];
  * or a field it does not know.
  */
 export function pool2dParams(spec: PoolSpec): Pool2dParams {
-  return resolveWindow("pool2dParams", spec, POOL_FIELDS, spec.kernel, spec.ceil === true);
+  const p: Pool2dParams = resolveWindow("pool2dParams", spec, POOL_FIELDS, spec.kernel, spec.ceil === true);
+  return Object.assign(p, sliceStrides("pool2dParams", p.C * p.OH * p.OW, spec.outStride, spec.gradStride));
+}
+
+/** Values between the end of one example's slice and the start of the next (0 when packed): example b's run is moved b·skip on. */
+function skip(p: Pool2dParams, stride: number | undefined): number {
+  return stride === undefined ? 0 : stride - p.C * p.OH * p.OW;
 }
 
 /** First input row (or column) of window o, clamped to the image. */
@@ -54,9 +73,11 @@ export function maxPoolForward(
   const { B, C, H, W, KH, KW, SH, SW, PH, PW, OH, OW } = p;
   const HW = H * W;
   const planes = B * C;
+  const ySkip = skip(p, p.YS);
   let o = 0;
   for (let pl = 0; pl < planes; pl++) {
     const xp = pl * HW;
+    const yo = Math.floor(pl / C) * ySkip; // y[o + yo]: argmax stays packed
     for (let oh = 0; oh < OH; oh++) {
       const h0 = winStart(oh, SH, PH);
       const h1 = winEnd(oh, SH, PH, KH, H);
@@ -64,7 +85,7 @@ export function maxPoolForward(
         const w0 = winStart(ow, SW, PW);
         const w1 = winEnd(ow, SW, PW, KW, W);
         if (h0 >= h1 || w0 >= w1) {
-          y[o] = 0;
+          y[o + yo] = 0;
           argmax[o] = -1;
           continue;
         }
@@ -80,7 +101,7 @@ export function maxPoolForward(
             }
           }
         }
-        y[o] = best;
+        y[o + yo] = best;
         argmax[o] = bi;
       }
     }
@@ -97,11 +118,15 @@ export function maxPoolBackward(
   dx: Tensor, // input gradient [B][C][H][W], overwritten
   p: Pool2dParams, // geometry
 ): void {
-  const n = p.B * p.C * p.OH * p.OW;
+  const per = p.C * p.OH * p.OW;
+  const dySkip = skip(p, p.DYS);
   dx.fill(0, 0, p.B * p.C * p.H * p.W);
-  for (let o = 0; o < n; o++) {
-    const i = argmax[o]!;
-    if (i >= 0) dx[i] += dy[o]!;
+  for (let b = 0, o = 0; b < p.B; b++) {
+    const end = o + per;
+    for (; o < end; o++) {
+      const i = argmax[o]!;
+      if (i >= 0) dx[i] += dy[o + b * dySkip]!;
+    }
   }
 }
 
@@ -134,15 +159,16 @@ export function avgPoolBackward(
  * Every average-pooling window (padding not counted): with `adjoint` false,
  * out[o] = mean of the window of img (0 for an empty window); true, the
  * window of img gets out[o] / count added. One walk for both keeps them each
- * other's adjoint (as pool.as.ts does).
+ * other's adjoint (as pool.as.ts does). `out` (y, or dy) may be a slice (YS, DYS).
  */
 function walkAvg(img: Tensor, out: Tensor, p: Pool2dParams, adjoint: boolean): void {
   const { B, C, H, W, KH, KW, SH, SW, PH, PW, OH, OW } = p;
   const HW = H * W;
   const planes = B * C;
-  let o = 0;
+  const outSkip = skip(p, adjoint ? p.DYS : p.YS);
   for (let pl = 0; pl < planes; pl++) {
     const xp = pl * HW;
+    let o = pl * OH * OW + Math.floor(pl / C) * outSkip;
     for (let oh = 0; oh < OH; oh++) {
       const h0 = winStart(oh, SH, PH);
       const h1 = winEnd(oh, SH, PH, KH, H);

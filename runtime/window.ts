@@ -95,3 +95,20 @@ export function insideHi(tap: number, P: number, S: number, size: number, out: n
   if (hi > out) hi = out;
   return hi < lo ? lo : hi;
 }
+
+/**
+ * Per-example strides of a layer that writes its output (outStride) and reads
+ * its output gradient (gradStride) as a slice of a larger tensor, a concat's
+ * output: example b starts at b·stride instead of b·`count` (one example's
+ * output). Each must be a whole number ≥ count; absent means packed. Throws a
+ * RangeError naming `what` otherwise.
+ */
+export function sliceStrides(what: string, count: number, outStride: number | undefined, gradStride: number | undefined): { YS?: number; DYS?: number } {
+  const strides: { YS?: number; DYS?: number } = {};
+  for (const [name, stride, slot] of [["outStride", outStride, "YS"], ["gradStride", gradStride, "DYS"]] as const) {
+    if (stride === undefined) continue;
+    if (!(Number.isInteger(stride) && stride >= count)) throw new RangeError(`${what}: ${name} ${stride} must be a whole number ≥ one example's output, ${count}`);
+    strides[slot] = stride;
+  }
+  return strides;
+}

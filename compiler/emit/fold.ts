@@ -11,6 +11,9 @@
  * one by one as before (batch statistics, every output kept for backward).
  * A backward after an inference forward needs the outputs the fold skipped:
  * it runs the inference forward again with `unfold` set (module.ts), once.
+ *
+ * A group that ends a concat branch writing straight into its slice folds
+ * too when the conv can write slices: the folded kernel writes the slice.
  */
 import type { EmitLayer } from "../layers/types.js";
 import type { LayerNode, Node } from "../model.js";
@@ -24,7 +27,7 @@ export interface FoldGroup {
 
 const ACTS: Record<string, string> = { relu: "rt.ACT_RELU", relu6: "rt.ACT_RELU6" };
 
-/** The group starting at node i (a conv followed by a batchnorm), or null; `lastIsSlice`: the sequence's last output is a concat slice (not folded into). */
+/** The group starting at node i (a conv followed by a batchnorm), or null; `lastIsSlice`: the sequence's last output is a concat slice (folded into only by a conv that writes slices). */
 export function foldAt(nodes: readonly Node[], i: number, lastIsSlice: boolean): FoldGroup | null {
   const conv = nodes[i];
   const bn = nodes[i + 1];
@@ -33,20 +36,23 @@ export function foldAt(nodes: readonly Node[], i: number, lastIsSlice: boolean):
   const next = nodes[i + 2];
   const act = next?.type === "layer" ? (ACTS[next.kind] ?? null) : null;
   const end = act === null ? i + 1 : i + 2;
-  if (lastIsSlice && end === nodes.length - 1) return null;
+  if (lastIsSlice && end === nodes.length - 1 && conv.def.emit.writesSlices?.(conv.attrs) !== true) return null;
   return { end, act };
 }
 
 /**
  * The forward of a group: `unfused` (the layers' own code) when training or
  * unfolding, otherwise the batchnorm's fold and the conv's kernel with the epilogue,
- * writing the group's last output `y`.
+ * writing the group's last output `y` (a concat's slice, examples `yStride` apart, when not null).
  */
-export function foldedForward(conv: LayerNode, convCtx: EmitLayer, bn: LayerNode, bnCtx: EmitLayer, group: FoldGroup, y: string, unfused: string[]): string[] {
+export function foldedForward(conv: LayerNode, convCtx: EmitLayer, bn: LayerNode, bnCtx: EmitLayer, group: FoldGroup, y: string, unfused: string[], yStride: number | null): string[] {
   const bias = conv.params.some((p) => p.name === "bias") ? convCtx.param("bias") : "null";
   const fold = bn.def.emit!.fold!(bn.attrs, bnCtx, bias);
   const epilogue = { scale: fold.scale, shift: fold.shift, act: group.act };
-  const ctx = Object.create(convCtx, { y: { value: y }, fusedRelu: { value: false }, epilogue: { value: epilogue } }) as EmitLayer;
+  const fields: PropertyDescriptorMap = { y: { value: y }, fusedRelu: { value: false }, epilogue: { value: epilogue }, yStride: { value: yStride } };
+  // Writing a slice, the conv's geometry differs from its unfused one (outStride): a constant of its own.
+  if (yStride !== null) fields.constant = { value: (suffix: string, expression: string) => convCtx.constant(`${suffix}Slice`, expression) };
+  const ctx = Object.create(convCtx, fields) as EmitLayer;
   return [
     `if (${bnCtx.training} || unfold) {`,
     ...unfused,

@@ -43,8 +43,9 @@ export interface Generated {
 
 export interface GenerateOptions {
   /**
-   * A concat branch whose last layer can write a slice (`writesSlices`: a conv,
-   * an activation of the kernel set, or a relu fused into a conv) writes
+   * A concat branch whose last layer can write a slice (`writesSlices`: a conv
+   * that is not depthwise, an activation of the kernel set, a batchnorm, a max
+   * or average pooling, an fc, or a relu fused into a conv or fc) writes
    * straight into its slice of the concat's output, and reads
    * its slice of the gradient in place (default true). false copies every
    * branch, as before: tests compare the two.
@@ -194,20 +195,21 @@ class ModuleGenerator {
       codes.push(code);
       backward.push(code.backward);
     });
-    return { forward: this.foldGroups(nodes, codes, ids, slice !== null), backward: backward.reverse().flat(), output: ids[ids.length - 1] ?? x };
+    return { forward: this.foldGroups(nodes, codes, ids, slice), backward: backward.reverse().flat(), output: ids[ids.length - 1] ?? x };
   }
 
   /** The sequence's forward code, each `conv …, batchnorm[, relu|relu6]` run as one kernel at inference (fold.ts). */
-  private foldGroups(nodes: readonly Node[], codes: readonly Code[], ids: readonly string[], lastIsSlice: boolean): string[] {
+  private foldGroups(nodes: readonly Node[], codes: readonly Code[], ids: readonly string[], slice: Slice | null): string[] {
     const forward: string[] = [];
     for (let i = 0; i < nodes.length; i++) {
-      const group: FoldGroup | null = foldAt(nodes, i, lastIsSlice);
+      const group: FoldGroup | null = foldAt(nodes, i, slice !== null);
       if (group === null) {
         forward.push(...codes[i]!.forward);
         continue;
       }
       const unfused = codes.slice(i, group.end + 1).flatMap((c) => c.forward);
-      forward.push(...foldedForward(nodes[i] as LayerNode, codes[i]!.ctx!, nodes[i + 1] as LayerNode, codes[i + 1]!.ctx!, group, ids[group.end]!, unfused));
+      const yStride = slice !== null && group.end === nodes.length - 1 ? slice.stride : null;
+      forward.push(...foldedForward(nodes[i] as LayerNode, codes[i]!.ctx!, nodes[i + 1] as LayerNode, codes[i + 1]!.ctx!, group, ids[group.end]!, unfused, yStride));
       this.folds = true;
       i = group.end;
     }
@@ -352,9 +354,9 @@ class ModuleGenerator {
   /**
    * A concat: every branch reads x. Channels first, a branch's slice of one
    * example is contiguous, but the slices of successive examples are not: a
-   * branch ending in a layer that writes slices (a conv, an activation of the
-   * kernel set, or a relu fused into a conv) writes straight into its slice of
-   * y, examples outSize apart, and
+   * branch ending in a layer that writes slices (`writesSlices`: a conv, an
+   * activation of the kernel set, batchnorm, pooling, fc, or a relu fused into
+   * a conv or fc) writes straight into its slice of y, examples outSize apart, and
    * its backward reads its slice of dy in place; any other branch writes its
    * own buffer, copied into its slice per example, and gets its slice of dy
    * copied out. The branches' input gradients add up in dx (`branch { }`

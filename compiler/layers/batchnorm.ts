@@ -52,6 +52,8 @@ export const batchnorm = defineLayer<BatchNormAttrs>({
   flops: (_a, input) => 2 * numel(input),
   emit: {
     backwardReads: ["x"],
+    // Its kernels write y and read dy with a per-example stride (BatchNormLayer's outStride, gradStride).
+    writesSlices: () => true,
     forward: (a, e) => [`rt.batchNormForward(${e.x}, ${e.y}, ${layer(a, e)}, ${e.n}, ${e.training}, k);`],
     backward: (a, e) => [`rt.batchNormBackwardLayer(${e.x}, ${e.dy}, ${e.dx}, ${layer(a, e)}, ${e.n}, ${e.training});`],
     // The inference scale and shift go where channelAffine's go (invstd, batchMean): free at inference.
@@ -84,6 +86,9 @@ function layer(a: BatchNormAttrs, e: EmitLayer): string {
     // only when not the default, so that the code of specs without them stays as it was
     ...(a.eps !== DEFAULT_EPS ? [`eps: ${lit(a.eps)}`] : []),
     ...(a.momentum !== DEFAULT_MOMENTUM ? [`momentum: ${lit(a.momentum)}`] : []),
+    // only in a concat branch writing straight into its slice
+    ...(e.yStride !== null ? [`outStride: ${lit(e.yStride)}`] : []),
+    ...(e.dyStride !== null ? [`gradStride: ${lit(e.dyStride)}`] : []),
   ];
   return e.constant("layer", `{ ${fields.join(", ")} }`);
 }

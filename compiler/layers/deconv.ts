@@ -105,7 +105,7 @@ export const deconv = defineLayer<DeconvAttrs>({
       const lines = [`${geom}.B = ${e.n};`];
       // dw: the weight gradient of the adjoint convolution, whose input is dy and whose output gradient is x.
       lines.push(`k.conv2dBackward(${e.dy}, ${e.param("weight")}, ${e.x}, null, ${e.grad("weight")}, null, ${scratch}, ${geom});`);
-      if (a.bias) lines.push(`rt.channelSums(${e.dy}, ${e.grad("bias")}, ${e.n}, ${lit(a.filters)}, ${lit(e.output[1]! * e.output[2]!)});`);
+      if (a.bias) lines.push(`k.channelSums(${e.dy}, ${e.grad("bias")}, ${e.n}, ${lit(a.filters)}, ${lit(e.output[1]! * e.output[2]!)});`);
       if (e.dx !== null) lines.push(`k.conv2dForward(${e.dy}, ${e.param("weight")}, null, ${e.dx}, ${scratch}, ${geom});`);
       return lines;
     },

@@ -66,9 +66,15 @@ export const fc = defineLayer<FcAttrs>({
     backwardReads: ["x"],
     nullableDx: true,
     fusesRelu: true,
-    forward: (a, e) => [`k.fcForward(${e.x}, ${e.param("weight")}, ${a.bias ? e.param("bias") : "null"}, ${e.y}, ${e.n}, ${lit(e.inSize)}, ${lit(a.units)}${e.fusedRelu ? ", rt.ACT_RELU" : ""});`],
+    // A concat of vectors: example b's slice starts at b·S (S the concat's size), so y's and dy's rows are S apart: the GEMM's leading dimension.
+    writesSlices: () => true,
+    forward(a, e) {
+      const act = e.fusedRelu ? ", rt.ACT_RELU" : e.yStride !== null ? ", rt.ACT_NONE" : "";
+      const ys = e.yStride !== null ? `, ${lit(e.yStride)}` : "";
+      return [`k.fcForward(${e.x}, ${e.param("weight")}, ${a.bias ? e.param("bias") : "null"}, ${e.y}, ${e.n}, ${lit(e.inSize)}, ${lit(a.units)}${act}${ys});`];
+    },
     backward: (a, e) => [
-      `k.fcBackward(${e.x}, ${e.param("weight")}, ${e.dy}, ${e.dx ?? "null"}, ${e.grad("weight")}, ${a.bias ? e.grad("bias") : "null"}, ${e.n}, ${lit(e.inSize)}, ${lit(a.units)});`,
+      `k.fcBackward(${e.x}, ${e.param("weight")}, ${e.dy}, ${e.dx ?? "null"}, ${e.grad("weight")}, ${a.bias ? e.grad("bias") : "null"}, ${e.n}, ${lit(e.inSize)}, ${lit(a.units)}${e.dyStride !== null ? `, ${lit(e.dyStride)}` : ""});`,
     ],
   },
   // Gemm with transB = 1 (weight [out][in]); the bias is optional.

@@ -16,8 +16,8 @@ export const globalavgpool = defineLayer<object>({
   flops: (_a, input) => numel(input),
   emit: {
     backwardReads: [],
-    forward: (_a, e) => [`rt.globalAvgPoolForward(${e.x}, ${e.y}, ${e.n}, ${lit(e.input[0]!)}, ${lit(e.input[1]! * e.input[2]!)});`],
-    backward: (_a, e) => [`rt.globalAvgPoolBackward(${e.dy}, ${e.dx}, ${e.n}, ${lit(e.input[0]!)}, ${lit(e.input[1]! * e.input[2]!)});`],
+    forward: (_a, e) => [`k.globalAvgPoolForward(${e.x}, ${e.y}, ${e.n}, ${lit(e.input[0]!)}, ${lit(e.input[1]! * e.input[2]!)});`],
+    backward: (_a, e) => [`k.globalAvgPoolBackward(${e.dy}, ${e.dx}, ${e.n}, ${lit(e.input[0]!)}, ${lit(e.input[1]! * e.input[2]!)});`],
   },
   // GlobalAveragePool gives [N, C, 1, 1]; nnspec's output is the vector [N, C].
   onnx(_a, c) {

@@ -4,7 +4,7 @@ import { option, type ArgReader } from "../args.js";
 import type { Shape } from "../shape.js";
 import { windowGeometry } from "./window-geometry.js";
 import { requireImage, slideWindow, type WindowAttrs } from "./window-layer.js";
-import { defineLayer, type EmitLayer, type InferContext, type LayerDef } from "./types.js";
+import { defineLayer, lit, type EmitLayer, type InferContext, type LayerDef } from "./types.js";
 import type { OnnxMapping } from "./onnx.js";
 import type { PytorchMapping } from "./pytorch.js";
 
@@ -45,7 +45,10 @@ export function poolFlops(a: PoolAttrs, output: Shape): number {
 
 /** The pooling geometry, built once per model (`B` is set to the batch at each call). */
 export function poolGeometry(a: PoolAttrs, e: EmitLayer): string {
-  return windowGeometry("pool2dParams", a, e, { ceil: String(a.ceil) });
+  const own: Record<string, string> = { ceil: String(a.ceil) };
+  if (e.yStride !== null) own.outStride = lit(e.yStride);
+  if (e.dyStride !== null) own.gradStride = lit(e.dyStride);
+  return windowGeometry("pool2dParams", a, e, own);
 }
 
 /** A pooling layer kind: the shared reading, shape rule and FLOPs, plus its own kernel calls (after the geometry's batch is set) and ONNX operator. */
@@ -60,6 +63,8 @@ export function poolLayer(kind: string, doc: string, code: { forward(e: EmitLaye
     flops: (a, _input, output) => poolFlops(a, output),
     emit: {
       backwardReads: [], // maxpool: the argmax indices; avgpool: nothing
+      // The kernels write y and read dy with a per-example stride (the geometry's outStride, gradStride); argmax stays packed.
+      writesSlices: () => true,
       forward: (a, e) => [`${poolGeometry(a, e)}.B = ${e.n};`, code.forward(e)],
       backward: (a, e) => [`${poolGeometry(a, e)}.B = ${e.n};`, code.backward(e)],
     },

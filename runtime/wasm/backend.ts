@@ -33,6 +33,8 @@ const ALIGN = 64;
 const FC_SPLIT_MACS = 1 << 21;
 /** Elements below which pooling and elementwise kernels are not split. */
 const ELEMENTWISE_SPLIT = 1 << 16;
+/** Values below which the sums (global average pooling, a bias gradient's channel sums) are not split. */
+const SUM_SPLIT = 1 << 20;
 
 const align = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
 
@@ -273,21 +275,21 @@ class WasmKernels implements Kernels {
     if (T > 1) this.pool!.wait(T - 1);
   }
 
-  fcForward(x: Tensor, w: Tensor, b: Tensor | null, y: Tensor, B: number, M: number, N: number, act: Activation = 0): void {
+  fcForward(x: Tensor, w: Tensor, b: Tensor | null, y: Tensor, B: number, M: number, N: number, act: Activation = 0, ys: number = N): void {
     const T = B * M * N < FC_SPLIT_MACS ? 1 : this.split(Math.floor(N / 8));
     for (let t = 1; t < T; t++) {
-      this.pool!.post(t - 1, "fcForward", ptr(x), ptr(w), ptr(b), ptr(y), B, M, N, cut(N, T, t, 8), cut(N, T, t + 1, 8), act);
+      this.pool!.post(t - 1, "fcForward", ptr(x), ptr(w), ptr(b), ptr(y), B, M, N, ys, cut(N, T, t, 8), cut(N, T, t + 1, 8), act);
     }
-    this.k.fcForward(ptr(x), ptr(w), ptr(b), ptr(y), B, M, N, 0, cut(N, T, 1, 8), act);
+    this.k.fcForward(ptr(x), ptr(w), ptr(b), ptr(y), B, M, N, ys, 0, cut(N, T, 1, 8), act);
     if (T > 1) this.pool!.wait(T - 1);
   }
 
-  fcBackward(x: Tensor, w: Tensor, dy: Tensor, dx: Tensor | null, dw: Tensor, db: Tensor | null, B: number, M: number, N: number): void {
+  fcBackward(x: Tensor, w: Tensor, dy: Tensor, dx: Tensor | null, dw: Tensor, db: Tensor | null, B: number, M: number, N: number, dys: number = N): void {
     const T = B * M * N < FC_SPLIT_MACS ? 1 : this.split(Math.floor(Math.min(N, M) / 8));
     for (let t = 1; t < T; t++) {
-      this.pool!.post(t - 1, "fcBackward", ptr(x), ptr(w), ptr(dy), ptr(dx), ptr(dw), ptr(db), B, M, N, cut(N, T, t, 8), cut(N, T, t + 1, 8), cut(M, T, t, 8), cut(M, T, t + 1, 8));
+      this.pool!.post(t - 1, "fcBackward", ptr(x), ptr(w), ptr(dy), ptr(dx), ptr(dw), ptr(db), B, M, N, dys, cut(N, T, t, 8), cut(N, T, t + 1, 8), cut(M, T, t, 8), cut(M, T, t + 1, 8));
     }
-    this.k.fcBackward(ptr(x), ptr(w), ptr(dy), ptr(dx), ptr(dw), ptr(db), B, M, N, 0, cut(N, T, 1, 8), 0, cut(M, T, 1, 8));
+    this.k.fcBackward(ptr(x), ptr(w), ptr(dy), ptr(dx), ptr(dw), ptr(db), B, M, N, dys, 0, cut(N, T, 1, 8), 0, cut(M, T, 1, 8));
     if (T > 1) this.pool!.wait(T - 1);
   }
 
@@ -512,13 +514,40 @@ class WasmKernels implements Kernels {
     }
   }
 
-  /** Batchnorm at inference (scale and shift per channel), split across threads by runs. */
-  channelAffine(x: Tensor, y: Tensor, scale: Tensor, shift: Tensor, n: number, channels: number, spatial: number): void {
+  /** Batchnorm at inference (scale and shift per channel), split across threads by runs; y's examples yStride apart. */
+  channelAffine(x: Tensor, y: Tensor, scale: Tensor, shift: Tensor, n: number, channels: number, spatial: number, yStride: number = channels * spatial): void {
     const runs = n * channels;
     const T = Math.min(this.elementwiseThreads(runs * spatial), this.split(runs));
-    for (let t = 1; t < T; t++) this.pool!.post(t - 1, "channelAffine", ptr(x), ptr(y), ptr(scale), ptr(shift), spatial, channels, cut(runs, T, t, 1), cut(runs, T, t + 1, 1));
-    this.k.channelAffine(ptr(x), ptr(y), ptr(scale), ptr(shift), spatial, channels, 0, cut(runs, T, 1, 1));
+    const ys = yStride - channels * spatial;
+    for (let t = 1; t < T; t++) this.pool!.post(t - 1, "channelAffine", ptr(x), ptr(y), ptr(scale), ptr(shift), spatial, channels, ys, cut(runs, T, t, 1), cut(runs, T, t + 1, 1));
+    this.k.channelAffine(ptr(x), ptr(y), ptr(scale), ptr(shift), spatial, channels, ys, 0, cut(runs, T, 1, 1));
     if (T > 1) this.pool!.wait(T - 1);
+  }
+
+  globalAvgPoolForward(x: Tensor, y: Tensor, B: number, C: number, HW: number): void {
+    this.ranged("globalAvgPoolForward", this.sumThreads(B * C, HW), B * C, 1, 3, ptr(x), ptr(y), HW);
+  }
+
+  globalAvgPoolBackward(dy: Tensor, dx: Tensor, B: number, C: number, HW: number): void {
+    this.ranged("globalAvgPoolBackward", this.sumThreads(B * C, HW), B * C, 1, 3, ptr(dy), ptr(dx), HW);
+  }
+
+  /** Split by channels (each thread sums its channels over the whole batch) once the input is big enough. */
+  channelSums(t: Tensor, out: Tensor, B: number, C: number, plane: number): void {
+    const T = this.sumThreads(C, B * plane);
+    for (let i = 1; i < T; i++) this.pool!.post(i - 1, "channelSums", ptr(t), ptr(out), B, C, plane, cut(C, T, i, 1), cut(C, T, i + 1, 1));
+    this.k.channelSums(ptr(t), ptr(out), B, C, plane, 0, cut(C, T, 1, 1));
+    if (T > 1) this.pool!.wait(T - 1);
+  }
+
+  /**
+   * Threads for a sum (or fill) over `units` runs of `size` values each (planes, channels): split by runs
+   * from SUM_SPLIT values on. A SIMD sum costs a fraction of an elementwise kernel per value (one read, no
+   * write): below that, the hand-off to a worker costs more than it saves (bench/layers.mjs --split: at
+   * 524,288 values, 40 µs on one thread, the split was slower).
+   */
+  private sumThreads(units: number, size: number): number {
+    return units * size < SUM_SPLIT ? 1 : this.split(units);
   }
 
   /** A gate kernel over `runs` runs of `spatial` values, split across threads by runs like the elementwise kernels by values. */

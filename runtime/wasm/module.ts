@@ -52,8 +52,8 @@ export interface KernelExports extends ActivationExports {
   geometrySlots(): number;
   convForward(x: number, w: number, bias: number, y: number, col: number, geom: number, b0: number, b1: number, act: number, scale: number): void;
   convBackward(x: number, w: number, dy: number, dx: number, dw: number, db: number, col: number, geom: number, b0: number, b1: number): void;
-  fcForward(x: number, w: number, bias: number, y: number, B: number, M: number, N: number, n0: number, n1: number, act: number): void;
-  fcBackward(x: number, w: number, dy: number, dx: number, dw: number, db: number, B: number, M: number, N: number, n0: number, n1: number, m0: number, m1: number): void;
+  fcForward(x: number, w: number, bias: number, y: number, B: number, M: number, N: number, ys: number, n0: number, n1: number, act: number): void;
+  fcBackward(x: number, w: number, dy: number, dx: number, dw: number, db: number, B: number, M: number, N: number, dys: number, n0: number, n1: number, m0: number, m1: number): void;
   maxPoolForward(x: number, y: number, argmax: number, geom: number, p0: number, p1: number): void;
   maxPoolBackward(dy: number, argmax: number, dx: number, geom: number, p0: number, p1: number): void;
   avgPoolForward(x: number, y: number, geom: number, p0: number, p1: number): void;
@@ -77,7 +77,10 @@ export interface KernelExports extends ActivationExports {
   adaptiveMaxPoolForward(x: number, y: number, argmax: number, geom: number, p0: number, p1: number): void;
   adaptiveMaxPoolBackward(dy: number, argmax: number, dx: number, inputs: number, outputs: number): void;
   copyRuns(src: number, dst: number, len: number, A: number, B: number, sA: number, sB: number, dA: number, dB: number): void;
-  channelAffine(x: number, y: number, scale: number, shift: number, spatial: number, C: number, r0: number, r1: number): void;
+  channelAffine(x: number, y: number, scale: number, shift: number, spatial: number, C: number, skip: number, r0: number, r1: number): void;
+  globalAvgPoolForward(x: number, y: number, HW: number, p0: number, p1: number): void;
+  globalAvgPoolBackward(dy: number, dx: number, HW: number, p0: number, p1: number): void;
+  channelSums(t: number, out: number, B: number, C: number, plane: number, c0: number, c1: number): void;
 }
 
 /** Kernels a worker thread can run, by job number (the worker looks them up in this order). */
@@ -90,6 +93,7 @@ export const JOBS = [
   "upsampleNearestForward", "upsampleNearestBackward", "upsampleBilinearForward", "upsampleBilinearBackward",
   "adaptiveAvgPoolForward", "adaptiveAvgPoolBackward", "adaptiveMaxPoolForward",
   "channelAffine",
+  "globalAvgPoolForward", "globalAvgPoolBackward", "channelSums",
 ] as const satisfies readonly (keyof KernelExports)[];
 export type JobName = (typeof JOBS)[number];
 

@@ -23,7 +23,7 @@ import { JOBS, type JobName, type WasmMemory, type WasmModule } from "./module.j
 /** Slots of a worker's Int32 control block. */
 export const CTL = { POSTED: 0, DONE: 1, JOB: 2, ERROR: 3, READY: 4, LENGTH: 8 } as const;
 /** Arguments per job (Float64 slots: exact for every i32 and f32 argument). */
-export const MAX_ARGS = 13;
+export const MAX_ARGS = 14;
 /** Polls of a shared flag before falling back to Atomics.wait (roughly 10–50 µs). */
 export const SPIN = 1 << 15;
 /** A worker that has not started after this long is reported as an error. */
@@ -93,16 +93,16 @@ export class WorkerPool {
   }
 
   /**
-   * Posts kernel `job` with arguments a0 … a12 to worker `i` (0-based); it runs
+   * Posts kernel `job` with arguments a0 … a13 to worker `i` (0-based); it runs
    * while the caller goes on. (Fixed arity: nothing is allocated per call.)
    */
-  post(i: number, job: JobName, a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0, a8 = 0, a9 = 0, a10 = 0, a11 = 0, a12 = 0): void {
+  post(i: number, job: JobName, a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0, a8 = 0, a9 = 0, a10 = 0, a11 = 0, a12 = 0, a13 = 0): void {
     if (this.disposed) throw new Error("this model was disposed; create a new one");
     const lane = this.lanes[i]!;
     if (lane.worker === null) this.start(lane);
     const a = lane.args;
     a[0] = a0; a[1] = a1; a[2] = a2; a[3] = a3; a[4] = a4; a[5] = a5; a[6] = a6;
-    a[7] = a7; a[8] = a8; a[9] = a9; a[10] = a10; a[11] = a11; a[12] = a12;
+    a[7] = a7; a[8] = a8; a[9] = a9; a[10] = a10; a[11] = a11; a[12] = a12; a[13] = a13;
     lane.ctl[CTL.JOB] = JOB_NUMBER.get(job)!;
     lane.seq = (lane.seq + 1) | 0;
     Atomics.store(lane.ctl, CTL.POSTED, lane.seq);

@@ -32,7 +32,7 @@ function run(setup: WorkerSetup): void {
       const job = ctl[CTL.JOB]!;
       if (job === STOP) break;
       try {
-        fns[job]!(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, a[12]!);
+        fns[job]!(a[0]!, a[1]!, a[2]!, a[3]!, a[4]!, a[5]!, a[6]!, a[7]!, a[8]!, a[9]!, a[10]!, a[11]!, a[12]!, a[13]!);
       } catch {
         ctl[CTL.ERROR] = 1;
       }

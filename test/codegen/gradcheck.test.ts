@@ -75,6 +75,9 @@ const STRUCTURE_CASES: Record<string, string> = {
   "concat first": "input 2x4x4, concat { branch { conv 1x1 x2 } branch { } }, flatten, fc 3",
   "parameter-free concat first": "input 2x4x4, concat { branch { relu } branch { } }, conv 3x3 x2, flatten, fc 3",
   "concat of identity branches only": "input 5, fc 4, concat { branch { } branch { } }, fc 3",
+  // Branches writing straight into their slices: batchnorm (after a conv and alone), average and max pooling, fc, batchnorm of vectors.
+  "concat of batchnorm, pooling and fc endings":
+    "input 2x4x4, conv 3x3 x2 pad 1, concat { branch { conv 1x1 x2, batchnorm } branch { avgpool 3 stride 1 pad 1 } branch { maxpool 3 stride 1 pad 1 } branch { batchnorm } }, flatten, fc 4, concat { branch { fc 3 } branch { fc 2, batchnorm } }, fc 3",
   "gate, squeeze-and-excitation": "input 2x4x4, conv 3x3 x3 pad 1, gate { globalavgpool, fc 2, relu, fc 3, sigmoid }, flatten, fc 3",
   "gate, same shape": "input 2x4x4, conv 3x3 x2 pad 1, gate { conv 3x3 x2 pad 1, sigmoid }, flatten, fc 3",
   "gate on vectors": "input 5, fc 4, gate { fc 4, tanh }, fc 3",
@@ -152,6 +155,10 @@ describe("gradient check (float64, central differences)", () => {
       });
     });
   }
-  for (const [what, body] of Object.entries(STRUCTURE_CASES)) it(what, () => check(body, "loss softmax", false));
+  for (const [what, body] of Object.entries(STRUCTURE_CASES))
+    it(what, async () => {
+      await check(body, "loss softmax", false);
+      if (body.includes("batchnorm")) await check(body, "loss softmax", true); // batch statistics too
+    });
   for (const loss of LOSSES) it(loss, () => check("input 2x3x3, conv 2x2 x2, relu, flatten, fc 4, tanh, fc 3", loss, false));
 });

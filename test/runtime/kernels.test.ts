@@ -202,6 +202,35 @@ describe("wasm kernels match the TypeScript kernels", () => {
       expect(Array.from(arg)).toEqual(Array.from(rarg));
     });
 
+    // B, C, HW: planes with SIMD and scalar tails (HW 1, 3, 13, 49, 1029), the last large enough to split across threads.
+    for (const [B, C, HW] of [
+      [2, 3, 13],
+      [3, 5, 1],
+      [1, 2, 3],
+      [8, 64, 196],
+      [2, 512, 49],
+      [4, 256, 1029], // over a million values: split across threads
+    ] as const) {
+      it(`global average pooling and per-channel sums (deconv's bias gradient), ${B}x${C}x${HW}, ${threads} thread(s)`, () => {
+        const e = engine(threads);
+        const rng = new Rng(B * C * HW + threads);
+        const x = filled(e, B * C * HW, rng), dy = filled(e, B * C, rng);
+        const y = e.floats.take(B * C), dx = e.floats.take(B * C * HW), sums = e.floats.take(C);
+        const [ry, rdx, rsums] = [new Float32Array(B * C), new Float32Array(B * C * HW), new Float32Array(C)];
+        e.kernels.globalAvgPoolForward(x, y, B, C, HW);
+        jsKernels.globalAvgPoolForward(x, ry, B, C, HW);
+        expectClose(y, ry, "mean", 2e-6, 0.05);
+        dx.fill(Number.NaN);
+        e.kernels.globalAvgPoolBackward(dy, dx, B, C, HW);
+        jsKernels.globalAvgPoolBackward(dy, rdx, B, C, HW);
+        expectClose(dx, rdx, "mean backward", 2e-7);
+        sums.fill(Number.NaN);
+        e.kernels.channelSums(x, sums, B, C, HW);
+        jsKernels.channelSums(x, rsums, B, C, HW);
+        expectClose(sums, rsums, "channel sums", 2e-6, Math.sqrt(B * HW));
+      });
+    }
+
     for (const n of [1, 7, 4099, 300_001]) {
       it(`relu, add and copy over ${n} elements, ${threads} thread(s)`, () => {
         const e = engine(threads);

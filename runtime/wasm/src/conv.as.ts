@@ -401,18 +401,18 @@ export function deconvForward(x: usize, w: usize, bias: usize, y: usize, col: us
 
 /**
  * Fully connected forward for output columns [n0, n1):
- * y[:, n0:n1] = act(x * W[n0:n1]^T + b[n0:n1]). x [B][M], w [N][M], y [B][N].
+ * y[:, n0:n1] = act(x * W[n0:n1]^T + b[n0:n1]). x [B][M], w [N][M], y [B][N] with rows ys ≥ N apart (a concat slice; N when packed).
  */
-export function fcForward(x: usize, w: usize, bias: usize, y: usize, B: i32, M: i32, N: i32, n0: i32, n1: i32, act: i32): void {
+export function fcForward(x: usize, w: usize, bias: usize, y: usize, B: i32, M: i32, N: i32, ys: i32, n0: i32, n1: i32, act: i32): void {
   const cols = n1 - n0;
   if (cols <= 0 || B <= 0) return;
   const yc = y + (<usize>n0 << 2);
-  sgemm(0, 1, B, cols, M, 1, x, M, w + (<usize>(n0 * M) << 2), M, 0, yc, N);
+  sgemm(0, 1, B, cols, M, 1, x, M, w + (<usize>(n0 * M) << 2), M, 0, yc, ys);
   if (bias == 0 && act == ACT_NONE) return;
   const zero = f32x4.splat(0);
   const bc = bias + (<usize>n0 << 2);
   for (let r = 0; r < B; r++) {
-    let p = yc + (<usize>(r * N) << 2);
+    let p = yc + (<usize>(r * ys) << 2);
     let q = bc;
     let j = 0;
     if (bias != 0) {
@@ -432,22 +432,22 @@ export function fcForward(x: usize, w: usize, bias: usize, y: usize, B: i32, M: 
 
 /**
  * Fully connected backward, split for threads: rows [n0, n1) of dw = dy^T x
- * (and db[n0:n1] unless db is 0), and columns [m0, m1) of dx = dy W (unless dx is 0).
+ * (and db[n0:n1] unless db is 0), and columns [m0, m1) of dx = dy W (unless dx is 0); dy's rows dys ≥ N apart.
  */
-export function fcBackward(x: usize, w: usize, dy: usize, dx: usize, dw: usize, db: usize, B: i32, M: i32, N: i32, n0: i32, n1: i32, m0: i32, m1: i32): void {
+export function fcBackward(x: usize, w: usize, dy: usize, dx: usize, dw: usize, db: usize, B: i32, M: i32, N: i32, dys: i32, n0: i32, n1: i32, m0: i32, m1: i32): void {
   const rows = n1 - n0;
   if (rows > 0) {
-    sgemm(1, 0, rows, M, B, 1, dy + (<usize>n0 << 2), N, x, M, 0, dw + (<usize>(n0 * M) << 2), M);
+    sgemm(1, 0, rows, M, B, 1, dy + (<usize>n0 << 2), dys, x, M, 0, dw + (<usize>(n0 * M) << 2), M);
     if (db != 0) {
       for (let j = n0; j < n1; j++) {
         let s: f32 = 0;
-        for (let r = 0; r < B; r++) s += load<f32>(dy + (<usize>(r * N + j) << 2));
+        for (let r = 0; r < B; r++) s += load<f32>(dy + (<usize>(r * dys + j) << 2));
         store<f32>(db + (<usize>j << 2), s);
       }
     }
   }
   const cols = m1 - m0;
   if (dx != 0 && cols > 0) {
-    sgemm(0, 0, B, cols, N, 1, dy, N, w + (<usize>m0 << 2), M, 0, dx + (<usize>m0 << 2), M);
+    sgemm(0, 0, B, cols, N, 1, dy, dys, w + (<usize>m0 << 2), M, 0, dx + (<usize>m0 << 2), M);
   }
 }

@@ -63,22 +63,25 @@ export function gateBackwardInput(dy: usize, g: usize, dx: usize, spatial: i32, 
 
 /**
  * Batchnorm at inference: y = x·scale[c] + shift[c] over the runs [r0, r1)
- * of `spatial` values, run r being channel c = r mod C of an example.
+ * of `spatial` values, run r being channel c = r mod C of an example. y may be
+ * a slice of a concat's output: example b's runs are moved b·skip values on
+ * (skip: its stride less C·spatial; 0 when packed).
  */
-export function channelAffine(x: usize, y: usize, scale: usize, shift: usize, spatial: i32, C: i32, r0: i32, r1: i32): void {
+export function channelAffine(x: usize, y: usize, scale: usize, shift: usize, spatial: i32, C: i32, skip: i32, r0: i32, r1: i32): void {
   for (let r = r0; r < r1; r++) {
     const c = <usize>(r % C) << 2;
     const sc = load<f32>(scale + c), sh = load<f32>(shift + c);
     const sc4 = f32x4.splat(sc), sh4 = f32x4.splat(sh);
     const base = <usize>r * <usize>spatial;
+    const yr = y + (<usize>((r / C) * skip) << 2);
     let s = 0;
     for (; s + 4 <= spatial; s += 4) {
       const o = (base + <usize>s) << 2;
-      v128.store(y + o, f32x4.add(f32x4.mul(v128.load(x + o), sc4), sh4));
+      v128.store(yr + o, f32x4.add(f32x4.mul(v128.load(x + o), sc4), sh4));
     }
     for (; s < spatial; s++) {
       const o = (base + <usize>s) << 2;
-      store<f32>(y + o, load<f32>(x + o) * sc + sh);
+      store<f32>(yr + o, load<f32>(x + o) * sc + sh);
     }
   }
 }

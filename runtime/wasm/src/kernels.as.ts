@@ -21,3 +21,5 @@ export { upsampleNearestForward, upsampleNearestBackward, upsampleBilinearForwar
 export { adaptiveAvgPoolForward, adaptiveAvgPoolBackward, adaptiveMaxPoolForward, adaptiveMaxPoolBackward } from "./adaptive.as";
 // batchnorm at inference: a scale and shift per channel
 export { channelAffine } from "./gate.as";
+// `globalavgpool` and its backward; the bias gradient of `deconv` (a sum per channel)
+export { globalAvgPoolForward, globalAvgPoolBackward, channelSums } from "./sums.as";

@@ -4,6 +4,8 @@
  * argmax holds flat indices into x, -1 for an empty window). Each call covers
  * the planes (image, channel pairs) [p0, p1), so threads can split a batch.
  * Geometry g: the slots of geometry.as.ts (Slot.H, Slot.KH, …), written by the JS side before each call.
+ * y (forward) and dy (backward) may be slices of a concat's output, examples
+ * Slot.YS and Slot.DYS values apart (0: packed); argmax is always packed.
  */
 
 import { gi, Slot } from "./geometry.as";
@@ -18,6 +20,15 @@ import { gi, Slot } from "./geometry.as";
 @inline function winEnd(o: i32, S: i32, P: i32, K: i32, N: i32): i32 {
   const i = o * S - P + K;
   return i < N ? i : N;
+}
+
+/** Plane pl's output pointer when out's examples are `stride` values apart (0: packed, C·OH·OW): out moved on by (pl / C)·(stride − C·OH·OW) values, so that index o = pl·OH·OW + … still applies. */
+// @ts-ignore: decorator
+@inline
+function planeOut(out: usize, g: usize, stride: i32, pl: i32): usize {
+  if (stride == 0) return out;
+  const C = gi(g, Slot.C);
+  return out + (<usize>((pl / C) * (stride - C * gi(g, Slot.OH) * gi(g, Slot.OW))) << 2);
 }
 
 /**
@@ -82,11 +93,13 @@ export function maxPoolForward(x: usize, y: usize, argmax: usize, g: usize, p0: 
   let o = p0 * OH * OW;
   // 2x2 windows with stride 2 inside the image (the common case): no bounds checks.
   const simple = KH == 2 && KW == 2 && SH == 2 && SW == 2 && PH == 0 && PW == 0 && OH * 2 <= H && OW * 2 <= W;
+  const YS = gi(g, Slot.YS);
   for (let pl = p0; pl < p1; pl++) {
     const xp = pl * HW;
+    const yp = planeOut(y, g, YS, pl);
     for (let oh = 0; oh < OH; oh++) {
       if (simple) {
-        max2x2Row(x, y, argmax, xp + 2 * oh * W, W, o, OW);
+        max2x2Row(x, yp, argmax, xp + 2 * oh * W, W, o, OW);
         o += OW;
         continue;
       }
@@ -96,7 +109,7 @@ export function maxPoolForward(x: usize, y: usize, argmax: usize, g: usize, p0: 
         const w0 = winStart(ow, SW, PW);
         const w1 = winEnd(ow, SW, PW, KW, W);
         if (h0 >= h1 || w0 >= w1) {
-          store<f32>(y + (<usize>o << 2), 0);
+          store<f32>(yp + (<usize>o << 2), 0);
           store<i32>(argmax + (<usize>o << 2), -1);
           continue;
         }
@@ -111,7 +124,7 @@ export function maxPoolForward(x: usize, y: usize, argmax: usize, g: usize, p0: 
             bi = select<i32>(row + w, bi, win);
           }
         }
-        store<f32>(y + (<usize>o << 2), best);
+        store<f32>(yp + (<usize>o << 2), best);
         store<i32>(argmax + (<usize>o << 2), bi);
       }
     }
@@ -123,12 +136,16 @@ export function maxPoolBackward(dy: usize, argmax: usize, dx: usize, g: usize, p
   const HW = gi(g, Slot.H) * gi(g, Slot.W);
   const OHW = gi(g, Slot.OH) * gi(g, Slot.OW);
   memory.fill(dx + (<usize>(p0 * HW) << 2), 0, <usize>((p1 - p0) * HW) << 2);
-  const end = p1 * OHW;
-  for (let o = p0 * OHW; o < end; o++) {
-    const i = load<i32>(argmax + (<usize>o << 2));
-    if (i >= 0) {
-      const q = dx + (<usize>i << 2);
-      store<f32>(q, load<f32>(q) + load<f32>(dy + (<usize>o << 2)));
+  const DYS = gi(g, Slot.DYS);
+  for (let pl = p0; pl < p1; pl++) {
+    const dyp = planeOut(dy, g, DYS, pl);
+    const end = (pl + 1) * OHW;
+    for (let o = pl * OHW; o < end; o++) {
+      const i = load<i32>(argmax + (<usize>o << 2));
+      if (i >= 0) {
+        const q = dx + (<usize>i << 2);
+        store<f32>(q, load<f32>(q) + load<f32>(dyp + (<usize>o << 2)));
+      }
     }
   }
 }
@@ -157,16 +174,18 @@ function walkAvg(img: usize, out: usize, g: usize, p0: i32, p1: i32, adjoint: bo
   const H = gi(g, Slot.H), W = gi(g, Slot.W), KH = gi(g, Slot.KH), KW = gi(g, Slot.KW), SH = gi(g, Slot.SH), SW = gi(g, Slot.SW);
   const PH = gi(g, Slot.PH), PW = gi(g, Slot.PW), OH = gi(g, Slot.OH), OW = gi(g, Slot.OW);
   const HW = H * W;
+  const stride = gi(g, adjoint ? Slot.DYS : Slot.YS);
   let o = p0 * OH * OW;
   for (let pl = p0; pl < p1; pl++) {
     const xp = pl * HW;
+    const op = planeOut(out, g, stride, pl);
     for (let oh = 0; oh < OH; oh++) {
       const h0 = winStart(oh, SH, PH);
       const h1 = winEnd(oh, SH, PH, KH, H);
       for (let ow = 0; ow < OW; ow++, o++) {
         const w0 = winStart(ow, SW, PW);
         const w1 = winEnd(ow, SW, PW, KW, W);
-        const q = out + (<usize>o << 2);
+        const q = op + (<usize>o << 2);
         if (h0 >= h1 || w0 >= w1) {
           if (!adjoint) store<f32>(q, 0);
           continue;
