@@ -27,6 +27,16 @@ const CASES = [
   { B: 1, C: 2, H: 12, W: 17, F: 2, G: 2, K: [3, 3], s: [2, 2], pad: [2, 0], d: [2, 2] }, // depthwise stride 2 dilated, no column padding
   { B: 1, C: 3, H: 10, W: 14, F: 3, G: 3, K: [2, 4], s: [3, 3], pad: [1, 2], d: [1, 1] }, // depthwise stride 3, even kernel
   { B: 2, C: 2, H: 5, W: 21, F: 2, G: 2, K: [1, 5], s: [1, 1], pad: [0, 2], d: [1, 1] }, // depthwise single filter row, width 4k + 1
+  // The wasm forward's bands (depthwise.as.ts): narrow planes as one flat run, wide rows straight into y, odd and tiny widths.
+  { B: 2, C: 5, H: 7, W: 7, F: 5, G: 5, K: [3, 3], s: [1, 1], pad: [1, 1], d: [1, 1] }, // depthwise 7x7 plane
+  { B: 1, C: 3, H: 14, W: 14, F: 3, G: 3, K: [3, 3], s: [1, 1], pad: [1, 1], d: [1, 1] }, // depthwise 14x14 plane
+  { B: 2, C: 4, H: 14, W: 14, F: 4, G: 4, K: [3, 3], s: [2, 2], pad: [1, 1], d: [1, 1] }, // depthwise 14x14 stride 2
+  { B: 2, C: 3, H: 7, W: 7, F: 3, G: 3, K: [5, 5], s: [1, 1], pad: [2, 2], d: [1, 1] }, // depthwise 5x5 on 7x7
+  { B: 3, C: 4, H: 100, W: 64, F: 4, G: 4, K: [3, 3], s: [1, 1], pad: [1, 1], d: [1, 1] }, // depthwise rows of 64 into y, several bands, split
+  { B: 2, C: 4, H: 40, W: 64, F: 4, G: 4, K: [3, 3], s: [2, 2], pad: [1, 1], d: [1, 1] }, // depthwise stride 2 rows of 32 into y
+  { B: 1, C: 2, H: 5, W: 3, F: 2, G: 2, K: [3, 3], s: [1, 1], pad: [1, 1], d: [1, 1] }, // depthwise row narrower than a block
+  { B: 1, C: 2, H: 9, W: 7, F: 2, G: 2, K: [3, 3], s: [2, 2], pad: [0, 0], d: [1, 1] }, // depthwise stride 2, width under 8, no padding
+  { B: 2, C: 3, H: 11, W: 9, F: 3, G: 3, K: [3, 3], s: [2, 2], pad: [1, 1], d: [1, 1] }, // depthwise stride 2, width 9
 ] as const;
 
 function params(c: (typeof CASES)[number]): Conv2dParams {
@@ -76,7 +86,8 @@ describe("grouped, depthwise and dilated conv: TypeScript kernels against the de
 
 describe("grouped, depthwise and dilated conv: wasm kernel set against TypeScript", () => {
   beforeAll(ensureWasmBuilt);
-  const { engine } = wasmEngines({ floats: 1_000_000, ints: 1000, scratch: 50_000, convParams: 10_000 });
+  const BIG = 50_000;
+  const { engine } = wasmEngines({ floats: 1_000_000, ints: 1000, scratch: BIG, convParams: 10_000 });
   const filled = (e: Engine<Float32Array>, n: number, rng: Rng): Float32Array => {
     const v = e.floats.take(n);
     for (let i = 0; i < n; i++) v[i] = rng.next() * 2 - 1;
@@ -94,16 +105,20 @@ describe("grouped, depthwise and dilated conv: wasm kernel set against TypeScrip
         const x = filled(e, inN, rng), w = filled(e, wN, rng), b = filled(e, c.F, rng), dy = filled(e, outN, rng);
         const scratch = e.floats.take("scratch" in c ? c.scratch : Math.max(1, conv2dScratchSize(p)));
         const y = e.floats.take(outN), dx = e.floats.take(inN), dw = e.floats.take(wN), db = e.floats.take(c.F);
+        const big = e.floats.take(BIG);
         const ref = { y: new Float32Array(outN), dx: new Float32Array(inN), dw: new Float32Array(wN), db: new Float32Array(c.F), s: new Float32Array(scratch.length) };
         const bias = i % 2 === 0 ? b : null;
         // Scales in [-4, 4) so that relu6 clamps at both ends.
         const scale = filled(e, c.F, rng);
         scale.forEach((v, f) => (scale[f] = 4 * v)); // in place: the kernels read the arena
-        for (const [act, sc] of [[ACT_NONE, null], [ACT_RELU, null], [ACT_NONE, scale], [ACT_RELU6, scale], [ACT_RELU6, null]] as const) {
-          y.fill(NaN);
-          e.kernels.conv2dForward(x, w, bias, y, scratch, p, act, sc);
-          jsKernels.conv2dForward(x, w, bias, ref.y, ref.s, p, act, sc);
-          expectClose(y, ref.y, 2e-5, `y act ${act}${sc ? " with scale" : ""}`);
+        // Depthwise: with the least scratch (bands of one output row) and with a model's (whole planes per band).
+        for (const s of c.G === c.C && c.F === c.C ? [scratch, big] : [scratch]) {
+          for (const [act, sc] of [[ACT_NONE, null], [ACT_RELU, null], [ACT_NONE, scale], [ACT_RELU6, scale], [ACT_RELU6, null]] as const) {
+            y.fill(NaN);
+            e.kernels.conv2dForward(x, w, bias, y, s, p, act, sc);
+            jsKernels.conv2dForward(x, w, bias, ref.y, ref.s, p, act, sc);
+            expectClose(y, ref.y, 2e-5, `y act ${act}${sc ? " with scale" : ""}, scratch ${s.length}`);
+          }
         }
         dx.fill(NaN), dw.fill(NaN), db.fill(NaN);
         e.kernels.conv2dBackward(x, w, dy, dx, dw, db, scratch, p);
