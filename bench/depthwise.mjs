@@ -26,6 +26,10 @@
  *     a percentage of the limit. The calls cycle through enough copies of
  *     their buffers (≥ 64 MiB in all) that each starts from memory, not
  *     from a cache the previous call warmed.
+ * With --backward, the rows time conv2dBackward instead (dx, dw, db): its
+ * least traffic is x, dy and w read, dx, dw and db written; against the
+ * compute bounds it counts as two forwards (dx and dw each take the
+ * forward's multiply-adds).
  * With --baseline DIR (the dist/runtime/ of an earlier build), every layer is
  * also timed on that build's kernels, alternating in the same run ("before").
  * Times are medians of windows of ≥ 0.25 s (--quick: 0.1 s), each as wall
@@ -43,10 +47,10 @@ import { parseArgs } from "node:util";
 import asc from "assemblyscript/asc";
 
 const { values: a } = parseArgs({
-  options: { quick: { type: "boolean" }, json: { type: "boolean" }, threads: { type: "string", default: "1,2" }, baseline: { type: "string" }, help: { type: "boolean", short: "h" } },
+  options: { quick: { type: "boolean" }, json: { type: "boolean" }, threads: { type: "string", default: "1,2" }, baseline: { type: "string" }, backward: { type: "boolean" }, help: { type: "boolean", short: "h" } },
 });
 if (a.help) {
-  process.stdout.write("usage: node bench/depthwise.mjs [--quick] [--json] [--threads 1,2] [--baseline DIST_RUNTIME_DIR]\n");
+  process.stdout.write("usage: node bench/depthwise.mjs [--quick] [--json] [--threads 1,2] [--baseline DIST_RUNTIME_DIR] [--backward]\n");
   process.exit(0);
 }
 const rt = await import(new URL("../dist/runtime/index.js", import.meta.url).href);
@@ -150,16 +154,23 @@ function engine(mod, threads) {
 function timeLayer(mod, eng, l, B) {
   const p = mod.conv2dParams({ batch: B, channels: l.C, height: l.H, width: l.W, kernel: [l.K, l.K], stride: [l.stride, l.stride], pad: [l.pad, l.pad], filters: l.C, groups: l.C });
   const xN = B * l.C * l.H * l.W, yN = B * l.C * p.OH * p.OW, wN = l.C * l.K * l.K;
-  const set = xN + yN + wN;
+  // Backward: x, dy (in y's place), w, then dx, dw and db.
+  const set = a.backward ? 2 * xN + yN + 2 * wN + l.C : xN + yN + wN;
   const copies = Math.max(1, Math.min(Math.floor(POOL / set), Math.ceil(COLD_BYTES / 4 / set)));
-  const sets = Array.from({ length: copies }, (_, i) => ({ x: eng.view(i * set, xN), y: eng.view(i * set + xN, yN), w: eng.view(i * set + xN + yN, wN) }));
+  const sets = Array.from({ length: copies }, (_, i) => {
+    const o = i * set;
+    return { x: eng.view(o, xN), y: eng.view(o + xN, yN), w: eng.view(o + xN + yN, wN), dx: eng.view(o + xN + yN + wN, xN), dw: eng.view(o + 2 * xN + yN + wN, wN), db: eng.view(o + 2 * xN + yN + 2 * wN, l.C) };
+  });
   let next = 0;
   const t = time(() => {
     const s = sets[next];
     next = (next + 1) % copies;
-    eng.k.conv2dForward(s.x, s.w, null, s.y, eng.scratch, p);
+    if (a.backward) eng.k.conv2dBackward(s.x, s.w, s.y, s.dx, s.dw, s.db, eng.scratch, p);
+    else eng.k.conv2dForward(s.x, s.w, null, s.y, eng.scratch, p);
   });
-  return { ...t, bytes: 4 * set, copies, outputs: yN, madds: yN * l.K * l.K };
+  // Backward does the forward's multiply-adds twice (dx and dw): counted as two forwards against the compute bounds.
+  const passes = a.backward ? 2 : 1;
+  return { ...t, bytes: 4 * set, copies, outputs: passes * yN, madds: passes * yN * l.K * l.K };
 }
 
 function run(threads, layers, sample) {
@@ -208,7 +219,7 @@ const compute = sample();
 if (a.json) {
   console.log(JSON.stringify({ node: process.version, cpu: cpus()[0]?.model, cores: cpus().length, compute, results }, null, 2));
 } else {
-  console.log(`Depthwise convolutions of MobileNetV2 (forward, wasm) against the memory-bound limit — ${cpus()[0]?.model ?? "cpu"} (${cpus().length} cores), Node ${process.version}`);
+  console.log(`Depthwise convolutions of MobileNetV2 (${a.backward ? "backward" : "forward"}, wasm) against the memory-bound limit — ${cpus()[0]?.model ?? "cpu"} (${cpus().length} cores), Node ${process.version}`);
   const g = (v) => v.toFixed(1);
   console.log(`compute, one thread: ${g(compute.maddPerSecond / 1e9)} G multiply-adds/s (f32x4 mul + add, nothing else); 3x3 stride-1 loop from L1: ${g(compute.outputsPerSecond3x3 / 1e9)} G outputs/s`);
   for (const r of results) {

@@ -231,11 +231,12 @@ export function depthwiseForward(x: usize, w: usize, bias: usize, y: usize, sp: 
   // Rows whose width is a whole number of blocks are computed straight into y, row by row; others as one flat run, then copied.
   const byRow = (OW & 3) == 0 && OW >= 16;
   const epilogue = scale != 0 || bias != 0 || act != ACT_NONE;
-  for (let ch = c0; ch < c1; ch++) {
-    const sc: f32 = scale != 0 ? load<f32>(at(scale, ch)) : 1;
-    const b0: f32 = bias != 0 ? load<f32>(at(bias, ch)) : 0;
-    const wc = at(w, ch * T);
-    for (let b = 0; b < B; b++) {
+  // Images outer, channels inner: x and y are read and written in order, one stream each.
+  for (let b = 0; b < B; b++) {
+    for (let ch = c0; ch < c1; ch++) {
+      const sc: f32 = scale != 0 ? load<f32>(at(scale, ch)) : 1;
+      const b0: f32 = bias != 0 ? load<f32>(at(bias, ch)) : 0;
+      const wc = at(w, ch * T);
       const xo = at(x, (b * C + ch) * H * W);
       const yo = y + <usize>b * ys + (<usize>(ch * OH * OW) << 2);
       for (let oh0 = 0; oh0 < OH; oh0 += R) {
