@@ -101,8 +101,9 @@ function bandRows(g: usize, Wq: i32): i32 {
  * columns are left as they are (zero). Rows of at least a block end with a
  * block over their last values (some written twice, the same).
  */
-function copyRow(xr: usize, row: usize, g: usize, P: i32): void {
-  const W = gi(g, Slot.W), PW = gi(g, Slot.PW), SW = gi(g, Slot.SW);
+// @ts-ignore: decorator
+@inline
+function copyRow(xr: usize, row: usize, W: i32, PW: i32, SW: i32, P: i32): void {
   if (SW == 1) {
     const d = at(row, PW);
     if (W < 4) {
@@ -115,14 +116,19 @@ function copyRow(xr: usize, row: usize, g: usize, P: i32): void {
   }
   if (SW == 2 && W >= 8) {
     // Eight inputs, their even and odd lanes to the two column phases: input iw is padded column iw + PW.
-    for (let iw = 0; ; iw += 8) {
-      if (iw > W - 8) iw = W - 8;
-      const a = v128.load(at(xr, iw)), b = v128.load(at(xr, iw + 4));
-      const c = iw + PW, odd = c & 1;
-      v128.store(at(row, odd * P + (c >> 1)), v128.shuffle<f32>(a, b, 0, 2, 4, 6));
-      v128.store(at(row, (1 - odd) * P + ((c + 1) >> 1)), v128.shuffle<f32>(a, b, 1, 3, 5, 7));
-      if (iw == W - 8) return;
+    const odd = PW & 1, end = at(xr, W - 8);
+    let e = at(row, odd * P + (PW >> 1)), o = at(row, (1 - odd) * P + ((PW + 1) >> 1));
+    for (let s = xr; s < end; s += 32, e += 16, o += 16) {
+      const a = v128.load(s), b = v128.load(s, 16);
+      v128.store(e, v128.shuffle<f32>(a, b, 0, 2, 4, 6));
+      v128.store(o, v128.shuffle<f32>(a, b, 1, 3, 5, 7));
     }
+    // The last eight, over the blocks' end: their first input's phase is that of W − 8 + PW.
+    const a = v128.load(end), b = v128.load(end, 16);
+    const c = W - 8 + PW, q = c & 1;
+    v128.store(at(row, q * P + (c >> 1)), v128.shuffle<f32>(a, b, 0, 2, 4, 6));
+    v128.store(at(row, (1 - q) * P + ((c + 1) >> 1)), v128.shuffle<f32>(a, b, 1, 3, 5, 7));
+    return;
   }
   for (let iw = 0; iw < W; iw++) {
     const c = iw + PW;
@@ -131,6 +137,8 @@ function copyRow(xr: usize, row: usize, g: usize, P: i32): void {
 }
 
 /** Zeroes a padded row of the band's sub-planes (a row of padding: above or below the image); row as in copyRow. */
+// @ts-ignore: decorator
+@inline
 function zeroRow(row: usize, SW: i32, Wq: i32, P: i32): void {
   const zero = f32x4.splat(0);
   for (let ph = 0; ph < SW; ph++, row = at(row, P)) {
@@ -210,7 +218,7 @@ function tapOffset(g: usize, kh: i32, kw: i32, Wq: i32, P: i32): usize {
  */
 export function depthwiseForward(x: usize, w: usize, bias: usize, y: usize, sp: usize, g: usize, B: i32, c0: i32, c1: i32, act: i32, scale: usize): void {
   const C = gi(g, Slot.C), H = gi(g, Slot.H), W = gi(g, Slot.W), KH = gi(g, Slot.KH), KW = gi(g, Slot.KW);
-  const SH = gi(g, Slot.SH), SW = gi(g, Slot.SW), PH = gi(g, Slot.PH), OH = gi(g, Slot.OH), OW = gi(g, Slot.OW);
+  const SH = gi(g, Slot.SH), SW = gi(g, Slot.SW), PH = gi(g, Slot.PH), PW = gi(g, Slot.PW), OH = gi(g, Slot.OH), OW = gi(g, Slot.OW);
   const DH = gi(g, Slot.DH), DW = gi(g, Slot.DW);
   const Wq = subWidth(g);
   const R = bandRows(g, Wq);
@@ -249,7 +257,7 @@ export function depthwiseForward(x: usize, w: usize, bias: usize, y: usize, sp: 
           if (ph == 0) next = at(next, Wq);
           const ih = first + pr;
           if (ih < 0 || ih >= H) zeroRow(row, SW, Wq, P);
-          else copyRow(at(xo, ih * W), row, g, P);
+          else copyRow(at(xo, ih * W), row, W, PW, SW, P);
           if (++ph == SH) {
             ph = 0;
             row = next;
