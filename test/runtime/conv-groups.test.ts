@@ -93,6 +93,13 @@ describe("grouped, depthwise and dilated conv: wasm kernel set against TypeScrip
     for (let i = 0; i < n; i++) v[i] = rng.next() * 2 - 1;
     return v;
   };
+  it("refuses a depthwise forward with less scratch than conv2dScratchSize(p), saying how much it needs", () => {
+    const e = engine(1);
+    const p = conv2dParams({ batch: 1, channels: 4, height: 9, width: 9, kernel: [3, 3], pad: [1, 1], filters: 4, groups: 4 });
+    const need = conv2dScratchSize(p);
+    const [x, w, y] = [e.floats.take(4 * 81), e.floats.take(36), e.floats.take(4 * 81)];
+    expect(() => e.kernels.conv2dForward(x, w, null, y, e.floats.take(need - 1), p)).toThrow(`needs conv2dScratchSize(p) = ${need} floats of scratch (in the engine's scratch too), got ${need - 1}`);
+  });
   for (const threads of [1, 2, 3]) {
     for (const [i, c] of CASES.entries()) {
       it(`case ${i}, ${threads} thread(s)`, () => {
