@@ -180,26 +180,39 @@ function tapRow<S>(q: usize, c1: usize, c2: usize, wa: v128, wb: v128, wc: v128)
   return f32x4.add(f32x4.add(f32x4.mul(v, wa), f32x4.mul(v128.load(q + c1), wb)), f32x4.mul(v128.load(q + c2), wc));
 }
 
-/** n (a multiple of 4) outputs at o of a 3x3 filter wc: filter rows r1, r2 bytes after the first, taps c1, c2 bytes after the first. */
-function flat3x3<S>(o: usize, s: usize, wc: usize, r1: usize, r2: usize, c1: usize, c2: usize, n: i32): void {
+/*
+ * The loops below compute `runs` runs of n outputs (n a multiple of 4): run
+ * i at o + i·oPitch from the sub-planes at s + i·sPitch (bytes) — one run for
+ * a band's flat run, one per row when rows go straight into y (the weights
+ * are read once per band either way).
+ */
+
+/** A 3x3 filter wc: filter rows r1, r2 bytes after the first, taps c1, c2 bytes after the first. */
+function flat3x3<S>(o: usize, s: usize, wc: usize, r1: usize, r2: usize, c1: usize, c2: usize, n: i32, runs: i32, oPitch: usize, sPitch: usize): void {
   const w0 = v128.load32_splat(wc), w1 = v128.load32_splat(wc, 4), w2 = v128.load32_splat(wc, 8);
   const w3 = v128.load32_splat(wc, 12), w4 = v128.load32_splat(wc, 16), w5 = v128.load32_splat(wc, 20);
   const w6 = v128.load32_splat(wc, 24), w7 = v128.load32_splat(wc, 28), w8 = v128.load32_splat(wc, 32);
-  const end = o + (<usize>n << 2);
-  for (; o < end; o += 16, s += 16) {
-    const a = tapRow<S>(s, c1, c2, w0, w1, w2);
-    const b = tapRow<S>(s + r1, c1, c2, w3, w4, w5);
-    v128.store(o, f32x4.add(f32x4.add(a, b), tapRow<S>(s + r2, c1, c2, w6, w7, w8)));
+  for (let i = 0; i < runs; i++, o += oPitch, s += sPitch) {
+    let q = o, p = s;
+    const end = o + (<usize>n << 2);
+    for (; q < end; q += 16, p += 16) {
+      const a = tapRow<S>(p, c1, c2, w0, w1, w2);
+      const b = tapRow<S>(p + r1, c1, c2, w3, w4, w5);
+      v128.store(q, f32x4.add(f32x4.add(a, b), tapRow<S>(p + r2, c1, c2, w6, w7, w8)));
+    }
   }
 }
 
-/** n (a multiple of 4) outputs at o of any filter: T taps, weights at wc, byte offsets from s at taps (int32). */
-function flatTaps(o: usize, s: usize, wc: usize, taps: usize, T: i32, n: i32): void {
-  const end = o + (<usize>n << 2);
-  for (; o < end; o += 16, s += 16) {
-    let acc = f32x4.mul(v128.load32_splat(wc), v128.load(s + <usize>load<i32>(taps)));
-    for (let t = 1; t < T; t++) acc = f32x4.add(acc, f32x4.mul(v128.load32_splat(at(wc, t)), v128.load(s + <usize>load<i32>(at(taps, t)))));
-    v128.store(o, acc);
+/** Any filter: T taps, weights at wc, byte offsets from s at taps (int32). */
+function flatTaps(o: usize, s: usize, wc: usize, taps: usize, T: i32, n: i32, runs: i32, oPitch: usize, sPitch: usize): void {
+  for (let i = 0; i < runs; i++, o += oPitch, s += sPitch) {
+    let q = o, p = s;
+    const end = o + (<usize>n << 2);
+    for (; q < end; q += 16, p += 16) {
+      let acc = f32x4.mul(v128.load32_splat(wc), v128.load(p + <usize>load<i32>(taps)));
+      for (let t = 1; t < T; t++) acc = f32x4.add(acc, f32x4.mul(v128.load32_splat(at(wc, t)), v128.load(p + <usize>load<i32>(at(taps, t)))));
+      v128.store(q, acc);
+    }
   }
 }
 
@@ -263,25 +276,18 @@ export function depthwiseForward(x: usize, w: usize, bias: usize, y: usize, sp: 
             row = next;
           } else row = at(row, SW * P);
         }
-        if (byRow) {
-          for (let r = 0; r < Rb; r++) {
-            const yr = at(yo, (oh0 + r) * OW), s = at(sp, r * Wq);
-            if (three) {
-              if (kind == 1) flat3x3<u8>(yr, s, wc, r1, r2, k1, k2, OW);
-              else if (kind == 2) flat3x3<u16>(yr, s, wc, r1, r2, k1, k2, OW);
-              else flat3x3<u32>(yr, s, wc, r1, r2, k1, k2, OW);
-            } else flatTaps(yr, s, wc, taps, T, OW);
-            if (epilogue) affineActTo(yr, yr, OW, sc, b0, act);
-          }
-          continue;
-        }
-        const n = (Rb * Wq + 3) & ~3;
+        // Rows straight into y (one run each), or the band as one flat run into out.
+        const yb = at(yo, oh0 * OW);
+        const dst = byRow ? yb : out, n = byRow ? OW : (Rb * Wq + 3) & ~3, runs = byRow ? Rb : 1;
+        const oPitch = <usize>OW << 2, sPitch = <usize>Wq << 2;
         if (three) {
-          if (kind == 1) flat3x3<u8>(out, sp, wc, r1, r2, k1, k2, n);
-          else if (kind == 2) flat3x3<u16>(out, sp, wc, r1, r2, k1, k2, n);
-          else flat3x3<u32>(out, sp, wc, r1, r2, k1, k2, n);
-        } else flatTaps(out, sp, wc, taps, T, n);
-        for (let r = 0; r < Rb; r++) affineActTo(at(out, r * Wq), at(yo, (oh0 + r) * OW), OW, sc, b0, act);
+          if (kind == 1) flat3x3<u8>(dst, sp, wc, r1, r2, k1, k2, n, runs, oPitch, sPitch);
+          else if (kind == 2) flat3x3<u16>(dst, sp, wc, r1, r2, k1, k2, n, runs, oPitch, sPitch);
+          else flat3x3<u32>(dst, sp, wc, r1, r2, k1, k2, n, runs, oPitch, sPitch);
+        } else flatTaps(dst, sp, wc, taps, T, n, runs, oPitch, sPitch);
+        if (byRow) {
+          if (epilogue) for (let r = 0; r < Rb; r++) affineActTo(at(yb, r * OW), at(yb, r * OW), OW, sc, b0, act);
+        } else for (let r = 0; r < Rb; r++) affineActTo(at(out, r * Wq), at(yb, r * OW), OW, sc, b0, act);
       }
     }
   }
