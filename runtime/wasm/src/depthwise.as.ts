@@ -147,6 +147,27 @@ function zeroRow(row: usize, SW: i32, Wq: i32, P: i32): void {
   }
 }
 
+/**
+ * Fills the band's sub-planes at sp with padded rows [0, rows), image rows
+ * first + pr of the plane at xo: copied, or zeroed above and below the
+ * image. Padded row pr is row pr div SH of row phase pr mod SH, counted along
+ * without a division.
+ */
+// @ts-ignore: decorator
+@inline
+function copyBand(xo: usize, sp: usize, first: i32, rows: i32, H: i32, W: i32, PW: i32, SH: i32, SW: i32, Wq: i32, P: i32): void {
+  for (let pr = 0, ph = 0, row = sp, next = sp; pr < rows; pr++) {
+    if (ph == 0) next = at(next, Wq);
+    const ih = first + pr;
+    if (ih < 0 || ih >= H) zeroRow(row, SW, Wq, P);
+    else copyRow(at(xo, ih * W), row, W, PW, SW, P);
+    if (++ph == SH) {
+      ph = 0;
+      row = next;
+    } else row = at(row, SW * P);
+  }
+}
+
 /** Lanes 1–4 (by = 4) or 2–5 (by = 8) of the eight floats a, b: the inputs one or two columns on. */
 // @ts-ignore: decorator
 @inline
@@ -265,17 +286,7 @@ export function depthwiseForward(x: usize, w: usize, bias: usize, y: usize, sp: 
         // Padded rows [0, rows) of the band are image rows first + pr.
         const first = oh0 * SH - PH;
         const rows = (Rb - 1) * SH + E;
-        // Padded row pr is row pr div SH of row phase pr mod SH, counted along without a division.
-        for (let pr = 0, ph = 0, row = sp, next = sp; pr < rows; pr++) {
-          if (ph == 0) next = at(next, Wq);
-          const ih = first + pr;
-          if (ih < 0 || ih >= H) zeroRow(row, SW, Wq, P);
-          else copyRow(at(xo, ih * W), row, W, PW, SW, P);
-          if (++ph == SH) {
-            ph = 0;
-            row = next;
-          } else row = at(row, SW * P);
-        }
+        copyBand(xo, sp, first, rows, H, W, PW, SH, SW, Wq, P);
         // Rows straight into y (one run each), or the band as one flat run into out.
         const yb = at(yo, oh0 * OW);
         const dst = byRow ? yb : out, n = byRow ? OW : (Rb * Wq + 3) & ~3, runs = byRow ? Rb : 1;
