@@ -93,6 +93,36 @@ describe("grouped, depthwise and dilated conv: wasm kernel set against TypeScrip
     for (let i = 0; i < n; i++) v[i] = rng.next() * 2 - 1;
     return v;
   };
+  // Seeded random depthwise geometries (filters 1–5 each way, strides 1–3, dilation 1–2, padding 0–3, planes 1–24
+  // wide, batch 1–3), each with the least scratch and with a model's, under one of the epilogues.
+  it("random depthwise geometries, 2 threads: forward as TypeScript's", () => {
+    const e = engine(2);
+    const rng = new Rng(99);
+    const int = (lo: number, hi: number) => lo + Math.floor(rng.next() * (hi - lo + 1));
+    const [x, w, b, y, big] = [e.floats.take(3 * 6 * 24 * 24), e.floats.take(6 * 25), e.floats.take(6), e.floats.take(3 * 6 * 27 * 27), e.floats.take(BIG)];
+    let tried = 0;
+    while (tried < 40) {
+      const [C, B, H, W] = [int(2, 6), int(1, 3), int(1, 24), int(1, 24)];
+      const spec = { batch: B, channels: C, height: H, width: W, kernel: [int(1, 5), int(1, 5)], stride: [int(1, 3), int(1, 3)], pad: [int(0, 3), int(0, 3)], dilation: [int(1, 2), int(1, 2)], filters: C, groups: C } as const;
+      let p: Conv2dParams;
+      try {
+        p = conv2dParams(spec);
+      } catch {
+        continue; // the filter does not fit the padded input
+      }
+      tried++;
+      const [xs, ws, ys] = [x.subarray(0, B * C * H * W), w.subarray(0, C * p.KH * p.KW), y.subarray(0, B * C * p.OH * p.OW)];
+      for (const t of [xs, ws, b]) for (let i = 0; i < t.length; i++) t[i] = rng.next() * 2 - 1;
+      const act = ([ACT_NONE, ACT_RELU, ACT_RELU6] as const)[tried % 3]!;
+      const want = new Float32Array(ys.length);
+      jsKernels.conv2dForward(xs, ws, b, want, new Float32Array(1), p, act);
+      for (const s of [big.subarray(0, conv2dScratchSize(p)), big]) {
+        ys.fill(NaN);
+        e.kernels.conv2dForward(xs, ws, b, ys, s, p, act);
+        expectClose(ys, want, 2e-5, `${JSON.stringify(spec)}, act ${act}, scratch ${s.length}`);
+      }
+    }
+  });
   it("refuses a depthwise forward with less scratch than conv2dScratchSize(p), saying how much it needs", () => {
     const e = engine(1);
     const p = conv2dParams({ batch: 1, channels: 4, height: 9, width: 9, kernel: [3, 3], pad: [1, 1], filters: 4, groups: 4 });
