@@ -26,14 +26,16 @@ export function isDepthwise(p: Conv2dParams): boolean {
 /**
  * Floats of conv scratch the WebAssembly forward needs (depthwise.as.ts's
  * bandFloats for a band of one output row; keep the two the same): the
- * input rows one output row reads, split into SH·SW sub-planes of Wq =
- * ceil((W + 2·PW) / SW) floats per row with a row and four floats of slack,
+ * input rows one output row reads, split into SH·SW sub-planes of Wq
+ * floats per row (at stride 1 rows share their padding: W + 2·PW − min(PW,
+ * (KW − 1)·DW); otherwise ceil((W + 2·PW) / SW)) with
+ * a row and four floats of slack,
  * the output row, and a table of the KH·KW tap offsets. The TypeScript
  * kernels use none.
  */
 export function depthwiseScratchSize(p: Conv2dParams): number {
   const { W, KH, KW, SH, SW, PW, DH } = p;
-  const Wq = Math.ceil((W + 2 * PW) / SW);
+  const Wq = SW === 1 ? W + 2 * PW - Math.min(PW, (KW - 1) * p.DW) : Math.ceil((W + 2 * PW) / SW); // depthwise.as.ts's subWidth
   const Hq = Math.ceil(((KH - 1) * DH + 1) / SH);
   const subPlane = (((Hq + 1) * Wq + 4 + 3) >> 2) << 2;
   return SH * SW * subPlane + (((Wq + 3) >> 2) << 2) + KH * KW;

@@ -56,17 +56,23 @@ const BAND_FLOATS: i32 = 3072;
  * The band layout (runtime/depthwise.ts's depthwiseScratchSize is bandFloats
  * for one row: keep the two the same). For a band of R output rows:
  * sub-planes of Hq = R − 1 + ceil(E / SH) rows (E = (KH − 1)·DH + 1, the
- * filter's dilated height), Wq = ceil((W + 2·PW) / SW) floats each, plus a
+ * filter's dilated height), Wq floats each (subWidth), plus a
  * row and four floats of slack for the flat run's last block; then the
  * output run (R·Wq rounded up to 4); then the KH·KW tap offsets (int32).
  */
 
-/** Wq: floats per sub-plane row. */
+/**
+ * Wq: floats per sub-plane row. At stride 1 a row's right padding is the
+ * next row's left padding where the filter is wide enough (a tap past a
+ * row's end reads the next row's first PW floats, always zero; a row of
+ * outputs must still fit), so a 7-wide plane with padding 1 is a run of 8
+ * per row, not 9.
+ */
 // @ts-ignore: decorator
 @inline
 function subWidth(g: usize): i32 {
-  const SW = gi(g, Slot.SW);
-  return (gi(g, Slot.W) + 2 * gi(g, Slot.PW) + SW - 1) / SW;
+  const SW = gi(g, Slot.SW), W = gi(g, Slot.W), PW = gi(g, Slot.PW);
+  return SW == 1 ? W + 2 * PW - min(PW, (gi(g, Slot.KW) - 1) * gi(g, Slot.DW)) : (W + 2 * PW + SW - 1) / SW;
 }
 
 /** Floats of one sub-plane for a band of R output rows (a multiple of 4). */
