@@ -1,5 +1,5 @@
 import { ACT_NONE, affineActInPlace, type Activation } from "./activations.js";
-import { depthwiseBackward, depthwiseForward, isDepthwise } from "./depthwise.js";
+import { depthwiseBackward, depthwiseForward, depthwiseScratchSize, isDepthwise } from "./depthwise.js";
 import { gemm } from "./gemm.js";
 import type { Tensor } from "./tensor.js";
 import { insideHi, insideLo, resolveWindow, WINDOW_FIELDS, type Window2dParams, type WindowSpec } from "./window.js";
@@ -32,7 +32,7 @@ export interface ConvSpec extends WindowSpec {
   groups?: number;
   /** Default [1, 1]. */
   dilation?: readonly [number, number];
-  /** Values from one example of y to the next (≥ filters·OH·OW; default packed). Pass y at the slice's first value. Not for depthwise. */
+  /** Values from one example of y to the next (≥ filters·OH·OW; default packed). Pass y at the slice's first value. */
   outStride?: number;
   /** The same for dy in conv2dBackward. */
   gradStride?: number;
@@ -59,8 +59,8 @@ export function conv2dParams(spec: ConvSpec): Conv2dParams {
   const p: Conv2dParams = { B: w.B, C: w.C, H: w.H, W: w.W, F, G, DH, DW, KH, KW, SH: w.SH, SW: w.SW, PH: w.PH, PW: w.PW, OH: w.OH, OW: w.OW };
   for (const [name, stride, slot] of [["outStride", outStride, "YS"], ["gradStride", gradStride, "DYS"]] as const) {
     if (stride === undefined) continue;
-    if (!(Number.isInteger(stride) && stride >= F * w.OH * w.OW) || isDepthwise(p)) {
-      throw new RangeError(`conv2dParams: ${name} ${stride} must be a whole number ≥ filters·OH·OW = ${F * w.OH * w.OW}, and the convolution not depthwise`);
+    if (!(Number.isInteger(stride) && stride >= F * w.OH * w.OW)) {
+      throw new RangeError(`conv2dParams: ${name} ${stride} must be a whole number ≥ filters·OH·OW = ${F * w.OH * w.OW}`);
     }
     p[slot] = stride;
   }
@@ -75,11 +75,13 @@ function isPointwise(p: Conv2dParams): boolean {
 /**
  * Number of scratch elements conv2dForward/conv2dBackward need: one group's
  * im2col matrix for a single image, (C/G)*KH*KW x OH*OW (0 for 1x1/stride
- * 1/pad 0 and for depthwise). The same scratch serves forward and backward.
- * Use the same element type as x.
+ * 1/pad 0; for depthwise, the few input rows one output row reads: the
+ * WebAssembly forward's band, depthwiseScratchSize). The same scratch serves
+ * forward and backward. Use the same element type as x.
  */
 export function conv2dScratchSize(p: Conv2dParams): number {
-  return isPointwise(p) || isDepthwise(p) ? 0 : (p.C / p.G) * p.KH * p.KW * p.OH * p.OW;
+  if (isDepthwise(p)) return depthwiseScratchSize(p);
+  return isPointwise(p) ? 0 : (p.C / p.G) * p.KH * p.KW * p.OH * p.OW;
 }
 
 /**

@@ -8,17 +8,37 @@
  * range computed once per tap (tapColumns), so the padding costs no test per
  * element. Backward walks the same (output row, filter row, tap) loop.
  *   x [B][C][H][W]   w [C][1][KH][KW]   bias [C]   y [B][C][OH][OW]
+ * y's examples are p.YS floats apart, and dy's p.DYS, when they are slices
+ * of a concat's output and its gradient (absent: packed, C·OH·OW).
  */
 import { ACT_NONE, affineActInPlace, type Activation } from "./activations.js";
 import { insideHi, insideLo, type Window2dParams } from "./window.js";
 import type { Tensor } from "./tensor.js";
 
 /** The fields of conv.ts's Conv2dParams these kernels read (named here: conv.ts imports this module). */
-type Conv2dParams = Window2dParams & { F: number; G: number; DH: number; DW: number };
+type Conv2dParams = Window2dParams & { F: number; G: number; DH: number; DW: number; YS?: number; DYS?: number };
 
 /** True when the geometry is depthwise (the kernel set's conv entry points dispatch here then). */
 export function isDepthwise(p: Conv2dParams): boolean {
   return p.G > 1 && p.G === p.C && p.F === p.C;
+}
+
+/**
+ * Floats of conv scratch the WebAssembly forward needs (depthwise.as.ts's
+ * bandFloats for a band of one output row; keep the two the same): the
+ * input rows one output row reads, split into SH·SW sub-planes of Wq
+ * floats per row (at stride 1 rows share their padding: W + 2·PW − min(PW,
+ * (KW − 1)·DW); otherwise ceil((W + 2·PW) / SW)) with
+ * a row and four floats of slack,
+ * the output row, and a table of the KH·KW tap offsets. The TypeScript
+ * kernels use none.
+ */
+export function depthwiseScratchSize(p: Conv2dParams): number {
+  const { W, KH, KW, SH, SW, PW, DH } = p;
+  const Wq = SW === 1 ? W + 2 * PW - Math.min(PW, (KW - 1) * p.DW) : Math.ceil((W + 2 * PW) / SW); // depthwise.as.ts's subWidth
+  const Hq = Math.ceil(((KH - 1) * DH + 1) / SH);
+  const subPlane = (((Hq + 1) * Wq + 4 + 3) >> 2) << 2;
+  return SH * SW * subPlane + (((Wq + 3) >> 2) << 2) + KH * KW;
 }
 
 /** The taps [lo, hi) of a K-tap filter (dilation D) starting at input i0 whose inputs lie in [0, size). */
@@ -42,11 +62,12 @@ function tapColumns(p: Conv2dParams): { lo: Int32Array; hi: Int32Array } {
 export function depthwiseForward(x: Tensor, w: Tensor, bias: Tensor | null, y: Tensor, p: Conv2dParams, act: Activation, scale: Tensor | null = null): void {
   const { B, C, H, W, KH, KW, SH, SW, PH, PW, OH, OW, DH, DW } = p;
   const col = tapColumns(p);
+  const ys = p.YS ?? C * OH * OW;
   for (let plane = 0; plane < B * C; plane++) {
     const c = plane % C;
     const xo = plane * H * W;
     for (let oh = 0; oh < OH; oh++) {
-      const d = (plane * OH + oh) * OW;
+      const d = Math.floor(plane / C) * ys + (c * OH + oh) * OW;
       y.fill(scale === null && bias !== null ? bias[c]! : 0, d, d + OW);
       const ih0 = oh * SH - PH;
       const [khLo, khHi] = tapsOf(ih0, DH, KH, H);
@@ -75,11 +96,12 @@ export function depthwiseBackward(x: Tensor, w: Tensor, dy: Tensor, dx: Tensor |
   const gw = new Float64Array(C * KH * KW); // dw summed in float64, written once
   const gb = new Float64Array(C);
   if (dx !== null) dx.fill(0, 0, B * C * H * W);
+  const dys = p.DYS ?? C * OH * OW;
   for (let plane = 0; plane < B * C; plane++) {
     const c = plane % C;
     const xo = plane * H * W;
     for (let oh = 0; oh < OH; oh++) {
-      const d = (plane * OH + oh) * OW;
+      const d = Math.floor(plane / C) * dys + (c * OH + oh) * OW;
       for (let ow = 0; ow < OW; ow++) gb[c] += dy[d + ow]!;
       const ih0 = oh * SH - PH;
       const [khLo, khHi] = tapsOf(ih0, DH, KH, H);

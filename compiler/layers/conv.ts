@@ -94,8 +94,8 @@ export const conv = defineLayer<ConvAttrs>({
     nullableDx: true,
     fusesRelu: true,
     foldsBatchnorm: true,
-    // Not depthwise (G = C = F): that kernel writes packed outputs only.
-    writesSlices: (a) => a.groups === 1 || a.groups !== a.filters,
+    // Every conv kernel (GEMM paths, grouped, depthwise) honours outStride and gradStride.
+    writesSlices: () => true,
     forward(a, e) {
       const [c] = e.input as [number, number, number];
       const [, oh, ow] = e.output as [number, number, number];

@@ -19,7 +19,7 @@
  */
 import { activationKernels, KERNEL_ACTIVATIONS, type Activation, type ActivationKernels, type KernelActivation } from "../activations.js";
 import type { Conv2dParams } from "../conv.js";
-import { isDepthwise } from "../depthwise.js";
+import { depthwiseScratchSize, isDepthwise } from "../depthwise.js";
 import type { Kernels, PlanSizes } from "../kernel-types.js";
 import type { Pool2dParams } from "../pool.js";
 import type { BilinearTaps } from "../resize.js";
@@ -190,7 +190,7 @@ class WasmKernels implements Kernels {
   }
 
   conv2dForward(x: Tensor, w: Tensor, bias: Tensor | null, y: Tensor, scratch: Tensor, p: Conv2dParams, act: Activation = 0, scale: Tensor | null = null): void {
-    if (isDepthwise(p)) return this.depthwiseForward(x, w, bias, y, p, act, scale);
+    if (isDepthwise(p)) return this.depthwiseForward(x, w, bias, y, scratch, p, act, scale);
     this.convGeom(p, scratch);
     if (!plainConv(p) && p.B < this.threads && p.G > 1) {
       const T = this.split(p.G);
@@ -254,13 +254,17 @@ class WasmKernels implements Kernels {
     return p.B * p.C * Math.max(p.H * p.W, p.OH * p.OW) < ELEMENTWISE_SPLIT ? 1 : this.split(p.C);
   }
 
-  private depthwiseForward(x: Tensor, w: Tensor, bias: Tensor | null, y: Tensor, p: Conv2dParams, act: Activation, scale: Tensor | null): void {
-    writeGeometry(this.geom, p, 0);
+  private depthwiseForward(x: Tensor, w: Tensor, bias: Tensor | null, y: Tensor, scratch: Tensor, p: Conv2dParams, act: Activation, scale: Tensor | null): void {
+    const floats = Math.min(scratch.length, this.scratchFloats);
+    if (floats < depthwiseScratchSize(p)) {
+      throw new RangeError(`conv2dForward: a depthwise convolution needs conv2dScratchSize(p) = ${depthwiseScratchSize(p)} floats of scratch (in the engine's scratch too), got ${floats}`);
+    }
+    writeGeometry(this.geom, p, floats);
     const T = this.depthwiseThreads(p);
     for (let t = 1; t < T; t++) {
-      this.pool!.post(t - 1, "depthwiseForward", ptr(x), ptr(w), ptr(bias), ptr(y), this.geomPtr, p.B, cut(p.C, T, t, 1), cut(p.C, T, t + 1, 1), act, ptr(scale));
+      this.pool!.post(t - 1, "depthwiseForward", ptr(x), ptr(w), ptr(bias), ptr(y), this.extra[t - 1]!.col, this.geomPtr, p.B, cut(p.C, T, t, 1), cut(p.C, T, t + 1, 1), act, ptr(scale));
     }
-    this.k.depthwiseForward(ptr(x), ptr(w), ptr(bias), ptr(y), this.geomPtr, p.B, 0, cut(p.C, T, 1, 1), act, ptr(scale));
+    this.k.depthwiseForward(ptr(x), ptr(w), ptr(bias), ptr(y), ptr(scratch), this.geomPtr, p.B, 0, cut(p.C, T, 1, 1), act, ptr(scale));
     if (T > 1) this.pool!.wait(T - 1);
   }
 

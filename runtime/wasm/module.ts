@@ -60,7 +60,7 @@ export interface KernelExports extends ActivationExports {
   avgPoolBackward(dy: number, dx: number, geom: number, p0: number, p1: number): void;
   add(a: number, b: number, out: number, i0: number, i1: number): void;
   copy(src: number, dst: number, n: number): void;
-  depthwiseForward(x: number, w: number, bias: number, y: number, geom: number, B: number, c0: number, c1: number, act: number, scale: number): void;
+  depthwiseForward(x: number, w: number, bias: number, y: number, scratch: number, geom: number, B: number, c0: number, c1: number, act: number, scale: number): void;
   depthwiseBackward(x: number, w: number, dy: number, dx: number, dw: number, db: number, geom: number, B: number, c0: number, c1: number): void;
   gateForward(x: number, g: number, y: number, spatial: number, r0: number, r1: number): void;
   gateBackwardGate(dy: number, x: number, dg: number, spatial: number, r0: number, r1: number): void;

@@ -75,8 +75,8 @@ describe("concat branches write straight into their slices", () => {
 // Fire-style and Inception-style concats with every case: fused relu (1x1 and Winograd-sized 3x3), a conv without relu
 // (gradient read in place through the Winograd input gradient), identity, an activation after batchnorm (reading y)
 // and one reading x, batchnorm alone and after a conv (folded at inference into a kernel writing the slice), max and
-// average pooling, grouped, depthwise (copied), a concat inside a residual body (whose output gradient the shortcut
-// reads again), and a concat of vectors: fc with a fused relu, fc alone, batchnorm of vectors.
+// average pooling, grouped, depthwise (with and without a fused relu), a concat inside a residual body (whose output
+// gradient the shortcut reads again), and a concat of vectors: fc with a fused relu, fc alone, batchnorm of vectors.
 const MIXED = `
 model mixed {
   input 3x6x6
@@ -95,13 +95,14 @@ model mixed {
     branch { conv 1x1 x4, batchnorm }
     branch { maxpool 3 stride 1 pad 1 }
   }
-  conv 1x1 x22
+  conv 1x1 x30
   residual {
     conv 1x1 x8, relu
     concat {
       branch { conv 3x3 x8 pad 1 groups 2, relu }
       branch { conv 3x3 x8 pad 1 groups 8 }
       branch { conv 1x1 x6 }
+      branch { conv 3x3 x8 pad 1 groups 8, relu }
     }
   }
   globalavgpool
@@ -125,11 +126,11 @@ describe("results are those of the copying path", () => {
   it("the spec has both kinds of branch", () => {
     const r = checkSource("t.nnspec", MIXED);
     const b = branches(generate(r.models[0]!).forward);
-    expect(b.copied).toEqual(["concat1.branch3", "residual1.concat1.branch2"]);
+    expect(b.copied).toEqual(["concat1.branch3"]);
     expect(b.inPlace).toEqual([
       ...["concat1.branch1", "concat1.branch2", "concat1.branch4"],
       ...["concat2.branch1", "concat2.branch2", "concat2.branch3", "concat2.branch4", "concat2.branch5", "concat2.branch6"],
-      ...["residual1.concat1.branch1", "residual1.concat1.branch3"],
+      ...["residual1.concat1.branch1", "residual1.concat1.branch2", "residual1.concat1.branch3", "residual1.concat1.branch4"],
       ...["concat3.branch1", "concat3.branch2", "concat3.branch3"],
     ]);
   });

@@ -27,6 +27,16 @@ const CASES = [
   { B: 1, C: 2, H: 12, W: 17, F: 2, G: 2, K: [3, 3], s: [2, 2], pad: [2, 0], d: [2, 2] }, // depthwise stride 2 dilated, no column padding
   { B: 1, C: 3, H: 10, W: 14, F: 3, G: 3, K: [2, 4], s: [3, 3], pad: [1, 2], d: [1, 1] }, // depthwise stride 3, even kernel
   { B: 2, C: 2, H: 5, W: 21, F: 2, G: 2, K: [1, 5], s: [1, 1], pad: [0, 2], d: [1, 1] }, // depthwise single filter row, width 4k + 1
+  // The wasm forward's bands (depthwise.as.ts): narrow planes as one flat run, wide rows straight into y, odd and tiny widths.
+  { B: 2, C: 5, H: 7, W: 7, F: 5, G: 5, K: [3, 3], s: [1, 1], pad: [1, 1], d: [1, 1] }, // depthwise 7x7 plane
+  { B: 1, C: 3, H: 14, W: 14, F: 3, G: 3, K: [3, 3], s: [1, 1], pad: [1, 1], d: [1, 1] }, // depthwise 14x14 plane
+  { B: 2, C: 4, H: 14, W: 14, F: 4, G: 4, K: [3, 3], s: [2, 2], pad: [1, 1], d: [1, 1] }, // depthwise 14x14 stride 2
+  { B: 2, C: 3, H: 7, W: 7, F: 3, G: 3, K: [5, 5], s: [1, 1], pad: [2, 2], d: [1, 1] }, // depthwise 5x5 on 7x7
+  { B: 3, C: 4, H: 100, W: 64, F: 4, G: 4, K: [3, 3], s: [1, 1], pad: [1, 1], d: [1, 1] }, // depthwise rows of 64 into y, several bands, split
+  { B: 2, C: 4, H: 40, W: 64, F: 4, G: 4, K: [3, 3], s: [2, 2], pad: [1, 1], d: [1, 1] }, // depthwise stride 2 rows of 32 into y
+  { B: 1, C: 2, H: 5, W: 3, F: 2, G: 2, K: [3, 3], s: [1, 1], pad: [1, 1], d: [1, 1] }, // depthwise row narrower than a block
+  { B: 1, C: 2, H: 9, W: 7, F: 2, G: 2, K: [3, 3], s: [2, 2], pad: [0, 0], d: [1, 1] }, // depthwise stride 2, width under 8, no padding
+  { B: 2, C: 3, H: 11, W: 9, F: 3, G: 3, K: [3, 3], s: [2, 2], pad: [1, 1], d: [1, 1] }, // depthwise stride 2, width 9
 ] as const;
 
 function params(c: (typeof CASES)[number]): Conv2dParams {
@@ -76,12 +86,50 @@ describe("grouped, depthwise and dilated conv: TypeScript kernels against the de
 
 describe("grouped, depthwise and dilated conv: wasm kernel set against TypeScript", () => {
   beforeAll(ensureWasmBuilt);
-  const { engine } = wasmEngines({ floats: 1_000_000, ints: 1000, scratch: 50_000, convParams: 10_000 });
+  const BIG = 50_000;
+  const { engine } = wasmEngines({ floats: 1_000_000, ints: 1000, scratch: BIG, convParams: 10_000 });
   const filled = (e: Engine<Float32Array>, n: number, rng: Rng): Float32Array => {
     const v = e.floats.take(n);
     for (let i = 0; i < n; i++) v[i] = rng.next() * 2 - 1;
     return v;
   };
+  // Seeded random depthwise geometries (filters 1–5 each way, strides 1–3, dilation 1–2, padding 0–3, planes 1–24
+  // wide, batch 1–3), each with the least scratch and with a model's, under one of the epilogues.
+  it("random depthwise geometries, 2 threads: forward as TypeScript's", () => {
+    const e = engine(2);
+    const rng = new Rng(99);
+    const int = (lo: number, hi: number) => lo + Math.floor(rng.next() * (hi - lo + 1));
+    const [x, w, b, y, big] = [e.floats.take(3 * 6 * 24 * 24), e.floats.take(6 * 25), e.floats.take(6), e.floats.take(3 * 6 * 27 * 27), e.floats.take(BIG)];
+    let tried = 0;
+    while (tried < 40) {
+      const [C, B, H, W] = [int(2, 6), int(1, 3), int(1, 24), int(1, 24)];
+      const spec = { batch: B, channels: C, height: H, width: W, kernel: [int(1, 5), int(1, 5)], stride: [int(1, 3), int(1, 3)], pad: [int(0, 3), int(0, 3)], dilation: [int(1, 2), int(1, 2)], filters: C, groups: C } as const;
+      let p: Conv2dParams;
+      try {
+        p = conv2dParams(spec);
+      } catch {
+        continue; // the filter does not fit the padded input
+      }
+      tried++;
+      const [xs, ws, ys] = [x.subarray(0, B * C * H * W), w.subarray(0, C * p.KH * p.KW), y.subarray(0, B * C * p.OH * p.OW)];
+      for (const t of [xs, ws, b]) for (let i = 0; i < t.length; i++) t[i] = rng.next() * 2 - 1;
+      const act = ([ACT_NONE, ACT_RELU, ACT_RELU6] as const)[tried % 3]!;
+      const want = new Float32Array(ys.length);
+      jsKernels.conv2dForward(xs, ws, b, want, new Float32Array(1), p, act);
+      for (const s of [big.subarray(0, conv2dScratchSize(p)), big]) {
+        ys.fill(NaN);
+        e.kernels.conv2dForward(xs, ws, b, ys, s, p, act);
+        expectClose(ys, want, 2e-5, `${JSON.stringify(spec)}, act ${act}, scratch ${s.length}`);
+      }
+    }
+  });
+  it("refuses a depthwise forward with less scratch than conv2dScratchSize(p), saying how much it needs", () => {
+    const e = engine(1);
+    const p = conv2dParams({ batch: 1, channels: 4, height: 9, width: 9, kernel: [3, 3], pad: [1, 1], filters: 4, groups: 4 });
+    const need = conv2dScratchSize(p);
+    const [x, w, y] = [e.floats.take(4 * 81), e.floats.take(36), e.floats.take(4 * 81)];
+    expect(() => e.kernels.conv2dForward(x, w, null, y, e.floats.take(need - 1), p)).toThrow(`needs conv2dScratchSize(p) = ${need} floats of scratch (in the engine's scratch too), got ${need - 1}`);
+  });
   for (const threads of [1, 2, 3]) {
     for (const [i, c] of CASES.entries()) {
       it(`case ${i}, ${threads} thread(s)`, () => {
@@ -94,16 +142,20 @@ describe("grouped, depthwise and dilated conv: wasm kernel set against TypeScrip
         const x = filled(e, inN, rng), w = filled(e, wN, rng), b = filled(e, c.F, rng), dy = filled(e, outN, rng);
         const scratch = e.floats.take("scratch" in c ? c.scratch : Math.max(1, conv2dScratchSize(p)));
         const y = e.floats.take(outN), dx = e.floats.take(inN), dw = e.floats.take(wN), db = e.floats.take(c.F);
+        const big = e.floats.take(BIG);
         const ref = { y: new Float32Array(outN), dx: new Float32Array(inN), dw: new Float32Array(wN), db: new Float32Array(c.F), s: new Float32Array(scratch.length) };
         const bias = i % 2 === 0 ? b : null;
         // Scales in [-4, 4) so that relu6 clamps at both ends.
         const scale = filled(e, c.F, rng);
         scale.forEach((v, f) => (scale[f] = 4 * v)); // in place: the kernels read the arena
-        for (const [act, sc] of [[ACT_NONE, null], [ACT_RELU, null], [ACT_NONE, scale], [ACT_RELU6, scale], [ACT_RELU6, null]] as const) {
-          y.fill(NaN);
-          e.kernels.conv2dForward(x, w, bias, y, scratch, p, act, sc);
-          jsKernels.conv2dForward(x, w, bias, ref.y, ref.s, p, act, sc);
-          expectClose(y, ref.y, 2e-5, `y act ${act}${sc ? " with scale" : ""}`);
+        // Depthwise: with the least scratch (bands of one output row) and with a model's (whole planes per band).
+        for (const s of c.G === c.C && c.F === c.C ? [scratch, big] : [scratch]) {
+          for (const [act, sc] of [[ACT_NONE, null], [ACT_RELU, null], [ACT_NONE, scale], [ACT_RELU6, scale], [ACT_RELU6, null]] as const) {
+            y.fill(NaN);
+            e.kernels.conv2dForward(x, w, bias, y, s, p, act, sc);
+            jsKernels.conv2dForward(x, w, bias, ref.y, ref.s, p, act, sc);
+            expectClose(y, ref.y, 2e-5, `y act ${act}${sc ? " with scale" : ""}, scratch ${s.length}`);
+          }
         }
         dx.fill(NaN), dw.fill(NaN), db.fill(NaN);
         e.kernels.conv2dBackward(x, w, dy, dx, dw, db, scratch, p);

@@ -12,7 +12,7 @@ const { engine } = wasmEngines({ floats: 1_500_000, ints: 1, scratch: SCRATCH, c
 
 const base = { batch: 3, height: 6, width: 7, stride: [1, 1], pad: [1, 1] } as const;
 // Each wasm forward path (conv.as.ts): 1x1 GEMM, Winograd (and its input gradient), direct, implicit GEMM,
-// im2col over several images per GEMM; grouped runs the TypeScript kernel under wasm too.
+// im2col over several images per GEMM; grouped runs the TypeScript kernel under wasm too; depthwise (stride 1 and 2) its own kernel.
 const cases: Record<string, Omit<ConvSpec, "batch" | "height" | "width">> = {
   pointwise: { channels: 8, kernel: [1, 1], pad: [0, 0], filters: 6 },
   winograd: { channels: 8, kernel: [3, 3], filters: 10 },
@@ -20,6 +20,8 @@ const cases: Record<string, Omit<ConvSpec, "batch" | "height" | "width">> = {
   implicit: { channels: 3, kernel: [3, 3], filters: 12 },
   im2col: { channels: 4, kernel: [3, 3], stride: [2, 2], filters: 12 },
   grouped: { channels: 4, kernel: [3, 3], filters: 6, groups: 2 },
+  depthwise: { channels: 6, kernel: [3, 3], filters: 6, groups: 6 },
+  depthwise2: { channels: 5, kernel: [3, 3], stride: [2, 2], filters: 5, groups: 5 },
 };
 
 const SENTINEL = 12345;
@@ -67,10 +69,10 @@ function compare(k: Kernels, take: (n: number) => Float32Array, name: string, se
 }
 
 describe("conv2dParams outStride / gradStride (a concat's branch writing into its slice)", () => {
-  it("rejects a stride shorter than one example's output, and depthwise", () => {
+  it("rejects a stride shorter than one example's output", () => {
     const spec: ConvSpec = { batch: 1, channels: 4, height: 5, width: 5, kernel: [3, 3], filters: 4 };
     expect(() => conv2dParams({ ...spec, outStride: 4 * 9 - 1 })).toThrow(/outStride 35 must be a whole number ≥ filters·OH·OW = 36/);
-    expect(() => conv2dParams({ ...spec, groups: 4, gradStride: 100 })).toThrow(/not depthwise/);
+    expect(() => conv2dParams({ ...spec, groups: 4, gradStride: 4 * 9 - 2 })).toThrow(/gradStride 34 must be a whole number/);
     expect(conv2dParams({ ...spec, outStride: 40 }).YS).toBe(40);
   });
 

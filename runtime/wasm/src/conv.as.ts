@@ -18,6 +18,7 @@ import { ACT_NONE, ACT_RELU, ACT_RELU6, endInside, exampleBytes, firstInside, gi
 import { implicitApplies, implicitConv, implicitPackOnce, implicitSetup } from "./implicit.as";
 import { winogradApplies, winogradForward, winogradInputGradient } from "./winograd.as";
 import { directApplies, directConv, directSetup } from "./direct.as";
+import { affineActTo } from "./epilogue.as";
 
 /** Conv geometry g: the slots of geometry.as.ts (Slot.C … Slot.OW, and Slot.scratch, the scratch capacity in floats). */
 @inline function isPointwise(g: usize): bool {
@@ -144,20 +145,7 @@ function biasActBlock(y: usize, bias: usize, scale: usize, R: i32, L: i32, ld: i
 // @ts-ignore: decorator
 @inline
 export function affineAct(p: usize, L: i32, s: f32, b: f32, act: i32): void {
-  const zero = f32x4.splat(0), six = f32x4.splat(6), sv = f32x4.splat(s), bv = f32x4.splat(b);
-  let j = 0;
-  if (act == ACT_RELU) {
-    // pmax(zero, v) = 0 < v ? v : 0 (NaN to 0, as reluInPlace), one instruction; f32x4.max's NaN rules cost several
-    for (; j + 4 <= L; j += 4, p += 16) v128.store(p, f32x4.pmax(zero, f32x4.add(f32x4.mul(v128.load(p), sv), bv)));
-    for (; j < L; j++, p += 4) store<f32>(p, max(load<f32>(p) * s + b, <f32>0));
-  } else if (act == ACT_RELU6) {
-    // pmax(v, 0) = v < 0 ? 0 : v and pmin(v, 6) = 6 < v ? 6 : v keep NaN (as relu6Forward) in one instruction each
-    for (; j + 4 <= L; j += 4, p += 16) v128.store(p, f32x4.pmin(f32x4.pmax(f32x4.add(f32x4.mul(v128.load(p), sv), bv), zero), six));
-    for (; j < L; j++, p += 4) store<f32>(p, min(max(load<f32>(p) * s + b, <f32>0), <f32>6));
-  } else {
-    for (; j + 4 <= L; j += 4, p += 16) v128.store(p, f32x4.add(f32x4.mul(v128.load(p), sv), bv));
-    for (; j < L; j++, p += 4) store<f32>(p, load<f32>(p) * s + b);
-  }
+  affineActTo(p, p, L, s, b, act);
 }
 
 /**

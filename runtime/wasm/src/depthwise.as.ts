@@ -2,45 +2,45 @@
  * Depthwise convolution (groups = channels = filters) for WebAssembly: the
  * semantics of runtime/depthwise.ts.
  *
- * Forward is row-blocked: each output row of a channel is finished while it
- * sits in L1 — a 3x3 filter whose three input rows are inside the image
- * applies all nine taps to four output columns at a time (SIMD) from
- * registers and stores each block once; otherwise each filter row whose
- * input row is inside the image adds its KW taps. Inputs are read at stride
- * 1 or 2 (stride 2: two loads and a shuffle of the even lanes). Columns whose
- * taps reach the padding (a few at each edge) are done one by one with bounds
- * checks; the interior has none.
+ * Forward works on bands of output rows of one channel of one image, in the
+ * conv scratch (capacity gi(g, Slot.scratch) floats; at least
+ * depthwiseScratchSize(p) of runtime/depthwise.ts, one output row's band):
+ *  1. the input rows the band reads are copied into zeroed sub-planes, split
+ *     by phase — for strides SH, SW, padded input (r, c) goes to sub-plane
+ *     (r mod SH, c mod SW) at (r div SH, c div SW), rows Wq floats long — so
+ *     every tap of every output is inside a sub-plane, and at any stride a
+ *     tap is a fixed offset: output j of the band (row j div Wq, column
+ *     j mod Wq) reads sub-plane ((kh·DH) mod SH, (kw·DW) mod SW) at
+ *     j + ((kh·DH) div SH)·Wq + (kw·DW) div SW;
+ *  2. all the band's outputs are computed as one flat run of R·Wq values
+ *     (the Wq − OW columns past each row's end are computed and dropped), so
+ *     a 7x7 plane costs one loop, not seven rows each with its edges: a 3x3
+ *     filter holds its nine taps in registers (stride 1: one load per tap row
+ *     and two shuffles; stride 2: two loads and a shuffle), other filters add
+ *     one tap at a time from a table of offsets;
+ *  3. the epilogue — scale (a folded batchnorm), bias, relu or relu6 — is
+ *     applied as each row is copied out to y, whose examples are gi(g,
+ *     Slot.YS) floats apart when y is a concat's slice.
+ * Bands hold about BAND_FLOATS floats of sub-planes, so a band's input and
+ * output stay in L1.
  *
  * Backward walks one filter tap at a time over the whole plane, dw and dx
  * from the same dy loads (SIMD at stride 1): measured against a row-blocked
  * backward (dw per output row and filter row, dx gathered per input row), it
- * was 1.5–2.6× faster on MobileNetV2's shapes, so it stays.
+ * was 1.5–2.6× faster on MobileNetV2's shapes, so it stays. dy's examples
+ * are gi(g, Slot.DYS) floats apart when it is a concat's slice.
  *
  * Each call covers the channels [c0, c1) of all B images,
  * so threads split by channel and write disjoint weight and bias gradients.
  * Geometry g: the slots of geometry.as.ts (Slot.H, Slot.KH, Slot.DH, …).
  */
-import { ACT_NONE, ACT_RELU, ACT_RELU6, endInside, firstInside, gi, Slot } from "./geometry.as";
-import { affineAct } from "./conv.as";
+import { ACT_NONE, endInside, exampleBytes, firstInside, gi, Slot } from "./geometry.as";
+import { affineActTo } from "./epilogue.as";
 
 // @ts-ignore: decorator
 @inline
 function at(p: usize, i: i32): usize {
   return p + (<usize>i << 2);
-}
-
-/*
- * The stride-1 and stride-2 loops are one generic function each, instantiated
- * for S = u8 (stride 1) and S = u16 (stride 2): sizeof<S>() is the stride, a
- * compile-time constant, so each instance has its own loop with no test inside.
- */
-
-/** Four floats from p at stride sizeof<S>() (stride 2: lanes 0, 2, 4, 6 of the eight at p). */
-// @ts-ignore: decorator
-@inline
-function load4<S>(p: usize): v128 {
-  if (sizeof<S>() == 2) return v128.shuffle<f32>(v128.load(p), v128.load(p, 16), 0, 2, 4, 6);
-  return v128.load(p);
 }
 
 // @ts-ignore: decorator
@@ -49,175 +49,262 @@ function hsum(v: v128): f32 {
   return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
 }
 
-// @ts-ignore: decorator
-@inline
-function madd(acc: v128, a: v128, b: v128): v128 {
-  return f32x4.add(acc, f32x4.mul(a, b));
-}
+/** Floats of sub-planes a band aims at: input and output of a band then fit in L1 together. */
+const BAND_FLOATS: i32 = 3072;
 
 /*
- * The column split of a layer, the same for every row: outputs [A, B) have
- * all KW taps inside the input row, [A, V) of them in blocks of four whose
- * vector loads stay inside the row too (V = A for strides other than 1 and 2).
+ * The band layout (runtime/depthwise.ts's depthwiseScratchSize is bandFloats
+ * for one row: keep the two the same). For a band of R output rows:
+ * sub-planes of Hq = R − 1 + ceil(E / SH) rows (E = (KH − 1)·DH + 1, the
+ * filter's dilated height), Wq floats each (subWidth), plus a
+ * row and four floats of slack for the flat run's last block; then the
+ * output run (R·Wq rounded up to 4); then the KH·KW tap offsets (int32).
  */
 
-/** A: the first output column whose taps are all inside the row. */
-function colsA(g: usize): i32 {
-  return firstInside(0, gi(g, Slot.PW), gi(g, Slot.SW), gi(g, Slot.OW));
-}
-
-/** B: the end of the output columns whose taps are all inside the row. */
-function colsB(g: usize, A: i32): i32 {
-  return endInside((gi(g, Slot.KW) - 1) * gi(g, Slot.DW), gi(g, Slot.PW), gi(g, Slot.SW), gi(g, Slot.W), gi(g, Slot.OW), A);
-}
-
-/** V: the end of the blocks of four from A (stride 2 loads eight floats: its last tap needs one more input inside the row). */
-function colsV(g: usize, A: i32, B: i32): i32 {
-  const SW = gi(g, Slot.SW);
-  const end = SW == 1 ? B : SW == 2 ? endInside((gi(g, Slot.KW) - 1) * gi(g, Slot.DW) + 1, gi(g, Slot.PW), SW, gi(g, Slot.W), gi(g, Slot.OW), A) : A;
-  return A + ((end - A) & ~3);
-}
-
-/** Σ over the taps of filter row wr inside the input row xr (W floats) of w[kw]·x[iw0 + kw·DW]. */
+/**
+ * Wq: floats per sub-plane row. At stride 1 a row's right padding is the
+ * next row's left padding where the filter is wide enough (a tap past a
+ * row's end reads the next row's first PW floats, always zero; a row of
+ * outputs must still fit), so a 7-wide plane with padding 1 is a run of 8
+ * per row, not 9.
+ */
 // @ts-ignore: decorator
 @inline
-function edgeDot(xr: usize, wr: usize, iw0: i32, W: i32, KW: i32, DW: i32): f32 {
-  let s: f32 = 0;
-  for (let kw = 0; kw < KW; kw++) {
-    const iw = iw0 + kw * DW;
-    if (iw >= 0 && iw < W) s += load<f32>(at(wr, kw)) * load<f32>(at(xr, iw));
-  }
-  return s;
+function subWidth(g: usize): i32 {
+  const SW = gi(g, Slot.SW), W = gi(g, Slot.W), PW = gi(g, Slot.PW);
+  return SW == 1 ? W + 2 * PW - min(PW, (gi(g, Slot.KW) - 1) * gi(g, Slot.DW)) : (W + 2 * PW + SW - 1) / SW;
 }
 
-/** yr[ow] += Σ_kw wr[kw]·xr[ow·SW − PW + kw·DW] for the output columns outside the vector blocks [A, V). */
+/** Floats of one sub-plane for a band of R output rows (a multiple of 4). */
 // @ts-ignore: decorator
 @inline
-function forwardScalar(yr: usize, xr: usize, wr: usize, g: usize, A: i32, B: i32, V: i32): void {
-  const W = gi(g, Slot.W), KW = gi(g, Slot.KW), SW = gi(g, Slot.SW), PW = gi(g, Slot.PW), OW = gi(g, Slot.OW), DW = gi(g, Slot.DW);
-  for (let ow = 0; ow < A; ow++) store<f32>(at(yr, ow), load<f32>(at(yr, ow)) + edgeDot(xr, wr, ow * SW - PW, W, KW, DW));
-  for (let ow = B; ow < OW; ow++) store<f32>(at(yr, ow), load<f32>(at(yr, ow)) + edgeDot(xr, wr, ow * SW - PW, W, KW, DW));
-  for (let ow = V; ow < B; ow++) {
-    let s: f32 = 0;
-    const xo = at(xr, ow * SW - PW);
-    for (let kw = 0; kw < KW; kw++) s += load<f32>(at(wr, kw)) * load<f32>(at(xo, kw * DW));
-    store<f32>(at(yr, ow), load<f32>(at(yr, ow)) + s);
-  }
+function subPlane(g: usize, R: i32, Wq: i32): i32 {
+  const SH = gi(g, Slot.SH);
+  const Hq = R - 1 + ((gi(g, Slot.KH) - 1) * gi(g, Slot.DH) + SH) / SH;
+  return ((Hq + 1) * Wq + 4 + 3) & ~3;
 }
 
-/** yr[ow] += Σ_kw wr[kw]·xr[ow·SW − PW + kw·DW] for every output column of the row. */
-function forwardRow(yr: usize, xr: usize, wr: usize, g: usize, A: i32, B: i32, V: i32): void {
-  forwardScalar(yr, xr, wr, g, A, B, V);
-  const KW = gi(g, Slot.KW), SW = gi(g, Slot.SW), PW = gi(g, Slot.PW), DW = gi(g, Slot.DW);
-  const x0 = at(xr, A * SW - PW); // input of output column A, first tap
-  const n = V - A;
-  if (n <= 0) return;
-  const ya = at(yr, A);
-  if (KW == 3) {
-    const w0 = v128.load32_splat(wr), w1 = v128.load32_splat(wr, 4), w2 = v128.load32_splat(wr, 8);
-    if (SW == 1) forward3<u8>(ya, x0, w0, w1, w2, <usize>DW << 2, n);
-    else forward3<u16>(ya, x0, w0, w1, w2, <usize>DW << 2, n);
+/** Scratch floats of a band of R output rows. */
+function bandFloats(g: usize, R: i32, Wq: i32): i32 {
+  return gi(g, Slot.SH) * gi(g, Slot.SW) * subPlane(g, R, Wq) + ((R * Wq + 3) & ~3) + gi(g, Slot.KH) * gi(g, Slot.KW);
+}
+
+/** Output rows per band: about BAND_FLOATS of sub-planes, at most OH, and what the scratch holds (at least 1). */
+function bandRows(g: usize, Wq: i32): i32 {
+  const OH = gi(g, Slot.OH), SH = gi(g, Slot.SH);
+  let R = BAND_FLOATS / (SH * gi(g, Slot.SW) * Wq);
+  if (R > OH) R = OH;
+  if (R < 1) R = 1;
+  const cap = gi(g, Slot.scratch);
+  while (R > 1 && bandFloats(g, R, Wq) > cap) R--;
+  return R;
+}
+
+/**
+ * Copies input row xr (W floats) into a padded row of the band's sub-planes,
+ * whose column phase 0 starts at row (padded column c = iw + PW goes to
+ * phase c mod SW, P floats per phase, at column c div SW); the padding
+ * columns are left as they are (zero). Rows of at least a block end with a
+ * block over their last values (some written twice, the same).
+ */
+// @ts-ignore: decorator
+@inline
+function copyRow(xr: usize, row: usize, W: i32, PW: i32, SW: i32, P: i32): void {
+  if (SW == 1) {
+    const d = at(row, PW);
+    if (W < 4) {
+      for (let iw = 0; iw < W; iw++) store<f32>(at(d, iw), load<f32>(at(xr, iw)));
+      return;
+    }
+    for (let iw = 0; iw < W - 4; iw += 4) v128.store(at(d, iw), v128.load(at(xr, iw)));
+    v128.store(at(d, W - 4), v128.load(at(xr, W - 4)));
     return;
   }
-  for (let kw = 0; kw < KW; kw++) {
-    const wv = v128.load32_splat(at(wr, kw));
-    const xk = at(x0, kw * DW);
-    if (SW == 1) forwardTap<u8>(ya, xk, wv, n);
-    else forwardTap<u16>(ya, xk, wv, n);
+  if (SW == 2 && W >= 8) {
+    // Eight inputs, their even and odd lanes to the two column phases: input iw is padded column iw + PW.
+    const odd = PW & 1, end = at(xr, W - 8);
+    let e = at(row, odd * P + (PW >> 1)), o = at(row, (1 - odd) * P + ((PW + 1) >> 1));
+    for (let s = xr; s < end; s += 32, e += 16, o += 16) {
+      const a = v128.load(s), b = v128.load(s, 16);
+      v128.store(e, v128.shuffle<f32>(a, b, 0, 2, 4, 6));
+      v128.store(o, v128.shuffle<f32>(a, b, 1, 3, 5, 7));
+    }
+    // The last eight, over the blocks' end: their first input's phase is that of W − 8 + PW.
+    const a = v128.load(end), b = v128.load(end, 16);
+    const c = W - 8 + PW, q = c & 1;
+    v128.store(at(row, q * P + (c >> 1)), v128.shuffle<f32>(a, b, 0, 2, 4, 6));
+    v128.store(at(row, (1 - q) * P + ((c + 1) >> 1)), v128.shuffle<f32>(a, b, 1, 3, 5, 7));
+    return;
+  }
+  for (let iw = 0; iw < W; iw++) {
+    const c = iw + PW;
+    store<f32>(at(row, (c % SW) * P + c / SW), load<f32>(at(xr, iw)));
+  }
+}
+
+/** Zeroes a padded row of the band's sub-planes (a row of padding: above or below the image); row as in copyRow. */
+// @ts-ignore: decorator
+@inline
+function zeroRow(row: usize, SW: i32, Wq: i32, P: i32): void {
+  const zero = f32x4.splat(0);
+  for (let ph = 0; ph < SW; ph++, row = at(row, P)) {
+    // Blocks may run up to three floats into the next row: its padding (zero) or a row copied after this.
+    for (let i = 0; i < Wq; i += 4) v128.store(at(row, i), zero);
   }
 }
 
 /**
- * A 3x3 filter whose three input rows (xr, then r bytes apart) are all inside
- * the image: the nine taps in registers, each output block stored once.
+ * Fills the band's sub-planes at sp with padded rows [0, rows), image rows
+ * first + pr of the plane at xo: copied, or zeroed above and below the
+ * image. Padded row pr is row pr div SH of row phase pr mod SH, counted along
+ * without a division.
  */
-function forwardRows3x3(yr: usize, xr: usize, r: usize, wc: usize, g: usize, A: i32, B: i32, V: i32): void {
-  for (let kh = 0; kh < 3; kh++) forwardScalar(yr, xr + <usize>kh * r, at(wc, 3 * kh), g, A, B, V);
-  const SW = gi(g, Slot.SW), PW = gi(g, Slot.PW), DW = gi(g, Slot.DW);
-  const n = V - A;
-  if (n <= 0) return;
-  const x0 = at(xr, A * SW - PW);
-  if (SW == 1) forward9<u8>(at(yr, A), x0, r, wc, <usize>DW << 2, n);
-  else forward9<u16>(at(yr, A), x0, r, wc, <usize>DW << 2, n);
+// @ts-ignore: decorator
+@inline
+function copyBand(xo: usize, sp: usize, first: i32, rows: i32, H: i32, W: i32, PW: i32, SH: i32, SW: i32, Wq: i32, P: i32): void {
+  for (let pr = 0, ph = 0, row = sp, next = sp; pr < rows; pr++) {
+    if (ph == 0) next = at(next, Wq);
+    const ih = first + pr;
+    if (ih < 0 || ih >= H) zeroRow(row, SW, Wq, P);
+    else copyRow(at(xo, ih * W), row, W, PW, SW, P);
+    if (++ph == SH) {
+      ph = 0;
+      row = next;
+    } else row = at(row, SW * P);
+  }
 }
 
-/** n (a multiple of 4) outputs at y += the 3x3 taps (columns d bytes apart, rows r bytes apart) of the input at x, weights at wc. */
-function forward9<S>(y: usize, x: usize, r: usize, wc: usize, d: usize, n: i32): void {
-  const step = <usize>sizeof<S>() << 4;
+/** Lanes 1–4 (by = 4) or 2–5 (by = 8) of the eight floats a, b: the inputs one or two columns on. */
+// @ts-ignore: decorator
+@inline
+function on1(a: v128, b: v128): v128 {
+  return i8x16.shuffle(a, b, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19);
+}
+
+// @ts-ignore: decorator
+@inline
+function on2(a: v128, b: v128): v128 {
+  return i8x16.shuffle(a, b, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
+}
+
+/*
+ * One filter row of a 3x3 filter for four outputs from q (the tap kw = 0),
+ * its other two taps c1 and c2 bytes on. Instantiated per case: S = u8, taps
+ * in adjacent columns of one sub-plane (stride 1, no dilation: one load, two
+ * shuffles); S = u16, stride-2 columns (kw = 1 in the odd phase c1 bytes
+ * away, kw = 2 the next column: two loads, one shuffle); S = u32, anything
+ * else (three loads).
+ */
+// @ts-ignore: decorator
+@inline
+function tapRow<S>(q: usize, c1: usize, c2: usize, wa: v128, wb: v128, wc: v128): v128 {
+  const v = v128.load(q);
+  if (sizeof<S>() == 1) {
+    const u = v128.load(q, 16);
+    return f32x4.add(f32x4.add(f32x4.mul(v, wa), f32x4.mul(on1(v, u), wb)), f32x4.mul(on2(v, u), wc));
+  }
+  if (sizeof<S>() == 2) return f32x4.add(f32x4.add(f32x4.mul(v, wa), f32x4.mul(v128.load(q + c1), wb)), f32x4.mul(on1(v, v128.load(q, 16)), wc));
+  return f32x4.add(f32x4.add(f32x4.mul(v, wa), f32x4.mul(v128.load(q + c1), wb)), f32x4.mul(v128.load(q + c2), wc));
+}
+
+/*
+ * The loops below compute `runs` runs of n outputs (n a multiple of 4): run
+ * i at o + i·oPitch from the sub-planes at s + i·sPitch (bytes) — one run for
+ * a band's flat run, one per row when rows go straight into y (the weights
+ * are read once per band either way).
+ */
+
+/** A 3x3 filter wc: filter rows r1, r2 bytes after the first, taps c1, c2 bytes after the first. */
+function flat3x3<S>(o: usize, s: usize, wc: usize, r1: usize, r2: usize, c1: usize, c2: usize, n: i32, runs: i32, oPitch: usize, sPitch: usize): void {
   const w0 = v128.load32_splat(wc), w1 = v128.load32_splat(wc, 4), w2 = v128.load32_splat(wc, 8);
   const w3 = v128.load32_splat(wc, 12), w4 = v128.load32_splat(wc, 16), w5 = v128.load32_splat(wc, 20);
   const w6 = v128.load32_splat(wc, 24), w7 = v128.load32_splat(wc, 28), w8 = v128.load32_splat(wc, 32);
-  for (let j = 0; j < n; j += 4) {
-    const q = at(y, j);
-    const x1 = x + r, x2 = x + 2 * r;
-    let a = madd(madd(madd(v128.load(q), w0, load4<S>(x)), w1, load4<S>(x + d)), w2, load4<S>(x + 2 * d));
-    a = madd(madd(madd(a, w3, load4<S>(x1)), w4, load4<S>(x1 + d)), w5, load4<S>(x1 + 2 * d));
-    v128.store(q, madd(madd(madd(a, w6, load4<S>(x2)), w7, load4<S>(x2 + d)), w8, load4<S>(x2 + 2 * d)));
-    x += step;
+  for (let i = 0; i < runs; i++, o += oPitch, s += sPitch) {
+    let q = o, p = s;
+    const end = o + (<usize>n << 2);
+    for (; q < end; q += 16, p += 16) {
+      const a = tapRow<S>(p, c1, c2, w0, w1, w2);
+      const b = tapRow<S>(p + r1, c1, c2, w3, w4, w5);
+      v128.store(q, f32x4.add(f32x4.add(a, b), tapRow<S>(p + r2, c1, c2, w6, w7, w8)));
+    }
   }
 }
 
-/** n (a multiple of 4) outputs at y += three taps (d bytes apart) of the input at x, stride 1 or 2. */
-function forward3<S>(y: usize, x: usize, w0: v128, w1: v128, w2: v128, d: usize, n: i32): void {
-  const step = <usize>sizeof<S>() << 4;
-  for (let j = 0; j < n; j += 4) {
-    const q = at(y, j);
-    v128.store(q, madd(madd(madd(v128.load(q), w0, load4<S>(x)), w1, load4<S>(x + d)), w2, load4<S>(x + 2 * d)));
-    x += step;
+/** Any filter: T taps, weights at wc, byte offsets from s at taps (int32). */
+function flatTaps(o: usize, s: usize, wc: usize, taps: usize, T: i32, n: i32, runs: i32, oPitch: usize, sPitch: usize): void {
+  for (let i = 0; i < runs; i++, o += oPitch, s += sPitch) {
+    let q = o, p = s;
+    const end = o + (<usize>n << 2);
+    for (; q < end; q += 16, p += 16) {
+      let acc = f32x4.mul(v128.load32_splat(wc), v128.load(p + <usize>load<i32>(taps)));
+      for (let t = 1; t < T; t++) acc = f32x4.add(acc, f32x4.mul(v128.load32_splat(at(wc, t)), v128.load(p + <usize>load<i32>(at(taps, t)))));
+      v128.store(q, acc);
+    }
   }
 }
 
-/** n (a multiple of 4) outputs at y += wv · the input at x, stride 1 or 2. */
-function forwardTap<S>(y: usize, x: usize, wv: v128, n: i32): void {
-  const step = <usize>sizeof<S>() << 4;
-  for (let j = 0; j < n; j += 4) {
-    const q = at(y, j);
-    v128.store(q, madd(v128.load(q), wv, load4<S>(x)));
-    x += step;
-  }
+/** Byte offset from the band's first sub-plane of tap (kh, kw) for output 0. */
+// @ts-ignore: decorator
+@inline
+function tapOffset(g: usize, kh: i32, kw: i32, Wq: i32, P: i32): usize {
+  const SH = gi(g, Slot.SH), SW = gi(g, Slot.SW);
+  const r = kh * gi(g, Slot.DH), c = kw * gi(g, Slot.DW);
+  return <usize>((((r % SH) * SW + c % SW) * P + (r / SH) * Wq + c / SW) << 2);
 }
 
-/** y = act(depthwise(x, w)·scale + bias) for channels [c0, c1) of images [0, B); bias 0 for none, scale 0 for 1. */
-export function depthwiseForward(x: usize, w: usize, bias: usize, y: usize, g: usize, B: i32, c0: i32, c1: i32, act: i32, scale: usize): void {
+/**
+ * y = act(depthwise(x, w)·scale + bias) for channels [c0, c1) of images
+ * [0, B); bias 0 for none, scale 0 for 1; sp: this thread's conv scratch.
+ */
+export function depthwiseForward(x: usize, w: usize, bias: usize, y: usize, sp: usize, g: usize, B: i32, c0: i32, c1: i32, act: i32, scale: usize): void {
   const C = gi(g, Slot.C), H = gi(g, Slot.H), W = gi(g, Slot.W), KH = gi(g, Slot.KH), KW = gi(g, Slot.KW);
-  const SH = gi(g, Slot.SH), PH = gi(g, Slot.PH), OH = gi(g, Slot.OH), OW = gi(g, Slot.OW), DH = gi(g, Slot.DH);
-  const A = colsA(g), Bc = colsB(g, A), V = colsV(g, A, Bc);
-  const zero = f32x4.splat(0);
-  for (let ch = c0; ch < c1; ch++) {
-    // Without a scale the rows start from the bias (as before scales existed); with one, the bias is added after the scale.
-    const bias1: f32 = bias != 0 ? load<f32>(at(bias, ch)) : 0;
-    const bv: f32 = scale == 0 ? bias1 : 0;
-    const bv4 = f32x4.splat(bv);
-    const sc: f32 = scale != 0 ? load<f32>(at(scale, ch)) : 1;
-    const wc = at(w, ch * KH * KW);
-    for (let b = 0; b < B; b++) {
-      const plane = b * C + ch;
-      const xo = at(x, plane * H * W);
-      const yo = at(y, plane * OH * OW);
-      for (let oh = 0; oh < OH; oh++) {
-        const yr = at(yo, oh * OW);
-        let i = 0;
-        for (; i + 4 <= OW; i += 4) v128.store(at(yr, i), bv4);
-        for (; i < OW; i++) store<f32>(at(yr, i), bv);
-        const ih0 = oh * SH - PH;
-        if (KH == 3 && KW == 3 && ih0 >= 0 && ih0 + 2 * DH < H) forwardRows3x3(yr, at(xo, ih0 * W), <usize>(DH * W) << 2, wc, g, A, Bc, V);
-        else {
-          for (let kh = 0; kh < KH; kh++) {
-            const ih = ih0 + kh * DH;
-            if (ih >= 0 && ih < H) forwardRow(yr, at(xo, ih * W), at(wc, kh * KW), g, A, Bc, V);
-          }
-        }
-        // One pass over the row (in L1): the scale and the bias after it when there is a scale, relu6's clamp.
-        if (scale != 0 || act == ACT_RELU6) affineAct(yr, OW, sc, scale != 0 ? bias1 : 0, act == ACT_RELU6 ? act : ACT_NONE);
-        if (act == ACT_RELU) {
-          // pmax(0, v) = 0 < v ? v : 0, so NaN becomes 0 as in runtime/activations.ts
-          i = 0;
-          for (; i + 4 <= OW; i += 4) v128.store(at(yr, i), f32x4.pmax(zero, v128.load(at(yr, i))));
-          for (; i < OW; i++) {
-            const v = load<f32>(at(yr, i));
-            store<f32>(at(yr, i), v > 0 ? v : 0);
-          }
-        }
+  const SH = gi(g, Slot.SH), SW = gi(g, Slot.SW), PH = gi(g, Slot.PH), PW = gi(g, Slot.PW), OH = gi(g, Slot.OH), OW = gi(g, Slot.OW);
+  const DH = gi(g, Slot.DH), DW = gi(g, Slot.DW);
+  const Wq = subWidth(g);
+  const R = bandRows(g, Wq);
+  const P = subPlane(g, R, Wq);
+  const planes = <usize>(SH * SW * P) << 2;
+  const out = sp + planes;
+  const taps = out + (<usize>((R * Wq + 3) & ~3) << 2);
+  const T = KH * KW;
+  for (let kh = 0; kh < KH; kh++) for (let kw = 0; kw < KW; kw++) store<i32>(at(taps, kh * KW + kw), <i32>tapOffset(g, kh, kw, Wq, P));
+  // Zeroed once: the padding columns stay zero; each band copies its image rows and zeroes its rows of padding.
+  memory.fill(sp, 0, planes);
+  const E = (KH - 1) * DH + 1;
+  const ys = exampleBytes(g, Slot.YS, C, OH * OW);
+  const three = KH == 3 && KW == 3;
+  // The 3x3 loop's case (tapRow): adjacent columns, stride-2 columns, or any offsets.
+  const kind = SW == 1 && DW == 1 ? 1 : SW == 2 && DW == 1 ? 2 : 3;
+  const r1 = tapOffset(g, 1, 0, Wq, P), r2 = tapOffset(g, 2, 0, Wq, P), k1 = tapOffset(g, 0, 1, Wq, P), k2 = tapOffset(g, 0, 2, Wq, P);
+  // Rows whose width is a whole number of blocks are computed straight into y, row by row; others as one flat run, then copied.
+  const byRow = (OW & 3) == 0 && OW >= 16;
+  const epilogue = scale != 0 || bias != 0 || act != ACT_NONE;
+  // Images outer, channels inner: x and y are read and written in order, one stream each.
+  for (let b = 0; b < B; b++) {
+    for (let ch = c0; ch < c1; ch++) {
+      const sc: f32 = scale != 0 ? load<f32>(at(scale, ch)) : 1;
+      const b0: f32 = bias != 0 ? load<f32>(at(bias, ch)) : 0;
+      const wc = at(w, ch * T);
+      const xo = at(x, (b * C + ch) * H * W);
+      const yo = y + <usize>b * ys + (<usize>(ch * OH * OW) << 2);
+      for (let oh0 = 0; oh0 < OH; oh0 += R) {
+        const Rb = min(R, OH - oh0);
+        // Padded rows [0, rows) of the band are image rows first + pr.
+        const first = oh0 * SH - PH;
+        const rows = (Rb - 1) * SH + E;
+        copyBand(xo, sp, first, rows, H, W, PW, SH, SW, Wq, P);
+        // Rows straight into y (one run each), or the band as one flat run into out.
+        const yb = at(yo, oh0 * OW);
+        const dst = byRow ? yb : out, n = byRow ? OW : (Rb * Wq + 3) & ~3, runs = byRow ? Rb : 1;
+        const oPitch = <usize>OW << 2, sPitch = <usize>Wq << 2;
+        if (three) {
+          if (kind == 1) flat3x3<u8>(dst, sp, wc, r1, r2, k1, k2, n, runs, oPitch, sPitch);
+          else if (kind == 2) flat3x3<u16>(dst, sp, wc, r1, r2, k1, k2, n, runs, oPitch, sPitch);
+          else flat3x3<u32>(dst, sp, wc, r1, r2, k1, k2, n, runs, oPitch, sPitch);
+        } else flatTaps(dst, sp, wc, taps, T, n, runs, oPitch, sPitch);
+        if (byRow) {
+          if (epilogue) for (let r = 0; r < Rb; r++) affineActTo(at(yb, r * OW), at(yb, r * OW), OW, sc, b0, act);
+        } else for (let r = 0; r < Rb; r++) affineActTo(at(out, r * Wq), at(yb, r * OW), OW, sc, b0, act);
       }
     }
   }
@@ -233,6 +320,7 @@ export function depthwiseBackward(x: usize, w: usize, dy: usize, dx: usize, dw: 
   const OH = gi(g, Slot.OH), OW = gi(g, Slot.OW), DH = gi(g, Slot.DH), DW = gi(g, Slot.DW);
   const HW = H * W;
   const OHW = OH * OW;
+  const dys = exampleBytes(g, Slot.DYS, C, OHW);
   for (let c = c0; c < c1; c++) {
     const wc = <usize>(c * KH * KW) << 2;
     memory.fill(dw + wc, 0, <usize>(KH * KW) << 2);
@@ -241,7 +329,7 @@ export function depthwiseBackward(x: usize, w: usize, dy: usize, dx: usize, dw: 
       const plane = b * C + c;
       const xo = x + (<usize>(plane * HW) << 2);
       const dxo = dx + (<usize>(plane * HW) << 2);
-      const yo = dy + (<usize>(plane * OHW) << 2);
+      const yo = dy + <usize>b * dys + (<usize>(c * OHW) << 2);
       if (dx != 0) memory.fill(dxo, 0, <usize>HW << 2);
       if (db != 0) {
         let acc = f32x4.splat(0);
