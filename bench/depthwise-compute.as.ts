@@ -13,6 +13,7 @@
  *    included (a tighter bound than maddPeak; depthwise.as.ts runs this loop
  *    at stride 1, and at stride 2 on its column phases).
  */
+import { on1, on2 } from "./lanes";
 
 /** n iterations of 8 vector multiply-adds (32 lane multiply-adds each); returns a sum so the work is kept. */
 export function maddPeak(n: i32): f32 {
@@ -32,19 +33,6 @@ export function maddPeak(n: i32): f32 {
   }
   const s = f32x4.add(f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)), f32x4.add(f32x4.add(a4, a5), f32x4.add(a6, a7)));
   return f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 3);
-}
-
-/** Lanes 1–4 and 2–5 of the eight floats a, b (the inputs one and two columns on). */
-// @ts-ignore: decorator
-@inline
-function on1(a: v128, b: v128): v128 {
-  return i8x16.shuffle(a, b, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19);
-}
-
-// @ts-ignore: decorator
-@inline
-function on2(a: v128, b: v128): v128 {
-  return i8x16.shuffle(a, b, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
 }
 
 /** One filter row for four outputs: two loads, two shuffles, three mul, two add. */

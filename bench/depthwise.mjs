@@ -125,8 +125,10 @@ function time(fn, count = windows) {
  * the run samples before every layer and the bound is the best of them.
  */
 async function computeBound() {
-  const src = readFileSync(new URL("./depthwise-compute.as.ts", import.meta.url), "utf8");
-  const r = await asc.compileString(src, { optimizeLevel: 3, shrinkLevel: 0, runtime: "stub", enable: ["simd"], noAssert: true, initialMemory: 1 });
+  // with the kernels' own sliding lanes (runtime/wasm/src/lanes.as.ts) beside it, as ./lanes
+  const read = (path) => readFileSync(new URL(path, import.meta.url), "utf8");
+  const sources = { "depthwise-compute.ts": read("./depthwise-compute.as.ts"), "lanes.ts": read("../runtime/wasm/src/lanes.as.ts") };
+  const r = await asc.compileString(sources, { optimizeLevel: 3, shrinkLevel: 0, runtime: "stub", enable: ["simd"], noAssert: true, initialMemory: 1 });
   if (r.error) throw new Error(`bench/depthwise-compute.as.ts: ${r.stderr.toString()}`);
   const m = (await WebAssembly.instantiate(r.binary)).instance.exports;
   const f = new Float32Array(m.memory.buffer);

@@ -36,6 +36,7 @@
  */
 import { ACT_NONE, endInside, exampleBytes, firstInside, gi, Slot } from "./geometry.as";
 import { affineActTo } from "./epilogue.as";
+import { on1, on2 } from "./lanes.as";
 
 // @ts-ignore: decorator
 @inline
@@ -172,19 +173,6 @@ function copyBand(xo: usize, sp: usize, first: i32, rows: i32, H: i32, W: i32, P
       row = next;
     } else row = at(row, SW * P);
   }
-}
-
-/** Lanes 1–4 (by = 4) or 2–5 (by = 8) of the eight floats a, b: the inputs one or two columns on. */
-// @ts-ignore: decorator
-@inline
-function on1(a: v128, b: v128): v128 {
-  return i8x16.shuffle(a, b, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19);
-}
-
-// @ts-ignore: decorator
-@inline
-function on2(a: v128, b: v128): v128 {
-  return i8x16.shuffle(a, b, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23);
 }
 
 /*
