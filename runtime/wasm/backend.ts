@@ -31,6 +31,8 @@ import { WorkerPool } from "./threads.js";
 const ALIGN = 64;
 /** Multiply-adds below which a fully connected layer is not split. */
 const FC_SPLIT_MACS = 1 << 21;
+/** Multiply-adds below which a 1x1 convolution is not split (its GEMMs run at ~40 GFLOP/s: 2^19 is ~25 µs). */
+const POINTWISE_SPLIT_MACS = 1 << 19;
 /** Elements below which pooling and elementwise kernels are not split. */
 const ELEMENTWISE_SPLIT = 1 << 16;
 
@@ -44,6 +46,13 @@ const align = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
  * threads (or, backward, at least as many groups), by groups.
  */
 const plainConv = (p: Conv2dParams): boolean => p.G === 1 && p.DH === 1 && p.DW === 1;
+
+/** A dense 1x1 convolution, stride 1, no padding: one GEMM per image (pointwise.as.ts). */
+const pointwiseConv = (p: Conv2dParams): boolean =>
+  p.G === 1 && p.KH === 1 && p.KW === 1 && p.SH === 1 && p.SW === 1 && p.PH === 0 && p.PW === 0;
+
+/** pointwiseForward's `axis`: whole images, or every image's filters or columns. */
+const AXIS_IMAGES = 0, AXIS_FILTERS = 1, AXIS_COLUMNS = 2;
 
 /**
  * Byte offsets of the arena's views, looked up once: V8's byteOffset getter is
@@ -190,6 +199,7 @@ class WasmKernels implements Kernels {
   conv2dForward(x: Tensor, w: Tensor, bias: Tensor | null, y: Tensor, scratch: Tensor, p: Conv2dParams, act: Activation = 0, scale: Tensor | null = null): void {
     if (isDepthwise(p)) return this.depthwiseForward(x, w, bias, y, p, act, scale);
     this.convGeom(p, scratch);
+    if (pointwiseConv(p)) return this.pointwiseForward(x, w, bias, y, scratch, p, act, scale);
     if (!plainConv(p) && p.B < this.threads && p.G > 1) {
       const T = this.split(p.G);
       for (let t = 1; t < T; t++) {
@@ -204,6 +214,32 @@ class WasmKernels implements Kernels {
       this.pool!.post(t - 1, "convForward", ptr(x), ptr(w), ptr(bias), ptr(y), this.extra[t - 1]!.col, this.geomPtr, cut(p.B, T, t, 1), cut(p.B, T, t + 1, 1), act, ptr(scale));
     }
     this.k.convForward(ptr(x), ptr(w), ptr(bias), ptr(y), ptr(scratch), this.geomPtr, 0, cut(p.B, T, 1, 1), act, ptr(scale));
+    if (T > 1) this.pool!.wait(T - 1);
+  }
+
+  /**
+   * A dense 1x1 convolution: split by images when the batch has at least as
+   * many as the threads; otherwise every image is split, by filters when
+   * they outnumber the positions of a plane (14x14 and 7x7 layers with
+   * hundreds of filters), else by columns (large planes). Small layers stay
+   * on this thread.
+   */
+  private pointwiseForward(x: Tensor, w: Tensor, bias: Tensor | null, y: Tensor, scratch: Tensor, p: Conv2dParams, act: Activation, scale: Tensor | null): void {
+    const HW = p.OH * p.OW;
+    const small = p.B * p.F * p.C * HW < POINTWISE_SPLIT_MACS;
+    const byImages = p.B >= this.threads;
+    const axis = byImages ? AXIS_IMAGES : p.F > HW ? AXIS_FILTERS : AXIS_COLUMNS;
+    // Filters in multiples of the micro-tile's 4 rows, columns of 16 (64-byte lines).
+    const n = axis === AXIS_IMAGES ? p.B : axis === AXIS_FILTERS ? p.F : HW;
+    const step = axis === AXIS_IMAGES ? 1 : axis === AXIS_FILTERS ? 4 : 16;
+    const T = small ? 1 : this.split(Math.ceil(n / step));
+    const part = (t: number): number => cut(n, T, t, step);
+    const b1 = (t: number): number => (axis === AXIS_IMAGES ? part(t + 1) : p.B);
+    const b0 = (t: number): number => (axis === AXIS_IMAGES ? part(t) : 0);
+    for (let t = 1; t < T; t++) {
+      this.pool!.post(t - 1, "pointwiseForward", ptr(x), ptr(w), ptr(bias), ptr(y), this.extra[t - 1]!.col, this.geomPtr, b0(t), b1(t), axis, part(t), part(t + 1), act, ptr(scale));
+    }
+    this.k.pointwiseForward(ptr(x), ptr(w), ptr(bias), ptr(y), ptr(scratch), this.geomPtr, b0(0), b1(0), axis, part(0), part(1), act, ptr(scale));
     if (T > 1) this.pool!.wait(T - 1);
   }
 

@@ -78,6 +78,8 @@ export interface KernelExports extends ActivationExports {
   adaptiveMaxPoolBackward(dy: number, argmax: number, dx: number, inputs: number, outputs: number): void;
   copyRuns(src: number, dst: number, len: number, A: number, B: number, sA: number, sB: number, dA: number, dB: number): void;
   channelAffine(x: number, y: number, scale: number, shift: number, spatial: number, C: number, r0: number, r1: number): void;
+  /** axis 0: images [b0, b1); 1: and filters [lo, hi); 2: and columns [lo, hi) of each image (pointwise.as.ts). */
+  pointwiseForward(x: number, w: number, bias: number, y: number, col: number, geom: number, b0: number, b1: number, axis: number, lo: number, hi: number, act: number, scale: number): void;
 }
 
 /** Kernels a worker thread can run, by job number (the worker looks them up in this order). */
@@ -90,6 +92,7 @@ export const JOBS = [
   "upsampleNearestForward", "upsampleNearestBackward", "upsampleBilinearForward", "upsampleBilinearBackward",
   "adaptiveAvgPoolForward", "adaptiveAvgPoolBackward", "adaptiveMaxPoolForward",
   "channelAffine",
+  "pointwiseForward",
 ] as const satisfies readonly (keyof KernelExports)[];
 export type JobName = (typeof JOBS)[number];
 

@@ -73,6 +73,13 @@ describe("wasm kernels match the TypeScript kernels", () => {
     { B: 7, C: 32, H: 16, W: 16, F: 64, KH: 3, KW: 3, s: 1, p: 1, sw: 1, pw: 1, scratch: 200_000 },
     { B: 2, C: 4, H: 7, W: 9, F: 10, KH: 3, KW: 3, s: 1, p: 2, sw: 1, pw: 0, scratch: 200_000 }, // Winograd input gradient only, uneven padding
     { B: 2, C: 5, H: 23, W: 29, F: 7, KH: 1, KW: 1, s: 1, p: 0, sw: 1, pw: 0 }, // pointwise, 667 columns: with an epilogue, GEMM blocks of 512 and a partial one
+    // Pointwise with planes smaller than a GEMM column block: several images per GEMM (pointwise.as.ts), the scratch
+    // permitting; split by images, or, with fewer images than threads, by filters (F > H·W) or by columns.
+    { B: 8, C: 64, H: 7, W: 7, F: 36, KH: 1, KW: 1, s: 1, p: 0, sw: 1, pw: 0, scratch: 200_000 }, // batch 8, 7x7: one GEMM per thread's images
+    { B: 5, C: 16, H: 5, W: 5, F: 12, KH: 1, KW: 1, s: 1, p: 0, sw: 1, pw: 0, scratch: 1_500 }, // scratch for 2 images: GEMMs of 2, 2 and 1
+    { B: 1, C: 96, H: 7, W: 7, F: 138, KH: 1, KW: 1, s: 1, p: 0, sw: 1, pw: 0, scratch: 200_000 }, // batch 1, split by filters (138: a partial tile)
+    { B: 2, C: 64, H: 9, W: 9, F: 100, KH: 1, KW: 1, s: 1, p: 0, sw: 1, pw: 0, scratch: 200_000 }, // batch 2: by images on 2 threads, by filters of 2 joined images on 3
+    { B: 1, C: 32, H: 40, W: 45, F: 12, KH: 1, KW: 1, s: 1, p: 0, sw: 1, pw: 0 }, // batch 1, 1800 columns: split by columns, blocks of 512 from each part's start
   ];
   for (const threads of THREADS) {
     for (const [ci, c] of convCases.entries()) {

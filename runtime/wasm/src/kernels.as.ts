@@ -21,3 +21,5 @@ export { upsampleNearestForward, upsampleNearestBackward, upsampleBilinearForwar
 export { adaptiveAvgPoolForward, adaptiveAvgPoolBackward, adaptiveMaxPoolForward, adaptiveMaxPoolBackward } from "./adaptive.as";
 // batchnorm at inference: a scale and shift per channel
 export { channelAffine } from "./gate.as";
+// Dense 1x1 convolutions forward: several small images per GEMM, threads split by images, filters or columns.
+export { pointwiseForward } from "./pointwise.as";
