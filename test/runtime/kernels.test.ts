@@ -79,7 +79,9 @@ describe("wasm kernels match the TypeScript kernels", () => {
     { B: 5, C: 16, H: 5, W: 5, F: 12, KH: 1, KW: 1, s: 1, p: 0, sw: 1, pw: 0, scratch: 1_500 }, // scratch for 2 images: GEMMs of 2, 2 and 1
     { B: 1, C: 96, H: 7, W: 7, F: 138, KH: 1, KW: 1, s: 1, p: 0, sw: 1, pw: 0, scratch: 200_000 }, // batch 1, split by filters (138: a partial tile)
     { B: 2, C: 64, H: 9, W: 9, F: 100, KH: 1, KW: 1, s: 1, p: 0, sw: 1, pw: 0, scratch: 200_000 }, // batch 2: by images on 2 threads, by filters of 2 joined images on 3
-    { B: 1, C: 32, H: 40, W: 45, F: 12, KH: 1, KW: 1, s: 1, p: 0, sw: 1, pw: 0 }, // batch 1, 1800 columns: split by columns, blocks of 512 from each part's start
+    { B: 1, C: 32, H: 40, W: 45, F: 12, KH: 1, KW: 1, s: 1, p: 0, sw: 1, pw: 0 }, // batch 1, 1800 columns: split by columns
+    // The GEMM's epilogue after its last K block (300 = 150 + 150: C + tile first) on full and edge tiles (10 rows, 25 columns).
+    { B: 2, C: 300, H: 5, W: 5, F: 10, KH: 1, KW: 1, s: 1, p: 0, sw: 1, pw: 0 },
   ];
   for (const threads of THREADS) {
     for (const [ci, c] of convCases.entries()) {
