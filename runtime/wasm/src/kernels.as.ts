@@ -22,4 +22,4 @@ export { adaptiveAvgPoolForward, adaptiveAvgPoolBackward, adaptiveMaxPoolForward
 // batchnorm at inference: a scale and shift per channel
 export { channelAffine } from "./gate.as";
 // Dense 1x1 convolutions forward: several small images per GEMM, threads split by images, filters or columns.
-export { pointwiseForward } from "./pointwise.as";
+export { pointwiseForward, pointwiseShared } from "./pointwise.as";

@@ -100,3 +100,32 @@ function joinedImages(x: usize, inBytes: usize, w: usize, bias: usize, scale: us
     biasActRows(yj, bias, scale, Fr, HW, act);
   }
 }
+
+/**
+ * A shared part of one image's filters or columns (axis), for a batch of B
+ * images smaller than the threads: the range [0, n) along the axis is cut
+ * into the `chunks` (ticket + 8) equal ranges, and every thread that runs
+ * this claims the next unclaimed one until none is left. The ticket's first
+ * word is tag << 10 | next chunk: a claim is a compare-and-swap on it, so a
+ * thread that starts late, after the caller finished every chunk and moved
+ * on to another layer's ticket (another tag), claims nothing. Each finished
+ * chunk adds 1 to the second word, which the caller waits on.
+ */
+export function pointwiseShared(
+  x: usize, w: usize, bias: usize, y: usize, col: usize, g: usize,
+  B: i32, axis: i32, ticket: usize, tag: i32, act: i32, scale: usize,
+): void {
+  const n = axis == AXIS_FILTERS ? gi(g, Slot.F) : gi(g, Slot.OH) * gi(g, Slot.OW);
+  const step = axis == AXIS_FILTERS ? 4 : 16;
+  const chunks = atomic.load<i32>(ticket, 8);
+  const size = ((n + chunks - 1) / chunks + step - 1) / step * step;
+  for (;;) {
+    const v = atomic.load<i32>(ticket);
+    const c = v & 1023;
+    if (v >>> 10 != tag || c >= chunks) return;
+    if (atomic.cmpxchg<i32>(ticket, v, v + 1) != v) continue;
+    const lo = min(n, c * size);
+    pointwiseForward(x, w, bias, y, col, g, 0, B, axis, lo, min(n, lo + size), act, scale);
+    atomic.add<i32>(ticket, 1, 4);
+  }
+}
