@@ -21,7 +21,7 @@ import type { KernelWorker } from "../platform/types.js";
 import { JOBS, type JobName, type WasmMemory, type WasmModule } from "./module.js";
 
 /** Slots of a worker's Int32 control block. */
-export const CTL = { POSTED: 0, DONE: 1, JOB: 2, ERROR: 3, READY: 4, LENGTH: 8 } as const;
+export const CTL = { POSTED: 0, DONE: 1, JOB: 2, ERROR: 3, READY: 4, ASLEEP: 5, LENGTH: 8 } as const;
 /** Arguments per job (Float64 slots: exact for every i32 and f32 argument). */
 export const MAX_ARGS = 13;
 /** Polls of a shared flag before falling back to Atomics.wait (roughly 10–50 µs). */
@@ -137,6 +137,16 @@ export class WorkerPool {
   idle(i: number): boolean {
     const lane = this.lanes[i]!;
     return lane.worker === null || Atomics.load(lane.ctl, CTL.DONE) === lane.seq;
+  }
+
+  /**
+   * Whether worker i is running, idle and not asleep: still spinning after
+   * its last job, so a job posted now starts within microseconds. Waking a
+   * sleeping thread can take a scheduler's time slice on a busy machine.
+   */
+  awake(i: number): boolean {
+    const lane = this.lanes[i]!;
+    return lane.worker !== null && Atomics.load(lane.ctl, CTL.DONE) === lane.seq && Atomics.load(lane.ctl, CTL.ASLEEP) === 0;
   }
 
   /** Throws what a worker reported: a failed kernel, or a stopped thread. */

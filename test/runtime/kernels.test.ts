@@ -40,6 +40,8 @@ function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, what: stri
 }
 
 const THREADS = [1, 2, 3];
+/** Elements of an add that is split across the threads (elementwise kernels split from 65,536). */
+const WAKE = 1 << 17;
 
 describe("wasm kernels match the TypeScript kernels", () => {
   it("reports its kind and thread count; the TypeScript set is single-threaded", () => {
@@ -99,6 +101,11 @@ describe("wasm kernels match the TypeScript kernels", () => {
           const bias = ci % 2 === 0 ? b : null;
           const ref = { y: new Float32Array(outN), dx: new Float32Array(inN), dw: new Float32Array(wN), db: new Float32Array(c.F), s: new Float32Array(scratch.length) };
           y.fill(Number.NaN); // beta = 0 semantics: old contents never leak through
+          // A split job just before, so the workers are awake: a batch-1 1x1 conv shares its chunks only with awake workers.
+          if (threads > 1) {
+            const wake = e.floats.take(WAKE);
+            e.kernels.add(wake, wake, wake, WAKE);
+          }
           e.kernels.conv2dForward(x, w, bias, y, scratch, p, act);
           jsKernels.conv2dForward(x, w, bias, ref.y, ref.s, p, act);
           // Winograd (a model-sized scratch, 3x3, stride 1): forward from 8 input channels, input gradient from 8 filters.
