@@ -62,6 +62,7 @@ const SHAPES = [
   ["C fc1 dW (b32)", true, false, 256, 4096, 32],
   ["C fc1 dx (b32)", false, false, 32, 4096, 256],
   ["conv 64x1024x576", false, false, 64, 1024, 576],
+  ["M fc fwd (b1)", false, true, 1, 1000, 1280],
 ];
 
 const median = (xs) => {

@@ -21,6 +21,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
 import { SEED, makeBatch, paths, prepare, workload } from "./runners/common.mjs";
+import { cpuMs, importInstrumented, layerTimes, timeCalls } from "./runners/instrument.mjs";
 
 const { values: a } = parseArgs({
   options: {
@@ -34,74 +35,13 @@ const { values: a } = parseArgs({
 const w = workload(a.workload);
 const p = await prepare(w);
 
-/** The layer kind of a generated statement's comment ("conv 1x1 x t nobias" → "1x1 conv (GEMM)"). */
-function kindOf(comment) {
-  const text = comment.replace(/^\s*\/\/ [^:]+: /, "");
-  const word = text.split(/[\s({]/)[0];
-  if (word === "conv") return / groups /.test(text) ? "depthwise conv" : /^conv 1x1\b/.test(text) ? "1x1 conv (GEMM)" : "other conv";
-  if (word === "residual") return "residual add";
-  return word;
-}
-
-/** The module with each call statement in forward() timed into globalThis.__profile under its kind. */
-function instrument(source) {
-  const lines = source.split("\n");
-  // The layers are in `function layers()` when some batchnorm folds (called by forward), else in forward itself.
-  let start = lines.findIndex((l) => /^\s*function layers\(/.test(l));
-  if (start < 0) start = lines.findIndex((l) => /^\s*function forward\(/.test(l));
-  if (start < 0) throw new Error(`${paths(w).module}: no function forward`);
-  let kind = "input";
-  let conv = "";
-  for (let i = start + 1; i < lines.length && !/^ {4}}/.test(lines[i]); i++) {
-    const l = lines[i];
-    if (/^\s*\/\/ inference: /.test(l)) kind = conv; // the folded kernel: its conv's kind
-    else if (/^\s*\/\/ /.test(l)) {
-      kind = kindOf(l);
-      if (/conv/.test(kind)) conv = kind;
-    }
-    else if (/^\s*(k|rt)\.\w+\(.*\);$/.test(l) || /^\s*n = rt\.loadInput/.test(l))
-      lines[i] = `{ const __t = performance.now(); ${l.trim()} globalThis.__profile.add(${JSON.stringify(kind)}, performance.now() - __t); }`;
-  }
-  return lines.join("\n");
-}
-
-const profiled = p.module.replace(/\.js$/, ".profile.js");
 const unfolded = p.module.replace(/\.js$/, ".unfolded.js");
 const source = readFileSync(p.module, "utf8");
-writeFileSync(profiled, instrument(source));
 writeFileSync(unfolded, source.replace(/let unfold = false;/, "let unfold = true;"));
 const plain = await import(pathToFileURL(p.module).href);
-const timed = await import(pathToFileURL(profiled).href);
+const timed = await importInstrumented(p.module);
 const folds = /let unfold = false;/.test(source);
 const unfoldedModule = folds ? await import(pathToFileURL(unfolded).href) : null;
-
-/** Calls fn until it has used ≥ seconds of this process's CPU time; CPU ms per call (steadier than wall time on a shared machine). */
-function runCpu(fn, seconds) {
-  const cpu = () => {
-    const u = process.cpuUsage();
-    return (u.user + u.system) / 1000;
-  };
-  fn();
-  let n = 0;
-  const c0 = cpu();
-  while (cpu() - c0 < seconds * 1000 || n === 0) {
-    fn();
-    n++;
-  }
-  return (cpu() - c0) / n;
-}
-
-/** Calls fn for ≥ seconds; ms per call. */
-function run(fn, seconds) {
-  fn();
-  let n = 0;
-  const t0 = performance.now();
-  while (performance.now() - t0 < seconds * 1000 || n === 0) {
-    fn();
-    n++;
-  }
-  return (performance.now() - t0) / n;
-}
 
 const results = [];
 for (const threads of a.threads.split(",").map(Number)) {
@@ -114,31 +54,23 @@ for (const threads of a.threads.split(",").map(Number)) {
     if (unfoldedModule) {
       // Folded and unfolded alternately, 4 rounds each, the median of each (CPU time with 1 thread): a busy moment hits both.
       const m2 = await unfoldedModule.createModel(options);
-      const time = threads === 1 ? runCpu : run;
+      const clock = threads === 1 ? cpuMs : () => performance.now();
       const f = [], u = [];
       for (let r = 0; r < 4; r++) {
-        f.push(time(() => m0.forward(x), Number(a.seconds) / 4));
-        u.push(time(() => m2.forward(x), Number(a.seconds) / 4));
+        f.push(timeCalls(() => m0.forward(x), Number(a.seconds) / 4, clock));
+        u.push(timeCalls(() => m2.forward(x), Number(a.seconds) / 4, clock));
       }
       m2.dispose();
       const median = (v) => v.sort((p, q) => p - q)[v.length >> 1];
       forwardMs = median(f);
       unfoldedMs = median(u);
-    } else forwardMs = run(() => m0.forward(x), Number(a.seconds));
+    } else forwardMs = timeCalls(() => m0.forward(x), Number(a.seconds), () => performance.now());
     m0.dispose();
     const m1 = await timed.createModel(options);
     const totals = new Map();
-    globalThis.__profile = { add: (k, ms) => totals.set(k, (totals.get(k) ?? 0) + ms) };
-    m1.forward(x);
-    totals.clear();
-    let calls = 0;
-    const t0 = performance.now();
-    while (performance.now() - t0 < Number(a.seconds) * 1000 || calls === 0) {
-      m1.forward(x);
-      calls++;
-    }
+    for (const l of layerTimes(() => m1.forward(x), Number(a.seconds), () => performance.now())) totals.set(l.kind, (totals.get(l.kind) ?? 0) + l.ms);
     m1.dispose();
-    const kinds = [...totals].map(([kind, ms]) => ({ kind, ms: ms / calls })).sort((u, v) => v.ms - u.ms);
+    const kinds = [...totals].map(([kind, ms]) => ({ kind, ms })).sort((u, v) => v.ms - u.ms);
     const sum = kinds.reduce((s, k) => s + k.ms, 0);
     results.push({ threads, batch, forwardMs, unfoldedMs, timedSumMs: sum, kinds: kinds.map((k) => ({ ...k, percent: (100 * k.ms) / sum })) });
   }

@@ -81,6 +81,10 @@ export interface KernelExports extends ActivationExports {
   globalAvgPoolForward(x: number, y: number, HW: number, p0: number, p1: number): void;
   globalAvgPoolBackward(dy: number, dx: number, HW: number, p0: number, p1: number): void;
   channelSums(t: number, out: number, B: number, C: number, plane: number, c0: number, c1: number): void;
+  /** axis 0: images [b0, b1); 1: and filters [lo, hi); 2: and columns [lo, hi) of each image (pointwise.as.ts). */
+  pointwiseForward(x: number, w: number, bias: number, y: number, col: number, geom: number, b0: number, b1: number, axis: number, lo: number, hi: number, act: number, scale: number): void;
+  /** The filters (axis 1) or columns (2) of B images in chunks claimed from the ticket [tag << 10 | next, done, chunks] (pointwise.as.ts). */
+  pointwiseShared(x: number, w: number, bias: number, y: number, col: number, geom: number, B: number, axis: number, ticket: number, tag: number, act: number, scale: number): void;
 }
 
 /** Kernels a worker thread can run, by job number (the worker looks them up in this order). */
@@ -94,6 +98,7 @@ export const JOBS = [
   "adaptiveAvgPoolForward", "adaptiveAvgPoolBackward", "adaptiveMaxPoolForward",
   "channelAffine",
   "globalAvgPoolForward", "globalAvgPoolBackward", "channelSums",
+  "pointwiseForward", "pointwiseShared",
 ] as const satisfies readonly (keyof KernelExports)[];
 export type JobName = (typeof JOBS)[number];
 

@@ -21,7 +21,7 @@ import type { KernelWorker } from "../platform/types.js";
 import { JOBS, type JobName, type WasmMemory, type WasmModule } from "./module.js";
 
 /** Slots of a worker's Int32 control block. */
-export const CTL = { POSTED: 0, DONE: 1, JOB: 2, ERROR: 3, READY: 4, LENGTH: 8 } as const;
+export const CTL = { POSTED: 0, DONE: 1, JOB: 2, ERROR: 3, READY: 4, ASLEEP: 5, LENGTH: 8 } as const;
 /** Arguments per job (Float64 slots: exact for every i32 and f32 argument). */
 export const MAX_ARGS = 14;
 /** Polls of a shared flag before falling back to Atomics.wait (roughly 10–50 µs). */
@@ -100,6 +100,8 @@ export class WorkerPool {
     if (this.disposed) throw new Error("this model was disposed; create a new one");
     const lane = this.lanes[i]!;
     if (lane.worker === null) this.start(lane);
+    // A job left running by a shared job (see idle) finishes before its arguments are overwritten.
+    else if (Atomics.load(lane.ctl, CTL.DONE) !== lane.seq) this.waitLane(lane);
     const a = lane.args;
     a[0] = a0; a[1] = a1; a[2] = a2; a[3] = a3; a[4] = a4; a[5] = a5; a[6] = a6;
     a[7] = a7; a[8] = a8; a[9] = a9; a[10] = a10; a[11] = a11; a[12] = a12; a[13] = a13;
@@ -122,26 +124,59 @@ export class WorkerPool {
 
   /** Waits until workers 0 … count-1 have finished their last job: spins, then sleeps in Atomics.wait where the thread may block, else keeps spinning. */
   wait(count: number): void {
+    for (let i = 0; i < count; i++) this.waitLane(this.lanes[i]!);
+  }
+
+  /**
+   * Whether worker i has finished its last job (or not started: post starts
+   * it). A shared job (jobs that take their parts from a common counter, and
+   * that the caller finishes alone when a worker is late) posts only to idle
+   * workers and does not wait for them: a worker the OS has not run yet
+   * would otherwise hold up the whole layer.
+   */
+  idle(i: number): boolean {
+    const lane = this.lanes[i]!;
+    return lane.worker === null || Atomics.load(lane.ctl, CTL.DONE) === lane.seq;
+  }
+
+  /**
+   * Whether worker i is running, idle and not asleep: still spinning after
+   * its last job, so a job posted now starts within microseconds. Waking a
+   * sleeping thread can take a scheduler's time slice on a busy machine.
+   */
+  awake(i: number): boolean {
+    const lane = this.lanes[i]!;
+    return lane.worker !== null && Atomics.load(lane.ctl, CTL.DONE) === lane.seq && Atomics.load(lane.ctl, CTL.ASLEEP) === 0;
+  }
+
+  /** Throws what a worker reported: a failed kernel, or a stopped thread. */
+  check(i: number): void {
+    const ctl = this.lanes[i]!.ctl;
+    if (Atomics.load(ctl, CTL.READY) === STOPPED) throw new Error("internal: a kernel worker thread stopped unexpectedly");
+    if (ctl[CTL.ERROR] !== 0) {
+      ctl[CTL.ERROR] = 0;
+      throw new Error("internal: a WebAssembly kernel failed in a worker thread");
+    }
+  }
+
+  private waitLane(lane: Lane): void {
     const sleep = canBlock();
-    for (let i = 0; i < count; i++) {
-      const lane = this.lanes[i]!;
-      const ctl = lane.ctl;
-      let spins = 0;
-      let since = 0; // when the worker was first seen not started
-      while (Atomics.load(ctl, CTL.DONE) !== lane.seq) {
-        if (++spins < SPIN) continue;
-        spins = 0;
-        if (sleep) Atomics.wait(ctl, CTL.DONE, (lane.seq - 1) | 0, NAP_MS);
-        const state = Atomics.load(ctl, CTL.READY);
-        if (state === STOPPED) throw new Error("internal: a kernel worker thread stopped unexpectedly");
-        if (state === 0 && (since ||= Date.now()) < Date.now() - START_TIMEOUT_MS) {
-          throw new Error(`a kernel worker thread did not start within ${START_TIMEOUT_MS / 1000} s` + (sleep ? "" : " (on a thread that cannot block, create the model with createModelAsync)"));
-        }
+    const ctl = lane.ctl;
+    let spins = 0;
+    let since = 0; // when the worker was first seen not started
+    while (Atomics.load(ctl, CTL.DONE) !== lane.seq) {
+      if (++spins < SPIN) continue;
+      spins = 0;
+      if (sleep) Atomics.wait(ctl, CTL.DONE, (lane.seq - 1) | 0, NAP_MS);
+      const state = Atomics.load(ctl, CTL.READY);
+      if (state === STOPPED) throw new Error("internal: a kernel worker thread stopped unexpectedly");
+      if (state === 0 && (since ||= Date.now()) < Date.now() - START_TIMEOUT_MS) {
+        throw new Error(`a kernel worker thread did not start within ${START_TIMEOUT_MS / 1000} s` + (sleep ? "" : " (on a thread that cannot block, create the model with createModelAsync)"));
       }
-      if (ctl[CTL.ERROR] !== 0) {
-        ctl[CTL.ERROR] = 0;
-        throw new Error("internal: a WebAssembly kernel failed in a worker thread");
-      }
+    }
+    if (ctl[CTL.ERROR] !== 0) {
+      ctl[CTL.ERROR] = 0;
+      throw new Error("internal: a WebAssembly kernel failed in a worker thread");
     }
   }
 

@@ -26,7 +26,9 @@ function run(setup: WorkerSetup): void {
       while (Atomics.load(ctl, CTL.POSTED) === seen) {
         if (++spins < SPIN) continue;
         spins = 0;
+        Atomics.store(ctl, CTL.ASLEEP, 1);
         Atomics.wait(ctl, CTL.POSTED, seen);
+        Atomics.store(ctl, CTL.ASLEEP, 0);
       }
       seen = Atomics.load(ctl, CTL.POSTED);
       const job = ctl[CTL.JOB]!;

@@ -13,8 +13,10 @@ const { engine } = wasmEngines({ floats: 1_500_000, ints: 1, scratch: SCRATCH, c
 const base = { batch: 3, height: 6, width: 7, stride: [1, 1], pad: [1, 1] } as const;
 // Each wasm forward path (conv.as.ts): 1x1 GEMM, Winograd (and its input gradient), direct, implicit GEMM,
 // im2col over several images per GEMM; grouped runs the TypeScript kernel under wasm too; depthwise (stride 1 and 2) its own kernel.
-const cases: Record<string, Omit<ConvSpec, "batch" | "height" | "width">> = {
+const cases: Record<string, Omit<ConvSpec, "batch" | "height" | "width"> & { batch?: number }> = {
   pointwise: { channels: 8, kernel: [1, 1], pad: [0, 0], filters: 6 },
+  // One image on 2 or 3 threads: its filters in chunks the threads claim (pointwise.as.ts, pointwiseShared).
+  pointwiseShared: { batch: 1, channels: 64, kernel: [1, 1], pad: [0, 0], filters: 200 },
   winograd: { channels: 8, kernel: [3, 3], filters: 10 },
   direct: { channels: 3, kernel: [3, 3], filters: 4 },
   implicit: { channels: 3, kernel: [3, 3], filters: 12 },
@@ -41,7 +43,7 @@ function compare(k: Kernels, take: (n: number) => Float32Array, name: string, se
   const sliced = conv2dParams({ ...spec, outStride: stride, gradStride: stride });
   const rng = new Rng(seed);
   const x = take(B * C * H * W);
-  const w = take((F * C * 9) / (spec.groups ?? 1));
+  const w = take((F * C * packed.KH * packed.KW) / (spec.groups ?? 1));
   const bias = take(F);
   const dyPacked = take(B * count);
   [x, w, bias, dyPacked].forEach((t) => fill(t, rng));

@@ -40,6 +40,8 @@ function expectClose(got: ArrayLike<number>, want: ArrayLike<number>, what: stri
 }
 
 const THREADS = [1, 2, 3];
+/** Elements of an add that is split across the threads (elementwise kernels split from 65,536). */
+const WAKE = 1 << 17;
 
 describe("wasm kernels match the TypeScript kernels", () => {
   it("reports its kind and thread count; the TypeScript set is single-threaded", () => {
@@ -73,6 +75,15 @@ describe("wasm kernels match the TypeScript kernels", () => {
     { B: 7, C: 32, H: 16, W: 16, F: 64, KH: 3, KW: 3, s: 1, p: 1, sw: 1, pw: 1, scratch: 200_000 },
     { B: 2, C: 4, H: 7, W: 9, F: 10, KH: 3, KW: 3, s: 1, p: 2, sw: 1, pw: 0, scratch: 200_000 }, // Winograd input gradient only, uneven padding
     { B: 2, C: 5, H: 23, W: 29, F: 7, KH: 1, KW: 1, s: 1, p: 0, sw: 1, pw: 0 }, // pointwise, 667 columns: with an epilogue, GEMM blocks of 512 and a partial one
+    // Pointwise with planes smaller than a GEMM column block: several images per GEMM (pointwise.as.ts), the scratch
+    // permitting; split by images, or, with fewer images than threads, by filters (F > H·W) or by columns.
+    { B: 8, C: 64, H: 7, W: 7, F: 36, KH: 1, KW: 1, s: 1, p: 0, sw: 1, pw: 0, scratch: 200_000 }, // batch 8, 7x7: one GEMM per thread's images
+    { B: 5, C: 16, H: 5, W: 5, F: 12, KH: 1, KW: 1, s: 1, p: 0, sw: 1, pw: 0, scratch: 1_500 }, // scratch for 2 images: GEMMs of 2, 2 and 1
+    { B: 1, C: 96, H: 7, W: 7, F: 138, KH: 1, KW: 1, s: 1, p: 0, sw: 1, pw: 0, scratch: 200_000 }, // batch 1, split by filters (138: a partial tile)
+    { B: 2, C: 64, H: 9, W: 9, F: 100, KH: 1, KW: 1, s: 1, p: 0, sw: 1, pw: 0, scratch: 200_000 }, // batch 2: by images on 2 threads, by filters of 2 joined images on 3
+    { B: 1, C: 32, H: 40, W: 45, F: 12, KH: 1, KW: 1, s: 1, p: 0, sw: 1, pw: 0 }, // batch 1, 1800 columns: split by columns
+    // The GEMM's epilogue after its last K block (300 = 150 + 150: C + tile first) on full and edge tiles (10 rows, 25 columns).
+    { B: 2, C: 300, H: 5, W: 5, F: 10, KH: 1, KW: 1, s: 1, p: 0, sw: 1, pw: 0 },
   ];
   for (const threads of THREADS) {
     for (const [ci, c] of convCases.entries()) {
@@ -90,6 +101,11 @@ describe("wasm kernels match the TypeScript kernels", () => {
           const bias = ci % 2 === 0 ? b : null;
           const ref = { y: new Float32Array(outN), dx: new Float32Array(inN), dw: new Float32Array(wN), db: new Float32Array(c.F), s: new Float32Array(scratch.length) };
           y.fill(Number.NaN); // beta = 0 semantics: old contents never leak through
+          // A split job just before, so the workers are awake: a batch-1 1x1 conv shares its chunks only with awake workers.
+          if (threads > 1) {
+            const wake = e.floats.take(WAKE);
+            e.kernels.add(wake, wake, wake, WAKE);
+          }
           e.kernels.conv2dForward(x, w, bias, y, scratch, p, act);
           jsKernels.conv2dForward(x, w, bias, ref.y, ref.s, p, act);
           // Winograd (a model-sized scratch, 3x3, stride 1): forward from 8 input channels, input gradient from 8 filters.

@@ -29,7 +29,7 @@ import { affineActTo } from "./epilogue.as";
 const SHORT_RUN: i32 = 64;
 
 /** dst[0 … n) = src[0 … n) (floats; the ranges do not overlap). */
-@inline function copyF32(dst: usize, src: usize, n: i32): void {
+@inline export function copyF32(dst: usize, src: usize, n: i32): void {
   if (n >= SHORT_RUN) {
     memory.copy(dst, src, <usize>n << 2);
     return;
@@ -126,12 +126,12 @@ function addRun(s: usize, step: usize, d: usize, owLo: i32, owHi: i32): void {
  * (bias 0: none; scale 0: 1, as y + bias, bit for bit).
  * The conv epilogue (rows = filters) runs while the image's output is in cache.
  */
-function biasActRows(y: usize, bias: usize, scale: usize, R: i32, L: i32, act: i32): void {
+export function biasActRows(y: usize, bias: usize, scale: usize, R: i32, L: i32, act: i32): void {
   biasActBlock(y, bias, scale, R, L, L, act);
 }
 
 /** biasActRows over rows `ld` floats apart (a block of columns of a wider matrix). */
-function biasActBlock(y: usize, bias: usize, scale: usize, R: i32, L: i32, ld: i32, act: i32): void {
+export function biasActBlock(y: usize, bias: usize, scale: usize, R: i32, L: i32, ld: i32, act: i32): void {
   if (bias == 0 && scale == 0 && act == ACT_NONE) return;
   for (let r = 0; r < R; r++) {
     const b = bias != 0 ? load<f32>(bias + (<usize>r << 2)) : <f32>0;
@@ -155,7 +155,7 @@ export function affineAct(p: usize, L: i32, s: f32, b: f32, act: i32): void {
  * gradient. One GEMM over several small images packs the weights once and
  * gets wider tiles.
  */
-@inline function imagesPerChunk(g: usize, CKK: i32, F: i32, OHW: i32, images: i32): i32 {
+@inline export function imagesPerChunk(g: usize, CKK: i32, F: i32, OHW: i32, images: i32): i32 {
   const per = (CKK + F) * OHW;
   let nb = gi(g, Slot.scratch) / per;
   if (nb < 1) nb = 1;

@@ -494,11 +494,7 @@ function dotNT(
       for (; i + 2 <= M; i += 2) {
         dot2x4(kc, ak + <usize>i * ldaB, ldaB, b0, ldbB, c + <usize>i * ldcB + (<usize>j << 2), ldcB, alpha, bt);
       }
-      for (; i < M; i++) {
-        for (let jj = 0; jj < 4; jj++) {
-          dot1x1(kc, ak + <usize>i * ldaB, b0 + <usize>jj * ldbB, c + <usize>i * ldcB + (<usize>(j + jj) << 2), alpha, bt);
-        }
-      }
+      if (i < M) dot1x4(kc, ak + <usize>i * ldaB, b0, ldbB, c + <usize>i * ldcB + (<usize>j << 2), alpha, bt);
     }
     for (; j < N; j++) {
       for (let i = 0; i < M; i++) {
@@ -545,6 +541,36 @@ function dot2x4(kc: i32, pa: usize, ldaB: usize, pb: usize, ldbB: usize, c: usiz
   }
   storeRow4(c, r0, alpha, beta);
   storeRow4(c + ldcB, r1, alpha, beta);
+}
+
+/**
+ * C[0][0..3] = alpha * A[0] . B[0..3] + beta * C, over kc: the last row of an
+ * odd M (a fully connected layer at batch 1), four independent sums instead of
+ * one dependent chain per column.
+ */
+function dot1x4(kc: i32, pa: usize, pb: usize, ldbB: usize, c: usize, alpha: f32, beta: f32): void {
+  const pb1 = pb + ldbB, pb2 = pb1 + ldbB, pb3 = pb2 + ldbB;
+  let s0 = f32x4.splat(0), s1 = s0, s2 = s0, s3 = s0;
+  let o: usize = 0;
+  const end = <usize>(kc & ~3) << 2;
+  for (; o < end; o += 16) {
+    const x = v128.load(pa + o);
+    s0 = f32x4.add(s0, f32x4.mul(x, v128.load(pb + o)));
+    s1 = f32x4.add(s1, f32x4.mul(x, v128.load(pb1 + o)));
+    s2 = f32x4.add(s2, f32x4.mul(x, v128.load(pb2 + o)));
+    s3 = f32x4.add(s3, f32x4.mul(x, v128.load(pb3 + o)));
+  }
+  let r = hsum4(s0, s1, s2, s3);
+  // The last kc % 4 products.
+  const stop = <usize>kc << 2;
+  for (; o < stop; o += 4) {
+    let y = f32x4.splat(load<f32>(pb + o));
+    y = f32x4.replace_lane(y, 1, load<f32>(pb1 + o));
+    y = f32x4.replace_lane(y, 2, load<f32>(pb2 + o));
+    y = f32x4.replace_lane(y, 3, load<f32>(pb3 + o));
+    r = f32x4.add(r, f32x4.mul(v128.load32_splat(pa + o), y));
+  }
+  storeRow4(c, r, alpha, beta);
 }
 
 /** C[0][0] = alpha * A[0] . B[0] + beta * C, over kc. */

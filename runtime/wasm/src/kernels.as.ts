@@ -23,3 +23,5 @@ export { adaptiveAvgPoolForward, adaptiveAvgPoolBackward, adaptiveMaxPoolForward
 export { channelAffine } from "./gate.as";
 // `globalavgpool` and its backward; the bias gradient of `deconv` (a sum per channel)
 export { globalAvgPoolForward, globalAvgPoolBackward, channelSums } from "./sums.as";
+// Dense 1x1 convolutions forward: several small images per GEMM, threads split by images, filters or columns.
+export { pointwiseForward, pointwiseShared } from "./pointwise.as";
