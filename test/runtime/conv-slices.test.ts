@@ -8,7 +8,7 @@ import { ensureWasmBuilt, wasmEngines } from "../helpers/wasm.js";
 beforeAll(ensureWasmBuilt);
 
 const SCRATCH = 1 << 16;
-const { engine } = wasmEngines({ floats: 1_500_000, ints: 1, scratch: SCRATCH, convParams: 2000 });
+const { engine } = wasmEngines({ floats: 2_000_000, ints: 1, scratch: SCRATCH, convParams: 2000 });
 
 const base = { batch: 3, height: 6, width: 7, stride: [1, 1], pad: [1, 1] } as const;
 // Each wasm forward path (conv.as.ts): 1x1 GEMM, Winograd (and its input gradient), direct, implicit GEMM,
