@@ -102,7 +102,8 @@ export function batchNormForwardInfer(
 ): void {
   const cs = C * HW;
   for (let c = 0; c < C; c++) {
-    const [sc, sh] = inferenceAffine(gamma, beta, runningMean, runningVar, c, eps);
+    const sc = inferenceScale(gamma, runningVar, c, eps);
+    const sh = beta[c]! - runningMean[c]! * sc;
     for (let b = 0; b < B; b++) {
       const o = b * cs + c * HW;
       const yo = b * ys + c * HW;
@@ -111,10 +112,19 @@ export function batchNormForwardInfer(
   }
 }
 
-/** Channel c's scale and shift at inference: γ/√(var+ε) and β − mean·scale. */
-function inferenceAffine(gamma: Tensor, beta: Tensor, runningMean: Tensor, runningVar: Tensor, c: number, eps: number): [number, number] {
-  const sc = gamma[c]! / Math.sqrt(runningVar[c]! + eps);
-  return [sc, beta[c]! - runningMean[c]! * sc];
+/** Channel c's scale at inference, γ/√(var+ε); its shift is β − mean·scale. A number, not a pair: this runs per channel on every forward, which must not allocate. */
+function inferenceScale(gamma: Tensor, runningVar: Tensor, c: number, eps: number): number {
+  return gamma[c]! / Math.sqrt(runningVar[c]! + eps);
+}
+
+/** Every channel's inference scale into l.invstd and shift into l.mean (plus bias·scale when a conv's bias is folded in). */
+function inferenceAffineInto(l: BatchNormLayer, bias: Tensor | null): void {
+  const eps = l.eps ?? BN_EPS;
+  for (let c = 0; c < l.C; c++) {
+    const sc = inferenceScale(l.gamma, l.runningVar, c, eps);
+    l.invstd[c] = sc;
+    l.mean[c] = l.beta[c]! - l.runningMean[c]! * sc + (bias === null ? 0 : bias[c]! * sc);
+  }
 }
 
 /** y = x·scale[c] + shift[c] over n examples of `channels` runs of `spatial` values (the kernel set's channelAffine); y's examples yStride apart. */
@@ -258,7 +268,7 @@ export function batchNormForward(x: Tensor, y: Tensor, l: BatchNormLayer, B: num
   if (training) batchNormForwardTrain(x, y, l.gamma, l.beta, l.runningMean, l.runningVar, l.mean, l.invstd, null, B, l.C, l.HW, l.momentum, l.eps, ys);
   else if (k === undefined) batchNormForwardInfer(x, y, l.gamma, l.beta, l.runningMean, l.runningVar, B, l.C, l.HW, l.eps, ys);
   else {
-    for (let c = 0; c < l.C; c++) [l.invstd[c], l.mean[c]] = inferenceAffine(l.gamma, l.beta, l.runningMean, l.runningVar, c, l.eps ?? BN_EPS);
+    inferenceAffineInto(l, null);
     k.channelAffine(x, y, l.invstd, l.mean, B, l.C, l.HW, ys);
   }
 }
@@ -272,11 +282,7 @@ export function batchNormForward(x: Tensor, y: Tensor, l: BatchNormLayer, B: num
  * statistics (C values), so nothing is cached and nothing goes stale.
  */
 export function batchNormFold(l: BatchNormLayer, bias: Tensor | null): void {
-  for (let c = 0; c < l.C; c++) {
-    const [sc, sh] = inferenceAffine(l.gamma, l.beta, l.runningMean, l.runningVar, c, l.eps ?? BN_EPS);
-    l.invstd[c] = sc;
-    l.mean[c] = bias === null ? sh : sh + bias[c]! * sc;
-  }
+  inferenceAffineInto(l, bias);
 }
 
 /** Backward of whichever forward ran last (`training` as it was then). */

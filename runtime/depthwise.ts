@@ -5,7 +5,7 @@
  * WebAssembly forward (wasm/src/depthwise.as.ts): each output row is finished
  * before the next, from the filter rows whose input row is inside the image;
  * each tap adds over the output columns whose input is inside the row, a
- * range computed once per tap (tapColumns), so the padding costs no test per
+ * range computed once per tap and row, so the padding costs no test per
  * element. Backward walks the same (output row, filter row, tap) loop.
  *   x [B][C][H][W]   w [C][1][KH][KW]   bias [C]   y [B][C][OH][OW]
  * y's examples are p.YS floats apart, and dy's p.DYS, when they are slices
@@ -41,27 +41,18 @@ export function depthwiseScratchSize(p: Conv2dParams): number {
   return SH * SW * subPlane + (((Wq + 3) >> 2) << 2) + KH * KW;
 }
 
-/** The taps [lo, hi) of a K-tap filter (dilation D) starting at input i0 whose inputs lie in [0, size). */
-function tapsOf(i0: number, D: number, K: number, size: number): [number, number] {
-  const lo = insideLo(i0, 0, D, K);
-  return [lo, insideHi(i0, 0, D, size, K, lo)];
-}
-
-/** For each tap kw: the output columns [lo, hi) whose input ow·SW − PW + kw·DW is inside the row. */
-function tapColumns(p: Conv2dParams): { lo: Int32Array; hi: Int32Array } {
-  const { W, KW, SW, PW, OW, DW } = p;
-  const lo = new Int32Array(KW), hi = new Int32Array(KW);
-  for (let kw = 0; kw < KW; kw++) {
-    lo[kw] = insideLo(kw * DW, PW, SW, OW);
-    hi[kw] = insideHi(kw * DW, PW, SW, W, OW, lo[kw]!);
-  }
-  return { lo, hi };
-}
+/*
+ * The ranges are computed where they are used, as two numbers each (no pair
+ * or table is made: the kernels must not allocate per call or per row):
+ *   filter rows [khLo, khHi) whose input row ih0 + kh·DH lies in [0, H):
+ *     khLo = insideLo(ih0, 0, DH, KH), khHi = insideHi(ih0, 0, DH, H, KH, khLo);
+ *   for tap kw, the output columns [lo, hi) whose input ow·SW − PW + kw·DW
+ *   lies in the row: lo = insideLo(kw·DW, PW, SW, OW), hi = insideHi(kw·DW, PW, SW, W, OW, lo).
+ */
 
 /** Forward over all images: y = act(depthwise(x, w)·scale + bias) (scale null: 1). */
 export function depthwiseForward(x: Tensor, w: Tensor, bias: Tensor | null, y: Tensor, p: Conv2dParams, act: Activation, scale: Tensor | null = null): void {
   const { B, C, H, W, KH, KW, SH, SW, PH, PW, OH, OW, DH, DW } = p;
-  const col = tapColumns(p);
   const ys = p.YS ?? C * OH * OW;
   for (let plane = 0; plane < B * C; plane++) {
     const c = plane % C;
@@ -70,13 +61,16 @@ export function depthwiseForward(x: Tensor, w: Tensor, bias: Tensor | null, y: T
       const d = Math.floor(plane / C) * ys + (c * OH + oh) * OW;
       y.fill(scale === null && bias !== null ? bias[c]! : 0, d, d + OW);
       const ih0 = oh * SH - PH;
-      const [khLo, khHi] = tapsOf(ih0, DH, KH, H);
+      const khLo = insideLo(ih0, 0, DH, KH);
+      const khHi = insideHi(ih0, 0, DH, H, KH, khLo);
       for (let kh = khLo; kh < khHi; kh++) {
         const xr = xo + (ih0 + kh * DH) * W - PW;
         for (let kw = 0; kw < KW; kw++) {
           const wv = w[(c * KH + kh) * KW + kw]!;
           const s = xr + kw * DW;
-          for (let ow = col.lo[kw]!; ow < col.hi[kw]!; ow++) y[d + ow] += wv * x[s + ow * SW]!;
+          const lo = insideLo(kw * DW, PW, SW, OW);
+          const hi = insideHi(kw * DW, PW, SW, W, OW, lo);
+          for (let ow = lo; ow < hi; ow++) y[d + ow] += wv * x[s + ow * SW]!;
         }
       }
       if (scale !== null) affineActInPlace(y, d, OW, scale[c]!, bias === null ? 0 : bias[c]!, act);
@@ -92,7 +86,6 @@ export function depthwiseForward(x: Tensor, w: Tensor, bias: Tensor | null, y: T
  */
 export function depthwiseBackward(x: Tensor, w: Tensor, dy: Tensor, dx: Tensor | null, dw: Tensor, db: Tensor | null, p: Conv2dParams): void {
   const { B, C, H, W, KH, KW, SH, SW, PH, PW, OH, OW, DH, DW } = p;
-  const col = tapColumns(p);
   const gw = new Float64Array(C * KH * KW); // dw summed in float64, written once
   const gb = new Float64Array(C);
   if (dx !== null) dx.fill(0, 0, B * C * H * W);
@@ -104,7 +97,8 @@ export function depthwiseBackward(x: Tensor, w: Tensor, dy: Tensor, dx: Tensor |
       const d = Math.floor(plane / C) * dys + (c * OH + oh) * OW;
       for (let ow = 0; ow < OW; ow++) gb[c] += dy[d + ow]!;
       const ih0 = oh * SH - PH;
-      const [khLo, khHi] = tapsOf(ih0, DH, KH, H);
+      const khLo = insideLo(ih0, 0, DH, KH);
+      const khHi = insideHi(ih0, 0, DH, H, KH, khLo);
       for (let kh = khLo; kh < khHi; kh++) {
         const xr = xo + (ih0 + kh * DH) * W - PW;
         for (let kw = 0; kw < KW; kw++) {
@@ -112,7 +106,9 @@ export function depthwiseBackward(x: Tensor, w: Tensor, dy: Tensor, dx: Tensor |
           const wv = w[k]!;
           const s = xr + kw * DW;
           let g = 0;
-          for (let ow = col.lo[kw]!; ow < col.hi[kw]!; ow++) {
+          const lo = insideLo(kw * DW, PW, SW, OW);
+          const hi = insideHi(kw * DW, PW, SW, W, OW, lo);
+          for (let ow = lo; ow < hi; ow++) {
             const t = dy[d + ow]!;
             g += t * x[s + ow * SW]!;
             if (dx !== null) dx[s + ow * SW] += wv * t;

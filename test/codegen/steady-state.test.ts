@@ -29,11 +29,10 @@ const PROBE = `
 import v8 from "node:v8";
 const rt = await import(${JSON.stringify(pathToFileURL(join(ROOT, "dist", "runtime", "index.js")).href)});
 const mod = await import(process.argv[2]);
-const [kernels, threads, what] = [process.argv[3], Number(process.argv[4]), process.argv[5]];
+const [kernels, threads, what, B] = [process.argv[3], Number(process.argv[4]), process.argv[5], Number(process.argv[6])];
 // steps per measured window: fewer on the (slower) TypeScript kernels
 const STEPS = kernels === "js" ? 100 : 400;
-const B = 8;
-const x = new Float32Array(B * 784).map((_, i) => (i % 13) / 13);
+const x = new Float32Array(B * mod.info.inputShape.reduce((a, b) => a * b, 1)).map((_, i) => (i % 13) / 13);
 const y = Int32Array.from({ length: B }, (_, i) => i % 10);
 const m = mod.createModel({ batchSize: B, seed: 1, kernels, threads });
 const opt = what === "adam" ? new rt.Adam({ lr: 1e-4 }) : new rt.Momentum({ lr: 1e-3 });
@@ -56,31 +55,38 @@ console.log(JSON.stringify({ kernels: m.kernels, threads: m.threads, bytes: perS
 // no dispose(): the process must still exit on its own
 `;
 
-let moduleUrl = "";
+// lenet5; separable (depthwise and grouped convs, batchnorm folded at inference, relu6) for the forward
+const SPECS = ["lenet5", "separable"] as const;
 beforeAll(() => {
   mkdirSync(DIR, { recursive: true });
-  const r = nnspec(["compile", join(ROOT, "specs", "lenet5.nnspec"), "--js", "-o", DIR, "--runtime", pathToFileURL(join(ROOT, "dist", "runtime", "index.js")).href]);
-  expect(r.status, r.stderr).toBe(0);
+  for (const spec of SPECS) {
+    const r = nnspec(["compile", join(ROOT, "specs", `${spec}.nnspec`), "--js", "-o", DIR, "--runtime", pathToFileURL(join(ROOT, "dist", "runtime", "index.js")).href]);
+    expect(r.status, r.stderr).toBe(0);
+  }
   writeFileSync(join(DIR, "probe.mjs"), PROBE);
-  moduleUrl = pathToFileURL(join(DIR, "lenet5.js")).href;
 });
 
-function probe(kernels: string, threads: number, what: string): { kernels: string; threads: number; bytes: number } {
-  const r = spawnSync(process.execPath, ["--no-concurrent-recompilation", join(DIR, "probe.mjs"), moduleUrl, kernels, String(threads), what], { encoding: "utf8", timeout: 120_000 });
+function probe(spec: string, kernels: string, threads: number, what: string, batch: number): { kernels: string; threads: number; bytes: number } {
+  const moduleUrl = pathToFileURL(join(DIR, `${spec}.js`)).href;
+  const r = spawnSync(process.execPath, ["--no-concurrent-recompilation", join(DIR, "probe.mjs"), moduleUrl, kernels, String(threads), what, String(batch)], { encoding: "utf8", timeout: 120_000 });
   expect(r.status, `probe exited with ${r.status} (signal ${r.signal}): ${r.stderr}`).toBe(0);
   return JSON.parse(r.stdout.trim()) as { kernels: string; threads: number; bytes: number };
 }
 
-describe("steady state (lenet5, batch 8, fresh process)", () => {
+describe("steady state (batch 8, or 1 where noted; fresh process)", () => {
   const cases = [
-    ["wasm", 2, "momentum"],
-    ["wasm", 2, "forward"],
-    ["wasm", 1, "adam"],
-    ["js", 1, "momentum"],
+    ["lenet5", "wasm", 2, "momentum", 8],
+    ["lenet5", "wasm", 2, "forward", 8],
+    ["lenet5", "wasm", 1, "adam", 8],
+    ["lenet5", "js", 1, "momentum", 8],
+    // inference batchnorm computed its per-channel scale and shift as a pair (an array per channel per forward: 37 KB
+    // for ResNet-20), and the TypeScript depthwise kernel its tap ranges
+    ["separable", "wasm", 1, "forward", 8],
+    ["separable", "js", 1, "forward", 1],
   ] as const;
-  for (const [kernels, threads, what] of cases) {
-    it(`${what} on ${kernels} kernels, ${threads} thread(s): no heap allocation per call but the returned loss, and the process exits by itself`, () => {
-      const r = probe(kernels, threads, what);
+  for (const [spec, kernels, threads, what, batch] of cases) {
+    it(`${spec} ${what} on ${kernels} kernels, ${threads} thread(s), batch ${batch}: no heap allocation per call but the returned loss, and the process exits by itself`, () => {
+      const r = probe(spec, kernels, threads, what, batch);
       expect(r).toMatchObject({ kernels, threads });
       // forward returns a cached view: nothing at all. trainStep returns its loss, a double, which
       // V8 boxes as one 16-byte heap number when the call is not inlined: that and nothing more.
