@@ -270,11 +270,25 @@ function direct3x3s2(xo: usize, yo: usize, wc: usize, oh0: i32, oh1: i32, W: i32
   const rp = <usize>W << 2, r2 = rp << 1;
   for (let oh = oh0; oh < oh1; oh++) {
     const xr = at(xo, (oh * 2 - PH) * W), q0 = at(yo, oh * OW);
-    blockS2(q0, xr, rp, zero, zero, zero, w0, w1, w2, w3, w4, w5, w6, w7, w8);
-    let ow = 4;
+    // Each filter row's odd lanes are the next block's left taps (l0, l1, l2), carried in registers.
+    let l0 = zero, l1 = zero, l2 = zero;
+    let ow = 0;
     for (; ow + 4 <= OW; ow += 4) {
-      const p = at(xr, ow * 2), l = p - 16;
-      blockS2(at(q0, ow), p, rp, v128.load(l), v128.load(l + rp), v128.load(l + r2), w0, w1, w2, w3, w4, w5, w6, w7, w8);
+      const p = at(xr, ow * 2);
+      let a = v128.load(p), b = v128.load(p, 16);
+      let o = v128.shuffle<f32>(a, b, 1, 3, 5, 7);
+      let acc = f32x4.add(f32x4.add(f32x4.mul(back1(l0, o), w0), f32x4.mul(v128.shuffle<f32>(a, b, 0, 2, 4, 6), w1)), f32x4.mul(o, w2));
+      l0 = o;
+      a = v128.load(p + rp);
+      b = v128.load(p + rp, 16);
+      o = v128.shuffle<f32>(a, b, 1, 3, 5, 7);
+      acc = f32x4.add(acc, f32x4.add(f32x4.add(f32x4.mul(back1(l1, o), w3), f32x4.mul(v128.shuffle<f32>(a, b, 0, 2, 4, 6), w4)), f32x4.mul(o, w5)));
+      l1 = o;
+      a = v128.load(p + r2);
+      b = v128.load(p + r2, 16);
+      o = v128.shuffle<f32>(a, b, 1, 3, 5, 7);
+      v128.store(at(q0, ow), f32x4.add(acc, f32x4.add(f32x4.add(f32x4.mul(back1(l2, o), w6), f32x4.mul(v128.shuffle<f32>(a, b, 0, 2, 4, 6), w7)), f32x4.mul(o, w8))));
+      l2 = o;
     }
     if (ow < OW) {
       const p = at(xr, (OW - 4) * 2), l = p - 16;
