@@ -232,67 +232,63 @@ function flatTaps(o: usize, s: usize, wc: usize, taps: usize, T: i32, n: i32, ru
 }
 
 /*
- * Stride 2, 3x3, column padding 1, no dilation: output rows whose taps are
- * all inside the image's rows are computed straight from x, without the
- * phase split's copy. Four outputs from x row p at column 2·ow: the eight
- * inputs a, b; their even lanes are tap kw = 1, their odd lanes o tap 2,
- * and tap 0 is o one column back, its first lane the last of the four
- * inputs before (l: loaded, or zero, the padding, at ow = 0).
+ * Stride 2, 3x3, column padding 1, no dilation: rows computed straight from
+ * x, without the phase split's copy. Four outputs from an x row at column
+ * 2·ow: the eight inputs a, b; their even lanes are tap kw = 1, their odd
+ * lanes o tap 2, and tap 0 is o one column back, its first lane the last of
+ * l, the odd lanes of the block before (zero, the padding, at ow = 0).
  */
 // @ts-ignore: decorator
 @inline
-function tapRowS2(p: usize, l: v128, wa: v128, wb: v128, wc: v128): v128 {
-  const a = v128.load(p), b = v128.load(p, 16);
-  const o = v128.shuffle<f32>(a, b, 1, 3, 5, 7);
+function tapsS2(a: v128, b: v128, l: v128, o: v128, wa: v128, wb: v128, wc: v128): v128 {
   return f32x4.add(f32x4.add(f32x4.mul(back1(l, o), wa), f32x4.mul(v128.shuffle<f32>(a, b, 0, 2, 4, 6), wb)), f32x4.mul(o, wc));
 }
 
-/** Four outputs at q from the x rows at p (row pitch rp bytes): l0, l1, l2 the four inputs before each row's first. */
 // @ts-ignore: decorator
 @inline
-function blockS2(q: usize, p: usize, rp: usize, l0: v128, l1: v128, l2: v128, w0: v128, w1: v128, w2: v128, w3: v128, w4: v128, w5: v128, w6: v128, w7: v128, w8: v128): void {
-  const a = tapRowS2(p, l0, w0, w1, w2);
-  const b = tapRowS2(p + rp, l1, w3, w4, w5);
-  v128.store(q, f32x4.add(f32x4.add(a, b), tapRowS2(p + (rp << 1), l2, w6, w7, w8)));
+function odd(a: v128, b: v128): v128 {
+  return v128.shuffle<f32>(a, b, 1, 3, 5, 7);
 }
 
 /**
- * Output rows [oh0, oh1) of a plane (x plane at xo, y plane at yo, OW ≥ 4,
- * 2·OW ≤ W) of a 3x3 stride-2 filter wc with column padding 1, row padding
- * PH, every row's taps inside the image: the first block's left tap is the
- * padding, later blocks load it, a last partial block overlaps the one before.
+ * All rows of a plane (x plane at xo, H rows of W; y plane at yo, OH rows of
+ * OW ≥ 4, 2·OW ≤ W) of a 3x3 stride-2 filter wc with column padding 1 and
+ * row padding PH; rows of padding are read from zrow (W + 4 zeros, from 16
+ * bytes before it). Each filter row's odd lanes are carried to the next
+ * block in registers; a last partial block overlaps the one before and
+ * loads its left taps.
  */
-function direct3x3s2(xo: usize, yo: usize, wc: usize, oh0: i32, oh1: i32, W: i32, OW: i32, PH: i32): void {
+function direct3x3s2(xo: usize, yo: usize, wc: usize, zrow: usize, H: i32, W: i32, OH: i32, OW: i32, PH: i32): void {
   const w0 = v128.load32_splat(wc), w1 = v128.load32_splat(wc, 4), w2 = v128.load32_splat(wc, 8);
   const w3 = v128.load32_splat(wc, 12), w4 = v128.load32_splat(wc, 16), w5 = v128.load32_splat(wc, 20);
   const w6 = v128.load32_splat(wc, 24), w7 = v128.load32_splat(wc, 28), w8 = v128.load32_splat(wc, 32);
   const zero = f32x4.splat(0);
-  const rp = <usize>W << 2, r2 = rp << 1;
-  for (let oh = oh0; oh < oh1; oh++) {
-    const xr = at(xo, (oh * 2 - PH) * W), q0 = at(yo, oh * OW);
-    // Each filter row's odd lanes are the next block's left taps (l0, l1, l2), carried in registers.
+  for (let oh = 0; oh < OH; oh++) {
+    const i0 = oh * 2 - PH, i1 = i0 + 1, i2 = i0 + 2;
+    const x0 = i0 < 0 || i0 >= H ? zrow : at(xo, i0 * W);
+    const x1 = i1 < 0 || i1 >= H ? zrow : at(xo, i1 * W);
+    const x2 = i2 < 0 || i2 >= H ? zrow : at(xo, i2 * W);
+    const q0 = at(yo, oh * OW);
     let l0 = zero, l1 = zero, l2 = zero;
     let ow = 0;
     for (; ow + 4 <= OW; ow += 4) {
-      const p = at(xr, ow * 2);
-      let a = v128.load(p), b = v128.load(p, 16);
-      let o = v128.shuffle<f32>(a, b, 1, 3, 5, 7);
-      let acc = f32x4.add(f32x4.add(f32x4.mul(back1(l0, o), w0), f32x4.mul(v128.shuffle<f32>(a, b, 0, 2, 4, 6), w1)), f32x4.mul(o, w2));
-      l0 = o;
-      a = v128.load(p + rp);
-      b = v128.load(p + rp, 16);
-      o = v128.shuffle<f32>(a, b, 1, 3, 5, 7);
-      acc = f32x4.add(acc, f32x4.add(f32x4.add(f32x4.mul(back1(l1, o), w3), f32x4.mul(v128.shuffle<f32>(a, b, 0, 2, 4, 6), w4)), f32x4.mul(o, w5)));
-      l1 = o;
-      a = v128.load(p + r2);
-      b = v128.load(p + r2, 16);
-      o = v128.shuffle<f32>(a, b, 1, 3, 5, 7);
-      v128.store(at(q0, ow), f32x4.add(acc, f32x4.add(f32x4.add(f32x4.mul(back1(l2, o), w6), f32x4.mul(v128.shuffle<f32>(a, b, 0, 2, 4, 6), w7)), f32x4.mul(o, w8))));
-      l2 = o;
+      const c = <usize>ow << 3;
+      const a0 = v128.load(x0 + c), b0 = v128.load(x0 + c, 16), o0 = odd(a0, b0);
+      const a1 = v128.load(x1 + c), b1 = v128.load(x1 + c, 16), o1 = odd(a1, b1);
+      const a2 = v128.load(x2 + c), b2 = v128.load(x2 + c, 16), o2 = odd(a2, b2);
+      const t01 = f32x4.add(tapsS2(a0, b0, l0, o0, w0, w1, w2), tapsS2(a1, b1, l1, o1, w3, w4, w5));
+      v128.store(at(q0, ow), f32x4.add(t01, tapsS2(a2, b2, l2, o2, w6, w7, w8)));
+      l0 = o0;
+      l1 = o1;
+      l2 = o2;
     }
     if (ow < OW) {
-      const p = at(xr, (OW - 4) * 2), l = p - 16;
-      blockS2(at(q0, OW - 4), p, rp, v128.load(l), v128.load(l + rp), v128.load(l + r2), w0, w1, w2, w3, w4, w5, w6, w7, w8);
+      const c = <usize>(OW - 4) << 3;
+      const a0 = v128.load(x0 + c), b0 = v128.load(x0 + c, 16);
+      const a1 = v128.load(x1 + c), b1 = v128.load(x1 + c, 16);
+      const a2 = v128.load(x2 + c), b2 = v128.load(x2 + c, 16);
+      const t01 = f32x4.add(tapsS2(a0, b0, v128.load(x0 + c - 16), odd(a0, b0), w0, w1, w2), tapsS2(a1, b1, v128.load(x1 + c - 16), odd(a1, b1), w3, w4, w5));
+      v128.store(at(q0, OW - 4), f32x4.add(t01, tapsS2(a2, b2, v128.load(x2 + c - 16), odd(a2, b2), w6, w7, w8)));
     }
   }
 }
@@ -333,10 +329,8 @@ export function depthwiseForward(x: usize, w: usize, bias: usize, y: usize, sp: 
   // Rows whose width is a whole number of blocks are computed straight into y, row by row; others as one flat run, then copied.
   const byRow = (OW & 3) == 0 && OW >= 16;
   const epilogue = scale != 0 || bias != 0 || act != ACT_NONE;
-  // Stride 2, 3x3, column padding 1: rows [dLo, dHi), whose taps are inside the image's rows, straight from x (direct3x3s2).
+  // Stride 2, 3x3, column padding 1, output rows of at least a block whose last tap is inside the row: straight from x.
   const direct = three && kind == 2 && SH == 2 && DH == 1 && PW == 1 && OW >= 4 && 2 * OW <= W;
-  const dLo = direct ? firstInside(0, PH, 2, OH) : OH;
-  const dHi = direct ? endInside(2, PH, 2, H, OH, dLo) : OH;
   // Images outer, channels inner: x and y are read and written in order, one stream each.
   for (let b = 0; b < B; b++) {
     for (let ch = c0; ch < c1; ch++) {
@@ -345,13 +339,14 @@ export function depthwiseForward(x: usize, w: usize, bias: usize, y: usize, sp: 
       const wc = at(w, ch * T);
       const xo = at(x, (b * C + ch) * H * W);
       const yo = y + <usize>b * ys + (<usize>(ch * OH * OW) << 2);
-      if (dLo < dHi) {
-        direct3x3s2(xo, yo, wc, dLo, dHi, W, OW, PH);
-        if (epilogue) for (let oh = dLo; oh < dHi; oh++) affineActTo(at(yo, oh * OW), at(yo, oh * OW), OW, sc, b0, act);
+      if (direct) {
+        // The zeroed sub-planes (at least 6·W floats) serve as the row of padding, 16 bytes in.
+        direct3x3s2(xo, yo, wc, sp + 16, H, W, OH, OW, PH);
+        if (epilogue) for (let oh = 0; oh < OH; oh++) affineActTo(at(yo, oh * OW), at(yo, oh * OW), OW, sc, b0, act);
+        continue;
       }
-      // The other rows (all of them without the direct rows) in bands: those above the direct rows, then those below.
-      for (let oh0 = dLo == 0 ? dHi : 0, Rb = 0; oh0 < OH; oh0 += Rb, oh0 = oh0 == dLo ? dHi : oh0) {
-        Rb = min(R, (oh0 < dLo ? dLo : OH) - oh0);
+      for (let oh0 = 0; oh0 < OH; oh0 += R) {
+        const Rb = min(R, OH - oh0);
         // Padded rows [0, rows) of the band are image rows first + pr.
         const first = oh0 * SH - PH;
         const rows = (Rb - 1) * SH + E;
