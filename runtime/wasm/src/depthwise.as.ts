@@ -345,7 +345,8 @@ export function depthwiseForward(x: usize, w: usize, bias: usize, y: usize, sp: 
       if (direct) {
         // The zeroed sub-planes (at least 6·W floats) serve as the row of padding, 16 bytes in.
         direct3x3s2(xo, yo, wc, sp + 16, H, W, OH, OW, PH);
-        if (epilogue) for (let oh = 0; oh < OH; oh++) affineActTo(at(yo, oh * OW), at(yo, oh * OW), OW, sc, b0, act);
+        // The plane's rows are contiguous in y: one epilogue over all of them.
+        if (epilogue) affineActTo(yo, yo, OH * OW, sc, b0, act);
         continue;
       }
       for (let oh0 = 0; oh0 < OH; oh0 += R) {
