@@ -37,6 +37,10 @@ const CASES = [
   { B: 1, C: 2, H: 5, W: 3, F: 2, G: 2, K: [3, 3], s: [1, 1], pad: [1, 1], d: [1, 1] }, // depthwise row narrower than a block
   { B: 1, C: 2, H: 9, W: 7, F: 2, G: 2, K: [3, 3], s: [2, 2], pad: [0, 0], d: [1, 1] }, // depthwise stride 2, width under 8, no padding
   { B: 2, C: 3, H: 11, W: 9, F: 3, G: 3, K: [3, 3], s: [2, 2], pad: [1, 1], d: [1, 1] }, // depthwise stride 2, width 9
+  // Stride 2 straight from x (direct3x3s2): rows of padding above and below, a partial last block, a single block.
+  { B: 2, C: 3, H: 11, W: 16, F: 3, G: 3, K: [3, 3], s: [2, 2], pad: [1, 1], d: [1, 1] }, // depthwise stride 2 from x, odd height
+  { B: 1, C: 3, H: 12, W: 22, F: 3, G: 3, K: [3, 3], s: [2, 2], pad: [2, 1], d: [1, 1] }, // depthwise stride 2 from x, two rows of padding, rows of 11
+  { B: 2, C: 2, H: 8, W: 8, F: 2, G: 2, K: [3, 3], s: [2, 2], pad: [1, 1], d: [1, 1] }, // depthwise stride 2 from x, rows of one block
 ] as const;
 
 function params(c: (typeof CASES)[number]): Conv2dParams {
