@@ -532,15 +532,22 @@ function dot2x4(kc: i32, pa: usize, ldaB: usize, pb: usize, ldbB: usize, c: usiz
   // The last kc % 4 products.
   const stop = <usize>kc << 2;
   for (; o < stop; o += 4) {
-    let y = f32x4.splat(load<f32>(pb + o));
-    y = f32x4.replace_lane(y, 1, load<f32>(pb1 + o));
-    y = f32x4.replace_lane(y, 2, load<f32>(pb2 + o));
-    y = f32x4.replace_lane(y, 3, load<f32>(pb3 + o));
+    const y = lanes4(pb, pb1, pb2, pb3, o);
     r0 = f32x4.add(r0, f32x4.mul(v128.load32_splat(pa + o), y));
     r1 = f32x4.add(r1, f32x4.mul(v128.load32_splat(pa1 + o), y));
   }
   storeRow4(c, r0, alpha, beta);
   storeRow4(c + ldcB, r1, alpha, beta);
+}
+
+/** The floats at byte offset o of four rows of B, as one vector (a remainder step of the dot-product paths). */
+// @ts-ignore: decorator
+@inline
+function lanes4(pb: usize, pb1: usize, pb2: usize, pb3: usize, o: usize): v128 {
+  let y = f32x4.splat(load<f32>(pb + o));
+  y = f32x4.replace_lane(y, 1, load<f32>(pb1 + o));
+  y = f32x4.replace_lane(y, 2, load<f32>(pb2 + o));
+  return f32x4.replace_lane(y, 3, load<f32>(pb3 + o));
 }
 
 /**
@@ -564,10 +571,7 @@ function dot1x4(kc: i32, pa: usize, pb: usize, ldbB: usize, c: usize, alpha: f32
   // The last kc % 4 products.
   const stop = <usize>kc << 2;
   for (; o < stop; o += 4) {
-    let y = f32x4.splat(load<f32>(pb + o));
-    y = f32x4.replace_lane(y, 1, load<f32>(pb1 + o));
-    y = f32x4.replace_lane(y, 2, load<f32>(pb2 + o));
-    y = f32x4.replace_lane(y, 3, load<f32>(pb3 + o));
+    const y = lanes4(pb, pb1, pb2, pb3, o);
     r = f32x4.add(r, f32x4.mul(v128.load32_splat(pa + o), y));
   }
   storeRow4(c, r, alpha, beta);
