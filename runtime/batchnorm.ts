@@ -117,16 +117,6 @@ function inferenceScale(gamma: Tensor, runningVar: Tensor, c: number, eps: numbe
   return gamma[c]! / Math.sqrt(runningVar[c]! + eps);
 }
 
-/** Every channel's inference scale into l.invstd and shift into l.mean (plus bias·scale when a conv's bias is folded in). */
-function inferenceAffineInto(l: BatchNormLayer, bias: Tensor | null): void {
-  const eps = l.eps ?? BN_EPS;
-  for (let c = 0; c < l.C; c++) {
-    const sc = inferenceScale(l.gamma, l.runningVar, c, eps);
-    l.invstd[c] = sc;
-    l.mean[c] = l.beta[c]! - l.runningMean[c]! * sc + (bias === null ? 0 : bias[c]! * sc);
-  }
-}
-
 /** y = x·scale[c] + shift[c] over n examples of `channels` runs of `spatial` values (the kernel set's channelAffine); y's examples yStride apart. */
 export function channelAffine(x: Tensor, y: Tensor, scale: Tensor, shift: Tensor, n: number, channels: number, spatial: number, yStride: number = channels * spatial): void {
   const skip = yStride - channels * spatial;
@@ -268,21 +258,28 @@ export function batchNormForward(x: Tensor, y: Tensor, l: BatchNormLayer, B: num
   if (training) batchNormForwardTrain(x, y, l.gamma, l.beta, l.runningMean, l.runningVar, l.mean, l.invstd, null, B, l.C, l.HW, l.momentum, l.eps, ys);
   else if (k === undefined) batchNormForwardInfer(x, y, l.gamma, l.beta, l.runningMean, l.runningVar, B, l.C, l.HW, l.eps, ys);
   else {
-    inferenceAffineInto(l, null);
+    batchNormFold(l, null);
     k.channelAffine(x, y, l.invstd, l.mean, B, l.C, l.HW, ys);
   }
 }
 
 /**
- * Inference batchnorm folded into the convolution before it (bias: the
- * convolution's, or null): after this, conv(x)·invstd + mean is
+ * Every channel's inference scale into l.invstd and shift into l.mean: the
+ * batchnorm folded into the convolution before it (bias: the convolution's,
+ * or null; null for a batchnorm on its own, whose channelAffine uses the
+ * same two arrays): after this, conv(x)·invstd + mean is
  * batchnorm(conv(x) + bias), what the conv kernels compute with `invstd` as
  * their `scale` argument and `mean` as their bias.
  * Computed every inference forward from the current parameters and running
  * statistics (C values), so nothing is cached and nothing goes stale.
  */
 export function batchNormFold(l: BatchNormLayer, bias: Tensor | null): void {
-  inferenceAffineInto(l, bias);
+  const eps = l.eps ?? BN_EPS;
+  for (let c = 0; c < l.C; c++) {
+    const sc = inferenceScale(l.gamma, l.runningVar, c, eps);
+    l.invstd[c] = sc;
+    l.mean[c] = l.beta[c]! - l.runningMean[c]! * sc + (bias === null ? 0 : bias[c]! * sc);
+  }
 }
 
 /** Backward of whichever forward ran last (`training` as it was then). */

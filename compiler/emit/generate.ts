@@ -44,7 +44,7 @@ export interface Generated {
 export interface GenerateOptions {
   /**
    * A concat branch whose last layer can write a slice (`writesSlices`: a conv
-   * that is not depthwise, an activation of the kernel set, a batchnorm, a max
+   * (depthwise included), an activation of the kernel set, a batchnorm, a max
    * or average pooling, an fc, or a relu fused into a conv or fc) writes
    * straight into its slice of the concat's output, and reads
    * its slice of the gradient in place (default true). false copies every

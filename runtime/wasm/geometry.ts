@@ -27,8 +27,8 @@ export const GEOMETRY_SLOTS = [
   "G", // conv groups (0 for pooling)
   "DH", // conv vertical dilation (0 for pooling)
   "DW", // conv horizontal dilation (0 for pooling)
-  "YS", // conv: floats from one example of y to the next when y is a slice of a concat's output (0: packed, F·OH·OW)
-  "DYS", // conv: the same for dy in backward (0: packed)
+  "YS", // conv, depthwise, pooling: floats from one example of y to the next when y is a slice of a concat's output (0: packed, F·OH·OW)
+  "DYS", // conv, depthwise, pooling: the same for dy in backward (0: packed)
 ] as const;
 
 export type GeometrySlot = (typeof GEOMETRY_SLOTS)[number];
