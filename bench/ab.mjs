@@ -2,7 +2,8 @@
 /**
  * Before/after: nnspec in this checkout against nnspec in another one (say,
  * main before a change), on the workloads of `npm run bench`:
- *   node bench/ab.mjs --base DIR [--workloads L,C] [--modes train,infer] [--threads 1,2] [--rounds 4] [--seconds 2]
+ *   node bench/ab.mjs --base DIR [--workloads L,C] [--modes train,infer] [--threads 1,2] [--batch B] [--rounds 4] [--seconds 2]
+ * (--batch: peer.mjs's default, 32, unless given; e.g. --workloads M --modes infer --batch 1)
  * Both checkouts must be built (`npm run build`) and have their own
  * bench/node_modules (`node bench/setup.mjs`, or `cp -al` of another's: a
  * symlink to another checkout's would make both sides run that one's runtime,
@@ -29,6 +30,7 @@ const { values: a } = parseArgs({
     workloads: { type: "string", default: "L,C" },
     modes: { type: "string", default: "train,infer" },
     threads: { type: "string", default: "1,2" },
+    batch: { type: "string" },
     rounds: { type: "string", default: "4" },
     seconds: { type: "string", default: "2" },
   },
@@ -58,6 +60,7 @@ for (const w of list(a.workloads)) for (const mode of list(a.modes)) for (const 
 function run(dir, c) {
   const args = [join(dir, "bench", "peer.mjs"), "--runner", "nnspec", "--kernels", "wasm", "--workload", c.w, "--mode", c.mode];
   args.push("--threads", String(c.threads), "--seconds", a.seconds, "--warmup", "1");
+  if (a.batch !== undefined) args.push("--batch", a.batch);
   const r = spawnSync(process.execPath, args, { cwd: dir, encoding: "utf8" });
   if (r.status !== 0) fail(`${dir}: peer.mjs ${args.slice(1).join(" ")} exited with ${r.status}: ${r.stderr.trim().split("\n").pop()}`);
   const m = JSON.parse(r.stdout.trim().split("\n").pop());
@@ -73,7 +76,7 @@ for (let round = 0; round < Number(a.rounds); round++)
   });
 
 const f = (x) => Math.round(x).toLocaleString("en-US").padStart(8);
-console.log(`nnspec before/after: this = ${trees.this}, base = ${trees.base}; ${a.rounds} rounds; load average ${Math.min(...loads)}–${Math.max(...loads)}`);
+console.log(`nnspec before/after: this = ${trees.this}, base = ${trees.base}; ${a.batch === undefined ? "" : `batch ${a.batch}; `}${a.rounds} rounds; load average ${Math.min(...loads)}–${Math.max(...loads)}`);
 console.log("img/s (1 thread: per CPU-second)       best base  best this  ratio │ median base  median this  per-round this ÷ base");
 configs.forEach((c, i) => {
   const { base, this: now } = results[i];

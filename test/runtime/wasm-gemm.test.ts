@@ -155,6 +155,22 @@ describe("wasm gemm (float32, WebAssembly SIMD)", () => {
     for (const [tA, tB, M, N, K] of shapes) runCase({ tA, tB, M, N, K, alpha: 1, beta: 0, pad: 0, off: 0 }, rng);
   });
 
+  it("narrow blocks of C (N < 128) read A in place: rows in fours, several row and K blocks, edge panels, strides, beta", () => {
+    // alpha = 1, A not transposed, a multiple of 4 rows: the in-place path (1x1 convolutions on 7x7 planes); M = 6 and alpha != 1 pack A.
+    const rng = new Rng(49);
+    let n = 0;
+    for (const M of [4, 132, 260, 6]) {
+      for (const N of [1, 8, 49, 127]) {
+        for (const K of [1, 5, 160, 300]) {
+          const beta = [0, 1, 0.75][n % 3]!;
+          runCase({ tA: false, tB: n % 4 === 3, M, N, K, alpha: M === 6 && n % 2 ? 0.5 : 1, beta, pad: n % 3, off: n % 5 }, rng);
+          n++;
+        }
+      }
+    }
+    runCase({ tA: false, tB: false, M: 160, N: 49, K: 960, alpha: 1, beta: 0, pad: 0, off: 0 }, rng);
+  });
+
   it("A * B^T with C no larger than K (dot-product path): tails of K, odd rows, columns past a multiple of 4", () => {
     const rng = new Rng(21);
     let n = 0;

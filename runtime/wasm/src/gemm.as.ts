@@ -26,7 +26,10 @@
  * (transposed operands are packed with 4x4 SIMD transposes). Edge tiles are
  * computed on zero-padded panels into a scratch tile and merged into C.
  * For C with at most 8 rows, op(B) = B and K blocks of at most 64, full B
- * panels are read in place instead (packing would not pay for itself).
+ * panels are read in place instead (packing would not pay for itself). For
+ * narrow blocks of C (fewer than DIRECT_A_BELOW columns: a 1x1 convolution on
+ * a 7x7 plane), op(A) = A is read in place too: each A panel serves only a
+ * few B panels, so packing it costs more than it saves.
  * A * B^T with C no larger than K (convolution weight gradients: small C,
  * long K) skips packing altogether: see dotNT at the end of this file.
  *
@@ -52,6 +55,15 @@ export const KC: i32 = 256;
 export const MC: i32 = 128;
 /** Columns of op(B) packed at once (KC x NC floats = 512 KB, in L2). Multiple of NR. */
 export const NC: i32 = 512;
+
+/**
+ * Column blocks narrower than this read A in place (kernel4x8A) instead of
+ * packing it. Measured (one thread, the weights cycled through 24 copies so
+ * that they come from memory, as in a forward): N = 49 (MobileNetV2's 7x7
+ * layers) 5-8% faster; N = 196 and 392 within ±2% either way; N ≥ 784 1-4%
+ * slower.
+ */
+const DIRECT_A_BELOW: i32 = 128;
 
 const PACK_A_BYTES: i32 = MC * KC * 4;
 const PACK_B_BYTES: i32 = KC * NC * 4;
@@ -126,10 +138,18 @@ export function sgemm(
         : b + ((<usize>pc * <usize>ldb + <usize>jc) << 2);
       for (let ic = 0; ic < M; ic += MC) {
         const mc = min(MC, M - ic);
-        packOpA(transA, mc, kc, a, lda, ic, pc, alpha);
+        // A narrow block of C reads whole MR-row panels of A in place (row stride aRow bytes); otherwise they are packed.
+        let pa = packA;
+        let aRow: usize = 0;
+        if (nc < DIRECT_A_BELOW && !transA && alpha == 1 && mc % MR == 0) {
+          aRow = <usize>lda << 2;
+          pa = a + <usize>ic * aRow + (<usize>pc << 2);
+        } else {
+          packOpA(transA, mc, kc, a, lda, ic, pc, alpha);
+        }
         // The first row block packs each B panel just before using it (so it is
         // still in L1 for the other row panels); later row blocks reuse them.
-        macroKernel(mc, nc, kc, c + ((<usize>ic * <usize>ldc + <usize>jc) << 2), ldc, bt, ic == 0, direct, transB, bBlock, ldb);
+        macroKernel(mc, nc, kc, c + ((<usize>ic * <usize>ldc + <usize>jc) << 2), ldc, bt, ic == 0, direct, transB, bBlock, ldb, pa, aRow);
       }
     }
   }
@@ -153,13 +173,14 @@ function scaleC(M: i32, N: i32, beta: f32, c: usize, ldc: i32): void {
 }
 
 /**
- * All MR x NR tiles of one (mc x nc) block of C from the packed panels; with
- * `pack`, first packs each NR-column panel of op(B) (block at bBlock) into
- * packB; with `direct` (op(B) = B), full-width panels are read from B itself.
+ * All MR x NR tiles of one (mc x nc) block of C from the A panels at pa
+ * (packed, or with aRow != 0 A itself, rows aRow bytes apart); with `pack`,
+ * first packs each NR-column panel of op(B) (block at bBlock) into packB;
+ * with `direct` (op(B) = B), full-width panels are read from B itself.
  */
 function macroKernel(
   mc: i32, nc: i32, kc: i32, c: usize, ldc: i32, beta: f32,
-  pack: bool, direct: bool, transB: i32, bBlock: usize, ldb: i32,
+  pack: bool, direct: bool, transB: i32, bBlock: usize, ldb: i32, pa: usize, aRow: usize,
 ): void {
   const ldcB = <usize>ldc << 2;
   const ldbB = <usize>ldb << 2;
@@ -177,7 +198,8 @@ function macroKernel(
       if (transB) packPanelBT(kc, nr, bBlock + <usize>jr * ldbB, ldbB, pb);
       else packPanelBN(kc, nr, bBlock + (<usize>jr << 2), ldbB, pb);
     }
-    panelTiles(mc, nr, kc, pbk, pbStride, c + (<usize>jr << 2), ldcB, beta);
+    if (aRow != 0) panelTilesA(mc, nr, kc, pa, aRow, pbk, pbStride, c + (<usize>jr << 2), ldcB, beta);
+    else panelTiles(mc, nr, kc, pbk, pbStride, c + (<usize>jr << 2), ldcB, beta);
     pb += bPanelBytes;
   }
 }
@@ -239,6 +261,60 @@ function kernel4x8(kc: i32, pa: usize, pb: usize, pbStride: usize, c: usize, ldc
     pa += 16;
     pb += pbStride;
   }
+  storeTile(c, ldcB, beta, c00, c01, c10, c11, c20, c21, c30, c31);
+}
+
+/**
+ * panelTiles with A read in place: MR-row panels of A at pa, rows aRow bytes
+ * apart (mc a multiple of MR), times the B panel pb.
+ */
+function panelTilesA(mc: i32, nr: i32, kc: i32, pa: usize, aRow: usize, pb: usize, pbStride: usize, c: usize, ldcB: usize, beta: f32): void {
+  for (let ir = 0; ir < mc; ir += MR) {
+    if (nr == NR) {
+      kernel4x8A(kc, pa, aRow, pb, pbStride, c, ldcB, beta);
+    } else {
+      kernel4x8A(kc, pa, aRow, pb, pbStride, edge, <usize>(NR << 2), 0);
+      mergeEdge(MR, nr, c, ldcB, beta);
+    }
+    pa += aRow * <usize>MR;
+    c += ldcB * <usize>MR;
+  }
+}
+
+/** kernel4x8 with A's four rows read in place (aRow bytes apart, kc floats each) instead of from a packed panel. */
+// @ts-ignore: decorator
+@inline
+function kernel4x8A(kc: i32, pa: usize, aRow: usize, pb: usize, pbStride: usize, c: usize, ldcB: usize, beta: f32): void {
+  let c00 = f32x4.splat(0), c01 = c00;
+  let c10 = c00, c11 = c00;
+  let c20 = c00, c21 = c00;
+  let c30 = c00, c31 = c00;
+  const pa1 = pa + aRow, pa2 = pa1 + aRow, pa3 = pa2 + aRow;
+  const end = <usize>kc << 2;
+  for (let o: usize = 0; o < end; o += 4) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    let a = v128.load32_splat(pa + o);
+    c00 = f32x4.add(c00, f32x4.mul(a, b0));
+    c01 = f32x4.add(c01, f32x4.mul(a, b1));
+    a = v128.load32_splat(pa1 + o);
+    c10 = f32x4.add(c10, f32x4.mul(a, b0));
+    c11 = f32x4.add(c11, f32x4.mul(a, b1));
+    a = v128.load32_splat(pa2 + o);
+    c20 = f32x4.add(c20, f32x4.mul(a, b0));
+    c21 = f32x4.add(c21, f32x4.mul(a, b1));
+    a = v128.load32_splat(pa3 + o);
+    c30 = f32x4.add(c30, f32x4.mul(a, b0));
+    c31 = f32x4.add(c31, f32x4.mul(a, b1));
+    pb += pbStride;
+  }
+  storeTile(c, ldcB, beta, c00, c01, c10, c11, c20, c21, c30, c31);
+}
+
+/** Stores a 4 x 8 tile (row r in cr0, cr1) at c (rows ldcB bytes apart): C = tile (beta 0), C + tile (beta 1) or beta * C + tile. */
+// @ts-ignore: decorator
+@inline
+function storeTile(c: usize, ldcB: usize, beta: f32, c00: v128, c01: v128, c10: v128, c11: v128, c20: v128, c21: v128, c30: v128, c31: v128): void {
   const c1 = c + ldcB;
   const c2 = c1 + ldcB;
   const c3 = c2 + ldcB;
