@@ -84,6 +84,11 @@ describe("wasm kernels match the TypeScript kernels", () => {
     { B: 1, C: 32, H: 40, W: 45, F: 12, KH: 1, KW: 1, s: 1, p: 0, sw: 1, pw: 0 }, // batch 1, 1800 columns: split by columns
     // The GEMM's epilogue after its last K block (300 = 150 + 150: C + tile first) on full and edge tiles (10 rows, 25 columns).
     { B: 2, C: 300, H: 5, W: 5, F: 10, KH: 1, KW: 1, s: 1, p: 0, sw: 1, pw: 0 },
+    // The epilogue finished in the micro-kernel's registers (packed weights, 144 columns) and as a pass over a block whose
+    // weights are read in place (49 columns: 20 filters, and 136, two row blocks), the first two after two K blocks.
+    { B: 1, C: 300, H: 12, W: 12, F: 8, KH: 1, KW: 1, s: 1, p: 0, sw: 1, pw: 0 },
+    { B: 1, C: 300, H: 7, W: 7, F: 20, KH: 1, KW: 1, s: 1, p: 0, sw: 1, pw: 0 },
+    { B: 1, C: 24, H: 7, W: 7, F: 136, KH: 1, KW: 1, s: 1, p: 0, sw: 1, pw: 0 },
   ];
   for (const threads of THREADS) {
     for (const [ci, c] of convCases.entries()) {

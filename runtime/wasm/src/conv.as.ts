@@ -13,12 +13,12 @@
  * Winograd and everything else with im2col, col2im and GEMMs. Grouped and
  * dilated convolutions take the 1x1 and im2col paths, group by group.
  */
-import { NC, sgemm } from "./gemm.as";
+import { sgemm, sgemmAct } from "./gemm.as";
 import { ACT_NONE, ACT_RELU, ACT_RELU6, endInside, exampleBytes, firstInside, gi, Slot } from "./geometry.as";
 import { implicitApplies, implicitConv, implicitPackOnce, implicitSetup } from "./implicit.as";
 import { winogradApplies, winogradForward, winogradInputGradient } from "./winograd.as";
 import { directApplies, directConv, directSetup } from "./direct.as";
-import { affineActTo } from "./epilogue.as";
+import { affineActRows } from "./epilogue.as";
 
 /** Conv geometry g: the slots of geometry.as.ts (Slot.C … Slot.OW, and Slot.scratch, the scratch capacity in floats). */
 @inline function isPointwise(g: usize): bool {
@@ -127,25 +127,8 @@ function addRun(s: usize, step: usize, d: usize, owLo: i32, owHi: i32): void {
  * The conv epilogue (rows = filters) runs while the image's output is in cache.
  */
 export function biasActRows(y: usize, bias: usize, scale: usize, R: i32, L: i32, act: i32): void {
-  biasActBlock(y, bias, scale, R, L, L, act);
-}
-
-/** biasActRows over rows `ld` floats apart (a block of columns of a wider matrix). */
-export function biasActBlock(y: usize, bias: usize, scale: usize, R: i32, L: i32, ld: i32, act: i32): void {
   if (bias == 0 && scale == 0 && act == ACT_NONE) return;
-  for (let r = 0; r < R; r++) {
-    const b = bias != 0 ? load<f32>(bias + (<usize>r << 2)) : <f32>0;
-    const p = y + (<usize>r * <usize>ld << 2);
-    if (scale != 0) affineAct(p, L, load<f32>(scale + (<usize>r << 2)), b, act);
-    else affineAct(p, L, 1, b, act);
-  }
-}
-
-/** p[0 … L) = act(p·s + b); s is 1 exactly when there is no scale, so the product changes nothing. */
-// @ts-ignore: decorator
-@inline
-export function affineAct(p: usize, L: i32, s: f32, b: f32, act: i32): void {
-  affineActTo(p, p, L, s, b, act);
+  affineActRows(y, <usize>L << 2, bias, scale, R, L, act);
 }
 
 /**
@@ -233,22 +216,14 @@ export function convForwardGroups(x: usize, w: usize, bias: usize, y: usize, col
   const scaleOff: usize = scale == 0 ? 0 : scale + (<usize>(g0 * Fg) << 2);
   if (g1 <= g0) return;
   if (isPointwise(g)) {
-    // With an epilogue, the GEMM runs in blocks of NC columns (its own column block, so nothing is packed twice),
-    // each finished while it is in cache: a separate pass over a large output costs as much as the pass it replaces.
-    const epilogue = bias != 0 || scale != 0 || act != ACT_NONE;
-    const step = epilogue ? NC : OHW;
+    // The epilogue finished in the GEMM's tiles (sgemmAct), as the dense 1x1 convolutions do.
     for (let b = b0; b < b1; b++) {
       const xb = x + <usize>b * inBytes;
       const yb = y + <usize>b * outBytes;
       for (let q = g0; q < g1; q++) {
         const bq: usize = bias == 0 ? 0 : bias + (<usize>(q * Fg) << 2);
         const sq: usize = scale == 0 ? 0 : scale + (<usize>(q * Fg) << 2);
-        for (let j = 0; j < OHW; j += step) {
-          const nc = min(step, OHW - j);
-          const yq = yb + <usize>q * yStep + (<usize>j << 2);
-          sgemm(0, 0, Fg, nc, Cg, 1, w + <usize>q * wStep, Cg, xb + <usize>q * xStep + (<usize>j << 2), OHW, 0, yq, OHW);
-          biasActBlock(yq, bq, sq, Fg, nc, OHW, act);
-        }
+        sgemmAct(Fg, OHW, Cg, w + <usize>q * wStep, Cg, xb + <usize>q * xStep, OHW, yb + <usize>q * yStep, OHW, bq, sq, act);
       }
     }
     return;

@@ -34,3 +34,15 @@ export function affineActTo(src: usize, dst: usize, L: i32, s: f32, b: f32, act:
     else for (; j < L; j++, src += 4, dst += 4) store<f32>(dst, load<f32>(src) * s + b);
   }
 }
+
+/**
+ * Rows r < R of y (L floats each, rows ldB bytes apart) = act(y·scale[r] +
+ * bias[r]) in place (bias 0: none; scale 0: 1, as y + bias, bit for bit).
+ */
+export function affineActRows(y: usize, ldB: usize, bias: usize, scale: usize, R: i32, L: i32, act: i32): void {
+  for (let r = 0; r < R; r++) {
+    const o = <usize>r << 2;
+    const p = y + <usize>r * ldB;
+    affineActTo(p, p, L, scale == 0 ? 1 : load<f32>(scale + o), bias == 0 ? 0 : load<f32>(bias + o), act);
+  }
+}

@@ -8,10 +8,12 @@
  *   images' planes are gathered side by side into the scratch ([C][nb·H·W])
  *   and go through one GEMM (N = nb·H·W): the weights are packed once for nb images instead of once per image, and
  *   partial 8-column panels occur once per GEMM instead of once per image.
- *   The result is staged in the scratch and scattered into y with the
- *   epilogue, while it is in cache.
- * - Otherwise each image is a GEMM on the image itself; with an epilogue, in
- *   blocks of NC columns, each finished while it is in cache.
+ *   The result is staged in the scratch and scattered into y while it is in
+ *   cache.
+ * - Otherwise each image is a GEMM on the image itself.
+ * The epilogue (scale, bias, activation) is sgemmAct's: each tile of the
+ * product is finished in registers before it is stored (a narrow block, whose
+ * weights the GEMM reads in place, right after the block instead).
  *
  * A thread's part is a range of images [b0, b1) and, when a batch has fewer
  * images than threads, also a range of filters (rows of W and y; for small
@@ -20,9 +22,9 @@
  * same sum in the same order whichever part computes it: the bits do not
  * depend on the thread count.
  */
-import { NC, sgemm } from "./gemm.as";
-import { ACT_NONE, exampleBytes, gi, Slot } from "./geometry.as";
-import { biasActBlock, biasActRows, copyF32, imagesPerChunk } from "./conv.as";
+import { sgemmAct } from "./gemm.as";
+import { exampleBytes, gi, Slot } from "./geometry.as";
+import { copyF32, imagesPerChunk } from "./conv.as";
 
 /**
  * Planes of fewer positions than this go several images per GEMM. Measured
@@ -63,24 +65,15 @@ export function pointwiseForward(
     }
     return;
   }
-  const epilogue = bias != 0 || scale != 0 || act != ACT_NONE;
-  const step = epilogue ? NC : cols;
   for (let b = b0; b < b1; b++) {
-    const xb = x + <usize>b * inBytes + (<usize>j0 << 2);
-    const yb = y + <usize>b * outBytes + yOff;
-    for (let j = 0; j < cols; j += step) {
-      const nc = min(step, cols - j);
-      const yj = yb + (<usize>j << 2);
-      sgemm(0, 0, Fr, nc, C, 1, wr, C, xb + (<usize>j << 2), HW, 0, yj, HW);
-      biasActBlock(yj, br, sr, Fr, nc, HW, act);
-    }
+    sgemmAct(Fr, cols, C, wr, C, x + <usize>b * inBytes + (<usize>j0 << 2), HW, y + <usize>b * outBytes + yOff, HW, br, sr, act);
   }
 }
 
 /**
  * nb images (inputs at x, inBytes apart; outputs at y, outBytes apart) as one
- * GEMM: the planes gathered into col as [C][nb·HW], the product staged after
- * them as [Fr][nb·HW], then each image's rows copied into y and finished.
+ * GEMM: the planes gathered into col as [C][nb·HW], the finished product
+ * staged after them as [Fr][nb·HW], then each image's rows copied into y.
  */
 function joinedImages(x: usize, inBytes: usize, w: usize, bias: usize, scale: usize, y: usize, outBytes: usize, col: usize, C: i32, Fr: i32, HW: i32, nb: i32, act: i32): void {
   const ld = nb * HW;
@@ -92,12 +85,11 @@ function joinedImages(x: usize, inBytes: usize, w: usize, bias: usize, scale: us
     for (let c = 0; c < C; c++) copyF32(dj + <usize>c * ldB, xj + <usize>c * plane, HW);
   }
   const stage = col + <usize>C * ldB;
-  sgemm(0, 0, Fr, ld, C, 1, w, C, col, ld, 0, stage, ld);
+  sgemmAct(Fr, ld, C, w, C, col, ld, stage, ld, bias, scale, act);
   for (let j = 0; j < nb; j++) {
     const yj = y + <usize>j * outBytes;
     const sj = stage + <usize>j * plane;
     for (let f = 0; f < Fr; f++) copyF32(yj + <usize>f * plane, sj + <usize>f * ldB, HW);
-    biasActRows(yj, bias, scale, Fr, HW, act);
   }
 }
 
