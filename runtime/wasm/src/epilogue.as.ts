@@ -1,6 +1,7 @@
 /**
  * The inference epilogue of the conv kernels (conv.as.ts in place, the
- * depthwise forward as it copies each row out of its scratch): a folded
+ * depthwise forward as it copies each row out of its scratch, gemm.as.ts's
+ * sgemmAct on the blocks it does not finish in registers): a folded
  * batchnorm's scale and shift, then relu or relu6.
  */
 import { ACT_RELU, ACT_RELU6 } from "./geometry.as";
