@@ -41,6 +41,13 @@ const CASES = [
   { B: 2, C: 3, H: 11, W: 16, F: 3, G: 3, K: [3, 3], s: [2, 2], pad: [1, 1], d: [1, 1] }, // depthwise stride 2 from x, odd height
   { B: 1, C: 3, H: 12, W: 22, F: 3, G: 3, K: [3, 3], s: [2, 2], pad: [2, 1], d: [1, 1] }, // depthwise stride 2 from x, two rows of padding, rows of 11
   { B: 2, C: 2, H: 8, W: 8, F: 2, G: 2, K: [3, 3], s: [2, 2], pad: [1, 1], d: [1, 1] }, // depthwise stride 2 from x, rows of one block
+  { B: 1, C: 2, H: 9, W: 38, F: 2, G: 2, K: [3, 3], s: [2, 2], pad: [1, 1], d: [1, 1] }, // depthwise stride 2 from x, rows of 19 (a block overlapping)
+  // Rows of under 16 (narrow3x3s2), their last partial block of lane loads and stores: 1, 2 or 3 outputs past the blocks, rows under a block.
+  { B: 2, C: 3, H: 9, W: 10, F: 3, G: 3, K: [3, 3], s: [2, 2], pad: [1, 1], d: [1, 1] }, // depthwise stride 2 from x, rows of 5
+  { B: 1, C: 4, H: 10, W: 12, F: 4, G: 4, K: [3, 3], s: [2, 2], pad: [1, 1], d: [1, 1] }, // depthwise stride 2 from x, rows of 6
+  { B: 2, C: 3, H: 7, W: 6, F: 3, G: 3, K: [3, 3], s: [2, 2], pad: [1, 1], d: [1, 1] }, // depthwise stride 2 from x, rows of 3
+  { B: 1, C: 3, H: 6, W: 4, F: 3, G: 3, K: [3, 3], s: [2, 2], pad: [0, 1], d: [1, 1] }, // depthwise stride 2 from x, rows of 2, no row padding
+  { B: 2, C: 2, H: 5, W: 2, F: 2, G: 2, K: [3, 3], s: [2, 2], pad: [1, 1], d: [1, 1] }, // depthwise stride 2 from x, rows of 1
 ] as const;
 
 function params(c: (typeof CASES)[number]): Conv2dParams {

@@ -25,7 +25,9 @@
  * output stay in L1. A 3x3 filter at stride 2 with column padding 1 (the
  * stride-2 layers of MobileNets) skips the bands: direct3x3s2 reads x's rows
  * in place and splits even and odd columns in registers, which measured
- * 1.1–2.2x faster than the phase split's copy (docs/performance.md).
+ * 1.1–2.2x faster than the phase split's copy (docs/performance.md); rows of
+ * under 16 outputs go through narrow3x3s2, a call per image instead of per
+ * plane.
  *
  * Backward walks one filter tap at a time over the whole plane, dw and dx
  * from the same dy loads (SIMD at stride 1): measured against a row-blocked
@@ -254,45 +256,106 @@ function odd(a: v128, b: v128): v128 {
 }
 
 /**
- * All rows of a plane (x plane at xo, H rows of W; y plane at yo, OH rows of
- * OW ≥ 4, 2·OW ≤ W) of a 3x3 stride-2 filter wc with column padding 1 and
- * row padding PH; rows of padding are read from zrow (W + 4 zeros, from 16
- * bytes before it). Each filter row's odd lanes are carried to the next
- * block in registers; a last partial block overlaps the one before and
- * loads its left taps.
+ * One output row (OW ≥ 4 outputs at q0, 2·OW ≤ the input row's width) of a
+ * 3x3 stride-2 filter with column padding 1 from input rows x0, x1, x2. Each
+ * filter row's odd lanes are carried to the next block in registers. A last
+ * partial block: T = u8, overlapping the one before (its left taps loaded);
+ * T = u16, only its own inputs loaded and outputs stored (lane stores), so
+ * OW may be under 4.
  */
-function direct3x3s2(xo: usize, yo: usize, wc: usize, zrow: usize, H: i32, W: i32, OH: i32, OW: i32, PH: i32): void {
-  const w0 = v128.load32_splat(wc), w1 = v128.load32_splat(wc, 4), w2 = v128.load32_splat(wc, 8);
-  const w3 = v128.load32_splat(wc, 12), w4 = v128.load32_splat(wc, 16), w5 = v128.load32_splat(wc, 20);
-  const w6 = v128.load32_splat(wc, 24), w7 = v128.load32_splat(wc, 28), w8 = v128.load32_splat(wc, 32);
+// @ts-ignore: decorator
+@inline
+function rowS2<T>(x0: usize, x1: usize, x2: usize, q0: usize, OW: i32, w0: v128, w1: v128, w2: v128, w3: v128, w4: v128, w5: v128, w6: v128, w7: v128, w8: v128): void {
   const zero = f32x4.splat(0);
-  for (let oh = 0; oh < OH; oh++) {
-    const i0 = oh * 2 - PH, i1 = i0 + 1, i2 = i0 + 2;
-    const x0 = i0 < 0 || i0 >= H ? zrow : at(xo, i0 * W);
-    const x1 = i1 < 0 || i1 >= H ? zrow : at(xo, i1 * W);
-    const x2 = i2 < 0 || i2 >= H ? zrow : at(xo, i2 * W);
-    const q0 = at(yo, oh * OW);
-    let l0 = zero, l1 = zero, l2 = zero;
-    let ow = 0;
-    for (; ow + 4 <= OW; ow += 4) {
-      const c = <usize>ow << 3;
-      const a0 = v128.load(x0 + c), b0 = v128.load(x0 + c, 16), o0 = odd(a0, b0);
-      const a1 = v128.load(x1 + c), b1 = v128.load(x1 + c, 16), o1 = odd(a1, b1);
-      const a2 = v128.load(x2 + c), b2 = v128.load(x2 + c, 16), o2 = odd(a2, b2);
-      const t01 = f32x4.add(tapsS2(a0, b0, l0, o0, w0, w1, w2), tapsS2(a1, b1, l1, o1, w3, w4, w5));
-      v128.store(at(q0, ow), f32x4.add(t01, tapsS2(a2, b2, l2, o2, w6, w7, w8)));
-      l0 = o0;
-      l1 = o1;
-      l2 = o2;
-    }
-    if (ow < OW) {
+  let l0 = zero, l1 = zero, l2 = zero;
+  let ow = 0;
+  for (; ow + 4 <= OW; ow += 4) {
+    const c = <usize>ow << 3;
+    const a0 = v128.load(x0 + c), b0 = v128.load(x0 + c, 16), o0 = odd(a0, b0);
+    const a1 = v128.load(x1 + c), b1 = v128.load(x1 + c, 16), o1 = odd(a1, b1);
+    const a2 = v128.load(x2 + c), b2 = v128.load(x2 + c, 16), o2 = odd(a2, b2);
+    const t01 = f32x4.add(tapsS2(a0, b0, l0, o0, w0, w1, w2), tapsS2(a1, b1, l1, o1, w3, w4, w5));
+    v128.store(at(q0, ow), f32x4.add(t01, tapsS2(a2, b2, l2, o2, w6, w7, w8)));
+    l0 = o0;
+    l1 = o1;
+    l2 = o2;
+  }
+  if (ow < OW) {
+    if (sizeof<T>() == 1) {
       const c = <usize>(OW - 4) << 3;
       const a0 = v128.load(x0 + c), b0 = v128.load(x0 + c, 16);
       const a1 = v128.load(x1 + c), b1 = v128.load(x1 + c, 16);
       const a2 = v128.load(x2 + c), b2 = v128.load(x2 + c, 16);
       const t01 = f32x4.add(tapsS2(a0, b0, v128.load(x0 + c - 16), odd(a0, b0), w0, w1, w2), tapsS2(a1, b1, v128.load(x1 + c - 16), odd(a1, b1), w3, w4, w5));
       v128.store(at(q0, OW - 4), f32x4.add(t01, tapsS2(a2, b2, v128.load(x2 + c - 16), odd(a2, b2), w6, w7, w8)));
+    } else {
+      // The last k = 1–3 outputs: only their 2k inputs of each row loaded (the rest zero), the left taps carried, k stored.
+      const c = <usize>ow << 3, k = OW - ow, q = at(q0, ow);
+      if (k == 3) {
+        const a0 = v128.load(x0 + c), b0 = v128.load64_zero(x0 + c, 16);
+        const a1 = v128.load(x1 + c), b1 = v128.load64_zero(x1 + c, 16);
+        const a2 = v128.load(x2 + c), b2 = v128.load64_zero(x2 + c, 16);
+        const v = f32x4.add(f32x4.add(tapsS2(a0, b0, l0, odd(a0, b0), w0, w1, w2), tapsS2(a1, b1, l1, odd(a1, b1), w3, w4, w5)), tapsS2(a2, b2, l2, odd(a2, b2), w6, w7, w8));
+        v128.store64_lane(q, v, 0);
+        v128.store32_lane(q, v, 2, 8);
+      } else if (k == 2) {
+        const a0 = v128.load(x0 + c), a1 = v128.load(x1 + c), a2 = v128.load(x2 + c);
+        const v = f32x4.add(f32x4.add(tapsS2(a0, zero, l0, odd(a0, zero), w0, w1, w2), tapsS2(a1, zero, l1, odd(a1, zero), w3, w4, w5)), tapsS2(a2, zero, l2, odd(a2, zero), w6, w7, w8));
+        v128.store64_lane(q, v, 0);
+      } else {
+        const a0 = v128.load64_zero(x0 + c), a1 = v128.load64_zero(x1 + c), a2 = v128.load64_zero(x2 + c);
+        const v = f32x4.add(f32x4.add(tapsS2(a0, zero, l0, odd(a0, zero), w0, w1, w2), tapsS2(a1, zero, l1, odd(a1, zero), w3, w4, w5)), tapsS2(a2, zero, l2, odd(a2, zero), w6, w7, w8));
+        v128.store32_lane(q, v, 0);
+      }
     }
+  }
+}
+
+/**
+ * All rows of a plane (x plane at xo, H rows of W; y plane at yo, OH rows of
+ * OW ≥ 4, 2·OW ≤ W) of a 3x3 stride-2 filter wc with column padding 1 and
+ * row padding PH; rows of padding are read from zrow (W + 4 zeros, from 16
+ * bytes before it).
+ */
+function direct3x3s2(xo: usize, yo: usize, wc: usize, zrow: usize, H: i32, W: i32, OH: i32, OW: i32, PH: i32): void {
+  const w0 = v128.load32_splat(wc), w1 = v128.load32_splat(wc, 4), w2 = v128.load32_splat(wc, 8);
+  const w3 = v128.load32_splat(wc, 12), w4 = v128.load32_splat(wc, 16), w5 = v128.load32_splat(wc, 20);
+  const w6 = v128.load32_splat(wc, 24), w7 = v128.load32_splat(wc, 28), w8 = v128.load32_splat(wc, 32);
+  for (let oh = 0; oh < OH; oh++) {
+    const i0 = oh * 2 - PH, i1 = i0 + 1, i2 = i0 + 2;
+    const x0 = i0 < 0 || i0 >= H ? zrow : at(xo, i0 * W);
+    const x1 = i1 < 0 || i1 >= H ? zrow : at(xo, i1 * W);
+    const x2 = i2 < 0 || i2 >= H ? zrow : at(xo, i2 * W);
+    rowS2<u8>(x0, x1, x2, at(yo, oh * OW), OW, w0, w1, w2, w3, w4, w5, w6, w7, w8);
+  }
+}
+
+/**
+ * As direct3x3s2 for n consecutive planes of narrow rows (any OW ≥ 1, 2·OW
+ * ≤ W; filters from wc; rows of padding from zrow, W zeros), each plane's
+ * epilogue (scale and bias from sc and bi, 0 for none, one float per plane)
+ * applied once over its contiguous rows. One call for all of an image's
+ * planes, input rows picked without branches, and a last partial block of
+ * only its own outputs: on 14-wide planes (7 outputs a row) the work around
+ * the rows was about 40% of the time (docs/performance.md).
+ */
+function narrow3x3s2(xo: usize, yo: usize, wc: usize, zrow: usize, H: i32, W: i32, OH: i32, OW: i32, PH: i32, n: i32, sc: usize, bi: usize, act: i32): void {
+  const xp = <usize>(H * W) << 2, yp = <usize>(OH * OW) << 2;
+  const epilogue = sc != 0 || bi != 0 || act != ACT_NONE;
+  const rowBytes = <usize>W << 2, outBytes = <usize>OW << 2;
+  for (let k = 0; k < n; k++, xo += xp, yo += yp, wc += 36) {
+    const w0 = v128.load32_splat(wc), w1 = v128.load32_splat(wc, 4), w2 = v128.load32_splat(wc, 8);
+    const w3 = v128.load32_splat(wc, 12), w4 = v128.load32_splat(wc, 16), w5 = v128.load32_splat(wc, 20);
+    const w6 = v128.load32_splat(wc, 24), w7 = v128.load32_splat(wc, 28), w8 = v128.load32_splat(wc, 32);
+    // Input row i0 = 2·oh − PH at p0 (rows outside [0, H) read zrow instead), output row oh at q0.
+    let i0 = -PH, p0 = at(xo, -PH * W), q0 = yo;
+    for (let oh = 0; oh < OH; oh++, i0 += 2, p0 += rowBytes << 1, q0 += outBytes) {
+      const x0 = select<usize>(p0, zrow, <u32>i0 < <u32>H);
+      const x1 = select<usize>(p0 + rowBytes, zrow, <u32>(i0 + 1) < <u32>H);
+      const x2 = select<usize>(p0 + (rowBytes << 1), zrow, <u32>(i0 + 2) < <u32>H);
+      rowS2<u16>(x0, x1, x2, q0, OW, w0, w1, w2, w3, w4, w5, w6, w7, w8);
+    }
+    if (epilogue) affineActTo(yo, yo, OH * OW, sc != 0 ? load<f32>(at(sc, k)) : 1, bi != 0 ? load<f32>(at(bi, k)) : 0, act);
   }
 }
 
@@ -332,10 +395,16 @@ export function depthwiseForward(x: usize, w: usize, bias: usize, y: usize, sp: 
   // Rows whose width is a whole number of blocks are computed straight into y, row by row; others as one flat run, then copied.
   const byRow = (OW & 3) == 0 && OW >= 16;
   const epilogue = scale != 0 || bias != 0 || act != ACT_NONE;
-  // Stride 2, 3x3, column padding 1, output rows of at least a block whose last tap is inside the row: straight from x.
-  const direct = three && kind == 2 && SH == 2 && DH == 1 && PW == 1 && OW >= 4 && 2 * OW <= W;
+  // Stride 2, 3x3, column padding 1, output rows whose last tap is inside the row: straight from x.
+  const direct = three && kind == 2 && SH == 2 && DH == 1 && PW == 1 && 2 * OW <= W;
   // Images outer, channels inner: x and y are read and written in order, one stream each.
   for (let b = 0; b < B; b++) {
+    if (direct && OW < 16) {
+      // All the image's planes in one call; the zeroed sub-planes (at least 6·W floats) serve as the row of padding.
+      const xo = at(x, (b * C + c0) * H * W), yo = y + <usize>b * ys + (<usize>(c0 * OH * OW) << 2);
+      narrow3x3s2(xo, yo, at(w, c0 * T), sp, H, W, OH, OW, PH, c1 - c0, scale != 0 ? at(scale, c0) : 0, bias != 0 ? at(bias, c0) : 0, act);
+      continue;
+    }
     for (let ch = c0; ch < c1; ch++) {
       const sc: f32 = scale != 0 ? load<f32>(at(scale, ch)) : 1;
       const b0: f32 = bias != 0 ? load<f32>(at(bias, ch)) : 0;
