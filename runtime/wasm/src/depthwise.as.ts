@@ -27,9 +27,9 @@
  * in place and splits even and odd columns in registers, which measured
  * 1.1–2.2x faster than the phase split's copy (docs/performance.md); rows of
  * under 16 outputs go through narrow3x3s2, a call per image instead of per
- * plane. At stride 1, a 3x3 filter with column padding 1 on rows of 4k ≥ 8
- * (the wide planes) skips them too: direct3x3s1, 1.2–1.3x faster than the
- * bands' copy and flat run.
+ * plane. At stride 1, a 3x3 filter with column padding 1 on rows of at least
+ * 4 skips them too: direct3x3s1, 1.2–1.3x faster than the bands' copy and
+ * flat run on the wide planes, 1.2–1.6x on the 14- and 7-wide ones.
  *
  * Backward walks one filter tap at a time over the whole plane, dw and dx
  * from the same dy loads (SIMD at stride 1): measured against a row-blocked
@@ -362,11 +362,12 @@ function narrow3x3s2(xo: usize, yo: usize, wc: usize, zrow: usize, H: i32, W: i3
 }
 
 /*
- * Stride 1, 3x3, column padding 1, no dilation, rows of W = 4k ≥ 8: rows
- * computed straight from x, without the bands' copy. The block of outputs
- * [c, c + 4) is tapRow<u8> on the input row from column c − 1, whose first
- * and last columns are padding: the first block shifts a zero in, the last
- * loads one input and three zeros for its right neighbours.
+ * Stride 1, 3x3, column padding 1, no dilation, rows of W ≥ 4: rows computed
+ * straight from x, without the bands' copy. The block of outputs [c, c + 4)
+ * is tapRow<u8> on the input row from column c − 1 (v: inputs c − 1 to
+ * c + 2; u: c + 3 and c + 4), with the row's padding: the first block shifts
+ * a zero in, the last full one loads only the inputs in the row, and the last
+ * W mod 4 outputs take the row's last four inputs shifted, zeros after.
  */
 // @ts-ignore: decorator
 @inline
@@ -374,9 +375,39 @@ function taps1(v: v128, u: v128, wa: v128, wb: v128, wc: v128): v128 {
   return f32x4.add(f32x4.add(f32x4.mul(v, wa), f32x4.mul(on1(v, u), wb)), f32x4.mul(on2(v, u), wc));
 }
 
+/** v of the block at byte c of row x (F: the first block, input −1 padding). */
+// @ts-ignore: decorator
+@inline
+function vS1(x: usize, c: usize, F: bool): v128 {
+  return F ? back1(f32x4.splat(0), v128.load(x)) : v128.load(x + c - 4);
+}
+
+/** u of the block at byte c of row x: E = 0 inside the row, 1 the row's last block (input c + 4 padding), 2 one before W mod 4 more. */
+// @ts-ignore: decorator
+@inline
+function uS1(x: usize, c: usize, E: i32): v128 {
+  return E == 0 ? v128.load(x + c, 12) : E == 1 ? v128.load32_zero(x + c, 12) : v128.load64_zero(x + c, 12);
+}
+
+/** The four outputs at byte c of output row q from input rows x0, x1, x2 (F, E as vS1, uS1). */
+// @ts-ignore: decorator
+@inline
+function blockS1(x0: usize, x1: usize, x2: usize, q: usize, c: usize, F: bool, E: i32, w0: v128, w1: v128, w2: v128, w3: v128, w4: v128, w5: v128, w6: v128, w7: v128, w8: v128): void {
+  const t01 = f32x4.add(taps1(vS1(x0, c, F), uS1(x0, c, E), w0, w1, w2), taps1(vS1(x1, c, F), uS1(x1, c, E), w3, w4, w5));
+  v128.store(q + c, f32x4.add(t01, taps1(vS1(x2, c, F), uS1(x2, c, E), w6, w7, w8)));
+}
+
+/** The row's last four inputs (from byte e) shifted so that input W − k − 1 is lane 0, zeros after. */
+// @ts-ignore: decorator
+@inline
+function tailS1(x: usize, e: usize, k: i32): v128 {
+  const t = v128.load(x + e);
+  return k == 3 ? t : k == 2 ? on1(t, f32x4.splat(0)) : on2(t, f32x4.splat(0));
+}
+
 /**
- * All rows of a plane (x plane at xo, H rows of W = 4k ≥ 8; y plane at yo,
- * OH rows of W) of a 3x3 stride-1 filter wc with column padding 1 and row
+ * All rows of a plane (x plane at xo, H rows of W ≥ 4; y plane at yo, OH
+ * rows of W) of a 3x3 stride-1 filter wc with column padding 1 and row
  * padding PH; rows of padding are read from zrow (W zeros).
  */
 function direct3x3s1(xo: usize, yo: usize, wc: usize, zrow: usize, H: i32, W: i32, OH: i32, PH: i32): void {
@@ -384,24 +415,33 @@ function direct3x3s1(xo: usize, yo: usize, wc: usize, zrow: usize, H: i32, W: i3
   const w3 = v128.load32_splat(wc, 12), w4 = v128.load32_splat(wc, 16), w5 = v128.load32_splat(wc, 20);
   const w6 = v128.load32_splat(wc, 24), w7 = v128.load32_splat(wc, 28), w8 = v128.load32_splat(wc, 32);
   const zero = f32x4.splat(0);
-  const last = <usize>(W - 4) << 2;
+  // The last full block at byte last; k outputs after it.
+  const k = W & 3, last = <usize>((W >> 2) - 1) << 4, e = <usize>(W - 4) << 2;
   for (let oh = 0; oh < OH; oh++) {
     const i0 = oh - PH, i1 = i0 + 1, i2 = i0 + 2;
     const x0 = i0 < 0 || i0 >= H ? zrow : at(xo, i0 * W);
     const x1 = i1 < 0 || i1 >= H ? zrow : at(xo, i1 * W);
     const x2 = i2 < 0 || i2 >= H ? zrow : at(xo, i2 * W);
     const q0 = at(yo, oh * W);
-    // Outputs 0–3: inputs −1 (padding) to 6.
-    const f01 = f32x4.add(taps1(back1(zero, v128.load(x0)), v128.load(x0, 12), w0, w1, w2), taps1(back1(zero, v128.load(x1)), v128.load(x1, 12), w3, w4, w5));
-    v128.store(q0, f32x4.add(f01, taps1(back1(zero, v128.load(x2)), v128.load(x2, 12), w6, w7, w8)));
-    // Outputs c to c + 3 from inputs c − 1 to c + 6, all inside the row.
-    for (let c: usize = 16; c < last; c += 16) {
-      const t01 = f32x4.add(taps1(v128.load(x0 + c - 4), v128.load(x0 + c, 12), w0, w1, w2), taps1(v128.load(x1 + c - 4), v128.load(x1 + c, 12), w3, w4, w5));
-      v128.store(q0 + c, f32x4.add(t01, taps1(v128.load(x2 + c - 4), v128.load(x2 + c, 12), w6, w7, w8)));
+    if (last == 0) {
+      if (k == 0) blockS1(x0, x1, x2, q0, 0, true, 1, w0, w1, w2, w3, w4, w5, w6, w7, w8);
+      else blockS1(x0, x1, x2, q0, 0, true, 2, w0, w1, w2, w3, w4, w5, w6, w7, w8);
+    } else {
+      blockS1(x0, x1, x2, q0, 0, true, 0, w0, w1, w2, w3, w4, w5, w6, w7, w8);
+      for (let c: usize = 16; c < last; c += 16) blockS1(x0, x1, x2, q0, c, false, 0, w0, w1, w2, w3, w4, w5, w6, w7, w8);
+      if (k == 0) blockS1(x0, x1, x2, q0, last, false, 1, w0, w1, w2, w3, w4, w5, w6, w7, w8);
+      else blockS1(x0, x1, x2, q0, last, false, 2, w0, w1, w2, w3, w4, w5, w6, w7, w8);
     }
-    // The last four outputs: input W (padding) and past it zero.
-    const l01 = f32x4.add(taps1(v128.load(x0 + last - 4), v128.load32_zero(x0 + last, 12), w0, w1, w2), taps1(v128.load(x1 + last - 4), v128.load32_zero(x1 + last, 12), w3, w4, w5));
-    v128.store(q0 + last, f32x4.add(l01, taps1(v128.load(x2 + last - 4), v128.load32_zero(x2 + last, 12), w6, w7, w8)));
+    if (k == 0) continue;
+    // Outputs W − k … W − 1: inputs W − k − 1 … W − 1, then padding.
+    const t01 = f32x4.add(taps1(tailS1(x0, e, k), zero, w0, w1, w2), taps1(tailS1(x1, e, k), zero, w3, w4, w5));
+    const v = f32x4.add(t01, taps1(tailS1(x2, e, k), zero, w6, w7, w8));
+    const q = at(q0, W - k);
+    if (k == 1) v128.store32_lane(q, v, 0);
+    else {
+      v128.store64_lane(q, v, 0);
+      if (k == 3) v128.store32_lane(q, v, 2, 8);
+    }
   }
 }
 
@@ -443,8 +483,8 @@ export function depthwiseForward(x: usize, w: usize, bias: usize, y: usize, sp: 
   const epilogue = scale != 0 || bias != 0 || act != ACT_NONE;
   // Stride 2, 3x3, column padding 1, output rows whose last tap is inside the row: straight from x.
   const direct = three && kind == 2 && SH == 2 && DH == 1 && PW == 1 && 2 * OW <= W;
-  // Stride 1, 3x3, column padding 1, rows of 4k ≥ 8 (the wide planes of MobileNets): straight from x too.
-  const direct1 = three && kind == 1 && SH == 1 && DH == 1 && PW == 1 && (W & 3) == 0 && W >= 8;
+  // Stride 1, 3x3, column padding 1, rows of at least a block: straight from x too.
+  const direct1 = three && kind == 1 && SH == 1 && DH == 1 && PW == 1 && W >= 4;
   // Images outer, channels inner: x and y are read and written in order, one stream each.
   for (let b = 0; b < B; b++) {
     if (direct && OW < 16) {
