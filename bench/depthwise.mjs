@@ -34,6 +34,7 @@
  * forward's multiply-adds).
  * With --baseline DIR (the dist/runtime/ of an earlier build), every layer is
  * also timed on that build's kernels, alternating in the same run ("before").
+ * --only 96x112x112/2,576x14x14/2 keeps the layers of those inputs and strides.
  * Times are medians of windows of ≥ 0.25 s (--quick: 0.1 s), each as wall
  * time and as CPU time of the process (all its threads): on a machine shared
  * with other work, wall time includes the moments the OS ran something else,
@@ -49,10 +50,10 @@ import { parseArgs } from "node:util";
 import asc from "assemblyscript/asc";
 
 const { values: a } = parseArgs({
-  options: { quick: { type: "boolean" }, json: { type: "boolean" }, threads: { type: "string", default: "1,2" }, baseline: { type: "string" }, backward: { type: "boolean" }, help: { type: "boolean", short: "h" } },
+  options: { quick: { type: "boolean" }, json: { type: "boolean" }, threads: { type: "string", default: "1,2" }, baseline: { type: "string" }, backward: { type: "boolean" }, only: { type: "string" }, help: { type: "boolean", short: "h" } },
 });
 if (a.help) {
-  process.stdout.write("usage: node bench/depthwise.mjs [--quick] [--json] [--threads 1,2] [--baseline DIST_RUNTIME_DIR] [--backward]\n");
+  process.stdout.write("usage: node bench/depthwise.mjs [--quick] [--json] [--threads 1,2] [--baseline DIST_RUNTIME_DIR] [--backward] [--only CxHxW/S,…]\n");
   process.exit(0);
 }
 const rt = await import(new URL("../dist/runtime/index.js", import.meta.url).href);
@@ -227,7 +228,9 @@ function run(threads, layers, sample) {
   return { threads, copy, add, limit, rows };
 }
 
-const layers = depthwiseLayers();
+const only = a.only?.split(",");
+const layers = depthwiseLayers().filter((l) => !only || only.includes(`${l.C}x${l.H}x${l.W}/${l.stride}`));
+if (layers.length === 0) throw new Error(`--only ${a.only}: no depthwise layer of specs/mobilenet_v2.nnspec has that input and stride (CxHxW/S)`);
 const sample = await computeBound();
 const results = a.threads.split(",").map((t) => run(Number(t), layers, sample));
 const compute = sample();

@@ -32,7 +32,7 @@ const CASES = [
   { B: 1, C: 3, H: 14, W: 14, F: 3, G: 3, K: [3, 3], s: [1, 1], pad: [1, 1], d: [1, 1] }, // depthwise 14x14 plane
   { B: 2, C: 4, H: 14, W: 14, F: 4, G: 4, K: [3, 3], s: [2, 2], pad: [1, 1], d: [1, 1] }, // depthwise 14x14 stride 2
   { B: 2, C: 3, H: 7, W: 7, F: 3, G: 3, K: [5, 5], s: [1, 1], pad: [2, 2], d: [1, 1] }, // depthwise 5x5 on 7x7
-  { B: 3, C: 4, H: 100, W: 64, F: 4, G: 4, K: [3, 3], s: [1, 1], pad: [1, 1], d: [1, 1] }, // depthwise rows of 64 into y, several bands, split
+  { B: 3, C: 4, H: 100, W: 64, F: 4, G: 4, K: [3, 3], s: [1, 1], pad: [1, 1], d: [1, 1] }, // depthwise rows of 64 (stride 1 from x: direct3x3s1), split
   { B: 2, C: 4, H: 40, W: 64, F: 4, G: 4, K: [3, 3], s: [2, 2], pad: [1, 1], d: [1, 1] }, // depthwise stride 2 rows of 32 into y
   { B: 1, C: 2, H: 5, W: 3, F: 2, G: 2, K: [3, 3], s: [1, 1], pad: [1, 1], d: [1, 1] }, // depthwise row narrower than a block
   { B: 1, C: 2, H: 9, W: 7, F: 2, G: 2, K: [3, 3], s: [2, 2], pad: [0, 0], d: [1, 1] }, // depthwise stride 2, width under 8, no padding
@@ -41,6 +41,21 @@ const CASES = [
   { B: 2, C: 3, H: 11, W: 16, F: 3, G: 3, K: [3, 3], s: [2, 2], pad: [1, 1], d: [1, 1] }, // depthwise stride 2 from x, odd height
   { B: 1, C: 3, H: 12, W: 22, F: 3, G: 3, K: [3, 3], s: [2, 2], pad: [2, 1], d: [1, 1] }, // depthwise stride 2 from x, two rows of padding, rows of 11
   { B: 2, C: 2, H: 8, W: 8, F: 2, G: 2, K: [3, 3], s: [2, 2], pad: [1, 1], d: [1, 1] }, // depthwise stride 2 from x, rows of one block
+  { B: 1, C: 2, H: 9, W: 38, F: 2, G: 2, K: [3, 3], s: [2, 2], pad: [1, 1], d: [1, 1] }, // depthwise stride 2 from x, rows of 19 (a block overlapping)
+  // Stride 1 from x (direct3x3s1): rows of 8 (first and last block only) and 12, two rows of padding, none; rows of 4k + 1,
+  // 4k + 2 (the 14x14 case above) and 4k + 3 (the 7x7 one), of a single block and of one block and a tail.
+  { B: 2, C: 3, H: 6, W: 8, F: 3, G: 3, K: [3, 3], s: [1, 1], pad: [2, 1], d: [1, 1] }, // depthwise stride 1 from x, rows of 8, two rows of padding
+  { B: 1, C: 2, H: 5, W: 12, F: 2, G: 2, K: [3, 3], s: [1, 1], pad: [0, 1], d: [1, 1] }, // depthwise stride 1 from x, rows of 12, no row padding
+  { B: 2, C: 2, H: 7, W: 13, F: 2, G: 2, K: [3, 3], s: [1, 1], pad: [1, 1], d: [1, 1] }, // depthwise stride 1 from x, rows of 13
+  { B: 1, C: 3, H: 5, W: 5, F: 3, G: 3, K: [3, 3], s: [1, 1], pad: [1, 1], d: [1, 1] }, // depthwise stride 1 from x, rows of 5
+  { B: 1, C: 2, H: 4, W: 4, F: 2, G: 2, K: [3, 3], s: [1, 1], pad: [1, 1], d: [1, 1] }, // depthwise stride 1 from x, rows of 4
+  { B: 1, C: 2, H: 6, W: 6, F: 2, G: 2, K: [3, 3], s: [1, 1], pad: [1, 1], d: [1, 1] }, // depthwise stride 1 from x, rows of 6
+  // Rows of under 16 (narrow3x3s2), their last partial block of lane loads and stores: 1, 2 or 3 outputs past the blocks, rows under a block.
+  { B: 2, C: 3, H: 9, W: 10, F: 3, G: 3, K: [3, 3], s: [2, 2], pad: [1, 1], d: [1, 1] }, // depthwise stride 2 from x, rows of 5
+  { B: 1, C: 4, H: 10, W: 12, F: 4, G: 4, K: [3, 3], s: [2, 2], pad: [1, 1], d: [1, 1] }, // depthwise stride 2 from x, rows of 6
+  { B: 2, C: 3, H: 7, W: 6, F: 3, G: 3, K: [3, 3], s: [2, 2], pad: [1, 1], d: [1, 1] }, // depthwise stride 2 from x, rows of 3
+  { B: 1, C: 3, H: 6, W: 4, F: 3, G: 3, K: [3, 3], s: [2, 2], pad: [0, 1], d: [1, 1] }, // depthwise stride 2 from x, rows of 2, no row padding
+  { B: 2, C: 2, H: 5, W: 2, F: 2, G: 2, K: [3, 3], s: [2, 2], pad: [1, 1], d: [1, 1] }, // depthwise stride 2 from x, rows of 1
 ] as const;
 
 function params(c: (typeof CASES)[number]): Conv2dParams {

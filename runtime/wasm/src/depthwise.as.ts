@@ -25,7 +25,12 @@
  * output stay in L1. A 3x3 filter at stride 2 with column padding 1 (the
  * stride-2 layers of MobileNets) skips the bands: direct3x3s2 reads x's rows
  * in place and splits even and odd columns in registers, which measured
- * 1.1–2.2x faster than the phase split's copy (docs/performance.md).
+ * 1.1–2.2x faster than the phase split's copy (docs/performance.md); rows of
+ * under 16 outputs go through narrow3x3s2, a call per image instead of per
+ * plane. At stride 1, a 3x3 filter with column padding 1 on rows of at least
+ * 4 skips them too: direct3x3s1, 1.2–1.3x faster than the bands' copy and
+ * flat run on the wide planes, 1.2–1.6x on the 14- and 7-wide ones (and
+ * 1.02–1.18x more there from one call per image, as narrow3x3s2).
  *
  * Backward walks one filter tap at a time over the whole plane, dw and dx
  * from the same dy loads (SIMD at stride 1): measured against a row-blocked
@@ -254,45 +259,199 @@ function odd(a: v128, b: v128): v128 {
 }
 
 /**
- * All rows of a plane (x plane at xo, H rows of W; y plane at yo, OH rows of
- * OW ≥ 4, 2·OW ≤ W) of a 3x3 stride-2 filter wc with column padding 1 and
- * row padding PH; rows of padding are read from zrow (W + 4 zeros, from 16
- * bytes before it). Each filter row's odd lanes are carried to the next
- * block in registers; a last partial block overlaps the one before and
- * loads its left taps.
+ * One output row (OW ≥ 4 outputs at q0, 2·OW ≤ the input row's width) of a
+ * 3x3 stride-2 filter with column padding 1 from input rows x0, x1, x2. Each
+ * filter row's odd lanes are carried to the next block in registers. A last
+ * partial block: T = u8, overlapping the one before (its left taps loaded);
+ * T = u16, only its own inputs loaded and outputs stored (lane stores), so
+ * OW may be under 4.
  */
-function direct3x3s2(xo: usize, yo: usize, wc: usize, zrow: usize, H: i32, W: i32, OH: i32, OW: i32, PH: i32): void {
-  const w0 = v128.load32_splat(wc), w1 = v128.load32_splat(wc, 4), w2 = v128.load32_splat(wc, 8);
-  const w3 = v128.load32_splat(wc, 12), w4 = v128.load32_splat(wc, 16), w5 = v128.load32_splat(wc, 20);
-  const w6 = v128.load32_splat(wc, 24), w7 = v128.load32_splat(wc, 28), w8 = v128.load32_splat(wc, 32);
+// @ts-ignore: decorator
+@inline
+function rowS2<T>(x0: usize, x1: usize, x2: usize, q0: usize, OW: i32, w0: v128, w1: v128, w2: v128, w3: v128, w4: v128, w5: v128, w6: v128, w7: v128, w8: v128): void {
   const zero = f32x4.splat(0);
-  for (let oh = 0; oh < OH; oh++) {
-    const i0 = oh * 2 - PH, i1 = i0 + 1, i2 = i0 + 2;
-    const x0 = i0 < 0 || i0 >= H ? zrow : at(xo, i0 * W);
-    const x1 = i1 < 0 || i1 >= H ? zrow : at(xo, i1 * W);
-    const x2 = i2 < 0 || i2 >= H ? zrow : at(xo, i2 * W);
-    const q0 = at(yo, oh * OW);
-    let l0 = zero, l1 = zero, l2 = zero;
-    let ow = 0;
-    for (; ow + 4 <= OW; ow += 4) {
-      const c = <usize>ow << 3;
-      const a0 = v128.load(x0 + c), b0 = v128.load(x0 + c, 16), o0 = odd(a0, b0);
-      const a1 = v128.load(x1 + c), b1 = v128.load(x1 + c, 16), o1 = odd(a1, b1);
-      const a2 = v128.load(x2 + c), b2 = v128.load(x2 + c, 16), o2 = odd(a2, b2);
-      const t01 = f32x4.add(tapsS2(a0, b0, l0, o0, w0, w1, w2), tapsS2(a1, b1, l1, o1, w3, w4, w5));
-      v128.store(at(q0, ow), f32x4.add(t01, tapsS2(a2, b2, l2, o2, w6, w7, w8)));
-      l0 = o0;
-      l1 = o1;
-      l2 = o2;
-    }
-    if (ow < OW) {
+  let l0 = zero, l1 = zero, l2 = zero;
+  let ow = 0;
+  for (; ow + 4 <= OW; ow += 4) {
+    const c = <usize>ow << 3;
+    const a0 = v128.load(x0 + c), b0 = v128.load(x0 + c, 16), o0 = odd(a0, b0);
+    const a1 = v128.load(x1 + c), b1 = v128.load(x1 + c, 16), o1 = odd(a1, b1);
+    const a2 = v128.load(x2 + c), b2 = v128.load(x2 + c, 16), o2 = odd(a2, b2);
+    const t01 = f32x4.add(tapsS2(a0, b0, l0, o0, w0, w1, w2), tapsS2(a1, b1, l1, o1, w3, w4, w5));
+    v128.store(at(q0, ow), f32x4.add(t01, tapsS2(a2, b2, l2, o2, w6, w7, w8)));
+    l0 = o0;
+    l1 = o1;
+    l2 = o2;
+  }
+  if (ow < OW) {
+    if (sizeof<T>() == 1) {
       const c = <usize>(OW - 4) << 3;
       const a0 = v128.load(x0 + c), b0 = v128.load(x0 + c, 16);
       const a1 = v128.load(x1 + c), b1 = v128.load(x1 + c, 16);
       const a2 = v128.load(x2 + c), b2 = v128.load(x2 + c, 16);
       const t01 = f32x4.add(tapsS2(a0, b0, v128.load(x0 + c - 16), odd(a0, b0), w0, w1, w2), tapsS2(a1, b1, v128.load(x1 + c - 16), odd(a1, b1), w3, w4, w5));
       v128.store(at(q0, OW - 4), f32x4.add(t01, tapsS2(a2, b2, v128.load(x2 + c - 16), odd(a2, b2), w6, w7, w8)));
+    } else {
+      // The last k = 1–3 outputs: only their 2k inputs of each row loaded (the rest zero), the left taps carried, k stored.
+      const c = <usize>ow << 3, k = OW - ow, q = at(q0, ow);
+      if (k == 3) {
+        const a0 = v128.load(x0 + c), b0 = v128.load64_zero(x0 + c, 16);
+        const a1 = v128.load(x1 + c), b1 = v128.load64_zero(x1 + c, 16);
+        const a2 = v128.load(x2 + c), b2 = v128.load64_zero(x2 + c, 16);
+        const v = f32x4.add(f32x4.add(tapsS2(a0, b0, l0, odd(a0, b0), w0, w1, w2), tapsS2(a1, b1, l1, odd(a1, b1), w3, w4, w5)), tapsS2(a2, b2, l2, odd(a2, b2), w6, w7, w8));
+        v128.store64_lane(q, v, 0);
+        v128.store32_lane(q, v, 2, 8);
+      } else if (k == 2) {
+        const a0 = v128.load(x0 + c), a1 = v128.load(x1 + c), a2 = v128.load(x2 + c);
+        const v = f32x4.add(f32x4.add(tapsS2(a0, zero, l0, odd(a0, zero), w0, w1, w2), tapsS2(a1, zero, l1, odd(a1, zero), w3, w4, w5)), tapsS2(a2, zero, l2, odd(a2, zero), w6, w7, w8));
+        v128.store64_lane(q, v, 0);
+      } else {
+        const a0 = v128.load64_zero(x0 + c), a1 = v128.load64_zero(x1 + c), a2 = v128.load64_zero(x2 + c);
+        const v = f32x4.add(f32x4.add(tapsS2(a0, zero, l0, odd(a0, zero), w0, w1, w2), tapsS2(a1, zero, l1, odd(a1, zero), w3, w4, w5)), tapsS2(a2, zero, l2, odd(a2, zero), w6, w7, w8));
+        v128.store32_lane(q, v, 0);
+      }
     }
+  }
+}
+
+/**
+ * All rows of a plane (x plane at xo, H rows of W; y plane at yo, OH rows of
+ * OW ≥ 4, 2·OW ≤ W) of a 3x3 stride-2 filter wc with column padding 1 and
+ * row padding PH; rows of padding are read from zrow (W + 4 zeros, from 16
+ * bytes before it).
+ */
+function direct3x3s2(xo: usize, yo: usize, wc: usize, zrow: usize, H: i32, W: i32, OH: i32, OW: i32, PH: i32): void {
+  const w0 = v128.load32_splat(wc), w1 = v128.load32_splat(wc, 4), w2 = v128.load32_splat(wc, 8);
+  const w3 = v128.load32_splat(wc, 12), w4 = v128.load32_splat(wc, 16), w5 = v128.load32_splat(wc, 20);
+  const w6 = v128.load32_splat(wc, 24), w7 = v128.load32_splat(wc, 28), w8 = v128.load32_splat(wc, 32);
+  for (let oh = 0; oh < OH; oh++) {
+    const i0 = oh * 2 - PH, i1 = i0 + 1, i2 = i0 + 2;
+    const x0 = i0 < 0 || i0 >= H ? zrow : at(xo, i0 * W);
+    const x1 = i1 < 0 || i1 >= H ? zrow : at(xo, i1 * W);
+    const x2 = i2 < 0 || i2 >= H ? zrow : at(xo, i2 * W);
+    rowS2<u8>(x0, x1, x2, at(yo, oh * OW), OW, w0, w1, w2, w3, w4, w5, w6, w7, w8);
+  }
+}
+
+/**
+ * As direct3x3s2 for n consecutive planes of narrow rows (any OW ≥ 1, 2·OW
+ * ≤ W; filters from wc; rows of padding from zrow, W zeros), each plane's
+ * epilogue (scale and bias from sc and bi, 0 for none, one float per plane)
+ * applied once over its contiguous rows. One call for all of an image's
+ * planes, input rows picked without branches, and a last partial block of
+ * only its own outputs: on 14-wide planes (7 outputs a row) the work around
+ * the rows was about 40% of the time (docs/performance.md).
+ */
+function narrow3x3s2(xo: usize, yo: usize, wc: usize, zrow: usize, H: i32, W: i32, OH: i32, OW: i32, PH: i32, n: i32, sc: usize, bi: usize, act: i32): void {
+  const xp = <usize>(H * W) << 2, yp = <usize>(OH * OW) << 2;
+  const epilogue = sc != 0 || bi != 0 || act != ACT_NONE;
+  const rowBytes = <usize>W << 2, outBytes = <usize>OW << 2;
+  for (let k = 0; k < n; k++, xo += xp, yo += yp, wc += 36) {
+    const w0 = v128.load32_splat(wc), w1 = v128.load32_splat(wc, 4), w2 = v128.load32_splat(wc, 8);
+    const w3 = v128.load32_splat(wc, 12), w4 = v128.load32_splat(wc, 16), w5 = v128.load32_splat(wc, 20);
+    const w6 = v128.load32_splat(wc, 24), w7 = v128.load32_splat(wc, 28), w8 = v128.load32_splat(wc, 32);
+    // Input row i0 = 2·oh − PH at p0 (rows outside [0, H) read zrow instead), output row oh at q0.
+    let i0 = -PH, p0 = at(xo, -PH * W), q0 = yo;
+    for (let oh = 0; oh < OH; oh++, i0 += 2, p0 += rowBytes << 1, q0 += outBytes) {
+      const x0 = select<usize>(p0, zrow, <u32>i0 < <u32>H);
+      const x1 = select<usize>(p0 + rowBytes, zrow, <u32>(i0 + 1) < <u32>H);
+      const x2 = select<usize>(p0 + (rowBytes << 1), zrow, <u32>(i0 + 2) < <u32>H);
+      rowS2<u16>(x0, x1, x2, q0, OW, w0, w1, w2, w3, w4, w5, w6, w7, w8);
+    }
+    if (epilogue) affineActTo(yo, yo, OH * OW, sc != 0 ? load<f32>(at(sc, k)) : 1, bi != 0 ? load<f32>(at(bi, k)) : 0, act);
+  }
+}
+
+/*
+ * Stride 1, 3x3, column padding 1, no dilation, rows of W ≥ 4: rows computed
+ * straight from x, without the bands' copy. The block of outputs [c, c + 4)
+ * is tapRow<u8> on the input row from column c − 1 (v: inputs c − 1 to
+ * c + 2; u: c + 3 and c + 4), with the row's padding: the first block shifts
+ * a zero in, the last full one loads only the inputs in the row, and the last
+ * W mod 4 outputs take the row's last four inputs shifted, zeros after.
+ */
+// @ts-ignore: decorator
+@inline
+function taps1(v: v128, u: v128, wa: v128, wb: v128, wc: v128): v128 {
+  return f32x4.add(f32x4.add(f32x4.mul(v, wa), f32x4.mul(on1(v, u), wb)), f32x4.mul(on2(v, u), wc));
+}
+
+/** v of the block at byte c of row x (F: the first block, input −1 padding). */
+// @ts-ignore: decorator
+@inline
+function vS1(x: usize, c: usize, F: bool): v128 {
+  return F ? back1(f32x4.splat(0), v128.load(x)) : v128.load(x + c - 4);
+}
+
+/** u of the block at byte c of row x: E = 0 inside the row, 1 the row's last block (input c + 4 padding), 2 one before W mod 4 more. */
+// @ts-ignore: decorator
+@inline
+function uS1(x: usize, c: usize, E: i32): v128 {
+  return E == 0 ? v128.load(x + c, 12) : E == 1 ? v128.load32_zero(x + c, 12) : v128.load64_zero(x + c, 12);
+}
+
+/** The four outputs at byte c of output row q from input rows x0, x1, x2 (F, E as vS1, uS1). */
+// @ts-ignore: decorator
+@inline
+function blockS1(x0: usize, x1: usize, x2: usize, q: usize, c: usize, F: bool, E: i32, w0: v128, w1: v128, w2: v128, w3: v128, w4: v128, w5: v128, w6: v128, w7: v128, w8: v128): void {
+  const t01 = f32x4.add(taps1(vS1(x0, c, F), uS1(x0, c, E), w0, w1, w2), taps1(vS1(x1, c, F), uS1(x1, c, E), w3, w4, w5));
+  v128.store(q + c, f32x4.add(t01, taps1(vS1(x2, c, F), uS1(x2, c, E), w6, w7, w8)));
+}
+
+/** The row's last four inputs (from byte e) shifted so that input W − k − 1 is lane 0, zeros after. */
+// @ts-ignore: decorator
+@inline
+function tailS1(x: usize, e: usize, k: i32): v128 {
+  const t = v128.load(x + e);
+  return k == 3 ? t : k == 2 ? on1(t, f32x4.splat(0)) : on2(t, f32x4.splat(0));
+}
+
+/**
+ * n consecutive planes (x planes from xo, H rows of W ≥ 4; y planes from yo,
+ * OH rows of W; filters from wc) of a 3x3 stride-1 filter with column
+ * padding 1 and row padding PH; rows of padding are read from zrow (W
+ * zeros). Each plane's epilogue (scale and bias from sc and bi, 0 for none,
+ * one float per plane) is applied once over its contiguous rows; one call
+ * for all of an image's planes, input rows picked without branches (as
+ * narrow3x3s2).
+ */
+function direct3x3s1(xo: usize, yo: usize, wc: usize, zrow: usize, H: i32, W: i32, OH: i32, PH: i32, n: i32, sc: usize, bi: usize, act: i32): void {
+  const zero = f32x4.splat(0);
+  // The last full block at byte last; k outputs after it.
+  const k = W & 3, last = <usize>((W >> 2) - 1) << 4, e = <usize>(W - 4) << 2;
+  const xp = <usize>(H * W) << 2, yp = <usize>(OH * W) << 2, rowBytes = <usize>W << 2;
+  const epilogue = sc != 0 || bi != 0 || act != ACT_NONE;
+  for (let p = 0; p < n; p++, xo += xp, yo += yp, wc += 36) {
+    const w0 = v128.load32_splat(wc), w1 = v128.load32_splat(wc, 4), w2 = v128.load32_splat(wc, 8);
+    const w3 = v128.load32_splat(wc, 12), w4 = v128.load32_splat(wc, 16), w5 = v128.load32_splat(wc, 20);
+    const w6 = v128.load32_splat(wc, 24), w7 = v128.load32_splat(wc, 28), w8 = v128.load32_splat(wc, 32);
+    // Input row i0 = oh − PH at p0 (rows outside [0, H) read zrow instead), output row oh at q0.
+    let i0 = -PH, p0 = at(xo, -PH * W), q0 = yo;
+    for (let oh = 0; oh < OH; oh++, i0++, p0 += rowBytes, q0 += rowBytes) {
+      const x0 = select<usize>(p0, zrow, <u32>i0 < <u32>H);
+      const x1 = select<usize>(p0 + rowBytes, zrow, <u32>(i0 + 1) < <u32>H);
+      const x2 = select<usize>(p0 + (rowBytes << 1), zrow, <u32>(i0 + 2) < <u32>H);
+      if (last == 0) {
+        if (k == 0) blockS1(x0, x1, x2, q0, 0, true, 1, w0, w1, w2, w3, w4, w5, w6, w7, w8);
+        else blockS1(x0, x1, x2, q0, 0, true, 2, w0, w1, w2, w3, w4, w5, w6, w7, w8);
+      } else {
+        blockS1(x0, x1, x2, q0, 0, true, 0, w0, w1, w2, w3, w4, w5, w6, w7, w8);
+        for (let c: usize = 16; c < last; c += 16) blockS1(x0, x1, x2, q0, c, false, 0, w0, w1, w2, w3, w4, w5, w6, w7, w8);
+        if (k == 0) blockS1(x0, x1, x2, q0, last, false, 1, w0, w1, w2, w3, w4, w5, w6, w7, w8);
+        else blockS1(x0, x1, x2, q0, last, false, 2, w0, w1, w2, w3, w4, w5, w6, w7, w8);
+      }
+      if (k == 0) continue;
+      // Outputs W − k … W − 1: inputs W − k − 1 … W − 1, then padding.
+      const t01 = f32x4.add(taps1(tailS1(x0, e, k), zero, w0, w1, w2), taps1(tailS1(x1, e, k), zero, w3, w4, w5));
+      const v = f32x4.add(t01, taps1(tailS1(x2, e, k), zero, w6, w7, w8));
+      const q = at(q0, W - k);
+      if (k == 1) v128.store32_lane(q, v, 0);
+      else {
+        v128.store64_lane(q, v, 0);
+        if (k == 3) v128.store32_lane(q, v, 2, 8);
+      }
+    }
+    if (epilogue) affineActTo(yo, yo, OH * W, sc != 0 ? load<f32>(at(sc, p)) : 1, bi != 0 ? load<f32>(at(bi, p)) : 0, act);
   }
 }
 
@@ -332,10 +491,20 @@ export function depthwiseForward(x: usize, w: usize, bias: usize, y: usize, sp: 
   // Rows whose width is a whole number of blocks are computed straight into y, row by row; others as one flat run, then copied.
   const byRow = (OW & 3) == 0 && OW >= 16;
   const epilogue = scale != 0 || bias != 0 || act != ACT_NONE;
-  // Stride 2, 3x3, column padding 1, output rows of at least a block whose last tap is inside the row: straight from x.
-  const direct = three && kind == 2 && SH == 2 && DH == 1 && PW == 1 && OW >= 4 && 2 * OW <= W;
+  // Stride 2, 3x3, column padding 1, output rows whose last tap is inside the row: straight from x.
+  const direct = three && kind == 2 && SH == 2 && DH == 1 && PW == 1 && 2 * OW <= W;
+  // Stride 1, 3x3, column padding 1, rows of at least a block: straight from x too.
+  const direct1 = three && kind == 1 && SH == 1 && DH == 1 && PW == 1 && W >= 4;
   // Images outer, channels inner: x and y are read and written in order, one stream each.
   for (let b = 0; b < B; b++) {
+    if ((direct && OW < 16) || direct1) {
+      // All the image's planes in one call; the zeroed sub-planes (at least 3·W floats) serve as the row of padding.
+      const xo = at(x, (b * C + c0) * H * W), yo = y + <usize>b * ys + (<usize>(c0 * OH * OW) << 2);
+      const wc = at(w, c0 * T), sc = scale != 0 ? at(scale, c0) : 0, bi = bias != 0 ? at(bias, c0) : 0;
+      if (direct1) direct3x3s1(xo, yo, wc, sp, H, W, OH, PH, c1 - c0, sc, bi, act);
+      else narrow3x3s2(xo, yo, wc, sp, H, W, OH, OW, PH, c1 - c0, sc, bi, act);
+      continue;
+    }
     for (let ch = c0; ch < c1; ch++) {
       const sc: f32 = scale != 0 ? load<f32>(at(scale, ch)) : 1;
       const b0: f32 = bias != 0 ? load<f32>(at(bias, ch)) : 0;
