@@ -1,0 +1,403 @@
+/**
+ * Depthwise convolution backward for WebAssembly: the semantics of
+ * runtime/depthwise.ts's depthwiseBackward (dw and db of channels [c0, c1)
+ * overwritten, dx of their planes; dx or db 0 for none). dy's examples are
+ * gi(g, Slot.DYS) floats apart when it is a concat's slice.
+ *
+ * dx is a correlation, not a scatter:
+ *  - stride 1: dx = dy zero-padded by (K − 1)·D − P, correlated with the
+ *    flipped filter — a depthwise forward whose input is dy and whose output
+ *    is dx. The forward's bands and loops (depthwise.as.ts: copyBand,
+ *    flat3x3, flatTaps) run on a transposed geometry written into the
+ *    scratch. The same band serves dw: dw[kh][kw] is the sum over the input
+ *    of x times the band at the flipped tap, one accumulator per tap for 3x3
+ *    (one pass over the band's rows), one pass per tap (over the band, in
+ *    L1) for other filters;
+ *  - stride 2, 3x3, padding 1 (the stride-2 layers of MobileNets): dx's four
+ *    phases (even/odd rows × even/odd columns) each take one, two or four
+ *    taps of dy's rows m and m + 1, computed for four dy columns and
+ *    interleaved into two rows of eight dx; dw reads x's rows in place as the
+ *    forward's direct3x3s2 does, nine accumulators per plane.
+ * db is summed from dy, per plane. Other geometries (stride ≥ 2 otherwise,
+ * padding beyond the filter's extent, rows under a block, or a scratch too
+ * small for the band) take backwardTaps: one pass per tap over the plane.
+ *
+ * Each call covers the channels [c0, c1) of all B images, so threads split
+ * by channel and write disjoint weight and bias gradients. sp: this thread's
+ * conv scratch, gi(g, Slot.scratch) floats (depthwiseBackwardScratchSize of
+ * runtime/depthwise.ts for the fast paths).
+ */
+import { endInside, exampleBytes, firstInside, gi, si, Slot, SLOTS } from "./geometry.as";
+import { at, bandFloats, bandRows, copyBand, flat3x3, flatTaps, hsum, odd, subPlane, subWidth, tapOffset } from "./depthwise.as";
+import { back1, on1, on2 } from "./lanes.as";
+
+/** Floats at the start of the scratch before the flipped filter: the transposed geometry (SLOTS ≤ 32). */
+const GEOM_FLOATS: i32 = 32;
+
+/** Lanes whose index is at least `skip` kept, the others zero: a last block that overlaps the one before. */
+// @ts-ignore: decorator
+@inline
+function keepFrom(skip: i32): v128 {
+  return i32x4.ge_s(i32x4(0, 1, 2, 3), i32x4.splat(skip));
+}
+
+/** Sum of n floats at p. */
+function sum(p: usize, n: i32): f32 {
+  let acc = f32x4.splat(0);
+  let i = 0;
+  for (; i + 4 <= n; i += 4) acc = f32x4.add(acc, v128.load(at(p, i)));
+  let s = hsum(acc);
+  for (; i < n; i++) s += load<f32>(at(p, i));
+  return s;
+}
+
+/**
+ * Scratch floats the stride-1 band path needs (0 when it does not apply):
+ * the transposed geometry, the flipped filter, one dx row's band. Keep as
+ * runtime/depthwise.ts's depthwiseBackwardScratchSize.
+ */
+function bandNeed(g: usize, gT: usize): i32 {
+  return GEOM_FLOATS + ((gi(g, Slot.KH) * gi(g, Slot.KW) + 3) & ~3) + bandFloats(gT, 1, subWidth(gT));
+}
+
+/** True when the stride-1 band path applies: stride 1, padding within the dilated filter, rows of at least a block. */
+// @ts-ignore: decorator
+@inline
+function bandPath(g: usize): bool {
+  const PH = gi(g, Slot.PH), PW = gi(g, Slot.PW);
+  return gi(g, Slot.SH) == 1 && gi(g, Slot.SW) == 1 && gi(g, Slot.W) >= 4 && PH <= (gi(g, Slot.KH) - 1) * gi(g, Slot.DH) && PW <= (gi(g, Slot.KW) - 1) * gi(g, Slot.DW);
+}
+
+/** True when the stride-2 3x3 path applies: padding 1, no dilation, rows of at least a block, W = 2·OW. */
+// @ts-ignore: decorator
+@inline
+function s2Path(g: usize): bool {
+  return gi(g, Slot.KH) == 3 && gi(g, Slot.KW) == 3 && gi(g, Slot.SH) == 2 && gi(g, Slot.SW) == 2 && gi(g, Slot.DH) == 1 && gi(g, Slot.DW) == 1 && gi(g, Slot.PH) == 1 && gi(g, Slot.PW) == 1 && gi(g, Slot.OW) >= 4 && 2 * gi(g, Slot.OW) == gi(g, Slot.W);
+}
+
+/**
+ * Backward for channels [c0, c1) of images [0, B): dw and db (0 for none) of
+ * those channels overwritten, and dx (0 for none) of their planes.
+ */
+export function depthwiseBackward(x: usize, w: usize, dy: usize, dx: usize, dw: usize, db: usize, sp: usize, g: usize, B: i32, c0: i32, c1: i32): void {
+  const T = gi(g, Slot.KH) * gi(g, Slot.KW);
+  memory.fill(at(dw, c0 * T), 0, <usize>((c1 - c0) * T) << 2);
+  if (db != 0) memory.fill(at(db, c0), 0, <usize>(c1 - c0) << 2);
+  const cap = gi(g, Slot.scratch);
+  if (s2Path(g) && cap >= gi(g, Slot.W) + 8) {
+    backward3x3s2(x, w, dy, dx, dw, db, sp, g, B, c0, c1);
+    return;
+  }
+  if (bandPath(g) && cap >= GEOM_FLOATS) {
+    transpose(g, sp);
+    if (cap >= bandNeed(g, sp)) {
+      backwardBands(x, w, dy, dx, dw, db, sp, g, B, c0, c1);
+      return;
+    }
+  }
+  backwardTaps(x, w, dy, dx, dw, db, g, B, c0, c1);
+}
+
+/**
+ * Writes at gT the geometry of dx as a stride-1 depthwise forward of dy:
+ * input OH x OW, output H x W, padding (K − 1)·D − P, the scratch after the
+ * geometry and the flipped filter, dy and dx packed.
+ */
+function transpose(g: usize, gT: usize): void {
+  for (let s = 0; s < SLOTS; s++) store<i32>(gT + (<usize>s << 2), load<i32>(g + (<usize>s << 2)));
+  const KH = gi(g, Slot.KH), KW = gi(g, Slot.KW);
+  si(gT, Slot.H, gi(g, Slot.OH));
+  si(gT, Slot.W, gi(g, Slot.OW));
+  si(gT, Slot.OH, gi(g, Slot.H));
+  si(gT, Slot.OW, gi(g, Slot.W));
+  si(gT, Slot.PH, (KH - 1) * gi(g, Slot.DH) - gi(g, Slot.PH));
+  si(gT, Slot.PW, (KW - 1) * gi(g, Slot.DW) - gi(g, Slot.PW));
+  si(gT, Slot.scratch, gi(g, Slot.scratch) - GEOM_FLOATS - ((KH * KW + 3) & ~3));
+  si(gT, Slot.YS, 0);
+  si(gT, Slot.DYS, 0);
+}
+
+/** Stride 1 (see the top): dy's bands in the forward's layout, dx by the forward's loops, dw from the same band. */
+function backwardBands(x: usize, w: usize, dy: usize, dx: usize, dw: usize, db: usize, sp: usize, g: usize, B: i32, c0: i32, c1: i32): void {
+  const C = gi(g, Slot.C), H = gi(g, Slot.H), W = gi(g, Slot.W), KH = gi(g, Slot.KH), KW = gi(g, Slot.KW);
+  const OH = gi(g, Slot.OH), OW = gi(g, Slot.OW), DH = gi(g, Slot.DH), DW = gi(g, Slot.DW);
+  const T = KH * KW;
+  const gT = sp;
+  const wf = at(sp, GEOM_FLOATS);
+  const band = at(wf, (T + 3) & ~3);
+  const PT = gi(gT, Slot.PH), PWT = gi(gT, Slot.PW);
+  const Wq = subWidth(gT);
+  const R = bandRows(gT, Wq);
+  const P = subPlane(gT, R, Wq);
+  const out = at(band, P);
+  const taps = at(out, (R * Wq + 3) & ~3);
+  for (let kh = 0; kh < KH; kh++) for (let kw = 0; kw < KW; kw++) store<i32>(at(taps, kh * KW + kw), <i32>tapOffset(gT, kh, kw, Wq, P));
+  // Zeroed once: the padding columns stay zero; each band copies dy's rows and zeroes its rows of padding.
+  memory.fill(band, 0, <usize>P << 2);
+  const E = (KH - 1) * DH + 1;
+  const dys = exampleBytes(g, Slot.DYS, C, OH * OW);
+  const three = KH == 3 && KW == 3;
+  const r1 = tapOffset(gT, 1, 0, Wq, P), r2 = tapOffset(gT, 2, 0, Wq, P), k1 = tapOffset(gT, 0, 1, Wq, P), k2 = tapOffset(gT, 0, 2, Wq, P);
+  // dx rows whose width is a whole number of blocks are computed straight into dx; others as one flat run, then copied.
+  const byRow = (W & 3) == 0 && W >= 16;
+  const sPitch = <usize>Wq << 2, xPitch = <usize>W << 2;
+  for (let b = 0; b < B; b++) {
+    for (let ch = c0; ch < c1; ch++) {
+      const wc = at(w, ch * T), dwc = at(dw, ch * T);
+      for (let t = 0; t < T; t++) store<f32>(at(wf, t), load<f32>(at(wc, T - 1 - t)));
+      const plane = (b * C + ch) * H * W;
+      const xo = at(x, plane), dxo = at(dx, plane);
+      const dyo = dy + <usize>b * dys + (<usize>(ch * OH * OW) << 2);
+      if (db != 0) store<f32>(at(db, ch), load<f32>(at(db, ch)) + sum(dyo, OH * OW));
+      for (let r0 = 0; r0 < H; r0 += R) {
+        const Rb = min(R, H - r0);
+        copyBand(dyo, band, r0 - PT, Rb - 1 + E, OH, OW, PWT, 1, 1, Wq, P);
+        if (dx != 0) {
+          const xb = at(dxo, r0 * W);
+          const dst = byRow ? xb : out, n = byRow ? W : (Rb * Wq + 3) & ~3, runs = byRow ? Rb : 1;
+          if (three && DW == 1) flat3x3<u8>(dst, band, wf, r1, r2, k1, k2, n, runs, xPitch, sPitch);
+          else if (three) flat3x3<u32>(dst, band, wf, r1, r2, k1, k2, n, runs, xPitch, sPitch);
+          else flatTaps(dst, band, wf, taps, T, n, runs, xPitch, sPitch);
+          if (!byRow) for (let r = 0; r < Rb; r++) memory.copy(at(xb, r * W), at(out, r * Wq), xPitch);
+        }
+        const xr = at(xo, r0 * W);
+        if (three && DW == 1) dwBand3x3(xr, band, dwc, r1, r2, W, Rb, xPitch, sPitch);
+        else for (let t = 0; t < T; t++) dwBandTap(xr, band + <usize>load<i32>(at(taps, t)), at(dwc, T - 1 - t), W, Rb, xPitch, sPitch);
+      }
+    }
+  }
+}
+
+/*
+ * dw from a band: runs of W inputs (x row i at xr + i·xPitch, its band row at
+ * s + i·sPitch); a row's last block, when W is not a multiple of 4, overlaps
+ * the one before with its repeated lanes masked off.
+ */
+
+/** One tap: dw[t] (at k) += Σ x · band at the tap's offset (s already moved to it). */
+function dwBandTap(xr: usize, s: usize, k: usize, W: i32, runs: i32, xPitch: usize, sPitch: usize): void {
+  let acc = f32x4.splat(0);
+  for (let i = 0; i < runs; i++, xr += xPitch, s += sPitch) {
+    for (let j = 0; j < W; j += 4) {
+      const last = j + 4 > W, o = last ? W - 4 : j;
+      let xv = v128.load(at(xr, o));
+      if (last) xv = v128.and(xv, keepFrom(j - o));
+      acc = f32x4.add(acc, f32x4.mul(xv, v128.load(at(s, o))));
+    }
+  }
+  store<f32>(k, load<f32>(k) + hsum(acc));
+}
+
+/**
+ * A 3x3 filter without dilation: the nine taps of four inputs from three
+ * band rows (r1, r2 bytes apart; one load pair and two shuffles each, as the
+ * forward's tapRow<u8>), nine accumulators; band tap (kh, kw) is dw[2 − kh][2 − kw].
+ */
+function dwBand3x3(xr: usize, s: usize, dwc: usize, r1: usize, r2: usize, W: i32, runs: i32, xPitch: usize, sPitch: usize): void {
+  let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0;
+  for (let i = 0; i < runs; i++, xr += xPitch, s += sPitch) {
+    for (let j = 0; j < W; j += 4) {
+      const last = j + 4 > W, o = last ? W - 4 : j;
+      let xv = v128.load(at(xr, o));
+      if (last) xv = v128.and(xv, keepFrom(j - o));
+      const p = at(s, o);
+      let v = v128.load(p), u = v128.load(p, 16);
+      a0 = f32x4.add(a0, f32x4.mul(xv, v));
+      a1 = f32x4.add(a1, f32x4.mul(xv, on1(v, u)));
+      a2 = f32x4.add(a2, f32x4.mul(xv, on2(v, u)));
+      v = v128.load(p + r1);
+      u = v128.load(p + r1, 16);
+      a3 = f32x4.add(a3, f32x4.mul(xv, v));
+      a4 = f32x4.add(a4, f32x4.mul(xv, on1(v, u)));
+      a5 = f32x4.add(a5, f32x4.mul(xv, on2(v, u)));
+      v = v128.load(p + r2);
+      u = v128.load(p + r2, 16);
+      a6 = f32x4.add(a6, f32x4.mul(xv, v));
+      a7 = f32x4.add(a7, f32x4.mul(xv, on1(v, u)));
+      a8 = f32x4.add(a8, f32x4.mul(xv, on2(v, u)));
+    }
+  }
+  store<f32>(at(dwc, 8), load<f32>(at(dwc, 8)) + hsum(a0));
+  store<f32>(at(dwc, 7), load<f32>(at(dwc, 7)) + hsum(a1));
+  store<f32>(at(dwc, 6), load<f32>(at(dwc, 6)) + hsum(a2));
+  store<f32>(at(dwc, 5), load<f32>(at(dwc, 5)) + hsum(a3));
+  store<f32>(at(dwc, 4), load<f32>(at(dwc, 4)) + hsum(a4));
+  store<f32>(at(dwc, 3), load<f32>(at(dwc, 3)) + hsum(a5));
+  store<f32>(at(dwc, 2), load<f32>(at(dwc, 2)) + hsum(a6));
+  store<f32>(at(dwc, 1), load<f32>(at(dwc, 1)) + hsum(a7));
+  store<f32>(at(dwc, 0), load<f32>(at(dwc, 0)) + hsum(a8));
+}
+
+/**
+ * Stride 2, 3x3, padding 1, W = 2·OW (s2Path). With dy rows m (A) and m + 1
+ * (C, zero past the last), each one column on as well (B, D; zero past the
+ * row's end): dx[2m][2n] = w11·A, dx[2m][2n+1] = w10·B + w12·A,
+ * dx[2m+1][2n] = w01·C + w21·A, dx[2m+1][2n+1] = w00·D + w02·C + w20·B + w22·A.
+ * The scratch's first W + 8 floats are zeroed: the row of padding, 16 bytes in.
+ */
+function backward3x3s2(x: usize, w: usize, dy: usize, dx: usize, dw: usize, db: usize, sp: usize, g: usize, B: i32, c0: i32, c1: i32): void {
+  const C = gi(g, Slot.C), H = gi(g, Slot.H), W = gi(g, Slot.W), OH = gi(g, Slot.OH), OW = gi(g, Slot.OW);
+  memory.fill(sp, 0, <usize>(W + 8) << 2);
+  const zrow = sp + 16;
+  const dys = exampleBytes(g, Slot.DYS, C, OH * OW);
+  for (let b = 0; b < B; b++) {
+    for (let ch = c0; ch < c1; ch++) {
+      const plane = (b * C + ch) * H * W;
+      const dyo = dy + <usize>b * dys + (<usize>(ch * OH * OW) << 2);
+      if (db != 0) store<f32>(at(db, ch), load<f32>(at(db, ch)) + sum(dyo, OH * OW));
+      if (dx != 0) dxPlane3x3s2(dyo, at(dx, plane), at(w, ch * 9), zrow, H, W, OH, OW);
+      dwPlane3x3s2(at(x, plane), dyo, at(dw, ch * 9), zrow, H, W, OH, OW);
+    }
+  }
+}
+
+/** dx of one plane (the formulas above), four dy columns per step; the last step overlaps the one before (the same values). */
+function dxPlane3x3s2(dyo: usize, dxo: usize, wc: usize, zrow: usize, H: i32, W: i32, OH: i32, OW: i32): void {
+  const w0 = v128.load32_splat(wc), w1 = v128.load32_splat(wc, 4), w2 = v128.load32_splat(wc, 8);
+  const w3 = v128.load32_splat(wc, 12), w4 = v128.load32_splat(wc, 16), w5 = v128.load32_splat(wc, 20);
+  const w6 = v128.load32_splat(wc, 24), w7 = v128.load32_splat(wc, 28), w8 = v128.load32_splat(wc, 32);
+  const zero = f32x4.splat(0);
+  for (let m = 0; m < OH; m++) {
+    const d0 = at(dyo, m * OW), d1 = m + 1 < OH ? at(d0, OW) : zrow;
+    const e0 = at(dxo, 2 * m * W), e1 = at(e0, W);
+    const second = 2 * m + 1 < H;
+    for (let n = 0; n < OW; n += 4) {
+      const o = min(n, OW - 4);
+      const A = v128.load(at(d0, o)), Cv = v128.load(at(d1, o));
+      const more = o + 4 < OW;
+      const Bv = on1(A, more ? v128.load32_zero(at(d0, o + 4)) : zero);
+      const D = on1(Cv, more ? v128.load32_zero(at(d1, o + 4)) : zero);
+      const ee = f32x4.mul(w4, A);
+      const eo = f32x4.add(f32x4.mul(w3, Bv), f32x4.mul(w5, A));
+      const q = at(e0, 2 * o);
+      v128.store(q, v128.shuffle<f32>(ee, eo, 0, 4, 1, 5));
+      v128.store(q, v128.shuffle<f32>(ee, eo, 2, 6, 3, 7), 16);
+      if (second) {
+        const oe = f32x4.add(f32x4.mul(w1, Cv), f32x4.mul(w7, A));
+        const oo = f32x4.add(f32x4.add(f32x4.mul(w0, D), f32x4.mul(w2, Cv)), f32x4.add(f32x4.mul(w6, Bv), f32x4.mul(w8, A)));
+        const r = at(e1, 2 * o);
+        v128.store(r, v128.shuffle<f32>(oe, oo, 0, 4, 1, 5));
+        v128.store(r, v128.shuffle<f32>(oe, oo, 2, 6, 3, 7), 16);
+      }
+    }
+  }
+}
+
+/**
+ * dw of one plane: for dy row m, x rows 2m − 1, 2m, 2m + 1 (zrow outside the
+ * image) in place, as the forward's direct3x3s2 reads them — even lanes tap
+ * 1, odd lanes tap 2, odd lanes one column back tap 0 (carried from the block
+ * before; zero at the left edge) — nine accumulators. A last partial block
+ * overlaps the one before, its repeated dy lanes masked off.
+ */
+function dwPlane3x3s2(xo: usize, dyo: usize, dwc: usize, zrow: usize, H: i32, W: i32, OH: i32, OW: i32): void {
+  const zero = f32x4.splat(0);
+  let a0 = zero, a1 = zero, a2 = zero, a3 = zero, a4 = zero, a5 = zero, a6 = zero, a7 = zero, a8 = zero;
+  for (let m = 0; m < OH; m++) {
+    const i0 = 2 * m - 1, i1 = i0 + 1, i2 = i0 + 2;
+    const x0 = i0 < 0 ? zrow : at(xo, i0 * W);
+    const x1 = at(xo, i1 * W);
+    const x2 = i2 >= H ? zrow : at(xo, i2 * W);
+    const d = at(dyo, m * OW);
+    let l0 = zero, l1 = zero, l2 = zero;
+    for (let n = 0; n < OW; n += 4) {
+      const last = n + 4 > OW, o = last ? OW - 4 : n;
+      let t = v128.load(at(d, o));
+      const c = <usize>o << 3;
+      if (last) {
+        t = v128.and(t, keepFrom(n - o));
+        l0 = v128.load(x0 + c - 16);
+        l1 = v128.load(x1 + c - 16);
+        l2 = v128.load(x2 + c - 16);
+      }
+      let a = v128.load(x0 + c), bv = v128.load(x0 + c, 16), od = odd(a, bv);
+      a0 = f32x4.add(a0, f32x4.mul(t, back1(l0, od)));
+      a1 = f32x4.add(a1, f32x4.mul(t, v128.shuffle<f32>(a, bv, 0, 2, 4, 6)));
+      a2 = f32x4.add(a2, f32x4.mul(t, od));
+      l0 = od;
+      a = v128.load(x1 + c);
+      bv = v128.load(x1 + c, 16);
+      od = odd(a, bv);
+      a3 = f32x4.add(a3, f32x4.mul(t, back1(l1, od)));
+      a4 = f32x4.add(a4, f32x4.mul(t, v128.shuffle<f32>(a, bv, 0, 2, 4, 6)));
+      a5 = f32x4.add(a5, f32x4.mul(t, od));
+      l1 = od;
+      a = v128.load(x2 + c);
+      bv = v128.load(x2 + c, 16);
+      od = odd(a, bv);
+      a6 = f32x4.add(a6, f32x4.mul(t, back1(l2, od)));
+      a7 = f32x4.add(a7, f32x4.mul(t, v128.shuffle<f32>(a, bv, 0, 2, 4, 6)));
+      a8 = f32x4.add(a8, f32x4.mul(t, od));
+      l2 = od;
+    }
+  }
+  store<f32>(dwc, load<f32>(dwc) + hsum(a0));
+  store<f32>(at(dwc, 1), load<f32>(at(dwc, 1)) + hsum(a1));
+  store<f32>(at(dwc, 2), load<f32>(at(dwc, 2)) + hsum(a2));
+  store<f32>(at(dwc, 3), load<f32>(at(dwc, 3)) + hsum(a3));
+  store<f32>(at(dwc, 4), load<f32>(at(dwc, 4)) + hsum(a4));
+  store<f32>(at(dwc, 5), load<f32>(at(dwc, 5)) + hsum(a5));
+  store<f32>(at(dwc, 6), load<f32>(at(dwc, 6)) + hsum(a6));
+  store<f32>(at(dwc, 7), load<f32>(at(dwc, 7)) + hsum(a7));
+  store<f32>(at(dwc, 8), load<f32>(at(dwc, 8)) + hsum(a8));
+}
+
+/**
+ * Any geometry: one pass per filter tap over each plane, dw and dx from the
+ * same dy loads (SIMD at stride 1); dw and db already zeroed.
+ */
+function backwardTaps(x: usize, w: usize, dy: usize, dx: usize, dw: usize, db: usize, g: usize, B: i32, c0: i32, c1: i32): void {
+  const C = gi(g, Slot.C), H = gi(g, Slot.H), W = gi(g, Slot.W), KH = gi(g, Slot.KH), KW = gi(g, Slot.KW);
+  const SH = gi(g, Slot.SH), SW = gi(g, Slot.SW), PH = gi(g, Slot.PH), PW = gi(g, Slot.PW);
+  const OH = gi(g, Slot.OH), OW = gi(g, Slot.OW), DH = gi(g, Slot.DH), DW = gi(g, Slot.DW);
+  const HW = H * W;
+  const OHW = OH * OW;
+  const dys = exampleBytes(g, Slot.DYS, C, OHW);
+  for (let c = c0; c < c1; c++) {
+    const wc = <usize>(c * KH * KW) << 2;
+    for (let b = 0; b < B; b++) {
+      const plane = b * C + c;
+      const xo = x + (<usize>(plane * HW) << 2);
+      const dxo = dx + (<usize>(plane * HW) << 2);
+      const yo = dy + <usize>b * dys + (<usize>(c * OHW) << 2);
+      if (dx != 0) memory.fill(dxo, 0, <usize>HW << 2);
+      if (db != 0) store<f32>(at(db, c), load<f32>(at(db, c)) + sum(yo, OHW));
+      for (let kh = 0; kh < KH; kh++) {
+        const ohLo = firstInside(kh * DH, PH, SH, OH);
+        const ohHi = endInside(kh * DH, PH, SH, H, OH, ohLo);
+        for (let kw = 0; kw < KW; kw++) {
+          const k = wc + (<usize>(kh * KW + kw) << 2);
+          const wv = load<f32>(w + k);
+          const wv4 = f32x4.splat(wv);
+          const owLo = firstInside(kw * DW, PW, SW, OW);
+          const owHi = endInside(kw * DW, PW, SW, W, OW, owLo);
+          const n = owHi - owLo;
+          let acc = f32x4.splat(0);
+          let tail: f32 = 0;
+          for (let oh = ohLo; oh < ohHi; oh++) {
+            const off = <usize>((oh * SH - PH + kh * DH) * W - PW + kw * DW + owLo * SW) << 2;
+            const s = xo + off;
+            const e = dxo + off;
+            const d = yo + (<usize>(oh * OW + owLo) << 2);
+            let j = 0;
+            if (SW == 1) {
+              for (; j + 4 <= n; j += 4) {
+                const q = <usize>j << 2;
+                const t4 = v128.load(d + q);
+                acc = f32x4.add(acc, f32x4.mul(t4, v128.load(s + q)));
+                if (dx != 0) v128.store(e + q, f32x4.add(v128.load(e + q), f32x4.mul(wv4, t4)));
+              }
+            }
+            for (; j < n; j++) {
+              const t = load<f32>(d + (<usize>j << 2));
+              const q = <usize>(j * SW) << 2;
+              tail += t * load<f32>(s + q);
+              if (dx != 0) store<f32>(e + q, load<f32>(e + q) + wv * t);
+            }
+          }
+          store<f32>(dw + k, load<f32>(dw + k) + hsum(acc) + tail);
+        }
+      }
+    }
+  }
+}
