@@ -84,7 +84,7 @@ export function depthwiseBackward(x: usize, w: usize, dy: usize, dx: usize, dw: 
   memory.fill(at(dw, c0 * T), 0, <usize>((c1 - c0) * T) << 2);
   if (db != 0) memory.fill(at(db, c0), 0, <usize>(c1 - c0) << 2);
   const cap = gi(g, Slot.scratch);
-  if (s2Path(g) && cap >= gi(g, Slot.W) + 8) {
+  if (s2Path(g) && cap >= ((gi(g, Slot.W) + 11) & ~3) + 36) {
     backward3x3s2(x, w, dy, dx, dw, db, sp, g, B, c0, c1);
     return;
   }
@@ -161,7 +161,7 @@ function backwardBands(x: usize, w: usize, dy: usize, dx: usize, dw: usize, db: 
           if (!byRow) for (let r = 0; r < Rb; r++) memory.copy(at(xb, r * W), at(out, r * Wq), xPitch);
         }
         const xr = at(xo, r0 * W);
-        if (three && DW == 1) dwBand3x3(xr, band, dwc, r1, r2, W, Rb, xPitch, sPitch);
+        if (three && DW == 1) for (let kh = 0; kh < 3; kh++) dwBandRow3(xr, band + <usize>load<i32>(at(taps, 3 * kh)), at(dwc, 8 - 3 * kh), W, Rb, xPitch, sPitch);
         else for (let t = 0; t < T; t++) dwBandTap(xr, band + <usize>load<i32>(at(taps, t)), at(dwc, T - 1 - t), W, Rb, xPitch, sPitch);
       }
     }
@@ -189,43 +189,34 @@ function dwBandTap(xr: usize, s: usize, k: usize, W: i32, runs: i32, xPitch: usi
 }
 
 /**
- * A 3x3 filter without dilation: the nine taps of four inputs from three
- * band rows (r1, r2 bytes apart; one load pair and two shuffles each, as the
- * forward's tapRow<u8>), nine accumulators; band tap (kh, kw) is dw[2 − kh][2 − kw].
+ * A 3x3 filter without dilation, one filter row per pass over the band's
+ * rows (r: its byte offset): the three taps of four inputs from one band
+ * row (one load pair and two shuffles, as the forward's tapRow<u8>), three
+ * accumulators; band tap (kh, kw) is dw[2 − kh][2 − kw] (k: dw[2 − kh][2]).
  */
-function dwBand3x3(xr: usize, s: usize, dwc: usize, r1: usize, r2: usize, W: i32, runs: i32, xPitch: usize, sPitch: usize): void {
-  let a0 = f32x4.splat(0), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0;
+function dwBandRow3(xr: usize, s: usize, k: usize, W: i32, runs: i32, xPitch: usize, sPitch: usize): void {
+  let a0 = f32x4.splat(0), a1 = a0, a2 = a0;
+  const full = W & ~3, mask = keepFrom(4 - (W & 3));
   for (let i = 0; i < runs; i++, xr += xPitch, s += sPitch) {
-    for (let j = 0; j < W; j += 4) {
-      const last = j + 4 > W, o = last ? W - 4 : j;
-      let xv = v128.load(at(xr, o));
-      if (last) xv = v128.and(xv, keepFrom(j - o));
-      const p = at(s, o);
-      let v = v128.load(p), u = v128.load(p, 16);
+    let j = 0;
+    for (; j < full; j += 4) {
+      const xv = v128.load(at(xr, j)), p = at(s, j);
+      const v = v128.load(p), u = v128.load(p, 16);
       a0 = f32x4.add(a0, f32x4.mul(xv, v));
       a1 = f32x4.add(a1, f32x4.mul(xv, on1(v, u)));
       a2 = f32x4.add(a2, f32x4.mul(xv, on2(v, u)));
-      v = v128.load(p + r1);
-      u = v128.load(p + r1, 16);
-      a3 = f32x4.add(a3, f32x4.mul(xv, v));
-      a4 = f32x4.add(a4, f32x4.mul(xv, on1(v, u)));
-      a5 = f32x4.add(a5, f32x4.mul(xv, on2(v, u)));
-      v = v128.load(p + r2);
-      u = v128.load(p + r2, 16);
-      a6 = f32x4.add(a6, f32x4.mul(xv, v));
-      a7 = f32x4.add(a7, f32x4.mul(xv, on1(v, u)));
-      a8 = f32x4.add(a8, f32x4.mul(xv, on2(v, u)));
+    }
+    if (j < W) {
+      const xv = v128.and(v128.load(at(xr, W - 4)), mask), p = at(s, W - 4);
+      const v = v128.load(p), u = v128.load(p, 16);
+      a0 = f32x4.add(a0, f32x4.mul(xv, v));
+      a1 = f32x4.add(a1, f32x4.mul(xv, on1(v, u)));
+      a2 = f32x4.add(a2, f32x4.mul(xv, on2(v, u)));
     }
   }
-  store<f32>(at(dwc, 8), load<f32>(at(dwc, 8)) + hsum(a0));
-  store<f32>(at(dwc, 7), load<f32>(at(dwc, 7)) + hsum(a1));
-  store<f32>(at(dwc, 6), load<f32>(at(dwc, 6)) + hsum(a2));
-  store<f32>(at(dwc, 5), load<f32>(at(dwc, 5)) + hsum(a3));
-  store<f32>(at(dwc, 4), load<f32>(at(dwc, 4)) + hsum(a4));
-  store<f32>(at(dwc, 3), load<f32>(at(dwc, 3)) + hsum(a5));
-  store<f32>(at(dwc, 2), load<f32>(at(dwc, 2)) + hsum(a6));
-  store<f32>(at(dwc, 1), load<f32>(at(dwc, 1)) + hsum(a7));
-  store<f32>(at(dwc, 0), load<f32>(at(dwc, 0)) + hsum(a8));
+  store<f32>(k, load<f32>(k) + hsum(a0));
+  store<f32>(k - 4, load<f32>(k - 4) + hsum(a1));
+  store<f32>(k - 8, load<f32>(k - 8) + hsum(a2));
 }
 
 /**
@@ -233,12 +224,13 @@ function dwBand3x3(xr: usize, s: usize, dwc: usize, r1: usize, r2: usize, W: i32
  * (C, zero past the last), each one column on as well (B, D; zero past the
  * row's end): dx[2m][2n] = w11·A, dx[2m][2n+1] = w10·B + w12·A,
  * dx[2m+1][2n] = w01·C + w21·A, dx[2m+1][2n+1] = w00·D + w02·C + w20·B + w22·A.
- * The scratch's first W + 8 floats are zeroed: the row of padding, 16 bytes in.
+ * The scratch's first W + 8 floats are zeroed: the row of padding, 16 bytes
+ * in; then dw's nine accumulators (36 floats, from a multiple of 4).
  */
 function backward3x3s2(x: usize, w: usize, dy: usize, dx: usize, dw: usize, db: usize, sp: usize, g: usize, B: i32, c0: i32, c1: i32): void {
   const C = gi(g, Slot.C), H = gi(g, Slot.H), W = gi(g, Slot.W), OH = gi(g, Slot.OH), OW = gi(g, Slot.OW);
   memory.fill(sp, 0, <usize>(W + 8) << 2);
-  const zrow = sp + 16;
+  const zrow = sp + 16, acc = at(sp, (W + 11) & ~3);
   const dys = exampleBytes(g, Slot.DYS, C, OH * OW);
   for (let b = 0; b < B; b++) {
     for (let ch = c0; ch < c1; ch++) {
@@ -246,12 +238,29 @@ function backward3x3s2(x: usize, w: usize, dy: usize, dx: usize, dw: usize, db: 
       const dyo = dy + <usize>b * dys + (<usize>(ch * OH * OW) << 2);
       if (db != 0) store<f32>(at(db, ch), load<f32>(at(db, ch)) + sum(dyo, OH * OW));
       if (dx != 0) dxPlane3x3s2(dyo, at(dx, plane), at(w, ch * 9), zrow, H, W, OH, OW);
-      dwPlane3x3s2(at(x, plane), dyo, at(dw, ch * 9), zrow, H, W, OH, OW);
+      dwPlane3x3s2(at(x, plane), dyo, at(dw, ch * 9), zrow, acc, H, W, OH, OW);
     }
   }
 }
 
-/** dx of one plane (the formulas above), four dy columns per step; the last step overlaps the one before (the same values). */
+/** dx[2m][2o …] and, if `second`, dx[2m + 1][2o …] (at q0, q1) from dy blocks A (row m) and Cv (row m + 1) and the floats after them, nA and nC (lane 0). */
+// @ts-ignore: decorator
+@inline
+function dxBlockS2(q0: usize, q1: usize, second: bool, A: v128, Cv: v128, nA: v128, nC: v128, w0: v128, w1: v128, w2: v128, w3: v128, w4: v128, w5: v128, w6: v128, w7: v128, w8: v128): void {
+  const Bv = on1(A, nA), D = on1(Cv, nC);
+  const ee = f32x4.mul(w4, A);
+  const eo = f32x4.add(f32x4.mul(w3, Bv), f32x4.mul(w5, A));
+  v128.store(q0, v128.shuffle<f32>(ee, eo, 0, 4, 1, 5));
+  v128.store(q0, v128.shuffle<f32>(ee, eo, 2, 6, 3, 7), 16);
+  if (second) {
+    const oe = f32x4.add(f32x4.mul(w1, Cv), f32x4.mul(w7, A));
+    const oo = f32x4.add(f32x4.add(f32x4.mul(w0, D), f32x4.mul(w2, Cv)), f32x4.add(f32x4.mul(w6, Bv), f32x4.mul(w8, A)));
+    v128.store(q1, v128.shuffle<f32>(oe, oo, 0, 4, 1, 5));
+    v128.store(q1, v128.shuffle<f32>(oe, oo, 2, 6, 3, 7), 16);
+  }
+}
+
+/** dx of one plane (the formulas above), four dy columns per step; the last step, at OW − 4, may overlap the one before (the same values). */
 function dxPlane3x3s2(dyo: usize, dxo: usize, wc: usize, zrow: usize, H: i32, W: i32, OH: i32, OW: i32): void {
   const w0 = v128.load32_splat(wc), w1 = v128.load32_splat(wc, 4), w2 = v128.load32_splat(wc, 8);
   const w3 = v128.load32_splat(wc, 12), w4 = v128.load32_splat(wc, 16), w5 = v128.load32_splat(wc, 20);
@@ -261,85 +270,59 @@ function dxPlane3x3s2(dyo: usize, dxo: usize, wc: usize, zrow: usize, H: i32, W:
     const d0 = at(dyo, m * OW), d1 = m + 1 < OH ? at(d0, OW) : zrow;
     const e0 = at(dxo, 2 * m * W), e1 = at(e0, W);
     const second = 2 * m + 1 < H;
-    for (let n = 0; n < OW; n += 4) {
-      const o = min(n, OW - 4);
-      const A = v128.load(at(d0, o)), Cv = v128.load(at(d1, o));
-      const more = o + 4 < OW;
-      const Bv = on1(A, more ? v128.load32_zero(at(d0, o + 4)) : zero);
-      const D = on1(Cv, more ? v128.load32_zero(at(d1, o + 4)) : zero);
-      const ee = f32x4.mul(w4, A);
-      const eo = f32x4.add(f32x4.mul(w3, Bv), f32x4.mul(w5, A));
-      const q = at(e0, 2 * o);
-      v128.store(q, v128.shuffle<f32>(ee, eo, 0, 4, 1, 5));
-      v128.store(q, v128.shuffle<f32>(ee, eo, 2, 6, 3, 7), 16);
-      if (second) {
-        const oe = f32x4.add(f32x4.mul(w1, Cv), f32x4.mul(w7, A));
-        const oo = f32x4.add(f32x4.add(f32x4.mul(w0, D), f32x4.mul(w2, Cv)), f32x4.add(f32x4.mul(w6, Bv), f32x4.mul(w8, A)));
-        const r = at(e1, 2 * o);
-        v128.store(r, v128.shuffle<f32>(oe, oo, 0, 4, 1, 5));
-        v128.store(r, v128.shuffle<f32>(oe, oo, 2, 6, 3, 7), 16);
-      }
+    for (let n = 0; n + 4 < OW; n += 4) {
+      dxBlockS2(at(e0, 2 * n), at(e1, 2 * n), second, v128.load(at(d0, n)), v128.load(at(d1, n)), v128.load32_zero(at(d0, n + 4)), v128.load32_zero(at(d1, n + 4)), w0, w1, w2, w3, w4, w5, w6, w7, w8);
     }
+    const o = OW - 4;
+    dxBlockS2(at(e0, 2 * o), at(e1, 2 * o), second, v128.load(at(d0, o)), v128.load(at(d1, o)), zero, zero, w0, w1, w2, w3, w4, w5, w6, w7, w8);
   }
 }
 
 /**
- * dw of one plane: for dy row m, x rows 2m − 1, 2m, 2m + 1 (zrow outside the
- * image) in place, as the forward's direct3x3s2 reads them — even lanes tap
- * 1, odd lanes tap 2, odd lanes one column back tap 0 (carried from the block
- * before; zero at the left edge) — nine accumulators. A last partial block
- * overlaps the one before, its repeated dy lanes masked off.
+ * dw of one plane, one pass per (dy row m, x row 2m − 1 + kh) pair — x's rows
+ * in place (zrow outside the image), as the forward's direct3x3s2 reads them:
+ * even lanes tap 1, odd lanes tap 2, odd lanes one column back tap 0 (carried
+ * from the block before; zero at the left edge) — three accumulators each,
+ * kept at acc (nine vectors, zeroed here) between passes. A last partial
+ * block overlaps the one before, its repeated dy lanes masked off.
  */
-function dwPlane3x3s2(xo: usize, dyo: usize, dwc: usize, zrow: usize, H: i32, W: i32, OH: i32, OW: i32): void {
-  const zero = f32x4.splat(0);
-  let a0 = zero, a1 = zero, a2 = zero, a3 = zero, a4 = zero, a5 = zero, a6 = zero, a7 = zero, a8 = zero;
+function dwPlane3x3s2(xo: usize, dyo: usize, dwc: usize, zrow: usize, acc: usize, H: i32, W: i32, OH: i32, OW: i32): void {
+  memory.fill(acc, 0, 144);
   for (let m = 0; m < OH; m++) {
-    const i0 = 2 * m - 1, i1 = i0 + 1, i2 = i0 + 2;
-    const x0 = i0 < 0 ? zrow : at(xo, i0 * W);
-    const x1 = at(xo, i1 * W);
-    const x2 = i2 >= H ? zrow : at(xo, i2 * W);
     const d = at(dyo, m * OW);
-    let l0 = zero, l1 = zero, l2 = zero;
-    for (let n = 0; n < OW; n += 4) {
-      const last = n + 4 > OW, o = last ? OW - 4 : n;
-      let t = v128.load(at(d, o));
-      const c = <usize>o << 3;
-      if (last) {
-        t = v128.and(t, keepFrom(n - o));
-        l0 = v128.load(x0 + c - 16);
-        l1 = v128.load(x1 + c - 16);
-        l2 = v128.load(x2 + c - 16);
-      }
-      let a = v128.load(x0 + c), bv = v128.load(x0 + c, 16), od = odd(a, bv);
-      a0 = f32x4.add(a0, f32x4.mul(t, back1(l0, od)));
-      a1 = f32x4.add(a1, f32x4.mul(t, v128.shuffle<f32>(a, bv, 0, 2, 4, 6)));
-      a2 = f32x4.add(a2, f32x4.mul(t, od));
-      l0 = od;
-      a = v128.load(x1 + c);
-      bv = v128.load(x1 + c, 16);
-      od = odd(a, bv);
-      a3 = f32x4.add(a3, f32x4.mul(t, back1(l1, od)));
-      a4 = f32x4.add(a4, f32x4.mul(t, v128.shuffle<f32>(a, bv, 0, 2, 4, 6)));
-      a5 = f32x4.add(a5, f32x4.mul(t, od));
-      l1 = od;
-      a = v128.load(x2 + c);
-      bv = v128.load(x2 + c, 16);
-      od = odd(a, bv);
-      a6 = f32x4.add(a6, f32x4.mul(t, back1(l2, od)));
-      a7 = f32x4.add(a7, f32x4.mul(t, v128.shuffle<f32>(a, bv, 0, 2, 4, 6)));
-      a8 = f32x4.add(a8, f32x4.mul(t, od));
-      l2 = od;
+    for (let kh = 0; kh < 3; kh++) {
+      const ih = 2 * m - 1 + kh;
+      dwRowS2(ih < 0 || ih >= H ? zrow : at(xo, ih * W), d, acc + (<usize>kh * 48), OW);
     }
   }
-  store<f32>(dwc, load<f32>(dwc) + hsum(a0));
-  store<f32>(at(dwc, 1), load<f32>(at(dwc, 1)) + hsum(a1));
-  store<f32>(at(dwc, 2), load<f32>(at(dwc, 2)) + hsum(a2));
-  store<f32>(at(dwc, 3), load<f32>(at(dwc, 3)) + hsum(a3));
-  store<f32>(at(dwc, 4), load<f32>(at(dwc, 4)) + hsum(a4));
-  store<f32>(at(dwc, 5), load<f32>(at(dwc, 5)) + hsum(a5));
-  store<f32>(at(dwc, 6), load<f32>(at(dwc, 6)) + hsum(a6));
-  store<f32>(at(dwc, 7), load<f32>(at(dwc, 7)) + hsum(a7));
-  store<f32>(at(dwc, 8), load<f32>(at(dwc, 8)) + hsum(a8));
+  for (let t = 0; t < 9; t++) store<f32>(at(dwc, t), load<f32>(at(dwc, t)) + hsum(v128.load(acc + (<usize>t << 4))));
+}
+
+/** One (dy row d, x row xr) pair of dwPlane3x3s2: the three accumulators at acc. */
+function dwRowS2(xr: usize, d: usize, acc: usize, OW: i32): void {
+  let a0 = v128.load(acc), a1 = v128.load(acc, 16), a2 = v128.load(acc, 32);
+  let l = f32x4.splat(0);
+  let n = 0;
+  const full = OW & ~3;
+  for (; n < full; n += 4) {
+    const t = v128.load(at(d, n)), c = xr + (<usize>n << 3);
+    const a = v128.load(c), b = v128.load(c, 16), od = odd(a, b);
+    a0 = f32x4.add(a0, f32x4.mul(t, back1(l, od)));
+    a1 = f32x4.add(a1, f32x4.mul(t, v128.shuffle<f32>(a, b, 0, 2, 4, 6)));
+    a2 = f32x4.add(a2, f32x4.mul(t, od));
+    l = od;
+  }
+  if (n < OW) {
+    const o = OW - 4;
+    const t = v128.and(v128.load(at(d, o)), keepFrom(4 - (OW & 3))), c = xr + (<usize>o << 3);
+    const a = v128.load(c), b = v128.load(c, 16), od = odd(a, b);
+    a0 = f32x4.add(a0, f32x4.mul(t, back1(v128.load(c - 16), od)));
+    a1 = f32x4.add(a1, f32x4.mul(t, v128.shuffle<f32>(a, b, 0, 2, 4, 6)));
+    a2 = f32x4.add(a2, f32x4.mul(t, od));
+  }
+  v128.store(acc, a0);
+  v128.store(acc, a1, 16);
+  v128.store(acc, a2, 32);
 }
 
 /**
