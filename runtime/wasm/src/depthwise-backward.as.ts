@@ -28,7 +28,7 @@
  * runtime/depthwise.ts for the fast paths).
  */
 import { endInside, exampleBytes, firstInside, gi, si, Slot, SLOTS } from "./geometry.as";
-import { at, bandFloats, bandRows, copyBand, flat3x3, flatTaps, hsum, odd, subPlane, subWidth, tapOffset } from "./depthwise.as";
+import { at, bandFloats, bandRows, copyBand, copyRow, flat3x3, flatTaps, hsum, odd, subPlane, subWidth, tapOffset } from "./depthwise.as";
 import { back1, on1, on2 } from "./lanes.as";
 
 /** Floats at the start of the scratch before the flipped filter: the transposed geometry (SLOTS ≤ 32). */
@@ -158,7 +158,7 @@ function backwardBands(x: usize, w: usize, dy: usize, dx: usize, dw: usize, db: 
           if (three && DW == 1) flat3x3<u8>(dst, band, wf, r1, r2, k1, k2, n, runs, xPitch, sPitch);
           else if (three) flat3x3<u32>(dst, band, wf, r1, r2, k1, k2, n, runs, xPitch, sPitch);
           else flatTaps(dst, band, wf, taps, T, n, runs, xPitch, sPitch);
-          if (!byRow) for (let r = 0; r < Rb; r++) memory.copy(at(xb, r * W), at(out, r * Wq), xPitch);
+          if (!byRow) for (let r = 0; r < Rb; r++) copyRow(at(out, r * Wq), at(xb, r * W), W, 0, 1, 0);
         }
         const xr = at(xo, r0 * W);
         if (three && DW == 1) for (let kh = 0; kh < 3; kh++) dwBandRow3(xr, band + <usize>load<i32>(at(taps, 3 * kh)), at(dwc, 8 - 3 * kh), W, Rb, xPitch, sPitch);

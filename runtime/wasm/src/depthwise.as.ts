@@ -109,7 +109,7 @@ export function bandRows(g: usize, Wq: i32): i32 {
  */
 // @ts-ignore: decorator
 @inline
-function copyRow(xr: usize, row: usize, W: i32, PW: i32, SW: i32, P: i32): void {
+export function copyRow(xr: usize, row: usize, W: i32, PW: i32, SW: i32, P: i32): void {
   if (SW == 1) {
     const d = at(row, PW);
     if (W < 4) {
