@@ -132,7 +132,7 @@ const dyForward = {} as { -readonly [K in keyof Conv2dParams]: Conv2dParams[K] }
  * least 4) the geometry of dx as a forward of dy (32 floats), the flipped
  * filter (KH·KW rounded up to 4) and that forward's band of one dx row; for a
  * 3x3 stride-2 filter with padding 1 and W = 2·OW ≥ 8, a zero row of W + 8
- * and nine accumulators (36 floats, from a multiple of 4).
+ * and ten accumulators (40 floats, from a multiple of 4).
  * With less, the kernel takes the general path.
  */
 export function depthwiseBackwardScratchSize(p: Conv2dParams): number {
@@ -149,7 +149,7 @@ export function depthwiseBackwardScratchSize(p: Conv2dParams): number {
     return 32 + (((KH * KW + 3) >> 2) << 2) + depthwiseScratchSize(dyForward);
   }
   const s2 = KH === 3 && KW === 3 && SH === 2 && SW === 2 && DH === 1 && DW === 1 && PH === 1 && PW === 1 && OW >= 4 && 2 * OW === W;
-  return s2 ? (((W + 11) >> 2) << 2) + 36 : 0;
+  return s2 ? (((W + 11) >> 2) << 2) + 40 : 0;
 }
 
 /** Floats of conv scratch a depthwise layer needs (conv2dScratchSize; the wasm forward refuses less): what its forward or its backward uses, whichever is more. */

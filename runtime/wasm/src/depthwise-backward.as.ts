@@ -18,7 +18,8 @@
  *    taps of dy's rows m and m + 1, computed for four dy columns and
  *    interleaved into two rows of eight dx; dw reads x's rows in place as the
  *    forward's direct3x3s2 does, nine accumulators per plane.
- * db is summed from dy, per plane. Other geometries (stride ≥ 2 otherwise,
+ * db is summed on the way: from the bands (stride 1), in dw's middle pass
+ * (stride 2). Other geometries (stride ≥ 2 otherwise,
  * padding beyond the filter's extent, rows under a block, or a scratch too
  * small for the band) take backwardTaps: one pass per tap over the plane.
  *
@@ -41,12 +42,19 @@ function keepFrom(skip: i32): v128 {
   return i32x4.ge_s(i32x4(0, 1, 2, 3), i32x4.splat(skip));
 }
 
-/** Sum of n floats at p. */
+/** Sum of n floats at p: four accumulators, so the adds do not wait on one another. */
 function sum(p: usize, n: i32): f32 {
-  let acc = f32x4.splat(0);
+  let a = f32x4.splat(0), b = a, c = a, d = a;
   let i = 0;
-  for (; i + 4 <= n; i += 4) acc = f32x4.add(acc, v128.load(at(p, i)));
-  let s = hsum(acc);
+  for (; i + 16 <= n; i += 16) {
+    const q = at(p, i);
+    a = f32x4.add(a, v128.load(q));
+    b = f32x4.add(b, v128.load(q, 16));
+    c = f32x4.add(c, v128.load(q, 32));
+    d = f32x4.add(d, v128.load(q, 48));
+  }
+  for (; i + 4 <= n; i += 4) a = f32x4.add(a, v128.load(at(p, i)));
+  let s = hsum(f32x4.add(f32x4.add(a, b), f32x4.add(c, d)));
   for (; i < n; i++) s += load<f32>(at(p, i));
   return s;
 }
@@ -84,7 +92,7 @@ export function depthwiseBackward(x: usize, w: usize, dy: usize, dx: usize, dw: 
   memory.fill(at(dw, c0 * T), 0, <usize>((c1 - c0) * T) << 2);
   if (db != 0) memory.fill(at(db, c0), 0, <usize>(c1 - c0) << 2);
   const cap = gi(g, Slot.scratch);
-  if (s2Path(g) && cap >= ((gi(g, Slot.W) + 11) & ~3) + 36) {
+  if (s2Path(g) && cap >= ((gi(g, Slot.W) + 11) & ~3) + 40) {
     backward3x3s2(x, w, dy, dx, dw, db, sp, g, B, c0, c1);
     return;
   }
@@ -148,10 +156,12 @@ function backwardBands(x: usize, w: usize, dy: usize, dx: usize, dw: usize, db: 
       const plane = (b * C + ch) * H * W;
       const xo = at(x, plane), dxo = at(dx, plane);
       const dyo = dy + <usize>b * dys + (<usize>(ch * OH * OW) << 2);
-      if (db != 0) store<f32>(at(db, ch), load<f32>(at(db, ch)) + sum(dyo, OH * OW));
+      let bsum: f32 = 0;
       for (let r0 = 0; r0 < H; r0 += R) {
         const Rb = min(R, H - r0);
         copyBand(dyo, band, r0 - PT, Rb - 1 + E, OH, OW, PWT, 1, 1, Wq, P);
+        // db from the band, in L1: its first Rb rows (the last band: all of them), each dy row once, padding zero.
+        if (db != 0) bsum += sum(band, (r0 + Rb < H ? Rb : Rb - 1 + E) * Wq);
         if (dx != 0) {
           const xb = at(dxo, r0 * W);
           const dst = byRow ? xb : out, n = byRow ? W : (Rb * Wq + 3) & ~3, runs = byRow ? Rb : 1;
@@ -164,6 +174,7 @@ function backwardBands(x: usize, w: usize, dy: usize, dx: usize, dw: usize, db: 
         if (three && DW == 1) for (let kh = 0; kh < 3; kh++) dwBandRow3(xr, band + <usize>load<i32>(at(taps, 3 * kh)), at(dwc, 8 - 3 * kh), W, Rb, xPitch, sPitch);
         else for (let t = 0; t < T; t++) dwBandTap(xr, band + <usize>load<i32>(at(taps, t)), at(dwc, T - 1 - t), W, Rb, xPitch, sPitch);
       }
+      if (db != 0) store<f32>(at(db, ch), load<f32>(at(db, ch)) + bsum);
     }
   }
 }
@@ -225,7 +236,7 @@ function dwBandRow3(xr: usize, s: usize, k: usize, W: i32, runs: i32, xPitch: us
  * row's end): dx[2m][2n] = w11·A, dx[2m][2n+1] = w10·B + w12·A,
  * dx[2m+1][2n] = w01·C + w21·A, dx[2m+1][2n+1] = w00·D + w02·C + w20·B + w22·A.
  * The scratch's first W + 8 floats are zeroed: the row of padding, 16 bytes
- * in; then dw's nine accumulators (36 floats, from a multiple of 4).
+ * in; then dw's nine accumulators and db's (40 floats, from a multiple of 4).
  */
 function backward3x3s2(x: usize, w: usize, dy: usize, dx: usize, dw: usize, db: usize, sp: usize, g: usize, B: i32, c0: i32, c1: i32): void {
   const C = gi(g, Slot.C), H = gi(g, Slot.H), W = gi(g, Slot.W), OH = gi(g, Slot.OH), OW = gi(g, Slot.OW);
@@ -236,9 +247,9 @@ function backward3x3s2(x: usize, w: usize, dy: usize, dx: usize, dw: usize, db: 
     for (let ch = c0; ch < c1; ch++) {
       const plane = (b * C + ch) * H * W;
       const dyo = dy + <usize>b * dys + (<usize>(ch * OH * OW) << 2);
-      if (db != 0) store<f32>(at(db, ch), load<f32>(at(db, ch)) + sum(dyo, OH * OW));
       if (dx != 0) dxPlane3x3s2(dyo, at(dx, plane), at(w, ch * 9), zrow, H, W, OH, OW);
-      dwPlane3x3s2(at(x, plane), dyo, at(dw, ch * 9), zrow, acc, H, W, OH, OW);
+      const bsum = dwPlane3x3s2(at(x, plane), dyo, at(dw, ch * 9), zrow, acc, H, W, OH, OW, db != 0);
+      if (db != 0) store<f32>(at(db, ch), load<f32>(at(db, ch)) + bsum);
     }
   }
 }
@@ -283,24 +294,29 @@ function dxPlane3x3s2(dyo: usize, dxo: usize, wc: usize, zrow: usize, H: i32, W:
  * in place (zrow outside the image), as the forward's direct3x3s2 reads them:
  * even lanes tap 1, odd lanes tap 2, odd lanes one column back tap 0 (carried
  * from the block before; zero at the left edge) — three accumulators each,
- * kept at acc (nine vectors, zeroed here) between passes. A last partial
- * block overlaps the one before, its repeated dy lanes masked off.
+ * kept at acc (nine vectors, zeroed here) between passes; with `sums`, the
+ * middle row's pass also sums dy (a tenth vector). A last partial block
+ * overlaps the one before, its repeated dy lanes masked off. Returns dy's
+ * sum (0 without `sums`).
  */
-function dwPlane3x3s2(xo: usize, dyo: usize, dwc: usize, zrow: usize, acc: usize, H: i32, W: i32, OH: i32, OW: i32): void {
-  memory.fill(acc, 0, 144);
+function dwPlane3x3s2(xo: usize, dyo: usize, dwc: usize, zrow: usize, acc: usize, H: i32, W: i32, OH: i32, OW: i32, sums: bool): f32 {
+  memory.fill(acc, 0, 160);
   for (let m = 0; m < OH; m++) {
     const d = at(dyo, m * OW);
     for (let kh = 0; kh < 3; kh++) {
-      const ih = 2 * m - 1 + kh;
-      dwRowS2(ih < 0 || ih >= H ? zrow : at(xo, ih * W), d, acc + (<usize>kh * 48), OW);
+      const ih = 2 * m - 1 + kh, xr = ih < 0 || ih >= H ? zrow : at(xo, ih * W), k = acc + (<usize>kh * 48);
+      if (sums && kh == 1) dwRowS2<u8>(xr, d, k, OW);
+      else dwRowS2<u32>(xr, d, k, OW);
     }
   }
   for (let t = 0; t < 9; t++) store<f32>(at(dwc, t), load<f32>(at(dwc, t)) + hsum(v128.load(acc + (<usize>t << 4))));
+  return hsum(v128.load(acc, 144));
 }
 
-/** One (dy row d, x row xr) pair of dwPlane3x3s2: the three accumulators at acc. */
-function dwRowS2(xr: usize, d: usize, acc: usize, OW: i32): void {
+/** One (dy row d, x row xr) pair of dwPlane3x3s2: the three accumulators at acc; S = u8: dy's sum too, at acc + 96. */
+function dwRowS2<S>(xr: usize, d: usize, acc: usize, OW: i32): void {
   let a0 = v128.load(acc), a1 = v128.load(acc, 16), a2 = v128.load(acc, 32);
+  let s = sizeof<S>() == 1 ? v128.load(acc, 96) : f32x4.splat(0);
   let l = f32x4.splat(0);
   let n = 0;
   const full = OW & ~3;
@@ -310,6 +326,7 @@ function dwRowS2(xr: usize, d: usize, acc: usize, OW: i32): void {
     a0 = f32x4.add(a0, f32x4.mul(t, back1(l, od)));
     a1 = f32x4.add(a1, f32x4.mul(t, v128.shuffle<f32>(a, b, 0, 2, 4, 6)));
     a2 = f32x4.add(a2, f32x4.mul(t, od));
+    if (sizeof<S>() == 1) s = f32x4.add(s, t);
     l = od;
   }
   if (n < OW) {
@@ -319,10 +336,12 @@ function dwRowS2(xr: usize, d: usize, acc: usize, OW: i32): void {
     a0 = f32x4.add(a0, f32x4.mul(t, back1(v128.load(c - 16), od)));
     a1 = f32x4.add(a1, f32x4.mul(t, v128.shuffle<f32>(a, b, 0, 2, 4, 6)));
     a2 = f32x4.add(a2, f32x4.mul(t, od));
+    if (sizeof<S>() == 1) s = f32x4.add(s, t);
   }
   v128.store(acc, a0);
   v128.store(acc, a1, 16);
   v128.store(acc, a2, 32);
+  if (sizeof<S>() == 1) v128.store(acc, s, 96);
 }
 
 /**
