@@ -46,10 +46,11 @@ const align = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
 
 /**
  * Depthwise convolutions (any stride, padding, dilation) have their own
- * kernel (depthwise.as.ts), split by channel. Other grouped or dilated
- * convolutions run the GEMM kernels group by group (convForwardGroups,
- * convBackwardGroups), split by images or, when there are fewer images than
- * threads (or, backward, at least as many groups), by groups.
+ * kernel (depthwise.as.ts; the backward depthwise-backward.as.ts), split by
+ * channel. Other grouped or dilated convolutions run the GEMM kernels group
+ * by group (convForwardGroups, convBackwardGroups), split by images or, when
+ * there are fewer images than threads (or, backward, at least as many
+ * groups), by groups.
  */
 const plainConv = (p: Conv2dParams): boolean => p.G === 1 && p.DH === 1 && p.DW === 1;
 
