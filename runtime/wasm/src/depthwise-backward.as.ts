@@ -67,7 +67,16 @@ function sum(p: usize, n: i32): f32 {
  * runtime/depthwise.ts's depthwiseBackwardScratchSize.
  */
 function bandNeed(g: usize, gT: usize): i32 {
-  return GEOM_FLOATS + ((gi(g, Slot.KH) * gi(g, Slot.KW) + 3) & ~3) + bandFloats(gT, 1, subWidth(gT));
+  const band = bandFloats(gT, 1, subWidth(gT));
+  return GEOM_FLOATS + ((gi(g, Slot.KH) * gi(g, Slot.KW) + 3) & ~3) + (flatRuns(g) ? 2 * band + 8 : band);
+}
+
+/** True when the stride-1 path copies x into a flat run beside the band (3x3, no dilation, rows not a whole number of blocks ≥ 16): it then takes twice the band. */
+// @ts-ignore: decorator
+@inline
+function flatRuns(g: usize): bool {
+  const W = gi(g, Slot.W);
+  return gi(g, Slot.KH) == 3 && gi(g, Slot.KW) == 3 && gi(g, Slot.DW) == 1 && !((W & 3) == 0 && W >= 16);
 }
 
 /** True when the stride-1 band path applies: stride 1, padding within the dilated filter, rows of at least a block. */
@@ -122,7 +131,9 @@ function transpose(g: usize, gT: usize): void {
   si(gT, Slot.OW, gi(g, Slot.W));
   si(gT, Slot.PH, (KH - 1) * gi(g, Slot.DH) - gi(g, Slot.PH));
   si(gT, Slot.PW, (KW - 1) * gi(g, Slot.DW) - gi(g, Slot.PW));
-  si(gT, Slot.scratch, gi(g, Slot.scratch) - GEOM_FLOATS - ((KH * KW + 3) & ~3));
+  const rest = gi(g, Slot.scratch) - GEOM_FLOATS - ((KH * KW + 3) & ~3);
+  // With x's flat run, the band gets half of the rest (the run is no longer than the band's output run, plus 4).
+  si(gT, Slot.scratch, flatRuns(g) ? (rest - 8) / 2 : rest);
   si(gT, Slot.YS, 0);
   si(gT, Slot.DYS, 0);
 }
@@ -141,6 +152,10 @@ function backwardBands(x: usize, w: usize, dy: usize, dx: usize, dw: usize, db: 
   const P = subPlane(gT, R, Wq);
   const out = at(band, P);
   const taps = at(out, (R * Wq + 3) & ~3);
+  // x's rows in the band's flat layout (Wq apart, zero past each row's end), for narrow rows (flatRuns).
+  const xrun = at(taps, (T + 3) & ~3);
+  const viaRun = flatRuns(g);
+  if (viaRun) memory.fill(xrun, 0, <usize>(((R * Wq + 3) & ~3) + 4) << 2);
   for (let kh = 0; kh < KH; kh++) for (let kw = 0; kw < KW; kw++) store<i32>(at(taps, kh * KW + kw), <i32>tapOffset(gT, kh, kw, Wq, P));
   // Zeroed once: the padding columns stay zero; each band copies dy's rows and zeroes its rows of padding.
   memory.fill(band, 0, <usize>P << 2);
@@ -171,6 +186,18 @@ function backwardBands(x: usize, w: usize, dy: usize, dx: usize, dw: usize, db: 
           fusedRow3<u8>(xr, band, dwc + 32, wf, e, W, Rb, xPitch, sPitch);
           fusedRow3<u32>(xr, band + r1, dwc + 20, at(wf, 3), e, W, Rb, xPitch, sPitch);
           fusedRow3<u32>(xr, band + r2, dwc + 8, at(wf, 6), e, W, Rb, xPitch, sPitch);
+          continue;
+        }
+        if (dx != 0 && viaRun) {
+          // The same on flat runs: x's rows copied Wq apart (zero between; the block past the last row zeroed), dx copied out.
+          for (let r = 0; r < Rb; r++) copyRow(at(xr, r * W), at(xrun, r * Wq), W, 0, 1, 0);
+          v128.store(at(xrun, Rb * Wq), f32x4.splat(0));
+          const n = (Rb * Wq + 3) & ~3;
+          fusedRow3<u8>(xrun, band, dwc + 32, wf, out, n, 1, 0, 0);
+          fusedRow3<u32>(xrun, band + r1, dwc + 20, at(wf, 3), out, n, 1, 0, 0);
+          fusedRow3<u32>(xrun, band + r2, dwc + 8, at(wf, 6), out, n, 1, 0, 0);
+          const xb = at(dxo, r0 * W);
+          for (let r = 0; r < Rb; r++) copyRow(at(out, r * Wq), at(xb, r * W), W, 0, 1, 0);
           continue;
         }
         if (dx != 0) {
@@ -241,7 +268,7 @@ function dwBandRow3(xr: usize, s: usize, k: usize, W: i32, runs: i32, xPitch: us
 }
 
 /**
- * dwBandRow3 for rows of W a multiple of 4, with that filter row's part of
+ * dwBandRow3 for rows of W a multiple of 4 (or one flat run), with that filter row's part of
  * dx (weights wr, turned round): stored into dx's rows at e (S = u8, the
  * first filter row) or added to them.
  */
