@@ -133,7 +133,7 @@ const dyForward = {} as { -readonly [K in keyof Conv2dParams]: Conv2dParams[K] }
  * filter (KH·KW rounded up to 4) and that forward's band of one dx row
  * (twice it and 8 more for a 3x3 filter without dilation on rows that are not
  * a whole number of blocks ≥ 16: x's rows are copied beside it); for a
- * 3x3 stride-2 filter with padding 1 and W = 2·OW ≥ 8, a zero row of W + 8
+ * 3x3 stride-2 filter with padding 1 and W = 2·OW or 2·OW − 1 ≥ 7, a zero row of W + 8
  * and ten accumulators (40 floats, from a multiple of 4).
  * With less, the kernel takes the general path.
  */
@@ -152,7 +152,7 @@ export function depthwiseBackwardScratchSize(p: Conv2dParams): number {
     const flatRuns = KH === 3 && KW === 3 && DW === 1 && !(W % 4 === 0 && W >= 16);
     return 32 + (((KH * KW + 3) >> 2) << 2) + (flatRuns ? 2 * band + 8 : band);
   }
-  const s2 = KH === 3 && KW === 3 && SH === 2 && SW === 2 && DH === 1 && DW === 1 && PH === 1 && PW === 1 && OW >= 4 && 2 * OW === W;
+  const s2 = KH === 3 && KW === 3 && SH === 2 && SW === 2 && DH === 1 && DW === 1 && PH === 1 && PW === 1 && OW >= 4 && (2 * OW === W || 2 * OW - 1 === W);
   return s2 ? (((W + 11) >> 2) << 2) + 40 : 0;
 }
 

@@ -87,11 +87,11 @@ function bandPath(g: usize): bool {
   return gi(g, Slot.SH) == 1 && gi(g, Slot.SW) == 1 && gi(g, Slot.W) >= 4 && PH <= (gi(g, Slot.KH) - 1) * gi(g, Slot.DH) && PW <= (gi(g, Slot.KW) - 1) * gi(g, Slot.DW);
 }
 
-/** True when the stride-2 3x3 path applies: padding 1, no dilation, rows of at least a block, W = 2·OW. */
+/** True when the stride-2 3x3 path applies: padding 1, no dilation, rows of at least a block, W = 2·OW or 2·OW − 1. */
 // @ts-ignore: decorator
 @inline
 function s2Path(g: usize): bool {
-  return gi(g, Slot.KH) == 3 && gi(g, Slot.KW) == 3 && gi(g, Slot.SH) == 2 && gi(g, Slot.SW) == 2 && gi(g, Slot.DH) == 1 && gi(g, Slot.DW) == 1 && gi(g, Slot.PH) == 1 && gi(g, Slot.PW) == 1 && gi(g, Slot.OW) >= 4 && 2 * gi(g, Slot.OW) == gi(g, Slot.W);
+  return gi(g, Slot.KH) == 3 && gi(g, Slot.KW) == 3 && gi(g, Slot.SH) == 2 && gi(g, Slot.SW) == 2 && gi(g, Slot.DH) == 1 && gi(g, Slot.DW) == 1 && gi(g, Slot.PH) == 1 && gi(g, Slot.PW) == 1 && gi(g, Slot.OW) >= 4 && (2 * gi(g, Slot.OW) == gi(g, Slot.W) || 2 * gi(g, Slot.OW) - 1 == gi(g, Slot.W));
 }
 
 /**
@@ -292,7 +292,7 @@ function fusedRow3<S>(xr: usize, s: usize, k: usize, wr: usize, e: usize, W: i32
 }
 
 /**
- * Stride 2, 3x3, padding 1, W = 2·OW (s2Path). With dy rows m (A) and m + 1
+ * Stride 2, 3x3, padding 1, W = 2·OW or 2·OW − 1 (s2Path). With dy rows m (A) and m + 1
  * (C, zero past the last), each one column on as well (B, D; zero past the
  * row's end): dx[2m][2n] = w11·A, dx[2m][2n+1] = w10·B + w12·A,
  * dx[2m+1][2n] = w01·C + w21·A, dx[2m+1][2n+1] = w00·D + w02·C + w20·B + w22·A.
@@ -315,20 +315,36 @@ function backward3x3s2(x: usize, w: usize, dy: usize, dx: usize, dw: usize, db: 
   }
 }
 
-/** dx[2m][2o …] and, if `second`, dx[2m + 1][2o …] (at q0, q1) from dy blocks A (row m) and Cv (row m + 1) and the floats after them, nA and nC (lane 0). */
+/**
+ * dx[2m][2o …] and, if `second`, dx[2m + 1][2o …] (at q0, q1) from dy blocks
+ * A (row m) and Cv (row m + 1) and the floats after them, nA and nC (lane 0);
+ * eight floats a row, seven unless `whole` (a row of odd width's end).
+ */
 // @ts-ignore: decorator
 @inline
-function dxBlockS2(q0: usize, q1: usize, second: bool, A: v128, Cv: v128, nA: v128, nC: v128, w0: v128, w1: v128, w2: v128, w3: v128, w4: v128, w5: v128, w6: v128, w7: v128, w8: v128): void {
+function dxBlockS2(q0: usize, q1: usize, second: bool, whole: bool, A: v128, Cv: v128, nA: v128, nC: v128, w0: v128, w1: v128, w2: v128, w3: v128, w4: v128, w5: v128, w6: v128, w7: v128, w8: v128): void {
   const Bv = on1(A, nA), D = on1(Cv, nC);
   const ee = f32x4.mul(w4, A);
   const eo = f32x4.add(f32x4.mul(w3, Bv), f32x4.mul(w5, A));
   v128.store(q0, v128.shuffle<f32>(ee, eo, 0, 4, 1, 5));
-  v128.store(q0, v128.shuffle<f32>(ee, eo, 2, 6, 3, 7), 16);
+  storeEnd(q0 + 16, v128.shuffle<f32>(ee, eo, 2, 6, 3, 7), whole);
   if (second) {
     const oe = f32x4.add(f32x4.mul(w1, Cv), f32x4.mul(w7, A));
     const oo = f32x4.add(f32x4.add(f32x4.mul(w0, D), f32x4.mul(w2, Cv)), f32x4.add(f32x4.mul(w6, Bv), f32x4.mul(w8, A)));
     v128.store(q1, v128.shuffle<f32>(oe, oo, 0, 4, 1, 5));
-    v128.store(q1, v128.shuffle<f32>(oe, oo, 2, 6, 3, 7), 16);
+    storeEnd(q1 + 16, v128.shuffle<f32>(oe, oo, 2, 6, 3, 7), whole);
+  }
+}
+
+/** Stores v at q, or (not `whole`) its first three lanes. */
+// @ts-ignore: decorator
+@inline
+function storeEnd(q: usize, v: v128, whole: bool): void {
+  if (whole) v128.store(q, v);
+  else {
+    store<f32>(q, f32x4.extract_lane(v, 0));
+    store<f32>(q, f32x4.extract_lane(v, 1), 4);
+    store<f32>(q, f32x4.extract_lane(v, 2), 8);
   }
 }
 
@@ -343,10 +359,10 @@ function dxPlane3x3s2(dyo: usize, dxo: usize, wc: usize, zrow: usize, H: i32, W:
     const e0 = at(dxo, 2 * m * W), e1 = at(e0, W);
     const second = 2 * m + 1 < H;
     for (let n = 0; n + 4 < OW; n += 4) {
-      dxBlockS2(at(e0, 2 * n), at(e1, 2 * n), second, v128.load(at(d0, n)), v128.load(at(d1, n)), v128.load32_zero(at(d0, n + 4)), v128.load32_zero(at(d1, n + 4)), w0, w1, w2, w3, w4, w5, w6, w7, w8);
+      dxBlockS2(at(e0, 2 * n), at(e1, 2 * n), second, true, v128.load(at(d0, n)), v128.load(at(d1, n)), v128.load32_zero(at(d0, n + 4)), v128.load32_zero(at(d1, n + 4)), w0, w1, w2, w3, w4, w5, w6, w7, w8);
     }
     const o = OW - 4;
-    dxBlockS2(at(e0, 2 * o), at(e1, 2 * o), second, v128.load(at(d0, o)), v128.load(at(d1, o)), zero, zero, w0, w1, w2, w3, w4, w5, w6, w7, w8);
+    dxBlockS2(at(e0, 2 * o), at(e1, 2 * o), second, (W & 1) == 0, v128.load(at(d0, o)), v128.load(at(d1, o)), zero, zero, w0, w1, w2, w3, w4, w5, w6, w7, w8);
   }
 }
 
@@ -366,21 +382,25 @@ function dwPlane3x3s2(xo: usize, dyo: usize, dwc: usize, zrow: usize, acc: usize
     const d = at(dyo, m * OW);
     for (let kh = 0; kh < 3; kh++) {
       const ih = 2 * m - 1 + kh, xr = ih < 0 || ih >= H ? zrow : at(xo, ih * W), k = acc + (<usize>kh * 48);
-      if (sums && kh == 1) dwRowS2<u8>(xr, d, k, OW);
-      else dwRowS2<u32>(xr, d, k, OW);
+      if (sums && kh == 1) dwRowS2<u8>(xr, d, k, OW, W);
+      else dwRowS2<u32>(xr, d, k, OW, W);
     }
   }
   for (let t = 0; t < 9; t++) store<f32>(at(dwc, t), load<f32>(at(dwc, t)) + hsum(v128.load(acc + (<usize>t << 4))));
   return hsum(v128.load(acc, 144));
 }
 
-/** One (dy row d, x row xr) pair of dwPlane3x3s2: the three accumulators at acc; S = u8: dy's sum too, at acc + 96. */
-function dwRowS2<S>(xr: usize, d: usize, acc: usize, OW: i32): void {
+/**
+ * One (dy row d, x row xr) pair of dwPlane3x3s2: the three accumulators at
+ * acc; S = u8: dy's sum too, at acc + 96. The last block (partial, or on a
+ * row of odd width whose last tap is padding) after the loop.
+ */
+function dwRowS2<S>(xr: usize, d: usize, acc: usize, OW: i32, W: i32): void {
   let a0 = v128.load(acc), a1 = v128.load(acc, 16), a2 = v128.load(acc, 32);
   let s = sizeof<S>() == 1 ? v128.load(acc, 96) : f32x4.splat(0);
   let l = f32x4.splat(0);
   let n = 0;
-  const full = OW & ~3;
+  const full = (W & 1) != 0 ? (OW - 1) & ~3 : OW & ~3;
   for (; n < full; n += 4) {
     const t = v128.load(at(d, n)), c = xr + (<usize>n << 3);
     const a = v128.load(c), b = v128.load(c, 16), od = odd(a, b);
@@ -392,10 +412,21 @@ function dwRowS2<S>(xr: usize, d: usize, acc: usize, OW: i32): void {
   }
   if (n < OW) {
     const o = OW - 4;
-    const t = v128.and(v128.load(at(d, o)), keepFrom(4 - (OW & 3))), c = xr + (<usize>o << 3);
-    const a = v128.load(c), b = v128.load(c, 16), od = odd(a, b);
-    a0 = f32x4.add(a0, f32x4.mul(t, back1(v128.load(c - 16), od)));
-    a1 = f32x4.add(a1, f32x4.mul(t, v128.shuffle<f32>(a, b, 0, 2, 4, 6)));
+    const t = v128.and(v128.load(at(d, o)), keepFrom(n - o)), c = xr + (<usize>o << 3);
+    const a = v128.load(c);
+    let ev: v128, od: v128;
+    if ((W & 1) != 0) {
+      // Inputs 2o … 2o + 6 (the row's last): the odd lanes' last is the padding.
+      const b = v128.load(c, 12);
+      ev = v128.shuffle<f32>(a, b, 0, 2, 5, 7);
+      od = v128.and(v128.shuffle<f32>(a, b, 1, 3, 6, 6), i32x4(-1, -1, -1, 0));
+    } else {
+      const b = v128.load(c, 16);
+      ev = v128.shuffle<f32>(a, b, 0, 2, 4, 6);
+      od = odd(a, b);
+    }
+    a0 = f32x4.add(a0, f32x4.mul(t, back1(o == 0 ? f32x4.splat(0) : v128.load(c - 16), od)));
+    a1 = f32x4.add(a1, f32x4.mul(t, ev));
     a2 = f32x4.add(a2, f32x4.mul(t, od));
     if (sizeof<S>() == 1) s = f32x4.add(s, t);
   }
