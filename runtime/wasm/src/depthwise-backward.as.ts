@@ -62,9 +62,9 @@ function sum(p: usize, n: i32): f32 {
 }
 
 /**
- * Scratch floats the stride-1 band path needs (0 when it does not apply):
- * the transposed geometry, the flipped filter, one dx row's band. Keep as
- * runtime/depthwise.ts's depthwiseBackwardScratchSize.
+ * Scratch floats the stride-1 band path needs: the transposed geometry, the
+ * flipped filter, one dx row's band (twice it and 8 more with x's flat run).
+ * Keep as runtime/depthwise.ts's depthwiseBackwardScratchSize.
  */
 function bandNeed(g: usize, gT: usize): i32 {
   const band = bandFloats(gT, 1, subWidth(gT));
