@@ -438,7 +438,7 @@ function dwRowS2<S>(xr: usize, d: usize, acc: usize, OW: i32, W: i32): void {
 
 /**
  * Any geometry: one pass per filter tap over each plane, dw and dx from the
- * same dy loads (SIMD at stride 1); dw and db already zeroed.
+ * same dy loads (SIMD at column strides 1 and 2); dw and db already zeroed.
  */
 function backwardTaps(x: usize, w: usize, dy: usize, dx: usize, dw: usize, db: usize, g: usize, B: i32, c0: i32, c1: i32): void {
   const C = gi(g, Slot.C), H = gi(g, Slot.H), W = gi(g, Slot.W), KH = gi(g, Slot.KH), KW = gi(g, Slot.KW);
@@ -480,6 +480,19 @@ function backwardTaps(x: usize, w: usize, dy: usize, dx: usize, dw: usize, db: u
                 const t4 = v128.load(d + q);
                 acc = f32x4.add(acc, f32x4.mul(t4, v128.load(s + q)));
                 if (dx != 0) v128.store(e + q, f32x4.add(v128.load(e + q), f32x4.mul(wv4, t4)));
+              }
+            } else if (SW == 2) {
+              // Four outputs read the even lanes of eight inputs, and add to them in dx (the odd lanes + 0). A block's
+              // eighth input lies one past its last tap: blocks stop before the row's last output, inside the row.
+              const zero = f32x4.splat(0);
+              for (; j + 4 < n; j += 4) {
+                const t4 = v128.load(d + (<usize>j << 2)), q = <usize>j << 3;
+                acc = f32x4.add(acc, f32x4.mul(t4, v128.shuffle<f32>(v128.load(s + q), v128.load(s + q, 16), 0, 2, 4, 6)));
+                if (dx != 0) {
+                  const u = f32x4.mul(wv4, t4);
+                  v128.store(e + q, f32x4.add(v128.load(e + q), v128.shuffle<f32>(u, zero, 0, 4, 1, 4)));
+                  v128.store(e + q, f32x4.add(v128.load(e + q, 16), v128.shuffle<f32>(u, zero, 2, 4, 3, 4)), 16);
+                }
               }
             }
             for (; j < n; j++) {
