@@ -224,16 +224,21 @@ function backwardBands(x: usize, w: usize, dy: usize, dx: usize, dw: usize, db: 
 
 /** One tap: dw[t] (at k) += Σ x · band at the tap's offset (s already moved to it). */
 function dwBandTap(xr: usize, s: usize, k: usize, W: i32, runs: i32, xPitch: usize, sPitch: usize): void {
-  let acc = f32x4.splat(0);
+  let acc = f32x4.splat(0), acc2 = acc;
+  const full = W & ~3, mask = keepFrom(4 - (W & 3));
   for (let i = 0; i < runs; i++, xr += xPitch, s += sPitch) {
-    for (let j = 0; j < W; j += 4) {
-      const last = j + 4 > W, o = last ? W - 4 : j;
-      let xv = v128.load(at(xr, o));
-      if (last) xv = v128.and(xv, keepFrom(j - o));
-      acc = f32x4.add(acc, f32x4.mul(xv, v128.load(at(s, o))));
+    let j = 0;
+    for (; j + 8 <= full; j += 8) {
+      acc = f32x4.add(acc, f32x4.mul(v128.load(at(xr, j)), v128.load(at(s, j))));
+      acc2 = f32x4.add(acc2, f32x4.mul(v128.load(at(xr, j), 16), v128.load(at(s, j), 16)));
     }
+    if (j < full) {
+      acc = f32x4.add(acc, f32x4.mul(v128.load(at(xr, j)), v128.load(at(s, j))));
+      j += 4;
+    }
+    if (j < W) acc2 = f32x4.add(acc2, f32x4.mul(v128.and(v128.load(at(xr, W - 4)), mask), v128.load(at(s, W - 4))));
   }
-  store<f32>(k, load<f32>(k) + hsum(acc));
+  store<f32>(k, load<f32>(k) + hsum(f32x4.add(acc, acc2)));
 }
 
 /**
