@@ -1,5 +1,5 @@
 import { ACT_NONE, affineActInPlace, type Activation } from "./activations.js";
-import { depthwiseBackward, depthwiseForward, depthwiseScratchSize, isDepthwise } from "./depthwise.js";
+import { depthwiseBackward, depthwiseConvScratch, depthwiseForward, isDepthwise } from "./depthwise.js";
 import { gemm } from "./gemm.js";
 import type { Tensor } from "./tensor.js";
 import { insideHi, insideLo, resolveWindow, WINDOW_FIELDS, type Window2dParams, type WindowSpec } from "./window.js";
@@ -75,12 +75,13 @@ function isPointwise(p: Conv2dParams): boolean {
 /**
  * Number of scratch elements conv2dForward/conv2dBackward need: one group's
  * im2col matrix for a single image, (C/G)*KH*KW x OH*OW (0 for 1x1/stride
- * 1/pad 0; for depthwise, the few input rows one output row reads: the
- * WebAssembly forward's band, depthwiseScratchSize). The same scratch serves
- * forward and backward. Use the same element type as x.
+ * 1/pad 0; for depthwise, depthwiseConvScratch: the few input rows one
+ * output row reads, the WebAssembly forward's band, or what its backward's
+ * fast paths use). The same scratch serves forward and backward. Use the
+ * same element type as x.
  */
 export function conv2dScratchSize(p: Conv2dParams): number {
-  if (isDepthwise(p)) return depthwiseScratchSize(p);
+  if (isDepthwise(p)) return depthwiseConvScratch(p);
   return isPointwise(p) ? 0 : (p.C / p.G) * p.KH * p.KW * p.OH * p.OW;
 }
 

@@ -121,3 +121,42 @@ export function depthwiseBackward(x: Tensor, w: Tensor, dy: Tensor, dx: Tensor |
   dw.set(gw);
   if (db !== null) db.set(gb);
 }
+
+/** dx's geometry as a forward of dy (depthwiseBackwardScratchSize), one object rewritten per call. */
+const dyForward = {} as { -readonly [K in keyof Conv2dParams]: Conv2dParams[K] };
+
+/**
+ * Floats of conv scratch the WebAssembly backward's fast paths need
+ * (depthwise-backward.as.ts; keep the two the same), 0 where it takes the
+ * general path: at stride 1 (padding within the dilated filter, rows of at
+ * least 4) the geometry of dx as a forward of dy (32 floats), the flipped
+ * filter (KH·KW rounded up to 4) and that forward's band of one dx row
+ * (twice it and 8 more for a 3x3 filter without dilation on rows that are not
+ * a whole number of blocks ≥ 16: x's rows are copied beside it); for a
+ * 3x3 stride-2 filter with padding 1 and W = 2·OW or 2·OW − 1 ≥ 7, a zero row of W + 8
+ * and ten accumulators (40 floats, from a multiple of 4).
+ * With less, the kernel takes the general path.
+ */
+export function depthwiseBackwardScratchSize(p: Conv2dParams): number {
+  const { H, W, KH, KW, SH, SW, PH, PW, OH, OW, DH, DW } = p;
+  if (SH === 1 && SW === 1 && W >= 4 && PH <= (KH - 1) * DH && PW <= (KW - 1) * DW) {
+    // The backend asks on every call: dx's geometry is written into one object, not a new one.
+    const t = Object.assign(dyForward, p);
+    t.H = OH;
+    t.W = OW;
+    t.OH = H;
+    t.OW = W;
+    t.PH = (KH - 1) * DH - PH;
+    t.PW = (KW - 1) * DW - PW;
+    const band = depthwiseScratchSize(dyForward);
+    const flatRuns = KH === 3 && KW === 3 && DW === 1 && !(W % 4 === 0 && W >= 16);
+    return 32 + (((KH * KW + 3) >> 2) << 2) + (flatRuns ? 2 * band + 8 : band);
+  }
+  const s2 = KH === 3 && KW === 3 && SH === 2 && SW === 2 && DH === 1 && DW === 1 && PH === 1 && PW === 1 && OW >= 4 && (2 * OW === W || 2 * OW - 1 === W);
+  return s2 ? (((W + 11) >> 2) << 2) + 40 : 0;
+}
+
+/** Floats of conv scratch a depthwise layer needs (conv2dScratchSize; the wasm forward refuses less): what its forward or its backward uses, whichever is more. */
+export function depthwiseConvScratch(p: Conv2dParams): number {
+  return Math.max(depthwiseScratchSize(p), depthwiseBackwardScratchSize(p));
+}

@@ -19,7 +19,7 @@
  */
 import { activationKernels, KERNEL_ACTIVATIONS, type Activation, type ActivationKernels, type KernelActivation } from "../activations.js";
 import type { Conv2dParams } from "../conv.js";
-import { depthwiseScratchSize, isDepthwise } from "../depthwise.js";
+import { depthwiseConvScratch, isDepthwise } from "../depthwise.js";
 import type { Kernels, PlanSizes } from "../kernel-types.js";
 import type { Pool2dParams } from "../pool.js";
 import type { BilinearTaps } from "../resize.js";
@@ -46,10 +46,11 @@ const align = (n: number): number => Math.ceil(n / ALIGN) * ALIGN;
 
 /**
  * Depthwise convolutions (any stride, padding, dilation) have their own
- * kernel (depthwise.as.ts), split by channel. Other grouped or dilated
- * convolutions run the GEMM kernels group by group (convForwardGroups,
- * convBackwardGroups), split by images or, when there are fewer images than
- * threads (or, backward, at least as many groups), by groups.
+ * kernel (depthwise.as.ts; the backward depthwise-backward.as.ts), split by
+ * channel. Other grouped or dilated convolutions run the GEMM kernels group
+ * by group (convForwardGroups, convBackwardGroups), split by images or, when
+ * there are fewer images than threads (or, backward, at least as many
+ * groups), by groups.
  */
 const plainConv = (p: Conv2dParams): boolean => p.G === 1 && p.DH === 1 && p.DW === 1;
 
@@ -307,7 +308,7 @@ class WasmKernels implements Kernels {
   }
 
   conv2dBackward(x: Tensor, w: Tensor, dy: Tensor, dx: Tensor | null, dw: Tensor, db: Tensor | null, scratch: Tensor, p: Conv2dParams): void {
-    if (isDepthwise(p)) return this.depthwiseBackward(x, w, dy, dx, dw, db, p);
+    if (isDepthwise(p)) return this.depthwiseBackward(x, w, dy, dx, dw, db, scratch, p);
     this.convGeom(p, scratch);
     if (!plainConv(p) && p.G > 1 && (p.G >= this.threads || p.B < this.threads)) {
       // By groups: each thread writes its groups' weight and bias gradients, nothing to sum.
@@ -353,8 +354,8 @@ class WasmKernels implements Kernels {
 
   private depthwiseForward(x: Tensor, w: Tensor, bias: Tensor | null, y: Tensor, scratch: Tensor, p: Conv2dParams, act: Activation, scale: Tensor | null): void {
     const floats = Math.min(scratch.length, this.scratchFloats);
-    if (floats < depthwiseScratchSize(p)) {
-      throw new RangeError(`conv2dForward: a depthwise convolution needs conv2dScratchSize(p) = ${depthwiseScratchSize(p)} floats of scratch (in the engine's scratch too), got ${floats}`);
+    if (floats < depthwiseConvScratch(p)) {
+      throw new RangeError(`conv2dForward: a depthwise convolution needs conv2dScratchSize(p) = ${depthwiseConvScratch(p)} floats of scratch (in the engine's scratch too), got ${floats}`);
     }
     writeGeometry(this.geom, p, floats);
     const T = this.depthwiseThreads(p);
@@ -365,14 +366,14 @@ class WasmKernels implements Kernels {
     if (T > 1) this.pool!.wait(T - 1);
   }
 
-  /** Each thread writes the weight and bias gradients of its own channels: nothing to sum afterwards. */
-  private depthwiseBackward(x: Tensor, w: Tensor, dy: Tensor, dx: Tensor | null, dw: Tensor, db: Tensor | null, p: Conv2dParams): void {
-    writeGeometry(this.geom, p, 0);
+  /** Each thread writes the weight and bias gradients of its own channels: nothing to sum afterwards. The scratch bounds which path the kernel takes (depthwiseBackwardScratchSize). */
+  private depthwiseBackward(x: Tensor, w: Tensor, dy: Tensor, dx: Tensor | null, dw: Tensor, db: Tensor | null, scratch: Tensor, p: Conv2dParams): void {
+    writeGeometry(this.geom, p, Math.min(scratch.length, this.scratchFloats));
     const T = this.depthwiseThreads(p);
     for (let t = 1; t < T; t++) {
-      this.pool!.post(t - 1, "depthwiseBackward", ptr(x), ptr(w), ptr(dy), ptr(dx), ptr(dw), ptr(db), this.geomPtr, p.B, cut(p.C, T, t, 1), cut(p.C, T, t + 1, 1));
+      this.pool!.post(t - 1, "depthwiseBackward", ptr(x), ptr(w), ptr(dy), ptr(dx), ptr(dw), ptr(db), this.extra[t - 1]!.col, this.geomPtr, p.B, cut(p.C, T, t, 1), cut(p.C, T, t + 1, 1));
     }
-    this.k.depthwiseBackward(ptr(x), ptr(w), ptr(dy), ptr(dx), ptr(dw), ptr(db), this.geomPtr, p.B, 0, cut(p.C, T, 1, 1));
+    this.k.depthwiseBackward(ptr(x), ptr(w), ptr(dy), ptr(dx), ptr(dw), ptr(db), ptr(scratch), this.geomPtr, p.B, 0, cut(p.C, T, 1, 1));
     if (T > 1) this.pool!.wait(T - 1);
   }
 

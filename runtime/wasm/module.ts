@@ -61,7 +61,7 @@ export interface KernelExports extends ActivationExports {
   add(a: number, b: number, out: number, i0: number, i1: number): void;
   copy(src: number, dst: number, n: number): void;
   depthwiseForward(x: number, w: number, bias: number, y: number, scratch: number, geom: number, B: number, c0: number, c1: number, act: number, scale: number): void;
-  depthwiseBackward(x: number, w: number, dy: number, dx: number, dw: number, db: number, geom: number, B: number, c0: number, c1: number): void;
+  depthwiseBackward(x: number, w: number, dy: number, dx: number, dw: number, db: number, scratch: number, geom: number, B: number, c0: number, c1: number): void;
   gateForward(x: number, g: number, y: number, spatial: number, r0: number, r1: number): void;
   gateBackwardGate(dy: number, x: number, dg: number, spatial: number, r0: number, r1: number): void;
   gateBackwardInput(dy: number, g: number, dx: number, spatial: number, r0: number, r1: number): void;

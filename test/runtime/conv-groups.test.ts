@@ -142,6 +142,49 @@ describe("grouped, depthwise and dilated conv: wasm kernel set against TypeScrip
       }
     }
   });
+  // Seeded random depthwise geometries for the backward's paths (depthwise-backward.as.ts), in turn: stride 1 with
+  // padding within the filter (the bands; filters 1–5, dilation 1–2, rows 4–24), 3x3 stride 2 padding 1 on widths
+  // 7–24 of 2·OW or 2·OW − 1 (the phases), anything (the general path), and 3x3 stride 1 on rows of 16, 20 or 24 or of 4–15
+  // (dx and dw in one loop, on rows or on flat runs); each with less scratch than it asks for (the general path too), the least, three times it (bands of a
+  // few rows, the last one shorter) and a model's; dx and db in turn left out.
+  it("random depthwise geometries, 2 threads: backward as TypeScript's", () => {
+    const e = engine(2);
+    const rng = new Rng(7);
+    const int = (lo: number, hi: number) => lo + Math.floor(rng.next() * (hi - lo + 1));
+    const [x, w, dy, dx, dw, db, big] = [3 * 6 * 24 * 24, 6 * 25, 3 * 6 * 27 * 27, 3 * 6 * 24 * 24, 6 * 25, 6, BIG].map((n) => e.floats.take(n)) as Float32Array[];
+    let tried = 0;
+    while (tried < 48) {
+      const [C, B, H] = [int(2, 6), int(1, 3), int(1, 24)];
+      const kind = tried % 4;
+      const K = kind % 2 === 1 ? [3, 3] : [int(1, 5), int(1, 5)];
+      const d = kind % 2 === 1 ? [1, 1] : [int(1, 2), int(1, 2)];
+      const W = kind === 1 ? 2 * int(4, 12) - (tried % 8 === 1 ? 1 : 0) : kind === 3 ? (tried % 8 === 3 ? 4 * int(4, 6) : int(4, 15)) : kind === 0 ? int(4, 24) : int(1, 24);
+      const stride = kind === 0 || kind === 3 ? [1, 1] : kind === 1 ? [2, 2] : [int(1, 3), int(1, 3)];
+      const pad = kind === 0 || kind === 3 ? [int(0, (K[0]! - 1) * d[0]!), int(0, (K[1]! - 1) * d[1]!)] : kind === 1 ? [1, 1] : [int(0, 3), int(0, 3)];
+      const spec = { batch: B, channels: C, height: H, width: W, kernel: K as [number, number], stride: stride as [number, number], pad: pad as [number, number], dilation: d as [number, number], filters: C, groups: C };
+      let p: Conv2dParams;
+      try {
+        p = conv2dParams(spec);
+      } catch {
+        continue; // the filter does not fit the padded input
+      }
+      tried++;
+      const [xs, ws, dys] = [x.subarray(0, B * C * H * W), w.subarray(0, C * p.KH * p.KW), dy.subarray(0, B * C * p.OH * p.OW)];
+      for (const t of [xs, ws, dys]) for (let i = 0; i < t.length; i++) t[i] = rng.next() * 2 - 1;
+      const [dxs, dws, dbs] = [dx.subarray(0, xs.length), dw.subarray(0, ws.length), db.subarray(0, C)];
+      const ref = { dx: new Float32Array(xs.length), dw: new Float32Array(ws.length), db: new Float32Array(C) };
+      jsKernels.conv2dBackward(xs, ws, dys, ref.dx, ref.dw, ref.db, new Float32Array(1), p);
+      const withDx = tried % 2 === 0, withDb = tried % 5 !== 0;
+      for (const s of [big.subarray(0, 1), big.subarray(0, conv2dScratchSize(p)), big.subarray(0, 3 * conv2dScratchSize(p)), big]) {
+        dxs.fill(NaN), dws.fill(NaN), dbs.fill(NaN);
+        e.kernels.conv2dBackward(xs, ws, dys, withDx ? dxs : null, dws, withDb ? dbs : null, s, p);
+        const at = `${JSON.stringify(spec)}, scratch ${s.length}`;
+        if (withDx) expectClose(dxs, ref.dx, 2e-5, `dx ${at}`);
+        expectClose(dws, ref.dw, 1e-4, `dw ${at}`);
+        if (withDb) expectClose(dbs, ref.db, 1e-4, `db ${at}`);
+      }
+    }
+  });
   it("refuses a depthwise forward with less scratch than conv2dScratchSize(p), saying how much it needs", () => {
     const e = engine(1);
     const p = conv2dParams({ batch: 1, channels: 4, height: 9, width: 9, kernel: [3, 3], pad: [1, 1], filters: 4, groups: 4 });

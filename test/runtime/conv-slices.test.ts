@@ -13,7 +13,7 @@ const { engine } = wasmEngines({ floats: 2_000_000, ints: 1, scratch: SCRATCH, c
 const base = { batch: 3, height: 6, width: 7, stride: [1, 1], pad: [1, 1] } as const;
 // Each wasm forward path (conv.as.ts): 1x1 GEMM, Winograd (and its input gradient), direct, implicit GEMM,
 // im2col over several images per GEMM; grouped runs the TypeScript kernel under wasm too; depthwise (stride 1 and 2) its own kernel.
-const cases: Record<string, Omit<ConvSpec, "batch" | "height" | "width"> & { batch?: number }> = {
+const cases: Record<string, Omit<ConvSpec, "batch" | "height" | "width"> & { batch?: number; width?: number }> = {
   pointwise: { channels: 8, kernel: [1, 1], pad: [0, 0], filters: 6 },
   // One image on 2 or 3 threads: its filters in chunks the threads claim (pointwise.as.ts, pointwiseShared).
   pointwiseShared: { batch: 1, channels: 64, kernel: [1, 1], pad: [0, 0], filters: 200 },
@@ -24,6 +24,9 @@ const cases: Record<string, Omit<ConvSpec, "batch" | "height" | "width"> & { bat
   grouped: { channels: 4, kernel: [3, 3], filters: 6, groups: 2 },
   depthwise: { channels: 6, kernel: [3, 3], filters: 6, groups: 6 },
   depthwise2: { channels: 5, kernel: [3, 3], stride: [2, 2], filters: 5, groups: 5 },
+  // The depthwise backward's other paths (depthwise-backward.as.ts): stride 2 by phases (W = 2·OW), stride 1 on rows of whole blocks.
+  depthwise2phases: { channels: 5, kernel: [3, 3], stride: [2, 2], filters: 5, groups: 5, width: 8 },
+  depthwiseRows: { channels: 3, kernel: [3, 3], filters: 3, groups: 3, width: 16 },
 };
 
 const SENTINEL = 12345;

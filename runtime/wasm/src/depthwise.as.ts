@@ -32,11 +32,7 @@
  * flat run on the wide planes, 1.2–1.6x on the 14- and 7-wide ones (and
  * 1.02–1.18x more there from one call per image, as narrow3x3s2).
  *
- * Backward walks one filter tap at a time over the whole plane, dw and dx
- * from the same dy loads (SIMD at stride 1): measured against a row-blocked
- * backward (dw per output row and filter row, dx gathered per input row), it
- * was 1.5–2.6× faster on MobileNetV2's shapes, so it stays. dy's examples
- * are gi(g, Slot.DYS) floats apart when it is a concat's slice.
+ * The backward is in depthwise-backward.as.ts (it reuses the bands and loops below).
  *
  * Each call covers the channels [c0, c1) of all B images,
  * so threads split by channel and write disjoint weight and bias gradients.
@@ -48,13 +44,13 @@ import { back1, on1, on2 } from "./lanes.as";
 
 // @ts-ignore: decorator
 @inline
-function at(p: usize, i: i32): usize {
+export function at(p: usize, i: i32): usize {
   return p + (<usize>i << 2);
 }
 
 // @ts-ignore: decorator
 @inline
-function hsum(v: v128): f32 {
+export function hsum(v: v128): f32 {
   return f32x4.extract_lane(v, 0) + f32x4.extract_lane(v, 1) + f32x4.extract_lane(v, 2) + f32x4.extract_lane(v, 3);
 }
 
@@ -79,7 +75,7 @@ const BAND_FLOATS: i32 = 3072;
  */
 // @ts-ignore: decorator
 @inline
-function subWidth(g: usize): i32 {
+export function subWidth(g: usize): i32 {
   const SW = gi(g, Slot.SW), W = gi(g, Slot.W), PW = gi(g, Slot.PW);
   return SW == 1 ? W + 2 * PW - min(PW, (gi(g, Slot.KW) - 1) * gi(g, Slot.DW)) : (W + 2 * PW + SW - 1) / SW;
 }
@@ -87,19 +83,19 @@ function subWidth(g: usize): i32 {
 /** Floats of one sub-plane for a band of R output rows (a multiple of 4). */
 // @ts-ignore: decorator
 @inline
-function subPlane(g: usize, R: i32, Wq: i32): i32 {
+export function subPlane(g: usize, R: i32, Wq: i32): i32 {
   const SH = gi(g, Slot.SH);
   const Hq = R - 1 + ((gi(g, Slot.KH) - 1) * gi(g, Slot.DH) + SH) / SH;
   return ((Hq + 1) * Wq + 4 + 3) & ~3;
 }
 
 /** Scratch floats of a band of R output rows. */
-function bandFloats(g: usize, R: i32, Wq: i32): i32 {
+export function bandFloats(g: usize, R: i32, Wq: i32): i32 {
   return gi(g, Slot.SH) * gi(g, Slot.SW) * subPlane(g, R, Wq) + ((R * Wq + 3) & ~3) + gi(g, Slot.KH) * gi(g, Slot.KW);
 }
 
 /** Output rows per band: about BAND_FLOATS of sub-planes, at most OH, and what the scratch holds (at least 1). */
-function bandRows(g: usize, Wq: i32): i32 {
+export function bandRows(g: usize, Wq: i32): i32 {
   const OH = gi(g, Slot.OH), SH = gi(g, Slot.SH);
   let R = BAND_FLOATS / (SH * gi(g, Slot.SW) * Wq);
   if (R > OH) R = OH;
@@ -118,7 +114,7 @@ function bandRows(g: usize, Wq: i32): i32 {
  */
 // @ts-ignore: decorator
 @inline
-function copyRow(xr: usize, row: usize, W: i32, PW: i32, SW: i32, P: i32): void {
+export function copyRow(xr: usize, row: usize, W: i32, PW: i32, SW: i32, P: i32): void {
   if (SW == 1) {
     const d = at(row, PW);
     if (W < 4) {
@@ -170,7 +166,7 @@ function zeroRow(row: usize, SW: i32, Wq: i32, P: i32): void {
  */
 // @ts-ignore: decorator
 @inline
-function copyBand(xo: usize, sp: usize, first: i32, rows: i32, H: i32, W: i32, PW: i32, SH: i32, SW: i32, Wq: i32, P: i32): void {
+export function copyBand(xo: usize, sp: usize, first: i32, rows: i32, H: i32, W: i32, PW: i32, SH: i32, SW: i32, Wq: i32, P: i32): void {
   for (let pr = 0, ph = 0, row = sp, next = sp; pr < rows; pr++) {
     if (ph == 0) next = at(next, Wq);
     const ih = first + pr;
@@ -211,7 +207,7 @@ function tapRow<S>(q: usize, c1: usize, c2: usize, wa: v128, wb: v128, wc: v128)
  */
 
 /** A 3x3 filter wc: filter rows r1, r2 bytes after the first, taps c1, c2 bytes after the first. */
-function flat3x3<S>(o: usize, s: usize, wc: usize, r1: usize, r2: usize, c1: usize, c2: usize, n: i32, runs: i32, oPitch: usize, sPitch: usize): void {
+export function flat3x3<S>(o: usize, s: usize, wc: usize, r1: usize, r2: usize, c1: usize, c2: usize, n: i32, runs: i32, oPitch: usize, sPitch: usize): void {
   const w0 = v128.load32_splat(wc), w1 = v128.load32_splat(wc, 4), w2 = v128.load32_splat(wc, 8);
   const w3 = v128.load32_splat(wc, 12), w4 = v128.load32_splat(wc, 16), w5 = v128.load32_splat(wc, 20);
   const w6 = v128.load32_splat(wc, 24), w7 = v128.load32_splat(wc, 28), w8 = v128.load32_splat(wc, 32);
@@ -227,7 +223,7 @@ function flat3x3<S>(o: usize, s: usize, wc: usize, r1: usize, r2: usize, c1: usi
 }
 
 /** Any filter: T taps, weights at wc, byte offsets from s at taps (int32). */
-function flatTaps(o: usize, s: usize, wc: usize, taps: usize, T: i32, n: i32, runs: i32, oPitch: usize, sPitch: usize): void {
+export function flatTaps(o: usize, s: usize, wc: usize, taps: usize, T: i32, n: i32, runs: i32, oPitch: usize, sPitch: usize): void {
   for (let i = 0; i < runs; i++, o += oPitch, s += sPitch) {
     let q = o, p = s;
     const end = o + (<usize>n << 2);
@@ -254,7 +250,7 @@ function tapsS2(a: v128, b: v128, l: v128, o: v128, wa: v128, wb: v128, wc: v128
 
 // @ts-ignore: decorator
 @inline
-function odd(a: v128, b: v128): v128 {
+export function odd(a: v128, b: v128): v128 {
   return v128.shuffle<f32>(a, b, 1, 3, 5, 7);
 }
 
@@ -458,7 +454,7 @@ function direct3x3s1(xo: usize, yo: usize, wc: usize, zrow: usize, H: i32, W: i3
 /** Byte offset from the band's first sub-plane of tap (kh, kw) for output 0. */
 // @ts-ignore: decorator
 @inline
-function tapOffset(g: usize, kh: i32, kw: i32, Wq: i32, P: i32): usize {
+export function tapOffset(g: usize, kh: i32, kw: i32, Wq: i32, P: i32): usize {
   const SH = gi(g, Slot.SH), SW = gi(g, Slot.SW);
   const r = kh * gi(g, Slot.DH), c = kw * gi(g, Slot.DW);
   return <usize>((((r % SH) * SW + c % SW) * P + (r / SH) * Wq + c / SW) << 2);
@@ -538,76 +534,5 @@ export function depthwiseForward(x: usize, w: usize, bias: usize, y: usize, sp: 
         } else for (let r = 0; r < Rb; r++) affineActTo(at(out, r * Wq), at(yb, r * OW), OW, sc, b0, act);
       }
     }
-  }
-}
-
-/**
- * Backward for channels [c0, c1) of images [0, B): dw and db (0 for none) of
- * those channels overwritten, and dx (0 for none) of their planes.
- */
-export function depthwiseBackward(x: usize, w: usize, dy: usize, dx: usize, dw: usize, db: usize, g: usize, B: i32, c0: i32, c1: i32): void {
-  const C = gi(g, Slot.C), H = gi(g, Slot.H), W = gi(g, Slot.W), KH = gi(g, Slot.KH), KW = gi(g, Slot.KW);
-  const SH = gi(g, Slot.SH), SW = gi(g, Slot.SW), PH = gi(g, Slot.PH), PW = gi(g, Slot.PW);
-  const OH = gi(g, Slot.OH), OW = gi(g, Slot.OW), DH = gi(g, Slot.DH), DW = gi(g, Slot.DW);
-  const HW = H * W;
-  const OHW = OH * OW;
-  const dys = exampleBytes(g, Slot.DYS, C, OHW);
-  for (let c = c0; c < c1; c++) {
-    const wc = <usize>(c * KH * KW) << 2;
-    memory.fill(dw + wc, 0, <usize>(KH * KW) << 2);
-    let bsum: f32 = 0;
-    for (let b = 0; b < B; b++) {
-      const plane = b * C + c;
-      const xo = x + (<usize>(plane * HW) << 2);
-      const dxo = dx + (<usize>(plane * HW) << 2);
-      const yo = dy + <usize>b * dys + (<usize>(c * OHW) << 2);
-      if (dx != 0) memory.fill(dxo, 0, <usize>HW << 2);
-      if (db != 0) {
-        let acc = f32x4.splat(0);
-        let i = 0;
-        for (; i + 4 <= OHW; i += 4) acc = f32x4.add(acc, v128.load(yo + (<usize>i << 2)));
-        let s = hsum(acc);
-        for (; i < OHW; i++) s += load<f32>(yo + (<usize>i << 2));
-        bsum += s;
-      }
-      for (let kh = 0; kh < KH; kh++) {
-        const ohLo = firstInside(kh * DH, PH, SH, OH);
-        const ohHi = endInside(kh * DH, PH, SH, H, OH, ohLo);
-        for (let kw = 0; kw < KW; kw++) {
-          const k = wc + (<usize>(kh * KW + kw) << 2);
-          const wv = load<f32>(w + k);
-          const wv4 = f32x4.splat(wv);
-          const owLo = firstInside(kw * DW, PW, SW, OW);
-          const owHi = endInside(kw * DW, PW, SW, W, OW, owLo);
-          const n = owHi - owLo;
-          let acc = f32x4.splat(0);
-          let tail: f32 = 0;
-          for (let oh = ohLo; oh < ohHi; oh++) {
-            const off = <usize>((oh * SH - PH + kh * DH) * W - PW + kw * DW + owLo * SW) << 2;
-            const s = xo + off;
-            const e = dxo + off;
-            const d = yo + (<usize>(oh * OW + owLo) << 2);
-            let j = 0;
-            if (SW == 1) {
-              for (; j + 4 <= n; j += 4) {
-                const q = <usize>j << 2;
-                const t4 = v128.load(d + q);
-                acc = f32x4.add(acc, f32x4.mul(t4, v128.load(s + q)));
-                if (dx != 0) v128.store(e + q, f32x4.add(v128.load(e + q), f32x4.mul(wv4, t4)));
-              }
-            }
-            for (; j < n; j++) {
-              const t = load<f32>(d + (<usize>j << 2));
-              const q = <usize>(j * SW) << 2;
-              tail += t * load<f32>(s + q);
-              if (dx != 0) store<f32>(e + q, load<f32>(e + q) + wv * t);
-            }
-          }
-          const sum = hsum(acc) + tail;
-          store<f32>(dw + k, load<f32>(dw + k) + sum);
-        }
-      }
-    }
-    if (db != 0) store<f32>(db + (<usize>c << 2), bsum);
   }
 }

@@ -10,7 +10,8 @@ export { convForward, convBackward, fcForward, fcBackward } from "./conv.as";
 // Grouped and dilated convolutions split by groups, and the transposed convolution.
 export { convForwardGroups, convBackwardGroups, deconvForward } from "./conv.as";
 export { maxPoolForward, maxPoolBackward, avgPoolForward, avgPoolBackward } from "./pool.as";
-export { depthwiseForward, depthwiseBackward } from "./depthwise.as";
+export { depthwiseForward } from "./depthwise.as";
+export { depthwiseBackward } from "./depthwise-backward.as";
 // Every elementwise kernel: the activation pairs of runtime/activations.ts's KERNEL_ACTIVATIONS, add and copy.
 export * from "./eltwise.as";
 // `gate { … }`: x ⊙ g and its two gradients.
