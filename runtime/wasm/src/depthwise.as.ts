@@ -38,7 +38,7 @@
  * so threads split by channel and write disjoint weight and bias gradients.
  * Geometry g: the slots of geometry.as.ts (Slot.H, Slot.KH, Slot.DH, …).
  */
-import { ACT_NONE, endInside, exampleBytes, firstInside, gi, Slot } from "./geometry.as";
+import { ACT_NONE, exampleBytes, gi, Slot } from "./geometry.as";
 import { affineActTo } from "./epilogue.as";
 import { back1, on1, on2 } from "./lanes.as";
 
