@@ -19,7 +19,8 @@
  *    phases (even/odd rows × even/odd columns) each take one, two or four
  *    taps of dy's rows m and m + 1, computed for four dy columns and
  *    interleaved into two rows of eight dx; dw reads x's rows in place as the
- *    forward's direct3x3s2 does, one pass per (dy row, x row) pair.
+ *    forward's direct3x3s2 does, one pass per (dy row, x row) pair, or on
+ *    rows of under 16 dy one pass per dy row with nine accumulators.
  * db is summed on the way: from the bands (stride 1), in dw's middle pass
  * (stride 2). Other geometries (stride ≥ 2 otherwise, padding beyond the
  * filter's extent, rows under a block, or a scratch too small for the band)
