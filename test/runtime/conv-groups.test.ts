@@ -144,21 +144,21 @@ describe("grouped, depthwise and dilated conv: wasm kernel set against TypeScrip
   });
   // Seeded random depthwise geometries for the backward's paths (depthwise-backward.as.ts), in turn: stride 1 with
   // padding within the filter (the bands; filters 1–5, dilation 1–2, rows 4–24), 3x3 stride 2 padding 1 on widths
-  // 7–24 of 2·OW or 2·OW − 1 (the phases), anything (the general path), and 3x3 stride 1 on rows of 16, 20 or 24 or of 4–15
+  // 7–40 of 2·OW or 2·OW − 1 (the phases; dw by rows under 16 outputs, dwNarrowS2, or per row pair), anything (the general path), and 3x3 stride 1 on rows of 16, 20 or 24 or of 4–15
   // (dx and dw in one loop, on rows or on flat runs); each with less scratch than it asks for (the general path too), the least, three times it (bands of a
   // few rows, the last one shorter) and a model's; dx and db in turn left out.
   it("random depthwise geometries, 2 threads: backward as TypeScript's", () => {
     const e = engine(2);
     const rng = new Rng(7);
     const int = (lo: number, hi: number) => lo + Math.floor(rng.next() * (hi - lo + 1));
-    const [x, w, dy, dx, dw, db, big] = [3 * 6 * 24 * 24, 6 * 25, 3 * 6 * 27 * 27, 3 * 6 * 24 * 24, 6 * 25, 6, BIG].map((n) => e.floats.take(n)) as Float32Array[];
+    const [x, w, dy, dx, dw, db, big] = [3 * 6 * 24 * 40, 6 * 25, 3 * 6 * 27 * 27, 3 * 6 * 24 * 40, 6 * 25, 6, BIG].map((n) => e.floats.take(n)) as Float32Array[];
     let tried = 0;
     while (tried < 48) {
       const [C, B, H] = [int(2, 6), int(1, 3), int(1, 24)];
       const kind = tried % 4;
       const K = kind % 2 === 1 ? [3, 3] : [int(1, 5), int(1, 5)];
       const d = kind % 2 === 1 ? [1, 1] : [int(1, 2), int(1, 2)];
-      const W = kind === 1 ? 2 * int(4, 12) - (tried % 8 === 1 ? 1 : 0) : kind === 3 ? (tried % 8 === 3 ? 4 * int(4, 6) : int(4, 15)) : kind === 0 ? int(4, 24) : int(1, 24);
+      const W = kind === 1 ? 2 * int(4, 20) - (tried % 8 === 1 ? 1 : 0) : kind === 3 ? (tried % 8 === 3 ? 4 * int(4, 6) : int(4, 15)) : kind === 0 ? int(4, 24) : int(1, 24);
       const stride = kind === 0 || kind === 3 ? [1, 1] : kind === 1 ? [2, 2] : [int(1, 3), int(1, 3)];
       const pad = kind === 0 || kind === 3 ? [int(0, (K[0]! - 1) * d[0]!), int(0, (K[1]! - 1) * d[1]!)] : kind === 1 ? [1, 1] : [int(0, 3), int(0, 3)];
       const spec = { batch: B, channels: C, height: H, width: W, kernel: K as [number, number], stride: stride as [number, number], pad: pad as [number, number], dilation: d as [number, number], filters: C, groups: C };

@@ -19,7 +19,8 @@
  *    phases (even/odd rows × even/odd columns) each take one, two or four
  *    taps of dy's rows m and m + 1, computed for four dy columns and
  *    interleaved into two rows of eight dx; dw reads x's rows in place as the
- *    forward's direct3x3s2 does, one pass per (dy row, x row) pair.
+ *    forward's direct3x3s2 does, one pass per (dy row, x row) pair, or on
+ *    rows of under 16 dy one pass per dy row with nine accumulators.
  * db is summed on the way: from the bands (stride 1), in dw's middle pass
  * (stride 2). Other geometries (stride ≥ 2 otherwise, padding beyond the
  * filter's extent, rows under a block, or a scratch too small for the band)
@@ -314,7 +315,8 @@ function backward3x3s2(x: usize, w: usize, dy: usize, dx: usize, dw: usize, db: 
       const plane = (b * C + ch) * H * W;
       const dyo = dy + <usize>b * dys + (<usize>(ch * OH * OW) << 2);
       if (dx != 0) dxPlane3x3s2(dyo, at(dx, plane), at(w, ch * 9), zrow, H, W, OH, OW);
-      const bsum = dwPlane3x3s2(at(x, plane), dyo, at(dw, ch * 9), zrow, acc, H, W, OH, OW, db != 0);
+      // Rows of under 16 dy: the plane's three x rows per dy row in one pass (on wide rows its nine accumulators spill).
+      const bsum = OW < 16 ? dwNarrowS2(at(x, plane), dyo, at(dw, ch * 9), zrow, H, W, OH, OW) : dwPlane3x3s2(at(x, plane), dyo, at(dw, ch * 9), zrow, acc, H, W, OH, OW, db != 0);
       if (db != 0) store<f32>(at(db, ch), load<f32>(at(db, ch)) + bsum);
     }
   }
@@ -395,6 +397,53 @@ function dwPlane3x3s2(xo: usize, dyo: usize, dwc: usize, zrow: usize, acc: usize
   return hsum(v128.load(acc, 144));
 }
 
+/*
+ * The blocks of a stride-2 dw pass (dwRowS2, dwNarrowS2): four dy values t
+ * at dy column n take x's inputs 2n … 2n + 7 as a (the first four) and b;
+ * tap 1 is their even lanes, tap 2 their odd lanes, tap 0 the odd lanes one
+ * column back. The last block, when OW is not a whole number of blocks (or
+ * the row's width is odd), starts at o = OW − 4, overlapping the block
+ * before: the helpers below give its values.
+ */
+
+/** Dy columns of whole blocks: the last block after them unless it is OW (W = 2·OW). */
+// @ts-ignore: decorator
+@inline
+function fullS2(OW: i32, W: i32): i32 {
+  return (W & 1) != 0 ? (OW - 1) & ~3 : OW & ~3;
+}
+
+/** Lanes 0, 2, 4, 6 of the eight floats a, b: tap 1's inputs. */
+// @ts-ignore: decorator
+@inline
+function even(a: v128, b: v128): v128 {
+  return v128.shuffle<f32>(a, b, 0, 2, 4, 6);
+}
+
+/** The last block's dy (at o = OW − 4), the lanes before n (already done by the block before) zero. */
+// @ts-ignore: decorator
+@inline
+function lastDyS2(d: usize, n: i32, o: i32): v128 {
+  return v128.and(v128.load(at(d, o)), keepFrom(n - o));
+}
+
+/**
+ * The last block's b (c: x at column 2o): on a row of odd width the row ends
+ * at 2o + 6, so its last lane is zero (the padding) and nothing past the row is read.
+ */
+// @ts-ignore: decorator
+@inline
+function lastXS2(c: usize, W: i32): v128 {
+  return (W & 1) != 0 ? v128.shuffle<f32>(v128.load(c, 12), f32x4.splat(0), 1, 2, 3, 4) : v128.load(c, 16);
+}
+
+/** The four inputs before the last block (x columns 2o − 4 … 2o − 1; zero at the row's start), for tap 0's first lane. */
+// @ts-ignore: decorator
+@inline
+function leftXS2(c: usize, o: i32): v128 {
+  return o == 0 ? f32x4.splat(0) : v128.load(c - 16);
+}
+
 /**
  * One (dy row d, x row xr) pair of dwPlane3x3s2: the three accumulators at
  * acc; S = u8: dy's sum too, at acc + 96. The last block (partial, or on a
@@ -405,33 +454,21 @@ function dwRowS2<S>(xr: usize, d: usize, acc: usize, OW: i32, W: i32): void {
   let s = sizeof<S>() == 1 ? v128.load(acc, 96) : f32x4.splat(0);
   let l = f32x4.splat(0);
   let n = 0;
-  const full = (W & 1) != 0 ? (OW - 1) & ~3 : OW & ~3;
+  const full = fullS2(OW, W);
   for (; n < full; n += 4) {
     const t = v128.load(at(d, n)), c = xr + (<usize>n << 3);
     const a = v128.load(c), b = v128.load(c, 16), od = odd(a, b);
     a0 = f32x4.add(a0, f32x4.mul(t, back1(l, od)));
-    a1 = f32x4.add(a1, f32x4.mul(t, v128.shuffle<f32>(a, b, 0, 2, 4, 6)));
+    a1 = f32x4.add(a1, f32x4.mul(t, even(a, b)));
     a2 = f32x4.add(a2, f32x4.mul(t, od));
     if (sizeof<S>() == 1) s = f32x4.add(s, t);
     l = od;
   }
   if (n < OW) {
-    const o = OW - 4;
-    const t = v128.and(v128.load(at(d, o)), keepFrom(n - o)), c = xr + (<usize>o << 3);
-    const a = v128.load(c);
-    let ev: v128, od: v128;
-    if ((W & 1) != 0) {
-      // Inputs 2o … 2o + 6 (the row's last): the odd lanes' last is the padding.
-      const b = v128.load(c, 12);
-      ev = v128.shuffle<f32>(a, b, 0, 2, 5, 7);
-      od = v128.and(v128.shuffle<f32>(a, b, 1, 3, 6, 6), i32x4(-1, -1, -1, 0));
-    } else {
-      const b = v128.load(c, 16);
-      ev = v128.shuffle<f32>(a, b, 0, 2, 4, 6);
-      od = odd(a, b);
-    }
-    a0 = f32x4.add(a0, f32x4.mul(t, back1(o == 0 ? f32x4.splat(0) : v128.load(c - 16), od)));
-    a1 = f32x4.add(a1, f32x4.mul(t, ev));
+    const o = OW - 4, c = xr + (<usize>o << 3);
+    const t = lastDyS2(d, n, o), a = v128.load(c), b = lastXS2(c, W), od = odd(a, b);
+    a0 = f32x4.add(a0, f32x4.mul(t, back1(leftXS2(c, o), od)));
+    a1 = f32x4.add(a1, f32x4.mul(t, even(a, b)));
     a2 = f32x4.add(a2, f32x4.mul(t, od));
     if (sizeof<S>() == 1) s = f32x4.add(s, t);
   }
@@ -439,6 +476,70 @@ function dwRowS2<S>(xr: usize, d: usize, acc: usize, OW: i32, W: i32): void {
   v128.store(acc, a1, 16);
   v128.store(acc, a2, 32);
   if (sizeof<S>() == 1) v128.store(acc, s, 96);
+}
+
+/**
+ * dwPlane3x3s2 on rows of under 16 dy: the three x rows of a dy row in one
+ * pass with nine accumulators in registers (on wide rows they spill, and
+ * the pass per row pair is faster), x's rows picked without branches.
+ * Returns dy's sum.
+ */
+function dwNarrowS2(xo: usize, dyo: usize, dwc: usize, zrow: usize, H: i32, W: i32, OH: i32, OW: i32): f32 {
+  let a00 = f32x4.splat(0), a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00, a20 = a00, a21 = a00, a22 = a00, s = a00;
+  const full = fullS2(OW, W), o = OW - 4, ob = <usize>o << 3, pitch = <usize>W << 2;
+  {
+    for (let m = 0; m < OH; m++) {
+      const d = at(dyo, m * OW), r1 = xo + <usize>(2 * m) * pitch;
+      const r0 = select<usize>(r1 - pitch, zrow, m > 0), r2 = select<usize>(r1 + pitch, zrow, 2 * m + 1 < H);
+      let l0 = f32x4.splat(0), l1 = l0, l2 = l0;
+      let n = 0;
+      for (; n < full; n += 4) {
+        const t = v128.load(at(d, n)), c = <usize>n << 3;
+        const x0 = v128.load(r0 + c), y0 = v128.load(r0 + c, 16), o0 = odd(x0, y0);
+        const x1 = v128.load(r1 + c), y1 = v128.load(r1 + c, 16), o1 = odd(x1, y1);
+        const x2 = v128.load(r2 + c), y2 = v128.load(r2 + c, 16), o2 = odd(x2, y2);
+        a00 = f32x4.add(a00, f32x4.mul(t, back1(l0, o0)));
+        a01 = f32x4.add(a01, f32x4.mul(t, even(x0, y0)));
+        a02 = f32x4.add(a02, f32x4.mul(t, o0));
+        a10 = f32x4.add(a10, f32x4.mul(t, back1(l1, o1)));
+        a11 = f32x4.add(a11, f32x4.mul(t, even(x1, y1)));
+        a12 = f32x4.add(a12, f32x4.mul(t, o1));
+        a20 = f32x4.add(a20, f32x4.mul(t, back1(l2, o2)));
+        a21 = f32x4.add(a21, f32x4.mul(t, even(x2, y2)));
+        a22 = f32x4.add(a22, f32x4.mul(t, o2));
+        s = f32x4.add(s, t);
+        l0 = o0;
+        l1 = o1;
+        l2 = o2;
+      }
+      if (n < OW) {
+        const t = lastDyS2(d, n, o), c0 = r0 + ob, c1 = r1 + ob, c2 = r2 + ob;
+        const x0 = v128.load(c0), y0 = lastXS2(c0, W), o0 = odd(x0, y0);
+        const x1 = v128.load(c1), y1 = lastXS2(c1, W), o1 = odd(x1, y1);
+        const x2 = v128.load(c2), y2 = lastXS2(c2, W), o2 = odd(x2, y2);
+        a00 = f32x4.add(a00, f32x4.mul(t, back1(leftXS2(c0, o), o0)));
+        a01 = f32x4.add(a01, f32x4.mul(t, even(x0, y0)));
+        a02 = f32x4.add(a02, f32x4.mul(t, o0));
+        a10 = f32x4.add(a10, f32x4.mul(t, back1(leftXS2(c1, o), o1)));
+        a11 = f32x4.add(a11, f32x4.mul(t, even(x1, y1)));
+        a12 = f32x4.add(a12, f32x4.mul(t, o1));
+        a20 = f32x4.add(a20, f32x4.mul(t, back1(leftXS2(c2, o), o2)));
+        a21 = f32x4.add(a21, f32x4.mul(t, even(x2, y2)));
+        a22 = f32x4.add(a22, f32x4.mul(t, o2));
+        s = f32x4.add(s, t);
+      }
+    }
+  }
+  store<f32>(dwc, load<f32>(dwc) + hsum(a00));
+  store<f32>(dwc, load<f32>(dwc, 4) + hsum(a01), 4);
+  store<f32>(dwc, load<f32>(dwc, 8) + hsum(a02), 8);
+  store<f32>(dwc, load<f32>(dwc, 12) + hsum(a10), 12);
+  store<f32>(dwc, load<f32>(dwc, 16) + hsum(a11), 16);
+  store<f32>(dwc, load<f32>(dwc, 20) + hsum(a12), 20);
+  store<f32>(dwc, load<f32>(dwc, 24) + hsum(a20), 24);
+  store<f32>(dwc, load<f32>(dwc, 28) + hsum(a21), 28);
+  store<f32>(dwc, load<f32>(dwc, 32) + hsum(a22), 32);
+  return hsum(s);
 }
 
 /**
