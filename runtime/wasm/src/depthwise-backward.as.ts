@@ -18,9 +18,11 @@
  *  - stride 2, 3x3, padding 1 (the stride-2 layers of MobileNets): dx's four
  *    phases (even/odd rows × even/odd columns) each take one, two or four
  *    taps of dy's rows m and m + 1, computed for four dy columns and
- *    interleaved into two rows of eight dx; dw reads x's rows in place as the
- *    forward's direct3x3s2 does, one pass per (dy row, x row) pair, or on
- *    rows of under 16 dy one pass per dy row with nine accumulators.
+ *    interleaved into two rows of eight dx (on rows of at most 8 dy one
+ *    column block at a time down the plane, each dy block loaded once); dw
+ *    reads x's rows in place as the forward's direct3x3s2 does, one pass
+ *    per (dy row, x row) pair, or on rows of under 16 dy one pass per dy
+ *    row with nine accumulators.
  * db is summed on the way: from the bands (stride 1), in dw's middle pass
  * (stride 2). Other geometries (stride ≥ 2 otherwise, padding beyond the
  * filter's extent, rows under a block, or a scratch too small for the band)
@@ -314,7 +316,8 @@ function backward3x3s2(x: usize, w: usize, dy: usize, dx: usize, dw: usize, db: 
     for (let ch = c0; ch < c1; ch++) {
       const plane = (b * C + ch) * H * W;
       const dyo = dy + <usize>b * dys + (<usize>(ch * OH * OW) << 2);
-      if (dx != 0) dxPlane3x3s2(dyo, at(dx, plane), at(w, ch * 9), zrow, H, W, OH, OW);
+      if (dx != 0 && OW <= 8) dxNarrowS2(dyo, at(dx, plane), at(w, ch * 9), H, W, OH, OW);
+      else if (dx != 0) dxPlane3x3s2(dyo, at(dx, plane), at(w, ch * 9), zrow, H, W, OH, OW);
       // Rows of under 16 dy: the plane's three x rows per dy row in one pass (on wide rows its nine accumulators spill).
       const bsum = OW < 16 ? dwNarrowS2(at(x, plane), dyo, at(dw, ch * 9), zrow, H, W, OH, OW) : dwPlane3x3s2(at(x, plane), dyo, at(dw, ch * 9), zrow, acc, H, W, OH, OW, db != 0);
       if (db != 0) store<f32>(at(db, ch), load<f32>(at(db, ch)) + bsum);
@@ -324,13 +327,12 @@ function backward3x3s2(x: usize, w: usize, dy: usize, dx: usize, dw: usize, db: 
 
 /**
  * dx[2m][2o …] and, if `second`, dx[2m + 1][2o …] (at q0, q1) from dy blocks
- * A (row m) and Cv (row m + 1) and the floats after them, nA and nC (lane 0);
+ * A (row m) and Cv (row m + 1) and the same one column on, Bv and D;
  * eight floats a row, seven unless `whole` (a row of odd width's end).
  */
 // @ts-ignore: decorator
 @inline
-function dxBlockS2(q0: usize, q1: usize, second: bool, whole: bool, A: v128, Cv: v128, nA: v128, nC: v128, w0: v128, w1: v128, w2: v128, w3: v128, w4: v128, w5: v128, w6: v128, w7: v128, w8: v128): void {
-  const Bv = on1(A, nA), D = on1(Cv, nC);
+function dxBlockS2(q0: usize, q1: usize, second: bool, whole: bool, A: v128, Cv: v128, Bv: v128, D: v128, w0: v128, w1: v128, w2: v128, w3: v128, w4: v128, w5: v128, w6: v128, w7: v128, w8: v128): void {
   const ee = f32x4.mul(w4, A);
   const eo = f32x4.add(f32x4.mul(w3, Bv), f32x4.mul(w5, A));
   v128.store(q0, v128.shuffle<f32>(ee, eo, 0, 4, 1, 5));
@@ -366,10 +368,41 @@ function dxPlane3x3s2(dyo: usize, dxo: usize, wc: usize, zrow: usize, H: i32, W:
     const e0 = at(dxo, 2 * m * W), e1 = at(e0, W);
     const second = 2 * m + 1 < H;
     for (let n = 0; n + 4 < OW; n += 4) {
-      dxBlockS2(at(e0, 2 * n), at(e1, 2 * n), second, true, v128.load(at(d0, n)), v128.load(at(d1, n)), v128.load32_zero(at(d0, n + 4)), v128.load32_zero(at(d1, n + 4)), w0, w1, w2, w3, w4, w5, w6, w7, w8);
+      const A = v128.load(at(d0, n)), Cv = v128.load(at(d1, n));
+      dxBlockS2(at(e0, 2 * n), at(e1, 2 * n), second, true, A, Cv, on1(A, v128.load32_zero(at(d0, n + 4))), on1(Cv, v128.load32_zero(at(d1, n + 4))), w0, w1, w2, w3, w4, w5, w6, w7, w8);
     }
     const o = OW - 4;
-    dxBlockS2(at(e0, 2 * o), at(e1, 2 * o), second, (W & 1) == 0, v128.load(at(d0, o)), v128.load(at(d1, o)), zero, zero, w0, w1, w2, w3, w4, w5, w6, w7, w8);
+    const A = v128.load(at(d0, o)), Cv = v128.load(at(d1, o));
+    dxBlockS2(at(e0, 2 * o), at(e1, 2 * o), second, (W & 1) == 0, A, Cv, on1(A, zero), on1(Cv, zero), w0, w1, w2, w3, w4, w5, w6, w7, w8);
+  }
+}
+
+/**
+ * dxPlane3x3s2 on rows of under 16 dy: one column block at a time down the
+ * plane, row m + 1's dy vectors (C, D) kept as row m + 2's (A, B), so each
+ * dy block is loaded and shifted once; the last dy row (no row below) after
+ * the loop, its second dx row only if the plane has it.
+ */
+function dxNarrowS2(dyo: usize, dxo: usize, wc: usize, H: i32, W: i32, OH: i32, OW: i32): void {
+  const w0 = v128.load32_splat(wc), w1 = v128.load32_splat(wc, 4), w2 = v128.load32_splat(wc, 8);
+  const w3 = v128.load32_splat(wc, 12), w4 = v128.load32_splat(wc, 16), w5 = v128.load32_splat(wc, 20);
+  const w6 = v128.load32_splat(wc, 24), w7 = v128.load32_splat(wc, 28), w8 = v128.load32_splat(wc, 32);
+  const dPitch = <usize>OW << 2, xPitch = <usize>W << 2, last = 2 * OH - 1 < H;
+  for (let n = 0; n < OW; n += 4) {
+    // The last block starts at OW − 4 (overlapping the one before), nothing after it.
+    const o = min(n, OW - 4), next = o + 4 < OW, whole = next || (W & 1) == 0;
+    let d = at(dyo, o), e = at(dxo, 2 * o);
+    let A = v128.load(d), Bv = on1(A, next ? v128.load32_zero(d, 16) : f32x4.splat(0));
+    for (let m = 1; m < OH; m++) {
+      d += dPitch;
+      const Cv = v128.load(d), D = on1(Cv, next ? v128.load32_zero(d, 16) : f32x4.splat(0));
+      dxBlockS2(e, e + xPitch, true, whole, A, Cv, Bv, D, w0, w1, w2, w3, w4, w5, w6, w7, w8);
+      A = Cv;
+      Bv = D;
+      e += xPitch << 1;
+    }
+    const zero = f32x4.splat(0);
+    dxBlockS2(e, e + xPitch, last, whole, A, zero, Bv, zero, w0, w1, w2, w3, w4, w5, w6, w7, w8);
   }
 }
 
