@@ -56,6 +56,7 @@ const CASES = [
   { B: 2, C: 3, H: 7, W: 6, F: 3, G: 3, K: [3, 3], s: [2, 2], pad: [1, 1], d: [1, 1] }, // depthwise stride 2 from x, rows of 3
   { B: 1, C: 3, H: 6, W: 4, F: 3, G: 3, K: [3, 3], s: [2, 2], pad: [0, 1], d: [1, 1] }, // depthwise stride 2 from x, rows of 2, no row padding
   { B: 2, C: 2, H: 5, W: 2, F: 2, G: 2, K: [3, 3], s: [2, 2], pad: [1, 1], d: [1, 1] }, // depthwise stride 2 from x, rows of 1
+  { B: 1, C: 2, H: 7, W: 8, F: 2, G: 2, K: [3, 3], s: [2, 2], pad: [1, 1], d: [1, 1] }, // depthwise stride 2, rows of 4 (one dx block down the plane), odd height
 ] as const;
 
 function params(c: (typeof CASES)[number]): Conv2dParams {

@@ -316,7 +316,8 @@ function backward3x3s2(x: usize, w: usize, dy: usize, dx: usize, dw: usize, db: 
     for (let ch = c0; ch < c1; ch++) {
       const plane = (b * C + ch) * H * W;
       const dyo = dy + <usize>b * dys + (<usize>(ch * OH * OW) << 2);
-      if (dx != 0 && OW <= 8) dxNarrowS2(dyo, at(dx, plane), at(w, ch * 9), H, W, OH, OW);
+      if (dx != 0 && OW > 4 && OW <= 8) dxTwoBlocksS2(dyo, at(dx, plane), at(w, ch * 9), H, W, OH, OW);
+      else if (dx != 0 && OW <= 8) dxNarrowS2(dyo, at(dx, plane), at(w, ch * 9), H, W, OH, OW);
       else if (dx != 0) dxPlane3x3s2(dyo, at(dx, plane), at(w, ch * 9), zrow, H, W, OH, OW);
       // Rows of under 16 dy: the plane's three x rows per dy row in one pass (on wide rows its nine accumulators spill).
       const bsum = OW < 16 ? dwNarrowS2(at(x, plane), dyo, at(dw, ch * 9), zrow, H, W, OH, OW) : dwPlane3x3s2(at(x, plane), dyo, at(dw, ch * 9), zrow, acc, H, W, OH, OW, db != 0);
@@ -404,6 +405,34 @@ function dxNarrowS2(dyo: usize, dxo: usize, wc: usize, H: i32, W: i32, OH: i32, 
     const zero = f32x4.splat(0);
     dxBlockS2(e, e + xPitch, last, whole, A, zero, Bv, zero, w0, w1, w2, w3, w4, w5, w6, w7, w8);
   }
+}
+
+/**
+ * dxNarrowS2 for 5 ≤ OW ≤ 8: the row's two column blocks (at 0 and OW − 4)
+ * together, dy row by row, row m + 1's four vectors kept for row m + 2.
+ */
+function dxTwoBlocksS2(dyo: usize, dxo: usize, wc: usize, H: i32, W: i32, OH: i32, OW: i32): void {
+  const w0 = v128.load32_splat(wc), w1 = v128.load32_splat(wc, 4), w2 = v128.load32_splat(wc, 8);
+  const w3 = v128.load32_splat(wc, 12), w4 = v128.load32_splat(wc, 16), w5 = v128.load32_splat(wc, 20);
+  const w6 = v128.load32_splat(wc, 24), w7 = v128.load32_splat(wc, 28), w8 = v128.load32_splat(wc, 32);
+  const o = OW - 4, ob = <usize>o << 2, eb = <usize>o << 3;
+  const dPitch = <usize>OW << 2, xPitch = <usize>W << 2, last = 2 * OH - 1 < H, whole = (W & 1) == 0;
+  const zero = f32x4.splat(0);
+  let d = dyo, e = dxo;
+  let A0 = v128.load(d), B0 = on1(A0, v128.load32_zero(d, 16)), A1 = v128.load(d + ob), B1 = on1(A1, zero);
+  for (let m = 1; m < OH; m++) {
+    d += dPitch;
+    const C0 = v128.load(d), D0 = on1(C0, v128.load32_zero(d, 16)), C1 = v128.load(d + ob), D1 = on1(C1, zero);
+    dxBlockS2(e, e + xPitch, true, true, A0, C0, B0, D0, w0, w1, w2, w3, w4, w5, w6, w7, w8);
+    dxBlockS2(e + eb, e + xPitch + eb, true, whole, A1, C1, B1, D1, w0, w1, w2, w3, w4, w5, w6, w7, w8);
+    A0 = C0;
+    B0 = D0;
+    A1 = C1;
+    B1 = D1;
+    e += xPitch << 1;
+  }
+  dxBlockS2(e, e + xPitch, last, true, A0, zero, B0, zero, w0, w1, w2, w3, w4, w5, w6, w7, w8);
+  dxBlockS2(e + eb, e + xPitch + eb, last, whole, A1, zero, B1, zero, w0, w1, w2, w3, w4, w5, w6, w7, w8);
 }
 
 /**
