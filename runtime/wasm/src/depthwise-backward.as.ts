@@ -379,8 +379,8 @@ function dxPlane3x3s2(dyo: usize, dxo: usize, wc: usize, zrow: usize, H: i32, W:
 }
 
 /**
- * dxPlane3x3s2 on rows of under 16 dy: one column block at a time down the
- * plane, row m + 1's dy vectors (C, D) kept as row m + 2's (A, B), so each
+ * dxPlane3x3s2 on rows of 4 dy (on 9–15 it measured 0.94–0.97× of the row
+ * loop; 5–8 take dxTwoBlocksS2): one column block at a time down the plane, row m + 1's dy vectors (C, D) kept as row m + 2's (A, B), so each
  * dy block is loaded and shifted once; the last dy row (no row below) after
  * the loop, its second dx row only if the plane has it.
  */
