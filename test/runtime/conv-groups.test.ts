@@ -108,10 +108,26 @@ describe("grouped, depthwise and dilated conv: wasm kernel set against TypeScrip
   beforeAll(ensureWasmBuilt);
   const BIG = 50_000;
   const { engine } = wasmEngines({ floats: 1_000_000, ints: 1000, scratch: BIG, convParams: 10_000 });
+  const uniform = (rng: Rng, ...ts: Float32Array[]): void => {
+    for (const t of ts) for (let i = 0; i < t.length; i++) t[i] = rng.next() * 2 - 1;
+  };
   const filled = (e: Engine<Float32Array>, n: number, rng: Rng): Float32Array => {
     const v = e.floats.take(n);
-    for (let i = 0; i < n; i++) v[i] = rng.next() * 2 - 1;
+    uniform(rng, v);
     return v;
+  };
+  /** Runs `check` on `count` geometries from `draw(n)` (n: how many were checked before), skipping those whose filter does not fit the padded input; `check` gets n + 1. */
+  const eachGeometry = (count: number, draw: (n: number) => Parameters<typeof conv2dParams>[0], check: (spec: Parameters<typeof conv2dParams>[0], p: Conv2dParams, n: number) => void): void => {
+    for (let n = 0; n < count; ) {
+      const spec = draw(n);
+      let p: Conv2dParams;
+      try {
+        p = conv2dParams(spec);
+      } catch {
+        continue; // the filter does not fit the padded input
+      }
+      check(spec, p, ++n);
+    }
   };
   // Seeded random depthwise geometries (filters 1–5 each way, strides 1–3, dilation 1–2, padding 0–3, planes 1–24
   // wide, batch 1–3), each with the least scratch and with a model's, under one of the epilogues.
@@ -120,28 +136,25 @@ describe("grouped, depthwise and dilated conv: wasm kernel set against TypeScrip
     const rng = new Rng(99);
     const int = (lo: number, hi: number) => lo + Math.floor(rng.next() * (hi - lo + 1));
     const [x, w, b, y, big] = [e.floats.take(3 * 6 * 24 * 24), e.floats.take(6 * 25), e.floats.take(6), e.floats.take(3 * 6 * 27 * 27), e.floats.take(BIG)];
-    let tried = 0;
-    while (tried < 40) {
-      const [C, B, H, W] = [int(2, 6), int(1, 3), int(1, 24), int(1, 24)];
-      const spec = { batch: B, channels: C, height: H, width: W, kernel: [int(1, 5), int(1, 5)], stride: [int(1, 3), int(1, 3)], pad: [int(0, 3), int(0, 3)], dilation: [int(1, 2), int(1, 2)], filters: C, groups: C } as const;
-      let p: Conv2dParams;
-      try {
-        p = conv2dParams(spec);
-      } catch {
-        continue; // the filter does not fit the padded input
-      }
-      tried++;
-      const [xs, ws, ys] = [x.subarray(0, B * C * H * W), w.subarray(0, C * p.KH * p.KW), y.subarray(0, B * C * p.OH * p.OW)];
-      for (const t of [xs, ws, b]) for (let i = 0; i < t.length; i++) t[i] = rng.next() * 2 - 1;
-      const act = ([ACT_NONE, ACT_RELU, ACT_RELU6] as const)[tried % 3]!;
-      const want = new Float32Array(ys.length);
-      jsKernels.conv2dForward(xs, ws, b, want, new Float32Array(1), p, act);
-      for (const s of [big.subarray(0, conv2dScratchSize(p)), big]) {
-        ys.fill(NaN);
-        e.kernels.conv2dForward(xs, ws, b, ys, s, p, act);
-        expectClose(ys, want, 2e-5, `${JSON.stringify(spec)}, act ${act}, scratch ${s.length}`);
-      }
-    }
+    eachGeometry(
+      40,
+      () => {
+        const [C, B, H, W] = [int(2, 6), int(1, 3), int(1, 24), int(1, 24)];
+        return { batch: B, channels: C, height: H, width: W, kernel: [int(1, 5), int(1, 5)], stride: [int(1, 3), int(1, 3)], pad: [int(0, 3), int(0, 3)], dilation: [int(1, 2), int(1, 2)], filters: C, groups: C };
+      },
+      (spec, p, tried) => {
+        const [xs, ws, ys] = [x.subarray(0, spec.batch * spec.channels * spec.height * spec.width), w.subarray(0, p.C * p.KH * p.KW), y.subarray(0, spec.batch * p.C * p.OH * p.OW)];
+        uniform(rng, xs, ws, b);
+        const act = ([ACT_NONE, ACT_RELU, ACT_RELU6] as const)[tried % 3]!;
+        const want = new Float32Array(ys.length);
+        jsKernels.conv2dForward(xs, ws, b, want, new Float32Array(1), p, act);
+        for (const s of [big.subarray(0, conv2dScratchSize(p)), big]) {
+          ys.fill(NaN);
+          e.kernels.conv2dForward(xs, ws, b, ys, s, p, act);
+          expectClose(ys, want, 2e-5, `${JSON.stringify(spec)}, act ${act}, scratch ${s.length}`);
+        }
+      },
+    );
   });
   // Seeded random depthwise geometries for the backward's paths (depthwise-backward.as.ts), in turn: stride 1 with
   // padding within the filter (the bands; filters 1–5, dilation 1–2, rows 4–24), 3x3 stride 2 padding 1 on widths
@@ -153,38 +166,36 @@ describe("grouped, depthwise and dilated conv: wasm kernel set against TypeScrip
     const rng = new Rng(7);
     const int = (lo: number, hi: number) => lo + Math.floor(rng.next() * (hi - lo + 1));
     const [x, w, dy, dx, dw, db, big] = [3 * 6 * 24 * 40, 6 * 25, 3 * 6 * 27 * 27, 3 * 6 * 24 * 40, 6 * 25, 6, BIG].map((n) => e.floats.take(n)) as Float32Array[];
-    let tried = 0;
-    while (tried < 48) {
-      const [C, B, H] = [int(2, 6), int(1, 3), int(1, 24)];
-      const kind = tried % 4;
-      const K = kind % 2 === 1 ? [3, 3] : [int(1, 5), int(1, 5)];
-      const d = kind % 2 === 1 ? [1, 1] : [int(1, 2), int(1, 2)];
-      const W = kind === 1 ? 2 * int(4, 20) - (tried % 8 === 1 ? 1 : 0) : kind === 3 ? (tried % 8 === 3 ? 4 * int(4, 6) : int(4, 15)) : kind === 0 ? int(4, 24) : int(1, 24);
-      const stride = kind === 0 || kind === 3 ? [1, 1] : kind === 1 ? [2, 2] : [int(1, 3), int(1, 3)];
-      const pad = kind === 0 || kind === 3 ? [int(0, (K[0]! - 1) * d[0]!), int(0, (K[1]! - 1) * d[1]!)] : kind === 1 ? [1, 1] : [int(0, 3), int(0, 3)];
-      const spec = { batch: B, channels: C, height: H, width: W, kernel: K as [number, number], stride: stride as [number, number], pad: pad as [number, number], dilation: d as [number, number], filters: C, groups: C };
-      let p: Conv2dParams;
-      try {
-        p = conv2dParams(spec);
-      } catch {
-        continue; // the filter does not fit the padded input
-      }
-      tried++;
-      const [xs, ws, dys] = [x.subarray(0, B * C * H * W), w.subarray(0, C * p.KH * p.KW), dy.subarray(0, B * C * p.OH * p.OW)];
-      for (const t of [xs, ws, dys]) for (let i = 0; i < t.length; i++) t[i] = rng.next() * 2 - 1;
-      const [dxs, dws, dbs] = [dx.subarray(0, xs.length), dw.subarray(0, ws.length), db.subarray(0, C)];
-      const ref = { dx: new Float32Array(xs.length), dw: new Float32Array(ws.length), db: new Float32Array(C) };
-      jsKernels.conv2dBackward(xs, ws, dys, ref.dx, ref.dw, ref.db, new Float32Array(1), p);
-      const withDx = tried % 2 === 0, withDb = tried % 5 !== 0;
-      for (const s of [big.subarray(0, 1), big.subarray(0, conv2dScratchSize(p)), big.subarray(0, 3 * conv2dScratchSize(p)), big]) {
-        dxs.fill(NaN), dws.fill(NaN), dbs.fill(NaN);
-        e.kernels.conv2dBackward(xs, ws, dys, withDx ? dxs : null, dws, withDb ? dbs : null, s, p);
-        const at = `${JSON.stringify(spec)}, scratch ${s.length}`;
-        if (withDx) expectClose(dxs, ref.dx, 2e-5, `dx ${at}`);
-        expectClose(dws, ref.dw, 1e-4, `dw ${at}`);
-        if (withDb) expectClose(dbs, ref.db, 1e-4, `db ${at}`);
-      }
-    }
+    eachGeometry(
+      48,
+      (tried) => {
+        const [C, B, H] = [int(2, 6), int(1, 3), int(1, 24)];
+        const kind = tried % 4;
+        const K = kind % 2 === 1 ? [3, 3] : [int(1, 5), int(1, 5)];
+        const d = kind % 2 === 1 ? [1, 1] : [int(1, 2), int(1, 2)];
+        const W = kind === 1 ? 2 * int(4, 20) - (tried % 8 === 1 ? 1 : 0) : kind === 3 ? (tried % 8 === 3 ? 4 * int(4, 6) : int(4, 15)) : kind === 0 ? int(4, 24) : int(1, 24);
+        const stride = kind === 0 || kind === 3 ? [1, 1] : kind === 1 ? [2, 2] : [int(1, 3), int(1, 3)];
+        const pad = kind === 0 || kind === 3 ? [int(0, (K[0]! - 1) * d[0]!), int(0, (K[1]! - 1) * d[1]!)] : kind === 1 ? [1, 1] : [int(0, 3), int(0, 3)];
+        return { batch: B, channels: C, height: H, width: W, kernel: K as [number, number], stride: stride as [number, number], pad: pad as [number, number], dilation: d as [number, number], filters: C, groups: C };
+      },
+      (spec, p, tried) => {
+        const C = p.C;
+        const [xs, ws, dys] = [x.subarray(0, spec.batch * C * spec.height * spec.width), w.subarray(0, C * p.KH * p.KW), dy.subarray(0, spec.batch * C * p.OH * p.OW)];
+        uniform(rng, xs, ws, dys);
+        const [dxs, dws, dbs] = [dx.subarray(0, xs.length), dw.subarray(0, ws.length), db.subarray(0, C)];
+        const ref = { dx: new Float32Array(xs.length), dw: new Float32Array(ws.length), db: new Float32Array(C) };
+        jsKernels.conv2dBackward(xs, ws, dys, ref.dx, ref.dw, ref.db, new Float32Array(1), p);
+        const withDx = tried % 2 === 0, withDb = tried % 5 !== 0;
+        for (const s of [big.subarray(0, 1), big.subarray(0, conv2dScratchSize(p)), big.subarray(0, 3 * conv2dScratchSize(p)), big]) {
+          dxs.fill(NaN), dws.fill(NaN), dbs.fill(NaN);
+          e.kernels.conv2dBackward(xs, ws, dys, withDx ? dxs : null, dws, withDb ? dbs : null, s, p);
+          const at = `${JSON.stringify(spec)}, scratch ${s.length}`;
+          if (withDx) expectClose(dxs, ref.dx, 2e-5, `dx ${at}`);
+          expectClose(dws, ref.dw, 1e-4, `dw ${at}`);
+          if (withDb) expectClose(dbs, ref.db, 1e-4, `db ${at}`);
+        }
+      },
+    );
   });
   it("refuses a depthwise forward with less scratch than conv2dScratchSize(p), saying how much it needs", () => {
     const e = engine(1);
