@@ -19,8 +19,8 @@ import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
-import { ROOT, SEED, TMP, makeBatch, prepare, workload } from "./runners/common.mjs";
-import { cpuMs, timeCalls } from "./runners/instrument.mjs";
+import { ROOT, SEED, TMP, list, makeBatch, prepare, workload } from "./runners/common.mjs";
+import { clockFor, timeCalls } from "./runners/instrument.mjs";
 import { median } from "./runners/stats.mjs";
 
 const { values: a } = parseArgs({
@@ -38,7 +38,6 @@ if (a.base === undefined) {
   process.stderr.write("bench/ab-model.mjs: --base DIR is required: the other checkout, built (npm run build)\n");
   process.exit(2);
 }
-const list = (s) => s.split(",").map((x) => x.trim()).filter(Boolean);
 const trees = { base: resolve(a.base), this: ROOT };
 const batch = Number(a.batch), rounds = Number(a.rounds), seconds = Number(a.seconds);
 
@@ -70,7 +69,7 @@ for (const key of list(a.workloads)) {
           return [side, mode === "train" ? () => m.trainStep(x, labels, opt) : () => m.forward(x)];
         }),
       );
-      const clock = threads === 1 ? cpuMs : () => performance.now();
+      const clock = clockFor(threads);
       const ms = { base: [], this: [] };
       for (let r = 0; r < rounds; r++) {
         for (const side of r % 2 ? ["this", "base"] : ["base", "this"]) ms[side].push(timeCalls(step[side], seconds, clock));

@@ -18,10 +18,11 @@
  * best of each side is the steadier figure.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync, realpathSync } from "node:fs";
+import { existsSync, realpathSync } from "node:fs";
+import { loadavg } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { ROOT, checkOwnRuntime } from "./runners/common.mjs";
+import { ROOT, checkOwnRuntime, list } from "./runners/common.mjs";
 import { median } from "./runners/stats.mjs";
 
 const { values: a } = parseArgs({
@@ -53,7 +54,6 @@ for (const [side, dir] of Object.entries(trees)) {
 }
 if (realpathSync(trees.base) === realpathSync(trees.this)) fail("--base is this checkout");
 
-const list = (s) => s.split(",").map((x) => x.trim()).filter(Boolean);
 const configs = [];
 for (const w of list(a.workloads)) for (const mode of list(a.modes)) for (const t of list(a.threads)) configs.push({ w, mode, threads: Number(t) });
 
@@ -72,11 +72,11 @@ const loads = [];
 for (let round = 0; round < Number(a.rounds); round++)
   configs.forEach((c, i) => {
     for (const side of ["base", "this"]) results[i][side].push(run(trees[side], c));
-    loads.push(Number(readFileSync("/proc/loadavg", "utf8").split(" ")[0]));
+    loads.push(loadavg()[0]);
   });
 
 const f = (x) => Math.round(x).toLocaleString("en-US").padStart(8);
-console.log(`nnspec before/after: this = ${trees.this}, base = ${trees.base}; ${a.batch === undefined ? "" : `batch ${a.batch}; `}${a.rounds} rounds; load average ${Math.min(...loads)}–${Math.max(...loads)}`);
+console.log(`nnspec before/after: this = ${trees.this}, base = ${trees.base}; ${a.batch === undefined ? "" : `batch ${a.batch}; `}${a.rounds} rounds; load average ${Math.min(...loads).toFixed(1)}–${Math.max(...loads).toFixed(1)}`);
 console.log("img/s (1 thread: per CPU-second)       best base  best this  ratio │ median base  median this  per-round this ÷ base");
 configs.forEach((c, i) => {
   const { base, this: now } = results[i];

@@ -154,7 +154,7 @@ const rows = sets[0].map(([name, flops], i) => ({
   gflops1: flops ? flops / best[0][i] / 1e6 : null,
   gflops2: flops ? flops / best[1][i] / 1e6 : null,
   speedup: best[0][i] / best[1][i],
-  ...(splits ? { busiestMs2: splits[i][1].busiest, cpuSpeedup: splits[i][0].total / splits[i][1].busiest } : {}),
+  ...(splits ? { splitCpuMs1: splits[i][0].total, busiestMs2: splits[i][1].busiest, cpuSpeedup: splits[i][0].total / splits[i][1].busiest } : {}),
 }));
 if (json) console.log(JSON.stringify({ node: process.version, cpu: cpus()[0]?.model, batch: B, rows }, null, 2));
 else {
@@ -163,7 +163,7 @@ else {
   const cell = (ms, g) => `${ms.toFixed(3)} ms${g === null ? "" : ` ${g.toFixed(1)} GF/s`}`.padStart(20);
   if (splits) console.log(`(--split: 1-thread CPU ms per call, over ≥ 0.3 s; the busiest of the 2-thread engine's threads; their ratio)`);
   for (const r of rows) {
-    const extra = splits ? `   ${splits[rows.indexOf(r)][0].total.toFixed(3).padStart(8)} ${r.busiestMs2.toFixed(3).padStart(8)} ${`${r.cpuSpeedup.toFixed(2)}×`.padStart(7)}` : "";
+    const extra = splits ? `   ${r.splitCpuMs1.toFixed(3).padStart(8)} ${r.busiestMs2.toFixed(3).padStart(8)} ${`${r.cpuSpeedup.toFixed(2)}×`.padStart(7)}` : "";
     console.log(`${r.layer.padEnd(24)} ${cell(r.ms1, r.gflops1)} ${cell(r.ms2, r.gflops2)} ${`${r.speedup.toFixed(2)}×`.padStart(9)}   ${r.cpuMs1.toFixed(3).padStart(16)} ${r.cpuMs2.toFixed(3).padStart(10)}${extra}`);
   }
 }

@@ -20,8 +20,9 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
-import { SEED, makeBatch, paths, prepare, workload } from "./runners/common.mjs";
-import { cpuMs, importInstrumented, layerTimes, timeCalls } from "./runners/instrument.mjs";
+import { SEED, makeBatch, prepare, workload } from "./runners/common.mjs";
+import { clockFor, importInstrumented, layerTimes, timeCalls, wallMs } from "./runners/instrument.mjs";
+import { median } from "./runners/stats.mjs";
 
 const { values: a } = parseArgs({
   options: {
@@ -54,21 +55,20 @@ for (const threads of a.threads.split(",").map(Number)) {
     if (unfoldedModule) {
       // Folded and unfolded alternately, 4 rounds each, the median of each (CPU time with 1 thread): a busy moment hits both.
       const m2 = await unfoldedModule.createModel(options);
-      const clock = threads === 1 ? cpuMs : () => performance.now();
+      const clock = clockFor(threads);
       const f = [], u = [];
       for (let r = 0; r < 4; r++) {
         f.push(timeCalls(() => m0.forward(x), Number(a.seconds) / 4, clock));
         u.push(timeCalls(() => m2.forward(x), Number(a.seconds) / 4, clock));
       }
       m2.dispose();
-      const median = (v) => v.sort((p, q) => p - q)[v.length >> 1];
       forwardMs = median(f);
       unfoldedMs = median(u);
-    } else forwardMs = timeCalls(() => m0.forward(x), Number(a.seconds), () => performance.now());
+    } else forwardMs = timeCalls(() => m0.forward(x), Number(a.seconds), wallMs);
     m0.dispose();
     const m1 = await timed.createModel(options);
     const totals = new Map();
-    for (const l of layerTimes(() => m1.forward(x), Number(a.seconds), () => performance.now())) totals.set(l.kind, (totals.get(l.kind) ?? 0) + l.ms);
+    for (const l of layerTimes(() => m1.forward(x), Number(a.seconds), wallMs)) totals.set(l.kind, (totals.get(l.kind) ?? 0) + l.ms);
     m1.dispose();
     const kinds = [...totals].map(([kind, ms]) => ({ kind, ms })).sort((u, v) => v.ms - u.ms);
     const sum = kinds.reduce((s, k) => s + k.ms, 0);

@@ -27,7 +27,8 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
 import { SEED, makeBatch, prepare, workload } from "./runners/common.mjs";
-import { cpuMs, importInstrumented, layerTimes, timeCalls } from "./runners/instrument.mjs";
+import { cpuMs, importInstrumented, layerTimes, timeCalls, wallMs } from "./runners/instrument.mjs";
+import { median } from "./runners/stats.mjs";
 import { openSession } from "./runners/ort.mjs";
 
 const { values: a } = parseArgs({
@@ -84,7 +85,6 @@ function gemmRate(M, N, K, transB = 0) {
   return rate;
 }
 
-const median = (v) => [...v].sort((x, y) => x - y)[v.length >> 1];
 gemmRate(128, 4096, 256);
 gemmRate(256, 1024, 512);
 
@@ -99,7 +99,6 @@ for (const batch of a.batches.split(",").map(Number)) {
   const layers = layerTimes(() => mt.forward(x), seconds * 2, cpuMs);
   mt.dispose();
   // The plain forward and ONNX Runtime, alternately; 1 thread in CPU time, `multi` threads in wall time.
-  const wall = () => performance.now();
   const m1 = await mod.createModel(options(1));
   const mN = multi > 1 ? await mod.createModel(options(multi)) : null;
   const feeds = async (threads) => {
@@ -124,8 +123,8 @@ for (const batch of a.batches.split(",").map(Number)) {
     t.nnspec1.push(timeCalls(() => m1.forward(x), seconds, cpuMs));
     t.ort1.push(await ortMs(o1, cpuMs));
     if (mN) {
-      t.nnspecN.push(timeCalls(() => mN.forward(x), seconds, wall));
-      t.ortN.push(await ortMs(oN, wall));
+      t.nnspecN.push(timeCalls(() => mN.forward(x), seconds, wallMs));
+      t.ortN.push(await ortMs(oN, wallMs));
     }
   }
   m1.dispose();

@@ -80,6 +80,9 @@ export const WORKLOADS = {
 };
 
 /** Seed of every nnspec model in the benchmark (the ONNX file holds these weights). */
+/** The items of a comma-separated option ("L, C" → ["L", "C"]). */
+export const list = (s) => s.split(",").map((x) => x.trim()).filter(Boolean);
+
 export const SEED = 1;
 
 export function workload(key) {

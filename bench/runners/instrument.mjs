@@ -1,10 +1,10 @@
-// Shared by profile.mjs and roofline.mjs: a compiled module with every kernel
+// Shared by profile.mjs, roofline.mjs and ab-model.mjs: a compiled module with every kernel
 // call of its forward pass timed, each call filed under its layer (name and kind).
 import { readFileSync, writeFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
 
 /** The layer kind of a generated statement's comment ("conv 1x1 x t nobias" → "1x1 conv (GEMM)"). */
-export function kindOf(comment) {
+function kindOf(comment) {
   const text = comment.replace(/^\s*\/\/ [^:]+: /, "");
   const word = text.split(/[\s({]/)[0];
   if (word === "conv") return / groups /.test(text) ? "depthwise conv" : /^conv 1x1\b/.test(text) ? "1x1 conv (GEMM)" : "other conv";
@@ -21,7 +21,7 @@ const nameOf = (comment) => /^\s*\/\/ ([^:]+):/.exec(comment)?.[1] ?? "?";
  * `__profile.add(key, ms)`, key "kind\tname" (the folded kernel: its conv's),
  * and timed with `__profile.now()` (milliseconds).
  */
-export function instrument(source, file) {
+function instrument(source, file) {
   const lines = source.split("\n");
   let start = lines.findIndex((l) => /^\s*function layers\(/.test(l));
   if (start < 0) start = lines.findIndex((l) => /^\s*function forward\(/.test(l));
@@ -52,6 +52,12 @@ export function cpuMs() {
   const u = process.cpuUsage();
   return (u.user + u.system) / 1000;
 }
+
+/** Wall-clock milliseconds. */
+export const wallMs = () => performance.now();
+
+/** The clock a measurement on `threads` threads reads: CPU time of the process on one thread (a shared core's other work does not count), wall time on more. */
+export const clockFor = (threads) => (threads === 1 ? cpuMs : wallMs);
 
 /**
  * Runs `fn` until it has used ≥ seconds of `clock` (a clock in ms: cpuMs, or

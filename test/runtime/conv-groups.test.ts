@@ -2,7 +2,7 @@
 // straight from the definition, and the wasm kernel set (1–3 threads) against the TypeScript one.
 import { beforeAll, describe, expect, it } from "vitest";
 import { ACT_NONE, ACT_RELU, ACT_RELU6, conv2dBackward, conv2dForward, conv2dParams, conv2dScratchSize, jsKernels, Rng, type Conv2dParams, type Engine } from "../../runtime/index.js";
-import { expectClose, randArray } from "./helpers.js";
+import { expectClose, fillUniform, randArray } from "./helpers.js";
 import { ensureWasmBuilt, wasmEngines } from "../helpers/wasm.js";
 import { refConvBackward as refBackward, refConvForward as refForward } from "./conv-reference.js";
 
@@ -108,14 +108,7 @@ describe("grouped, depthwise and dilated conv: wasm kernel set against TypeScrip
   beforeAll(ensureWasmBuilt);
   const BIG = 50_000;
   const { engine } = wasmEngines({ floats: 1_000_000, ints: 1000, scratch: BIG, convParams: 10_000 });
-  const uniform = (rng: Rng, ...ts: Float32Array[]): void => {
-    for (const t of ts) for (let i = 0; i < t.length; i++) t[i] = rng.next() * 2 - 1;
-  };
-  const filled = (e: Engine<Float32Array>, n: number, rng: Rng): Float32Array => {
-    const v = e.floats.take(n);
-    uniform(rng, v);
-    return v;
-  };
+  const filled = (e: Engine<Float32Array>, n: number, rng: Rng): Float32Array => fillUniform(rng, e.floats.take(n));
   /** Runs `check` on `count` geometries from `draw(n)` (n: how many were checked before), skipping those whose filter does not fit the padded input; `check` gets n + 1. */
   const eachGeometry = (count: number, draw: (n: number) => Parameters<typeof conv2dParams>[0], check: (spec: Parameters<typeof conv2dParams>[0], p: Conv2dParams, n: number) => void): void => {
     for (let n = 0; n < count; ) {
@@ -144,7 +137,7 @@ describe("grouped, depthwise and dilated conv: wasm kernel set against TypeScrip
       },
       (spec, p, tried) => {
         const [xs, ws, ys] = [x.subarray(0, spec.batch * spec.channels * spec.height * spec.width), w.subarray(0, p.C * p.KH * p.KW), y.subarray(0, spec.batch * p.C * p.OH * p.OW)];
-        uniform(rng, xs, ws, b);
+        fillUniform(rng, xs, ws, b);
         const act = ([ACT_NONE, ACT_RELU, ACT_RELU6] as const)[tried % 3]!;
         const want = new Float32Array(ys.length);
         jsKernels.conv2dForward(xs, ws, b, want, new Float32Array(1), p, act);
@@ -181,7 +174,7 @@ describe("grouped, depthwise and dilated conv: wasm kernel set against TypeScrip
       (spec, p, tried) => {
         const C = p.C;
         const [xs, ws, dys] = [x.subarray(0, spec.batch * C * spec.height * spec.width), w.subarray(0, C * p.KH * p.KW), dy.subarray(0, spec.batch * C * p.OH * p.OW)];
-        uniform(rng, xs, ws, dys);
+        fillUniform(rng, xs, ws, dys);
         const [dxs, dws, dbs] = [dx.subarray(0, xs.length), dw.subarray(0, ws.length), db.subarray(0, C)];
         const ref = { dx: new Float32Array(xs.length), dw: new Float32Array(ws.length), db: new Float32Array(C) };
         jsKernels.conv2dBackward(xs, ws, dys, ref.dx, ref.dw, ref.db, new Float32Array(1), p);

@@ -2,8 +2,9 @@
 // concat's branch does (conv2dParams' outStride and gradStride): the same values as packed, nothing outside
 // the slice touched; TypeScript, and the wasm kernel set on 1–3 threads through each of its forward paths.
 import { beforeAll, describe, expect, it } from "vitest";
-import { conv2dParams, jsKernels, Rng, type ConvSpec, type Kernels, type Tensor } from "../../runtime/index.js";
+import { conv2dParams, jsKernels, Rng, type ConvSpec, type Kernels } from "../../runtime/index.js";
 import { ensureWasmBuilt, wasmEngines } from "../helpers/wasm.js";
+import { fillUniform } from "./helpers.js";
 
 beforeAll(ensureWasmBuilt);
 
@@ -31,10 +32,6 @@ const cases: Record<string, Omit<ConvSpec, "batch" | "height" | "width"> & { bat
 
 const SENTINEL = 12345;
 
-function fill(t: Tensor, rng: Rng): void {
-  for (let i = 0; i < t.length; i++) t[i] = rng.next() * 2 - 1;
-}
-
 /** Runs forward and backward packed, then into / out of slice [at, at + count) of examples `stride` apart, and compares. */
 function compare(k: Kernels, take: (n: number) => Float32Array, name: string, seed: number): void {
   const spec = { ...base, ...cases[name]! } as ConvSpec;
@@ -49,7 +46,7 @@ function compare(k: Kernels, take: (n: number) => Float32Array, name: string, se
   const w = take((F * C * packed.KH * packed.KW) / (spec.groups ?? 1));
   const bias = take(F);
   const dyPacked = take(B * count);
-  [x, w, bias, dyPacked].forEach((t) => fill(t, rng));
+  [x, w, bias, dyPacked].forEach((t) => fillUniform(rng, t));
   const scratch = take(SCRATCH);
   const y = take(B * count);
   k.conv2dForward(x, w, bias, y, scratch, packed, 1);
@@ -106,7 +103,7 @@ describe("conv2dParams outStride / gradStride (a concat's branch writing into it
 function activations(k: Kernels, take: (n: number) => Float32Array, n: number, count: number, stride: number): void {
   const rng = new Rng(4);
   const [x, y, dy, dx] = [take(n * count), take(n * stride), take(n * stride), take(n * count)];
-  [x, dy].forEach((t) => fill(t, rng));
+  [x, dy].forEach((t) => fillUniform(rng, t));
   const [yRef, dxRef] = [new Float32Array(n * stride), new Float32Array(n * count)];
   for (const kind of ["relu", "hardswish"] as const) {
     jsKernels.activationForwardSlices(kind, x, yRef.subarray(2), stride, count, n);

@@ -10,6 +10,12 @@ export const PRECISIONS: ReadonlyArray<{ name: string; T: Ctor; tol: number }> =
   { name: "f32", T: Float32Array, tol: 1e-4 },
 ];
 
+/** Fills each array (say, a view of an engine's arena) with values in [-1, 1); returns the first. */
+export function fillUniform<T extends Float32Array | Float64Array>(rng: Rng, first: T, ...more: T[]): T {
+  for (const t of [first, ...more]) for (let i = 0; i < t.length; i++) t[i] = rng.next() * 2 - 1;
+  return first;
+}
+
 /** Uniform random array in [lo, hi). */
 export function randArray<T extends Ctor>(T: T, n: number, rng: Rng, lo = -1, hi = 1): InstanceType<T> {
   const a = new T(n) as InstanceType<T>;

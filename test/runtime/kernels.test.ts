@@ -15,6 +15,7 @@ import {
   type Engine,
 } from "../../runtime/index.js";
 import { ensureWasmBuilt, wasmEngines } from "../helpers/wasm.js";
+import { fillUniform } from "./helpers.js";
 
 beforeAll(ensureWasmBuilt);
 
@@ -22,9 +23,7 @@ const { engine, track } = wasmEngines({ floats: 4_000_000, ints: 400_000, scratc
 
 /** A new view of the engine's arena filled with values in [-1, 1). */
 function filled(e: Engine<Float32Array>, n: number, rng: Rng): Float32Array {
-  const v = e.floats.take(n);
-  for (let i = 0; i < n; i++) v[i] = rng.next() * 2 - 1;
-  return v;
+  return fillUniform(rng, e.floats.take(n));
 }
 
 /** Relative differences, each against max(floor, |want[i]|). */

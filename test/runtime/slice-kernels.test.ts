@@ -6,6 +6,7 @@
 import { beforeAll, describe, expect, it } from "vitest";
 import { batchNormBackwardLayer, batchNormForward, jsKernels, pool2dParams, Rng, ACT_NONE, ACT_RELU, type BatchNormLayer, type Kernels, type PoolSpec } from "../../runtime/index.js";
 import { ensureWasmBuilt, wasmEngines } from "../helpers/wasm.js";
+import { fillUniform } from "./helpers.js";
 
 beforeAll(ensureWasmBuilt);
 
@@ -41,11 +42,6 @@ function expectSame(a: Float32Array, b: Float32Array, what: string): void {
   expect(i === a.length ? "same" : `${what}: differs at ${i} (${a[i]} vs ${b[i]})`).toBe("same");
 }
 
-function fill(t: Float32Array, rng: Rng): Float32Array {
-  for (let i = 0; i < t.length; i++) t[i] = rng.next() * 2 - 1;
-  return t;
-}
-
 /** Runs c packed, then into / out of a slice (examples count + GAP apart, from AT on), and compares. */
 function compare(k: Kernels, a: Arena, c: SliceCase, seed: number): void {
   const { B, count } = c;
@@ -62,7 +58,7 @@ function compare(k: Kernels, a: Arena, c: SliceCase, seed: number): void {
   }
   expect(big.subarray(0, AT).every((v) => v === SENTINEL)).toBe(true);
 
-  const dy = fill(a.floats(B * count), rng);
+  const dy = fillUniform(rng, a.floats(B * count));
   const ref = c.backward(k, dy, count);
   const dyBig = a.floats(B * stride + AT).fill(SENTINEL);
   const dyView = dyBig.subarray(AT);
@@ -76,7 +72,7 @@ function pooling(a: Arena, window: Pick<PoolSpec, "kernel" | "stride" | "pad" | 
   const packed = pool2dParams(spec);
   const { B, C, OH, OW } = packed;
   const count = C * OH * OW;
-  const x = fill(a.floats(B * C * 46 * 46), rng);
+  const x = fillUniform(rng, a.floats(B * C * 46 * 46));
   const argmax = a.ints(B * count);
   const dx = a.floats(x.length);
   const p = (ys: number, dys: number) => pool2dParams({ ...spec, outStride: ys, gradStride: dys });
@@ -99,9 +95,9 @@ function pooling(a: Arena, window: Pick<PoolSpec, "kernel" | "stride" | "pad" | 
 /** fc 200 → N over a batch of 8 (N of about 1400: enough multiply-adds to split), with and without bias and relu. */
 function fc(a: Arena, N: number, bias: boolean, act: number, rng: Rng): SliceCase {
   const [B, M] = [8, 200];
-  const x = fill(a.floats(B * M), rng);
-  const w = fill(a.floats(N * M), rng);
-  const b = bias ? fill(a.floats(N), rng) : null;
+  const x = fillUniform(rng, a.floats(B * M));
+  const w = fillUniform(rng, a.floats(N * M));
+  const b = bias ? fillUniform(rng, a.floats(N)) : null;
   const [dx, dw, db] = [a.floats(B * M), a.floats(N * M), bias ? a.floats(N) : null];
   return {
     B,
@@ -114,9 +110,9 @@ function fc(a: Arena, N: number, bias: boolean, act: number, rng: Rng): SliceCas
 /** Batchnorm over 2x16x2300 (enough for channelAffine to split), in training (batch statistics) or at inference (channelAffine). */
 function batchnorm(a: Arena, training: boolean, rng: Rng): SliceCase {
   const [B, C, HW] = [2, 16, 2300];
-  const x = fill(a.floats(B * C * HW), rng);
+  const x = fillUniform(rng, a.floats(B * C * HW));
   const dx = a.floats(x.length);
-  const vec = () => fill(a.floats(C), rng);
+  const vec = () => fillUniform(rng, a.floats(C));
   const runningVar = vec().map(Math.abs);
   const l: BatchNormLayer = { gamma: vec(), beta: vec(), runningMean: vec(), runningVar, mean: a.floats(C), invstd: a.floats(C), dgamma: a.floats(C), dbeta: a.floats(C), C, HW };
   // A training forward updates the running statistics: each run starts from the same ones.
