@@ -11,7 +11,7 @@
  *    rows that stay in L1: per 4 outputs six loads, six shuffles, nine mul,
  *    eight add and one store; outputs per second with the taps' loads
  *    included (a tighter bound than maddPeak; depthwise.as.ts runs this loop
- *    at stride 1, and at stride 2 on its column phases).
+ *    at stride 1: direct3x3s1 on x in place, flat3x3 on the bands).
  */
 import { on1, on2 } from "./lanes";
 

@@ -126,7 +126,7 @@ function addRun(s: usize, step: usize, d: usize, owLo: i32, owHi: i32): void {
  * (bias 0: none; scale 0: 1, as y + bias, bit for bit).
  * The conv epilogue (rows = filters) runs while the image's output is in cache.
  */
-export function biasActRows(y: usize, bias: usize, scale: usize, R: i32, L: i32, act: i32): void {
+function biasActRows(y: usize, bias: usize, scale: usize, R: i32, L: i32, act: i32): void {
   if (bias == 0 && scale == 0 && act == ACT_NONE) return;
   affineActRows(y, <usize>L << 2, bias, scale, R, L, act);
 }

@@ -34,7 +34,7 @@
  * runtime/depthwise.ts for the fast paths).
  */
 import { endInside, exampleBytes, firstInside, gi, si, Slot, SLOTS } from "./geometry.as";
-import { at, bandFloats, bandRows, copyBand, copyRow, flat3x3, flatTaps, hsum, odd, subPlane, subWidth, tapOffset } from "./depthwise.as";
+import { at, bandFloats, bandRows, copyBand, copyRow, even, flat3x3, flatTaps, hsum, odd, subPlane, subWidth, tapOffset } from "./depthwise.as";
 import { back1, on1, on2 } from "./lanes.as";
 
 /** Floats at the start of the scratch before the flipped filter: the transposed geometry (SLOTS ≤ 32). */
@@ -317,7 +317,7 @@ function backward3x3s2(x: usize, w: usize, dy: usize, dx: usize, dw: usize, db: 
       const plane = (b * C + ch) * H * W;
       const dyo = dy + <usize>b * dys + (<usize>(ch * OH * OW) << 2);
       if (dx != 0 && OW > 4 && OW <= 8) dxTwoBlocksS2(dyo, at(dx, plane), at(w, ch * 9), H, W, OH, OW);
-      else if (dx != 0 && OW <= 8) dxNarrowS2(dyo, at(dx, plane), at(w, ch * 9), H, W, OH, OW);
+      else if (dx != 0 && OW == 4) dxNarrowS2(dyo, at(dx, plane), at(w, ch * 9), H, W, OH);
       else if (dx != 0) dxPlane3x3s2(dyo, at(dx, plane), at(w, ch * 9), zrow, H, W, OH, OW);
       // Rows of under 16 dy: the plane's three x rows per dy row in one pass (on wide rows its nine accumulators spill).
       const bsum = OW < 16 ? dwNarrowS2(at(x, plane), dyo, at(dw, ch * 9), zrow, H, W, OH, OW) : dwPlane3x3s2(at(x, plane), dyo, at(dw, ch * 9), zrow, acc, H, W, OH, OW, db != 0);
@@ -379,32 +379,29 @@ function dxPlane3x3s2(dyo: usize, dxo: usize, wc: usize, zrow: usize, H: i32, W:
 }
 
 /**
- * dxPlane3x3s2 on rows of 4 dy (on 9–15 it measured 0.94–0.97× of the row
- * loop; 5–8 take dxTwoBlocksS2): one column block at a time down the plane, row m + 1's dy vectors (C, D) kept as row m + 2's (A, B), so each
- * dy block is loaded and shifted once; the last dy row (no row below) after
+ * dxPlane3x3s2 on rows of exactly 4 dy (the one column block; on 9–15 a block
+ * at a time down the plane measured 0.94–0.97× of the row loop; 5–8 take
+ * dxTwoBlocksS2): row m + 1's dy vectors (C, D) kept as row m + 2's (A, B), so
+ * each dy row is loaded and shifted once; the last dy row (no row below) after
  * the loop, its second dx row only if the plane has it.
  */
-function dxNarrowS2(dyo: usize, dxo: usize, wc: usize, H: i32, W: i32, OH: i32, OW: i32): void {
+function dxNarrowS2(dyo: usize, dxo: usize, wc: usize, H: i32, W: i32, OH: i32): void {
   const w0 = v128.load32_splat(wc), w1 = v128.load32_splat(wc, 4), w2 = v128.load32_splat(wc, 8);
   const w3 = v128.load32_splat(wc, 12), w4 = v128.load32_splat(wc, 16), w5 = v128.load32_splat(wc, 20);
   const w6 = v128.load32_splat(wc, 24), w7 = v128.load32_splat(wc, 28), w8 = v128.load32_splat(wc, 32);
-  const dPitch = <usize>OW << 2, xPitch = <usize>W << 2, last = 2 * OH - 1 < H;
-  for (let n = 0; n < OW; n += 4) {
-    // The last block starts at OW − 4 (overlapping the one before), nothing after it.
-    const o = min(n, OW - 4), next = o + 4 < OW, whole = next || (W & 1) == 0;
-    let d = at(dyo, o), e = at(dxo, 2 * o);
-    let A = v128.load(d), Bv = on1(A, next ? v128.load32_zero(d, 16) : f32x4.splat(0));
-    for (let m = 1; m < OH; m++) {
-      d += dPitch;
-      const Cv = v128.load(d), D = on1(Cv, next ? v128.load32_zero(d, 16) : f32x4.splat(0));
-      dxBlockS2(e, e + xPitch, true, whole, A, Cv, Bv, D, w0, w1, w2, w3, w4, w5, w6, w7, w8);
-      A = Cv;
-      Bv = D;
-      e += xPitch << 1;
-    }
-    const zero = f32x4.splat(0);
-    dxBlockS2(e, e + xPitch, last, whole, A, zero, Bv, zero, w0, w1, w2, w3, w4, w5, w6, w7, w8);
+  const xPitch = <usize>W << 2, last = 2 * OH - 1 < H, whole = (W & 1) == 0;
+  const zero = f32x4.splat(0);
+  let d = dyo, e = dxo;
+  let A = v128.load(d), Bv = on1(A, zero);
+  for (let m = 1; m < OH; m++) {
+    d += 16;
+    const Cv = v128.load(d), D = on1(Cv, zero);
+    dxBlockS2(e, e + xPitch, true, whole, A, Cv, Bv, D, w0, w1, w2, w3, w4, w5, w6, w7, w8);
+    A = Cv;
+    Bv = D;
+    e += xPitch << 1;
   }
+  dxBlockS2(e, e + xPitch, last, whole, A, zero, Bv, zero, w0, w1, w2, w3, w4, w5, w6, w7, w8);
 }
 
 /**
@@ -475,13 +472,6 @@ function fullS2(OW: i32, W: i32): i32 {
   return (W & 1) != 0 ? (OW - 1) & ~3 : OW & ~3;
 }
 
-/** Lanes 0, 2, 4, 6 of the eight floats a, b: tap 1's inputs. */
-// @ts-ignore: decorator
-@inline
-function even(a: v128, b: v128): v128 {
-  return v128.shuffle<f32>(a, b, 0, 2, 4, 6);
-}
-
 /** The last block's dy (at o = OW − 4), the lanes before n (already done by the block before) zero. */
 // @ts-ignore: decorator
 @inline
@@ -549,47 +539,45 @@ function dwRowS2<S>(xr: usize, d: usize, acc: usize, OW: i32, W: i32): void {
 function dwNarrowS2(xo: usize, dyo: usize, dwc: usize, zrow: usize, H: i32, W: i32, OH: i32, OW: i32): f32 {
   let a00 = f32x4.splat(0), a01 = a00, a02 = a00, a10 = a00, a11 = a00, a12 = a00, a20 = a00, a21 = a00, a22 = a00, s = a00;
   const full = fullS2(OW, W), o = OW - 4, ob = <usize>o << 3, pitch = <usize>W << 2;
-  {
-    for (let m = 0; m < OH; m++) {
-      const d = at(dyo, m * OW), r1 = xo + <usize>(2 * m) * pitch;
-      const r0 = select<usize>(r1 - pitch, zrow, m > 0), r2 = select<usize>(r1 + pitch, zrow, 2 * m + 1 < H);
-      let l0 = f32x4.splat(0), l1 = l0, l2 = l0;
-      let n = 0;
-      for (; n < full; n += 4) {
-        const t = v128.load(at(d, n)), c = <usize>n << 3;
-        const x0 = v128.load(r0 + c), y0 = v128.load(r0 + c, 16), o0 = odd(x0, y0);
-        const x1 = v128.load(r1 + c), y1 = v128.load(r1 + c, 16), o1 = odd(x1, y1);
-        const x2 = v128.load(r2 + c), y2 = v128.load(r2 + c, 16), o2 = odd(x2, y2);
-        a00 = f32x4.add(a00, f32x4.mul(t, back1(l0, o0)));
-        a01 = f32x4.add(a01, f32x4.mul(t, even(x0, y0)));
-        a02 = f32x4.add(a02, f32x4.mul(t, o0));
-        a10 = f32x4.add(a10, f32x4.mul(t, back1(l1, o1)));
-        a11 = f32x4.add(a11, f32x4.mul(t, even(x1, y1)));
-        a12 = f32x4.add(a12, f32x4.mul(t, o1));
-        a20 = f32x4.add(a20, f32x4.mul(t, back1(l2, o2)));
-        a21 = f32x4.add(a21, f32x4.mul(t, even(x2, y2)));
-        a22 = f32x4.add(a22, f32x4.mul(t, o2));
-        s = f32x4.add(s, t);
-        l0 = o0;
-        l1 = o1;
-        l2 = o2;
-      }
-      if (n < OW) {
-        const t = lastDyS2(d, n, o), c0 = r0 + ob, c1 = r1 + ob, c2 = r2 + ob;
-        const x0 = v128.load(c0), y0 = lastXS2(c0, W), o0 = odd(x0, y0);
-        const x1 = v128.load(c1), y1 = lastXS2(c1, W), o1 = odd(x1, y1);
-        const x2 = v128.load(c2), y2 = lastXS2(c2, W), o2 = odd(x2, y2);
-        a00 = f32x4.add(a00, f32x4.mul(t, back1(leftXS2(c0, o), o0)));
-        a01 = f32x4.add(a01, f32x4.mul(t, even(x0, y0)));
-        a02 = f32x4.add(a02, f32x4.mul(t, o0));
-        a10 = f32x4.add(a10, f32x4.mul(t, back1(leftXS2(c1, o), o1)));
-        a11 = f32x4.add(a11, f32x4.mul(t, even(x1, y1)));
-        a12 = f32x4.add(a12, f32x4.mul(t, o1));
-        a20 = f32x4.add(a20, f32x4.mul(t, back1(leftXS2(c2, o), o2)));
-        a21 = f32x4.add(a21, f32x4.mul(t, even(x2, y2)));
-        a22 = f32x4.add(a22, f32x4.mul(t, o2));
-        s = f32x4.add(s, t);
-      }
+  for (let m = 0; m < OH; m++) {
+    const d = at(dyo, m * OW), r1 = xo + <usize>(2 * m) * pitch;
+    const r0 = select<usize>(r1 - pitch, zrow, m > 0), r2 = select<usize>(r1 + pitch, zrow, 2 * m + 1 < H);
+    let l0 = f32x4.splat(0), l1 = l0, l2 = l0;
+    let n = 0;
+    for (; n < full; n += 4) {
+      const t = v128.load(at(d, n)), c = <usize>n << 3;
+      const x0 = v128.load(r0 + c), y0 = v128.load(r0 + c, 16), o0 = odd(x0, y0);
+      const x1 = v128.load(r1 + c), y1 = v128.load(r1 + c, 16), o1 = odd(x1, y1);
+      const x2 = v128.load(r2 + c), y2 = v128.load(r2 + c, 16), o2 = odd(x2, y2);
+      a00 = f32x4.add(a00, f32x4.mul(t, back1(l0, o0)));
+      a01 = f32x4.add(a01, f32x4.mul(t, even(x0, y0)));
+      a02 = f32x4.add(a02, f32x4.mul(t, o0));
+      a10 = f32x4.add(a10, f32x4.mul(t, back1(l1, o1)));
+      a11 = f32x4.add(a11, f32x4.mul(t, even(x1, y1)));
+      a12 = f32x4.add(a12, f32x4.mul(t, o1));
+      a20 = f32x4.add(a20, f32x4.mul(t, back1(l2, o2)));
+      a21 = f32x4.add(a21, f32x4.mul(t, even(x2, y2)));
+      a22 = f32x4.add(a22, f32x4.mul(t, o2));
+      s = f32x4.add(s, t);
+      l0 = o0;
+      l1 = o1;
+      l2 = o2;
+    }
+    if (n < OW) {
+      const t = lastDyS2(d, n, o), c0 = r0 + ob, c1 = r1 + ob, c2 = r2 + ob;
+      const x0 = v128.load(c0), y0 = lastXS2(c0, W), o0 = odd(x0, y0);
+      const x1 = v128.load(c1), y1 = lastXS2(c1, W), o1 = odd(x1, y1);
+      const x2 = v128.load(c2), y2 = lastXS2(c2, W), o2 = odd(x2, y2);
+      a00 = f32x4.add(a00, f32x4.mul(t, back1(leftXS2(c0, o), o0)));
+      a01 = f32x4.add(a01, f32x4.mul(t, even(x0, y0)));
+      a02 = f32x4.add(a02, f32x4.mul(t, o0));
+      a10 = f32x4.add(a10, f32x4.mul(t, back1(leftXS2(c1, o), o1)));
+      a11 = f32x4.add(a11, f32x4.mul(t, even(x1, y1)));
+      a12 = f32x4.add(a12, f32x4.mul(t, o1));
+      a20 = f32x4.add(a20, f32x4.mul(t, back1(leftXS2(c2, o), o2)));
+      a21 = f32x4.add(a21, f32x4.mul(t, even(x2, y2)));
+      a22 = f32x4.add(a22, f32x4.mul(t, o2));
+      s = f32x4.add(s, t);
     }
   }
   store<f32>(dwc, load<f32>(dwc) + hsum(a00));

@@ -245,9 +245,17 @@ export function flatTaps(o: usize, s: usize, wc: usize, taps: usize, T: i32, n: 
 // @ts-ignore: decorator
 @inline
 function tapsS2(a: v128, b: v128, l: v128, o: v128, wa: v128, wb: v128, wc: v128): v128 {
-  return f32x4.add(f32x4.add(f32x4.mul(back1(l, o), wa), f32x4.mul(v128.shuffle<f32>(a, b, 0, 2, 4, 6), wb)), f32x4.mul(o, wc));
+  return f32x4.add(f32x4.add(f32x4.mul(back1(l, o), wa), f32x4.mul(even(a, b), wb)), f32x4.mul(o, wc));
 }
 
+/** Lanes 0, 2, 4, 6 of the eight floats a, b (the even inputs of a stride-2 row). */
+// @ts-ignore: decorator
+@inline
+export function even(a: v128, b: v128): v128 {
+  return v128.shuffle<f32>(a, b, 0, 2, 4, 6);
+}
+
+/** Lanes 1, 3, 5, 7 of the eight floats a, b (the odd inputs). */
 // @ts-ignore: decorator
 @inline
 export function odd(a: v128, b: v128): v128 {
@@ -530,7 +538,7 @@ export function depthwiseForward(x: usize, w: usize, bias: usize, y: usize, sp: 
           else flat3x3<u32>(dst, sp, wc, r1, r2, k1, k2, n, runs, oPitch, sPitch);
         } else flatTaps(dst, sp, wc, taps, T, n, runs, oPitch, sPitch);
         if (byRow) {
-          if (epilogue) for (let r = 0; r < Rb; r++) affineActTo(at(yb, r * OW), at(yb, r * OW), OW, sc, b0, act);
+          if (epilogue) affineActTo(yb, yb, Rb * OW, sc, b0, act); // the rows lie back to back in y
         } else for (let r = 0; r < Rb; r++) affineActTo(at(out, r * Wq), at(yb, r * OW), OW, sc, b0, act);
       }
     }

@@ -35,9 +35,9 @@ import { copyF32, imagesPerChunk } from "./conv.as";
 const JOIN_BELOW: i32 = 128;
 
 /** `axis` values: the part is whole images, images × filters [lo, hi), or images × columns [lo, hi). */
-export const AXIS_IMAGES: i32 = 0;
-export const AXIS_FILTERS: i32 = 1;
-export const AXIS_COLUMNS: i32 = 2;
+const AXIS_IMAGES: i32 = 0;
+const AXIS_FILTERS: i32 = 1;
+const AXIS_COLUMNS: i32 = 2;
 
 export function pointwiseForward(
   x: usize, w: usize, bias: usize, y: usize, col: usize, g: usize,
