@@ -89,7 +89,7 @@ export function checkpoint(out: string, run: TrainingRun, p: Progress): void {
   const { model, info, optimizer, optimizerName: name, lr, seed, spec, settings } = run;
   const runsOn = { "nnspec.kernels": model.kernels, "nnspec.threads": String(model.threads) };
   const marker = `${p.epoch}:${p.step}`;
-  const meta: Record<string, string> = {
+  const meta = {
     model: info.name,
     ...spec,
     "nnspec.epoch": String(p.epoch),
@@ -108,7 +108,7 @@ export function checkpoint(out: string, run: TrainingRun, p: Progress): void {
     const t = optimizer instanceof Adam ? String(optimizer.t) : "0";
     // Weights streamed to a device or a pipe (--out /dev/null) cannot be resumed from: no optimizer state beside them.
     if (!isStreamTarget(out)) saveSafetensorsSync(optimizerStatePath(out), tensors, { "nnspec.checkpoint": marker, "nnspec.optimizer": name, "nnspec.t": t });
-    saveWeightsSync(out, model, info, { ...meta, model: info.name, ...spec });
+    saveWeightsSync(out, model, info, meta);
   } catch (e) {
     throw fileError(out, `cannot save: ${describeIoError(e)}`);
   }

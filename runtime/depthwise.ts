@@ -34,8 +34,12 @@ export function isDepthwise(p: Conv2dParams): boolean {
  * kernels use none.
  */
 export function depthwiseScratchSize(p: Conv2dParams): number {
-  const { W, KH, KW, SH, SW, PW, DH } = p;
-  const Wq = SW === 1 ? W + 2 * PW - Math.min(PW, (KW - 1) * p.DW) : Math.ceil((W + 2 * PW) / SW); // depthwise.as.ts's subWidth
+  return bandScratch(p.W, p.KH, p.KW, p.SH, p.SW, p.PW, p.DH, p.DW);
+}
+
+/** depthwiseScratchSize of the geometry with these fields (the others do not count). */
+function bandScratch(W: number, KH: number, KW: number, SH: number, SW: number, PW: number, DH: number, DW: number): number {
+  const Wq = SW === 1 ? W + 2 * PW - Math.min(PW, (KW - 1) * DW) : Math.ceil((W + 2 * PW) / SW); // depthwise.as.ts's subWidth
   const Hq = Math.ceil(((KH - 1) * DH + 1) / SH);
   const subPlane = (((Hq + 1) * Wq + 4 + 3) >> 2) << 2;
   return SH * SW * subPlane + (((Wq + 3) >> 2) << 2) + KH * KW;
@@ -122,9 +126,6 @@ export function depthwiseBackward(x: Tensor, w: Tensor, dy: Tensor, dx: Tensor |
   if (db !== null) db.set(gb);
 }
 
-/** dx's geometry as a forward of dy (depthwiseBackwardScratchSize), one object rewritten per call. */
-const dyForward = {} as { -readonly [K in keyof Conv2dParams]: Conv2dParams[K] };
-
 /**
  * Floats of conv scratch the WebAssembly backward's fast paths need
  * (depthwise-backward.as.ts; keep the two the same), 0 where it takes the
@@ -138,17 +139,10 @@ const dyForward = {} as { -readonly [K in keyof Conv2dParams]: Conv2dParams[K] }
  * With less, the kernel takes the general path.
  */
 export function depthwiseBackwardScratchSize(p: Conv2dParams): number {
-  const { H, W, KH, KW, SH, SW, PH, PW, OH, OW, DH, DW } = p;
+  const { W, KH, KW, SH, SW, PH, PW, OW, DH, DW } = p;
   if (SH === 1 && SW === 1 && W >= 4 && PH <= (KH - 1) * DH && PW <= (KW - 1) * DW) {
-    // The backend asks on every call: dx's geometry is written into one object, not a new one.
-    const t = Object.assign(dyForward, p);
-    t.H = OH;
-    t.W = OW;
-    t.OH = H;
-    t.OW = W;
-    t.PH = (KH - 1) * DH - PH;
-    t.PW = (KW - 1) * DW - PW;
-    const band = depthwiseScratchSize(dyForward);
+    // dx as a forward of dy: dy's rows (OW wide) padded by (KW − 1)·DW − PW.
+    const band = bandScratch(OW, KH, KW, 1, 1, (KW - 1) * DW - PW, DH, DW);
     const flatRuns = KH === 3 && KW === 3 && DW === 1 && !(W % 4 === 0 && W >= 16);
     return 32 + (((KH * KW + 3) >> 2) << 2) + (flatRuns ? 2 * band + 8 : band);
   }

@@ -368,7 +368,7 @@ class WasmKernels implements Kernels {
 
   /** Each thread writes the weight and bias gradients of its own channels: nothing to sum afterwards. The scratch bounds which path the kernel takes (depthwiseBackwardScratchSize). */
   private depthwiseBackward(x: Tensor, w: Tensor, dy: Tensor, dx: Tensor | null, dw: Tensor, db: Tensor | null, scratch: Tensor, p: Conv2dParams): void {
-    writeGeometry(this.geom, p, Math.min(scratch.length, this.scratchFloats));
+    this.convGeom(p, scratch);
     const T = this.depthwiseThreads(p);
     for (let t = 1; t < T; t++) {
       this.pool!.post(t - 1, "depthwiseBackward", ptr(x), ptr(w), ptr(dy), ptr(dx), ptr(dw), ptr(db), this.extra[t - 1]!.col, this.geomPtr, p.B, cut(p.C, T, t, 1), cut(p.C, T, t + 1, 1));

@@ -153,10 +153,7 @@ export class WorkerPool {
   check(i: number): void {
     const ctl = this.lanes[i]!.ctl;
     if (Atomics.load(ctl, CTL.READY) === STOPPED) throw new Error("internal: a kernel worker thread stopped unexpectedly");
-    if (ctl[CTL.ERROR] !== 0) {
-      ctl[CTL.ERROR] = 0;
-      throw new Error("internal: a WebAssembly kernel failed in a worker thread");
-    }
+    takeError(ctl);
   }
 
   private waitLane(lane: Lane): void {
@@ -174,10 +171,7 @@ export class WorkerPool {
         throw new Error(`a kernel worker thread did not start within ${START_TIMEOUT_MS / 1000} s` + (sleep ? "" : " (on a thread that cannot block, create the model with createModelAsync)"));
       }
     }
-    if (ctl[CTL.ERROR] !== 0) {
-      ctl[CTL.ERROR] = 0;
-      throw new Error("internal: a WebAssembly kernel failed in a worker thread");
-    }
+    takeError(ctl);
   }
 
   /** Stops the workers (idempotent). */
@@ -201,5 +195,13 @@ export class WorkerPool {
     lane.worker = platform.startKernelWorker(setup, () => {
       lane.ctl[CTL.ERROR] = 1;
     });
+  }
+}
+
+/** Throws (once) the failure a worker recorded in its control block. */
+function takeError(ctl: Int32Array): void {
+  if (ctl[CTL.ERROR] !== 0) {
+    ctl[CTL.ERROR] = 0;
+    throw new Error("internal: a WebAssembly kernel failed in a worker thread");
   }
 }
